@@ -1,0 +1,411 @@
+/*
+ * engine.c -- the cycle loop: channels, scheduling, output pipelines,
+ * deadlock detection and statistics. The primitives live in prims_*.c.
+ *
+ * One cycle has two phases. Evaluate: every node on the active list fires at
+ * most once, seeing channel state as of the start of the cycle (n0). Commit:
+ * every channel touched this cycle publishes its new occupancy (n0 = count)
+ * and wakes its consumer (it got a token) or producer (it got space). A node
+ * that fired stays active; a node that could not fire sleeps until one of its
+ * channels changes -- its ability to fire depends on nothing else.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+void ff_arch_default(ff_arch *a)
+{
+    memset(a, 0, sizeof *a);
+    a->fifo_depth = 2;
+    for (int k = 0; k < FF_PRIM__COUNT; k++) a->ii[k] = 1;
+    for (int k = 0; k < FF_ALU__COUNT; k++) a->alu_ii[k] = 1;
+    a->clock_ghz = 1.0;
+}
+
+void ff_sim_opts_default(ff_sim_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    ff_arch_default(&o->arch);
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t c = 1;
+    while (c < n) c <<= 1;
+    return c;
+}
+
+void sim_touch(ff_sim *s, chan *c)
+{
+    if (c->touched_at != s->cycle + 1) {
+        c->touched_at = s->cycle + 1;
+        s->touched[s->ntouched++] = c;
+    }
+}
+
+/* Unbounded channels (functional mode) double when full; bounded ones were
+ * sized to their depth at creation and never grow. */
+static void chan_grow(chan *c)
+{
+    uint32_t cap = c->mask + 1, ncap = cap * 2;
+    ff_tok *nb = ff_xmalloc(ncap * sizeof *nb);
+    for (uint32_t i = 0; i < c->count; i++) nb[i] = c->buf[(c->head + i) & c->mask];
+    free(c->buf);
+    c->buf = nb;
+    c->head = 0;
+    c->mask = ncap - 1;
+}
+
+void chan_push(ff_sim *s, chan *c, ff_tok t)
+{
+    if (c->count > c->mask) chan_grow(c);
+    c->buf[(c->head + c->count) & c->mask] = t;
+    c->count++;
+    c->pushed = 1;
+    c->tokens++;
+    if (c->count > c->high_water) c->high_water = c->count;
+    sim_touch(s, c);
+    if (s->opts.trace) {
+        char w[48];
+        const ff_edge *e = &s->g->edges[c->edge];
+        const ff_node *from = &s->g->nodes[e->from_node], *to = &s->g->nodes[e->to_node];
+        fprintf(s->opts.trace, "%" PRIu64 " %s.%s->%s.%s %s\n", s->cycle, from->name,
+                from->out[e->from_port].name, to->name, to->in[e->to_port].name,
+                sim_tokstr(s, t, c->type, w));
+    }
+}
+
+const char *sim_tokstr(const ff_sim *s, ff_tok t, ff_stream_type type, char buf[48])
+{
+    ff_tok_format(t, type, s->frac_bits, buf, 48);
+    return buf;
+}
+
+fire_result sim_fail(ff_sim *s, node *n, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    ff_err_set(s->err, FF_ERUNTIME, "node '%s' (%s), cycle %" PRIu64 ": %s", n->g->name,
+               ff_prim_get(n->kind)->name, s->cycle, what);
+    return FIRE_ERROR;
+}
+
+static void activate(ff_sim *s, int id)
+{
+    node *n = &s->nodes[id];
+    if (n->done && !n->pipe_busy) return;
+    if (n->active_at != s->cycle + 1) {
+        n->active_at = s->cycle + 1;
+        s->next_active[s->nnext++] = id;
+    }
+}
+
+int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err *err)
+{
+    if (!g->validated)
+        return ff_err_set(err, FF_EINVAL, "graph '%s' must be validated before it is simulated", g->name);
+    ff_sim *s = ff_xcalloc(1, sizeof *s);
+    s->g = g;
+    if (opts) s->opts = *opts;
+    else ff_sim_opts_default(&s->opts);
+    s->frac_bits = g->frac_bits;
+    const ff_arch *a = &s->opts.arch;
+    if (!s->opts.functional && a->fifo_depth < 1) {
+        free(s);
+        return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", a->fifo_depth);
+    }
+
+    s->nchans = g->nedges;
+    s->chans = ff_xcalloc((size_t)g->nedges + 1, sizeof *s->chans);
+    for (int i = 0; i < g->nedges; i++) {
+        const ff_edge *e = &g->edges[i];
+        chan *c = &s->chans[i];
+        uint32_t depth = s->opts.functional ? UINT32_MAX
+                         : (uint32_t)(e->depth > 0 ? e->depth : a->fifo_depth);
+        uint32_t cap = pow2_at_least(s->opts.functional ? 64 : depth);
+        c->buf = ff_xmalloc(cap * sizeof *c->buf);
+        c->mask = cap - 1;
+        c->depth = depth;
+        c->producer = e->from_node;
+        c->consumer = e->to_node;
+        c->edge = i;
+        c->type = e->type;
+    }
+
+    s->nnodes = g->nnodes;
+    s->nodes = ff_xcalloc((size_t)g->nnodes + 1, sizeof *s->nodes);
+    for (int i = 0; i < g->nnodes; i++) {
+        const ff_node *gn = &g->nodes[i];
+        node *n = &s->nodes[i];
+        n->id = i;
+        n->g = gn;
+        n->kind = gn->kind;
+        n->nin = gn->nin;
+        n->nout = gn->nout;
+        n->in = ff_xcalloc((size_t)gn->nin + 1, sizeof *n->in);
+        for (int p = 0; p < gn->nin; p++)
+            n->in[p] = gn->in[p].edge >= 0 ? &s->chans[gn->in[p].edge] : NULL;
+        n->out = ff_xcalloc((size_t)gn->nout + 1, sizeof *n->out);
+        n->nout_ch = ff_xcalloc((size_t)gn->nout + 1, sizeof *n->nout_ch);
+        for (int p = 0; p < gn->nout; p++) {
+            n->nout_ch[p] = gn->out[p].nout_edges;
+            n->out[p] = ff_xcalloc((size_t)gn->out[p].nout_edges + 1, sizeof **n->out);
+            for (int k = 0; k < gn->out[p].nout_edges; k++)
+                n->out[p][k] = &s->chans[gn->out[p].out_edges[k]];
+        }
+        n->ii = 1;
+        if (!s->opts.functional) {
+            n->latency = a->latency[n->kind];
+            n->ii = a->ii[n->kind];
+            if (n->kind == FF_PRIM_ALU) {
+                int op = (int)ff_node_int(gn, "op");
+                n->latency += a->alu_latency[op];
+                if (a->alu_ii[op] > n->ii) n->ii = a->alu_ii[op];
+            }
+        }
+        if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
+            ff_sim_free(s);
+            return ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range",
+                              gn->name, n->latency, n->ii, gn->nout);
+        }
+        if (n->latency) n->pipe = ff_xcalloc((size_t)n->latency, sizeof *n->pipe);
+    }
+    s->active = ff_xmalloc(((size_t)g->nnodes + 1) * sizeof *s->active);
+    s->next_active = ff_xmalloc(((size_t)g->nnodes + 1) * sizeof *s->next_active);
+    s->touched = ff_xmalloc(((size_t)g->nedges + 1) * sizeof *s->touched);
+    s->inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->inputs);
+    s->owned_inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->owned_inputs);
+    s->outputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->outputs);
+    *out = s;
+    return 0;
+}
+
+void ff_sim_free(ff_sim *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->nnodes; i++) {
+        node *n = &s->nodes[i];
+        if (n->state) prim_fini(n);
+        free(n->in);
+        if (n->out)
+            for (int p = 0; p < n->nout; p++) free(n->out[p]);
+        free(n->out);
+        free(n->nout_ch);
+        free(n->pipe);
+    }
+    for (int i = 0; i < s->nchans; i++) free(s->chans[i].buf);
+    if (s->g && s->outputs)
+        for (int t = 0; t < s->g->ntensors; t++) {
+            outbuf *o = &s->outputs[t];
+            for (int l = 0; l < FF_MAX_LEVELS; l++) {
+                free(o->crd[l].data);
+                free(o->seg[l].data);
+            }
+            free(o->vals.data);
+        }
+    if (s->owned_inputs && s->g)
+        for (int t = 0; t < s->g->ntensors; t++) ff_tensor_free(s->owned_inputs[t]);
+    free(s->owned_inputs);
+    free(s->outputs);
+    free(s->inputs);
+    free(s->nodes);
+    free(s->chans);
+    free(s->active);
+    free(s->next_active);
+    free(s->touched);
+    free(s);
+}
+
+/* The pipeline's last stage may leave when it is empty or every port it
+ * carries has space; then the whole register shifts by one. */
+static void pipe_step(ff_sim *s, node *n)
+{
+    int L = n->latency;
+    int last_i = (n->pipe_head + L - 1) % L;
+    pipe_stage *last = &n->pipe[last_i];
+    n->adv = 1;
+    for (uint32_t m = last->mask; m; m &= m - 1) {
+        int p = __builtin_ctz(m);
+        chan *const *cs = n->out[p];
+        for (int i = 0; i < n->nout_ch[p]; i++)
+            if (cs[i]->n0 >= cs[i]->depth) n->adv = 0;
+    }
+    if (!n->adv) return;
+    if (last->mask) {
+        for (uint32_t m = last->mask; m; m &= m - 1) {
+            int p = __builtin_ctz(m);
+            for (int i = 0; i < n->nout_ch[p]; i++) chan_push(s, n->out[p][i], last->tok[p]);
+        }
+        last->mask = 0;
+        n->pipe_busy--;
+        s->last_move = s->cycle;
+    }
+    n->pipe_head = last_i; /* the emptied last stage becomes the entry stage */
+}
+
+static void account(node *n, uint64_t cycles, fire_result r)
+{
+    if (r == FIRE_STALL_IN) n->st.stall_in += cycles;
+    else if (r == FIRE_STALL_OUT) n->st.stall_out += cycles;
+}
+
+/* Evaluates one node for this cycle; returns 0 or an FF_E* code. */
+static int eval(ff_sim *s, node *n)
+{
+    /* Cycles it slept were spent the way its last evaluation ended. */
+    if (n->last_eval + 1 < s->cycle && s->cycle > 0)
+        account(n, s->cycle - n->last_eval - 1, n->last);
+    n->last_eval = s->cycle;
+
+    if (n->latency) pipe_step(s, n);
+    fire_result r = FIRE_OK;
+    int fired_core = 0;
+    if (n->done) {
+        r = FIRE_OK;
+    } else if (n->ii_wait > 0) {
+        n->ii_wait--;
+        r = FIRE_OK;
+    } else {
+        uint32_t before = n->latency ? n->pipe[n->pipe_head].mask : 0;
+        r = n->fire(s, n);
+        if (r == FIRE_ERROR) return s->err->code;
+        if (r == FIRE_OK || r == FIRE_DONE) {
+            fired_core = 1;
+            n->st.fired++;
+            s->last_move = s->cycle;
+            if (n->ii > 1) n->ii_wait = n->ii - 1;
+            if (n->latency && !before && n->pipe[n->pipe_head].mask) n->pipe_busy++;
+        } else {
+            account(n, 1, r);
+        }
+        if (r == FIRE_DONE) n->done = 1;
+    }
+    n->last = r;
+    if (n->done && !n->pipe_busy) {
+        if (fired_core || n->latency) {
+            n->st.done_cycle = s->cycle;
+            s->ndone++;
+        }
+        return 0;
+    }
+    if (r == FIRE_OK || r == FIRE_DONE || n->pipe_busy || n->ii_wait) activate(s, n->id);
+    return 0;
+}
+
+static void deadlock_report(ff_sim *s, ff_err *err)
+{
+    char buf[sizeof err->msg];
+    size_t len = 0;
+    int shown = 0;
+    len += (size_t)snprintf(buf, sizeof buf, "deadlock at cycle %" PRIu64 ": no node can fire and %d of %d have not finished;",
+                            s->cycle, s->nnodes - s->ndone, s->nnodes);
+    for (int i = 0; i < s->nnodes && len < sizeof buf - 64; i++) {
+        node *n = &s->nodes[i];
+        if (n->done && !n->pipe_busy) continue;
+        if (shown++ == 8) {
+            len += (size_t)snprintf(buf + len, sizeof buf - len, " ...");
+            break;
+        }
+        len += (size_t)snprintf(buf + len, sizeof buf - len, " '%s' %s", n->g->name,
+                                n->last == FIRE_STALL_OUT ? "waits for space on" : "waits for input on");
+        int listed = 0;
+        if (n->last == FIRE_STALL_OUT) {
+            for (int p = 0; p < n->nout; p++)
+                for (int k = 0; k < n->nout_ch[p]; k++) {
+                    chan *c = n->out[p][k];
+                    if (c->n0 >= c->depth && len < sizeof buf - 64)
+                        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s (full, %u tokens, to '%s')",
+                                                listed++ ? "," : "", n->g->out[p].name, c->n0,
+                                                s->nodes[c->consumer].g->name);
+                }
+        } else {
+            for (int p = 0; p < n->nin; p++) {
+                chan *c = n->in[p];
+                if (c && c->n0 == 0 && len < sizeof buf - 64)
+                    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s (empty, from '%s')",
+                                            listed++ ? "," : "", n->g->in[p].name,
+                                            s->nodes[c->producer].g->name);
+            }
+        }
+        if (!listed) len += (size_t)snprintf(buf + len, sizeof buf - len, " (its inputs hold tokens it cannot use)");
+        len += (size_t)snprintf(buf + len, sizeof buf - len, ";");
+    }
+    ff_err_set(err, FF_EDEADLOCK, "%s", buf);
+}
+
+int ff_sim_run(ff_sim *s, ff_err *err)
+{
+    if (s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' already ran", s->g->name);
+    s->ran = 1;
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    for (int t = 0; t < s->g->ntensors; t++) {
+        const ff_gtensor *gt = &s->g->tensors[t];
+        if (!gt->is_output && !s->inputs[t])
+            return ff_err_set(err, FF_EINVAL, "graph '%s': input tensor '%s' is not bound", s->g->name, gt->name);
+    }
+    for (int i = 0; i < s->nnodes; i++) {
+        int rc = prim_init(s, &s->nodes[i], err);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < s->nnodes; i++) s->active[i] = i;
+    s->nactive = s->nnodes;
+    s->cycle = 0;
+    while (s->ndone < s->nnodes) {
+        if (s->nactive == 0) {
+            deadlock_report(s, s->err);
+            return s->err->code;
+        }
+        if (s->opts.max_cycles && s->cycle >= s->opts.max_cycles)
+            return ff_err_set(err, FF_ELIMIT, "graph '%s': cycle limit %" PRIu64 " reached with %d of %d nodes unfinished",
+                              s->g->name, s->opts.max_cycles, s->nnodes - s->ndone, s->nnodes);
+        s->nnext = 0;
+        for (int i = 0; i < s->nactive; i++) {
+            int rc = eval(s, &s->nodes[s->active[i]]);
+            if (rc) return rc;
+        }
+        for (int i = 0; i < s->ntouched; i++) {
+            chan *c = s->touched[i];
+            c->n0 = c->count;
+            if (c->pushed) activate(s, c->consumer);
+            if (c->popped) activate(s, c->producer);
+            c->pushed = c->popped = 0;
+        }
+        s->ntouched = 0;
+        int *tmp = s->active;
+        s->active = s->next_active;
+        s->next_active = tmp;
+        s->nactive = s->nnext;
+        s->cycle++;
+    }
+    /* Sleeping nodes that finished earlier were accounted at their last
+     * evaluation; nothing is owed for them. */
+    return 0;
+}
+
+uint64_t ff_sim_cycles(const ff_sim *s)
+{
+    uint64_t c = 0;
+    for (int i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].st.done_cycle + 1 > c) c = s->nodes[i].st.done_cycle + 1;
+    return c;
+}
+
+void ff_sim_node_stats(const ff_sim *s, int node_index, ff_node_stats *out)
+{
+    *out = s->nodes[node_index].st;
+}
+
+void ff_sim_edge_stats(const ff_sim *s, int edge, ff_chan_stats *out)
+{
+    const chan *c = &s->chans[edge];
+    out->tokens = c->tokens;
+    out->high_water = c->high_water;
+    out->depth = c->depth == UINT32_MAX ? 0 : c->depth;
+}

@@ -1,0 +1,255 @@
+/*
+ * prims_accum.c -- sparse accumulators (docs/timing.md "spacc1", "spacc2").
+ *
+ * Inputs are point streams (no stop tokens): crd_outer_in, crd_inner_in,
+ * val_in, one token each per point, each ending in D. Outputs are the
+ * compressed two-level result: crd_outer (one level), crd_inner and val (two
+ * levels, the same stop tokens), each ending in D.
+ *
+ * spacc1 accumulates one outer coordinate at a time (points arrive grouped by
+ * outer coordinate) into a dense row of `dim` slots; spacc2 takes points in
+ * any order and keeps them all until D. Both emit inner coordinates sorted,
+ * one per cycle, as a hardware priority encoder over an occupancy bitmap
+ * would.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prims.h"
+
+enum { SA_IN_OUTER = 0, SA_IN_INNER = 1, SA_IN_VAL = 2 };
+enum { SA_OUT_OUTER = 0, SA_OUT_INNER = 1, SA_OUT_VAL = 2 };
+enum { SA_ACCUM, SA_EMIT, SA_CLOSE, SA_DONE };
+
+static int outs_ready(const node *n)
+{
+    return out_ready(n, 0) && out_ready(n, 1) && out_ready(n, 2);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Heads of the three point streams: all data, or all D. */
+static fire_result point_heads(ff_sim *s, node *n, ff_tok *o, ff_tok *i, ff_tok *v)
+{
+    if (!in_has(n, SA_IN_OUTER) || !in_has(n, SA_IN_INNER) || !in_has(n, SA_IN_VAL)) return FIRE_STALL_IN;
+    *o = in_peek(n, SA_IN_OUTER);
+    *i = in_peek(n, SA_IN_INNER);
+    *v = in_peek(n, SA_IN_VAL);
+    int done = ff_tok_is_done(*o) + ff_tok_is_done(*i) + ff_tok_is_done(*v);
+    if (done == 3) return FIRE_OK;
+    if (done == 0 && ff_tok_is_data(*o) && ff_tok_is_data(*i) && (ff_tok_is_data(*v) || ff_tok_is_empty(*v)))
+        return FIRE_OK;
+    char a[48], b[48], c[48];
+    return sim_fail(s, n, "expected aligned point streams (data or D on all three), got outer '%s', inner '%s', val '%s'",
+                    sim_tokstr(s, *o, FF_ST_CRD, a), sim_tokstr(s, *i, FF_ST_CRD, b), sim_tokstr(s, *v, FF_ST_VAL, c));
+}
+
+static void pop_point(ff_sim *s, node *n)
+{
+    in_pop(s, n, SA_IN_OUTER);
+    in_pop(s, n, SA_IN_INNER);
+    in_pop(s, n, SA_IN_VAL);
+}
+
+/* ---- spacc1 ---- */
+
+typedef struct spacc1_st {
+    uint32_t dim;
+    ff_fx *acc;        /* dim slots */
+    uint8_t *used;     /* dim flags */
+    uint32_t *list;    /* used inner coordinates, sorted before emission */
+    uint32_t nlist, k; /* how many, and the next to emit */
+    int has_outer, final, state;
+    uint32_t outer;
+} spacc1_st;
+
+static fire_result fire_spacc1(ff_sim *s, node *n)
+{
+    spacc1_st *st = n->state;
+    switch (st->state) {
+    case SA_ACCUM: {
+        ff_tok o, i, v;
+        fire_result r = point_heads(s, n, &o, &i, &v);
+        if (r != FIRE_OK) return r;
+        if (ff_tok_is_done(o) || (st->has_outer && ff_tok_payload(o) != st->outer)) {
+            /* The group is complete: emit it from the next cycle on. */
+            st->final = ff_tok_is_done(o);
+            qsort(st->list, st->nlist, sizeof *st->list, cmp_u32);
+            st->k = 0;
+            st->state = st->nlist ? SA_EMIT : SA_CLOSE;
+            return FIRE_OK;
+        }
+        uint32_t c = ff_tok_payload(i);
+        if (c >= st->dim) return sim_fail(s, n, "inner coordinate %u is outside the accumulator (dim %u)", c, st->dim);
+        ff_fx val = ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0;
+        if (!st->used[c]) {
+            st->used[c] = 1;
+            st->acc[c] = val;
+            st->list[st->nlist++] = c;
+        } else {
+            st->acc[c] = ff_fx_add(st->acc[c], val);
+        }
+        st->outer = ff_tok_payload(o);
+        st->has_outer = 1;
+        pop_point(s, n);
+        return FIRE_OK;
+    }
+    case SA_EMIT: {
+        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        uint32_t c = st->list[st->k];
+        if (st->k == 0) out_push(s, n, SA_OUT_OUTER, ff_tok_data(st->outer));
+        out_push(s, n, SA_OUT_INNER, ff_tok_data(c));
+        out_push(s, n, SA_OUT_VAL, ff_tok_data((uint32_t)st->acc[c]));
+        st->used[c] = 0;
+        if (++st->k == st->nlist) st->state = SA_CLOSE;
+        return FIRE_OK;
+    }
+    case SA_CLOSE: {
+        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        if (st->final) {
+            out_push(s, n, SA_OUT_OUTER, ff_tok_stop(0));
+            out_push(s, n, SA_OUT_INNER, ff_tok_stop(1));
+            out_push(s, n, SA_OUT_VAL, ff_tok_stop(1));
+            st->state = SA_DONE;
+        } else {
+            out_push(s, n, SA_OUT_INNER, ff_tok_stop(0));
+            out_push(s, n, SA_OUT_VAL, ff_tok_stop(0));
+            st->state = SA_ACCUM;
+        }
+        st->nlist = 0;
+        st->has_outer = 0;
+        return FIRE_OK;
+    }
+    default: /* SA_DONE */
+        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        pop_point(s, n);
+        for (int p = 0; p < 3; p++) out_push(s, n, p, FF_TOK_D);
+        return FIRE_DONE;
+    }
+}
+
+int init_spacc1(ff_sim *s, node *n, ff_err *err)
+{
+    spacc1_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_spacc1;
+    int rc = sim_resolve_dim(s, n, "dim", &st->dim, err);
+    if (rc) return rc;
+    st->acc = ff_xcalloc(st->dim + 1, sizeof *st->acc);
+    st->used = ff_xcalloc(st->dim + 1, 1);
+    st->list = ff_xcalloc(st->dim + 1, sizeof *st->list);
+    return 0;
+}
+
+void fini_spacc1(node *n)
+{
+    spacc1_st *st = n->state;
+    free(st->acc);
+    free(st->used);
+    free(st->list);
+    free(st);
+}
+
+/* ---- spacc2 ---- */
+
+typedef struct point {
+    uint32_t outer, inner;
+    uint32_t seq;  /* arrival order, so duplicates sum in input order */
+    ff_fx val;
+} point;
+
+typedef struct spacc2_st {
+    uint32_t dim_outer, dim_inner;
+    FF_VEC(point) pts;  /* after D: merged and sorted */
+    size_t k;           /* next point to emit */
+    int state;
+} spacc2_st;
+
+static int cmp_point(const void *a, const void *b)
+{
+    const point *x = a, *y = b;
+    if (x->outer != y->outer) return x->outer < y->outer ? -1 : 1;
+    if (x->inner != y->inner) return x->inner < y->inner ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static fire_result fire_spacc2(ff_sim *s, node *n)
+{
+    spacc2_st *st = n->state;
+    if (st->state == SA_ACCUM) {
+        ff_tok o, i, v;
+        fire_result r = point_heads(s, n, &o, &i, &v);
+        if (r != FIRE_OK) return r;
+        if (ff_tok_is_done(o)) {
+            qsort(st->pts.data, st->pts.len, sizeof *st->pts.data, cmp_point);
+            size_t w = 0;
+            for (size_t k = 0; k < st->pts.len; k++) {
+                point *p = &st->pts.data[k];
+                if (w && st->pts.data[w - 1].outer == p->outer && st->pts.data[w - 1].inner == p->inner)
+                    st->pts.data[w - 1].val = ff_fx_add(st->pts.data[w - 1].val, p->val);
+                else
+                    st->pts.data[w++] = *p;
+            }
+            st->pts.len = w;
+            st->k = 0;
+            st->state = w ? SA_EMIT : SA_CLOSE;
+            return FIRE_OK;
+        }
+        uint32_t oc = ff_tok_payload(o), ic = ff_tok_payload(i);
+        if (oc >= st->dim_outer || ic >= st->dim_inner)
+            return sim_fail(s, n, "point (%u, %u) is outside the accumulator (%u x %u)", oc, ic, st->dim_outer, st->dim_inner);
+        point p = {oc, ic, (uint32_t)st->pts.len, ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0};
+        FF_VEC_PUSH(st->pts, p);
+        pop_point(s, n);
+        return FIRE_OK;
+    }
+    if (!outs_ready(n)) return FIRE_STALL_OUT;
+    if (st->state == SA_EMIT) {
+        const point *p = &st->pts.data[st->k];
+        int first = st->k == 0 || st->pts.data[st->k - 1].outer != p->outer;
+        int last = st->k + 1 == st->pts.len || st->pts.data[st->k + 1].outer != p->outer;
+        if (first) out_push(s, n, SA_OUT_OUTER, ff_tok_data(p->outer));
+        out_push(s, n, SA_OUT_INNER, ff_tok_data(p->inner));
+        out_push(s, n, SA_OUT_VAL, ff_tok_data((uint32_t)p->val));
+        st->k++;
+        if (last) st->state = SA_CLOSE;
+        return FIRE_OK;
+    }
+    if (st->state == SA_CLOSE) {
+        if (st->k < st->pts.len) {
+            out_push(s, n, SA_OUT_INNER, ff_tok_stop(0));
+            out_push(s, n, SA_OUT_VAL, ff_tok_stop(0));
+            st->state = SA_EMIT;
+        } else {
+            out_push(s, n, SA_OUT_OUTER, ff_tok_stop(0));
+            out_push(s, n, SA_OUT_INNER, ff_tok_stop(1));
+            out_push(s, n, SA_OUT_VAL, ff_tok_stop(1));
+            st->state = SA_DONE;
+        }
+        return FIRE_OK;
+    }
+    pop_point(s, n);
+    for (int p = 0; p < 3; p++) out_push(s, n, p, FF_TOK_D);
+    return FIRE_DONE;
+}
+
+int init_spacc2(ff_sim *s, node *n, ff_err *err)
+{
+    spacc2_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_spacc2;
+    int rc = sim_resolve_dim(s, n, "dim_outer", &st->dim_outer, err);
+    if (!rc) rc = sim_resolve_dim(s, n, "dim_inner", &st->dim_inner, err);
+    return rc;
+}
+
+void fini_spacc2(node *n)
+{
+    spacc2_st *st = n->state;
+    free(st->pts.data);
+    free(st);
+}

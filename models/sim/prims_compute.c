@@ -1,0 +1,107 @@
+/*
+ * prims_compute.c -- ALU and reducer (docs/timing.md "alu", "reduce").
+ * Arithmetic is ff_fixed's, the same integer algorithms the RTL ALU uses.
+ */
+#include <stdlib.h>
+
+#include "prims.h"
+
+typedef struct alu_st {
+    ff_alu_op op;
+    int unary;   /* only input a is read (unary op, or b is the immediate) */
+    ff_fx imm;
+} alu_st;
+
+/* N reads as the fill value 0 wherever a value is expected. */
+static inline int is_value(ff_tok t) { return ff_tok_is_data(t) || ff_tok_is_empty(t); }
+static inline ff_fx value_of(ff_tok t) { return ff_tok_is_data(t) ? (ff_fx)ff_tok_payload(t) : 0; }
+
+static fire_result fire_alu(ff_sim *s, node *n)
+{
+    alu_st *st = n->state;
+    if (!in_has(n, 0) || (!st->unary && !in_has(n, 1))) return FIRE_STALL_IN;
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    ff_tok a = in_peek(n, 0);
+    ff_tok b = st->unary ? a : in_peek(n, 1);
+    ff_tok out;
+    if (is_value(a) && is_value(b)) {
+        ff_fx bv = st->unary ? st->imm : value_of(b);
+        out = ff_tok_data((uint32_t)ff_alu_apply(st->op, value_of(a), bv, s->frac_bits));
+    } else if (a == b) {
+        out = a; /* matching stop tokens pass once; D ends the stream */
+    } else {
+        char x[48], y[48];
+        return sim_fail(s, n, "input a is at '%s' but b at '%s': value streams are not aligned",
+                        sim_tokstr(s, a, FF_ST_VAL, x), sim_tokstr(s, b, FF_ST_VAL, y));
+    }
+    in_pop(s, n, 0);
+    if (!st->unary) in_pop(s, n, 1);
+    out_push(s, n, 0, out);
+    return ff_tok_is_done(out) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_alu(ff_sim *s, node *n, ff_err *err)
+{
+    alu_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_alu;
+    st->op = (ff_alu_op)ff_node_int(n->g, "op");
+    int has_imm = ff_node_has(n->g, "imm");
+    if (has_imm) st->imm = ff_node_param(n->g, "imm")->fx;
+    st->unary = ff_alu_op_arity(st->op) == 1 || has_imm;
+    if (!st->unary && !n->in[1])
+        return ff_err_set(err, FF_EINVAL, "node '%s' (alu %s): input b is not connected and no imm is given",
+                          n->g->name, ff_alu_op_name(st->op));
+    return 0;
+}
+
+/* ---- reducer ---- */
+
+typedef struct reduce_st {
+    int is_max;
+    int any;          /* the current fiber had a value */
+    ff_fx acc;
+    uint32_t pending; /* k+1 when S(k) must still be emitted after a result */
+} reduce_st;
+
+static fire_result fire_reduce(ff_sim *s, node *n)
+{
+    reduce_st *st = n->state;
+    if (st->pending) {
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        out_push(s, n, 0, ff_tok_stop(st->pending - 1));
+        st->pending = 0;
+        return FIRE_OK;
+    }
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    if (is_value(t)) {
+        ff_fx v = value_of(t);
+        if (!st->any) st->acc = v;
+        else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
+        st->any = 1;
+        in_pop(s, n, 0);
+        return FIRE_OK;
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    in_pop(s, n, 0);
+    if (ff_tok_is_done(t)) {
+        out_push(s, n, 0, FF_TOK_D);
+        return FIRE_DONE;
+    }
+    /* Sk closes the innermost fiber: its result, then S(k-1) if k > 0. */
+    out_push(s, n, 0, ff_tok_data((uint32_t)(st->any ? st->acc : 0)));
+    st->any = 0;
+    st->acc = 0;
+    st->pending = ff_tok_payload(t);
+    return FIRE_OK;
+}
+
+int init_reduce(ff_sim *s, node *n, ff_err *err)
+{
+    reduce_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_reduce;
+    st->is_max = ff_node_int(n->g, "op") == 1;
+    return 0;
+}

@@ -1,0 +1,562 @@
+/*
+ * prims_control.c -- the primitives that reshape streams without touching
+ * memory or values: repeat-signal generator, repeater, coordinate drop and
+ * hold, stop-token droppers, fork, join, broadcast; and the harness-only
+ * source and sink. docs/timing.md specifies each state machine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prims.h"
+
+static int all_out_ready(const node *n)
+{
+    for (int p = 0; p < n->nout; p++)
+        if (!out_ready(n, p)) return 0;
+    return 1;
+}
+
+static void push_all(ff_sim *s, node *n, ff_tok t)
+{
+    for (int p = 0; p < n->nout; p++) out_push(s, n, p, t);
+}
+
+/* ---- repeat-signal generator ---- */
+
+static fire_result fire_repsiggen(ff_sim *s, node *n)
+{
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    ff_tok t = in_peek(n, 0);
+    in_pop(s, n, 0);
+    if (ff_tok_is_done(t)) {
+        out_push(s, n, 0, FF_TOK_D);
+        return FIRE_DONE;
+    }
+    out_push(s, n, 0, ff_tok_is_stop(t) ? ff_tok_stop(0) : ff_tok_data(0));
+    return FIRE_OK;
+}
+
+int init_repsiggen(ff_sim *s, node *n, ff_err *err)
+{
+    n->fire = fire_repsiggen;
+    return 0;
+}
+
+/* ---- repeater ---- */
+
+typedef struct repeat_st {
+    int have;   /* the current reference has been taken from ref_in */
+    ff_tok cur;
+} repeat_st;
+
+enum { REP_IN_REF = 0, REP_IN_SIG = 1 };
+
+static fire_result fire_repeat(ff_sim *s, node *n)
+{
+    repeat_st *st = n->state;
+    if (!in_has(n, REP_IN_SIG)) return FIRE_STALL_IN;
+    ff_tok sig = in_peek(n, REP_IN_SIG);
+    char a[48], b[48];
+    if (ff_tok_is_data(sig)) { /* R: the current reference once more */
+        if (!st->have) {
+            if (!in_has(n, REP_IN_REF)) return FIRE_STALL_IN;
+            ff_tok r = in_peek(n, REP_IN_REF);
+            if (!(ff_tok_is_data(r) || ff_tok_is_empty(r)))
+                return sim_fail(s, n, "repeat signal R but the reference stream is at '%s'", sim_tokstr(s, r, FF_ST_REF, a));
+            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+            in_pop(s, n, REP_IN_REF);
+            st->cur = r;
+            st->have = 1;
+        } else if (!out_ready(n, 0)) {
+            return FIRE_STALL_OUT;
+        }
+        in_pop(s, n, REP_IN_SIG);
+        out_push(s, n, 0, st->cur);
+        return FIRE_OK;
+    }
+    if (!in_has(n, REP_IN_REF)) return FIRE_STALL_IN;
+    ff_tok r = in_peek(n, REP_IN_REF);
+    if (ff_tok_is_stop(sig)) {
+        if (!st->have && (ff_tok_is_data(r) || ff_tok_is_empty(r))) {
+            /* A group with no R: take its reference, close it next cycle. */
+            in_pop(s, n, REP_IN_REF);
+            st->cur = r;
+            st->have = 1;
+            return FIRE_OK;
+        }
+        if (ff_tok_is_done(r))
+            return sim_fail(s, n, "repeat signal S but the reference stream is at D");
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, REP_IN_SIG);
+        /* The group ends; a stop Sk next on ref_in merges into S(k+1). An
+         * input stop seen with no current reference is an empty group. */
+        ff_tok stop = ff_tok_stop(0);
+        if (ff_tok_is_stop(r)) {
+            stop = ff_tok_stop(ff_tok_payload(r) + 1);
+            in_pop(s, n, REP_IN_REF);
+        }
+        st->have = 0;
+        out_push(s, n, 0, stop);
+        return FIRE_OK;
+    }
+    if (ff_tok_is_done(sig)) {
+        if (st->have || !ff_tok_is_done(r))
+            return sim_fail(s, n, "repeat signal D but the reference stream is at '%s'%s",
+                            sim_tokstr(s, r, FF_ST_REF, b), st->have ? " with a reference still open" : "");
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, REP_IN_SIG);
+        in_pop(s, n, REP_IN_REF);
+        out_push(s, n, 0, FF_TOK_D);
+        return FIRE_DONE;
+    }
+    return sim_fail(s, n, "repeat signal stream carries N");
+}
+
+int init_repeat(ff_sim *s, node *n, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(repeat_st));
+    n->fire = fire_repeat;
+    return 0;
+}
+
+/* ---- coordinate drop and hold ---- */
+
+typedef struct outer_st {
+    int have;    /* an outer coordinate is held */
+    ff_tok cur;
+    int seen;    /* crd_drop: its inner fiber had a coordinate */
+} outer_st;
+
+enum { OI_IN_OUTER = 0, OI_IN_INNER = 1, OI_OUT_OUTER = 0, OI_OUT_INNER = 1 };
+
+static fire_result misaligned(ff_sim *s, node *n, ff_tok outer, ff_tok inner)
+{
+    char a[48], b[48];
+    return sim_fail(s, n, "outer stream at '%s' does not match inner stream at '%s'",
+                    sim_tokstr(s, outer, FF_ST_CRD, a), sim_tokstr(s, inner, FF_ST_CRD, b));
+}
+
+static fire_result fire_crd_drop(ff_sim *s, node *n)
+{
+    outer_st *st = n->state;
+    if (!st->have) {
+        if (!in_has(n, OI_IN_OUTER)) return FIRE_STALL_IN;
+        ff_tok o = in_peek(n, OI_IN_OUTER);
+        if (ff_tok_is_data(o) || ff_tok_is_empty(o)) {
+            /* Take the coordinate; if its first inner token is here too,
+             * handle that in the same cycle. */
+            if (in_has(n, OI_IN_INNER)) {
+                ff_tok i = in_peek(n, OI_IN_INNER);
+                if (ff_tok_is_data(i) || ff_tok_is_empty(i)) {
+                    if (!all_out_ready(n)) return FIRE_STALL_OUT;
+                    in_pop(s, n, OI_IN_OUTER);
+                    in_pop(s, n, OI_IN_INNER);
+                    out_push(s, n, OI_OUT_OUTER, o);
+                    out_push(s, n, OI_OUT_INNER, i);
+                    st->have = 1;
+                    st->cur = o;
+                    st->seen = 1;
+                    return FIRE_OK;
+                }
+                if (i == ff_tok_stop(0)) { /* empty inner fiber: drop o */
+                    if (!out_ready(n, OI_OUT_INNER)) return FIRE_STALL_OUT;
+                    in_pop(s, n, OI_IN_OUTER);
+                    in_pop(s, n, OI_IN_INNER);
+                    out_push(s, n, OI_OUT_INNER, i);
+                    return FIRE_OK;
+                }
+                if (ff_tok_is_done(i)) return misaligned(s, n, o, i);
+            }
+            in_pop(s, n, OI_IN_OUTER);
+            st->have = 1;
+            st->cur = o;
+            st->seen = 0;
+            return FIRE_OK;
+        }
+        /* An outer stop here closes an empty outer fiber; D ends both. */
+        if (!in_has(n, OI_IN_INNER)) return FIRE_STALL_IN;
+        ff_tok i = in_peek(n, OI_IN_INNER);
+        int ok = ff_tok_is_done(o) ? ff_tok_is_done(i)
+                                   : ff_tok_is_stop(i) && ff_tok_payload(i) == ff_tok_payload(o) + 1;
+        if (!ok) return misaligned(s, n, o, i);
+        if (!all_out_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, OI_IN_OUTER);
+        in_pop(s, n, OI_IN_INNER);
+        out_push(s, n, OI_OUT_OUTER, o);
+        out_push(s, n, OI_OUT_INNER, i);
+        return ff_tok_is_done(o) ? FIRE_DONE : FIRE_OK;
+    }
+    if (!in_has(n, OI_IN_INNER)) return FIRE_STALL_IN;
+    ff_tok i = in_peek(n, OI_IN_INNER);
+    if (ff_tok_is_data(i) || ff_tok_is_empty(i)) {
+        int first = !st->seen;
+        if (!out_ready(n, OI_OUT_INNER) || (first && !out_ready(n, OI_OUT_OUTER))) return FIRE_STALL_OUT;
+        in_pop(s, n, OI_IN_INNER);
+        out_push(s, n, OI_OUT_INNER, i);
+        if (first) out_push(s, n, OI_OUT_OUTER, st->cur);
+        st->seen = 1;
+        return FIRE_OK;
+    }
+    if (ff_tok_is_done(i)) return misaligned(s, n, st->cur, i);
+    uint32_t k = ff_tok_payload(i);
+    if (k == 0) {
+        if (!out_ready(n, OI_OUT_INNER)) return FIRE_STALL_OUT;
+        in_pop(s, n, OI_IN_INNER);
+        out_push(s, n, OI_OUT_INNER, i);
+        st->have = 0;
+        return FIRE_OK;
+    }
+    /* Sk, k >= 1, also closes the outer fiber: its S(k-1) must be next. */
+    if (!in_has(n, OI_IN_OUTER)) return FIRE_STALL_IN;
+    ff_tok o = in_peek(n, OI_IN_OUTER);
+    if (o != ff_tok_stop(k - 1)) return misaligned(s, n, o, i);
+    if (!all_out_ready(n)) return FIRE_STALL_OUT;
+    in_pop(s, n, OI_IN_OUTER);
+    in_pop(s, n, OI_IN_INNER);
+    out_push(s, n, OI_OUT_OUTER, o);
+    out_push(s, n, OI_OUT_INNER, i);
+    st->have = 0;
+    return FIRE_OK;
+}
+
+int init_crd_drop(ff_sim *s, node *n, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(outer_st));
+    n->fire = fire_crd_drop;
+    return 0;
+}
+
+static fire_result fire_crd_hold(ff_sim *s, node *n)
+{
+    outer_st *st = n->state;
+    if (!in_has(n, OI_IN_INNER)) return FIRE_STALL_IN;
+    ff_tok i = in_peek(n, OI_IN_INNER);
+    if (ff_tok_is_data(i) || ff_tok_is_empty(i)) {
+        if (!st->have) {
+            if (!in_has(n, OI_IN_OUTER)) return FIRE_STALL_IN;
+            ff_tok o = in_peek(n, OI_IN_OUTER);
+            if (!(ff_tok_is_data(o) || ff_tok_is_empty(o))) return misaligned(s, n, o, i);
+            if (!all_out_ready(n)) return FIRE_STALL_OUT;
+            in_pop(s, n, OI_IN_OUTER);
+            st->cur = o;
+            st->have = 1;
+        } else if (!all_out_ready(n)) {
+            return FIRE_STALL_OUT;
+        }
+        in_pop(s, n, OI_IN_INNER);
+        out_push(s, n, OI_OUT_OUTER, st->cur);
+        out_push(s, n, OI_OUT_INNER, i);
+        return FIRE_OK;
+    }
+    if (!in_has(n, OI_IN_OUTER) && !(st->have && i == ff_tok_stop(0))) return FIRE_STALL_IN;
+    ff_tok o = in_has(n, OI_IN_OUTER) ? in_peek(n, OI_IN_OUTER) : 0;
+    if (ff_tok_is_done(i)) {
+        if (st->have || !ff_tok_is_done(o)) return misaligned(s, n, o, i);
+        if (!all_out_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, OI_IN_OUTER);
+        in_pop(s, n, OI_IN_INNER);
+        push_all(s, n, FF_TOK_D);
+        return FIRE_DONE;
+    }
+    uint32_t k = ff_tok_payload(i);
+    if (k == 0) {
+        /* S0 closes the held coordinate's fiber; with none held, the fiber
+         * of the next outer coordinate was empty: consume that coordinate. */
+        if (!st->have && !(ff_tok_is_data(o) || ff_tok_is_empty(o))) return misaligned(s, n, o, i);
+        if (!all_out_ready(n)) return FIRE_STALL_OUT;
+        if (!st->have) in_pop(s, n, OI_IN_OUTER);
+        in_pop(s, n, OI_IN_INNER);
+        push_all(s, n, i);
+        st->have = 0;
+        return FIRE_OK;
+    }
+    if (!st->have && (ff_tok_is_data(o) || ff_tok_is_empty(o))) {
+        /* Last coordinate of the outer fiber had an empty inner fiber:
+         * consume it first, then the outer stop with the inner one. */
+        in_pop(s, n, OI_IN_OUTER);
+        st->cur = o;
+        st->have = 1;
+        return FIRE_OK;
+    }
+    if (o != ff_tok_stop(k - 1)) return misaligned(s, n, o, i);
+    if (!all_out_ready(n)) return FIRE_STALL_OUT;
+    in_pop(s, n, OI_IN_OUTER);
+    in_pop(s, n, OI_IN_INNER);
+    push_all(s, n, i);
+    st->have = 0;
+    return FIRE_OK;
+}
+
+int init_crd_hold(ff_sim *s, node *n, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(outer_st));
+    n->fire = fire_crd_hold;
+    return 0;
+}
+
+/* ---- stop-token droppers ---- */
+
+static fire_result fire_stkn_drop(ff_sim *s, node *n)
+{
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    if (ff_tok_is_stop(t)) {
+        in_pop(s, n, 0);
+        return FIRE_OK;
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    in_pop(s, n, 0);
+    out_push(s, n, 0, t);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_stkn_drop(ff_sim *s, node *n, ff_err *err)
+{
+    n->fire = fire_stkn_drop;
+    return 0;
+}
+
+typedef struct empty_drop_st {
+    int started;   /* a data token has passed */
+    int held;      /* a stop is held */
+    uint32_t level;
+} empty_drop_st;
+
+static fire_result fire_empty_stkn_drop(ff_sim *s, node *n)
+{
+    empty_drop_st *st = n->state;
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    if (ff_tok_is_stop(t)) {
+        in_pop(s, n, 0);
+        if (st->started) {
+            if (!st->held || ff_tok_payload(t) > st->level) st->level = ff_tok_payload(t);
+            st->held = 1;
+        }
+        return FIRE_OK;
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    if (st->held) { /* the held stop goes first, one cycle of its own */
+        out_push(s, n, 0, ff_tok_stop(st->level));
+        st->held = 0;
+        return FIRE_OK;
+    }
+    in_pop(s, n, 0);
+    out_push(s, n, 0, t);
+    st->started = 1;
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_empty_stkn_drop(ff_sim *s, node *n, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(empty_drop_st));
+    n->fire = fire_empty_stkn_drop;
+    return 0;
+}
+
+/* ---- fork, join, broadcast ---- */
+
+typedef struct rr_st {
+    int next; /* round-robin position */
+} rr_st;
+
+static fire_result fire_fork(ff_sim *s, node *n)
+{
+    rr_st *st = n->state;
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {
+        if (!out_ready(n, st->next)) return FIRE_STALL_OUT;
+        in_pop(s, n, 0);
+        out_push(s, n, st->next, t);
+        st->next = (st->next + 1) % n->nout;
+        return FIRE_OK;
+    }
+    if (!all_out_ready(n)) return FIRE_STALL_OUT;
+    in_pop(s, n, 0);
+    push_all(s, n, t);
+    st->next = 0;
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+static fire_result fire_join(ff_sim *s, node *n)
+{
+    rr_st *st = n->state;
+    if (!in_has(n, st->next)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, st->next);
+    if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, st->next);
+        out_push(s, n, 0, t);
+        st->next = (st->next + 1) % n->nin;
+        return FIRE_OK;
+    }
+    /* A control token: every lane must have reached the same one. */
+    for (int p = 0; p < n->nin; p++) {
+        if (!in_has(n, p)) return FIRE_STALL_IN;
+        ff_tok u = in_peek(n, p);
+        if (u != t) {
+            char a[48], b[48];
+            return sim_fail(s, n, "lane %d is at '%s' but lane %d at '%s'", st->next,
+                            sim_tokstr(s, t, n->in[0]->type, a), p, sim_tokstr(s, u, n->in[0]->type, b));
+        }
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    for (int p = 0; p < n->nin; p++) in_pop(s, n, p);
+    out_push(s, n, 0, t);
+    st->next = 0;
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+static fire_result fire_broadcast(ff_sim *s, node *n)
+{
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    if (!all_out_ready(n)) return FIRE_STALL_OUT;
+    ff_tok t = in_peek(n, 0);
+    in_pop(s, n, 0);
+    push_all(s, n, t);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+static int init_rr(node *n, fire_fn fire, int ports, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(rr_st));
+    n->fire = fire;
+    int64_t k = ff_node_int(n->g, "n");
+    if (k < 2 || k > 8 || k != ports)
+        return ff_err_set(err, FF_EINVAL, "node '%s': n = %lld out of range 2..8", n->g->name, (long long)k);
+    return 0;
+}
+
+int init_fork(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_fork, n->nout, err); }
+int init_join(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_join, n->nin, err); }
+int init_broadcast(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_broadcast, n->nout, err); }
+
+/* ---- harness: source and sink ---- */
+
+typedef struct source_st {
+    ff_tokvec toks;
+    size_t next;
+} source_st;
+
+static fire_result fire_source(ff_sim *s, node *n)
+{
+    source_st *st = n->state;
+    ff_tok t = st->toks.data[st->next];
+    if (t == FF_TOK_IDLE) { /* `_`: offer nothing this cycle */
+        st->next++;
+        return FIRE_OK;
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    out_push(s, n, 0, t);
+    st->next++;
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_source(ff_sim *s, node *n, ff_err *err)
+{
+    source_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_source;
+    ff_stream_type type = (ff_stream_type)ff_node_int(n->g, "type");
+    int rc = ff_tok_parse(ff_node_str(n->g, "tokens"), type, s->frac_bits, 1, &st->toks, err);
+    if (rc) return ff_err_wrap(err, "node '%s': ", n->g->name);
+    size_t last = st->toks.len;
+    while (last > 0 && st->toks.data[last - 1] == FF_TOK_IDLE) last--;
+    if (last == 0 || st->toks.data[last - 1] != FF_TOK_D)
+        return ff_err_set(err, FF_EINVAL, "node '%s': the stream must end with D", n->g->name);
+    for (size_t i = 0; i + 1 < last; i++)
+        if (st->toks.data[i] == FF_TOK_D)
+            return ff_err_set(err, FF_EINVAL, "node '%s': D must be the last token (token %zu)", n->g->name, i);
+    st->toks.len = last;
+    return 0;
+}
+
+void fini_source(node *n)
+{
+    source_st *st = n->state;
+    free(st->toks.data);
+    free(st);
+}
+
+typedef struct sink_st {
+    char *pattern;     /* 0/1 per cycle, cycled; NULL = always ready */
+    size_t plen;
+    uint64_t seed;     /* rand:SEED:PCT */
+    int percent;       /* < 0: not random */
+    ff_tokvec toks;
+    FF_VEC(uint64_t) cycles;
+} sink_st;
+
+/* A stateless hash of (seed, cycle), so readiness does not depend on how
+ * often the sink was evaluated -- the RTL testbench computes the same. */
+static int sink_ready(const sink_st *st, uint64_t cycle)
+{
+    if (st->percent >= 0) {
+        uint64_t z = st->seed ^ (cycle * 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        return (int)(z % 100) < st->percent;
+    }
+    if (!st->pattern) return 1;
+    return st->pattern[cycle % st->plen] == '1';
+}
+
+static fire_result fire_sink(ff_sim *s, node *n)
+{
+    sink_st *st = n->state;
+    if (!sink_ready(st, s->cycle)) return FIRE_OK; /* stays awake: readiness changes by itself */
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    in_pop(s, n, 0);
+    FF_VEC_PUSH(st->toks, t);
+    FF_VEC_PUSH(st->cycles, s->cycle);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_sink(ff_sim *s, node *n, ff_err *err)
+{
+    sink_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_sink;
+    st->percent = -1;
+    const char *r = ff_node_str(n->g, "ready");
+    if (!r[0]) return 0;
+    if (strncmp(r, "rand:", 5) == 0) {
+        char *end;
+        unsigned long long seed = strtoull(r + 5, &end, 10);
+        long pct = *end == ':' ? strtol(end + 1, &end, 10) : -1;
+        if (*end || pct < 1 || pct > 100)
+            return ff_err_set(err, FF_EINVAL, "node '%s': ready '%s': expected rand:SEED:PERCENT with PERCENT 1..100",
+                              n->g->name, r);
+        st->seed = seed;
+        st->percent = (int)pct;
+        return 0;
+    }
+    size_t len = strlen(r);
+    if (strspn(r, "01") != len || !strchr(r, '1'))
+        return ff_err_set(err, FF_EINVAL, "node '%s': ready '%s': expected a 0/1 pattern with at least one 1",
+                          n->g->name, r);
+    st->pattern = ff_xstrdup(r);
+    st->plen = len;
+    return 0;
+}
+
+void fini_sink(node *n)
+{
+    sink_st *st = n->state;
+    free(st->pattern);
+    free(st->toks.data);
+    free(st->cycles.data);
+    free(st);
+}
+
+void sink_records(const node *n, const ff_tok **toks, const uint64_t **cycles, size_t *count)
+{
+    const sink_st *st = n->state;
+    *toks = st->toks.data;
+    *cycles = st->cycles.data;
+    *count = st->toks.len;
+}

@@ -1,0 +1,363 @@
+/*
+ * prims_scan.c -- the primitives that touch tensor memory: root, level
+ * scanner, locate, value array, level writers. Cycle behaviour is specified
+ * in docs/timing.md; each fire function below follows that text state by
+ * state, so read them side by side.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prims.h"
+
+/* ---- root: 0 then D ---- */
+
+typedef struct root_st {
+    int sent;
+} root_st;
+
+static fire_result fire_root(ff_sim *s, node *n)
+{
+    root_st *st = n->state;
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    if (!st->sent) {
+        out_push(s, n, 0, ff_tok_data(0));
+        st->sent = 1;
+        return FIRE_OK;
+    }
+    out_push(s, n, 0, FF_TOK_D);
+    return FIRE_DONE;
+}
+
+int init_root(ff_sim *s, node *n, ff_err *err)
+{
+    n->state = ff_xcalloc(1, sizeof(root_st));
+    n->fire = fire_root;
+    return 0;
+}
+
+/* ---- level scanner ---- */
+
+enum { SC_IDLE, SC_FIBER, SC_END };
+
+typedef struct scan_st {
+    level_view lv;
+    int state;
+    uint32_t pos, end;  /* current fiber: positions [pos, end) */
+    uint32_t base;      /* dense: position of coordinate 0 of the fiber */
+} scan_st;
+
+enum { SCAN_IN_REF = 0, SCAN_OUT_CRD = 0, SCAN_OUT_REF = 1 };
+
+static inline int both_ready(const node *n) { return out_ready(n, 0) && out_ready(n, 1); }
+
+/* Emits the coordinate and position at st->pos and advances. */
+static void scan_emit(ff_sim *s, node *n, scan_st *st)
+{
+    uint32_t crd = st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+    out_push(s, n, SCAN_OUT_CRD, ff_tok_data(crd));
+    out_push(s, n, SCAN_OUT_REF, ff_tok_data(st->pos));
+    st->pos++;
+    st->state = st->pos < st->end ? SC_FIBER : SC_END;
+}
+
+/* The fiber a reference names; fails on a reference outside the level. */
+static int fiber_bounds(ff_sim *s, node *n, const level_view *lv, uint32_t ref, uint32_t *lo,
+                        uint32_t *hi)
+{
+    if (lv->compressed) {
+        if ((size_t)ref + 1 >= lv->nseg) {
+            sim_fail(s, n, "reference %u is outside the level (%zu fibers)", ref, lv->nseg ? lv->nseg - 1 : 0);
+            return -1;
+        }
+        *lo = lv->seg[ref];
+        *hi = lv->seg[ref + 1];
+        if (*lo > *hi || *hi > lv->ncrd) {
+            sim_fail(s, n, "segment [%u, %u) of fiber %u is malformed (%zu coordinates)", *lo, *hi, ref, lv->ncrd);
+            return -1;
+        }
+    } else {
+        uint64_t lo64 = (uint64_t)ref * lv->dim;
+        if (lo64 + lv->dim > UINT32_MAX) {
+            sim_fail(s, n, "reference %u x dimension %u overflows 32-bit positions", ref, lv->dim);
+            return -1;
+        }
+        *lo = (uint32_t)lo64;
+        *hi = (uint32_t)lo64 + lv->dim;
+    }
+    return 0;
+}
+
+static fire_result fire_scan(ff_sim *s, node *n)
+{
+    scan_st *st = n->state;
+    if (st->state == SC_FIBER) {
+        if (!both_ready(n)) return FIRE_STALL_OUT;
+        scan_emit(s, n, st);
+        return FIRE_OK;
+    }
+    if (!in_has(n, SCAN_IN_REF)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, SCAN_IN_REF);
+    if (st->state == SC_END) {
+        /* Close the fiber; an input stop Sk merges into one S(k+1). */
+        if (!both_ready(n)) return FIRE_STALL_OUT;
+        ff_tok stop = ff_tok_stop(0);
+        if (ff_tok_is_stop(t)) {
+            stop = ff_tok_stop(ff_tok_payload(t) + 1);
+            in_pop(s, n, SCAN_IN_REF);
+        }
+        out_push(s, n, SCAN_OUT_CRD, stop);
+        out_push(s, n, SCAN_OUT_REF, stop);
+        st->state = SC_IDLE;
+        return FIRE_OK;
+    }
+    switch (ff_tok_kind_of(t)) {
+    case FF_TK_DATA: {
+        uint32_t lo, hi;
+        if (fiber_bounds(s, n, &st->lv, ff_tok_payload(t), &lo, &hi)) return FIRE_ERROR;
+        if (lo < hi && !both_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, SCAN_IN_REF);
+        st->pos = lo;
+        st->end = hi;
+        st->base = lo;
+        if (lo < hi) scan_emit(s, n, st);
+        else st->state = SC_END; /* empty fiber: only its stop token follows */
+        return FIRE_OK;
+    }
+    case FF_TK_STOP: /* a bare stop: an empty outer fiber */
+        if (!both_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, SCAN_IN_REF);
+        out_push(s, n, SCAN_OUT_CRD, ff_tok_stop(ff_tok_payload(t) + 1));
+        out_push(s, n, SCAN_OUT_REF, ff_tok_stop(ff_tok_payload(t) + 1));
+        return FIRE_OK;
+    case FF_TK_EMPTY: /* N becomes N and then the closing stop */
+        if (!both_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, SCAN_IN_REF);
+        out_push(s, n, SCAN_OUT_CRD, FF_TOK_N);
+        out_push(s, n, SCAN_OUT_REF, FF_TOK_N);
+        st->state = SC_END;
+        return FIRE_OK;
+    case FF_TK_DONE:
+        if (!both_ready(n)) return FIRE_STALL_OUT;
+        in_pop(s, n, SCAN_IN_REF);
+        out_push(s, n, SCAN_OUT_CRD, FF_TOK_D);
+        out_push(s, n, SCAN_OUT_REF, FF_TOK_D);
+        return FIRE_DONE;
+    }
+    return FIRE_ERROR;
+}
+
+static void fini_level_state(node *n)
+{
+    /* scan_st and locate_st both start with their level_view. */
+    sim_level_view_free((level_view *)n->state);
+    free(n->state);
+}
+
+int init_scan(ff_sim *s, node *n, ff_err *err)
+{
+    scan_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_scan;
+    return sim_level_view(s, n, &st->lv, err);
+}
+
+void fini_scan(node *n) { fini_level_state(n); }
+
+/* ---- locate: position of a coordinate within the fiber of a parent ref ---- */
+
+typedef struct locate_st {
+    level_view lv;
+} locate_st;
+
+enum { LOC_IN_CRD = 0, LOC_IN_REF = 1, LOC_OUT_CRD = 0, LOC_OUT_REF = 1 };
+
+static fire_result fire_locate(ff_sim *s, node *n)
+{
+    locate_st *st = n->state;
+    if (!in_has(n, LOC_IN_CRD) || !in_has(n, LOC_IN_REF)) return FIRE_STALL_IN;
+    if (!both_ready(n)) return FIRE_STALL_OUT;
+    ff_tok c = in_peek(n, LOC_IN_CRD), r = in_peek(n, LOC_IN_REF);
+    ff_tok out_ref;
+    fire_result res = FIRE_OK;
+    if (ff_tok_is_data(c) && ff_tok_is_data(r)) {
+        uint32_t lo, hi, crd = ff_tok_payload(c);
+        if (fiber_bounds(s, n, &st->lv, ff_tok_payload(r), &lo, &hi)) return FIRE_ERROR;
+        if (!st->lv.compressed) {
+            if (crd >= st->lv.dim) return sim_fail(s, n, "coordinate %u is outside the dense level of size %u", crd, st->lv.dim);
+            out_ref = ff_tok_data(lo + crd);
+        } else {
+            /* Binary search of the fiber: modelled as one access (docs/timing.md). */
+            out_ref = FF_TOK_N;
+            uint32_t a = lo, b = hi;
+            while (a < b) {
+                uint32_t m = a + (b - a) / 2;
+                if (st->lv.crd[m] < crd) a = m + 1;
+                else b = m;
+            }
+            if (a < hi && st->lv.crd[a] == crd) out_ref = ff_tok_data(a);
+        }
+    } else if (ff_tok_is_empty(c) || ff_tok_is_empty(r)) {
+        if (!(ff_tok_is_data(c) || ff_tok_is_empty(c)) || !(ff_tok_is_data(r) || ff_tok_is_empty(r)))
+            goto misaligned;
+        out_ref = FF_TOK_N;
+    } else if (c == r && (ff_tok_is_stop(c) || ff_tok_is_done(c))) {
+        out_ref = c;
+        if (ff_tok_is_done(c)) res = FIRE_DONE;
+    } else {
+        goto misaligned;
+    }
+    in_pop(s, n, LOC_IN_CRD);
+    in_pop(s, n, LOC_IN_REF);
+    out_push(s, n, LOC_OUT_CRD, c);
+    out_push(s, n, LOC_OUT_REF, out_ref);
+    return res;
+misaligned: {
+        char a[48], b[48];
+        return sim_fail(s, n, "coordinate stream at '%s' but reference stream at '%s': streams are not aligned",
+                        sim_tokstr(s, c, FF_ST_CRD, a), sim_tokstr(s, r, FF_ST_REF, b));
+    }
+}
+
+int init_locate(ff_sim *s, node *n, ff_err *err)
+{
+    locate_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_locate;
+    return sim_level_view(s, n, &st->lv, err);
+}
+
+void fini_locate(node *n) { fini_level_state(n); }
+
+/* ---- value array ---- */
+
+typedef struct array_st {
+    const ff_fx *vals;
+    size_t nvals;
+    ff_fx *own;
+} array_st;
+
+static fire_result fire_array(ff_sim *s, node *n)
+{
+    array_st *st = n->state;
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    ff_tok t = in_peek(n, 0);
+    ff_tok v = t;
+    if (ff_tok_is_data(t)) {
+        uint32_t r = ff_tok_payload(t);
+        if (r >= st->nvals) return sim_fail(s, n, "reference %u is outside the value array (%zu values)", r, st->nvals);
+        v = ff_tok_data((uint32_t)st->vals[r]);
+    } else if (ff_tok_is_empty(t)) {
+        v = ff_tok_data(0); /* N loads the fill value */
+    }
+    in_pop(s, n, 0);
+    out_push(s, n, 0, v);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_array(ff_sim *s, node *n, ff_err *err)
+{
+    array_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_array;
+    const char *tname = ff_node_str(n->g, "tensor");
+    if (tname[0]) {
+        const ff_tensor *t = sim_input(s, n, tname, err);
+        if (!t) return err ? err->code : FF_EINVAL;
+        st->vals = t->vals;
+        st->nvals = t->nvals;
+    } else {
+        const ff_param *p = ff_node_param(n->g, "vals");
+        if (!p) return ff_err_set(err, FF_EINVAL, "node '%s' (array): needs param tensor or vals", n->g->name);
+        st->own = ff_xmalloc((p->nints + 1) * sizeof *st->own);
+        for (size_t i = 0; i < p->nints; i++) st->own[i] = (ff_fx)p->ints[i];
+        st->vals = st->own;
+        st->nvals = p->nints;
+    }
+    return 0;
+}
+
+void fini_array(node *n)
+{
+    array_st *st = n->state;
+    free(st->own);
+    free(st);
+}
+
+/* ---- level writers ---- */
+
+typedef struct write_st {
+    outbuf *ob;
+    int level;
+    int fiber_nonempty;
+} write_st;
+
+static fire_result fire_write_crd(ff_sim *s, node *n)
+{
+    write_st *st = n->state;
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    in_pop(s, n, 0);
+    switch (ff_tok_kind_of(t)) {
+    case FF_TK_DATA:
+        FF_VEC_PUSH(st->ob->crd[st->level], ff_tok_payload(t));
+        st->fiber_nonempty = 1;
+        return FIRE_OK;
+    case FF_TK_STOP:
+        /* SAM's convention: a stop closing an empty fiber adds no segment
+         * entry, so fibers stay in step with outer levels whose empty
+         * coordinates a crd_drop removed (docs/tokens.md). */
+        if (st->fiber_nonempty)
+            FF_VEC_PUSH(st->ob->seg[st->level], (uint32_t)st->ob->crd[st->level].len);
+        st->fiber_nonempty = 0;
+        return FIRE_OK;
+    case FF_TK_EMPTY:
+        return FIRE_OK;
+    case FF_TK_DONE:
+        return FIRE_DONE;
+    }
+    return FIRE_ERROR;
+}
+
+static fire_result fire_write_val(ff_sim *s, node *n)
+{
+    write_st *st = n->state;
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    in_pop(s, n, 0);
+    if (ff_tok_is_data(t)) FF_VEC_PUSH(st->ob->vals, (ff_fx)ff_tok_payload(t));
+    else if (ff_tok_is_empty(t)) FF_VEC_PUSH(st->ob->vals, 0);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
+
+static int init_writer(ff_sim *s, node *n, int is_val, ff_err *err)
+{
+    write_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = is_val ? fire_write_val : fire_write_crd;
+    const char *tname = ff_node_str(n->g, "tensor");
+    st->ob = sim_outbuf(s, tname);
+    int ti = ff_graph_find_tensor(s->g, tname);
+    if (!st->ob || ti < 0 || !s->g->tensors[ti].is_output)
+        return ff_err_set(err, FF_EINVAL, "node '%s': writes '%s', which is not an output tensor of the graph",
+                          n->g->name, tname);
+    if (is_val) {
+        if (st->ob->have_vals)
+            return ff_err_set(err, FF_EINVAL, "node '%s': output '%s' has two value writers", n->g->name, tname);
+        st->ob->have_vals = 1;
+        return 0;
+    }
+    int64_t level = ff_node_int(n->g, "level");
+    if (level < 0 || level >= FF_MAX_LEVELS)
+        return ff_err_set(err, FF_EINVAL, "node '%s': level %lld out of range", n->g->name, (long long)level);
+    st->level = (int)level;
+    if (st->ob->have_level[level])
+        return ff_err_set(err, FF_EINVAL, "node '%s': level %lld of '%s' has two writers", n->g->name,
+                          (long long)level, tname);
+    st->ob->have_level[level] = 1;
+    FF_VEC_PUSH(st->ob->seg[level], 0u);
+    return 0;
+}
+
+int init_write_crd(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 0, err); }
+int init_write_val(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 1, err); }

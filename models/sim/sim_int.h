@@ -1,0 +1,199 @@
+/*
+ * sim_int.h -- the engine's internals, shared by engine.c and the primitive
+ * files prims_*.c. Not installed; nothing outside models/sim includes it.
+ *
+ * A primitive is a `fire` function called at most once per cycle. It looks
+ * at its input heads (in_has/in_peek), at its outputs' space (out_ready),
+ * decides, and then pops and pushes. It must not pop one input twice or push
+ * one output twice in a cycle, and it must decide before it acts: a firing is
+ * all or nothing. It returns what happened (fire_result).
+ */
+#ifndef FF_SIM_INT_H
+#define FF_SIM_INT_H
+
+#include "ff_sim.h"
+
+/* A channel: the bounded FIFO of one edge (docs/timing.md "Channels"). */
+typedef struct chan {
+    ff_tok *buf;
+    uint32_t mask;        /* capacity - 1 (capacity is a power of two) */
+    uint32_t head;        /* index of the oldest token */
+    uint32_t count;       /* tokens held now */
+    uint32_t n0;          /* tokens held at the start of this cycle */
+    uint32_t depth;       /* UINT32_MAX = unbounded (functional) */
+    uint64_t touched_at;  /* cycle stamp: already on the commit list */
+    uint8_t pushed, popped;
+    int producer, consumer; /* node indices */
+    int edge;             /* edge index in the graph */
+    ff_stream_type type;
+    uint64_t tokens;
+    uint32_t high_water;
+} chan;
+
+/* What a fire function reports. */
+typedef enum fire_result {
+    FIRE_OK,        /* fired: popped and/or pushed, or changed state */
+    FIRE_STALL_IN,  /* could not fire: an input it needs is empty */
+    FIRE_STALL_OUT, /* could not fire: an output it must write is full */
+    FIRE_DONE,      /* fired its last time (pushed or consumed D) */
+    FIRE_ERROR      /* the streams broke the contract; sim->err is filled */
+} fire_result;
+
+struct node;
+typedef fire_result (*fire_fn)(struct ff_sim *s, struct node *n);
+
+/* Output pipeline for nodes with latency L > 0: a rigid shift register of L
+ * stages, each holding at most one token per output port. */
+typedef struct pipe_stage {
+    uint32_t mask;        /* bit p set: the stage carries a token for port p */
+    ff_tok tok[8];        /* indexed by port; nout <= 8 */
+} pipe_stage;
+
+typedef struct node {
+    int id;
+    const ff_node *g;     /* the graph node */
+    ff_prim_kind kind;
+    fire_fn fire;
+    int nin, nout;
+    chan **in;            /* per input port, NULL if unconnected */
+    chan ***out;          /* per output port, array of the fan-out channels */
+    int *nout_ch;         /* per output port, how many */
+    int done;
+    /* timing */
+    int latency, ii;
+    int ii_wait;          /* cycles before the core may fire again */
+    pipe_stage *pipe;     /* latency stages, pipe[(pipe_head + k) % latency] */
+    int pipe_head;
+    int pipe_busy;        /* stages holding anything */
+    int adv;              /* this cycle: the pipeline can shift */
+    /* scheduling */
+    uint64_t active_at;   /* cycle stamp: already on the next active list */
+    uint64_t last_eval;   /* last cycle it was evaluated */
+    fire_result last;     /* and what happened then */
+    ff_node_stats st;
+    void *state;          /* the primitive's own state, owned by the sim */
+} node;
+
+struct ff_sim {
+    const ff_graph *g;
+    ff_sim_opts opts;
+    int frac_bits;
+    node *nodes;
+    int nnodes;
+    chan *chans;          /* one per edge */
+    int nchans;
+    /* scheduling */
+    int *active, *next_active;
+    int nactive, nnext;
+    chan **touched;
+    int ntouched;
+    uint64_t cycle;       /* current cycle */
+    uint64_t last_move;   /* last cycle in which a token moved or a node fired */
+    int ndone;
+    int ran;
+    ff_err *err;          /* where fire functions report FIRE_ERROR */
+    /* bound tensors, by graph tensor index */
+    const ff_tensor **inputs;
+    ff_tensor **owned_inputs; /* converted copies, freed with the sim */
+    struct outbuf *outputs; /* per graph tensor (outputs only) */
+};
+
+/* What writers collect for one output tensor. */
+typedef struct outbuf {
+    FF_VEC(uint32_t) crd[FF_MAX_LEVELS];
+    FF_VEC(uint32_t) seg[FF_MAX_LEVELS];
+    FF_VEC(ff_fx) vals;
+    int have_level[FF_MAX_LEVELS];
+    int have_vals;
+} outbuf;
+
+/* ---- channel access for fire functions ---- */
+
+static inline int in_has(const node *n, int p)
+{
+    const chan *c = n->in[p];
+    return c && c->n0 > 0 && !c->popped;
+}
+
+static inline ff_tok in_peek(const node *n, int p)
+{
+    const chan *c = n->in[p];
+    return c->buf[c->head];
+}
+
+void sim_touch(struct ff_sim *s, chan *c);
+
+static inline void in_pop(struct ff_sim *s, node *n, int p)
+{
+    chan *c = n->in[p];
+    c->head = (c->head + 1) & c->mask;
+    c->count--;
+    c->popped = 1;
+    n->st.tokens_in++;
+    sim_touch(s, c);
+}
+
+/* Space on output port p this cycle. With latency, the pipeline decides. */
+static inline int out_ready(const node *n, int p)
+{
+    if (n->latency) return n->adv;
+    chan *const *cs = n->out[p];
+    for (int i = 0, k = n->nout_ch[p]; i < k; i++)
+        if (cs[i]->n0 >= cs[i]->depth) return 0;
+    return 1;
+}
+
+void chan_push(struct ff_sim *s, chan *c, ff_tok t);
+
+static inline void out_push(struct ff_sim *s, node *n, int p, ff_tok t)
+{
+    n->st.tokens_out++;
+    if (n->latency) {
+        pipe_stage *st = &n->pipe[n->pipe_head];
+        st->mask |= 1u << p;
+        st->tok[p] = t;
+        return;
+    }
+    chan *const *cs = n->out[p];
+    for (int i = 0, k = n->nout_ch[p]; i < k; i++) chan_push(s, cs[i], t);
+}
+
+/* Reports a contract violation from a fire function. */
+fire_result sim_fail(struct ff_sim *s, node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Text of a token for messages (a static buffer per call site is not
+ * thread-safe, so callers pass one). */
+const char *sim_tokstr(const struct ff_sim *s, ff_tok t, ff_stream_type type, char buf[48]);
+
+/* ---- per-primitive setup and fire functions (prims_*.c) ---- */
+
+/* Each init reads the node's params and bound tensors, allocates n->state
+ * (freed by free(n->state) unless the kind lists a destructor) and sets
+ * n->fire. Returns 0 or an FF_E* code with err filled. */
+typedef int (*init_fn)(struct ff_sim *s, node *n, ff_err *err);
+typedef void (*fini_fn)(node *n);
+
+int prim_init(struct ff_sim *s, node *n, ff_err *err);
+void prim_fini(node *n);
+
+/* Resolves a "dim" param (number or "T:m") against the bound tensors. */
+int sim_resolve_dim(struct ff_sim *s, const node *n, const char *key, uint32_t *out,
+                    ff_err *err);
+
+/* The level arrays a scanner or locate reads: from the bound tensor named by
+ * params tensor/level, or inline from params seg/crd/dim. */
+typedef struct level_view {
+    int compressed;
+    uint32_t dim;
+    const uint32_t *seg, *crd;
+    size_t nseg, ncrd;
+    uint32_t *inl_seg, *inl_crd; /* owned copies of inline arrays */
+} level_view;
+
+int sim_level_view(struct ff_sim *s, const node *n, level_view *lv, ff_err *err);
+void sim_level_view_free(level_view *lv);
+
+outbuf *sim_outbuf(struct ff_sim *s, const char *tensor);
+
+#endif

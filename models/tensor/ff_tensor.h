@@ -1,0 +1,202 @@
+/*
+ * ff_tensor.h -- sparse tensors as fibertrees, their formats, and their files.
+ *
+ * A tensor of order R (modes 0..R-1, sizes dims[]) is stored as a fibertree of
+ * L levels. Each level iterates one mode -- or, for blocked formats, the block
+ * index (c / B) or the offset in the block (c % B) of a mode -- and is either
+ *   dense:       every coordinate 0..dim-1 exists; position = parent*dim + crd
+ *   compressed:  seg[parent]..seg[parent+1] index crd[], which lists the
+ *                coordinates present (strictly increasing within a fiber)
+ * The positions of the last level index vals[]. This is SAM's/TACO's level
+ * format, which the scanners and writers of the dataflow graph walk.
+ *
+ * Format strings (docs/tensors.md):
+ *   "dense"          all levels dense, modes in natural order
+ *   "sparse"         all levels compressed, natural order ("cc..c")
+ *   "csr" "csc" "dcsr" "dcsc"   order-2 classics (csc/dcsc iterate mode 1 first)
+ *   "bcsr(B)"        order 2: block rows dense, block cols compressed,
+ *                    then the BxB block dense (4 levels)
+ *   "dc", "cdc:2,0,1", ...  one letter per level (d dense, c compressed),
+ *                    optional ":" mode order (level k iterates mode order[k])
+ * Values are ff_fx fixed point (ff_fixed.h) with frac_bits fractional bits.
+ *
+ * Ownership: an ff_tensor owns all its arrays; ff_tensor_free releases it.
+ * Functions that create a tensor return it through an out pointer and return
+ * 0, or return a negative FF_E* code with *out untouched and err filled.
+ */
+#ifndef FF_TENSOR_H
+#define FF_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ff_base.h"
+#include "ff_fixed.h"
+
+#define FF_MAX_ORDER 6
+#define FF_MAX_LEVELS 8
+
+typedef enum ff_level_fmt {
+    FF_LVL_DENSE,
+    FF_LVL_COMPRESSED
+} ff_level_fmt;
+
+typedef enum ff_level_split {
+    FF_SPLIT_NONE,  /* the level iterates the whole mode */
+    FF_SPLIT_OUTER, /* the block index: crd = c / block */
+    FF_SPLIT_INNER  /* the offset in the block: crd = c % block */
+} ff_level_split;
+
+/* What one level of a format iterates. */
+typedef struct ff_level_desc {
+    ff_level_fmt fmt;
+    int mode;             /* tensor mode this level walks */
+    ff_level_split split; /* whole mode, block index, or block offset */
+    uint32_t block;       /* block size B when split != NONE, else 0 */
+} ff_level_desc;
+
+/* A storage format for a tensor of a given order. */
+typedef struct ff_format {
+    int order;                        /* number of modes */
+    int nlevels;                      /* number of levels (>= order) */
+    ff_level_desc lv[FF_MAX_LEVELS];  /* outermost first */
+} ff_format;
+
+/* Parses a format string (see above) for a tensor of `order` modes. Errors
+ * name the string and what was expected. */
+int ff_format_parse(const char *text, int order, ff_format *out, ff_err *err);
+
+/* Canonical text of a format: a named one ("csr", "bcsr(16)") when it is one,
+ * else the letter form with mode order ("cdc:2,0,1"). snprintf-style. */
+int ff_format_str(const ff_format *f, char *buf, size_t n);
+
+/* Size of the coordinate space of level k for a tensor with dims. */
+uint32_t ff_format_level_dim(const ff_format *f, int k, const uint32_t *dims);
+
+/* One stored level. */
+typedef struct ff_level {
+    uint32_t dim;   /* coordinates range over 0..dim-1 */
+    uint32_t *seg;  /* compressed: nseg = (positions of parent level) + 1 entries */
+    uint32_t *crd;  /* compressed: ncrd entries, one per position */
+    size_t nseg, ncrd;
+} ff_level;
+
+typedef struct ff_tensor {
+    char name[64];                 /* for messages; may be empty */
+    int order;
+    uint32_t dims[FF_MAX_ORDER];   /* size of each mode */
+    ff_format fmt;
+    ff_level lvl[FF_MAX_LEVELS];   /* fmt.nlevels of them */
+    size_t npos[FF_MAX_LEVELS];    /* positions at each level (npos[L-1] == nvals) */
+    ff_fx *vals;                   /* one per position of the last level */
+    size_t nvals;
+    int frac_bits;                 /* fixed-point format of vals */
+} ff_tensor;
+
+void ff_tensor_free(ff_tensor *t);
+
+/* Builds a tensor from coordinate points. coords holds nnz*order indices,
+ * point p's mode m at coords[p*order+m]; points may come in any order;
+ * duplicates are summed (saturating, in input order); explicit zeros are kept
+ * as stored entries in compressed levels. Dense levels are filled with zeros
+ * where no point lands. An index out of range is an error. */
+int ff_tensor_from_coo(const char *name, int order, const uint32_t *dims,
+                       const ff_format *fmt, int frac_bits, size_t nnz,
+                       const uint32_t *coords, const ff_fx *vals,
+                       ff_tensor **out, ff_err *err);
+
+/* Builds a tensor from a dense row-major array of prod(dims) values; zeros are
+ * not stored in compressed levels. */
+int ff_tensor_from_dense(const char *name, int order, const uint32_t *dims,
+                         const ff_format *fmt, int frac_bits, const ff_fx *dense,
+                         ff_tensor **out, ff_err *err);
+
+/* Visits every stored position in fibertree order (which is lexicographic in
+ * the format's level order), with its full coordinates (one per mode) and value.
+ * Stops early and returns the callback's value if it returns non-zero. */
+typedef int (*ff_tensor_visit_fn)(void *ctx, const uint32_t *coords, ff_fx val);
+int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx);
+
+/* Value at a coordinate (0 where nothing is stored). */
+ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords);
+
+/* Dense row-major copy (caller frees); NULL if prod(dims) overflows size_t
+ * or exceeds 1<<31 entries. */
+ff_fx *ff_tensor_to_dense(const ff_tensor *t);
+
+/* The same values in another format (and possibly frac_bits unchanged). */
+int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
+                      ff_err *err);
+
+/* Number of stored entries whose value is non-zero. */
+size_t ff_tensor_nnz(const ff_tensor *t);
+
+/* Compares two tensors by value (an absent entry equals an explicit zero;
+ * formats may differ; dims must match). Returns 0 if equal. Otherwise returns
+ * FF_EMISMATCH and writes into err the first difference in row-major
+ * coordinate order, e.g. "C(3,7): got 1.5, expected 1.25" (a dims mismatch is
+ * reported the same way). got = a, expected = b. */
+int ff_tensor_compare(const ff_tensor *a, const ff_tensor *b, ff_err *err);
+
+/* Files. Matrix Market: coordinate and array; real, integer, pattern (value
+ * 1.0); general, symmetric, skew-symmetric. Any order is accepted for
+ * coordinate files (the size line gives the dims, then nnz). Errors name
+ * path:line and what was expected (bad header, wrong counts, index out of
+ * range, a value that is not a number, ...). Reals are rounded to fixed point
+ * (RNE, saturating). */
+int ff_tensor_read_mtx(const char *path, const ff_format *fmt, int frac_bits,
+                       ff_tensor **out, ff_err *err);
+
+/* Writes "%%MatrixMarket matrix coordinate real general" with every stored
+ * entry (dense-level zeros skipped), values in exact shortest decimal
+ * (ff_fx_format). Written to path.tmp and renamed, so a failure leaves no
+ * half-written file. */
+int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err);
+
+/* The dense text form for small tensors:
+ *     # comments
+ *     shape 2 3
+ *     1 0 2.5
+ *     0 0 3
+ * "shape" then the sizes, then prod(dims) numbers in row-major order separated
+ * by any white space. Errors name path:line. */
+int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits,
+                        ff_tensor **out, ff_err *err);
+int ff_tensor_write_text(const ff_tensor *t, const char *path, ff_err *err);
+
+/* Reads .mtx as Matrix Market and anything else as the dense text form. */
+int ff_tensor_load(const char *path, const ff_format *fmt, int frac_bits,
+                   ff_tensor **out, ff_err *err);
+
+/* Random tensors for tests and --random. Each coordinate is present with
+ * probability density (independently); values are uniform on [lo, hi]
+ * quantized to multiples of 2^-value_frac_bits (so products stay exact in
+ * Q15.16 for small value_frac_bits), and never zero. Same seed, same tensor.
+ * For density <= 0.1 it samples positions without walking the dense space. */
+typedef struct ff_rand_spec {
+    double density;      /* 0..1 */
+    double lo, hi;       /* value range */
+    int value_frac_bits; /* quantum of values, e.g. 4 -> multiples of 1/16 */
+    uint64_t seed;
+} ff_rand_spec;
+
+int ff_tensor_random(const char *name, int order, const uint32_t *dims,
+                     const ff_format *fmt, int frac_bits, const ff_rand_spec *spec,
+                     ff_tensor **out, ff_err *err);
+
+/* A dense reference evaluator for index expressions of sums of products, the
+ * independent oracle for hand-written graphs:
+ *     "X(i,j) = A(i,k) * B(k,j)"       "y(i) = A(i,j)*x(j) - b(i)"
+ *     "C(i,j) = A(i,j) + B(i,j)"       "S(i,j) = M(i,j) * A(i,k) * B(j,k)"
+ * Each term is a product of tensor accesses (and optional decimal constants);
+ * indices of a term that do not appear in the output are summed over within
+ * that term, in lexicographic order of first appearance. Products multiply
+ * left to right with ff_fx_mul; sums use saturating adds. Index sizes come
+ * from the tensors; inconsistent sizes are errors. lookup resolves names.
+ * The result is built in out_fmt. */
+typedef const ff_tensor *(*ff_tensor_lookup_fn)(void *ctx, const char *name);
+int ff_einsum_ref(const char *expr, ff_tensor_lookup_fn lookup, void *ctx,
+                  const ff_format *out_fmt, int frac_bits, ff_tensor **out,
+                  ff_err *err);
+
+#endif

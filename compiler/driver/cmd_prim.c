@@ -29,7 +29,7 @@ static const char help[] =
     "  --list             every primitive with its ports and parameters\n"
     "\n"
     "example:\n"
-    "  fuseflow prim scan --param seg=0,2,2,5 --param crd=0,3,1,2,4 --in ref_in='0 1 2 D'\n";
+    "  fuseflow prim scan --param seg=0,2,2,5 --param crd=0,3,1,2,4 --in ref_in='0 1 2 S0 D'\n";
 
 static const char *param_type_name(const ff_param_spec *p)
 {

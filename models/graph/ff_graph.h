@@ -166,9 +166,12 @@ int ff_graph_connect(ff_graph *g, int from, const char *from_port, int to,
  * Idempotent. */
 int ff_graph_validate(ff_graph *g, ff_err *err);
 
-/* Parameter accessors for validated graphs (defaults applied). */
+/* Parameter accessors for validated graphs (defaults applied). ff_node_int
+ * gives an INT, an ENUM's index (its position in the table's word list), a
+ * DIM given as a number (-1 when it is "T:m": read that with ff_node_str),
+ * or an FX's raw fixed-point word. */
 const ff_param *ff_node_param(const ff_node *n, const char *key); /* NULL if unset and no default */
-int64_t ff_node_int(const ff_node *n, const char *key);      /* INT, ENUM index, DIM number */
+int64_t ff_node_int(const ff_node *n, const char *key);
 const char *ff_node_str(const ff_node *n, const char *key);  /* STR/ENUM word/DIM text; "" if absent */
 int ff_node_has(const ff_node *n, const char *key);           /* set explicitly or non-empty default */
 

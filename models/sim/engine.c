@@ -117,8 +117,9 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
     s->frac_bits = g->frac_bits;
     const ff_arch *a = &s->opts.arch;
     if (!s->opts.functional && a->fifo_depth < 1) {
+        int depth = a->fifo_depth;
         free(s);
-        return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", a->fifo_depth);
+        return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", depth);
     }
 
     s->nchans = g->nedges;
@@ -313,7 +314,7 @@ static void deadlock_report(ff_sim *s, ff_err *err)
             break;
         }
         len += (size_t)snprintf(buf + len, sizeof buf - len, " '%s' %s", n->g->name,
-                                n->last == FIRE_STALL_OUT ? "waits for space on" : "waits for input on");
+                                n->last == FIRE_STALL_OUT ? "waits for space on " : "waits for input on ");
         int listed = 0;
         if (n->last == FIRE_STALL_OUT) {
             for (int p = 0; p < n->nout; p++)

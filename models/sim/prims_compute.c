@@ -55,44 +55,141 @@ int init_alu(ff_sim *s, node *n, ff_err *err)
     return 0;
 }
 
-/* ---- reducer ---- */
+/* ---- reducer ----
+ *
+ * Without `shape`, SAM's reducer: one value per innermost fiber, emitted at
+ * its closing stop. That is ambiguous after an empty intermediate fiber: a
+ * scanner turns an empty parent into a bare S(k+1), which reads exactly like
+ * a real empty fiber whose stop merged with its parent's, and SAM emits a
+ * spurious 0 for it. With `shape` -- the coordinate stream of the level the
+ * reduction produces -- every value corresponds to one shape coordinate, and
+ * a shape stop with no fiber before it consumes the phantom stop instead.
+ */
 
 typedef struct reduce_st {
     int is_max;
+    int shaped;       /* the shape input is connected */
+    int in_fiber;     /* shaped: a shape coordinate's fiber is being reduced */
     int any;          /* the current fiber had a value */
     ff_fx acc;
-    uint32_t pending; /* k+1 when S(k) must still be emitted after a result */
+    uint32_t pending; /* unshaped: k+1 when S(k) must still be emitted */
+    uint32_t owed;    /* shaped: k when the last fiber's stop closed k parents */
 } reduce_st;
+
+enum { RED_IN_VAL = 0, RED_IN_SHAPE = 1 };
+
+static void reduce_add(reduce_st *st, ff_tok t)
+{
+    ff_fx v = value_of(t);
+    if (!st->any) st->acc = v;
+    else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
+    st->any = 1;
+}
+
+static ff_tok reduce_result(reduce_st *st)
+{
+    ff_tok r = ff_tok_data((uint32_t)(st->any ? st->acc : 0));
+    st->any = 0;
+    st->acc = 0;
+    return r;
+}
+
+static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
+{
+    char a[48], b[48];
+    if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
+    ff_tok v = in_peek(n, RED_IN_VAL);
+    if (st->in_fiber) {
+        if (is_value(v)) {
+            reduce_add(st, v);
+            in_pop(s, n, RED_IN_VAL);
+            return FIRE_OK;
+        }
+        if (!ff_tok_is_stop(v)) return sim_fail(s, n, "value stream reached D inside a fiber");
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, RED_IN_VAL);
+        out_push(s, n, 0, reduce_result(st));
+        st->owed = ff_tok_payload(v);
+        st->in_fiber = 0;
+        return FIRE_OK;
+    }
+    if (!in_has(n, RED_IN_SHAPE)) return FIRE_STALL_IN;
+    ff_tok h = in_peek(n, RED_IN_SHAPE);
+    if (ff_tok_is_data(h) || ff_tok_is_empty(h)) {
+        if (st->owed) goto misaligned;
+        /* The coordinate's fiber starts; take its first token along. */
+        if (is_value(v)) {
+            in_pop(s, n, RED_IN_SHAPE);
+            in_pop(s, n, RED_IN_VAL);
+            reduce_add(st, v);
+            st->in_fiber = 1;
+            return FIRE_OK;
+        }
+        if (!ff_tok_is_stop(v)) goto misaligned;
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, RED_IN_SHAPE);
+        in_pop(s, n, RED_IN_VAL);
+        out_push(s, n, 0, reduce_result(st)); /* an empty fiber sums to 0 */
+        st->owed = ff_tok_payload(v);
+        return FIRE_OK;
+    }
+    if (ff_tok_is_stop(h)) {
+        uint32_t m = ff_tok_payload(h);
+        if (st->owed) {
+            /* The last fiber's stop already closed this shape fiber. */
+            if (st->owed != m + 1) goto misaligned;
+            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+            in_pop(s, n, RED_IN_SHAPE);
+            out_push(s, n, 0, h);
+            st->owed = 0;
+            return FIRE_OK;
+        }
+        /* An empty shape fiber: the values carry its phantom stop. */
+        if (v != ff_tok_stop(m + 1)) goto misaligned;
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, RED_IN_SHAPE);
+        in_pop(s, n, RED_IN_VAL);
+        out_push(s, n, 0, h);
+        return FIRE_OK;
+    }
+    /* D */
+    if (st->owed || !ff_tok_is_done(v)) goto misaligned;
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    in_pop(s, n, RED_IN_SHAPE);
+    in_pop(s, n, RED_IN_VAL);
+    out_push(s, n, 0, FF_TOK_D);
+    return FIRE_DONE;
+misaligned:
+    return sim_fail(s, n, "shape stream at '%s' does not match value stream at '%s'%s",
+                    sim_tokstr(s, h, FF_ST_CRD, a), sim_tokstr(s, v, FF_ST_VAL, b),
+                    st->owed ? " (after a fiber that closed its parent)" : "");
+}
 
 static fire_result fire_reduce(ff_sim *s, node *n)
 {
     reduce_st *st = n->state;
+    if (st->shaped) return fire_reduce_shaped(s, n, st);
     if (st->pending) {
         if (!out_ready(n, 0)) return FIRE_STALL_OUT;
         out_push(s, n, 0, ff_tok_stop(st->pending - 1));
         st->pending = 0;
         return FIRE_OK;
     }
-    if (!in_has(n, 0)) return FIRE_STALL_IN;
-    ff_tok t = in_peek(n, 0);
+    if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, RED_IN_VAL);
     if (is_value(t)) {
-        ff_fx v = value_of(t);
-        if (!st->any) st->acc = v;
-        else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
-        st->any = 1;
-        in_pop(s, n, 0);
+        reduce_add(st, t);
+        in_pop(s, n, RED_IN_VAL);
         return FIRE_OK;
     }
     if (!out_ready(n, 0)) return FIRE_STALL_OUT;
-    in_pop(s, n, 0);
+    in_pop(s, n, RED_IN_VAL);
     if (ff_tok_is_done(t)) {
         out_push(s, n, 0, FF_TOK_D);
         return FIRE_DONE;
     }
     /* Sk closes the innermost fiber: its result, then S(k-1) if k > 0. */
-    out_push(s, n, 0, ff_tok_data((uint32_t)(st->any ? st->acc : 0)));
-    st->any = 0;
-    st->acc = 0;
+    out_push(s, n, 0, reduce_result(st));
     st->pending = ff_tok_payload(t);
     return FIRE_OK;
 }
@@ -103,5 +200,6 @@ int init_reduce(ff_sim *s, node *n, ff_err *err)
     n->state = st;
     n->fire = fire_reduce;
     st->is_max = ff_node_int(n->g, "op") == 1;
+    st->shaped = n->in[RED_IN_SHAPE] != NULL;
     return 0;
 }

@@ -85,7 +85,7 @@ static fire_result fire_repeat(ff_sim *s, node *n)
             st->have = 1;
             return FIRE_OK;
         }
-        if (ff_tok_is_done(r))
+        if (!st->have && ff_tok_is_done(r))
             return sim_fail(s, n, "repeat signal S but the reference stream is at D");
         if (!out_ready(n, 0)) return FIRE_STALL_OUT;
         in_pop(s, n, REP_IN_SIG);
@@ -330,18 +330,20 @@ static fire_result fire_empty_stkn_drop(ff_sim *s, node *n)
     ff_tok t = in_peek(n, 0);
     if (ff_tok_is_stop(t)) {
         in_pop(s, n, 0);
-        if (st->started) {
-            if (!st->held || ff_tok_payload(t) > st->level) st->level = ff_tok_payload(t);
-            st->held = 1;
-        }
+        if (!st->held || ff_tok_payload(t) > st->level) st->level = ff_tok_payload(t);
+        st->held = 1;
         return FIRE_OK;
     }
     if (!out_ready(n, 0)) return FIRE_STALL_OUT;
-    if (st->held) { /* the held stop goes first, one cycle of its own */
+    /* A held run goes out first, in a cycle of its own -- unless it led the
+     * stream and data follows: a leading run of empty fibers is dropped. A
+     * run that reaches D is the stream's closing stop and always goes out. */
+    if (st->held && (st->started || ff_tok_is_done(t))) {
         out_push(s, n, 0, ff_tok_stop(st->level));
         st->held = 0;
         return FIRE_OK;
     }
+    st->held = 0;
     in_pop(s, n, 0);
     out_push(s, n, 0, t);
     st->started = 1;

@@ -124,7 +124,9 @@ ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords);
  * or exceeds 1<<31 entries. */
 ff_fx *ff_tensor_to_dense(const ff_tensor *t);
 
-/* The same values in another format (and possibly frac_bits unchanged). */
+/* The same values in another format (name, dims and frac_bits unchanged).
+ * Only non-zero entries are carried over: explicit zeros of t are not
+ * stored in the result's compressed levels. */
 int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
                       ff_err *err);
 
@@ -164,7 +166,11 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits,
                         ff_tensor **out, ff_err *err);
 int ff_tensor_write_text(const ff_tensor *t, const char *path, ff_err *err);
 
-/* Reads .mtx as Matrix Market and anything else as the dense text form. */
+/* Reads .mtx as Matrix Market and anything else as the dense text form.
+ * Every reader takes fmt == NULL to mean a default for the file's order:
+ * Matrix Market builds order 1 "sparse" and order >= 2 a dense outer level
+ * over compressed ones ("csr" for matrices); the text form builds "dense".
+ * The tensor is named after the file ("data/karate.mtx" -> "karate"). */
 int ff_tensor_load(const char *path, const ff_format *fmt, int frac_bits,
                    ff_tensor **out, ff_err *err);
 
@@ -180,6 +186,7 @@ typedef struct ff_rand_spec {
     uint64_t seed;
 } ff_rand_spec;
 
+/* fmt may be NULL (the Matrix Market default above). */
 int ff_tensor_random(const char *name, int order, const uint32_t *dims,
                      const ff_format *fmt, int frac_bits, const ff_rand_spec *spec,
                      ff_tensor **out, ff_err *err);
@@ -193,7 +200,8 @@ int ff_tensor_random(const char *name, int order, const uint32_t *dims,
  * that term, in lexicographic order of first appearance. Products multiply
  * left to right with ff_fx_mul; sums use saturating adds. Index sizes come
  * from the tensors; inconsistent sizes are errors. lookup resolves names.
- * The result is built in out_fmt. */
+ * The result is built in out_fmt (NULL: dense). Errors name the expression
+ * and the column: einsum "y(i) = A(i)":8: A has order 2 but ... */
 typedef const ff_tensor *(*ff_tensor_lookup_fn)(void *ctx, const char *name);
 int ff_einsum_ref(const char *expr, ff_tensor_lookup_fn lookup, void *ctx,
                   const ff_format *out_fmt, int frac_bits, ff_tensor **out,

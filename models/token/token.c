@@ -122,7 +122,7 @@ int ff_tok_parse(const char *text, ff_stream_type type, int frac_bits, int timed
             word[n++] = *p++;
         }
         word[n] = '\0';
-        ff_tok t;
+        ff_tok t = 0;
         int rc = parse_word(word, idx, type, frac_bits, timed, &t, err);
         if (rc) return rc;
         FF_VEC_PUSH(*out, t);

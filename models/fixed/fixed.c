@@ -1,0 +1,462 @@
+/*
+ * fixed.c -- Q(31-F).F arithmetic, bit-exact with the RTL ALU.
+ *
+ * docs/fixed-point.md is the contract for every algorithm here; when one
+ * changes, the document and rtl/ change with it. Only integer operations are
+ * used between the edges (from_double/to_double), and right shifts of
+ * negative numbers are spelled out (shr_floor) rather than left to the
+ * implementation-defined >> of C.
+ */
+#include "ff_fixed.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The ROM contents (ORDER FF_FX_TABLES: fx_tables.def is the only source). */
+#define FF_FX_CONST(name, value) enum { name = value };
+#include "fx_tables.def"
+
+static const uint32_t exp2_tab[] = {
+#define FF_FX_EXP2_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+};
+
+static const uint32_t rsqrt_tab[] = {
+#define FF_FX_RSQRT_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+};
+
+/* The algorithms below index exactly these sizes. */
+_Static_assert(sizeof exp2_tab / sizeof exp2_tab[0] == 65, "exp2 table: 64 segments + end");
+_Static_assert(sizeof rsqrt_tab / sizeof rsqrt_tab[0] == 129, "rsqrt table: 128 segments + end");
+
+/* ---- rounding and saturation ------------------------------------------ */
+
+/* floor(v / 2^s) for s in 0..63, without >> on a negative value. */
+static int64_t shr_floor(int64_t v, int s)
+{
+    return v >= 0 ? v >> s : ~(~v >> s);
+}
+
+/* v / 2^s rounded to nearest, ties to even, not saturated; s in 0..62.
+ * The one rounding rule of the whole ALU: ff_fx_round_shift is this plus
+ * saturation, and exp/rsqrt use it unsaturated on their 64-bit intermediates. */
+static int64_t rne_shift(int64_t v, int s)
+{
+    assert(s >= 0 && s <= 62);
+    if (s == 0) return v;
+    int64_t q = shr_floor(v, s);
+    uint64_t rem = (uint64_t)v & ((UINT64_C(1) << s) - 1); /* v - q*2^s */
+    uint64_t half = UINT64_C(1) << (s - 1);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    return q;
+}
+
+static ff_fx sat32(int64_t v)
+{
+    if (v > FF_FX_MAX) return FF_FX_MAX;
+    if (v < FF_FX_MIN) return FF_FX_MIN;
+    return (ff_fx)v;
+}
+
+ff_fx ff_fx_round_shift(int64_t v, int s)
+{
+    return sat32(rne_shift(v, s));
+}
+
+/* ---- the ALU operations ------------------------------------------------- */
+
+ff_fx ff_fx_add(ff_fx a, ff_fx b)
+{
+    return sat32((int64_t)a + b);
+}
+
+ff_fx ff_fx_sub(ff_fx a, ff_fx b)
+{
+    return sat32((int64_t)a - b);
+}
+
+ff_fx ff_fx_neg(ff_fx a)
+{
+    return sat32(-(int64_t)a);
+}
+
+ff_fx ff_fx_mul(ff_fx a, ff_fx b, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    return ff_fx_round_shift((int64_t)a * b, frac_bits);
+}
+
+/* RNE of the true quotient (a * 2^F) / b, on magnitudes: RNE is symmetric
+ * under negation, so rounding |n|/|b| and then applying the sign is exact.
+ * This is what a restoring divider with a final remainder compare does. */
+ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    if (b == 0) return a > 0 ? FF_FX_MAX : a < 0 ? FF_FX_MIN : 0;
+    int64_t n = (int64_t)a * ((int64_t)1 << frac_bits); /* |n| <= 2^61 */
+    int neg = (n < 0) != (b < 0);
+    uint64_t un = n < 0 ? (uint64_t)-n : (uint64_t)n;
+    uint64_t ub = b < 0 ? (uint64_t)-(int64_t)b : (uint64_t)b;
+    uint64_t q = un / ub, r = un % ub;
+    if (2 * r > ub || (2 * r == ub && (q & 1))) q++;
+    /* q <= 2^61 + 1, so the signed value fits before saturation. */
+    return sat32(neg ? -(int64_t)q : (int64_t)q);
+}
+
+/* e^x = 2^(x log2 e). y = x * LOG2E_Q30 is rounded to 30 fraction bits,
+ * split into n = floor(y) and f in [0,1); 2^f is read from the 64-segment
+ * table with linear interpolation on the low 24 bits of f, giving p in Q2.30;
+ * the result p * 2^n is shifted into Q.F with RNE and saturation. */
+ff_fx ff_fx_exp(ff_fx a, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    int64_t y = rne_shift((int64_t)a * LOG2E_Q30, frac_bits); /* Q.30, |y| < 2^33 */
+    int64_t n = shr_floor(y, 30);
+    int64_t f = y & ((INT64_C(1) << 30) - 1);
+    int i = (int)(f >> 24);
+    int64_t r = f & ((INT64_C(1) << 24) - 1);
+    int64_t d = (int64_t)exp2_tab[i + 1] - exp2_tab[i];
+    int64_t p = exp2_tab[i] + rne_shift(d * r, 24); /* 2^30 <= p <= 2^31 */
+    int64_t sh = 30 - frac_bits - n;                  /* result = p / 2^sh */
+    if (sh >= 0) return ff_fx_round_shift(p, sh > 62 ? 62 : (int)sh);
+    if (-sh >= 32) return FF_FX_MAX; /* p >= 2^30, so p << 32 > MAX */
+    return sat32(p * ((int64_t)1 << -sh));
+}
+
+/* Index of the highest set bit of x > 0 (31 - leading zero count). */
+static int msb32(uint32_t x)
+{
+    int p = 0;
+    while (x >>= 1) p++;
+    return p;
+}
+
+/* x = M * 4^e with M in [1,4) as Q2.30 (M in [2^30, 2^32)); 1/sqrt(M) from
+ * the table (step 1/64 on [1,2), 1/32 on [2,4), so every segment has the
+ * same relative error) with linear interpolation on the bits below the
+ * index; the result P * 2^-e is shifted into Q.F with RNE and saturation. */
+ff_fx ff_fx_rsqrt(ff_fx a, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    if (a <= 0) return FF_FX_MAX;
+    int p = msb32((uint32_t)a);
+    int q = ((p - frac_bits) % 2 == 0) ? p : p - 1; /* q = F (mod 2), q >= -1 */
+    uint64_t m = (uint64_t)(uint32_t)a << (30 - q); /* Q2.30 in [2^30, 2^32) */
+    int e = (q - frac_bits) / 2;                    /* exact: q - F is even */
+    int i, s;
+    if (m < (UINT64_C(1) << 31)) {
+        i = (int)((m - (UINT64_C(1) << 30)) >> 24);
+        s = 24;
+    } else {
+        i = 64 + (int)((m - (UINT64_C(1) << 31)) >> 25);
+        s = 25;
+    }
+    int64_t r = (int64_t)(m & ((UINT64_C(1) << s) - 1));
+    int64_t d = (int64_t)rsqrt_tab[i + 1] - rsqrt_tab[i]; /* <= 0 */
+    int64_t pv = rsqrt_tab[i] + rne_shift(d * r, s);     /* 2^29 < pv <= 2^30 */
+    int sh = 30 + e - frac_bits;                          /* result = pv / 2^sh */
+    if (sh >= 0) return ff_fx_round_shift(pv, sh);
+    return sat32(pv * ((int64_t)1 << -sh)); /* -sh <= 16 */
+}
+
+/* ---- the opcode table --------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int arity;
+} alu_ops[FF_ALU__COUNT] = { /* ORDER FF_ALU_OP */
+#define FF_ALU_ROW_(e, name, arity) [FF_ALU_##e] = {name, arity},
+    FF_ALU_OPS(FF_ALU_ROW_)
+#undef FF_ALU_ROW_
+};
+
+const char *ff_alu_op_name(ff_alu_op op)
+{
+    return (unsigned)op < FF_ALU__COUNT ? alu_ops[op].name : NULL;
+}
+
+int ff_alu_op_arity(ff_alu_op op)
+{
+    return (unsigned)op < FF_ALU__COUNT ? alu_ops[op].arity : 0;
+}
+
+int ff_alu_op_parse(const char *name)
+{
+    for (int op = 0; op < FF_ALU__COUNT; op++)
+        if (name && strcmp(name, alu_ops[op].name) == 0) return op;
+    return -1;
+}
+
+ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits)
+{
+    switch (op) {
+    case FF_ALU_ADD: return ff_fx_add(a, b);
+    case FF_ALU_SUB: return ff_fx_sub(a, b);
+    case FF_ALU_MUL: return ff_fx_mul(a, b, frac_bits);
+    case FF_ALU_DIV: return ff_fx_div(a, b, frac_bits);
+    case FF_ALU_MAX: return a > b ? a : b;
+    case FF_ALU_MIN: return a < b ? a : b;
+    case FF_ALU_NEG: return ff_fx_neg(a);
+    case FF_ALU_RELU: return a > 0 ? a : 0;
+    case FF_ALU_EXP: return ff_fx_exp(a, frac_bits);
+    case FF_ALU_RSQRT: return ff_fx_rsqrt(a, frac_bits);
+    case FF_ALU_PASS: return a;
+    case FF_ALU__COUNT: break;
+    }
+    assert(!"ff_alu_apply: invalid op");
+    return a;
+}
+
+/* ---- conversions -------------------------------------------------------- */
+
+ff_fx ff_fx_from_int(int64_t i, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    /* Anything beyond 2^32 saturates whatever F is; check first so the
+     * multiplication below cannot overflow. */
+    if (i >= (INT64_C(1) << 32)) return FF_FX_MAX;
+    if (i <= -(INT64_C(1) << 32)) return FF_FX_MIN;
+    return sat32(i * ((int64_t)1 << frac_bits));
+}
+
+ff_fx ff_fx_from_double(double x, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    if (x != x) return 0;
+    double y = x * (double)((int64_t)1 << frac_bits); /* exact: a power of two */
+    if (y >= 2147483647.5) return FF_FX_MAX;  /* rounds to 2^31 or beyond */
+    if (y <= -2147483648.0) return FF_FX_MIN;
+    int64_t t = (int64_t)y; /* toward zero; |y| < 2^31 so it fits */
+    double frac = y - (double)t; /* exact: y and t share the exponent range */
+    if (frac > 0.5 || (frac == 0.5 && (t & 1))) t++;
+    else if (frac < -0.5 || (frac == -0.5 && (t & 1))) t--;
+    return sat32(t);
+}
+
+double ff_fx_to_double(ff_fx v, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    return (double)v / (double)((int64_t)1 << frac_bits);
+}
+
+/* ---- decimal text ------------------------------------------------------- */
+
+/* Digits kept of a literal's fraction. A tie point of Q.F (F <= 30) has at
+ * most 31 fraction digits, so 64 exact digits plus a sticky "something
+ * non-zero follows" marker decide the rounding exactly. */
+#define FRAC_KEEP 64
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The magnitude of a literal with significant digits sig[0..nsig-1] (no
+ * leading zero; sticky: non-zero digits were dropped after them) and the
+ * decimal point after `point` of them, in Q.F with RNE. Returns 0, or 1 when
+ * it is 2^32 or more (saturates whatever F is). */
+static int literal_mag(const char *sig, int nsig, int sticky, long point, int F,
+                       uint64_t *out)
+{
+    /* Integer part: sig[0 .. point-1], zeros beyond nsig. */
+    uint64_t ip = 0;
+    if (point > 10) return 1; /* >= 10^10 > 2^32, as sig[0] != '0' */
+    for (long k = 0; k < point; k++) ip = ip * 10 + (uint64_t)(k < nsig ? sig[k] - '0' : 0);
+    if (ip >= (UINT64_C(1) << 32)) return 1;
+
+    /* Fraction digits: position pos (0-based after the point) holds
+     * sig[point + pos] where that is a significant digit, else 0. */
+    uint8_t fd[FRAC_KEEP + 1];
+    int nfd = 0;
+    long last = (long)nsig - point; /* fraction positions up to the last digit */
+    for (long pos = 0; pos < last && pos < FRAC_KEEP; pos++) {
+        long k = point + pos;
+        fd[nfd++] = (uint8_t)(k >= 0 ? sig[k] - '0' : 0);
+    }
+    for (long k = point + FRAC_KEEP > 0 ? point + FRAC_KEEP : 0; k < nsig; k++)
+        if (sig[k] != '0') sticky = 1;
+    if (sticky) {
+        while (nfd < FRAC_KEEP) fd[nfd++] = 0;
+        fd[nfd++] = 1; /* stands for "a little more than the kept digits" */
+    }
+
+    uint64_t fbits = 0;
+    for (int b = 0; b < F; b++) {
+        int carry = 0;
+        for (int k = nfd - 1; k >= 0; k--) {
+            int v = fd[k] * 2 + carry;
+            fd[k] = (uint8_t)(v % 10);
+            carry = v / 10;
+        }
+        fbits = fbits << 1 | (uint64_t)carry;
+    }
+    int cmp_half = -1; /* the remainder against 1/2 */
+    if (nfd > 0 && fd[0] > 5) {
+        cmp_half = 1;
+    } else if (nfd > 0 && fd[0] == 5) {
+        cmp_half = 0;
+        for (int k = 1; k < nfd; k++)
+            if (fd[k]) cmp_half = 1;
+    }
+    uint64_t mag = ip << F | fbits;
+    if (cmp_half > 0 || (cmp_half == 0 && (mag & 1))) mag++;
+    *out = mag;
+    return 0;
+}
+
+/* Exact decimal -> fixed point: the literal is read into its significant
+ * digits and the position of its decimal point; the fraction is doubled F
+ * times as a decimal digit string (each carry out is the next binary digit)
+ * and the remainder compared with 1/2. No floating point is involved, so
+ * "0.1" gives the same bits on every host.
+ *
+ *   literal := [+-]? (digits ["." digits?] | "." digits) ([eE] [+-]? digits)? */
+int ff_fx_parse(const char *text, int frac_bits, ff_fx *out)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    const char *s = text;
+    int neg = 0;
+    if (!s) return -1;
+    if (*s == '+' || *s == '-') neg = *s++ == '-';
+
+    char sig[FRAC_KEEP + 24];
+    int nsig = 0, sticky = 0, ndig = 0, seen_point = 0;
+    long point = 0; /* significant digits before the decimal point */
+    for (;; s++) {
+        if (is_digit(*s)) {
+            ndig++;
+            if (nsig == 0 && *s == '0') { /* a leading zero */
+                if (seen_point) point--;
+                continue;
+            }
+            if (nsig < (int)sizeof sig) sig[nsig++] = *s;
+            else if (*s != '0') sticky = 1;
+            if (!seen_point) point++;
+        } else if (*s == '.' && !seen_point) {
+            seen_point = 1;
+        } else {
+            break;
+        }
+    }
+    if (ndig == 0) return -1;
+    if (*s == 'e' || *s == 'E') {
+        int eneg = 0;
+        long ex = 0;
+        s++;
+        if (*s == '+' || *s == '-') eneg = *s++ == '-';
+        if (!is_digit(*s)) return -1;
+        for (; is_digit(*s); s++)
+            if (ex < 1000000) ex = ex * 10 + (*s - '0'); /* beyond: 0 or saturated anyway */
+        point += eneg ? -ex : ex;
+    }
+    if (*s != '\0') return -1;
+
+    uint64_t mag = 0;
+    if (nsig > 0 && literal_mag(sig, nsig, sticky, point, frac_bits, &mag)) {
+        *out = neg ? FF_FX_MIN : FF_FX_MAX;
+    } else if (neg) {
+        *out = mag >= (UINT64_C(1) << 31) ? FF_FX_MIN : (ff_fx) - (int64_t)mag;
+    } else {
+        *out = mag > (uint64_t)FF_FX_MAX ? FF_FX_MAX : (ff_fx)mag;
+    }
+    return 0;
+}
+
+/* A non-negative dyadic number as exact decimal: integer part and nd fraction
+ * digits (nd <= 32). */
+typedef struct dec {
+    uint64_t ip;
+    uint8_t d[32];
+} dec;
+
+/* x / 2^s exactly as a decimal with nd >= s fraction digits. */
+static dec dec_of(uint64_t x, int s, int nd)
+{
+    dec r;
+    uint64_t mask = (UINT64_C(1) << s) - 1, f = x & mask;
+    r.ip = x >> s;
+    for (int k = 0; k < nd; k++) {
+        f *= 10; /* f < 2^31, no overflow */
+        r.d[k] = (uint8_t)(f >> s);
+        f &= mask;
+    }
+    return r;
+}
+
+static int dec_cmp(const dec *a, const dec *b, int nd)
+{
+    if (a->ip != b->ip) return a->ip < b->ip ? -1 : 1;
+    for (int k = 0; k < nd; k++)
+        if (a->d[k] != b->d[k]) return a->d[k] < b->d[k] ? -1 : 1;
+    return 0;
+}
+
+/* Does candidate c lie in the set of decimals that parse (by RNE, without
+ * relying on saturation) back to magnitude mag? That set is
+ * [mag - 1/2, mag + 1/2] ulp, the ends included only when mag is even. */
+static int dec_roundtrips(const dec *c, const dec *lo, const dec *hi, int nd, int even)
+{
+    int a = dec_cmp(c, lo, nd), b = dec_cmp(c, hi, nd);
+    return (a > 0 || (a == 0 && even)) && (b < 0 || (b == 0 && even));
+}
+
+int ff_fx_format(ff_fx v, int frac_bits, char *buf, int n)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    int F = frac_bits, nd = F + 1;
+    uint64_t mag = v < 0 ? (uint64_t)(-(int64_t)v) : (uint64_t)v;
+    char text[48];
+    if (mag == 0) {
+        strcpy(text, "0");
+    } else {
+        dec x = dec_of(mag, F, nd);
+        dec lo = dec_of(2 * mag - 1, F + 1, nd);
+        dec hi = dec_of(2 * mag + 1, F + 1, nd);
+        int even = (mag & 1) == 0;
+        dec best = x;
+        int bestp = F; /* p = F digits is x itself, always exact */
+        for (int p = 0; p < F; p++) {
+            /* The two p-digit neighbours of x: truncated and one unit up. */
+            dec down = x, up;
+            memset(down.d + p, 0, (size_t)(nd - p));
+            up = down;
+            int k = p - 1;
+            while (k >= 0 && up.d[k] == 9) up.d[k--] = 0;
+            if (k >= 0) up.d[k]++;
+            else up.ip++;
+            /* Nearer first; when both are equally near, the even digit. */
+            int up_nearer = x.d[p] > 5, tie = x.d[p] == 5;
+            for (int j = p + 1; j < nd && x.d[p] == 5; j++)
+                if (x.d[j]) up_nearer = 1, tie = 0;
+            if (tie) up_nearer = p > 0 ? (down.d[p - 1] & 1) : (int)(down.ip & 1);
+            const dec *first = up_nearer ? &up : &down, *second = up_nearer ? &down : &up;
+            if (dec_roundtrips(first, &lo, &hi, nd, even)) {
+                best = *first;
+                bestp = p;
+                break;
+            }
+            if (dec_roundtrips(second, &lo, &hi, nd, even)) {
+                best = *second;
+                bestp = p;
+                break;
+            }
+        }
+        while (bestp > 0 && best.d[bestp - 1] == 0) bestp--;
+        int len = snprintf(text, sizeof text, "%s%llu", v < 0 ? "-" : "",
+                           (unsigned long long)best.ip);
+        if (bestp > 0) {
+            text[len++] = '.';
+            for (int k = 0; k < bestp; k++) text[len++] = (char)('0' + best.d[k]);
+            text[len] = '\0';
+        }
+    }
+    int len = (int)strlen(text);
+    if (n > 0) {
+        int c = len < n - 1 ? len : n - 1;
+        memcpy(buf, text, (size_t)c);
+        buf[c] = '\0';
+    }
+    return len;
+}

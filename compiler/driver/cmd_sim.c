@@ -16,7 +16,8 @@
 
 static const char help[] =
     "usage: fuseflow sim GRAPH.json --tensor NAME=FILE ... [--out DIR] [--check]\n"
-    "                    [--functional] [--depth N] [--max-cycles N] [--trace FILE] [--stats]\n"
+    "                    [--arch ARCH.json | --functional] [--depth N] [--max-cycles N]\n"
+    "                    [--trace FILE] [--stats FILE.json] [--table]\n"
     "\n"
     "Runs a dataflow graph (docs/graph-format.md) on input tensors (.mtx, or the\n"
     "dense text form) and writes every output tensor as DIR/NAME.mtx.\n"
@@ -25,11 +26,13 @@ static const char help[] =
     "  --out DIR           write outputs there (created if missing)\n"
     "  --check             compare each output with the graph's \"reference\" index\n"
     "                      expression evaluated densely; exit 1 on a difference\n"
+    "  --arch ARCH.json    architecture parameters (docs/timing.md; arch/default.json)\n"
     "  --functional        unbounded channels, no timing: results only\n"
-    "  --depth N           channel depth (default 2)\n"
+    "  --depth N           channel depth, overriding the architecture's\n"
     "  --max-cycles N      stop with an error after N cycles\n"
     "  --trace FILE        one line per token pushed: cycle edge token\n"
-    "  --stats             per-node table: fired / stalled on input / on output\n";
+    "  --stats FILE.json   cycles, per-node/channel activity, traffic per tensor, ALU ops\n"
+    "  --table             the same statistics as a readable table on stdout\n";
 
 typedef struct binding {
     const char *name;
@@ -63,23 +66,11 @@ static int make_dir(const char *dir, ff_err *err)
     return 0;
 }
 
-static void print_stats(const ff_graph *g, const ff_sim *s)
-{
-    printf("%-24s %-12s %10s %10s %10s %10s %10s\n", "node", "prim", "fired", "stall_in", "stall_out", "tok_in",
-           "tok_out");
-    for (int i = 0; i < g->nnodes; i++) {
-        ff_node_stats st;
-        ff_sim_node_stats(s, i, &st);
-        printf("%-24s %-12s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", g->nodes[i].name,
-               ff_prim_get(g->nodes[i].kind)->name, st.fired, st.stall_in, st.stall_out, st.tokens_in, st.tokens_out);
-    }
-}
-
 int cmd_sim(int argc, char **argv)
 {
-    const char *graph_path = NULL, *out_dir = NULL, *trace_path = NULL, *v;
+    const char *graph_path = NULL, *out_dir = NULL, *trace_path = NULL, *stats_path = NULL, *arch_path = NULL, *v;
     binding *binds = calloc((size_t)argc + 1, sizeof *binds);
-    int nbinds = 0, check = 0, stats = 0, bad = 0, rc = 0;
+    int nbinds = 0, check = 0, table = 0, bad = 0, rc = 0, depth = 0;
     ff_sim_opts opts;
     ff_sim_opts_default(&opts);
     ff_graph *g = NULL;
@@ -94,8 +85,12 @@ int cmd_sim(int argc, char **argv)
             opts.functional = 1;
         } else if (strcmp(argv[i], "--check") == 0) {
             check = 1;
-        } else if (strcmp(argv[i], "--stats") == 0) {
-            stats = 1;
+        } else if (strcmp(argv[i], "--table") == 0) {
+            table = 1;
+        } else if (driver_opt(argc, argv, &i, "--stats", &v, &bad)) {
+            stats_path = v;
+        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
+            arch_path = v;
         } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
             if (bad) break;
             const char *eq = strchr(v, '=');
@@ -110,7 +105,11 @@ int cmd_sim(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--trace", &v, &bad)) {
             trace_path = v;
         } else if (driver_opt(argc, argv, &i, "--depth", &v, &bad)) {
-            opts.arch.fifo_depth = atoi(v);
+            depth = atoi(v);
+            if (depth < 1) {
+                rc = driver_usage("sim", "--depth %s: expected a positive integer", v);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--max-cycles", &v, &bad)) {
             opts.max_cycles = strtoull(v, NULL, 10);
         } else if (argv[i][0] == '-') {
@@ -131,6 +130,12 @@ int cmd_sim(int argc, char **argv)
         rc = driver_usage("sim", "which graph?");
         goto done;
     }
+    if (arch_path && opts.functional) {
+        rc = driver_usage("sim", "--arch and --functional exclude each other");
+        goto done;
+    }
+    if (arch_path && ff_arch_load(arch_path, &opts.arch, &err)) goto fail;
+    if (depth) opts.arch.fifo_depth = depth;
     if (ff_graph_load_json(graph_path, &g, &err)) goto fail;
     if (check && !g->reference) {
         ff_err_set(&err, FF_EINVAL, "%s: --check needs the graph's \"reference\" expression", graph_path);
@@ -161,8 +166,12 @@ int cmd_sim(int argc, char **argv)
         if (ff_sim_bind(s, binds[i].name, binds[i].t, &err)) goto fail;
     if (ff_sim_run(s, &err)) goto fail;
     if (opts.functional) printf("%s: functional run complete\n", g->name);
-    else printf("%s: %" PRIu64 " cycles\n", g->name, ff_sim_cycles(s));
-    if (stats) print_stats(g, s);
+    else printf("%s: %" PRIu64 " cycles on '%s'\n", g->name, ff_sim_cycles(s), opts.arch.name);
+    if (table) ff_sim_print_stats(s, stdout);
+    if (stats_path) {
+        if (ff_sim_write_stats(s, stats_path, &err)) goto fail;
+        printf("wrote %s\n", stats_path);
+    }
     if (out_dir && make_dir(out_dir, &err)) goto fail;
     lookup_ctx lctx = {binds, nbinds};
     for (int t = 0; t < g->ntensors; t++) {

@@ -16,15 +16,6 @@
 
 #include "sim_int.h"
 
-void ff_arch_default(ff_arch *a)
-{
-    memset(a, 0, sizeof *a);
-    a->fifo_depth = 2;
-    for (int k = 0; k < FF_PRIM__COUNT; k++) a->ii[k] = 1;
-    for (int k = 0; k < FF_ALU__COUNT; k++) a->alu_ii[k] = 1;
-    a->clock_ghz = 1.0;
-}
-
 void ff_sim_opts_default(ff_sim_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -38,17 +29,9 @@ static uint32_t pow2_at_least(uint32_t n)
     return c;
 }
 
-void sim_touch(ff_sim *s, chan *c)
-{
-    if (c->touched_at != s->cycle + 1) {
-        c->touched_at = s->cycle + 1;
-        s->touched[s->ntouched++] = c;
-    }
-}
-
 /* Unbounded channels (functional mode) double when full; bounded ones were
  * sized to their depth at creation and never grow. */
-static void chan_grow(chan *c)
+void chan_grow(chan *c)
 {
     uint32_t cap = c->mask + 1, ncap = cap * 2;
     ff_tok *nb = ff_xmalloc(ncap * sizeof *nb);
@@ -59,23 +42,13 @@ static void chan_grow(chan *c)
     c->mask = ncap - 1;
 }
 
-void chan_push(ff_sim *s, chan *c, ff_tok t)
+void chan_trace(ff_sim *s, const chan *c, ff_tok t)
 {
-    if (c->count > c->mask) chan_grow(c);
-    c->buf[(c->head + c->count) & c->mask] = t;
-    c->count++;
-    c->pushed = 1;
-    c->tokens++;
-    if (c->count > c->high_water) c->high_water = c->count;
-    sim_touch(s, c);
-    if (s->opts.trace) {
-        char w[48];
-        const ff_edge *e = &s->g->edges[c->edge];
-        const ff_node *from = &s->g->nodes[e->from_node], *to = &s->g->nodes[e->to_node];
-        fprintf(s->opts.trace, "%" PRIu64 " %s.%s->%s.%s %s\n", s->cycle, from->name,
-                from->out[e->from_port].name, to->name, to->in[e->to_port].name,
-                sim_tokstr(s, t, c->type, w));
-    }
+    char w[48];
+    const ff_edge *e = &s->g->edges[c->edge];
+    const ff_node *from = &s->g->nodes[e->from_node], *to = &s->g->nodes[e->to_node];
+    fprintf(s->opts.trace, "%" PRIu64 " %s.%s->%s.%s %s\n", s->cycle, from->name, from->out[e->from_port].name,
+            to->name, to->in[e->to_port].name, sim_tokstr(s, t, c->type, w));
 }
 
 const char *sim_tokstr(const ff_sim *s, ff_tok t, ff_stream_type type, char buf[48])
@@ -96,7 +69,7 @@ fire_result sim_fail(ff_sim *s, node *n, const char *fmt, ...)
     return FIRE_ERROR;
 }
 
-static void activate(ff_sim *s, int id)
+static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
 {
     node *n = &s->nodes[id];
     if (n->done && !n->pipe_busy) return;
@@ -260,12 +233,36 @@ static void account(node *n, uint64_t cycles, fire_result r)
 static int eval(ff_sim *s, node *n)
 {
     /* Cycles it slept were spent the way its last evaluation ended. */
-    if (n->last_eval + 1 < s->cycle && s->cycle > 0)
+    if (n->last_eval + 1 < s->cycle)
         account(n, s->cycle - n->last_eval - 1, n->last);
     n->last_eval = s->cycle;
 
+    fire_result r;
+    if (__builtin_expect(!n->latency && !n->ii_wait && !n->done, 1)) {
+        /* The common case: no pipeline, no II countdown. */
+        r = n->fire(s, n);
+        if (r == FIRE_OK || r == FIRE_DONE) {
+            n->st.fired++;
+            s->last_move = s->cycle;
+            if (n->ii > 1) n->ii_wait = n->ii - 1;
+            if (r == FIRE_DONE) {
+                n->done = 1;
+                n->last = r;
+                n->st.done_cycle = s->cycle;
+                s->ndone++;
+                return 0;
+            }
+            n->last = r;
+            activate(s, n->id);
+            return 0;
+        }
+        if (r == FIRE_ERROR) return s->err->code;
+        account(n, 1, r);
+        n->last = r;
+        return 0;
+    }
+
     if (n->latency) pipe_step(s, n);
-    fire_result r = FIRE_OK;
     int fired_core = 0;
     if (n->done) {
         r = FIRE_OK;
@@ -371,11 +368,14 @@ int ff_sim_run(ff_sim *s, ff_err *err)
             int rc = eval(s, &s->nodes[s->active[i]]);
             if (rc) return rc;
         }
+        /* A sleeping node sleeps for one reason (its last result): a
+         * token only helps one that lacked input, space only one that
+         * lacked room. Nodes that fired are already on the list. */
         for (int i = 0; i < s->ntouched; i++) {
             chan *c = s->touched[i];
             c->n0 = c->count;
-            if (c->pushed) activate(s, c->consumer);
-            if (c->popped) activate(s, c->producer);
+            if (c->pushed && s->nodes[c->consumer].last == FIRE_STALL_IN) activate(s, c->consumer);
+            if (c->popped && s->nodes[c->producer].last == FIRE_STALL_OUT) activate(s, c->producer);
             c->pushed = c->popped = 0;
         }
         s->ntouched = 0;
@@ -392,10 +392,9 @@ int ff_sim_run(ff_sim *s, ff_err *err)
 
 uint64_t ff_sim_cycles(const ff_sim *s)
 {
-    uint64_t c = 0;
-    for (int i = 0; i < s->nnodes; i++)
-        if (s->nodes[i].st.done_cycle + 1 > c) c = s->nodes[i].st.done_cycle + 1;
-    return c;
+    ff_sim_timing t;
+    ff_sim_timing_of(s, &t);
+    return t.total;
 }
 
 void ff_sim_node_stats(const ff_sim *s, int node_index, ff_node_stats *out)

@@ -32,18 +32,51 @@
 #include "ff_tensor.h"
 #include "ff_token.h"
 
-/* Architecture parameters the cycle model charges (docs/timing.md). */
+/* The off-chip memory model (docs/timing.md "Off-chip memory"): the shape of
+ * the analytic HBM models of sparse dataflow simulators. When enabled it
+ * charges loading every input tensor before the graph starts and writing
+ * every output back after it finishes; the graph itself runs on-chip. */
+typedef struct ff_offchip {
+    int enabled;
+    int channels;     /* independent channels; bursts interleave across them */
+    int latency;      /* cycles from a request to its data */
+    int ii;           /* cycles between two requests on one channel */
+    int outstanding;  /* requests in flight per channel */
+    int burst_bytes;  /* bytes moved by one request */
+    int startup;      /* cycles before the first request (page open, DMA setup) */
+} ff_offchip;
+
+/* Timing of an op on a BxB dense block (blocked formats): latency and II
+ * are linear in B, e.g. a block multiply with latency 2B-1 and II B. */
+typedef struct ff_block_timing {
+    int lat_per_b, lat_const; /* latency = lat_per_b*B + lat_const */
+    int ii_per_b, ii_const;   /* II      = ii_per_b*B + ii_const   */
+} ff_block_timing;
+
+/* Architecture parameters the cycle model charges (docs/timing.md), loaded
+ * from an architecture file (ff_arch_load; arch/default.json ships). */
 typedef struct ff_arch {
+    char name[64];
     int fifo_depth;                 /* default channel depth (>= 1) */
     int latency[FF_PRIM__COUNT];    /* extra pipeline cycles per primitive kind */
     int ii[FF_PRIM__COUNT];         /* initiation interval per kind (>= 1) */
     int alu_latency[FF_ALU__COUNT]; /* extra pipeline cycles per ALU op */
     int alu_ii[FF_ALU__COUNT];      /* initiation interval per ALU op */
+    ff_block_timing block[FF_ALU__COUNT]; /* per ALU op on dense blocks */
+    ff_offchip offchip;
     double clock_ghz;               /* for converting cycles to time */
 } ff_arch;
 
-/* Defaults: depth 2, no extra latency, II 1, 1 GHz. */
+/* Defaults: depth 2, no extra latency, II 1, off-chip model off, 1 GHz;
+ * block ops: mul latency 2B-1, II B; others latency 1, II B. */
 void ff_arch_default(ff_arch *a);
+
+/* Loads an architecture file over the defaults: keys that are present
+ * override, absent keys keep their defaults. An unknown key, a value of the
+ * wrong type or out of range is an error naming the file and the key path
+ * ("arch.json: alu.mul.latency: 99 is out of range 0..64"). */
+int ff_arch_load(const char *path, ff_arch *out, ff_err *err);
+int ff_arch_load_string(const char *text, const char *origin, ff_arch *out, ff_err *err);
 
 typedef struct ff_sim_opts {
     int functional;       /* unbounded channels, latency 0, II 1 */
@@ -73,8 +106,21 @@ int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err);
 int ff_sim_run(ff_sim *s, ff_err *err);
 
 /* Cycles the run took: the number of cycles up to and including the last one
- * in which any token moved. */
+ * in which a primitive finished or a token entered a channel, plus, when the
+ * off-chip model is enabled, the cycles to load the inputs before and write
+ * the outputs back after. */
 uint64_t ff_sim_cycles(const ff_sim *s);
+
+/* The parts of ff_sim_cycles. */
+typedef struct ff_sim_timing {
+    uint64_t load;       /* off-chip: every input tensor in (0 when disabled) */
+    uint64_t compute;    /* the graph, first cycle to last */
+    uint64_t writeback;  /* off-chip: every output tensor out (0 when disabled) */
+    uint64_t total;      /* the sum */
+    uint64_t bytes_in, bytes_out; /* moved by the off-chip model */
+} ff_sim_timing;
+
+void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *out);
 
 /* An output tensor assembled from what the writers wrote, in the format the
  * graph declares; ownership passes to the caller. */
@@ -93,6 +139,9 @@ typedef struct ff_node_stats {
     uint64_t tokens_in;      /* tokens popped, all inputs */
     uint64_t tokens_out;     /* tokens pushed, all outputs (fan-out counts once) */
     uint64_t done_cycle;     /* cycle in which it finished */
+    uint64_t mem_reads;      /* 32-bit words read from its SRAM */
+    uint64_t mem_writes;     /* 32-bit words written to its SRAM */
+    uint64_t ops;            /* arithmetic operations (ALU results, reductions, accumulations) */
 } ff_node_stats;
 
 typedef struct ff_chan_stats {
@@ -103,6 +152,15 @@ typedef struct ff_chan_stats {
 
 void ff_sim_node_stats(const ff_sim *s, int node, ff_node_stats *out);
 void ff_sim_edge_stats(const ff_sim *s, int edge, ff_chan_stats *out);
+
+/* Everything above as JSON (docs/timing.md "Statistics" gives the schema):
+ * cycles and their parts, time at the architecture's clock, per node, per
+ * channel, per tensor bytes read and written, per ALU op counts. Written via
+ * a temporary file and rename. */
+int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err);
+
+/* The same as a readable table (nodes, channels that filled, tensors). */
+void ff_sim_print_stats(const ff_sim *s, FILE *f);
 
 /* Runs one primitive on text token streams, for `fuseflow prim` and the unit
  * tests: builds a graph of a node of `kind` with the given params

@@ -26,10 +26,38 @@ static int outs_ready(const node *n)
     return out_ready(n, 0) && out_ready(n, 1) && out_ready(n, 2);
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Sorts distinct coordinates. A group holds tens to hundreds of them and is
+ * sorted once per group on the simulator's hot path, where qsort's
+ * comparison callback costs more than the sort itself. */
+static void sort_u32(uint32_t *a, uint32_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    while (n > 24) {
+        uint32_t x = a[0], y = a[n / 2], z = a[n - 1];
+        uint32_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        uint32_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i >= j) break;
+            uint32_t t = a[i];
+            a[i++] = a[j];
+            a[j--] = t;
+        }
+        /* Recurse into the smaller part, loop on the larger. */
+        if (j + 1 < n - j - 1) {
+            sort_u32(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_u32(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t v = a[i], k = i;
+        for (; k > 0 && a[k - 1] > v; k--) a[k] = a[k - 1];
+        a[k] = v;
+    }
 }
 
 /* Heads of the three point streams: all data, or all D. */
@@ -78,7 +106,7 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
         if (ff_tok_is_done(o) || (st->has_outer && ff_tok_payload(o) != st->outer)) {
             /* The group is complete: emit it from the next cycle on. */
             st->final = ff_tok_is_done(o);
-            qsort(st->list, st->nlist, sizeof *st->list, cmp_u32);
+            sort_u32(st->list, st->nlist);
             st->k = 0;
             st->state = st->nlist ? SA_EMIT : SA_CLOSE;
             return FIRE_OK;
@@ -86,6 +114,7 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
         uint32_t c = ff_tok_payload(i);
         if (c >= st->dim) return sim_fail(s, n, "inner coordinate %u is outside the accumulator (dim %u)", c, st->dim);
         ff_fx val = ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0;
+        n->st.ops++;
         if (!st->used[c]) {
             st->used[c] = 1;
             st->acc[c] = val;
@@ -189,6 +218,7 @@ static fire_result fire_spacc2(ff_sim *s, node *n)
             size_t w = 0;
             for (size_t k = 0; k < st->pts.len; k++) {
                 point *p = &st->pts.data[k];
+                n->st.ops++;
                 if (w && st->pts.data[w - 1].outer == p->outer && st->pts.data[w - 1].inner == p->inner)
                     st->pts.data[w - 1].val = ff_fx_add(st->pts.data[w - 1].val, p->val);
                 else

@@ -27,6 +27,7 @@ static fire_result fire_alu(ff_sim *s, node *n)
     if (is_value(a) && is_value(b)) {
         ff_fx bv = st->unary ? st->imm : value_of(b);
         out = ff_tok_data((uint32_t)ff_alu_apply(st->op, value_of(a), bv, s->frac_bits));
+        n->st.ops++;
     } else if (a == b) {
         out = a; /* matching stop tokens pass once; D ends the stream */
     } else {
@@ -78,8 +79,9 @@ typedef struct reduce_st {
 
 enum { RED_IN_VAL = 0, RED_IN_SHAPE = 1 };
 
-static void reduce_add(reduce_st *st, ff_tok t)
+static void reduce_add(node *n, reduce_st *st, ff_tok t)
 {
+    n->st.ops++;
     ff_fx v = value_of(t);
     if (!st->any) st->acc = v;
     else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
@@ -101,7 +103,7 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
     ff_tok v = in_peek(n, RED_IN_VAL);
     if (st->in_fiber) {
         if (is_value(v)) {
-            reduce_add(st, v);
+            reduce_add(n, st, v);
             in_pop(s, n, RED_IN_VAL);
             return FIRE_OK;
         }
@@ -121,7 +123,7 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
         if (is_value(v)) {
             in_pop(s, n, RED_IN_SHAPE);
             in_pop(s, n, RED_IN_VAL);
-            reduce_add(st, v);
+            reduce_add(n, st, v);
             st->in_fiber = 1;
             return FIRE_OK;
         }
@@ -178,7 +180,7 @@ static fire_result fire_reduce(ff_sim *s, node *n)
     if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
     ff_tok t = in_peek(n, RED_IN_VAL);
     if (is_value(t)) {
-        reduce_add(st, t);
+        reduce_add(n, st, t);
         in_pop(s, n, RED_IN_VAL);
         return FIRE_OK;
     }

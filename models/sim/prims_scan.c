@@ -54,6 +54,7 @@ static inline int both_ready(const node *n) { return out_ready(n, 0) && out_read
 static void scan_emit(ff_sim *s, node *n, scan_st *st)
 {
     uint32_t crd = st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+    if (st->lv.compressed) n->st.mem_reads++;
     out_push(s, n, SCAN_OUT_CRD, ff_tok_data(crd));
     out_push(s, n, SCAN_OUT_REF, ff_tok_data(st->pos));
     st->pos++;
@@ -116,6 +117,7 @@ static fire_result fire_scan(ff_sim *s, node *n)
         if (fiber_bounds(s, n, &st->lv, ff_tok_payload(t), &lo, &hi)) return FIRE_ERROR;
         if (lo < hi && !both_ready(n)) return FIRE_STALL_OUT;
         in_pop(s, n, SCAN_IN_REF);
+        if (st->lv.compressed) n->st.mem_reads += 2; /* seg[r], seg[r+1] */
         st->pos = lo;
         st->end = hi;
         st->base = lo;
@@ -186,11 +188,14 @@ static fire_result fire_locate(ff_sim *s, node *n)
             if (crd >= st->lv.dim) return sim_fail(s, n, "coordinate %u is outside the dense level of size %u", crd, st->lv.dim);
             out_ref = ff_tok_data(lo + crd);
         } else {
-            /* Binary search of the fiber: modelled as one access (docs/timing.md). */
+            /* Binary search of the fiber: one cycle (docs/timing.md); the
+             * traffic counts every probe. */
             out_ref = FF_TOK_N;
+            n->st.mem_reads += 2;
             uint32_t a = lo, b = hi;
             while (a < b) {
                 uint32_t m = a + (b - a) / 2;
+                n->st.mem_reads++;
                 if (st->lv.crd[m] < crd) a = m + 1;
                 else b = m;
             }
@@ -247,6 +252,7 @@ static fire_result fire_array(ff_sim *s, node *n)
         uint32_t r = ff_tok_payload(t);
         if (r >= st->nvals) return sim_fail(s, n, "reference %u is outside the value array (%zu values)", r, st->nvals);
         v = ff_tok_data((uint32_t)st->vals[r]);
+        n->st.mem_reads++;
     } else if (ff_tok_is_empty(t)) {
         v = ff_tok_data(0); /* N loads the fill value */
     }
@@ -301,14 +307,17 @@ static fire_result fire_write_crd(ff_sim *s, node *n)
     switch (ff_tok_kind_of(t)) {
     case FF_TK_DATA:
         FF_VEC_PUSH(st->ob->crd[st->level], ff_tok_payload(t));
+        n->st.mem_writes++;
         st->fiber_nonempty = 1;
         return FIRE_OK;
     case FF_TK_STOP:
         /* SAM's convention: a stop closing an empty fiber adds no segment
          * entry, so fibers stay in step with outer levels whose empty
          * coordinates a crd_drop removed (docs/tokens.md). */
-        if (st->fiber_nonempty)
+        if (st->fiber_nonempty) {
             FF_VEC_PUSH(st->ob->seg[st->level], (uint32_t)st->ob->crd[st->level].len);
+            n->st.mem_writes++;
+        }
         st->fiber_nonempty = 0;
         return FIRE_OK;
     case FF_TK_EMPTY:
@@ -325,8 +334,10 @@ static fire_result fire_write_val(ff_sim *s, node *n)
     if (!in_has(n, 0)) return FIRE_STALL_IN;
     ff_tok t = in_peek(n, 0);
     in_pop(s, n, 0);
-    if (ff_tok_is_data(t)) FF_VEC_PUSH(st->ob->vals, (ff_fx)ff_tok_payload(t));
-    else if (ff_tok_is_empty(t)) FF_VEC_PUSH(st->ob->vals, 0);
+    if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {
+        FF_VEC_PUSH(st->ob->vals, ff_tok_is_data(t) ? (ff_fx)ff_tok_payload(t) : 0);
+        n->st.mem_writes++;
+    }
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 

@@ -121,16 +121,13 @@ static inline ff_tok in_peek(const node *n, int p)
     return c->buf[c->head];
 }
 
-void sim_touch(struct ff_sim *s, chan *c);
-
-static inline void in_pop(struct ff_sim *s, node *n, int p)
+/* Puts c on this cycle's commit list (once). */
+static inline __attribute__((always_inline)) void sim_touch(struct ff_sim *s, chan *c)
 {
-    chan *c = n->in[p];
-    c->head = (c->head + 1) & c->mask;
-    c->count--;
-    c->popped = 1;
-    n->st.tokens_in++;
-    sim_touch(s, c);
+    if (c->touched_at != s->cycle + 1) {
+        c->touched_at = s->cycle + 1;
+        s->touched[s->ntouched++] = c;
+    }
 }
 
 /* Space on output port p this cycle. With latency, the pipeline decides. */
@@ -143,7 +140,30 @@ static inline int out_ready(const node *n, int p)
     return 1;
 }
 
-void chan_push(struct ff_sim *s, chan *c, ff_tok t);
+void chan_grow(chan *c);
+void chan_trace(struct ff_sim *s, const chan *c, ff_tok t);
+
+static inline __attribute__((always_inline)) void chan_push(struct ff_sim *s, chan *c, ff_tok t)
+{
+    if (__builtin_expect(c->count > c->mask, 0)) chan_grow(c);
+    c->buf[(c->head + c->count) & c->mask] = t;
+    c->count++;
+    c->pushed = 1;
+    c->tokens++;
+    if (c->count > c->high_water) c->high_water = c->count;
+    sim_touch(s, c);
+    if (__builtin_expect(s->opts.trace != NULL, 0)) chan_trace(s, c, t);
+}
+
+static inline void in_pop(struct ff_sim *s, node *n, int p)
+{
+    chan *c = n->in[p];
+    c->head = (c->head + 1) & c->mask;
+    c->count--;
+    c->popped = 1;
+    n->st.tokens_in++;
+    sim_touch(s, c);
+}
 
 static inline void out_push(struct ff_sim *s, node *n, int p, ff_tok t)
 {

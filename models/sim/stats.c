@@ -1,0 +1,222 @@
+/*
+ * stats.c -- what a run cost: cycles (with the off-chip model's load and
+ * write-back), per-node and per-channel activity, memory traffic per tensor,
+ * operations per ALU op; as JSON for scripts and as a table for people.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+/* Cycles the analytic off-chip model charges for moving `bursts` requests:
+ * they interleave over the channels; on one channel a request issues every
+ * II cycles, but no more than `outstanding` can wait `latency` cycles at once. */
+static uint64_t offchip_cycles(const ff_offchip *o, uint64_t bursts)
+{
+    if (!o->enabled || bursts == 0) return 0;
+    uint64_t per_channel = (bursts + (uint64_t)o->channels - 1) / (uint64_t)o->channels;
+    uint64_t interval = (uint64_t)o->ii;
+    uint64_t by_outstanding = ((uint64_t)o->latency + (uint64_t)o->outstanding - 1) / (uint64_t)o->outstanding;
+    if (by_outstanding > interval) interval = by_outstanding;
+    return (uint64_t)o->startup + (uint64_t)o->latency + (per_channel - 1) * interval + 1;
+}
+
+static uint64_t tensor_words(const ff_tensor *t)
+{
+    uint64_t w = t->nvals;
+    for (int l = 0; l < t->fmt.nlevels; l++)
+        if (t->fmt.lv[l].fmt == FF_LVL_COMPRESSED) w += t->lvl[l].nseg + t->lvl[l].ncrd;
+    return w;
+}
+
+static uint64_t outbuf_words(const outbuf *o)
+{
+    uint64_t w = o->vals.len;
+    for (int l = 0; l < FF_MAX_LEVELS; l++) w += o->crd[l].len + o->seg[l].len;
+    return w;
+}
+
+void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *t)
+{
+    memset(t, 0, sizeof *t);
+    for (int i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].done && s->nodes[i].st.done_cycle + 1 > t->compute) t->compute = s->nodes[i].st.done_cycle + 1;
+    const ff_offchip *o = &s->opts.arch.offchip;
+    if (s->opts.functional || !o->enabled) {
+        t->total = t->compute;
+        return;
+    }
+    uint64_t bursts_in = 0, bursts_out = 0, burst = (uint64_t)o->burst_bytes;
+    for (int i = 0; i < s->g->ntensors; i++) {
+        uint64_t bytes;
+        if (s->g->tensors[i].is_output) {
+            bytes = 4 * outbuf_words(&s->outputs[i]);
+            t->bytes_out += bytes;
+            bursts_out += (bytes + burst - 1) / burst;
+        } else if (s->inputs[i]) {
+            bytes = 4 * tensor_words(s->inputs[i]);
+            t->bytes_in += bytes;
+            bursts_in += (bytes + burst - 1) / burst;
+        }
+    }
+    t->load = offchip_cycles(o, bursts_in);
+    t->writeback = offchip_cycles(o, bursts_out);
+    t->total = t->load + t->compute + t->writeback;
+}
+
+/* On-chip traffic of one graph tensor: words its tiles read and wrote. */
+static void tensor_traffic(const ff_sim *s, const char *name, uint64_t *reads, uint64_t *writes)
+{
+    *reads = *writes = 0;
+    for (int i = 0; i < s->nnodes; i++) {
+        const ff_node *gn = s->nodes[i].g;
+        const ff_param *p = ff_node_param(gn, "tensor");
+        if (!p || !p->s || strcmp(p->s, name) != 0) continue;
+        *reads += s->nodes[i].st.mem_reads;
+        *writes += s->nodes[i].st.mem_writes;
+    }
+}
+
+static void alu_op_counts(const ff_sim *s, uint64_t *counts)
+{
+    memset(counts, 0, sizeof(uint64_t) * FF_ALU__COUNT);
+    for (int i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].kind == FF_PRIM_ALU) counts[ff_node_int(s->nodes[i].g, "op")] += s->nodes[i].st.ops;
+}
+
+static void port_name(const ff_sim *s, int node_i, const char *port, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s.%s", s->g->nodes[node_i].name, port);
+}
+
+int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
+{
+    ff_sim_timing t;
+    ff_sim_timing_of(s, &t);
+    json_t *root = json_object();
+    json_object_set_new(root, "graph", json_string(s->g->name));
+    json_object_set_new(root, "arch", json_string(s->opts.functional ? "functional" : s->opts.arch.name));
+    json_t *cyc = json_object();
+    json_object_set_new(cyc, "total", json_integer((json_int_t)t.total));
+    json_object_set_new(cyc, "load", json_integer((json_int_t)t.load));
+    json_object_set_new(cyc, "compute", json_integer((json_int_t)t.compute));
+    json_object_set_new(cyc, "writeback", json_integer((json_int_t)t.writeback));
+    json_object_set_new(root, "cycles", cyc);
+    json_object_set_new(root, "time_us", json_real((double)t.total / (s->opts.arch.clock_ghz * 1000.0)));
+
+    json_t *nodes = json_array();
+    for (int i = 0; i < s->nnodes; i++) {
+        const node *n = &s->nodes[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(n->g->name));
+        json_object_set_new(o, "prim", json_string(ff_prim_get(n->kind)->name));
+        json_object_set_new(o, "fired", json_integer((json_int_t)n->st.fired));
+        json_object_set_new(o, "stall_in", json_integer((json_int_t)n->st.stall_in));
+        json_object_set_new(o, "stall_out", json_integer((json_int_t)n->st.stall_out));
+        json_object_set_new(o, "tokens_in", json_integer((json_int_t)n->st.tokens_in));
+        json_object_set_new(o, "tokens_out", json_integer((json_int_t)n->st.tokens_out));
+        json_object_set_new(o, "done_cycle", json_integer((json_int_t)n->st.done_cycle));
+        json_object_set_new(o, "mem_reads", json_integer((json_int_t)n->st.mem_reads));
+        json_object_set_new(o, "mem_writes", json_integer((json_int_t)n->st.mem_writes));
+        json_object_set_new(o, "ops", json_integer((json_int_t)n->st.ops));
+        json_array_append_new(nodes, o);
+    }
+    json_object_set_new(root, "nodes", nodes);
+
+    json_t *chans = json_array();
+    for (int i = 0; i < s->nchans; i++) {
+        const chan *c = &s->chans[i];
+        const ff_edge *e = &s->g->edges[i];
+        char from[256], to[256];
+        port_name(s, e->from_node, s->g->nodes[e->from_node].out[e->from_port].name, from, sizeof from);
+        port_name(s, e->to_node, s->g->nodes[e->to_node].in[e->to_port].name, to, sizeof to);
+        json_t *o = json_object();
+        json_object_set_new(o, "from", json_string(from));
+        json_object_set_new(o, "to", json_string(to));
+        json_object_set_new(o, "type", json_string(ff_stream_type_name(c->type)));
+        json_object_set_new(o, "tokens", json_integer((json_int_t)c->tokens));
+        json_object_set_new(o, "high_water", json_integer((json_int_t)c->high_water));
+        json_object_set_new(o, "depth", json_integer(c->depth == UINT32_MAX ? 0 : (json_int_t)c->depth));
+        json_array_append_new(chans, o);
+    }
+    json_object_set_new(root, "channels", chans);
+
+    json_t *tensors = json_array();
+    for (int i = 0; i < s->g->ntensors; i++) {
+        const ff_gtensor *gt = &s->g->tensors[i];
+        uint64_t r, w;
+        tensor_traffic(s, gt->name, &r, &w);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(gt->name));
+        json_object_set_new(o, "role", json_string(gt->is_output ? "output" : "input"));
+        json_object_set_new(o, "bytes_read", json_integer((json_int_t)(4 * r)));
+        json_object_set_new(o, "bytes_written", json_integer((json_int_t)(4 * w)));
+        uint64_t footprint = gt->is_output ? outbuf_words(&s->outputs[i]) : s->inputs[i] ? tensor_words(s->inputs[i]) : 0;
+        json_object_set_new(o, "footprint_bytes", json_integer((json_int_t)(4 * footprint)));
+        json_array_append_new(tensors, o);
+    }
+    json_object_set_new(root, "tensors", tensors);
+
+    uint64_t counts[FF_ALU__COUNT];
+    alu_op_counts(s, counts);
+    json_t *ops = json_object();
+    for (int k = 0; k < FF_ALU__COUNT; k++)
+        if (counts[k]) json_object_set_new(ops, ff_alu_op_name((ff_alu_op)k), json_integer((json_int_t)counts[k]));
+    json_object_set_new(root, "alu_ops", ops);
+
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return ff_err_set(err, FF_EIO, "%s: cannot write statistics: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+void ff_sim_print_stats(const ff_sim *s, FILE *f)
+{
+    ff_sim_timing t;
+    ff_sim_timing_of(s, &t);
+    fprintf(f, "cycles: %" PRIu64 " (load %" PRIu64 ", compute %" PRIu64 ", write-back %" PRIu64 "), %.3f us at %.3g GHz\n",
+            t.total, t.load, t.compute, t.writeback, (double)t.total / (s->opts.arch.clock_ghz * 1000.0),
+            s->opts.arch.clock_ghz);
+    fprintf(f, "%-20s %-15s %9s %9s %9s %9s %9s %9s %9s %9s\n", "node", "prim", "fired", "stall_in", "stall_out",
+            "tok_in", "tok_out", "mem_rd", "mem_wr", "ops");
+    for (int i = 0; i < s->nnodes; i++) {
+        const node *n = &s->nodes[i];
+        fprintf(f, "%-20s %-15s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+                   " %9" PRIu64 "\n",
+                n->g->name, ff_prim_get(n->kind)->name, n->st.fired, n->st.stall_in, n->st.stall_out, n->st.tokens_in,
+                n->st.tokens_out, n->st.mem_reads, n->st.mem_writes, n->st.ops);
+    }
+    int full = 0;
+    for (int i = 0; i < s->nchans; i++)
+        if (s->chans[i].depth != UINT32_MAX && s->chans[i].high_water >= s->chans[i].depth) full++;
+    fprintf(f, "channels: %d, %d of them filled up at least once\n", s->nchans, full);
+    fprintf(f, "%-12s %-7s %14s %14s %14s\n", "tensor", "role", "bytes_read", "bytes_written", "footprint");
+    for (int i = 0; i < s->g->ntensors; i++) {
+        const ff_gtensor *gt = &s->g->tensors[i];
+        uint64_t r, w;
+        tensor_traffic(s, gt->name, &r, &w);
+        uint64_t footprint = gt->is_output ? outbuf_words(&s->outputs[i]) : s->inputs[i] ? tensor_words(s->inputs[i]) : 0;
+        fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n", gt->name, gt->is_output ? "output" : "input",
+                4 * r, 4 * w, 4 * footprint);
+    }
+    uint64_t counts[FF_ALU__COUNT];
+    alu_op_counts(s, counts);
+    fprintf(f, "alu ops:");
+    int any = 0;
+    for (int k = 0; k < FF_ALU__COUNT; k++)
+        if (counts[k]) {
+            fprintf(f, " %s %" PRIu64, ff_alu_op_name((ff_alu_op)k), counts[k]);
+            any = 1;
+        }
+    fprintf(f, "%s\n", any ? "" : " none");
+}

@@ -60,13 +60,15 @@ static void sort_u32(uint32_t *a, uint32_t n)
     }
 }
 
-/* Heads of the three point streams: all data, or all D. */
+/* Heads of the three point streams: all data, or all D. Without an outer
+ * stream (spacc1's one-level mode) every point has outer coordinate 0. */
 static fire_result point_heads(ff_sim *s, node *n, ff_tok *o, ff_tok *i, ff_tok *v)
 {
-    if (!in_has(n, SA_IN_OUTER) || !in_has(n, SA_IN_INNER) || !in_has(n, SA_IN_VAL)) return FIRE_STALL_IN;
-    *o = in_peek(n, SA_IN_OUTER);
+    int outer = n->in[SA_IN_OUTER] != NULL;
+    if ((outer && !in_has(n, SA_IN_OUTER)) || !in_has(n, SA_IN_INNER) || !in_has(n, SA_IN_VAL)) return FIRE_STALL_IN;
     *i = in_peek(n, SA_IN_INNER);
     *v = in_peek(n, SA_IN_VAL);
+    *o = outer ? in_peek(n, SA_IN_OUTER) : ff_tok_is_done(*i) ? FF_TOK_D : ff_tok_data(0);
     int done = ff_tok_is_done(*o) + ff_tok_is_done(*i) + ff_tok_is_done(*v);
     if (done == 3) return FIRE_OK;
     if (done == 0 && ff_tok_is_data(*o) && ff_tok_is_data(*i) && (ff_tok_is_data(*v) || ff_tok_is_empty(*v)))
@@ -78,7 +80,7 @@ static fire_result point_heads(ff_sim *s, node *n, ff_tok *o, ff_tok *i, ff_tok 
 
 static void pop_point(ff_sim *s, node *n)
 {
-    in_pop(s, n, SA_IN_OUTER);
+    if (n->in[SA_IN_OUTER]) in_pop(s, n, SA_IN_OUTER);
     in_pop(s, n, SA_IN_INNER);
     in_pop(s, n, SA_IN_VAL);
 }
@@ -92,6 +94,7 @@ typedef struct spacc1_st {
     uint32_t *list;    /* used inner coordinates, sorted before emission */
     uint32_t nlist, k; /* how many, and the next to emit */
     int has_outer, final, state;
+    int two_level;     /* crd_outer_in is connected */
     uint32_t outer;
 } spacc1_st;
 
@@ -130,7 +133,7 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
     case SA_EMIT: {
         if (!outs_ready(n)) return FIRE_STALL_OUT;
         uint32_t c = st->list[st->k];
-        if (st->k == 0) out_push(s, n, SA_OUT_OUTER, ff_tok_data(st->outer));
+        if (st->k == 0 && st->two_level) out_push(s, n, SA_OUT_OUTER, ff_tok_data(st->outer));
         out_push(s, n, SA_OUT_INNER, ff_tok_data(c));
         out_push(s, n, SA_OUT_VAL, ff_tok_data((uint32_t)st->acc[c]));
         st->used[c] = 0;
@@ -140,9 +143,12 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
     case SA_CLOSE: {
         if (!outs_ready(n)) return FIRE_STALL_OUT;
         if (st->final) {
-            out_push(s, n, SA_OUT_OUTER, ff_tok_stop(0));
-            out_push(s, n, SA_OUT_INNER, ff_tok_stop(1));
-            out_push(s, n, SA_OUT_VAL, ff_tok_stop(1));
+            /* The last stop closes the outer fiber too (one level: only the
+             * inner fiber). */
+            uint32_t lvl = st->two_level ? 1 : 0;
+            if (st->two_level) out_push(s, n, SA_OUT_OUTER, ff_tok_stop(0));
+            out_push(s, n, SA_OUT_INNER, ff_tok_stop(lvl));
+            out_push(s, n, SA_OUT_VAL, ff_tok_stop(lvl));
             st->state = SA_DONE;
         } else {
             out_push(s, n, SA_OUT_INNER, ff_tok_stop(0));
@@ -168,6 +174,7 @@ int init_spacc1(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_spacc1;
     int rc = sim_resolve_dim(s, n, "dim", &st->dim, err);
     if (rc) return rc;
+    st->two_level = n->in[SA_IN_OUTER] != NULL;
     st->acc = ff_xcalloc(st->dim + 1, sizeof *st->acc);
     st->used = ff_xcalloc(st->dim + 1, 1);
     st->list = ff_xcalloc(st->dim + 1, sizeof *st->list);

@@ -28,8 +28,10 @@ static fire_result heads(ff_sim *s, node *n, int k, ff_tok *crd, ff_tok *ref)
         ref[i] = in_peek(n, k + i);
     }
     for (int i = 0; i < k; i++) {
-        int same = ff_tok_kind_of(crd[i]) == ff_tok_kind_of(ref[i]) &&
-                   (!ff_tok_is_stop(crd[i]) || crd[i] == ref[i]);
+        /* A union upstream pairs a real coordinate with N on the side that
+         * lacks it; anything else must match in kind (and stop level). */
+        int same = (ff_tok_kind_of(crd[i]) == ff_tok_kind_of(ref[i]) && (!ff_tok_is_stop(crd[i]) || crd[i] == ref[i])) ||
+                   (ff_tok_is_data(crd[i]) && ff_tok_is_empty(ref[i]));
         if (!same) {
             char a[48], b[48];
             return sim_fail(s, n, "side %d: crd%d is at '%s' but ref%d at '%s'", i, i,

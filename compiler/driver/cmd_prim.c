@@ -63,6 +63,7 @@ static void list_prims(void)
                 for (int w = 0; ps->enum_words[w]; w++) printf("%s%s", w ? "|" : "", ps->enum_words[w]);
                 printf(")");
             }
+            if (ps->has_range) printf("(%lld..%lld)", (long long)ps->lo, (long long)ps->hi);
             if (ps->required) printf(" (required)");
             else if (ps->default_text && ps->default_text[0]) printf(" = %s", ps->default_text);
             printf("\n");

@@ -164,7 +164,15 @@ int cmd_sim(int argc, char **argv)
     if (ff_sim_new(g, &opts, &s, &err)) goto fail;
     for (int i = 0; i < nbinds; i++)
         if (ff_sim_bind(s, binds[i].name, binds[i].t, &err)) goto fail;
-    if (ff_sim_run(s, &err)) goto fail;
+    if (ff_sim_run(s, &err)) {
+        if (err.code == FF_EDEADLOCK || err.code == FF_ELIMIT) {
+            fprintf(stderr, "fuseflow sim: %s\nunfinished primitives:\n", err.msg);
+            ff_sim_print_blocked(s, stderr);
+            rc = 1;
+            goto done;
+        }
+        goto fail;
+    }
     if (opts.functional) printf("%s: functional run complete\n", g->name);
     else printf("%s: %" PRIu64 " cycles on '%s'\n", g->name, ff_sim_cycles(s), opts.arch.name);
     if (table) ff_sim_print_stats(s, stdout);
@@ -178,14 +186,9 @@ int cmd_sim(int argc, char **argv)
         if (!g->tensors[t].is_output) continue;
         ff_tensor *out = NULL;
         if (ff_sim_take_output(s, g->tensors[t].name, &out, &err)) goto fail;
-        if (out_dir) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.mtx", out_dir, g->tensors[t].name);
-            if (ff_tensor_write_mtx(out, path, &err)) {
-                ff_tensor_free(out);
-                goto fail;
-            }
-            printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(out));
+        if (out_dir && driver_write_tensor(out, out_dir, g->tensors[t].name, &err)) {
+            ff_tensor_free(out);
+            goto fail;
         }
         if (check) {
             ff_tensor *ref = NULL;

@@ -8,10 +8,15 @@
 #define FF_DRIVER_H
 
 #include "ff_base.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+#include "ff_tensor.h"
 
 int cmd_prim(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Prints "fuseflow CMD: MSG" to stderr and returns exit code 1 (2 for usage). */
 int driver_fail(const char *cmd, const ff_err *err);
@@ -20,5 +25,18 @@ int driver_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 /* True if argv[*i] is `name` and a value follows; advances *i and sets *val.
  * A missing value is reported as a usage error through *bad. */
 int driver_opt(int argc, char **argv, int *i, const char *name, const char **val, int *bad);
+
+/* The loop order the --order options give statement s (o->norder = 0 when
+ * none applies): "i,k,j" applies to every statement with exactly those
+ * indices, "N:i,k,j" to statement N (1-based). */
+int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders, ff_lower_opts *o, ff_err *err);
+
+/* The file of kernel s: path itself for a one-statement program, else
+ * "out.json" -> "out.k2.json". */
+void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, char *buf, size_t n);
+
+/* Writes t as DIR/NAME.mtx (Matrix Market), or DIR/NAME.txt (the dense text
+ * form) for a scalar, which Matrix Market cannot hold; prints what it wrote. */
+int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err);
 
 #endif

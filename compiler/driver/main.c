@@ -12,6 +12,8 @@ static const struct command {
     int (*run)(int, char **);
     const char *summary;
 } commands[] = {
+    {"compile", cmd_compile, "compile a model (.ff) into dataflow graphs"},
+    {"run", cmd_run, "compile a model and run it on the cycle model (--check against the reference)"},
     {"prim", cmd_prim, "run one primitive on token streams given as text"},
     {"sim", cmd_sim, "run a dataflow graph on tensors (cycle model, or --functional)"},
     {"graph", cmd_graph, "check a graph file, or draw it as Graphviz DOT"},
@@ -57,6 +59,15 @@ int driver_opt(int argc, char **argv, int *i, const char *name, const char **val
     }
     *val = argv[++*i];
     return 1;
+}
+
+int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, t->order ? "mtx" : "txt");
+    int rc = t->order ? ff_tensor_write_mtx(t, path, err) : ff_tensor_write_text(t, path, err);
+    if (!rc) printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(t));
+    return rc;
 }
 
 int main(int argc, char **argv)

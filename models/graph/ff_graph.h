@@ -48,6 +48,8 @@ typedef struct ff_param_spec {
     const char *const *enum_words; /* FF_PT_ENUM: NULL-terminated words */
     int required;                  /* no default */
     const char *default_text;      /* text of the default, "" = absent */
+    int has_range;                 /* FF_PT_INT written "int(lo..hi)" */
+    int64_t lo, hi;                /* the allowed values, inclusive */
 } ff_param_spec;
 
 /* One port family as the table declares it ("crd#" is a family of n ports). */

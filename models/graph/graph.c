@@ -158,8 +158,9 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
                           name ? name : "(null)");
     if (ff_graph_find_tensor(g, name) >= 0)
         return ff_err_set(err, FF_EINVAL, "tensor '%s': declared twice", name);
-    if (order < 1 || order > MAX_SHAPE)
-        return ff_err_set(err, FF_EINVAL, "tensor '%s': order %d out of range 1..%d", name,
+    /* order 0: a scalar, e.g. a dot product's result */
+    if (order < 0 || order > MAX_SHAPE)
+        return ff_err_set(err, FF_EINVAL, "tensor '%s': order %d out of range 0..%d", name,
                           order, MAX_SHAPE);
     if (!format || !*format)
         return ff_err_set(err, FF_EINVAL, "tensor '%s': format is empty", name);
@@ -586,8 +587,8 @@ static int check_tensors(const ff_graph *g, ff_err *err)
 {
     for (int t = 0; t < g->ntensors; t++) {
         const ff_gtensor *gt = &g->tensors[t];
-        if (gt->order < 1 || gt->order > MAX_SHAPE)
-            return ff_err_set(err, FF_EINVAL, "tensor '%s': order %d out of range 1..%d", gt->name,
+        if (gt->order < 0 || gt->order > MAX_SHAPE)
+            return ff_err_set(err, FF_EINVAL, "tensor '%s': order %d out of range 0..%d", gt->name,
                               gt->order, MAX_SHAPE);
         if (!gt->format || !*gt->format)
             return ff_err_set(err, FF_EINVAL, "tensor '%s': format is empty", gt->name);
@@ -596,7 +597,7 @@ static int check_tensors(const ff_graph *g, ff_err *err)
         if (given && given != gt->order)
             return ff_err_set(err, FF_EINVAL, "tensor '%s': shape gives %d of %d modes", gt->name,
                               given, gt->order);
-        if (gt->is_output && !given)
+        if (gt->is_output && gt->order > 0 && !given)
             return ff_err_set(err, FF_EINVAL,
                               "tensor '%s': an output needs a shape (one dim per mode, e.g. \"A:0\")",
                               gt->name);
@@ -613,13 +614,6 @@ static int check_tensors(const ff_graph *g, ff_err *err)
                                   gt->shape[m]);
         }
     }
-    return 0;
-}
-
-static int has_family(const ff_prim_info *info)
-{
-    for (int i = 0; i < info->nports; i++)
-        if (info->ports[i].is_family) return 1;
     return 0;
 }
 
@@ -660,14 +654,15 @@ static int check_params(const ff_graph *g, ff_node *n, ff_err *err)
                 return ff_err_set(err, FF_EINVAL, NODE_FMT ": tensor '%s' is not declared", n->name,
                                   info->name, p->s);
             break;
-        case FF_PT_INT:
-            if (strcmp(p->key, "n") == 0 && has_family(info) &&
-                (p->i < FF_FAMILY_MIN || p->i > FF_FAMILY_MAX))
-                return ff_err_set(err, FF_EINVAL, NODE_FMT ": n = %lld out of range %d..%d", n->name,
-                                  info->name, (long long)p->i, FF_FAMILY_MIN, FF_FAMILY_MAX);
+        case FF_PT_INT: {
+            const ff_param_spec *spec = &info->params[ff_prim_param_index(info, p->key)];
+            if (spec->has_range && (p->i < spec->lo || p->i > spec->hi))
+                return ff_err_set(err, FF_EINVAL, NODE_FMT ": %s = %lld out of range %lld..%lld", n->name,
+                                  info->name, p->key, (long long)p->i, (long long)spec->lo, (long long)spec->hi);
             if (strcmp(p->key, "level") == 0 && p->i < 0)
                 return ff_err_set(err, FF_EINVAL, "%s = %lld is negative", what, (long long)p->i);
             break;
+        }
         case FF_PT_FXS:
             for (size_t j = 0; j < p->nints; j++)
                 if (p->ints[j] < FF_FX_MIN || p->ints[j] > FF_FX_MAX)

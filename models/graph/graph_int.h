@@ -28,11 +28,6 @@ typedef struct ff_graph_int {
 #define FF_GI(gp) ((ff_graph_int *)(void *)(gp))
 #define FF_GIC(gp) ((const ff_graph_int *)(const void *)(gp))
 
-/* Families ("crd#") have this many members at least and at most: the RTL
- * tiles of intersect, union, fork, join and broadcast are built for 2..4. */
-#define FF_FAMILY_MIN 2
-#define FF_FAMILY_MAX 4
-
 /* Index of `key` among info->params, or -1. */
 int ff_prim_param_index(const ff_prim_info *info, const char *key);
 

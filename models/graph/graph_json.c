@@ -203,7 +203,7 @@ static int load_tensor(ff_graph *g, const json_t *t, size_t i, const char *origi
     json_t *shape;
     if ((rc = check_keys(t, keys, origin, where, err)) ||
         (rc = get_str(t, "role", 1, &role, origin, where, err)) ||
-        (rc = get_int(t, "order", 1, 1, 6, &order, NULL, origin, where, err)) ||
+        (rc = get_int(t, "order", 1, 0, 6, &order, NULL, origin, where, err)) ||
         (rc = get_str(t, "format", 1, &format, origin, where, err)) ||
         (rc = get_array(t, "shape", 0, &shape, origin, where, err)))
         return rc;

@@ -258,6 +258,16 @@ static void parse_params(ff_prim_info *info, const char *text)
             free(w);
             ps[i].type = FF_PT_ENUM;
             ps[i].enum_words = (const char *const *)words;
+        } else if (strncmp(type, "int(", 4) == 0) {
+            /* int(lo..hi): an integer with an allowed range */
+            long long lo, hi;
+            char tail;
+            if (sscanf(type + 4, "%lld..%lld%c", &lo, &hi, &tail) != 3 || tail != ')' || lo > hi)
+                die(info->name, "range of param '%s' is not int(lo..hi)", key);
+            ps[i].type = FF_PT_INT;
+            ps[i].has_range = 1;
+            ps[i].lo = lo;
+            ps[i].hi = hi;
         } else {
             int t = -1;
             for (int k = 0; k < (int)(sizeof type_names / sizeof *type_names); k++)
@@ -291,8 +301,9 @@ static void check_kind(const ff_prim_info *info)
         if (ni < 0 || info->params[ni].type != FF_PT_INT || !has_default[info->kind][ni])
             die(info->name, "%s", "a port family needs an int param 'n' with a default");
         int64_t d = defaults[info->kind][ni].i;
-        if (d < FF_FAMILY_MIN || d > FF_FAMILY_MAX)
-            die(info->name, "default n = %s is out of range", info->params[ni].default_text);
+        if (!info->params[ni].has_range || info->params[ni].lo < 1 || d < info->params[ni].lo || d > info->params[ni].hi)
+            die(info->name, "a port family's n needs a range int(lo..hi) holding its default, not %s",
+                info->params[ni].default_text);
     }
     if (info->nports == 0) die(info->name, "%s", "a kind without ports");
     for (int k = 0; k < FF_PRIM__COUNT; k++)

@@ -276,7 +276,13 @@ int ff_sim_take_output(ff_sim *s, const char *name, ff_tensor **out, ff_err *err
         return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates", name, ob->vals.len,
                           parent_positions);
     assembly a = {.ob = ob, .fmt = &fmt, .order = gt->order};
-    if (ob->seg[0].len > 1) walk(&a, 0, 0);
+    if (fmt.nlevels == 0) {
+        if (ob->vals.len > 1)
+            return ff_err_set(err, FF_ERUNTIME, "output '%s' is a scalar but %zu values were written", name, ob->vals.len);
+        if (ob->vals.len) FF_VEC_PUSH(a.vals, ob->vals.data[0]);
+    } else if (ob->seg[0].len > 1) {
+        walk(&a, 0, 0);
+    }
     rc = ff_tensor_from_coo(name, gt->order, dims, &fmt, s->frac_bits, a.vals.len, a.coords.data, a.vals.data, out, err);
     free(a.coords.data);
     free(a.vals.data);

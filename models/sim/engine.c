@@ -337,6 +337,29 @@ static void deadlock_report(ff_sim *s, ff_err *err)
     ff_err_set(err, FF_EDEADLOCK, "%s", buf);
 }
 
+void ff_sim_print_blocked(const ff_sim *s, FILE *f)
+{
+    for (int i = 0; i < s->nnodes; i++) {
+        const node *n = &s->nodes[i];
+        if (n->done && !n->pipe_busy) continue;
+        fprintf(f, "  %-16s %-15s %s;", n->g->name, ff_prim_get(n->kind)->name,
+                n->last == FIRE_STALL_OUT ? "waits for space" : n->last == FIRE_STALL_IN ? "waits for input" : "active");
+        for (int p = 0; p < n->nin; p++) {
+            const chan *c = n->in[p];
+            if (!c) continue;
+            char w[48] = "";
+            if (c->n0) sim_tokstr(s, c->buf[c->head], c->type, w);
+            fprintf(f, " in %s %u/%u%s%s%s", n->g->in[p].name, c->n0, c->depth, c->n0 ? " [" : "", w, c->n0 ? "]" : "");
+        }
+        for (int p = 0; p < n->nout; p++)
+            for (int k = 0; k < n->nout_ch[p]; k++) {
+                const chan *c = n->out[p][k];
+                fprintf(f, " out %s->%s %u/%u", n->g->out[p].name, s->nodes[c->consumer].g->name, c->n0, c->depth);
+            }
+        fprintf(f, "\n");
+    }
+}
+
 int ff_sim_run(ff_sim *s, ff_err *err)
 {
     if (s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' already ran", s->g->name);

@@ -105,6 +105,11 @@ int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err);
  * contract (misaligned stop tokens, ...), naming node, cycle and tokens. */
 int ff_sim_run(ff_sim *s, ff_err *err);
 
+/* After a run that stopped (deadlock, cycle limit, error): one line per
+ * unfinished node -- what it waits for, with every input and output
+ * channel's occupancy -- for the person debugging the graph. */
+void ff_sim_print_blocked(const ff_sim *s, FILE *f);
+
 /* Cycles the run took: the number of cycles up to and including the last one
  * in which a primitive finished or a token entered a channel, plus, when the
  * off-chip model is enabled, the cycles to load the inputs before and write

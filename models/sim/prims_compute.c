@@ -99,9 +99,9 @@ static ff_tok reduce_result(reduce_st *st)
 static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
 {
     char a[48], b[48];
-    if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
-    ff_tok v = in_peek(n, RED_IN_VAL);
     if (st->in_fiber) {
+        if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
+        ff_tok v = in_peek(n, RED_IN_VAL);
         if (is_value(v)) {
             reduce_add(n, st, v);
             in_pop(s, n, RED_IN_VAL);
@@ -117,6 +117,22 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
     }
     if (!in_has(n, RED_IN_SHAPE)) return FIRE_STALL_IN;
     ff_tok h = in_peek(n, RED_IN_SHAPE);
+    /* A shape stop that the last fiber's stop already closed needs no value
+     * token: waiting for one here would wait for the next fiber. */
+    if (ff_tok_is_stop(h) && st->owed) {
+        if (st->owed != ff_tok_payload(h) + 1) {
+            ff_tok v = in_has(n, RED_IN_VAL) ? in_peek(n, RED_IN_VAL) : h;
+            return sim_fail(s, n, "shape stream at '%s' does not match value stream at '%s' (after a fiber that "
+                            "closed its parent)", sim_tokstr(s, h, FF_ST_CRD, a), sim_tokstr(s, v, FF_ST_VAL, b));
+        }
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, RED_IN_SHAPE);
+        out_push(s, n, 0, h);
+        st->owed = 0;
+        return FIRE_OK;
+    }
+    if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
+    ff_tok v = in_peek(n, RED_IN_VAL);
     if (ff_tok_is_data(h) || ff_tok_is_empty(h)) {
         if (st->owed) goto misaligned;
         /* The coordinate's fiber starts; take its first token along. */
@@ -136,18 +152,8 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
         return FIRE_OK;
     }
     if (ff_tok_is_stop(h)) {
-        uint32_t m = ff_tok_payload(h);
-        if (st->owed) {
-            /* The last fiber's stop already closed this shape fiber. */
-            if (st->owed != m + 1) goto misaligned;
-            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
-            in_pop(s, n, RED_IN_SHAPE);
-            out_push(s, n, 0, h);
-            st->owed = 0;
-            return FIRE_OK;
-        }
         /* An empty shape fiber: the values carry its phantom stop. */
-        if (v != ff_tok_stop(m + 1)) goto misaligned;
+        if (v != ff_tok_stop(ff_tok_payload(h) + 1)) goto misaligned;
         if (!out_ready(n, 0)) return FIRE_STALL_OUT;
         in_pop(s, n, RED_IN_SHAPE);
         in_pop(s, n, RED_IN_VAL);

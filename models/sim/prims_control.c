@@ -33,7 +33,9 @@ static fire_result fire_repsiggen(ff_sim *s, node *n)
         out_push(s, n, 0, FF_TOK_D);
         return FIRE_DONE;
     }
-    out_push(s, n, 0, ff_tok_is_stop(t) ? ff_tok_stop(0) : ff_tok_data(0));
+    /* A stop keeps its level: the repeater closes groups from it without
+     * looking ahead (docs/tokens.md "Differences from SAM"). */
+    out_push(s, n, 0, ff_tok_is_stop(t) ? t : ff_tok_data(0));
     return FIRE_OK;
 }
 
@@ -75,32 +77,41 @@ static fire_result fire_repeat(ff_sim *s, node *n)
         out_push(s, n, 0, st->cur);
         return FIRE_OK;
     }
-    if (!in_has(n, REP_IN_REF)) return FIRE_STALL_IN;
-    ff_tok r = in_peek(n, REP_IN_REF);
     if (ff_tok_is_stop(sig)) {
+        /* Sk ends the current group; k > 0 also ends k outer fibers, so the
+         * reference stream's own stop S(k-1) is consumed with it. */
+        uint32_t k = ff_tok_payload(sig);
+        if (st->have && k == 0) {
+            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+            in_pop(s, n, REP_IN_SIG);
+            out_push(s, n, 0, sig);
+            st->have = 0;
+            return FIRE_OK;
+        }
+        if (!in_has(n, REP_IN_REF)) return FIRE_STALL_IN;
+        ff_tok r = in_peek(n, REP_IN_REF);
         if (!st->have && (ff_tok_is_data(r) || ff_tok_is_empty(r))) {
-            /* A group with no R: take its reference, close it next cycle. */
+            /* A group with no R: take its reference; it closes next cycle. */
             in_pop(s, n, REP_IN_REF);
             st->cur = r;
             st->have = 1;
             return FIRE_OK;
         }
-        if (!st->have && ff_tok_is_done(r))
-            return sim_fail(s, n, "repeat signal S but the reference stream is at D");
+        /* Here the reference stream is at the stop closing the outer fiber:
+         * after the group (have), or at once for an empty outer fiber. */
+        if (k == 0 || r != ff_tok_stop(k - 1))
+            return sim_fail(s, n, "repeat signal '%s' but the reference stream is at '%s'",
+                            sim_tokstr(s, sig, FF_ST_REP, a), sim_tokstr(s, r, FF_ST_REF, b));
         if (!out_ready(n, 0)) return FIRE_STALL_OUT;
         in_pop(s, n, REP_IN_SIG);
-        /* The group ends; a stop Sk next on ref_in merges into S(k+1). An
-         * input stop seen with no current reference is an empty group. */
-        ff_tok stop = ff_tok_stop(0);
-        if (ff_tok_is_stop(r)) {
-            stop = ff_tok_stop(ff_tok_payload(r) + 1);
-            in_pop(s, n, REP_IN_REF);
-        }
+        in_pop(s, n, REP_IN_REF);
+        out_push(s, n, 0, sig);
         st->have = 0;
-        out_push(s, n, 0, stop);
         return FIRE_OK;
     }
     if (ff_tok_is_done(sig)) {
+        if (!in_has(n, REP_IN_REF)) return FIRE_STALL_IN;
+        ff_tok r = in_peek(n, REP_IN_REF);
         if (st->have || !ff_tok_is_done(r))
             return sim_fail(s, n, "repeat signal D but the reference stream is at '%s'%s",
                             sim_tokstr(s, r, FF_ST_REF, b), st->have ? " with a reference still open" : "");

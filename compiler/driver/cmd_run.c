@@ -1,0 +1,307 @@
+/*
+ * cmd_run.c -- `fuseflow run`: compile a model and run it on the cycle model,
+ * statement after statement, intermediates materialized between them; with
+ * --check, compare every result with the reference interpreter.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "driver.h"
+#include "ff_graph.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+#include "ff_sim.h"
+
+static const char help[] =
+    "usage: fuseflow run MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
+    "                    [--out DIR] [--check] [--arch ARCH.json | --functional] [--order [N:]i,k,j ...]\n"
+    "\n"
+    "Compiles MODEL.ff and runs each statement's graph on the cycle model, in\n"
+    "order; a result read by a later statement is stored in its format and read\n"
+    "back (charged as memory traffic when the architecture models it).\n"
+    "\n"
+    "  --tensor NAME=FILE  an input tensor (.mtx or the dense text form)\n"
+    "  --random SEED       random data for every input not given, in its declared\n"
+    "                      format; --density D (default 0.1) for sparse formats;\n"
+    "                      --dim NAME=SIZE fixes a size symbol (default 16)\n"
+    "  --out DIR           write every output tensor as DIR/NAME.mtx\n"
+    "  --save-inputs DIR   write every input tensor (given or random) as DIR/NAME.mtx,\n"
+    "                      to reproduce a run with --tensor\n"
+    "  --check             compare every result with the reference interpreter,\n"
+    "                      bit for bit; exit 1 and print the first difference\n"
+    "  --arch ARCH.json    architecture parameters; --functional: results only\n"
+    "  --order             as for fuseflow compile\n";
+
+static int make_dir(const char *dir, ff_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *c = path + 1; *c; c++) {
+        if (*c != '/') continue;
+        *c = '\0';
+        if (mkdir(path, 0777) && errno != EEXIST) return ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
+        *c = '/';
+    }
+    if (mkdir(path, 0777) && errno != EEXIST) return ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+typedef struct run_state {
+    ff_ir_program *p;
+    ff_tensor **data;     /* per program tensor: inputs and results so far */
+    uint64_t total_cycles;
+} run_state;
+
+/* Runs statement s: lower, simulate, store the result in its declared format. */
+static int run_stmt(run_state *r, int s, const ff_lower_opts *o, const ff_sim_opts *opts, ff_err *err)
+{
+    ff_ir_program *p = r->p;
+    ff_graph *g = NULL;
+    ff_sim *sim = NULL;
+    ff_tensor *out = NULL, *conv = NULL;
+    int rc = ff_lower_stmt(p, s, o, &g, err);
+    if (rc) return rc;
+    if ((rc = ff_sim_new(g, opts, &sim, err))) goto out;
+    for (int t = 0; t < g->ntensors; t++) {
+        if (g->tensors[t].is_output) continue;
+        int pt = -1;
+        for (int k = 0; k < p->ntensors; k++)
+            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) pt = k;
+        if (pt < 0 || !r->data[pt]) {
+            rc = ff_err_set(err, FF_EINVAL, "statement %d reads '%s', which has no data", s + 1, g->tensors[t].name);
+            goto out;
+        }
+        if ((rc = ff_sim_bind(sim, g->tensors[t].name, r->data[pt], err))) goto out;
+    }
+    if ((rc = ff_sim_run(sim, err))) {
+        if (rc == FF_EDEADLOCK || rc == FF_ELIMIT) {
+            /* The one-line error names the first few; people debugging a
+             * graph need every blocked primitive and its channels. */
+            fprintf(stderr, "fuseflow run: %s\nunfinished primitives:\n", err->msg);
+            ff_sim_print_blocked(sim, stderr);
+            ff_err_set(err, rc, "statement %d (line %d) did not finish: %s", s + 1, p->stmts[s].pos.line,
+                       rc == FF_EDEADLOCK ? "deadlock (above)" : "cycle limit");
+        }
+        goto out;
+    }
+    const ff_ir_tensor *lhs = &p->tensors[p->stmts[s].lhs];
+    if ((rc = ff_sim_take_output(sim, lhs->name, &out, err))) goto out;
+    if ((rc = ff_tensor_convert(out, &lhs->fmt, &conv, err))) goto out;
+    snprintf(conv->name, sizeof conv->name, "%s", lhs->name);
+    ff_tensor_free(r->data[p->stmts[s].lhs]);
+    r->data[p->stmts[s].lhs] = conv;
+    conv = NULL;
+    uint64_t cycles = ff_sim_cycles(sim);
+    r->total_cycles += cycles;
+    if (opts->functional)
+        printf("%s:%d: %s computed (functional)\n", p->path, p->stmts[s].pos.line, lhs->name);
+    else
+        printf("%s:%d: %s: %" PRIu64 " cycles, %d primitives\n", p->path, p->stmts[s].pos.line, lhs->name, cycles,
+               g->nnodes);
+out:
+    ff_tensor_free(out);
+    ff_tensor_free(conv);
+    ff_sim_free(sim);
+    ff_graph_free(g);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *model = NULL, *out_dir = NULL, *arch_path = NULL, *inputs_dir = NULL, *v;
+    char **orders = calloc((size_t)argc + 1, sizeof *orders);
+    char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
+    char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
+    int norders = 0, ntensor = 0, ndims = 0, check = 0, bad = 0, rc = 0, have_seed = 0;
+    uint64_t seed = 0;
+    double density = 0.1;
+    ff_sim_opts opts;
+    ff_sim_opts_default(&opts);
+    run_state r = {0};
+    ff_tensor **ref = NULL;
+    uint32_t *sizes = NULL;
+    ff_err err = {0};
+    for (int i = 1; i < argc && !bad; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help, stdout);
+            goto done;
+        } else if (!strcmp(argv[i], "--check")) {
+            check = 1;
+        } else if (!strcmp(argv[i], "--functional")) {
+            opts.functional = 1;
+        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
+            if (!bad) tensor_args[ntensor++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--dim", &v, &bad)) {
+            if (!bad) dim_args[ndims++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
+            if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
+            char *end;
+            seed = strtoull(v, &end, 10);
+            if (*end || !*v) {
+                rc = driver_usage("run", "--random %s: expected an integer seed", v);
+                goto done;
+            }
+            have_seed = 1;
+        } else if (driver_opt(argc, argv, &i, "--density", &v, &bad)) {
+            char *end;
+            density = strtod(v, &end);
+            if (*end || !(density >= 0 && density <= 1)) {
+                rc = driver_usage("run", "--density %s: expected a number in [0, 1]", v);
+                goto done;
+            }
+        } else if (driver_opt(argc, argv, &i, "--out", &v, &bad)) {
+            out_dir = v;
+        } else if (driver_opt(argc, argv, &i, "--save-inputs", &v, &bad)) {
+            inputs_dir = v;
+        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
+            arch_path = v;
+        } else if (argv[i][0] == '-') {
+            rc = driver_usage("run", "unknown option '%s'", argv[i]);
+            goto done;
+        } else if (!model) {
+            model = argv[i];
+        } else {
+            rc = driver_usage("run", "unexpected argument '%s'", argv[i]);
+            goto done;
+        }
+    }
+    if (bad) {
+        rc = 2;
+        goto done;
+    }
+    if (!model) {
+        rc = driver_usage("run", "which model file?");
+        goto done;
+    }
+    if (arch_path && opts.functional) {
+        rc = driver_usage("run", "--arch and --functional exclude each other");
+        goto done;
+    }
+    if (arch_path && ff_arch_load(arch_path, &opts.arch, &err)) goto fail;
+    if (ff_ir_parse(model, NULL, &r.p, &err)) goto fail;
+    if (ff_ir_place_reductions(r.p, &err)) goto fail;
+    ff_ir_program *p = r.p;
+    r.data = calloc((size_t)p->ntensors + 1, sizeof *r.data);
+    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+
+    /* inputs from files */
+    for (int i = 0; i < ntensor; i++) {
+        char *eq = strchr(tensor_args[i], '=');
+        if (!eq || eq == tensor_args[i]) {
+            rc = driver_usage("run", "--tensor '%s': expected NAME=FILE", tensor_args[i]);
+            goto done;
+        }
+        *eq = '\0';
+        int t = -1;
+        for (int k = 0; k < p->ntensors; k++)
+            if (!strcmp(p->tensors[k].name, tensor_args[i])) t = k;
+        if (t < 0 || p->tensors[t].role != FF_IR_INPUT) {
+            ff_err_set(&err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", tensor_args[i], model, tensor_args[i]);
+            goto fail;
+        }
+        if (ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &r.data[t], &err)) goto fail;
+        snprintf(r.data[t]->name, sizeof r.data[t]->name, "%s", p->tensors[t].name);
+    }
+    /* sizes from --dim, then random data for the rest */
+    for (int i = 0; i < ndims; i++) {
+        char *eq = strchr(dim_args[i], '=');
+        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
+        if (!eq || val <= 0) {
+            rc = driver_usage("run", "--dim '%s': expected NAME=SIZE", dim_args[i]);
+            goto done;
+        }
+        *eq = '\0';
+        int found = 0;
+        for (int k = 0; k < p->nsizes; k++)
+            if (!strcmp(p->sizes[k].name, dim_args[i])) {
+                sizes[k] = (uint32_t)val;
+                found = 1;
+            }
+        if (!found) {
+            ff_err_set(&err, FF_EINVAL, "--dim %s: %s has no size named '%s'", dim_args[i], model, dim_args[i]);
+            goto fail;
+        }
+    }
+    int missing = -1;
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT && !r.data[t]) missing = t;
+    if (missing >= 0) {
+        if (!have_seed) {
+            ff_err_set(&err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)", model,
+                       p->tensors[missing].name, p->tensors[missing].name);
+            goto fail;
+        }
+        if (ff_ir_random_inputs(p, seed, density, sizes, r.data, &err)) goto fail;
+    }
+    if (ff_ir_bind_sizes(p, (const ff_tensor *const *)r.data, sizes, &err)) goto fail;
+    if (inputs_dir) {
+        if (make_dir(inputs_dir, &err)) goto fail;
+        for (int t = 0; t < p->ntensors; t++) {
+            if (p->tensors[t].role != FF_IR_INPUT) continue;
+            if (driver_write_tensor(r.data[t], inputs_dir, p->tensors[t].name, &err)) goto fail;
+        }
+    }
+
+    for (int s = 0; s < p->nstmts; s++) {
+        ff_lower_opts o;
+        if (driver_stmt_order(p, s, orders, norders, &o, &err)) goto fail;
+        if (run_stmt(&r, s, &o, &opts, &err)) goto fail;
+    }
+    if (!opts.functional && p->nstmts > 1) printf("total: %" PRIu64 " cycles\n", r.total_cycles);
+
+    if (out_dir) {
+        if (make_dir(out_dir, &err)) goto fail;
+        for (int t = 0; t < p->ntensors; t++) {
+            if (p->tensors[t].role != FF_IR_OUTPUT) continue;
+            if (driver_write_tensor(r.data[t], out_dir, p->tensors[t].name, &err)) goto fail;
+        }
+    }
+    if (check) {
+        ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+        for (int t = 0; t < p->ntensors; t++)
+            if (p->tensors[t].role == FF_IR_INPUT) in[t] = r.data[t];
+        int irc = ff_ir_interpret(p, in, ref, &err);
+        free(in);
+        if (irc) goto fail;
+        int checked = 0;
+        for (int t = 0; t < p->ntensors; t++) {
+            if (p->tensors[t].role == FF_IR_INPUT) continue;
+            if (ff_tensor_compare(r.data[t], ref[t], &err)) {
+                fprintf(stderr, "fuseflow run: check failed: %s\n", err.msg);
+                rc = 1;
+                goto done;
+            }
+            checked++;
+        }
+        if (!checked) {
+            ff_err_set(&err, FF_EINVAL, "%s: nothing to check", model);
+            goto fail;
+        }
+        printf("check: %d result%s match%s the reference interpreter bit-exactly\n", checked, checked == 1 ? "" : "s",
+               checked == 1 ? "es" : "");
+    }
+    goto done;
+fail:
+    rc = driver_fail("run", &err);
+done:
+    if (r.p) {
+        for (int t = 0; t < r.p->ntensors; t++) {
+            if (r.data) ff_tensor_free(r.data[t]);
+            if (ref) ff_tensor_free(ref[t]);
+        }
+    }
+    free(ref);
+    free(r.data);
+    free(sizes);
+    ff_ir_free(r.p);
+    free(orders);
+    free(tensor_args);
+    free(dim_args);
+    return rc;
+}

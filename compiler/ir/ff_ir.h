@@ -1,0 +1,218 @@
+/*
+ * ff_ir.h -- the tensor IR: a model-language program (docs/language.md) after
+ * parsing and checking. The front end builds it (ff_ir_parse), passes
+ * transform it, the reference interpreter evaluates it, and the lowering turns
+ * each statement (or fused group of statements) into a dataflow graph.
+ *
+ * Data model:
+ *   program = tensors + index variables + size symbols + statements
+ *   statement: LHS[i, j, ...] = expression tree
+ *   expression: tensor access, constant, unary op, binary op, reduction over
+ *   one index (sum/max), softmax or layernorm over one index, mask.
+ *
+ * Semantics (docs/language.md "Semantics"): every expression has values and a
+ * *support* -- the coordinates where it is stored. A tensor access has the
+ * stored coordinates of the tensor (a dense tensor: all of them); a product or
+ * quotient has the intersection of its operands' supports, a sum or
+ * difference the union (absent = 0); a unary op keeps its operand's support
+ * and applies only there (exp of an absent entry is not 1, it is absent);
+ * mask(M, e) has M's support with e's values; a reduction over k is stored
+ * where at least one term exists; softmax/layernorm over j normalise each
+ * j-fiber of their operand's support.
+ *
+ * Ownership: an ff_ir_program owns everything reachable from it (an arena);
+ * ff_ir_free releases it all. Expression nodes are never shared between two
+ * parents unless a pass says so.
+ */
+#ifndef FF_IR_H
+#define FF_IR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ff_base.h"
+#include "ff_fixed.h"
+#include "ff_tensor.h"
+
+#define FF_IR_MAX_ORDER FF_MAX_ORDER
+
+/* Where something was written, for messages "file:line:col: ...". */
+typedef struct ff_srcpos {
+    int line, col; /* 1-based; 0 = generated */
+} ff_srcpos;
+
+typedef enum ff_ir_kind {
+    FF_IR_ACCESS,    /* tensor[idx...] */
+    FF_IR_CONST,     /* a fixed-point constant (literal or named scalar) */
+    FF_IR_UNARY,     /* op(a): neg relu exp rsqrt (ff_alu_op), or sqrt/gelu (FF_IR_FN_*) */
+    FF_IR_BINARY,    /* a op b: add sub mul div max min */
+    FF_IR_REDUCE,    /* sum[k](a) or max[k](a) */
+    FF_IR_SOFTMAX,   /* softmax[j](a) */
+    FF_IR_LAYERNORM, /* layernorm[j](a): (a - mean) * rsqrt(var + eps) over each j-fiber */
+    FF_IR_MASK       /* mask(M[..], a): M's support, a's values */
+} ff_ir_kind;
+
+/* Unary functions that are not single ALU ops; they lower to a fixed sequence
+ * of ALU ops (docs/language.md gives it, and the reference interpreter runs
+ * exactly that sequence). */
+enum {
+    FF_IR_FN_SQRT = FF_ALU__COUNT,  /* x * rsqrt(x)                         */
+    FF_IR_FN_GELU,                  /* x / (1 + exp(-1.702 x))              */
+    FF_IR_FN__END
+};
+
+typedef enum ff_ir_red { FF_IR_RED_SUM, FF_IR_RED_MAX } ff_ir_red;
+
+typedef struct ff_ir_expr ff_ir_expr;
+struct ff_ir_expr {
+    ff_ir_kind kind;
+    ff_srcpos pos;
+    /* ACCESS, and the mask of MASK */
+    int tensor;                   /* index into program->tensors */
+    int idx[FF_IR_MAX_ORDER];     /* index variables, one per mode */
+    int nidx;
+    /* CONST */
+    ff_fx value;
+    /* UNARY: an ff_alu_op (NEG RELU EXP RSQRT) or FF_IR_FN_*; BINARY: ff_alu_op
+     * (ADD SUB MUL DIV MAX MIN); REDUCE: ff_ir_red */
+    int op;
+    /* REDUCE, SOFTMAX, LAYERNORM: the index reduced / normalised over */
+    int index;
+    ff_ir_expr *a, *b;            /* operands (b: BINARY only; MASK: a = the access M, b = the value) */
+};
+
+typedef enum ff_ir_role {
+    FF_IR_INPUT,        /* declared, never assigned */
+    FF_IR_OUTPUT,       /* assigned, not read by a later statement */
+    FF_IR_INTERMEDIATE  /* assigned and read later */
+} ff_ir_role;
+
+typedef struct ff_ir_tensor {
+    char *name;
+    int order;
+    int dims[FF_IR_MAX_ORDER];   /* size symbols (program->sizes) per mode */
+    char *format_text;           /* as written, or the default chosen for an intermediate */
+    ff_format fmt;               /* parsed */
+    ff_ir_role role;
+    int declared;                /* written as `tensor ...` */
+    ff_srcpos pos;
+} ff_ir_tensor;
+
+/* A size symbol: `N` in `tensor A[N, K]`, or a literal size `16`. */
+typedef struct ff_ir_size {
+    char *name;                  /* "N", or the literal as text */
+    int64_t literal;             /* > 0 when written as a number */
+    /* An input tensor mode that has this size, for binding at run time:
+     * the first input whose declaration uses the symbol (-1 if none). */
+    int from_tensor, from_mode;
+} ff_ir_size;
+
+/* An index variable (i, j, k ...). Its size is the size symbol of every mode
+ * it indexes -- the checker makes them agree. */
+typedef struct ff_ir_index {
+    char *name;
+    int size;                    /* program->sizes */
+} ff_ir_index;
+
+typedef struct ff_ir_stmt {
+    int lhs;                     /* tensor */
+    int lhs_idx[FF_IR_MAX_ORDER];
+    int nlhs;
+    ff_ir_expr *rhs;
+    ff_srcpos pos;
+} ff_ir_stmt;
+
+typedef struct ff_ir_program {
+    char *path;                  /* for messages */
+    ff_ir_tensor *tensors; int ntensors;
+    ff_ir_size *sizes; int nsizes;
+    ff_ir_index *indices; int nindices;
+    ff_ir_stmt *stmts; int nstmts;
+    int frac_bits;               /* fixed-point format (default 16) */
+    void *arena;                 /* owns every allocation above */
+} ff_ir_program;
+
+/* Parses and checks a program. Errors are one line, "path:line:col: what was
+ * expected" (unexpected token, undeclared tensor, index used with two
+ * different sizes, wrong number of indices, a format that does not fit the
+ * tensor's order, a statement reading a tensor assigned later, an index on
+ * the left that the right side never binds, ...). `text` may be NULL to
+ * read `path`. */
+int ff_ir_parse(const char *path, const char *text, ff_ir_program **out, ff_err *err);
+void ff_ir_free(ff_ir_program *p);
+
+/* Makes every reduction explicit: an index that appears on the right but not
+ * on the left is summed at the smallest subexpression that contains all its
+ * uses (docs/language.md "Reductions"); afterwards every such index is bound
+ * by exactly one FF_IR_REDUCE. Idempotent. */
+int ff_ir_place_reductions(ff_ir_program *p, ff_err *err);
+
+/* Prints the program in the model language (explicit `sum[k](...)` once
+ * reductions are placed); ff_ir_parse reads it back to an equal program. */
+void ff_ir_print(const ff_ir_program *p, FILE *f);
+char *ff_ir_print_string(const ff_ir_program *p); /* caller frees */
+
+/* Structural equality of two programs (names, formats, statements). */
+int ff_ir_equal(const ff_ir_program *a, const ff_ir_program *b);
+
+/* Binds size symbols from input tensors. inputs[t] is the data for tensor t
+ * (NULL for non-inputs); every input must be given. Checks every declared
+ * dimension against the data ("tensor A: mode 1 has size 40 but K = 32 from
+ * B") and fills sizes_out[nsizes]. */
+int ff_ir_bind_sizes(const ff_ir_program *p, const ff_tensor *const *inputs, uint32_t *sizes_out,
+                     ff_err *err);
+
+/* The reference interpreter: evaluates every statement in order, densely, in
+ * fixed point, with the support semantics above, using exactly the ALU
+ * algorithms of ff_fixed (so results are bit-exact with a dataflow graph that
+ * performs the same operations in the same order: products left to right,
+ * reductions in increasing index order). inputs[t] for input tensors;
+ * results[t] receives a new tensor for every assigned tensor (in its
+ * declared format), NULL elsewhere; the caller frees them. */
+int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                    ff_err *err);
+
+/* Random data for every input tensor not given (inputs[t] == NULL): format as
+ * declared, sizes from `sizes` (a size the data does not fix must be given
+ * with --dim, else the default 16), the given density for formats with a
+ * compressed level (1.0 for dense ones), values on [-1, 1] quantized to 2^-4.
+ * The same seed gives the same data. Fills inputs[t] with tensors the caller
+ * frees. */
+int ff_ir_random_inputs(const ff_ir_program *p, uint64_t seed, double density, uint32_t *sizes,
+                        ff_tensor **inputs, ff_err *err);
+
+/* ---- additions for passes and their checks ---- */
+
+/* The interpreter's limits: a dense array (the result of a sum/max,
+ * softmax or layernorm, over its free indices) has at most 2^26 entries, and
+ * one loop nest (a reduction's operand space, or a statement's result space)
+ * visits at most 2^32 points. Beyond them ff_ir_interpret fails with an
+ * error naming the node, rather than exhausting memory or time. */
+#define FF_IR_INTERP_MAX_DENSE_LOG2 26
+#define FF_IR_INTERP_MAX_DENSE ((int64_t)1 << FF_IR_INTERP_MAX_DENSE_LOG2)
+#define FF_IR_INTERP_MAX_VISITS_LOG2 32
+#define FF_IR_INTERP_MAX_VISITS ((int64_t)1 << FF_IR_INTERP_MAX_VISITS_LOG2)
+
+/* Zeroed memory owned by the program (its arena), for passes that add
+ * nodes; freed by ff_ir_free. Aborts when out of memory. */
+void *ff_ir_alloc(ff_ir_program *p, size_t n);
+
+/* The IR checker to run between passes: every id in range, accesses with
+ * one index per mode whose sizes match the tensor's, each node kind with
+ * the operands and ops it needs, mask's first operand an access, a
+ * sum/max/softmax/layernorm index free in its operand, no reduction inside
+ * another over the same index and no use of a reduced index outside its
+ * reduction, left indices distinct and free on the right, each tensor
+ * assigned once and only read after, roles matching the statements.
+ * Returns 0, or FF_EINVAL with "path:line:col: IR check: what" in err. */
+int ff_ir_verify(const ff_ir_program *p, ff_err *err);
+
+/* The index variables e is indexed by (its free indices: those of its
+ * accesses minus those an explicit sum/max inside binds), in order of first
+ * appearance in the text. out needs room for p->nindices; returns the count.
+ * Before ff_ir_place_reductions a statement's right side may have more free
+ * indices than its left side; afterwards they are the same set. */
+int ff_ir_expr_indices(const ff_ir_expr *e, int *out);
+
+#endif

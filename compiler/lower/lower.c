@@ -1,0 +1,1409 @@
+/*
+ * lower.c -- a statement of the tensor IR to a dataflow graph.
+ *
+ * The passes, in order (ff_lower_stmt):
+ *   copy     the statement's expression into a DAG of lx nodes over local
+ *            index ids, expanding softmax and layernorm into reductions
+ *            over fresh indices whose results are shared (computed once,
+ *            broadcast where used)
+ *   free     free-index sets of every node
+ *   chains   the level trie: the top chain (output indices in loop order,
+ *            plus accumulated reduction indices), and for every reduction
+ *            its own level below the shortest prefix holding its free
+ *            indices -- so a row maximum is computed once per row, not
+ *            once per element of the row
+ *   levels   per level, top-down: merge the accesses that iterate it,
+ *            locate the rest that index it, repeat the ones that do not
+ *   values   arrays, ALUs, reducers (value streams at their levels, repeated
+ *            down to where they are used)
+ *   outputs  coordinate drops and writers, or sparse accumulators
+ * A user error anywhere unwinds through lw->fail with err filled.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_int.h"
+
+_Noreturn void lw_fail(lw *L, ff_srcpos pos, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (pos.line > 0) ff_err_set(L->err, FF_EINVAL, "%s:%d:%d: %s", L->p->path, pos.line, pos.col, what);
+    else ff_err_set(L->err, FF_EINVAL, "%s: %s", L->p->path, what);
+    longjmp(L->fail, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The graph under construction                                        */
+/* ------------------------------------------------------------------ */
+
+static pref P(int node, const char *port)
+{
+    pref r;
+    r.node = node;
+    snprintf(r.port, sizeof r.port, "%s", port);
+    return r;
+}
+
+/* A node with a readable, unique name: "base", "base_2", ... */
+static int gnode(lw *L, ff_prim_kind kind, const char *fmt, ...)
+{
+    char base[96], name[112];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(base, sizeof base, fmt, ap);
+    va_end(ap);
+    snprintf(name, sizeof name, "%s", base);
+    for (int k = 2; ff_graph_find_node(L->g, name) >= 0; k++) snprintf(name, sizeof name, "%s_%d", base, k);
+    int id = ff_graph_add_node(L->g, name, kind, L->err);
+    if (id < 0) longjmp(L->fail, 1);
+    return id;
+}
+
+static void gset_str(lw *L, int node, const char *key, const char *v)
+{
+    if (ff_node_set_str(L->g, node, key, v, L->err) < 0) longjmp(L->fail, 1);
+}
+
+static void gset_int(lw *L, int node, const char *key, int64_t v)
+{
+    if (ff_node_set_int(L->g, node, key, v, L->err) < 0) longjmp(L->fail, 1);
+}
+
+static void gconn(lw *L, pref from, int to, const char *port)
+{
+    if (ff_graph_connect(L->g, from.node, from.port, to, port, 0, L->err) < 0) longjmp(L->fail, 1);
+}
+
+static const char *tname(lw *L, int t) { return L->p->tensors[t].name; }
+
+/* "T:m" for the size of local index v: a mode some access of the statement
+ * indexes with v (so the tensor is bound whenever the graph runs). */
+static void size_text(lw *L, int v, char *buf, size_t n)
+{
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS) continue;
+        for (int m = 0; m < x->nidx; m++)
+            if (x->idx[m] == v) {
+                snprintf(buf, n, "%s:%d", tname(L, x->tensor), m);
+                return;
+            }
+    }
+    const ff_ir_size *sz = &L->p->sizes[L->idx[v].size];
+    if (sz->literal > 0) {
+        snprintf(buf, n, "%lld", (long long)sz->literal);
+        return;
+    }
+    lw_fail(L, L->st->pos, "the size of index %s is not given by any tensor the statement reads", L->idx[v].name);
+}
+
+/* ------------------------------------------------------------------ */
+/* copy: IR expression -> lx DAG, with softmax/layernorm expanded      */
+/* ------------------------------------------------------------------ */
+
+static lx *new_lx(lw *L, ff_ir_kind kind, ff_srcpos pos)
+{
+    if (L->nnodes == L->cap_nodes) {
+        L->cap_nodes = L->cap_nodes ? 2 * L->cap_nodes : 64;
+        L->nodes = ff_xrealloc(L->nodes, (size_t)L->cap_nodes * sizeof *L->nodes);
+    }
+    lx *x = ff_xcalloc(1, sizeof *x);
+    x->kind = kind;
+    x->pos = pos;
+    x->chain = x->prefix = x->val_level = -1;
+    x->acc = -1;
+    L->nodes[L->nnodes++] = x;
+    return x;
+}
+
+static int local_index(lw *L, int prog_index)
+{
+    for (int i = 0; i < L->nidx; i++)
+        if (L->idx[i].prog_index == prog_index) return i;
+    if (L->nidx == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
+    lw_index *li = &L->idx[L->nidx];
+    snprintf(li->name, sizeof li->name, "%s", L->p->indices[prog_index].name);
+    li->size = L->p->indices[prog_index].size;
+    li->prog_index = prog_index;
+    return L->nidx++;
+}
+
+static int fresh_index(lw *L, int like)
+{
+    if (L->nidx == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
+    lw_index *li = &L->idx[L->nidx];
+    int n = 1;
+    char base[sizeof li->name];
+    snprintf(base, sizeof base, "%s", L->idx[like].name);
+    for (int i = 0; i < L->nidx; i++)
+        if (strncmp(L->idx[i].name, base, strlen(base)) == 0) n++;
+    snprintf(li->name, sizeof li->name, "%.20s%d", base, n);
+    li->size = L->idx[like].size;
+    li->prog_index = -1;
+    return L->nidx++;
+}
+
+/* A copy of x with local index `from` renamed `to` (accesses and reductions
+ * are fresh nodes; shared subtrees stay shared only if untouched). */
+static lx *rename_copy(lw *L, lx *x, int from, int to)
+{
+    if (!x) return NULL;
+    lx *y = new_lx(L, x->kind, x->pos);
+    y->op = x->op;
+    y->index = x->index == from ? to : x->index;
+    y->value = x->value;
+    y->tensor = x->tensor;
+    y->nidx = x->nidx;
+    for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
+    y->bcast_b = x->bcast_b;
+    y->a = rename_copy(L, x->a, from, to);
+    y->b = x->b && x->bcast_b ? x->b : rename_copy(L, x->b, from, to); /* broadcast values do not depend on `from` */
+    return y;
+}
+
+static lx *mk_const(lw *L, ff_fx v, ff_srcpos pos)
+{
+    lx *c = new_lx(L, FF_IR_CONST, pos);
+    c->value = v;
+    return c;
+}
+
+static lx *mk_un(lw *L, int op, lx *a)
+{
+    lx *u = new_lx(L, FF_IR_UNARY, a->pos);
+    u->op = op;
+    u->a = a;
+    return u;
+}
+
+static lx *mk_bin(lw *L, int op, lx *a, lx *b, int bcast)
+{
+    lx *u = new_lx(L, FF_IR_BINARY, a->pos);
+    u->op = op;
+    u->a = a;
+    u->b = b;
+    u->bcast_b = bcast;
+    return u;
+}
+
+static lx *mk_red(lw *L, int op, int index, lx *a)
+{
+    lx *r = new_lx(L, FF_IR_REDUCE, a->pos);
+    r->op = op;
+    r->index = index;
+    r->a = a;
+    return r;
+}
+
+/* softmax[j](a): m = max[j1](a'), s = sum[j2](exp(a'' - m)),
+ * result exp(a - m) / s -- exactly the interpreter's sequence of ops. */
+static lx *expand_softmax(lw *L, lx *a, int j)
+{
+    int j1 = fresh_index(L, j), j2 = fresh_index(L, j);
+    lx *m = mk_red(L, FF_IR_RED_MAX, j1, rename_copy(L, a, j, j1));
+    lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, rename_copy(L, a, j, j2), m, 1));
+    lx *s = mk_red(L, FF_IR_RED_SUM, j2, e2);
+    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, a, m, 1));
+    return mk_bin(L, FF_ALU_DIV, e, s, 1);
+}
+
+/* layernorm[j](a): n = count, mean = sum/n, d = a - mean,
+ * var = sum(d*d)/n, result d * rsqrt(var + eps). */
+static lx *expand_layernorm(lw *L, lx *a, int j)
+{
+    int j1 = fresh_index(L, j), j2 = fresh_index(L, j), j3 = fresh_index(L, j);
+    lx *n = mk_red(L, FF_IR_RED_SUM, j1, mk_un(L, LW_FN_ONE, rename_copy(L, a, j, j1)));
+    lx *mean = mk_bin(L, FF_ALU_DIV, mk_red(L, FF_IR_RED_SUM, j2, rename_copy(L, a, j, j2)), n, 0);
+    lx *d3 = mk_bin(L, FF_ALU_SUB, rename_copy(L, a, j, j3), mean, 1);
+    lx *var = mk_bin(L, FF_ALU_DIV, mk_red(L, FF_IR_RED_SUM, j3, mk_bin(L, FF_ALU_MUL, d3, d3, 0)), n, 0);
+    /* eps = one unit in the last place: the word 1 */
+    lx *inv = mk_un(L, FF_ALU_RSQRT, mk_bin(L, FF_ALU_ADD, var, mk_const(L, 1, a->pos), 0));
+    lx *d = mk_bin(L, FF_ALU_SUB, a, mean, 1);
+    return mk_bin(L, FF_ALU_MUL, d, inv, 1);
+}
+
+static lx *copy_ir(lw *L, const ff_ir_expr *e)
+{
+    lx *x = new_lx(L, e->kind, e->pos);
+    x->op = e->op;
+    x->value = e->value;
+    switch (e->kind) {
+    case FF_IR_ACCESS:
+        x->tensor = e->tensor;
+        x->nidx = e->nidx;
+        for (int m = 0; m < e->nidx; m++) x->idx[m] = local_index(L, e->idx[m]);
+        return x;
+    case FF_IR_CONST:
+        return x;
+    case FF_IR_UNARY:
+        x->a = copy_ir(L, e->a);
+        return x;
+    case FF_IR_BINARY:
+        x->a = copy_ir(L, e->a);
+        x->b = copy_ir(L, e->b);
+        return x;
+    case FF_IR_REDUCE:
+        x->index = local_index(L, e->index);
+        x->a = copy_ir(L, e->a);
+        return x;
+    case FF_IR_MASK:
+        x->a = copy_ir(L, e->a);
+        x->b = copy_ir(L, e->b);
+        if (x->a->kind != FF_IR_ACCESS) lw_fail(L, e->pos, "mask() needs a tensor access as its first argument");
+        return x;
+    case FF_IR_SOFTMAX:
+    case FF_IR_LAYERNORM: {
+        int j = local_index(L, e->index);
+        lx *a = copy_ir(L, e->a);
+        return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j) : expand_layernorm(L, a, j);
+    }
+    }
+    lw_fail(L, e->pos, "unsupported expression");
+}
+
+/* ------------------------------------------------------------------ */
+/* free indices                                                        */
+/* ------------------------------------------------------------------ */
+
+static unsigned compute_free(lx *x)
+{
+    if (!x) return 0;
+    switch (x->kind) {
+    case FF_IR_ACCESS:
+        x->free = 0;
+        for (int m = 0; m < x->nidx; m++) x->free |= 1u << x->idx[m];
+        break;
+    case FF_IR_CONST:
+        x->free = 0;
+        break;
+    case FF_IR_REDUCE:
+        x->free = compute_free(x->a) & ~(1u << x->index);
+        break;
+    default:
+        x->free = compute_free(x->a) | compute_free(x->b);
+        break;
+    }
+    return x->free;
+}
+
+/* ------------------------------------------------------------------ */
+/* chains: the level trie                                              */
+/* ------------------------------------------------------------------ */
+
+/* The level below `parent` for `index`, iterated by `owner` (a reduction,
+ * or NULL for the top chain). Two reductions never share a level, even over
+ * the same index: each iterates its own operand's coordinates. */
+static int get_level(lw *L, int parent, int index, lx *owner)
+{
+    for (int i = 0; i < L->nlevels; i++)
+        if (L->levels[i].parent == parent && L->levels[i].index == index && L->levels[i].owner == owner) return i;
+    if (L->nlevels == LW_MAX_LEVELS) lw_fail(L, L->st->pos, "statement too large: more than %d levels", LW_MAX_LEVELS);
+    level *lv = &L->levels[L->nlevels];
+    memset(lv, 0, sizeof *lv);
+    lv->index = index;
+    lv->parent = parent;
+    lv->owner = owner;
+    return L->nlevels++;
+}
+
+static unsigned chain_set(lw *L, int lvl)
+{
+    unsigned s = 0;
+    for (; lvl >= 0; lvl = L->levels[lvl].parent) s |= 1u << L->levels[lvl].index;
+    return s;
+}
+
+static int is_ancestor(lw *L, int anc, int lvl)
+{
+    for (; lvl >= 0; lvl = L->levels[lvl].parent)
+        if (lvl == anc) return 1;
+    return anc == -1;
+}
+
+static int new_access(lw *L, lx *x, int chain_end)
+{
+    if (L->nacc == LW_MAX_ACCESS) lw_fail(L, x->pos, "statement too large: more than %d tensor accesses", LW_MAX_ACCESS);
+    access *a = &L->acc[L->nacc];
+    memset(a, 0, sizeof *a);
+    a->node = x;
+    a->tensor = x->tensor;
+    a->chain_end = chain_end;
+    x->acc = L->nacc;
+    x->chain = chain_end;
+    return L->nacc++;
+}
+
+/* Assigns chains below `enclosing` (the level the enclosing scope's chain
+ * ends at). A reduction's value lives at the shortest prefix of the
+ * enclosing chain that holds its free indices; its own index is one level
+ * below that. */
+static void assign_chains(lw *L, lx *x, int enclosing)
+{
+    if (!x) return;
+    switch (x->kind) {
+    case FF_IR_ACCESS:
+        if (x->acc < 0) new_access(L, x, enclosing);
+        else if (L->acc[x->acc].chain_end != enclosing)
+            lw_fail(L, x->pos, "internal: an access shared between two scopes");
+        return;
+    case FF_IR_CONST:
+        return;
+    case FF_IR_REDUCE: {
+        if (x->chain >= 0) return; /* shared, already placed */
+        if (x->free & ~chain_set(L, enclosing))
+            lw_fail(L, x->pos, "internal: reduction over %s uses indices outside its scope", L->idx[x->index].name);
+        int pre = enclosing;
+        /* walk up while the parent still holds every free index */
+        while (pre >= 0) {
+            int up = L->levels[pre].parent;
+            if ((x->free & ~chain_set(L, up)) != 0) break;
+            pre = up;
+        }
+        if ((x->free & ~chain_set(L, pre)) != 0)
+            lw_fail(L, x->pos, "internal: no level chain holds the free indices of the reduction over %s",
+                    L->idx[x->index].name);
+        /* In the loop order the reduction index must come after every
+         * index of its prefix: a reducer reduces the innermost level. */
+        for (int l = pre; l >= 0; l = L->levels[l].parent)
+            if (L->pos_of[L->levels[l].index] > L->pos_of[x->index] && L->idx[x->index].prog_index >= 0)
+                lw_fail(L, x->pos, "the order puts %s before %s, but the sum over %s is inside the loop over %s "
+                        "(only a reduction at the top of a statement can be accumulated out of order)",
+                        L->idx[x->index].name, L->idx[L->levels[l].index].name, L->idx[x->index].name,
+                        L->idx[L->levels[l].index].name);
+        x->prefix = pre;
+        x->chain = get_level(L, pre, x->index, x);
+        assign_chains(L, x->a, x->chain);
+        return;
+    }
+    default:
+        assign_chains(L, x->a, enclosing);
+        assign_chains(L, x->b, enclosing);
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* levels: merges, locates and repeats                                 */
+/* ------------------------------------------------------------------ */
+
+/* The merge tree of an expression at one level. */
+enum { MT_NEUTRAL, MT_FULL, MT_LEAF, MT_AND, MT_OR, MT_MASK };
+
+typedef struct mt {
+    int kind;
+    int acc;            /* LEAF */
+    struct mt *kid[8];  /* AND/OR children; MASK: kid[0] = mask leaf, kid[1] = value */
+    int nkid;
+} mt;
+
+typedef struct mt_pool {
+    mt nodes[256];
+    int n;
+} mt_pool;
+
+static mt *mt_new(lw *L, mt_pool *pool, int kind)
+{
+    if (pool->n == 256) lw_fail(L, L->st->pos, "statement too large to lower");
+    mt *m = &pool->nodes[pool->n++];
+    memset(m, 0, sizeof *m);
+    m->kind = kind;
+    return m;
+}
+
+/* Does access a iterate level lvl next (its chain passes through lvl and
+ * the tensor's next level is lvl's index)? Fails on an order the tensor's
+ * levels cannot follow. */
+static int iterates(lw *L, const access *a, int lvl)
+{
+    if (!is_ancestor(L, lvl, a->chain_end)) return 0;
+    const ff_ir_tensor *t = &L->p->tensors[a->tensor];
+    int v = L->levels[lvl].index;
+    if (a->next >= t->fmt.nlevels) return 0;
+    int mode = t->fmt.lv[a->next].mode;
+    if (a->node->idx[mode] == v) return 1;
+    /* v is indexed by a later level of this tensor: the order is illegal */
+    for (int l = a->next + 1; l < t->fmt.nlevels; l++)
+        if (a->node->idx[t->fmt.lv[l].mode] == v)
+            lw_fail(L, a->node->pos, "tensor %s (%s) cannot be iterated in this order: its levels go %s before %s; "
+                    "store it in another format or choose another order",
+                    t->name, t->format_text, L->idx[a->node->idx[mode]].name, L->idx[v].name);
+    return 0;
+}
+
+static mt *build_mt(lw *L, mt_pool *pool, lx *x, int lvl)
+{
+    if (!x) return mt_new(L, pool, MT_NEUTRAL);
+    switch (x->kind) {
+    case FF_IR_ACCESS: {
+        access *a = &L->acc[x->acc];
+        if (!iterates(L, a, lvl)) return mt_new(L, pool, MT_NEUTRAL);
+        mt *m = mt_new(L, pool, MT_LEAF);
+        m->acc = x->acc;
+        return m;
+    }
+    case FF_IR_CONST:
+        return mt_new(L, pool, MT_NEUTRAL);
+    case FF_IR_UNARY:
+        return build_mt(L, pool, x->a, lvl);
+    case FF_IR_REDUCE:
+        /* An accumulated sum is iterated as part of the top chain. */
+        if (x->chain == -2) return build_mt(L, pool, x->a, lvl);
+        /* Its accesses take part where its chain passes through lvl. */
+        if (!is_ancestor(L, lvl, x->chain)) return mt_new(L, pool, MT_NEUTRAL);
+        return build_mt(L, pool, x->a, lvl);
+    case FF_IR_MASK: {
+        mt *m = mt_new(L, pool, MT_MASK);
+        m->kid[0] = build_mt(L, pool, x->a, lvl);
+        m->kid[1] = build_mt(L, pool, x->b, lvl);
+        m->nkid = 2;
+        if (m->kid[0]->kind == MT_NEUTRAL) m->kid[0]->kind = MT_FULL; /* the mask is constant along this level */
+        return m;
+    }
+    case FF_IR_BINARY: {
+        if (x->bcast_b) return build_mt(L, pool, x->a, lvl);
+        mt *a = build_mt(L, pool, x->a, lvl), *b = build_mt(L, pool, x->b, lvl);
+        int is_or = x->op == FF_ALU_ADD || x->op == FF_ALU_SUB;
+        if (is_or) {
+            if (a->kind == MT_NEUTRAL && b->kind == MT_NEUTRAL) return a;
+            if (a->kind == MT_NEUTRAL || b->kind == MT_NEUTRAL || a->kind == MT_FULL || b->kind == MT_FULL) {
+                /* a constant along this level covers the whole level */
+                mt *f = mt_new(L, pool, MT_OR);
+                f->kid[f->nkid++] = a->kind == MT_NEUTRAL ? mt_new(L, pool, MT_FULL) : a;
+                f->kid[f->nkid++] = b->kind == MT_NEUTRAL ? mt_new(L, pool, MT_FULL) : b;
+                return f;
+            }
+        } else {
+            if (a->kind == MT_NEUTRAL) return b;
+            if (b->kind == MT_NEUTRAL) return a;
+        }
+        mt *m = mt_new(L, pool, is_or ? MT_OR : MT_AND);
+        m->kid[m->nkid++] = a;
+        m->kid[m->nkid++] = b;
+        return m;
+    }
+    default:
+        lw_fail(L, x->pos, "internal: unexpanded expression");
+    }
+}
+
+/* Leaves of a merge tree. */
+static void mt_leaves(const mt *m, int *accs, int *n)
+{
+    if (m->kind == MT_LEAF) {
+        for (int i = 0; i < *n; i++)
+            if (accs[i] == m->acc) return;
+        accs[(*n)++] = m->acc;
+        return;
+    }
+    for (int i = 0; i < m->nkid; i++) mt_leaves(m->kid[i], accs, n);
+}
+
+static int leaf_dense(lw *L, int acc)
+{
+    const access *a = &L->acc[acc];
+    return L->p->tensors[a->tensor].fmt.lv[a->next].fmt == FF_LVL_DENSE;
+}
+
+/* Whether the support along the level is every coordinate. */
+static int mt_covers(lw *L, const mt *m)
+{
+    switch (m->kind) {
+    case MT_NEUTRAL:
+    case MT_FULL: return 1;
+    case MT_LEAF: return leaf_dense(L, m->acc);
+    case MT_AND:
+        for (int i = 0; i < m->nkid; i++)
+            if (!mt_covers(L, m->kid[i])) return 0;
+        return 1;
+    case MT_OR:
+        for (int i = 0; i < m->nkid; i++)
+            if (mt_covers(L, m->kid[i])) return 1;
+        return 0;
+    case MT_MASK: return mt_covers(L, m->kid[0]);
+    }
+    return 0;
+}
+
+/* A realized iteration: the coordinate stream and, per scanned access, its
+ * reference stream aligned with it. */
+typedef struct side {
+    pref crd, ref;
+    int acc;
+} side;
+
+typedef struct iter {
+    side s[16];
+    int n;
+    int located[LW_MAX_ACCESS]; /* accesses to locate against the final coordinates */
+    int nlocated;
+} iter;
+
+static const char *level_fmt_name(lw *L, int acc)
+{
+    return leaf_dense(L, acc) ? "dense" : "compressed";
+}
+
+/* Scans access acc's next level from its current reference stream; an
+ * access of the same tensor with the same reference shares the scanner. */
+static side scan_leaf(lw *L, int acc, int lvl, side *done, int ndone)
+{
+    access *a = &L->acc[acc];
+    for (int i = 0; i < ndone; i++) {
+        access *b = &L->acc[done[i].acc];
+        if (b->tensor == a->tensor && b->next == a->next && b->ref.node == a->ref.node &&
+            strcmp(b->ref.port, a->ref.port) == 0) {
+            side s = done[i];
+            s.acc = acc;
+            return s;
+        }
+    }
+    int n = gnode(L, FF_PRIM_SCAN, "%s_%s", tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
+    gset_str(L, n, "format", level_fmt_name(L, acc));
+    gset_str(L, n, "tensor", tname(L, a->tensor));
+    gset_int(L, n, "level", a->next);
+    gconn(L, a->ref, n, "ref_in");
+    side s = {P(n, "crd"), P(n, "ref"), acc};
+    return s;
+}
+
+static void add_located(iter *it, int acc)
+{
+    for (int i = 0; i < it->nlocated; i++)
+        if (it->located[i] == acc) return;
+    it->located[it->nlocated++] = acc;
+}
+
+/* Joins the sides of several realized children with an n-ary joiner. Sides
+ * that are the same stream (one scanner shared by two accesses of the same
+ * tensor) enter once; every access gets the joiner's output for its stream. */
+static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
+{
+    side all[16], uniq[4];
+    int n = 0, nu = 0, map[16];
+    for (int p = 0; p < nparts; p++)
+        for (int i = 0; i < parts[p].n; i++) {
+            if (n == 16) lw_fail(L, L->st->pos, "too many operands at index %s", L->idx[L->levels[lvl].index].name);
+            all[n++] = parts[p].s[i];
+        }
+    for (int i = 0; i < n; i++) {
+        int u = -1;
+        for (int k = 0; k < nu; k++)
+            if (uniq[k].crd.node == all[i].crd.node && !strcmp(uniq[k].crd.port, all[i].crd.port) &&
+                uniq[k].ref.node == all[i].ref.node && !strcmp(uniq[k].ref.port, all[i].ref.port))
+                u = k;
+        if (u < 0) {
+            if (nu == 4)
+                lw_fail(L, L->st->pos, "more than 4 operands merge at index %s; split the statement",
+                        L->idx[L->levels[lvl].index].name);
+            uniq[nu] = all[i];
+            u = nu++;
+        }
+        map[i] = u;
+    }
+    if (nu == 1) {
+        for (int i = 0; i < n; i++) out->s[out->n++] = all[i];
+        return;
+    }
+    int j = gnode(L, kind == MT_AND ? FF_PRIM_INTERSECT : FF_PRIM_UNION, "%s_%s",
+                  kind == MT_AND ? "isect" : "union", L->idx[L->levels[lvl].index].name);
+    gset_int(L, j, "n", nu);
+    for (int i = 0; i < nu; i++) {
+        char cp[16], rp[16];
+        snprintf(cp, sizeof cp, "crd%d", i);
+        snprintf(rp, sizeof rp, "ref%d", i);
+        gconn(L, uniq[i].crd, j, cp);
+        gconn(L, uniq[i].ref, j, rp);
+    }
+    for (int i = 0; i < n; i++) {
+        char rp[16];
+        snprintf(rp, sizeof rp, "ref%d", map[i]);
+        side s = {P(j, "crd"), P(j, rp), all[i].acc};
+        out->s[out->n++] = s;
+    }
+}
+
+/* Realizes m at level lvl. Children that cover the level (dense) are not
+ * scanned when something sparser drives the level: they are located. */
+static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndone)
+{
+    memset(out, 0, sizeof *out);
+    int leaves[LW_MAX_ACCESS], nl = 0;
+    switch (m->kind) {
+    case MT_NEUTRAL:
+    case MT_FULL:
+        return;
+    case MT_LEAF:
+        if (leaf_dense(L, m->acc)) {
+            add_located(out, m->acc);
+            return;
+        }
+        out->s[0] = scan_leaf(L, m->acc, lvl, done, *ndone);
+        done[(*ndone)++] = out->s[0];
+        out->n = 1;
+        return;
+    case MT_MASK:
+        /* The mask drives the level; everything under it is located. */
+        realize(L, m->kid[0], lvl, out, done, ndone);
+        mt_leaves(m->kid[1], leaves, &nl);
+        for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
+        return;
+    case MT_OR:
+        if (mt_covers(L, m)) {
+            mt_leaves(m, leaves, &nl);
+            for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
+            return;
+        }
+        __attribute__((fallthrough)); /* a union of the children's iterations */
+    case MT_AND: {
+        iter parts[8];
+        int np = 0;
+        for (int i = 0; i < m->nkid; i++) {
+            iter sub;
+            realize(L, m->kid[i], lvl, &sub, done, ndone);
+            for (int k = 0; k < sub.nlocated; k++) add_located(out, sub.located[k]);
+            if (sub.n) parts[np++] = sub;
+        }
+        if (np) join(L, m->kind, lvl, parts, np, out);
+        return;
+    }
+    }
+}
+
+static pref level_rep(lw *L, int lvl)
+{
+    level *lv = &L->levels[lvl];
+    if (!lv->have_rep) {
+        int r = gnode(L, FF_PRIM_REPSIGGEN, "rs_%s", L->idx[lv->index].name);
+        gconn(L, lv->crd, r, "in");
+        lv->rep = P(r, "rep");
+        lv->have_rep = 1;
+    }
+    return lv->rep;
+}
+
+/* Repeats a stream (a reference or a value) once per coordinate of lvl. */
+static pref repeat_over(lw *L, pref s, int lvl, const char *what)
+{
+    int r = gnode(L, FF_PRIM_REPEAT, "rep_%s_%s", what, L->idx[L->levels[lvl].index].name);
+    gconn(L, s, r, "ref_in");
+    gconn(L, level_rep(L, lvl), r, "rep");
+    return P(r, "ref");
+}
+
+/* A dense range 0..size-1 of the level's index, once per parent fiber. */
+static pref dense_range(lw *L, int lvl)
+{
+    int v = L->levels[lvl].index;
+    pref parent_ref = P(L->root_node, "ref");
+    /* The root's reference, repeated down to the parent level. */
+    int chain[LW_MAX_LEVELS], n = 0;
+    for (int l = L->levels[lvl].parent; l >= 0; l = L->levels[l].parent) chain[n++] = l;
+    for (int k = n - 1; k >= 0; k--) parent_ref = repeat_over(L, parent_ref, chain[k], "root");
+    char dim[96];
+    size_text(L, v, dim, sizeof dim);
+    int s = gnode(L, FF_PRIM_SCAN, "range_%s", L->idx[v].name);
+    gset_str(L, s, "format", "dense");
+    if (ff_node_set_str(L->g, s, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
+    gconn(L, parent_ref, s, "ref_in");
+    return P(s, "crd");
+}
+
+static void locate_access(lw *L, int acc, int lvl)
+{
+    access *a = &L->acc[acc];
+    pref parent = repeat_over(L, a->ref, lvl, tname(L, a->tensor));
+    int n = gnode(L, FF_PRIM_LOCATE, "loc_%s_%s", tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
+    gset_str(L, n, "format", level_fmt_name(L, acc));
+    gset_str(L, n, "tensor", tname(L, a->tensor));
+    gset_int(L, n, "level", a->next);
+    gconn(L, L->levels[lvl].crd, n, "crd_in");
+    gconn(L, parent, n, "ref_in");
+    a->ref = P(n, "ref");
+    a->next++;
+}
+
+/* One level: merge, locate, repeat. */
+static void process_level(lw *L, int lvl)
+{
+    level *lv = &L->levels[lvl];
+    mt_pool *pool = ff_xcalloc(1, sizeof *pool);
+    /* A reduction's level merges its own operand; the top chain the whole
+     * expression (whose reductions take part where their chains pass). */
+    mt *m = build_mt(L, pool, lv->owner ? lv->owner->a : L->root, lvl);
+    if (m->kind == MT_NEUTRAL) m->kind = MT_FULL; /* e.g. a broadcast along an output index */
+    side done[LW_MAX_ACCESS];
+    int ndone = 0;
+    iter it;
+    realize(L, m, lvl, &it, done, &ndone);
+
+    int located_scanned = -1;
+    if (it.n) {
+        lv->crd = it.s[0].crd;
+        for (int i = 0; i < it.n; i++) {
+            access *a = &L->acc[it.s[i].acc];
+            a->ref = it.s[i].ref;
+            a->next++;
+        }
+    } else {
+        /* The level's support is every coordinate: a dense operand's scan
+         * drives it (or, with none, a dense range); the rest are located. */
+        for (int i = 0; i < it.nlocated && located_scanned < 0; i++)
+            if (leaf_dense(L, it.located[i])) located_scanned = it.located[i];
+        if (located_scanned >= 0) {
+            side sd = scan_leaf(L, located_scanned, lvl, done, 0);
+            lv->crd = sd.crd;
+            L->acc[located_scanned].ref = sd.ref;
+            L->acc[located_scanned].next++;
+        } else {
+            lv->crd = dense_range(L, lvl);
+        }
+    }
+    lv->have_crd = 1;
+    for (int i = 0; i < it.nlocated; i++)
+        if (it.located[i] != located_scanned) locate_access(L, it.located[i], lvl);
+    /* Accesses whose chain passes through the level without indexing it
+     * (yet) follow its coordinates: their reference repeats. Accesses that
+     * index the level but were not in the merge (a broadcast operand) are
+     * located. */
+    for (int k = 0; k < L->nacc; k++) {
+        access *a = &L->acc[k];
+        if (!is_ancestor(L, lvl, a->chain_end)) continue;
+        int handled = 0;
+        for (int i = 0; i < it.n; i++)
+            if (it.s[i].acc == k) handled = 1;
+        for (int i = 0; i < it.nlocated; i++)
+            if (it.located[i] == k) handled = 1;
+        if (handled || k == located_scanned) continue;
+        if (iterates(L, a, lvl)) locate_access(L, k, lvl);
+        else a->ref = repeat_over(L, a->ref, lvl, tname(L, a->tensor));
+    }
+    free(pool);
+}
+
+/* Levels in an order where every parent comes before its children. */
+static void process_levels(lw *L)
+{
+    int done[LW_MAX_LEVELS] = {0}, ndone = 0;
+    while (ndone < L->nlevels) {
+        for (int l = 0; l < L->nlevels; l++) {
+            if (done[l]) continue;
+            int parent = L->levels[l].parent;
+            if (parent >= 0 && !done[parent]) continue;
+            process_level(L, l);
+            done[l] = 1;
+            ndone++;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* values                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Repeats value v (living at level `from`) down to level `to`. */
+static pref repeat_down(lw *L, pref v, int from, int to, const char *what)
+{
+    int path[LW_MAX_LEVELS], n = 0;
+    for (int l = to; l != from; l = L->levels[l].parent) {
+        if (l < 0) lw_fail(L, L->st->pos, "internal: value at a level that is not above its use");
+        path[n++] = l;
+    }
+    for (int k = n - 1; k >= 0; k--) v = repeat_over(L, v, path[k], what);
+    return v;
+}
+
+static int deeper(lw *L, int a, int b)
+{
+    if (is_ancestor(L, a, b)) return b;
+    if (is_ancestor(L, b, a)) return a;
+    lw_fail(L, L->st->pos, "internal: two operands on different level chains");
+}
+
+static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name)
+{
+    int n = gnode(L, FF_PRIM_ALU, "%s", name ? name : ff_alu_op_name((ff_alu_op)op));
+    gset_str(L, n, "op", ff_alu_op_name((ff_alu_op)op));
+    if (imm && ff_node_set_fx(L->g, n, "imm", *imm, L->err) < 0) longjmp(L->fail, 1);
+    gconn(L, a, n, "a");
+    if (b) gconn(L, *b, n, "b");
+    return P(n, "val");
+}
+
+static pref lower_value(lw *L, lx *x, int *lvl_out);
+
+/* The value of x repeated down to level `at`. */
+static pref value_at(lw *L, lx *x, int at)
+{
+    int lvl;
+    pref v = lower_value(L, x, &lvl);
+    if (lvl == at) return v;
+    return repeat_down(L, v, lvl, at, "v");
+}
+
+static pref lower_unary(lw *L, int op, pref a)
+{
+    const int F = L->p->frac_bits;
+    switch (op) {
+    case FF_IR_FN_SQRT: { /* x * rsqrt(x) */
+        pref r = alu(L, FF_ALU_RSQRT, a, NULL, NULL, NULL);
+        return alu(L, FF_ALU_MUL, a, &r, NULL, "sqrt");
+    }
+    case FF_IR_FN_GELU: { /* x / (1 + exp(-1.702 x)) */
+        ff_fx k = ff_fx_from_double(-1.702, F), one = ff_fx_from_int(1, F);
+        pref t = alu(L, FF_ALU_MUL, a, NULL, &k, "gelu_scale");
+        pref e = alu(L, FF_ALU_EXP, t, NULL, NULL, "gelu_exp");
+        pref d = alu(L, FF_ALU_ADD, e, NULL, &one, "gelu_den");
+        return alu(L, FF_ALU_DIV, a, &d, NULL, "gelu");
+    }
+    case LW_FN_ONE: { /* 0 * x + 1 */
+        ff_fx zero = 0, one = ff_fx_from_int(1, F);
+        pref z = alu(L, FF_ALU_MUL, a, NULL, &zero, "zero");
+        return alu(L, FF_ALU_ADD, z, NULL, &one, "one");
+    }
+    default:
+        return alu(L, op, a, NULL, NULL, NULL);
+    }
+}
+
+static pref lower_value(lw *L, lx *x, int *lvl_out)
+{
+    if (x->have_val) {
+        *lvl_out = x->val_level;
+        return x->val;
+    }
+    pref v;
+    int lvl = -1;
+    switch (x->kind) {
+    case FF_IR_ACCESS: {
+        access *a = &L->acc[x->acc];
+        int n = gnode(L, FF_PRIM_ARRAY, "%s_vals", tname(L, x->tensor));
+        gset_str(L, n, "tensor", tname(L, x->tensor));
+        gconn(L, a->ref, n, "ref");
+        v = P(n, "val");
+        lvl = a->chain_end;
+        break;
+    }
+    case FF_IR_UNARY:
+        v = lower_unary(L, x->op, lower_value(L, x->a, &lvl));
+        break;
+    case FF_IR_BINARY: {
+        if (x->a->kind == FF_IR_CONST && x->b->kind == FF_IR_CONST)
+            lw_fail(L, x->pos, "an operation on two constants: fold it by hand");
+        if (x->b->kind == FF_IR_CONST || x->a->kind == FF_IR_CONST) {
+            /* a scalar variant: the constant is the ALU's immediate */
+            lx *var = x->b->kind == FF_IR_CONST ? x->a : x->b;
+            ff_fx imm = x->b->kind == FF_IR_CONST ? x->b->value : x->a->value;
+            pref a = lower_value(L, var, &lvl);
+            if (x->a->kind == FF_IR_CONST && (x->op == FF_ALU_SUB || x->op == FF_ALU_DIV)) {
+                /* c - x = (-x) + c ; c / x needs c as a stream: x * 0 + c, then divide */
+                if (x->op == FF_ALU_SUB) {
+                    pref ng = alu(L, FF_ALU_NEG, a, NULL, NULL, NULL);
+                    v = alu(L, FF_ALU_ADD, ng, NULL, &imm, NULL);
+                } else {
+                    ff_fx zero = 0;
+                    pref z = alu(L, FF_ALU_MUL, a, NULL, &zero, "zero");
+                    pref c = alu(L, FF_ALU_ADD, z, NULL, &imm, "const");
+                    v = alu(L, FF_ALU_DIV, c, &a, NULL, NULL);
+                }
+            } else {
+                v = alu(L, x->op, a, NULL, &imm, NULL);
+            }
+            break;
+        }
+        int la, lb;
+        lower_value(L, x->a, &la);
+        lower_value(L, x->b, &lb);
+        lvl = deeper(L, la, lb);
+        pref a = value_at(L, x->a, lvl), b = value_at(L, x->b, lvl);
+        v = alu(L, x->op, a, &b, NULL, NULL);
+        break;
+    }
+    case FF_IR_REDUCE: {
+        pref child = value_at(L, x->a, x->chain);
+        int n = gnode(L, FF_PRIM_REDUCE, "%s_%s", x->op == FF_IR_RED_MAX ? "max" : "sum", L->idx[x->index].name);
+        gset_str(L, n, "op", x->op == FF_IR_RED_MAX ? "max" : "sum");
+        gconn(L, child, n, "val_in");
+        if (x->prefix >= 0) gconn(L, L->levels[x->prefix].crd, n, "shape");
+        v = P(n, "val");
+        lvl = x->prefix;
+        break;
+    }
+    case FF_IR_MASK:
+        v = lower_value(L, x->b, &lvl);
+        if (lvl != x->a->chain) v = repeat_down(L, v, lvl, x->a->chain, "v");
+        lvl = x->a->chain;
+        break;
+    case FF_IR_CONST:
+        lw_fail(L, x->pos, "a constant on its own has no coordinates: combine it with a tensor");
+    default:
+        lw_fail(L, x->pos, "internal: unexpanded expression");
+    }
+    x->val = v;
+    x->val_level = lvl;
+    x->have_val = 1;
+    *lvl_out = lvl;
+    return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* orders                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Indices of a statement in first-appearance order: LHS, then the rest. */
+static int stmt_indices(const ff_ir_program *p, const ff_ir_stmt *st, int *out)
+{
+    int n = 0;
+    for (int m = 0; m < st->nlhs; m++) out[n++] = st->lhs_idx[m];
+    /* walk the expression */
+    const ff_ir_expr *stack[256];
+    int sp = 0;
+    stack[sp++] = st->rhs;
+    while (sp) {
+        const ff_ir_expr *e = stack[--sp];
+        if (!e) continue;
+        int cand[FF_IR_MAX_ORDER + 1], nc = 0;
+        if (e->kind == FF_IR_ACCESS)
+            for (int m = 0; m < e->nidx; m++) cand[nc++] = e->idx[m];
+        if (e->kind == FF_IR_REDUCE || e->kind == FF_IR_SOFTMAX || e->kind == FF_IR_LAYERNORM) cand[nc++] = e->index;
+        for (int c = 0; c < nc; c++) {
+            int seen = 0;
+            for (int k = 0; k < n; k++)
+                if (out[k] == cand[c]) seen = 1;
+            if (!seen && n < FF_LOWER_MAX_INDICES) out[n++] = cand[c];
+        }
+        if (sp < 254) {
+            stack[sp++] = e->b;
+            stack[sp++] = e->a;
+        }
+    }
+    (void)p;
+    return n;
+}
+
+int ff_lower_parse_order(const ff_ir_program *p, int stmt, const char *text, ff_lower_opts *opts, ff_err *err)
+{
+    const ff_ir_stmt *st = &p->stmts[stmt];
+    int all[FF_LOWER_MAX_INDICES];
+    int nall = stmt_indices(p, st, all);
+    opts->norder = 0;
+    const char *s = text;
+    while (*s) {
+        char name[64];
+        size_t len = strcspn(s, ",");
+        if (len == 0 || len >= sizeof name)
+            return ff_err_set(err, FF_EINVAL, "order '%s': expected index names separated by commas", text);
+        memcpy(name, s, len);
+        name[len] = '\0';
+        int found = -1;
+        for (int k = 0; k < nall; k++)
+            if (strcmp(p->indices[all[k]].name, name) == 0) found = all[k];
+        if (found < 0) {
+            char list[256];
+            size_t n = 0;
+            for (int k = 0; k < nall && n < sizeof list - 40; k++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? "," : "", p->indices[all[k]].name);
+            return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has no index '%s' (it has %s)", text,
+                              st->pos.line, name, list);
+        }
+        for (int k = 0; k < opts->norder; k++)
+            if (opts->order[k] == found)
+                return ff_err_set(err, FF_EINVAL, "order '%s': index '%s' given twice", text, name);
+        opts->order[opts->norder++] = found;
+        s += len;
+        if (*s == ',') s++;
+    }
+    if (opts->norder != nall)
+        return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has %d indices, the order names %d", text,
+                          st->pos.line, nall, opts->norder);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* outputs                                                             */
+/* ------------------------------------------------------------------ */
+
+static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
+{
+    /* inputs: every tensor the statement reads */
+    int seen[256] = {0};
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS || seen[x->tensor]) continue;
+        seen[x->tensor] = 1;
+        const ff_ir_tensor *t = &L->p->tensors[x->tensor];
+        if (ff_graph_add_tensor(L->g, t->name, 0, t->order, t->format_text, NULL, L->err) < 0) longjmp(L->fail, 1);
+    }
+    /* the output: compressed levels in loop order */
+    const ff_ir_tensor *t = &L->p->tensors[L->st->lhs];
+    char fmt[64], shape_buf[FF_MAX_ORDER][96];
+    const char *shape[FF_MAX_ORDER];
+    if (t->order == 0) {
+        snprintf(fmt, sizeof fmt, "dense");
+    } else {
+        size_t n = 0;
+        for (int l = 0; l < nlhs_levels; l++) n += (size_t)snprintf(fmt + n, sizeof fmt - n, "c");
+        n += (size_t)snprintf(fmt + n, sizeof fmt - n, ":");
+        for (int l = 0; l < nlhs_levels; l++)
+            n += (size_t)snprintf(fmt + n, sizeof fmt - n, "%s%d", l ? "," : "", lhs_levels_modes[l]);
+    }
+    for (int m = 0; m < t->order; m++) {
+        size_text(L, local_index(L, L->st->lhs_idx[m]), shape_buf[m], sizeof shape_buf[m]);
+        shape[m] = shape_buf[m];
+    }
+    if (ff_graph_add_tensor(L->g, t->name, 1, t->order, fmt, shape, L->err) < 0) longjmp(L->fail, 1);
+}
+
+static void write_level(lw *L, pref crd, int lvl)
+{
+    int w = gnode(L, FF_PRIM_WRITE_CRD, "%s_w%d", tname(L, L->st->lhs), lvl);
+    gset_str(L, w, "tensor", tname(L, L->st->lhs));
+    gset_int(L, w, "level", lvl);
+    gconn(L, crd, w, "crd");
+}
+
+static void write_vals(lw *L, pref v)
+{
+    int w = gnode(L, FF_PRIM_WRITE_VAL, "%s_vals_w", tname(L, L->st->lhs));
+    gset_str(L, w, "tensor", tname(L, L->st->lhs));
+    gconn(L, v, w, "val");
+}
+
+/* Output levels are the top chain; coordinate drops keep every outer level
+ * in step with the inner one (an outer coordinate whose inner fiber came out
+ * empty is dropped), innermost pair first. */
+static void emit_writers(lw *L, const int *chain, int n, pref value)
+{
+    pref cur[FF_MAX_ORDER];
+    for (int l = 0; l < n; l++) cur[l] = L->levels[chain[l]].crd;
+    for (int l = n - 1; l >= 1; l--) {
+        int d = gnode(L, FF_PRIM_CRD_DROP, "drop_%s", L->idx[L->levels[chain[l - 1]].index].name);
+        gconn(L, cur[l - 1], d, "outer_in");
+        gconn(L, cur[l], d, "inner_in");
+        cur[l - 1] = P(d, "outer");
+        cur[l] = P(d, "inner");
+    }
+    for (int l = 0; l < n; l++) write_level(L, cur[l], l);
+    write_vals(L, value);
+}
+
+/* The coordinate of chain level `l` once per point of the whole chain. */
+static pref per_point(lw *L, const int *chain, int n, int l)
+{
+    pref cur = L->levels[chain[l]].crd;
+    for (int k = l + 1; k < n; k++) {
+        int h = gnode(L, FF_PRIM_CRD_HOLD, "hold_%s_%s", L->idx[L->levels[chain[l]].index].name,
+                      L->idx[L->levels[chain[k]].index].name);
+        gconn(L, cur, h, "outer_in");
+        gconn(L, L->levels[chain[k]].crd, h, "inner_in");
+        cur = P(h, "outer");
+    }
+    int d = gnode(L, FF_PRIM_STKN_DROP, "pt_%s", L->idx[L->levels[chain[l]].index].name);
+    gconn(L, cur, d, "in");
+    return P(d, "out");
+}
+
+/* ------------------------------------------------------------------ */
+/* the statement                                                       */
+/* ------------------------------------------------------------------ */
+
+static void lw_free(lw *L)
+{
+    for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
+    free(L->nodes);
+}
+
+/* Peels unary ops and directly nested sums off the top of the expression:
+ * the shape an accumulator can compute. */
+static lx *peel_top_sums(lx *x, int *unary_ops, int *nun, lx **sums, int *nsums)
+{
+    while (x->kind == FF_IR_UNARY) {
+        unary_ops[(*nun)++] = x->op;
+        x = x->a;
+    }
+    while (x->kind == FF_IR_REDUCE && x->op == FF_IR_RED_SUM) {
+        sums[(*nsums)++] = x;
+        x = x->a;
+    }
+    return x;
+}
+
+static int has_reduce(const lx *x)
+{
+    if (!x) return 0;
+    if (x->kind == FF_IR_REDUCE) return 1;
+    return has_reduce(x->a) || has_reduce(x->b);
+}
+
+static void lower(lw *L, const int *order, int norder)
+{
+    /* local indices in loop order */
+    for (int k = 0; k < norder; k++) local_index(L, order[k]);
+    L->root = copy_ir(L, L->st->rhs);
+    for (int i = 0; i < L->nidx; i++) L->pos_of[i] = 1000 + i; /* fresh ones after everything */
+    for (int k = 0; k < norder; k++) L->pos_of[local_index(L, order[k])] = k;
+    compute_free(L->root);
+
+    int lhs[FF_MAX_ORDER], nlhs = L->st->nlhs;
+    for (int m = 0; m < nlhs; m++) lhs[m] = local_index(L, L->st->lhs_idx[m]);
+
+    /* Is the top a reduction that the order puts above an output index? */
+    int unary_ops[16], nun = 0, nsums = 0;
+    lx *sums[16];
+    lx *core = peel_top_sums(L->root, unary_ops, &nun, sums, &nsums);
+    int spacc = 0;
+    for (int s = 0; s < nsums; s++)
+        for (int m = 0; m < nlhs; m++)
+            if (L->pos_of[sums[s]->index] < L->pos_of[lhs[m]]) spacc = 1;
+    if (spacc && has_reduce(core))
+        lw_fail(L, L->st->pos, "the order puts a reduction above an output index, which needs a sparse accumulator; "
+                "it can accumulate a plain sum of element-wise terms, not one with further reductions inside");
+    if (spacc && nlhs > 2)
+        lw_fail(L, L->st->pos, "a reduction above output indices accumulates at most two output indices");
+    L->spacc = spacc;
+
+    /* the top chain: output indices (and accumulated sums) in loop order */
+    int top[LW_MAX_IDX], ntop = 0;
+    for (int k = 0; k < L->nidx; k++) {
+        int v = -1;
+        for (int i = 0; i < L->nidx; i++)
+            if (L->pos_of[i] == k) v = i;
+        if (v < 0) continue;
+        int on_top = 0;
+        for (int m = 0; m < nlhs; m++)
+            if (lhs[m] == v) on_top = 1;
+        for (int s = 0; spacc && s < nsums; s++)
+            if (sums[s]->index == v) on_top = 1;
+        if (on_top) top[ntop++] = v;
+    }
+    int chain[LW_MAX_IDX], parent = -1;
+    for (int k = 0; k < ntop; k++) chain[k] = parent = get_level(L, parent, top[k], NULL);
+    L->top_chain = parent;
+    if (spacc) {
+        /* the sums are iterated as part of the top chain */
+        for (int s = 0; s < nsums; s++) sums[s]->chain = sums[s]->prefix = -2;
+        assign_chains(L, core, parent);
+    } else {
+        assign_chains(L, L->root, parent);
+    }
+
+    L->root_node = gnode(L, FF_PRIM_ROOT, "root");
+    for (int k = 0; k < L->nacc; k++) L->acc[k].ref = P(L->root_node, "ref");
+    process_levels(L);
+
+    /* output levels: the LHS indices' levels of the top chain */
+    int out_chain[FF_MAX_ORDER], nout = 0, out_modes[FF_MAX_ORDER];
+    for (int k = 0; k < ntop; k++)
+        for (int m = 0; m < nlhs; m++)
+            if (lhs[m] == top[k]) {
+                out_chain[nout] = chain[k];
+                out_modes[nout++] = m;
+            }
+    declare_tensors(L, out_modes, nout);
+
+    if (!spacc) {
+        pref v = value_at(L, L->root, L->top_chain);
+        emit_writers(L, out_chain, nout, v);
+        return;
+    }
+    /* Accumulate: points (outer, inner, value) over the whole chain. */
+    pref val = value_at(L, core, L->top_chain);
+    int dv = gnode(L, FF_PRIM_STKN_DROP, "pt_val");
+    gconn(L, val, dv, "in");
+    int outer_pos = -1, inner_pos = -1;
+    for (int k = 0; k < ntop; k++)
+        if (chain[k] == out_chain[0]) outer_pos = k;
+    if (nout == 2)
+        for (int k = 0; k < ntop; k++)
+            if (chain[k] == out_chain[1]) inner_pos = k;
+    int grouped = 1; /* points arrive grouped by the outer output index */
+    for (int s = 0; s < nsums; s++)
+        if (L->pos_of[sums[s]->index] < L->pos_of[L->levels[out_chain[0]].index]) grouped = 0;
+    int acc;
+    char dim[96], dim2[96];
+    if (nout == 1) {
+        acc = gnode(L, FF_PRIM_SPACC1, "acc");
+        size_text(L, L->levels[out_chain[0]].index, dim, sizeof dim);
+        if (ff_node_set_str(L->g, acc, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
+        gconn(L, per_point(L, chain, ntop, outer_pos), acc, "crd_inner_in");
+    } else {
+        acc = gnode(L, grouped ? FF_PRIM_SPACC1 : FF_PRIM_SPACC2, "acc");
+        size_text(L, L->levels[out_chain[1]].index, dim, sizeof dim);
+        if (grouped) {
+            if (ff_node_set_str(L->g, acc, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
+        } else {
+            size_text(L, L->levels[out_chain[0]].index, dim2, sizeof dim2);
+            if (ff_node_set_str(L->g, acc, "dim_outer", dim2, L->err) < 0 ||
+                ff_node_set_str(L->g, acc, "dim_inner", dim, L->err) < 0)
+                longjmp(L->fail, 1);
+        }
+        gconn(L, per_point(L, chain, ntop, outer_pos), acc, "crd_outer_in");
+        gconn(L, per_point(L, chain, ntop, inner_pos), acc, "crd_inner_in");
+    }
+    gconn(L, P(dv, "out"), acc, "val_in");
+    pref v = P(acc, "val");
+    for (int u = nun - 1; u >= 0; u--) v = lower_unary(L, unary_ops[u], v);
+    if (nout == 1) {
+        write_level(L, P(acc, "crd_inner"), 0);
+    } else {
+        write_level(L, P(acc, "crd_outer"), 0);
+        write_level(L, P(acc, "crd_inner"), 1);
+    }
+    write_vals(L, v);
+}
+
+int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
+{
+    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
+    int order[FF_LOWER_MAX_INDICES], norder = 0;
+    if (opts && opts->norder) {
+        memcpy(order, opts->order, sizeof order);
+        norder = opts->norder;
+    } else {
+        int rc = ff_lower_default_order(p, stmt, order, &norder, err);
+        if (rc) return rc;
+    }
+    lw *L = ff_xcalloc(1, sizeof *L);
+    L->p = p;
+    L->st = &p->stmts[stmt];
+    L->err = err;
+    char gname[96];
+    snprintf(gname, sizeof gname, "%s", p->tensors[L->st->lhs].name);
+    L->g = ff_graph_new(gname);
+    L->g->frac_bits = p->frac_bits;
+    if (setjmp(L->fail)) {
+        ff_graph_free(L->g);
+        lw_free(L);
+        free(L);
+        return err ? err->code : FF_EINVAL;
+    }
+    lower(L, order, norder);
+    if (ff_graph_validate(L->g, err)) {
+        /* The lowering made a graph the table rejects: a bug, not the user's. */
+        ff_err_wrap(err, "internal error lowering line %d: ", L->st->pos.line);
+        ff_graph_free(L->g);
+        lw_free(L);
+        free(L);
+        return FF_EINVAL;
+    }
+    *out = L->g;
+    lw_free(L);
+    free(L);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* legal and default orders                                            */
+/* ------------------------------------------------------------------ */
+
+/* Tries to lower with an order; 0 if it lowers. */
+static int try_order(const ff_ir_program *p, int stmt, const int *order, int n)
+{
+    ff_lower_opts o = {{0}, 0};
+    memcpy(o.order, order, (size_t)n * sizeof *order);
+    o.norder = n;
+    ff_graph *g = NULL;
+    ff_err e;
+    int rc = ff_lower_stmt(p, stmt, &o, &g, &e);
+    ff_graph_free(g);
+    return rc;
+}
+
+static int next_permutation(int *a, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && a[i] >= a[i + 1]) i--;
+    if (i < 0) return 0;
+    int j = n - 1;
+    while (a[j] <= a[i]) j--;
+    int t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+    for (int l = i + 1, r = n - 1; l < r; l++, r--) {
+        t = a[l];
+        a[l] = a[r];
+        a[r] = t;
+    }
+    return 1;
+}
+
+int ff_lower_legal_orders(const ff_ir_program *p, int stmt, int *orders, int max, int *norder, ff_err *err)
+{
+    const ff_ir_stmt *st = &p->stmts[stmt];
+    int all[FF_LOWER_MAX_INDICES];
+    int n = stmt_indices(p, st, all);
+    if (n > 8) return ff_err_set(err, FF_EINVAL, "statement at line %d has %d indices: too many to enumerate orders", st->pos.line, n);
+    *norder = n;
+    int perm[FF_LOWER_MAX_INDICES];
+    for (int i = 0; i < n; i++) perm[i] = i;
+    int count = 0;
+    do {
+        int order[FF_LOWER_MAX_INDICES];
+        for (int i = 0; i < n; i++) order[i] = all[perm[i]];
+        if (try_order(p, stmt, order, n) == 0) {
+            if (count < max) memcpy(orders + count * FF_LOWER_MAX_INDICES, order, (size_t)n * sizeof *order);
+            count++;
+        }
+    } while (next_permutation(perm, n));
+    return count;
+}
+
+int ff_lower_default_order(const ff_ir_program *p, int stmt, int *order, int *norder, ff_err *err)
+{
+    const ff_ir_stmt *st = &p->stmts[stmt];
+    int all[FF_LOWER_MAX_INDICES];
+    int n = stmt_indices(p, st, all);
+    if (n > 8) {
+        memcpy(order, all, (size_t)n * sizeof *order);
+        *norder = n;
+        return 0;
+    }
+    int perm[FF_LOWER_MAX_INDICES], best[FF_LOWER_MAX_INDICES];
+    for (int i = 0; i < n; i++) perm[i] = i;
+    long best_cost = -1;
+    ff_err first = {0};
+    int tried = 0;
+    do {
+        int cand[FF_LOWER_MAX_INDICES];
+        for (int i = 0; i < n; i++) cand[i] = all[perm[i]];
+        /* cost: outputs below a reduction (accumulators), then inversions
+         * against the written order */
+        long cost = 0;
+        for (int i = 0; i < n; i++) {
+            int is_out_i = 0;
+            for (int m = 0; m < st->nlhs; m++)
+                if (st->lhs_idx[m] == cand[i]) is_out_i = 1;
+            for (int k = 0; k < i; k++) {
+                int is_out_k = 0;
+                for (int m = 0; m < st->nlhs; m++)
+                    if (st->lhs_idx[m] == cand[k]) is_out_k = 1;
+                if (is_out_i && !is_out_k) cost += 1000;
+                if (perm[k] > perm[i]) cost += 1;
+            }
+        }
+        if (best_cost >= 0 && cost >= best_cost) continue;
+        ff_lower_opts o = {{0}, 0};
+        memcpy(o.order, cand, (size_t)n * sizeof *cand);
+        o.norder = n;
+        ff_graph *g = NULL;
+        ff_err e = {0};
+        int rc = ff_lower_stmt(p, stmt, &o, &g, &e);
+        ff_graph_free(g);
+        if (!tried++ || (rc && !first.msg[0])) first = e;
+        if (rc) continue;
+        best_cost = cost;
+        memcpy(best, cand, sizeof best);
+    } while (next_permutation(perm, n));
+    if (best_cost < 0) {
+        if (err) *err = first;
+        return first.code ? first.code : FF_EINVAL;
+    }
+    memcpy(order, best, (size_t)n * sizeof *order);
+    *norder = n;
+    return 0;
+}

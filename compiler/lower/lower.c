@@ -103,6 +103,30 @@ static void size_text(lw *L, int v, char *buf, size_t n)
     lw_fail(L, L->st->pos, "the size of index %s is not given by any tensor the statement reads", L->idx[v].name);
 }
 
+/* The format a tensor is read in: as declared, or for a blocked format its
+ * unblocked equivalent -- each mode once, in the order its block index is
+ * iterated, compressed if any of its levels is -- which the scalar lowering
+ * walks element by element (bcsr(B) reads as csr). */
+static ff_format scalar_format(const ff_format *f)
+{
+    ff_format u;
+    memset(&u, 0, sizeof u);
+    u.order = f->order;
+    int blocked = 0;
+    for (int l = 0; l < f->nlevels; l++) blocked |= f->lv[l].split != FF_SPLIT_NONE;
+    if (!blocked) return *f;
+    for (int l = 0; l < f->nlevels; l++) {
+        if (f->lv[l].split == FF_SPLIT_INNER) continue;
+        ff_level_desc d = {FF_LVL_DENSE, f->lv[l].mode, FF_SPLIT_NONE, 0};
+        for (int k = 0; k < f->nlevels; k++)
+            if (f->lv[k].mode == d.mode && f->lv[k].fmt == FF_LVL_COMPRESSED) d.fmt = FF_LVL_COMPRESSED;
+        u.lv[u.nlevels++] = d;
+    }
+    return u;
+}
+
+static const ff_format *tfmt(lw *L, int t) { return &L->fmt[t]; }
+
 /* ------------------------------------------------------------------ */
 /* copy: IR expression -> lx DAG, with softmax/layernorm expanded      */
 /* ------------------------------------------------------------------ */
@@ -423,13 +447,14 @@ static int iterates(lw *L, const access *a, int lvl)
 {
     if (!is_ancestor(L, lvl, a->chain_end)) return 0;
     const ff_ir_tensor *t = &L->p->tensors[a->tensor];
+    const ff_format *f = tfmt(L, a->tensor);
     int v = L->levels[lvl].index;
-    if (a->next >= t->fmt.nlevels) return 0;
-    int mode = t->fmt.lv[a->next].mode;
+    if (a->next >= f->nlevels) return 0;
+    int mode = f->lv[a->next].mode;
     if (a->node->idx[mode] == v) return 1;
     /* v is indexed by a later level of this tensor: the order is illegal */
-    for (int l = a->next + 1; l < t->fmt.nlevels; l++)
-        if (a->node->idx[t->fmt.lv[l].mode] == v)
+    for (int l = a->next + 1; l < f->nlevels; l++)
+        if (a->node->idx[f->lv[l].mode] == v)
             lw_fail(L, a->node->pos, "tensor %s (%s) cannot be iterated in this order: its levels go %s before %s; "
                     "store it in another format or choose another order",
                     t->name, t->format_text, L->idx[a->node->idx[mode]].name, L->idx[v].name);
@@ -507,7 +532,7 @@ static void mt_leaves(const mt *m, int *accs, int *n)
 static int leaf_dense(lw *L, int acc)
 {
     const access *a = &L->acc[acc];
-    return L->p->tensors[a->tensor].fmt.lv[a->next].fmt == FF_LVL_DENSE;
+    return tfmt(L, a->tensor)->lv[a->next].fmt == FF_LVL_DENSE;
 }
 
 /* Whether the support along the level is every coordinate. */
@@ -1037,7 +1062,9 @@ static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
         if (x->kind != FF_IR_ACCESS || seen[x->tensor]) continue;
         seen[x->tensor] = 1;
         const ff_ir_tensor *t = &L->p->tensors[x->tensor];
-        if (ff_graph_add_tensor(L->g, t->name, 0, t->order, t->format_text, NULL, L->err) < 0) longjmp(L->fail, 1);
+        char text[64];
+        ff_format_str(tfmt(L, x->tensor), text, sizeof text);
+        if (ff_graph_add_tensor(L->g, t->name, 0, t->order, text, NULL, L->err) < 0) longjmp(L->fail, 1);
     }
     /* the output: compressed levels in loop order */
     const ff_ir_tensor *t = &L->p->tensors[L->st->lhs];
@@ -1116,6 +1143,7 @@ static void lw_free(lw *L)
 {
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
+    free(L->fmt);
 }
 
 /* Peels unary ops and directly nested sums off the top of the expression:
@@ -1276,6 +1304,8 @@ int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, f
     snprintf(gname, sizeof gname, "%s", p->tensors[L->st->lhs].name);
     L->g = ff_graph_new(gname);
     L->g->frac_bits = p->frac_bits;
+    L->fmt = ff_xcalloc((size_t)p->ntensors + 1, sizeof *L->fmt);
+    for (int t = 0; t < p->ntensors; t++) L->fmt[t] = scalar_format(&p->tensors[t].fmt);
     if (setjmp(L->fail)) {
         ff_graph_free(L->g);
         lw_free(L);

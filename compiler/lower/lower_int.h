@@ -94,6 +94,8 @@ typedef struct lw {
     int root_node;       /* graph node of the root */
     int name_seq;
     int top_chain;       /* last level of the top chain (-1 = scalar) */
+    ff_format *fmt;      /* per program tensor: the format the graph reads it in
+                            (a blocked format's unblocked equivalent) */
     int spacc;           /* the top reduction is accumulated (a reduction above an output) */
 } lw;
 

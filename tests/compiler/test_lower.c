@@ -32,6 +32,7 @@ static const kernel kernels[] = {
     {"spmm-jki", "tensor A[N,K] : csc\ntensor B[K,M] : csc\nC[i,j] = A[i,k] * B[k,j]\n", {"j,k,i", NULL}},
     {"spmm-kij", "tensor A[N,K] : csc\ntensor B[K,M] : csr\nC[i,j] = A[i,k] * B[k,j]\n", {"k,i,j", NULL}},
     {"spmm-kji", "tensor A[N,K] : csc\ntensor B[K,M] : csr\nC[i,j] = A[i,k] * B[k,j]\n", {"k,j,i", NULL}},
+    {"spmv-bcsr", "tensor A[N,K] : bcsr(4)\ntensor x[K] : dense\ny[i] = A[i,k] * x[k]\n", {NULL}},
     {"spmm-dcsr", "tensor A[N,K] : dcsr\ntensor B[K,M] : dcsr\nC[i,j] = A[i,k] * B[k,j]\n", {NULL}},
     {"sddmm", "tensor M[N,P] : csr\ntensor A[N,K] : dense\ntensor B[P,K] : dense\nS[i,j] = M[i,j] * A[i,k] * B[j,k]\n",
      {NULL}},

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "ff_ir.h"
 #include "ff_lower.h"
@@ -268,11 +269,45 @@ static void lower_rejects_reductions_inside_out_of_order(void **state)
     ff_ir_free(p);
 }
 
+/* Every model in examples/ compiles, runs on the cycle model with random
+ * inputs (seed 1, as `fuseflow run FILE --random 1 --check` does) and
+ * matches the reference interpreter. */
+static void lower_every_example_runs_and_checks(void **state)
+{
+    DIR *d = opendir(FF_SOURCE_DIR "/examples");
+    assert_non_null(d);
+    struct dirent *e;
+    int failures = 0, ran = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 3, ".ff") != 0) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/examples/%s", FF_SOURCE_DIR, e->d_name);
+        ff_ir_program *p = NULL;
+        ff_err err = {0};
+        if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+        ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
+        uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+        if (ff_ir_random_inputs(p, 1, 0.1, sizes, data, &err)) fail_msg("%s: %s", path, err.msg);
+        uint64_t cycles = 0;
+        failures += run_program(p, data, NULL, 0, e->d_name, &cycles);
+        printf("%-16s %8llu cycles\n", e->d_name, (unsigned long long)cycles);
+        ran++;
+        free(sizes);
+        free_data(p, data);
+        ff_ir_free(p);
+    }
+    closedir(d);
+    assert_true(ran >= 14);
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lower_kernels_match_reference_on_random_inputs),
         cmocka_unit_test(lower_spmm_all_orders_on_a_real_matrix),
+        cmocka_unit_test(lower_every_example_runs_and_checks),
         cmocka_unit_test(lower_rejects_orders_the_formats_cannot_follow),
         cmocka_unit_test(lower_rejects_reductions_inside_out_of_order),
     };

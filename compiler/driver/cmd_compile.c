@@ -12,12 +12,15 @@
 #include "ff_lower.h"
 
 static const char help[] =
-    "usage: fuseflow compile MODEL.ff [--order [N:]i,k,j ...] [-o GRAPH.json] [--dot GRAPH.dot] [-d]\n"
+    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [-o GRAPH.json] [--dot GRAPH.dot] [-d]\n"
     "\n"
-    "Compiles each statement of MODEL.ff (docs/language.md) into a dataflow graph\n"
-    "(docs/graph-format.md). With one statement, -o names the graph file; with\n"
-    "several, statement N goes to GRAPH.kN.json (and GRAPH.kN.dot).\n"
+    "Compiles MODEL.ff (docs/language.md) into dataflow graphs (docs/graph-format.md),\n"
+    "one per kernel. With one kernel, -o names the graph file; with several, the\n"
+    "kernel starting at statement N goes to GRAPH.kN.json (and GRAPH.kN.dot).\n"
     "\n"
+    "  --fuse SPEC       none (default: a kernel per statement), all, or ranges of\n"
+    "                    statements such as 1-3,4,5-8; within a kernel, results\n"
+    "                    stream from producer to consumer instead of going to memory\n"
     "  --order i,k,j     loop order for the statements with exactly these indices;\n"
     "                    N:i,k,j for statement N only (default: the best legal order)\n"
     "  -o GRAPH.json     write the graph(s)\n"
@@ -31,7 +34,8 @@ int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders,
     o->norder = 0;
     for (int i = 0; i < norders; i++) {
         const char *text = orders[i];
-        char *colon = strchr(text, ':');
+        if (!strcmp(text, "auto")) continue; /* handled by the caller */
+        const char *colon = strchr(text, ':');
         if (colon) {
             int which = atoi(text);
             if (which != s + 1) continue;
@@ -44,6 +48,21 @@ int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders,
             return tmp.code;
         }
         o->norder = 0;
+    }
+    return 0;
+}
+
+int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, ff_lower_opts *out,
+                         unsigned char *fuse_buf, ff_err *err)
+{
+    for (int r = 0; r < k->nroots; r++) {
+        memset(&out[r], 0, sizeof out[r]);
+        unsigned char *fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
+        ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
+        out[r].fuse = fuse;
+        int rc = driver_stmt_order(p, k->roots[r], orders, norders, &out[r], err);
+        if (!rc && !out[r].norder) rc = ff_lower_default_order(p, k->roots[r], &out[r], err);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -61,17 +80,20 @@ void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, ch
     snprintf(buf, n, "%.*s.k%d%s", (int)(dot - path), path, s + 1, *dot ? dot : ext);
 }
 
-static void order_text(const ff_ir_program *p, const ff_lower_opts *o, char *buf, size_t n)
+void driver_order_text(const ff_lower_opts *o, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = '\0';
     for (int k = 0; k < o->norder && len < n - 1; k++)
-        len += (size_t)snprintf(buf + len, n - len, "%s%s", k ? "," : "", p->indices[o->order[k]].name);
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", k ? "," : "", o->order[k]);
 }
 
 int cmd_compile(int argc, char **argv)
 {
-    const char *model = NULL, *out = NULL, *dot = NULL, *v;
+    const char *model = NULL, *out = NULL, *dot = NULL, *fuse_spec = "none", *v;
+    ff_kernel kernels[256];
+    ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
+    unsigned char *fuse_buf = NULL;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     int norders = 0, dump = 0, bad = 0, rc = 0;
     ff_ir_program *p = NULL;
@@ -86,6 +108,8 @@ int cmd_compile(int argc, char **argv)
             if (!bad) orders[norders++] = (char *)v;
         } else if (driver_opt(argc, argv, &i, "-o", &v, &bad)) {
             out = v;
+        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
+            fuse_spec = v;
         } else if (driver_opt(argc, argv, &i, "--dot", &v, &bad)) {
             dot = v;
         } else if (argv[i][0] == '-') {
@@ -118,18 +142,27 @@ int cmd_compile(int argc, char **argv)
         printf("# %s after place-reductions\n", model);
         ff_ir_print(p, stdout);
     }
-    for (int s = 0; s < p->nstmts; s++) {
-        ff_lower_opts o;
-        if (driver_stmt_order(p, s, orders, norders, &o, &err)) goto fail;
-        if (!o.norder && ff_lower_default_order(p, s, o.order, &o.norder, &err)) goto fail;
+    int nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
+    if (nk < 0) goto fail;
+    fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
+    for (int k = 0; k < nk; k++) {
+        const ff_kernel *ker = &kernels[k];
+        if (driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &err)) goto fail;
         ff_graph *g = NULL;
-        if (ff_lower_stmt(p, s, &o, &g, &err)) goto fail;
-        char ord[256], path[4096];
-        order_text(p, &o, ord, sizeof ord);
-        printf("%s:%d: %s: order %s, %d primitives, %d streams", model, p->stmts[s].pos.line,
-               p->tensors[p->stmts[s].lhs].name, ord, g->nnodes, g->nedges);
+        if (ff_lower_kernel(p, ker, ropts, &g, &err)) goto fail;
+        char path[4096];
+        printf("%s:%d: kernel %d (statement%s %d", model, p->stmts[ker->first].pos.line, k + 1,
+               ker->first == ker->last ? "" : "s", ker->first + 1);
+        if (ker->last > ker->first) printf("-%d", ker->last + 1);
+        printf("):");
+        for (int r = 0; r < ker->nroots; r++) {
+            char ord[512];
+            driver_order_text(&ropts[r], ord, sizeof ord);
+            printf("%s %s in order %s", r ? ";" : "", p->tensors[p->stmts[ker->roots[r]].lhs].name, ord);
+        }
+        printf(", %d primitives, %d streams", g->nnodes, g->nedges);
         if (out) {
-            driver_kernel_path(out, p->nstmts, s, ".json", path, sizeof path);
+            driver_kernel_path(out, nk, ker->first, ".json", path, sizeof path);
             if (ff_graph_save_json(g, path, &err)) {
                 ff_graph_free(g);
                 goto fail;
@@ -138,7 +171,7 @@ int cmd_compile(int argc, char **argv)
         }
         printf("\n");
         if (dot) {
-            driver_kernel_path(dot, p->nstmts, s, ".dot", path, sizeof path);
+            driver_kernel_path(dot, nk, ker->first, ".dot", path, sizeof path);
             FILE *f = fopen(path, "w");
             if (!f || ff_graph_write_dot(g, f, &err)) {
                 if (f) fclose(f);
@@ -157,6 +190,7 @@ int cmd_compile(int argc, char **argv)
 fail:
     rc = driver_fail("compile", &err);
 done:
+    free(fuse_buf);
     ff_ir_free(p);
     free(orders);
     return rc;

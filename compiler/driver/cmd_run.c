@@ -18,11 +18,12 @@
 
 static const char help[] =
     "usage: fuseflow run MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
-    "                    [--out DIR] [--check] [--arch ARCH.json | --functional] [--order [N:]i,k,j ...]\n"
+    "                    [--out DIR] [--check] [--arch ARCH.json | --functional]\n"
+    "                    [--fuse SPEC] [--order [N:]i,k,j | auto ...]\n"
     "\n"
-    "Compiles MODEL.ff and runs each statement's graph on the cycle model, in\n"
-    "order; a result read by a later statement is stored in its format and read\n"
-    "back (charged as memory traffic when the architecture models it).\n"
+    "Compiles MODEL.ff and runs each kernel's graph on the cycle model, in order;\n"
+    "a result read by a later kernel is stored in its format and read back\n"
+    "(charged as memory traffic when the architecture models it).\n"
     "\n"
     "  --tensor NAME=FILE  an input tensor (.mtx or the dense text form)\n"
     "  --random SEED       random data for every input not given, in its declared\n"
@@ -34,7 +35,9 @@ static const char help[] =
     "  --check             compare every result with the reference interpreter,\n"
     "                      bit for bit; exit 1 and print the first difference\n"
     "  --arch ARCH.json    architecture parameters; --functional: results only\n"
-    "  --order             as for fuseflow compile\n";
+    "  --fuse SPEC          none (default), all, or ranges such as 1-3,4 (fuseflow compile)\n"
+    "  --order             as for fuseflow compile; auto simulates every legal order of\n"
+    "                      each kernel result and keeps the fastest\n";
 
 static int make_dir(const char *dir, ff_err *err)
 {
@@ -56,63 +59,104 @@ typedef struct run_state {
     uint64_t total_cycles;
 } run_state;
 
-/* Runs statement s: lower, simulate, store the result in its declared format. */
-static int run_stmt(run_state *r, int s, const ff_lower_opts *o, const ff_sim_opts *opts, ff_err *err)
+/* Simulates graph g on the data, storing its outputs (converted to their
+ * declared formats) when store is set; *cycles gets its cycles. */
+static int simulate(run_state *r, const ff_graph *g, const ff_sim_opts *opts, int store, uint64_t *cycles,
+                    ff_err *err)
 {
     ff_ir_program *p = r->p;
-    ff_graph *g = NULL;
     ff_sim *sim = NULL;
-    ff_tensor *out = NULL, *conv = NULL;
-    int rc = ff_lower_stmt(p, s, o, &g, err);
-    if (rc) return rc;
-    if ((rc = ff_sim_new(g, opts, &sim, err))) goto out;
-    for (int t = 0; t < g->ntensors; t++) {
+    int rc = ff_sim_new(g, opts, &sim, err);
+    for (int t = 0; !rc && t < g->ntensors; t++) {
         if (g->tensors[t].is_output) continue;
         int pt = -1;
         for (int k = 0; k < p->ntensors; k++)
             if (!strcmp(p->tensors[k].name, g->tensors[t].name)) pt = k;
-        if (pt < 0 || !r->data[pt]) {
-            rc = ff_err_set(err, FF_EINVAL, "statement %d reads '%s', which has no data", s + 1, g->tensors[t].name);
-            goto out;
-        }
-        if ((rc = ff_sim_bind(sim, g->tensors[t].name, r->data[pt], err))) goto out;
+        if (pt < 0 || !r->data[pt])
+            rc = ff_err_set(err, FF_EINVAL, "graph '%s' reads '%s', which has no data", g->name, g->tensors[t].name);
+        else
+            rc = ff_sim_bind(sim, g->tensors[t].name, r->data[pt], err);
     }
-    if ((rc = ff_sim_run(sim, err))) {
-        if (rc == FF_EDEADLOCK || rc == FF_ELIMIT) {
-            /* The one-line error names the first few; people debugging a
-             * graph need every blocked primitive and its channels. */
-            fprintf(stderr, "fuseflow run: %s\nunfinished primitives:\n", err->msg);
-            ff_sim_print_blocked(sim, stderr);
-            ff_err_set(err, rc, "statement %d (line %d) did not finish: %s", s + 1, p->stmts[s].pos.line,
-                       rc == FF_EDEADLOCK ? "deadlock (above)" : "cycle limit");
-        }
-        goto out;
+    if (!rc && (rc = ff_sim_run(sim, err)) && (rc == FF_EDEADLOCK || rc == FF_ELIMIT) && store) {
+        /* The one-line error names the first few; people debugging a graph
+         * need every blocked primitive and its channels. */
+        fprintf(stderr, "fuseflow run: %s\nunfinished primitives:\n", err->msg);
+        ff_sim_print_blocked(sim, stderr);
+        ff_err_set(err, rc, "graph '%s' did not finish: %s", g->name, rc == FF_EDEADLOCK ? "deadlock (above)" : "cycle limit");
     }
-    const ff_ir_tensor *lhs = &p->tensors[p->stmts[s].lhs];
-    if ((rc = ff_sim_take_output(sim, lhs->name, &out, err))) goto out;
-    if ((rc = ff_tensor_convert(out, &lhs->fmt, &conv, err))) goto out;
-    snprintf(conv->name, sizeof conv->name, "%s", lhs->name);
-    ff_tensor_free(r->data[p->stmts[s].lhs]);
-    r->data[p->stmts[s].lhs] = conv;
-    conv = NULL;
-    uint64_t cycles = ff_sim_cycles(sim);
-    r->total_cycles += cycles;
-    if (opts->functional)
-        printf("%s:%d: %s computed (functional)\n", p->path, p->stmts[s].pos.line, lhs->name);
-    else
-        printf("%s:%d: %s: %" PRIu64 " cycles, %d primitives\n", p->path, p->stmts[s].pos.line, lhs->name, cycles,
-               g->nnodes);
-out:
-    ff_tensor_free(out);
-    ff_tensor_free(conv);
+    if (!rc) *cycles = ff_sim_cycles(sim);
+    for (int t = 0; !rc && store && t < g->ntensors; t++) {
+        if (!g->tensors[t].is_output) continue;
+        int pt = -1;
+        for (int k = 0; k < p->ntensors; k++)
+            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) pt = k;
+        ff_tensor *out = NULL, *conv = NULL;
+        rc = ff_sim_take_output(sim, g->tensors[t].name, &out, err);
+        if (!rc) rc = ff_tensor_convert(out, &p->tensors[pt].fmt, &conv, err);
+        if (!rc) {
+            snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
+            ff_tensor_free(r->data[pt]);
+            r->data[pt] = conv;
+        }
+        ff_tensor_free(out);
+    }
     ff_sim_free(sim);
-    ff_graph_free(g);
     return rc;
+}
+
+/* --order auto for root r of kernel k: simulate every legal order (up to
+ * a cap) of that result alone, keep the fastest in *o. */
+static int auto_order(run_state *r, const ff_kernel *k, int root, ff_lower_opts *o, const ff_sim_opts *opts, ff_err *err)
+{
+    enum { MAX_ORDERS = 256, MAX_TRIED = 20000 };
+    char(*orders)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME] = calloc(MAX_ORDERS, sizeof *orders);
+    int norder, truncated = 0;
+    int n = ff_lower_legal_orders(r->p, root, o, orders, MAX_ORDERS, MAX_TRIED, &norder, &truncated, err);
+    if (n <= 0) {
+        free(orders);
+        return n < 0 ? n : ff_err_set(err, FF_EINVAL, "%s:%d: no legal order", r->p->path, r->p->stmts[root].pos.line);
+    }
+    uint64_t best = UINT64_MAX, worst = 0;
+    int best_i = -1, tried = n < MAX_ORDERS ? n : MAX_ORDERS;
+    for (int i = 0; i < tried; i++) {
+        ff_lower_opts c = *o;
+        memcpy(c.order, orders[i], sizeof c.order);
+        c.norder = norder;
+        ff_graph *g = NULL;
+        uint64_t cycles = 0;
+        int rc = ff_lower_stmt(r->p, root, &c, &g, err);
+        if (!rc) rc = simulate(r, g, opts, 0, &cycles, err);
+        ff_graph_free(g);
+        if (rc) continue; /* e.g. a deadlock with this order: not a candidate */
+        if (cycles < best) {
+            best = cycles;
+            best_i = i;
+        }
+        if (cycles > worst) worst = cycles;
+    }
+    if (best_i < 0) {
+        free(orders);
+        return ff_err_set(err, FF_EINVAL, "%s:%d: none of the %d legal orders ran", r->p->path, r->p->stmts[root].pos.line, tried);
+    }
+    memcpy(o->order, orders[best_i], sizeof o->order);
+    o->norder = norder;
+    char text[512];
+    driver_order_text(o, text, sizeof text);
+    printf("  order auto for %s: %d legal order%s%s, simulated %d; best %s (%llu cycles), worst %llu cycles\n",
+           r->p->tensors[r->p->stmts[root].lhs].name, n, n == 1 ? "" : "s", truncated ? " (enumeration capped)" : "",
+           tried, text, (unsigned long long)best, (unsigned long long)worst);
+    free(orders);
+    (void)k;
+    return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    const char *model = NULL, *out_dir = NULL, *arch_path = NULL, *inputs_dir = NULL, *v;
+    const char *model = NULL, *out_dir = NULL, *arch_path = NULL, *inputs_dir = NULL, *fuse_spec = "none", *v;
+    ff_kernel kernels[256];
+    ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
+    unsigned char *fuse_buf = NULL;
+    int order_auto = 0;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
@@ -139,6 +183,9 @@ int cmd_run(int argc, char **argv)
             if (!bad) dim_args[ndims++] = (char *)v;
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
+            if (!bad && !strcmp(v, "auto")) order_auto = 1;
+        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
+            fuse_spec = v;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
             char *end;
             seed = strtoull(v, &end, 10);
@@ -247,12 +294,32 @@ int cmd_run(int argc, char **argv)
         }
     }
 
-    for (int s = 0; s < p->nstmts; s++) {
-        ff_lower_opts o;
-        if (driver_stmt_order(p, s, orders, norders, &o, &err)) goto fail;
-        if (run_stmt(&r, s, &o, &opts, &err)) goto fail;
+    int nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
+    if (nk < 0) goto fail;
+    fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
+    for (int k = 0; k < nk; k++) {
+        const ff_kernel *ker = &kernels[k];
+        if (driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &err)) goto fail;
+        if (order_auto)
+            for (int q = 0; q < ker->nroots; q++)
+                if (auto_order(&r, ker, ker->roots[q], &ropts[q], &opts, &err)) goto fail;
+        ff_graph *g = NULL;
+        if (ff_lower_kernel(p, ker, ropts, &g, &err)) goto fail;
+        uint64_t cycles = 0;
+        int rc2 = simulate(&r, g, &opts, 1, &cycles, &err);
+        int nprims = g->nnodes;
+        ff_graph_free(g);
+        if (rc2) goto fail;
+        r.total_cycles += cycles;
+        printf("%s:%d: kernel %d (statement%s %d", model, p->stmts[ker->first].pos.line, k + 1,
+               ker->first == ker->last ? "" : "s", ker->first + 1);
+        if (ker->last > ker->first) printf("-%d", ker->last + 1);
+        printf(") ->");
+        for (int q = 0; q < ker->nroots; q++) printf(" %s", p->tensors[p->stmts[ker->roots[q]].lhs].name);
+        if (opts.functional) printf(": computed (functional)\n");
+        else printf(": %" PRIu64 " cycles, %d primitives\n", cycles, nprims);
     }
-    if (!opts.functional && p->nstmts > 1) printf("total: %" PRIu64 " cycles\n", r.total_cycles);
+    if (!opts.functional && nk > 1) printf("total: %" PRIu64 " cycles\n", r.total_cycles);
 
     if (out_dir) {
         if (make_dir(out_dir, &err)) goto fail;
@@ -297,6 +364,7 @@ done:
         }
     }
     free(ref);
+    free(fuse_buf);
     free(r.data);
     free(sizes);
     ff_ir_free(r.p);

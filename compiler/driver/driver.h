@@ -31,6 +31,14 @@ int driver_opt(int argc, char **argv, int *i, const char *name, const char **val
  * indices, "N:i,k,j" to statement N (1-based). */
 int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders, ff_lower_opts *o, ff_err *err);
 
+/* Orders for every root of kernel k (out[r] for k->roots[r], each with its
+ * fuse flags in fuse_buf + r * nstmts): from --order, else the default. */
+int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, ff_lower_opts *out,
+                         unsigned char *fuse_buf, ff_err *err);
+
+/* "i,k,j" */
+void driver_order_text(const ff_lower_opts *o, char *buf, size_t n);
+
 /* The file of kernel s: path itself for a one-statement program, else
  * "out.json" -> "out.k2.json". */
 void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, char *buf, size_t n);

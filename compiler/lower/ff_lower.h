@@ -25,39 +25,91 @@
 #include "ff_ir.h"
 
 #define FF_LOWER_MAX_INDICES 16
+#define FF_LOWER_NAME 32
 
 typedef struct ff_lower_opts {
-    /* Loop order as index ids of the program (ff_ir_program.indices): every
-     * index of the statement exactly once. norder == 0: the default order
-     * (ff_lower_default_order). */
-    int order[FF_LOWER_MAX_INDICES];
+    /* Loop order, outermost first, by index name as `fuseflow compile -d`
+     * prints them: the statement's own indices and, when producers are
+     * fused in, theirs (renamed "k_XW" after the tensor they compute).
+     * norder == 0: the default order (ff_lower_default_order). */
+    char order[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
     int norder;
+    /* Fusion: fuse[s] != 0 streams statement s's result into the statement
+     * being lowered wherever it reads it -- the producer's expression is
+     * computed in place (and recomputed where the consumer's loops require)
+     * instead of being read from memory. NULL: every tensor comes from
+     * memory. Only statements before the one lowered may be fused. */
+    const unsigned char *fuse;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors
  * name the statement's position: an order that breaks a tensor's level order
- * ("model.ff:3:1: tensor B (csr) cannot be iterated in order j,k,i: its levels
- * go k then j; store it as csc or choose another order"), an order that puts
- * a reduction above an output index where only an accumulator could hold the
- * result and the statement is not a plain reduction, and constructs the
- * primitives cannot express (more than 4 operands merged at one level). */
+ * ("model.ff:3:1: tensor B (csr) cannot be iterated in this order: its levels
+ * go k before j; store it as csc or choose another order"), an order that
+ * puts a reduction above an output index where only an accumulator could
+ * hold the result and the statement is not a plain reduction, and constructs
+ * the primitives cannot express (more than 4 operands merged at one level). */
 int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out,
                   ff_err *err);
 
-/* The default loop order of a statement: among the orders every tensor can
- * be iterated in, the one with the fewest output indices below a reduction
- * (reducers beat accumulators), then the closest to "output indices in the
- * order written, then reduction indices". */
-int ff_lower_default_order(const ff_ir_program *p, int stmt, int *order, int *norder, ff_err *err);
+/* The indices a loop order names for statement `stmt` with opts->fuse (the
+ * order in opts is ignored): the statement's own, then those of fused
+ * producers, in first-appearance order. Returns how many, or a negative
+ * FF_E* code. */
+int ff_lower_indices(const ff_ir_program *p, int stmt, const ff_lower_opts *opts,
+                     char names[][FF_LOWER_NAME], ff_err *err);
 
-/* Every legal loop order of a statement (for --order auto). Writes up to
- * max orders of norder indices each into orders[k*FF_LOWER_MAX_INDICES ...];
- * returns how many there are (may exceed max), or a negative FF_E* code. */
-int ff_lower_legal_orders(const ff_ir_program *p, int stmt, int *orders, int max, int *norder,
-                          ff_err *err);
+/* The default loop order (into opts->order): among the orders every tensor
+ * can be iterated in, the one with the fewest output indices below a
+ * reduction (reducers beat accumulators), then the closest to "output
+ * indices in the order written, then reduction indices". */
+int ff_lower_default_order(const ff_ir_program *p, int stmt, ff_lower_opts *opts, ff_err *err);
 
-/* Parses "i,k,j" against the statement's index names into opts->order. */
+/* Every legal loop order of a statement (for --order auto): up to max
+ * orders, each FF_LOWER_MAX_INDICES names of FF_LOWER_NAME bytes, into
+ * orders; *norder gets the number of indices. Returns how many legal orders
+ * there are (may exceed max; enumeration stops at `limit` candidates tried,
+ * reported through *truncated), or a negative FF_E* code. */
+int ff_lower_legal_orders(const ff_ir_program *p, int stmt, const ff_lower_opts *opts,
+                          char (*orders)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME], int max, int limit,
+                          int *norder, int *truncated, ff_err *err);
+
+/* Parses "i,k,j" into opts->order, checking every name against
+ * ff_lower_indices and that each is given once. */
 int ff_lower_parse_order(const ff_ir_program *p, int stmt, const char *text, ff_lower_opts *opts,
                          ff_err *err);
+
+/* A kernel: statements first..last (0-based, inclusive) fused into one
+ * graph. Its roots are the statements whose results leave it -- read by a
+ * later kernel, or program outputs; every other statement of the kernel
+ * streams into the roots that read it (recomputed where they need it). */
+#define FF_LOWER_MAX_ROOTS 16
+typedef struct ff_kernel {
+    int first, last;
+    int roots[FF_LOWER_MAX_ROOTS];
+    int nroots;
+} ff_kernel;
+
+/* Parses a fusion spec into a partition of the statements into kernels:
+ * "none" (one kernel per statement), "all" (one kernel), or ranges of
+ * 1-based statement numbers covering every statement once, in order:
+ * "1-3,4,5-8". Fills roots. Returns the number of kernels (<= max) or a
+ * negative FF_E* code naming the problem. */
+int ff_fuse_parse(const ff_ir_program *p, const char *spec, ff_kernel *kernels, int max, ff_err *err);
+
+/* The fuse flags for lowering root `root` of kernel k into fuse[] (one per
+ * program statement): the kernel's statements before the root. */
+void ff_kernel_fuse_flags(const ff_ir_program *p, const ff_kernel *k, int root, unsigned char *fuse);
+
+/* Lowers kernel k: each root with its order (orders[r] for k->roots[r]; an
+ * entry with norder == 0, or orders == NULL, takes the default), merged
+ * into one validated graph named "k<first+1>". */
+int ff_lower_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_graph **out,
+                    ff_err *err);
+
+/* Merges graph src into dst: nodes and edges copied with `prefix` before
+ * their names, tensors added unless dst has them (an input may be shared;
+ * two graphs writing one tensor is an error). dst is not validated. */
+int ff_graph_merge_into(ff_graph *dst, const ff_graph *src, const char *prefix, ff_err *err);
 
 #endif

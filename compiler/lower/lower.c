@@ -146,31 +146,61 @@ static lx *new_lx(lw *L, ff_ir_kind kind, ff_srcpos pos)
     return x;
 }
 
+static int add_index(lw *L, const char *name, int size, int prog_index, int kind)
+{
+    if (L->nidx == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
+    lw_index *li = &L->idx[L->nidx];
+    snprintf(li->name, sizeof li->name, "%s", name);
+    li->size = size;
+    li->prog_index = prog_index;
+    li->kind = kind;
+    return L->nidx++;
+}
+
+static int find_index(lw *L, const char *name)
+{
+    for (int i = 0; i < L->nidx; i++)
+        if (strcmp(L->idx[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* A name not taken yet: base, base2, base3, ... */
+static void unique_name(lw *L, const char *base, char *out, size_t n)
+{
+    snprintf(out, n, "%.24s", base);
+    for (int k = 2; find_index(L, out) >= 0 && k < 1000; k++) snprintf(out, n, "%.24s%d", base, k % 1000);
+}
+
+/* The lowered statement's own index. */
 static int local_index(lw *L, int prog_index)
 {
     for (int i = 0; i < L->nidx; i++)
-        if (L->idx[i].prog_index == prog_index) return i;
-    if (L->nidx == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
-    lw_index *li = &L->idx[L->nidx];
-    snprintf(li->name, sizeof li->name, "%s", L->p->indices[prog_index].name);
-    li->size = L->p->indices[prog_index].size;
-    li->prog_index = prog_index;
-    return L->nidx++;
+        if (L->idx[i].prog_index == prog_index && L->idx[i].kind == LW_IDX_OWN) return i;
+    return add_index(L, L->p->indices[prog_index].name, L->p->indices[prog_index].size, prog_index, LW_IDX_OWN);
+}
+
+/* A program index while copying under `map` (a fused producer): mapped, or
+ * renamed apart as "k_XW". */
+static int mapped_index(lw *L, idxmap *map, int prog_index)
+{
+    if (!map) return local_index(L, prog_index);
+    for (int i = 0; i < map->n; i++)
+        if (map->prog[i] == prog_index) return map->local[i];
+    if (map->n == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
+    char base[64], name[FF_LOWER_NAME];
+    snprintf(base, sizeof base, "%s_%s", L->p->indices[prog_index].name, map->tag);
+    unique_name(L, base, name, sizeof name);
+    int id = add_index(L, name, L->p->indices[prog_index].size, -1, LW_IDX_INLINED);
+    map->prog[map->n] = prog_index;
+    map->local[map->n++] = id;
+    return id;
 }
 
 static int fresh_index(lw *L, int like)
 {
-    if (L->nidx == LW_MAX_IDX) lw_fail(L, L->st->pos, "too many indices in one statement");
-    lw_index *li = &L->idx[L->nidx];
-    int n = 1;
-    char base[sizeof li->name];
-    snprintf(base, sizeof base, "%s", L->idx[like].name);
-    for (int i = 0; i < L->nidx; i++)
-        if (strncmp(L->idx[i].name, base, strlen(base)) == 0) n++;
-    snprintf(li->name, sizeof li->name, "%.20s%d", base, n);
-    li->size = L->idx[like].size;
-    li->prog_index = -1;
-    return L->nidx++;
+    char name[FF_LOWER_NAME];
+    unique_name(L, L->idx[like].name, name, sizeof name);
+    return add_index(L, name, L->idx[like].size, -1, LW_IDX_EXPANSION);
 }
 
 /* A copy of x with local index `from` renamed `to` (accesses and reductions
@@ -252,8 +282,33 @@ static lx *expand_layernorm(lw *L, lx *a, int j)
     return mk_bin(L, FF_ALU_MUL, d, inv, 1);
 }
 
-static lx *copy_ir(lw *L, const ff_ir_expr *e)
+/* The statement that assigns tensor t, if it is fused into this lowering. */
+static const ff_ir_stmt *fused_producer(lw *L, int t)
 {
+    if (!L->fuse) return NULL;
+    for (int s = 0; s < L->p->nstmts; s++) {
+        const ff_ir_stmt *st = &L->p->stmts[s];
+        if (st->lhs == t && L->fuse[s] && st < L->st) return st;
+    }
+    return NULL;
+}
+
+static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
+{
+    if (depth > 64) lw_fail(L, e->pos, "fusing this deep nests more than 64 statements");
+    if (e->kind == FF_IR_ACCESS) {
+        const ff_ir_stmt *prod = fused_producer(L, e->tensor);
+        if (prod) {
+            /* Cross-expression fusion: the producer's expression, its output
+             * indices bound to this access's indices, its own renamed apart. */
+            idxmap sub = {.tag = L->p->tensors[e->tensor].name};
+            for (int m = 0; m < prod->nlhs; m++) {
+                sub.prog[sub.n] = prod->lhs_idx[m];
+                sub.local[sub.n++] = mapped_index(L, map, e->idx[m]);
+            }
+            return copy_ir(L, prod->rhs, &sub, depth + 1);
+        }
+    }
     lx *x = new_lx(L, e->kind, e->pos);
     x->op = e->op;
     x->value = e->value;
@@ -261,30 +316,31 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e)
     case FF_IR_ACCESS:
         x->tensor = e->tensor;
         x->nidx = e->nidx;
-        for (int m = 0; m < e->nidx; m++) x->idx[m] = local_index(L, e->idx[m]);
+        for (int m = 0; m < e->nidx; m++) x->idx[m] = mapped_index(L, map, e->idx[m]);
         return x;
     case FF_IR_CONST:
         return x;
     case FF_IR_UNARY:
-        x->a = copy_ir(L, e->a);
+        x->a = copy_ir(L, e->a, map, depth);
         return x;
     case FF_IR_BINARY:
-        x->a = copy_ir(L, e->a);
-        x->b = copy_ir(L, e->b);
+        x->a = copy_ir(L, e->a, map, depth);
+        x->b = copy_ir(L, e->b, map, depth);
         return x;
     case FF_IR_REDUCE:
-        x->index = local_index(L, e->index);
-        x->a = copy_ir(L, e->a);
+        x->index = mapped_index(L, map, e->index);
+        x->a = copy_ir(L, e->a, map, depth);
         return x;
     case FF_IR_MASK:
-        x->a = copy_ir(L, e->a);
-        x->b = copy_ir(L, e->b);
-        if (x->a->kind != FF_IR_ACCESS) lw_fail(L, e->pos, "mask() needs a tensor access as its first argument");
+        x->a = copy_ir(L, e->a, map, depth);
+        x->b = copy_ir(L, e->b, map, depth);
+        if (x->a->kind != FF_IR_ACCESS)
+            lw_fail(L, e->pos, "mask() needs a stored tensor as its first argument, not a fused result");
         return x;
     case FF_IR_SOFTMAX:
     case FF_IR_LAYERNORM: {
-        int j = local_index(L, e->index);
-        lx *a = copy_ir(L, e->a);
+        int j = mapped_index(L, map, e->index);
+        lx *a = copy_ir(L, e->a, map, depth);
         return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j) : expand_layernorm(L, a, j);
     }
     }
@@ -395,7 +451,8 @@ static void assign_chains(lw *L, lx *x, int enclosing)
         /* In the loop order the reduction index must come after every
          * index of its prefix: a reducer reduces the innermost level. */
         for (int l = pre; l >= 0; l = L->levels[l].parent)
-            if (L->pos_of[L->levels[l].index] > L->pos_of[x->index] && L->idx[x->index].prog_index >= 0)
+            if (L->pos_of[L->levels[l].index] > L->pos_of[x->index] && L->idx[x->index].kind != LW_IDX_EXPANSION &&
+                L->idx[L->levels[l].index].kind != LW_IDX_EXPANSION)
                 lw_fail(L, x->pos, "the order puts %s before %s, but the sum over %s is inside the loop over %s "
                         "(only a reduction at the top of a statement can be accumulated out of order)",
                         L->idx[x->index].name, L->idx[L->levels[l].index].name, L->idx[x->index].name,
@@ -977,79 +1034,6 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
 }
 
 /* ------------------------------------------------------------------ */
-/* orders                                                              */
-/* ------------------------------------------------------------------ */
-
-/* Indices of a statement in first-appearance order: LHS, then the rest. */
-static int stmt_indices(const ff_ir_program *p, const ff_ir_stmt *st, int *out)
-{
-    int n = 0;
-    for (int m = 0; m < st->nlhs; m++) out[n++] = st->lhs_idx[m];
-    /* walk the expression */
-    const ff_ir_expr *stack[256];
-    int sp = 0;
-    stack[sp++] = st->rhs;
-    while (sp) {
-        const ff_ir_expr *e = stack[--sp];
-        if (!e) continue;
-        int cand[FF_IR_MAX_ORDER + 1], nc = 0;
-        if (e->kind == FF_IR_ACCESS)
-            for (int m = 0; m < e->nidx; m++) cand[nc++] = e->idx[m];
-        if (e->kind == FF_IR_REDUCE || e->kind == FF_IR_SOFTMAX || e->kind == FF_IR_LAYERNORM) cand[nc++] = e->index;
-        for (int c = 0; c < nc; c++) {
-            int seen = 0;
-            for (int k = 0; k < n; k++)
-                if (out[k] == cand[c]) seen = 1;
-            if (!seen && n < FF_LOWER_MAX_INDICES) out[n++] = cand[c];
-        }
-        if (sp < 254) {
-            stack[sp++] = e->b;
-            stack[sp++] = e->a;
-        }
-    }
-    (void)p;
-    return n;
-}
-
-int ff_lower_parse_order(const ff_ir_program *p, int stmt, const char *text, ff_lower_opts *opts, ff_err *err)
-{
-    const ff_ir_stmt *st = &p->stmts[stmt];
-    int all[FF_LOWER_MAX_INDICES];
-    int nall = stmt_indices(p, st, all);
-    opts->norder = 0;
-    const char *s = text;
-    while (*s) {
-        char name[64];
-        size_t len = strcspn(s, ",");
-        if (len == 0 || len >= sizeof name)
-            return ff_err_set(err, FF_EINVAL, "order '%s': expected index names separated by commas", text);
-        memcpy(name, s, len);
-        name[len] = '\0';
-        int found = -1;
-        for (int k = 0; k < nall; k++)
-            if (strcmp(p->indices[all[k]].name, name) == 0) found = all[k];
-        if (found < 0) {
-            char list[256];
-            size_t n = 0;
-            for (int k = 0; k < nall && n < sizeof list - 40; k++)
-                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? "," : "", p->indices[all[k]].name);
-            return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has no index '%s' (it has %s)", text,
-                              st->pos.line, name, list);
-        }
-        for (int k = 0; k < opts->norder; k++)
-            if (opts->order[k] == found)
-                return ff_err_set(err, FF_EINVAL, "order '%s': index '%s' given twice", text, name);
-        opts->order[opts->norder++] = found;
-        s += len;
-        if (*s == ',') s++;
-    }
-    if (opts->norder != nall)
-        return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has %d indices, the order names %d", text,
-                          st->pos.line, nall, opts->norder);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* outputs                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -1161,20 +1145,27 @@ static lx *peel_top_sums(lx *x, int *unary_ops, int *nun, lx **sums, int *nsums)
     return x;
 }
 
-static int has_reduce(const lx *x)
+/* Copies the statement (fusing producers in) and numbers the indices. */
+static void copy_stmt(lw *L)
 {
-    if (!x) return 0;
-    if (x->kind == FF_IR_REDUCE) return 1;
-    return has_reduce(x->a) || has_reduce(x->b);
+    for (int m = 0; m < L->st->nlhs; m++) local_index(L, L->st->lhs_idx[m]);
+    L->root = copy_ir(L, L->st->rhs, NULL, 0);
 }
 
-static void lower(lw *L, const int *order, int norder)
+static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
 {
-    /* local indices in loop order */
-    for (int k = 0; k < norder; k++) local_index(L, order[k]);
-    L->root = copy_ir(L, L->st->rhs);
-    for (int i = 0; i < L->nidx; i++) L->pos_of[i] = 1000 + i; /* fresh ones after everything */
-    for (int k = 0; k < norder; k++) L->pos_of[local_index(L, order[k])] = k;
+    copy_stmt(L);
+    /* Indices the order does not name (softmax/layernorm walks) come after
+     * everything: each is innermost in its own scope. */
+    for (int i = 0; i < L->nidx; i++) L->pos_of[i] = 1000 + i;
+    for (int k = 0; k < norder; k++) {
+        int v = find_index(L, order[k]);
+        if (v < 0) lw_fail(L, L->st->pos, "the order names '%s', which this statement does not have", order[k]);
+        L->pos_of[v] = k;
+    }
+    for (int i = 0; i < L->nidx; i++)
+        if (L->pos_of[i] >= 1000 && L->idx[i].kind != LW_IDX_EXPANSION)
+            lw_fail(L, L->st->pos, "the order does not place index %s", L->idx[i].name);
     compute_free(L->root);
 
     int lhs[FF_MAX_ORDER], nlhs = L->st->nlhs;
@@ -1188,9 +1179,10 @@ static void lower(lw *L, const int *order, int norder)
     for (int s = 0; s < nsums; s++)
         for (int m = 0; m < nlhs; m++)
             if (L->pos_of[sums[s]->index] < L->pos_of[lhs[m]]) spacc = 1;
-    if (spacc && has_reduce(core))
-        lw_fail(L, L->st->pos, "the order puts a reduction above an output index, which needs a sparse accumulator; "
-                "it can accumulate a plain sum of element-wise terms, not one with further reductions inside");
+    /* Reductions inside the accumulated sum (a softmax's row maximum, a
+     * dot product) get levels along the top chain and broadcast their
+     * values into the points; only the accumulated sums themselves must be
+     * at the top. */
     if (spacc && nlhs > 2)
         lw_fail(L, L->st->pos, "a reduction above output indices accumulates at most two output indices");
     L->spacc = spacc;
@@ -1285,31 +1277,36 @@ static void lower(lw *L, const int *order, int norder)
     write_vals(L, v);
 }
 
-int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
+static lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err)
 {
-    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
-    int order[FF_LOWER_MAX_INDICES], norder = 0;
-    if (opts && opts->norder) {
-        memcpy(order, opts->order, sizeof order);
-        norder = opts->norder;
-    } else {
-        int rc = ff_lower_default_order(p, stmt, order, &norder, err);
-        if (rc) return rc;
-    }
     lw *L = ff_xcalloc(1, sizeof *L);
     L->p = p;
     L->st = &p->stmts[stmt];
     L->err = err;
+    L->fuse = opts ? opts->fuse : NULL;
+    L->fmt = ff_xcalloc((size_t)p->ntensors + 1, sizeof *L->fmt);
+    for (int t = 0; t < p->ntensors; t++) L->fmt[t] = scalar_format(&p->tensors[t].fmt);
+    return L;
+}
+
+static void lw_delete(lw *L)
+{
+    lw_free(L);
+    free(L);
+}
+
+/* Lowers with a complete order; the graph is validated. */
+static int lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char (*order)[FF_LOWER_NAME],
+                      int norder, ff_graph **out, ff_err *err)
+{
+    lw *L = lw_new(p, stmt, opts, err);
     char gname[96];
     snprintf(gname, sizeof gname, "%s", p->tensors[L->st->lhs].name);
     L->g = ff_graph_new(gname);
     L->g->frac_bits = p->frac_bits;
-    L->fmt = ff_xcalloc((size_t)p->ntensors + 1, sizeof *L->fmt);
-    for (int t = 0; t < p->ntensors; t++) L->fmt[t] = scalar_format(&p->tensors[t].fmt);
     if (setjmp(L->fail)) {
         ff_graph_free(L->g);
-        lw_free(L);
-        free(L);
+        lw_delete(L);
         return err ? err->code : FF_EINVAL;
     }
     lower(L, order, norder);
@@ -1317,13 +1314,84 @@ int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, f
         /* The lowering made a graph the table rejects: a bug, not the user's. */
         ff_err_wrap(err, "internal error lowering line %d: ", L->st->pos.line);
         ff_graph_free(L->g);
-        lw_free(L);
-        free(L);
+        lw_delete(L);
         return FF_EINVAL;
     }
     *out = L->g;
-    lw_free(L);
-    free(L);
+    lw_delete(L);
+    return 0;
+}
+
+int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
+{
+    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts) o = *opts;
+    if (!o.norder) {
+        int rc = ff_lower_default_order(p, stmt, &o, err);
+        if (rc) return rc;
+    }
+    return lower_with(p, stmt, &o, o.order, o.norder, out, err);
+}
+
+int ff_lower_indices(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char names[][FF_LOWER_NAME],
+                     ff_err *err)
+{
+    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
+    lw *L = lw_new(p, stmt, opts, err);
+    if (setjmp(L->fail)) {
+        lw_delete(L);
+        return err ? err->code : FF_EINVAL;
+    }
+    copy_stmt(L);
+    /* first-appearance order: own indices, then the rest as copied */
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < L->nidx; i++) {
+            int want = pass == 0 ? LW_IDX_OWN : LW_IDX_INLINED;
+            if (L->idx[i].kind == want) snprintf(names[n++], FF_LOWER_NAME, "%s", L->idx[i].name);
+        }
+    lw_delete(L);
+    return n;
+}
+
+int ff_lower_parse_order(const ff_ir_program *p, int stmt, const char *text, ff_lower_opts *opts, ff_err *err)
+{
+    char all[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+    int nall = ff_lower_indices(p, stmt, opts, all, err);
+    if (nall < 0) return nall;
+    if (nall > FF_LOWER_MAX_INDICES) return ff_err_set(err, FF_EINVAL, "statement at line %d has too many indices", p->stmts[stmt].pos.line);
+    opts->norder = 0;
+    const char *c = text;
+    while (*c) {
+        char name[FF_LOWER_NAME];
+        size_t len = strcspn(c, ",");
+        if (len == 0 || len >= sizeof name)
+            return ff_err_set(err, FF_EINVAL, "order '%s': expected index names separated by commas", text);
+        memcpy(name, c, len);
+        name[len] = '\0';
+        int found = -1;
+        for (int k = 0; k < nall; k++)
+            if (strcmp(all[k], name) == 0) found = k;
+        if (found < 0) {
+            char list[512];
+            size_t n = 0;
+            for (int k = 0; k < nall && n < sizeof list - 40; k++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k ? "," : "", all[k]);
+            return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has no index '%s' (it has %s)", text,
+                              p->stmts[stmt].pos.line, name, list);
+        }
+        for (int k = 0; k < opts->norder; k++)
+            if (strcmp(opts->order[k], name) == 0)
+                return ff_err_set(err, FF_EINVAL, "order '%s': index '%s' given twice", text, name);
+        snprintf(opts->order[opts->norder++], FF_LOWER_NAME, "%s", name);
+        c += len;
+        if (*c == ',') c++;
+    }
+    if (opts->norder != nall)
+        return ff_err_set(err, FF_EINVAL, "order '%s': the statement at line %d has %d indices, the order names %d", text,
+                          p->stmts[stmt].pos.line, nall, opts->norder);
     return 0;
 }
 
@@ -1331,109 +1399,177 @@ int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, f
 /* legal and default orders                                            */
 /* ------------------------------------------------------------------ */
 
-/* Tries to lower with an order; 0 if it lowers. */
-static int try_order(const ff_ir_program *p, int stmt, const int *order, int n)
+/* What the enumeration knows up front: for every stored access, its
+ * indices in level order, so that a partial order breaking a tensor's
+ * level order is cut before it is completed. */
+typedef struct order_space {
+    char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+    int n;
+    int nacc;
+    int acc_idx[LW_MAX_ACCESS][FF_MAX_LEVELS]; /* ids into names, in level order */
+    int acc_n[LW_MAX_ACCESS];
+    int is_out[FF_LOWER_MAX_INDICES];
+} order_space;
+
+static int order_space_init(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, order_space *sp, ff_err *err)
 {
-    ff_lower_opts o = {{0}, 0};
-    memcpy(o.order, order, (size_t)n * sizeof *order);
-    o.norder = n;
-    ff_graph *g = NULL;
-    ff_err e;
-    int rc = ff_lower_stmt(p, stmt, &o, &g, &e);
-    ff_graph_free(g);
-    return rc;
+    memset(sp, 0, sizeof *sp);
+    lw *L = lw_new(p, stmt, opts, err);
+    if (setjmp(L->fail)) {
+        lw_delete(L);
+        return err ? err->code : FF_EINVAL;
+    }
+    copy_stmt(L);
+    int id_of[LW_MAX_IDX];
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < L->nidx; i++) {
+            int want = pass == 0 ? LW_IDX_OWN : LW_IDX_INLINED;
+            if (L->idx[i].kind != want) continue;
+            if (sp->n == FF_LOWER_MAX_INDICES) {
+                lw_delete(L);
+                return ff_err_set(err, FF_EINVAL, "statement at line %d has more than %d indices", p->stmts[stmt].pos.line,
+                                  FF_LOWER_MAX_INDICES);
+            }
+            id_of[i] = sp->n;
+            snprintf(sp->names[sp->n++], FF_LOWER_NAME, "%s", L->idx[i].name);
+        }
+    for (int i = 0; i < L->nidx; i++)
+        if (L->idx[i].kind == LW_IDX_EXPANSION) id_of[i] = -1;
+    for (int m = 0; m < L->st->nlhs; m++) sp->is_out[id_of[local_index(L, L->st->lhs_idx[m])]] = 1;
+    for (int i = 0; i < L->nnodes && sp->nacc < LW_MAX_ACCESS; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS) continue;
+        const ff_format *f = tfmt(L, x->tensor);
+        int k = sp->nacc++;
+        for (int l = 0; l < f->nlevels; l++) {
+            int v = id_of[x->idx[f->lv[l].mode]];
+            if (v >= 0) sp->acc_idx[k][sp->acc_n[k]++] = v;
+        }
+    }
+    lw_delete(L);
+    return 0;
 }
 
-static int next_permutation(int *a, int n)
+/* May index v come next, given the placed set? Only if every access that
+ * indexes v has placed the indices of its earlier levels. */
+static int may_place(const order_space *sp, const int *placed, int v)
 {
-    int i = n - 2;
-    while (i >= 0 && a[i] >= a[i + 1]) i--;
-    if (i < 0) return 0;
-    int j = n - 1;
-    while (a[j] <= a[i]) j--;
-    int t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-    for (int l = i + 1, r = n - 1; l < r; l++, r--) {
-        t = a[l];
-        a[l] = a[r];
-        a[r] = t;
-    }
+    for (int a = 0; a < sp->nacc; a++)
+        for (int l = 0; l < sp->acc_n[a]; l++) {
+            if (sp->acc_idx[a][l] != v) continue;
+            for (int e = 0; e < l; e++)
+                if (!placed[sp->acc_idx[a][e]]) return 0;
+        }
     return 1;
 }
 
-int ff_lower_legal_orders(const ff_ir_program *p, int stmt, int *orders, int max, int *norder, ff_err *err)
+typedef struct enum_state {
+    const ff_ir_program *p;
+    int stmt;
+    const ff_lower_opts *opts;
+    const order_space *sp;
+    int cur[FF_LOWER_MAX_INDICES], placed[FF_LOWER_MAX_INDICES], depth;
+    int tried, limit, truncated;
+    int count, max;
+    char (*out)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+    /* default order: the cheapest legal one */
+    long best_cost;
+    int best[FF_LOWER_MAX_INDICES];
+    ff_err first;
+    int want_best;
+} enum_state;
+
+static long order_cost(const order_space *sp, const int *cur)
 {
-    const ff_ir_stmt *st = &p->stmts[stmt];
-    int all[FF_LOWER_MAX_INDICES];
-    int n = stmt_indices(p, st, all);
-    if (n > 8) return ff_err_set(err, FF_EINVAL, "statement at line %d has %d indices: too many to enumerate orders", st->pos.line, n);
-    *norder = n;
-    int perm[FF_LOWER_MAX_INDICES];
-    for (int i = 0; i < n; i++) perm[i] = i;
-    int count = 0;
-    do {
-        int order[FF_LOWER_MAX_INDICES];
-        for (int i = 0; i < n; i++) order[i] = all[perm[i]];
-        if (try_order(p, stmt, order, n) == 0) {
-            if (count < max) memcpy(orders + count * FF_LOWER_MAX_INDICES, order, (size_t)n * sizeof *order);
-            count++;
+    long cost = 0;
+    for (int i = 0; i < sp->n; i++)
+        for (int k = 0; k < i; k++) {
+            if (sp->is_out[cur[i]] && !sp->is_out[cur[k]]) cost += 1000; /* an output below a reduction */
+            if (cur[k] > cur[i]) cost += 1;                               /* against the written order */
         }
-    } while (next_permutation(perm, n));
-    return count;
+    return cost;
 }
 
-int ff_lower_default_order(const ff_ir_program *p, int stmt, int *order, int *norder, ff_err *err)
+static void enumerate(enum_state *es)
 {
-    const ff_ir_stmt *st = &p->stmts[stmt];
-    int all[FF_LOWER_MAX_INDICES];
-    int n = stmt_indices(p, st, all);
-    if (n > 8) {
-        memcpy(order, all, (size_t)n * sizeof *order);
-        *norder = n;
-        return 0;
+    const order_space *sp = es->sp;
+    if (es->tried >= es->limit) {
+        es->truncated = 1;
+        return;
     }
-    int perm[FF_LOWER_MAX_INDICES], best[FF_LOWER_MAX_INDICES];
-    for (int i = 0; i < n; i++) perm[i] = i;
-    long best_cost = -1;
-    ff_err first = {0};
-    int tried = 0;
-    do {
-        int cand[FF_LOWER_MAX_INDICES];
-        for (int i = 0; i < n; i++) cand[i] = all[perm[i]];
-        /* cost: outputs below a reduction (accumulators), then inversions
-         * against the written order */
-        long cost = 0;
-        for (int i = 0; i < n; i++) {
-            int is_out_i = 0;
-            for (int m = 0; m < st->nlhs; m++)
-                if (st->lhs_idx[m] == cand[i]) is_out_i = 1;
-            for (int k = 0; k < i; k++) {
-                int is_out_k = 0;
-                for (int m = 0; m < st->nlhs; m++)
-                    if (st->lhs_idx[m] == cand[k]) is_out_k = 1;
-                if (is_out_i && !is_out_k) cost += 1000;
-                if (perm[k] > perm[i]) cost += 1;
-            }
-        }
-        if (best_cost >= 0 && cost >= best_cost) continue;
-        ff_lower_opts o = {{0}, 0};
-        memcpy(o.order, cand, (size_t)n * sizeof *cand);
-        o.norder = n;
+    if (es->depth == sp->n) {
+        long cost = es->want_best ? order_cost(sp, es->cur) : 0;
+        if (es->want_best && es->best_cost >= 0 && cost >= es->best_cost) return;
+        es->tried++;
+        ff_lower_opts o;
+        memset(&o, 0, sizeof o);
+        if (es->opts) o.fuse = es->opts->fuse;
+        for (int i = 0; i < sp->n; i++) snprintf(o.order[i], FF_LOWER_NAME, "%s", sp->names[es->cur[i]]);
+        o.norder = sp->n;
         ff_graph *g = NULL;
         ff_err e = {0};
-        int rc = ff_lower_stmt(p, stmt, &o, &g, &e);
+        int rc = lower_with(es->p, es->stmt, &o, o.order, o.norder, &g, &e);
         ff_graph_free(g);
-        if (!tried++ || (rc && !first.msg[0])) first = e;
-        if (rc) continue;
-        best_cost = cost;
-        memcpy(best, cand, sizeof best);
-    } while (next_permutation(perm, n));
-    if (best_cost < 0) {
-        if (err) *err = first;
-        return first.code ? first.code : FF_EINVAL;
+        if (rc) {
+            if (!es->first.msg[0]) es->first = e;
+            return;
+        }
+        if (es->want_best) {
+            es->best_cost = cost;
+            memcpy(es->best, es->cur, sizeof es->best);
+        }
+        if (es->count < es->max) memcpy(es->out[es->count], o.order, sizeof o.order);
+        es->count++;
+        return;
     }
-    memcpy(order, best, (size_t)n * sizeof *order);
-    *norder = n;
+    for (int v = 0; v < sp->n; v++) {
+        if (es->placed[v] || !may_place(sp, es->placed, v)) continue;
+        es->placed[v] = 1;
+        es->cur[es->depth++] = v;
+        enumerate(es);
+        es->depth--;
+        es->placed[v] = 0;
+    }
+}
+
+int ff_lower_legal_orders(const ff_ir_program *p, int stmt, const ff_lower_opts *opts,
+                          char (*orders)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME], int max, int limit, int *norder,
+                          int *truncated, ff_err *err)
+{
+    order_space sp;
+    int rc = order_space_init(p, stmt, opts, &sp, err);
+    if (rc) return rc;
+    enum_state es = {.p = p, .stmt = stmt, .opts = opts, .sp = &sp, .limit = limit, .max = max, .out = orders};
+    enumerate(&es);
+    *norder = sp.n;
+    if (truncated) *truncated = es.truncated;
+    return es.count;
+}
+
+int ff_lower_default_order(const ff_ir_program *p, int stmt, ff_lower_opts *opts, ff_err *err)
+{
+    order_space sp;
+    int rc = order_space_init(p, stmt, opts, &sp, err);
+    if (rc) return rc;
+    /* Cheapest first would be best; exhaustive search is fine up to a few
+     * thousand candidates, which level-order pruning keeps us under for
+     * every model we have met. */
+    enum_state es = {.p = p, .stmt = stmt, .opts = opts, .sp = &sp, .limit = 20000, .max = 0, .best_cost = -1,
+                     .want_best = 1};
+    enumerate(&es);
+    if (es.best_cost < 0) {
+        if (es.tried == 1 && es.first.msg[0]) {
+            if (err) *err = es.first; /* one candidate: its own reason is the reason */
+        } else if (es.tried) {
+            ff_err_set(err, FF_EINVAL, "%s:%d: none of the %d loop orders the formats allow lowers; the first fails with: %s",
+                       p->path, p->stmts[stmt].pos.line, es.tried, es.first.msg);
+        } else {
+            ff_err_set(err, FF_EINVAL, "%s:%d: no loop order visits every tensor's levels in their order; change a format",
+                       p->path, p->stmts[stmt].pos.line);
+        }
+        return err ? err->code : FF_EINVAL;
+    }
+    for (int i = 0; i < sp.n; i++) snprintf(opts->order[i], FF_LOWER_NAME, "%s", sp.names[es.best[i]]);
+    opts->norder = sp.n;
     return 0;
 }

@@ -66,15 +66,26 @@ typedef struct access {
     int chain_end;       /* level-trie node its chain ends at */
 } access;
 
+enum { LW_IDX_OWN, LW_IDX_INLINED, LW_IDX_EXPANSION };
+
 typedef struct lw_index {
-    char name[32];
+    char name[FF_LOWER_NAME];
     int size;            /* program size symbol */
-    int prog_index;      /* program index id, -1 for a fresh one */
+    int prog_index;      /* program index id of the lowered statement's own, else -1 */
+    int kind;            /* LW_IDX_*: own, from a fused producer, or from softmax/layernorm */
 } lw_index;
+
+/* Program index ids -> local ids while copying one fused producer's
+ * expression (its own indices are renamed apart from the consumer's). */
+typedef struct idxmap {
+    int prog[LW_MAX_IDX], local[LW_MAX_IDX], n;
+    const char *tag;     /* the producer's tensor, for readable names */
+} idxmap;
 
 typedef struct lw {
     const ff_ir_program *p;
     const ff_ir_stmt *st;
+    const unsigned char *fuse; /* per statement: streamed into this one */
     ff_graph *g;
     ff_err *err;
     jmp_buf fail;        /* user errors unwind here */

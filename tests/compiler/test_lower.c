@@ -72,17 +72,27 @@ typedef struct run_result {
 /* Runs every statement of p in order (functional or cycle model), storing
  * each result in its declared format, and compares all results with the
  * reference interpreter. */
-static int run_program(ff_ir_program *p, ff_tensor **data, const char *order, int functional, const char *what,
-                       uint64_t *cycles)
+static int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, int functional,
+                             const char *what, uint64_t *cycles)
 {
     ff_err err = {0};
     int bad = 0;
     *cycles = 0;
-    for (int s = 0; s < p->nstmts && !bad; s++) {
-        ff_lower_opts o = {{0}, 0};
-        if (order && ff_lower_parse_order(p, s, order, &o, &err)) goto fail;
+    ff_kernel ks[64];
+    int nk = ff_fuse_parse(p, fuse, ks, 64, &err);
+    if (nk < 0) goto fail;
+    for (int kk = 0; kk < nk && !bad; kk++) {
+        const ff_kernel *ker = &ks[kk];
+        ff_lower_opts o[FF_LOWER_MAX_ROOTS];
+        unsigned char fuse_flags[FF_LOWER_MAX_ROOTS][64];
+        memset(o, 0, sizeof o);
+        for (int r = 0; r < ker->nroots; r++) {
+            ff_kernel_fuse_flags(p, ker, ker->roots[r], fuse_flags[r]);
+            o[r].fuse = fuse_flags[r];
+            if (order && ff_lower_parse_order(p, ker->roots[r], order, &o[r], &err)) goto fail;
+        }
         ff_graph *g = NULL;
-        if (ff_lower_stmt(p, s, &o, &g, &err)) goto fail;
+        if (ff_lower_kernel(p, ker, o, &g, &err)) goto fail;
         ff_sim_opts so;
         ff_sim_opts_default(&so);
         so.functional = functional;
@@ -95,22 +105,26 @@ static int run_program(ff_ir_program *p, ff_tensor **data, const char *order, in
                 if (!strcmp(p->tensors[k].name, g->tensors[t].name)) rc = ff_sim_bind(sim, p->tensors[k].name, data[k], &err);
         }
         if (!rc) rc = ff_sim_run(sim, &err);
-        ff_tensor *out = NULL, *conv = NULL;
-        const ff_ir_tensor *lhs = &p->tensors[p->stmts[s].lhs];
-        if (!rc) rc = ff_sim_take_output(sim, lhs->name, &out, &err);
-        if (!rc) rc = ff_tensor_convert(out, &lhs->fmt, &conv, &err);
-        if (!rc) {
-            *cycles += ff_sim_cycles(sim);
-            ff_tensor_free(data[p->stmts[s].lhs]);
-            data[p->stmts[s].lhs] = conv;
+        if (!rc) *cycles += ff_sim_cycles(sim);
+        for (int r = 0; !rc && r < ker->nroots; r++) {
+            ff_tensor *out = NULL, *conv = NULL;
+            int t = p->stmts[ker->roots[r]].lhs;
+            const ff_ir_tensor *lhs = &p->tensors[t];
+            rc = ff_sim_take_output(sim, lhs->name, &out, &err);
+            if (!rc) rc = ff_tensor_convert(out, &lhs->fmt, &conv, &err);
+            if (!rc) {
+                ff_tensor_free(data[t]);
+                data[t] = conv;
+            }
+            ff_tensor_free(out);
         }
-        ff_tensor_free(out);
         ff_sim_free(sim);
         ff_graph_free(g);
         if (rc) goto fail;
     }
     ff_tensor **ref = calloc((size_t)p->ntensors, sizeof *ref);
     const ff_tensor **in = calloc((size_t)p->ntensors, sizeof *in);
+    /* results a fused kernel never wrote are compared only where they exist */
     for (int t = 0; t < p->ntensors; t++)
         if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
     if (ff_ir_interpret(p, in, ref, &err)) {
@@ -119,7 +133,7 @@ static int run_program(ff_ir_program *p, ff_tensor **data, const char *order, in
         goto fail;
     }
     for (int t = 0; t < p->ntensors; t++) {
-        if (p->tensors[t].role != FF_IR_INPUT && !bad && ff_tensor_compare(data[t], ref[t], &err)) bad = 1;
+        if (p->tensors[t].role != FF_IR_INPUT && data[t] && !bad && ff_tensor_compare(data[t], ref[t], &err)) bad = 1;
         ff_tensor_free(ref[t]);
     }
     free(ref);
@@ -127,8 +141,14 @@ static int run_program(ff_ir_program *p, ff_tensor **data, const char *order, in
     if (bad) goto fail;
     return 0;
 fail:
-    printf("FAIL %s (%s): %s\n", what, functional ? "functional" : "cycle", err.msg);
+    printf("FAIL %s (%s, fuse %s): %s\n", what, functional ? "functional" : "cycle", fuse, err.msg);
     return 1;
+}
+
+static int run_program(ff_ir_program *p, ff_tensor **data, const char *order, int functional, const char *what,
+                       uint64_t *cycles)
+{
+    return run_program_fused(p, data, order, "none", functional, what, cycles);
 }
 
 static ff_ir_program *parse_kernel(const kernel *k)
@@ -240,14 +260,18 @@ static void lower_rejects_orders_the_formats_cannot_follow(void **state)
     assert_non_null(strstr(err.msg, "has no index 'q'"));
     assert_int_equal(ff_lower_parse_order(p, 0, "i,k", &o, &err), FF_EINVAL);
     /* the default is Gustavson's, the only legal one */
-    int order[16], n;
-    assert_int_equal(ff_lower_default_order(p, 0, order, &n, &err), 0);
+    ff_lower_opts d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(ff_lower_default_order(p, 0, &d, &err), 0);
+    assert_int_equal(d.norder, 3);
+    assert_string_equal(d.order[0], "i");
+    assert_string_equal(d.order[1], "k");
+    assert_string_equal(d.order[2], "j");
+    char all[6][FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+    int n, truncated;
+    assert_int_equal(ff_lower_legal_orders(p, 0, NULL, all, 6, 1000, &n, &truncated, &err), 1);
     assert_int_equal(n, 3);
-    assert_string_equal(p->indices[order[0]].name, "i");
-    assert_string_equal(p->indices[order[1]].name, "k");
-    assert_string_equal(p->indices[order[2]].name, "j");
-    int all[16 * 6];
-    assert_int_equal(ff_lower_legal_orders(p, 0, all, 6, &n, &err), 1);
+    assert_false(truncated);
     ff_ir_free(p);
 }
 
@@ -302,12 +326,84 @@ static void lower_every_example_runs_and_checks(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Fusing statements changes where intermediates live, never the results:
+ * every multi-statement kernel, fused all / none / partially, matches the
+ * reference (which evaluates the unfused program). */
+static void lower_fusion_keeps_results(void **state)
+{
+    static const struct { const char *name, *text, *specs[4]; } progs[] = {
+        /* XW column-major (and W, for the fused form): H can then run in
+         * i,j,k, the only order that reduces rather than accumulates */
+        {"gcn-layer", "tensor A[N,N] : csr\ntensor X[N,F] : dense\ntensor W[F,G] : dd:1,0\ntensor b[G] : dense\n"
+                      "tensor XW[N,G] : dd:1,0\nXW[i,j] = X[i,k] * W[k,j]\nH[i,j] = relu(A[i,k] * XW[k,j] + b[j])\n",
+         {"none", "all", NULL}},
+        {"chain", "tensor A[N,M] : csr\ntensor B[N,M] : csr\ntensor x[M] : dense\n"
+                  "C[i,j] = A[i,j] + B[i,j]\nD[i,j] = relu(C[i,j] * 2)\ny[i] = D[i,j] * x[j]\n",
+         {"none", "all", "1-2,3", "1,2-3"}},
+        {"two-results", "tensor A[N,M] : csr\ntensor b[M] : dense\n"
+                        "T[i,j] = A[i,j] * b[j]\nU[i,j] = relu(T[i,j])\nV[i,j] = T[i,j] * 2\n", {"none", "all", NULL}},
+        {"attention", "tensor M[N,N] : csr\ntensor Q[N,D] : dense\ntensor K[N,D] : dense\ntensor V[N,D] : dense\n"
+                      "S[i,j] = mask(M[i,j], Q[i,d] * K[j,d]) * 0.125\nP[i,j] = softmax[j](S[i,j])\n"
+                      "O[i,d] = P[i,j] * V[j,d]\n", {"none", "all", "1-2,3", NULL}},
+        /* V column-major: the fused kernel reduces over j instead of accumulating */
+        {"attention-vt", "tensor M[N,N] : csr\ntensor Q[N,D] : dense\ntensor K[N,D] : dense\ntensor V[N,D] : dd:1,0\n"
+                         "S[i,j] = mask(M[i,j], Q[i,d] * K[j,d]) * 0.125\nP[i,j] = softmax[j](S[i,j])\n"
+                         "O[i,d] = P[i,j] * V[j,d]\n", {"none", "all", NULL}},
+    };
+    int failures = 0;
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++)
+        for (int f = 0; f < 4 && progs[i].specs[f]; f++)
+            for (double dens = 0.0; dens <= 0.61; dens += 0.3) {
+                ff_ir_program *p = NULL;
+                ff_err err = {0};
+                if (ff_ir_parse("f.ff", progs[i].text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+                ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
+                uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+                for (int sz = 0; sz < p->nsizes; sz++) sizes[sz] = 6 + (uint32_t)sz;
+                if (ff_ir_random_inputs(p, 7 + i, dens, sizes, data, &err)) fail_msg("%s", err.msg);
+                uint64_t cycles;
+                char what[128];
+                snprintf(what, sizeof what, "%s density %.1f", progs[i].name, dens);
+                failures += run_program_fused(p, data, NULL, progs[i].specs[f], 0, what, &cycles);
+                printf("%-12s fuse %-6s density %.1f: %8llu cycles\n", progs[i].name, progs[i].specs[f], dens,
+                       (unsigned long long)cycles);
+                free(sizes);
+                free_data(p, data);
+                ff_ir_free(p);
+            }
+    assert_int_equal(failures, 0);
+}
+
+static void lower_fuse_specs_are_checked(void **state)
+{
+    ff_ir_program *p = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_ir_parse("f.ff", "tensor A[N] : dense\nB[i] = A[i] * 2\nC[i] = B[i] + 1\nD[i] = C[i] * B[i]\n",
+                                 &p, &err),
+                     0);
+    ff_kernel k[8];
+    assert_int_equal(ff_fuse_parse(p, "all", k, 8, &err), 1);
+    assert_int_equal(k[0].nroots, 1); /* only D leaves */
+    assert_int_equal(ff_fuse_parse(p, "none", k, 8, &err), 3);
+    assert_int_equal(ff_fuse_parse(p, "1,2-3", k, 8, &err), 2);
+    assert_int_equal(k[0].nroots, 1);
+    assert_int_equal(ff_fuse_parse(p, "1-2,4", k, 8, &err), FF_EINVAL);
+    assert_non_null(strstr(err.msg, "expected 3 here"));
+    assert_int_equal(ff_fuse_parse(p, "1-2", k, 8, &err), FF_EINVAL);
+    assert_non_null(strstr(err.msg, "statements 3..3 are in no kernel"));
+    assert_int_equal(ff_fuse_parse(p, "2-3", k, 8, &err), FF_EINVAL);
+    assert_int_equal(ff_fuse_parse(p, "fast", k, 8, &err), FF_EINVAL);
+    ff_ir_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lower_kernels_match_reference_on_random_inputs),
         cmocka_unit_test(lower_spmm_all_orders_on_a_real_matrix),
         cmocka_unit_test(lower_every_example_runs_and_checks),
+        cmocka_unit_test(lower_fusion_keeps_results),
+        cmocka_unit_test(lower_fuse_specs_are_checked),
         cmocka_unit_test(lower_rejects_orders_the_formats_cannot_follow),
         cmocka_unit_test(lower_rejects_reductions_inside_out_of_order),
     };

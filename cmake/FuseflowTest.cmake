@@ -6,6 +6,16 @@
 set(FF_JUNIT_DIR "${CMAKE_BINARY_DIR}/junit")
 file(MAKE_DIRECTORY "${FF_JUNIT_DIR}")
 
+# Test support shared by several test programs (tests/support). Built only
+# when the compiler is, since it runs programs end to end.
+function(ff_test_support)
+  if(NOT TARGET ff_testsupport)
+    add_library(ff_testsupport STATIC ${CMAKE_SOURCE_DIR}/tests/support/testrun.c)
+    target_include_directories(ff_testsupport PUBLIC ${CMAKE_SOURCE_DIR}/tests/support)
+    target_link_libraries(ff_testsupport PUBLIC ff_lower ff_ir ff_sim)
+  endif()
+endfunction()
+
 function(ff_add_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ARGS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})

@@ -7,6 +7,8 @@
 
 #include "driver.h"
 
+int cmd_explore(int argc, char **argv); /* cmd_explore.c */
+
 static const struct command {
     const char *name;
     int (*run)(int, char **);
@@ -14,6 +16,7 @@ static const struct command {
 } commands[] = {
     {"compile", cmd_compile, "compile a model (.ff) into dataflow graphs"},
     {"run", cmd_run, "compile a model and run it on the cycle model (--check against the reference)"},
+    {"explore", cmd_explore, "estimate, prune and simulate a model's fusion and loop-order schedules"},
     {"prim", cmd_prim, "run one primitive on token streams given as text"},
     {"sim", cmd_sim, "run a dataflow graph on tensors (cycle model, or --functional)"},
     {"graph", cmd_graph, "check a graph file, or draw it as Graphviz DOT"},

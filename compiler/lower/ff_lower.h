@@ -24,7 +24,7 @@
 #include "ff_graph.h"
 #include "ff_ir.h"
 
-#define FF_LOWER_MAX_INDICES 16
+#define FF_LOWER_MAX_INDICES 32
 #define FF_LOWER_NAME 32
 
 typedef struct ff_lower_opts {

@@ -142,6 +142,7 @@ static lx *new_lx(lw *L, ff_ir_kind kind, ff_srcpos pos)
     x->pos = pos;
     x->chain = x->prefix = x->val_level = -1;
     x->acc = -1;
+    x->placed_under = -2;
     L->nodes[L->nnodes++] = x;
     return x;
 }
@@ -203,6 +204,16 @@ static int fresh_index(lw *L, int like)
     return add_index(L, name, L->idx[like].size, -1, LW_IDX_EXPANSION);
 }
 
+/* Whether index v occurs anywhere in x. */
+static int uses_index(const lx *x, int v)
+{
+    if (!x) return 0;
+    if (x->kind == FF_IR_REDUCE && x->index == v) return 1;
+    for (int m = 0; x->kind == FF_IR_ACCESS && m < x->nidx; m++)
+        if (x->idx[m] == v) return 1;
+    return uses_index(x->a, v) || uses_index(x->b, v);
+}
+
 /* A copy of x with local index `from` renamed `to` (accesses and reductions
  * are fresh nodes; shared subtrees stay shared only if untouched). */
 static lx *rename_copy(lw *L, lx *x, int from, int to)
@@ -217,7 +228,10 @@ static lx *rename_copy(lw *L, lx *x, int from, int to)
     for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
     y->bcast_b = x->bcast_b;
     y->a = rename_copy(L, x->a, from, to);
-    y->b = x->b && x->bcast_b ? x->b : rename_copy(L, x->b, from, to); /* broadcast values do not depend on `from` */
+    /* A broadcast value (a row's maximum) is shared by the copies unless it
+     * depends on `from` itself (a layernorm's row mean, inside a softmax
+     * over that row index). */
+    y->b = x->b && x->bcast_b && !uses_index(x->b, from) ? x->b : rename_copy(L, x->b, from, to);
     return y;
 }
 
@@ -351,19 +365,19 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
 /* free indices                                                        */
 /* ------------------------------------------------------------------ */
 
-static unsigned compute_free(lx *x)
+static uint64_t compute_free(lx *x)
 {
     if (!x) return 0;
     switch (x->kind) {
     case FF_IR_ACCESS:
         x->free = 0;
-        for (int m = 0; m < x->nidx; m++) x->free |= 1u << x->idx[m];
+        for (int m = 0; m < x->nidx; m++) x->free |= 1ull << x->idx[m];
         break;
     case FF_IR_CONST:
         x->free = 0;
         break;
     case FF_IR_REDUCE:
-        x->free = compute_free(x->a) & ~(1u << x->index);
+        x->free = compute_free(x->a) & ~(1ull << x->index);
         break;
     default:
         x->free = compute_free(x->a) | compute_free(x->b);
@@ -392,10 +406,10 @@ static int get_level(lw *L, int parent, int index, lx *owner)
     return L->nlevels++;
 }
 
-static unsigned chain_set(lw *L, int lvl)
+static uint64_t chain_set(lw *L, int lvl)
 {
-    unsigned s = 0;
-    for (; lvl >= 0; lvl = L->levels[lvl].parent) s |= 1u << L->levels[lvl].index;
+    uint64_t s = 0;
+    for (; lvl >= 0; lvl = L->levels[lvl].parent) s |= 1ull << L->levels[lvl].index;
     return s;
 }
 
@@ -419,23 +433,46 @@ static int new_access(lw *L, lx *x, int chain_end)
     return L->nacc++;
 }
 
-/* Assigns chains below `enclosing` (the level the enclosing scope's chain
- * ends at). A reduction's value lives at the shortest prefix of the
- * enclosing chain that holds its free indices; its own index is one level
- * below that. */
-static void assign_chains(lw *L, lx *x, int enclosing)
+/* A deep copy of x with nothing shared (accesses and reductions are new,
+ * to be placed afresh). */
+static lx *clone(lw *L, lx *x)
 {
-    if (!x) return;
+    if (!x) return NULL;
+    lx *y = new_lx(L, x->kind, x->pos);
+    y->op = x->op;
+    y->index = x->index;
+    y->value = x->value;
+    y->tensor = x->tensor;
+    y->nidx = x->nidx;
+    memcpy(y->idx, x->idx, sizeof y->idx);
+    y->bcast_b = x->bcast_b;
+    y->free = x->free;
+    y->a = clone(L, x->a);
+    y->b = clone(L, x->b);
+    return y;
+}
+
+/* Assigns chains below `enclosing` (the level the enclosing scope's chain
+ * ends at) and returns x, or a copy of it: a reduction's value lives at the
+ * shortest prefix of the enclosing chain that holds its free indices, its
+ * own index one level below. A subtree shared by two contexts (a softmax's
+ * row maximum used by several walks) is computed once where the contexts
+ * agree on that prefix, and copied where they do not. */
+static lx *assign_chains(lw *L, lx *x, int enclosing)
+{
+    if (!x) return NULL;
     switch (x->kind) {
     case FF_IR_ACCESS:
+        if (x->acc >= 0 && L->acc[x->acc].chain_end != enclosing) x = clone(L, x);
         if (x->acc < 0) new_access(L, x, enclosing);
-        else if (L->acc[x->acc].chain_end != enclosing)
-            lw_fail(L, x->pos, "internal: an access shared between two scopes");
-        return;
+        return x;
     case FF_IR_CONST:
-        return;
+        return x;
     case FF_IR_REDUCE: {
-        if (x->chain >= 0) return; /* shared, already placed */
+        if (x->chain == -2) { /* an accumulated sum: part of the top chain */
+            x->a = assign_chains(L, x->a, enclosing);
+            return x;
+        }
         if (x->free & ~chain_set(L, enclosing))
             lw_fail(L, x->pos, "internal: reduction over %s uses indices outside its scope", L->idx[x->index].name);
         int pre = enclosing;
@@ -445,9 +482,10 @@ static void assign_chains(lw *L, lx *x, int enclosing)
             if ((x->free & ~chain_set(L, up)) != 0) break;
             pre = up;
         }
-        if ((x->free & ~chain_set(L, pre)) != 0)
-            lw_fail(L, x->pos, "internal: no level chain holds the free indices of the reduction over %s",
-                    L->idx[x->index].name);
+        if (x->chain >= 0) {
+            if (x->prefix == pre) return x; /* shared, and placed right for this context too */
+            x = clone(L, x);
+        }
         /* In the loop order the reduction index must come after every
          * index of its prefix: a reducer reduces the innermost level. */
         for (int l = pre; l >= 0; l = L->levels[l].parent)
@@ -459,13 +497,18 @@ static void assign_chains(lw *L, lx *x, int enclosing)
                         L->idx[L->levels[l].index].name);
         x->prefix = pre;
         x->chain = get_level(L, pre, x->index, x);
-        assign_chains(L, x->a, x->chain);
-        return;
+        x->a = assign_chains(L, x->a, x->chain);
+        return x;
     }
     default:
-        assign_chains(L, x->a, enclosing);
-        assign_chains(L, x->b, enclosing);
-        return;
+        /* A node reached again from another loop nest is that nest's own
+         * copy: its value has to live on that nest's levels. */
+        if (x->placed_under == enclosing) return x;
+        if (x->placed_under != -2) x = clone(L, x);
+        x->placed_under = enclosing;
+        x->a = assign_chains(L, x->a, enclosing);
+        x->b = assign_chains(L, x->b, enclosing);
+        return x;
     }
 }
 
@@ -484,13 +527,13 @@ typedef struct mt {
 } mt;
 
 typedef struct mt_pool {
-    mt nodes[256];
+    mt nodes[16384];
     int n;
 } mt_pool;
 
 static mt *mt_new(lw *L, mt_pool *pool, int kind)
 {
-    if (pool->n == 256) lw_fail(L, L->st->pos, "statement too large to lower");
+    if (pool->n == 16384) lw_fail(L, L->st->pos, "statement too large to lower");
     mt *m = &pool->nodes[pool->n++];
     memset(m, 0, sizeof *m);
     m->kind = kind;
@@ -900,11 +943,23 @@ static pref repeat_down(lw *L, pref v, int from, int to, const char *what)
     return v;
 }
 
-static int deeper(lw *L, int a, int b)
+static void chain_text(lw *L, int lvl, char *buf, size_t n)
+{
+    int path[LW_MAX_LEVELS], k = 0;
+    for (; lvl >= 0 && k < LW_MAX_LEVELS; lvl = L->levels[lvl].parent) path[k++] = lvl;
+    size_t len = 0;
+    buf[0] = '\0';
+    while (k-- > 0 && len < n - 1) len += (size_t)snprintf(buf + len, n - len, "/%s", L->idx[L->levels[path[k]].index].name);
+}
+
+static int deeper(lw *L, int a, int b, ff_srcpos pos)
 {
     if (is_ancestor(L, a, b)) return b;
     if (is_ancestor(L, b, a)) return a;
-    lw_fail(L, L->st->pos, "internal: two operands on different level chains");
+    char ta[256], tb[256];
+    chain_text(L, a, ta, sizeof ta);
+    chain_text(L, b, tb, sizeof tb);
+    lw_fail(L, pos, "internal: operands live on different loop nests (%s and %s)", ta, tb);
 }
 
 static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name)
@@ -1001,7 +1056,7 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
         int la, lb;
         lower_value(L, x->a, &la);
         lower_value(L, x->b, &lb);
-        lvl = deeper(L, la, lb);
+        lvl = deeper(L, la, lb, x->pos);
         pref a = value_at(L, x->a, lvl), b = value_at(L, x->b, lvl);
         v = alu(L, x->op, a, &b, NULL, NULL);
         break;
@@ -1204,13 +1259,10 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
     int chain[LW_MAX_IDX], parent = -1;
     for (int k = 0; k < ntop; k++) chain[k] = parent = get_level(L, parent, top[k], NULL);
     L->top_chain = parent;
-    if (spacc) {
-        /* the sums are iterated as part of the top chain */
+    if (spacc) /* the sums are iterated as part of the top chain */
         for (int s = 0; s < nsums; s++) sums[s]->chain = sums[s]->prefix = -2;
-        assign_chains(L, core, parent);
-    } else {
-        assign_chains(L, L->root, parent);
-    }
+    L->root = assign_chains(L, L->root, parent);
+    if (spacc) core = sums[nsums - 1]->a;
 
     L->root_node = gnode(L, FF_PRIM_ROOT, "root");
     for (int k = 0; k < L->nacc; k++) L->acc[k].ref = P(L->root_node, "ref");
@@ -1399,9 +1451,16 @@ int ff_lower_parse_order(const ff_ir_program *p, int stmt, const char *text, ff_
 /* legal and default orders                                            */
 /* ------------------------------------------------------------------ */
 
-/* What the enumeration knows up front: for every stored access, its
- * indices in level order, so that a partial order breaking a tensor's
- * level order is cut before it is completed. */
+/* What the enumeration knows up front, so that a partial order that cannot
+ * lower is cut before it is completed:
+ *  - every stored access's indices in level order (a tensor is walked in
+ *    its level order);
+ *  - for every reduction that is not an accumulated top-level sum, its free
+ *    indices: a reducer reduces the innermost level, so its index comes
+ *    after them (given how chains are built -- each level below its
+ *    prefix -- that is also enough);
+ * and the order cost, which grows as indices are placed, so the search for
+ * the cheapest order is a branch and bound. */
 typedef struct order_space {
     char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
     int n;
@@ -1409,7 +1468,19 @@ typedef struct order_space {
     int acc_idx[LW_MAX_ACCESS][FF_MAX_LEVELS]; /* ids into names, in level order */
     int acc_n[LW_MAX_ACCESS];
     int is_out[FF_LOWER_MAX_INDICES];
+    uint64_t need_before[FF_LOWER_MAX_INDICES]; /* ids that must already be placed */
 } order_space;
+
+/* The sums directly at the top of x (under element-wise unary ops): the
+ * ones an accumulator may take in any order. */
+static void mark_top_sums(lx *x, unsigned char *top)
+{
+    while (x->kind == FF_IR_UNARY) x = x->a;
+    while (x->kind == FF_IR_REDUCE && x->op == FF_IR_RED_SUM) {
+        top[x->index] = 1;
+        x = x->a;
+    }
+}
 
 static int order_space_init(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, order_space *sp, ff_err *err)
 {
@@ -1420,7 +1491,9 @@ static int order_space_init(const ff_ir_program *p, int stmt, const ff_lower_opt
         return err ? err->code : FF_EINVAL;
     }
     copy_stmt(L);
+    compute_free(L->root);
     int id_of[LW_MAX_IDX];
+    for (int i = 0; i < L->nidx; i++) id_of[i] = -1;
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < L->nidx; i++) {
             int want = pass == 0 ? LW_IDX_OWN : LW_IDX_INLINED;
@@ -1433,27 +1506,31 @@ static int order_space_init(const ff_ir_program *p, int stmt, const ff_lower_opt
             id_of[i] = sp->n;
             snprintf(sp->names[sp->n++], FF_LOWER_NAME, "%s", L->idx[i].name);
         }
-    for (int i = 0; i < L->nidx; i++)
-        if (L->idx[i].kind == LW_IDX_EXPANSION) id_of[i] = -1;
     for (int m = 0; m < L->st->nlhs; m++) sp->is_out[id_of[local_index(L, L->st->lhs_idx[m])]] = 1;
-    for (int i = 0; i < L->nnodes && sp->nacc < LW_MAX_ACCESS; i++) {
+    unsigned char top[LW_MAX_IDX] = {0};
+    mark_top_sums(L->root, top);
+    for (int i = 0; i < L->nnodes; i++) {
         lx *x = L->nodes[i];
-        if (x->kind != FF_IR_ACCESS) continue;
-        const ff_format *f = tfmt(L, x->tensor);
-        int k = sp->nacc++;
-        for (int l = 0; l < f->nlevels; l++) {
-            int v = id_of[x->idx[f->lv[l].mode]];
-            if (v >= 0) sp->acc_idx[k][sp->acc_n[k]++] = v;
+        if (x->kind == FF_IR_ACCESS && sp->nacc < LW_MAX_ACCESS) {
+            const ff_format *f = tfmt(L, x->tensor);
+            int k = sp->nacc++;
+            for (int l = 0; l < f->nlevels; l++) {
+                int v = id_of[x->idx[f->lv[l].mode]];
+                if (v >= 0) sp->acc_idx[k][sp->acc_n[k]++] = v;
+            }
         }
+        if (x->kind == FF_IR_REDUCE && id_of[x->index] >= 0 && !top[x->index])
+            for (int v = 0; v < L->nidx; v++)
+                if ((x->free >> v & 1) && id_of[v] >= 0) sp->need_before[id_of[x->index]] |= 1ull << id_of[v];
     }
     lw_delete(L);
     return 0;
 }
 
-/* May index v come next, given the placed set? Only if every access that
- * indexes v has placed the indices of its earlier levels. */
-static int may_place(const order_space *sp, const int *placed, int v)
+/* May index v come next, given the placed set? */
+static int may_place(const order_space *sp, const int *placed, uint64_t placed_mask, int v)
 {
+    if ((sp->need_before[v] & ~placed_mask) != 0) return 0;
     for (int a = 0; a < sp->nacc; a++)
         for (int l = 0; l < sp->acc_n[a]; l++) {
             if (sp->acc_idx[a][l] != v) continue;
@@ -1469,6 +1546,8 @@ typedef struct enum_state {
     const ff_lower_opts *opts;
     const order_space *sp;
     int cur[FF_LOWER_MAX_INDICES], placed[FF_LOWER_MAX_INDICES], depth;
+    uint64_t placed_mask;
+    long cost;            /* of the placed prefix */
     int tried, limit, truncated;
     int count, max;
     char (*out)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
@@ -1479,15 +1558,18 @@ typedef struct enum_state {
     int want_best;
 } enum_state;
 
-static long order_cost(const order_space *sp, const int *cur)
+/* What placing v after the placed prefix adds to the cost: an output index
+ * below a non-output (an accumulator instead of a reducer) and every
+ * inversion against the written order. */
+static long place_cost(const enum_state *es, int v)
 {
-    long cost = 0;
-    for (int i = 0; i < sp->n; i++)
-        for (int k = 0; k < i; k++) {
-            if (sp->is_out[cur[i]] && !sp->is_out[cur[k]]) cost += 1000; /* an output below a reduction */
-            if (cur[k] > cur[i]) cost += 1;                               /* against the written order */
-        }
-    return cost;
+    long c = 0;
+    for (int k = 0; k < es->depth; k++) {
+        int u = es->cur[k];
+        if (es->sp->is_out[v] && !es->sp->is_out[u]) c += 1000;
+        if (u > v) c += 1;
+    }
+    return c;
 }
 
 static void enumerate(enum_state *es)
@@ -1497,9 +1579,8 @@ static void enumerate(enum_state *es)
         es->truncated = 1;
         return;
     }
+    if (es->want_best && es->best_cost >= 0 && es->cost >= es->best_cost) return; /* bound */
     if (es->depth == sp->n) {
-        long cost = es->want_best ? order_cost(sp, es->cur) : 0;
-        if (es->want_best && es->best_cost >= 0 && cost >= es->best_cost) return;
         es->tried++;
         ff_lower_opts o;
         memset(&o, 0, sizeof o);
@@ -1515,19 +1596,26 @@ static void enumerate(enum_state *es)
             return;
         }
         if (es->want_best) {
-            es->best_cost = cost;
+            es->best_cost = es->cost;
             memcpy(es->best, es->cur, sizeof es->best);
         }
         if (es->count < es->max) memcpy(es->out[es->count], o.order, sizeof o.order);
         es->count++;
         return;
     }
+    /* Candidates in written order (outputs first): the cheapest orders come
+     * first, so the bound bites early. */
     for (int v = 0; v < sp->n; v++) {
-        if (es->placed[v] || !may_place(sp, es->placed, v)) continue;
+        if (es->placed[v] || !may_place(sp, es->placed, es->placed_mask, v)) continue;
+        long add = es->want_best ? place_cost(es, v) : 0;
         es->placed[v] = 1;
+        es->placed_mask |= 1ull << v;
         es->cur[es->depth++] = v;
+        es->cost += add;
         enumerate(es);
+        es->cost -= add;
         es->depth--;
+        es->placed_mask &= ~(1ull << v);
         es->placed[v] = 0;
     }
 }
@@ -1554,7 +1642,7 @@ int ff_lower_default_order(const ff_ir_program *p, int stmt, ff_lower_opts *opts
     /* Cheapest first would be best; exhaustive search is fine up to a few
      * thousand candidates, which level-order pruning keeps us under for
      * every model we have met. */
-    enum_state es = {.p = p, .stmt = stmt, .opts = opts, .sp = &sp, .limit = 20000, .max = 0, .best_cost = -1,
+    enum_state es = {.p = p, .stmt = stmt, .opts = opts, .sp = &sp, .limit = 2000, .max = 0, .best_cost = -1,
                      .want_best = 1};
     enumerate(&es);
     if (es.best_cost < 0) {

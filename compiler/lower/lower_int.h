@@ -11,9 +11,9 @@
 
 #include "ff_lower.h"
 
-#define LW_MAX_IDX 32
-#define LW_MAX_LEVELS 64
-#define LW_MAX_ACCESS 64
+#define LW_MAX_IDX 64
+#define LW_MAX_LEVELS 1024
+#define LW_MAX_ACCESS 2048
 
 /* A stream in the graph: an output port of a node. */
 typedef struct pref {
@@ -33,11 +33,12 @@ struct lx {
     int bcast_b;         /* BINARY: b is a broadcast value; support is a's */
     ff_srcpos pos;
     /* analysis */
-    unsigned free;       /* free indices (bitmask of local ids) */
+    uint64_t free;       /* free indices (bitmask of local ids) */
     int chain;           /* REDUCE: level-trie node of its own index level;
                             ACCESS: level-trie node at the end of its chain */
     int prefix;          /* REDUCE: level-trie node its value lives at (-1 = root) */
     int acc;             /* ACCESS: access id */
+    int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
     /* lowering memo */
     int have_val;
     pref val;

@@ -1,0 +1,387 @@
+/*
+ * cmd_explore.c -- `fuseflow explore`: the design space of a model (fusion
+ * partitions x loop orders), estimated with the cost model, pruned by
+ * dominance, simulated, written as CSV (and plotted with gnuplot).
+ * The work is compiler/cost's (ff_cost_explore); this file reads the
+ * options and the data, and prints.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "ff_cost.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+#include "ff_sim.h"
+
+static const char help[] =
+    "usage: fuseflow explore MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
+    "                        --arch ARCH.json --csv OUT.csv [--plot OUT.svg]\n"
+    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--no-prune]\n"
+    "                        [--max N] [--max-orders N] [--prune-tol T]\n"
+    "\n"
+    "Explores the schedules of MODEL.ff: every partition of its statements into\n"
+    "contiguous kernels (2^(n-1) of them) and, with --order auto, every legal loop\n"
+    "order of every kernel root. Each schedule's FLOPs and off-chip bytes are\n"
+    "estimated without simulating (docs/cost-model.md); a schedule another beats on\n"
+    "both is pruned; the rest run on the cycle model. One CSV row per schedule.\n"
+    "\n"
+    "  --tensor, --random, --density, --dim   the data, as for fuseflow run\n"
+    "  --arch ARCH.json  the cycle model; use one with the off-chip model enabled\n"
+    "                    (arch/hbm-study.json) so unfused schedules pay for their\n"
+    "                    intermediates' round trips\n"
+    "  --csv OUT.csv     the schedules: fuse spec, orders, simulated cycles (empty when\n"
+    "                    pruned), estimated FLOPs and bytes, pruned flag, cycles per\n"
+    "                    kernel, speedup over the unfused schedule\n"
+    "  --plot OUT.svg    speedup per schedule, sorted, pruned ones marked (gnuplot)\n"
+    "  --fuse SPEC       explore only these partitions (repeatable; none, all, 1-2,3)\n"
+    "  --order           auto: every legal order per root (at most --max-orders, default 32);\n"
+    "                    else as for fuseflow compile (default: the best legal order)\n"
+    "  --no-prune        simulate the pruned schedules too, and say whether the\n"
+    "                    pruning kept the best one\n"
+    "  --max N           at most N schedules, in enumeration order (default 4096)\n"
+    "  --prune-tol T     prune only on a win larger than the fraction T of the\n"
+    "                    estimate (default 1e-9: any win; 0.05 keeps orders whose\n"
+    "                    estimates differ by a few segment words)\n";
+
+/* The data: --tensor files, then --random for the rest; sizes bound. */
+typedef struct inputs_args {
+    char **tensor;
+    int ntensor;
+    char **dim;
+    int ndims;
+    int have_seed;
+    uint64_t seed;
+    double density;
+} inputs_args;
+
+static int load_inputs(ff_ir_program *p, const char *model, const inputs_args *a, ff_tensor **data, uint32_t *sizes,
+                       ff_err *err)
+{
+    for (int i = 0; i < a->ntensor; i++) {
+        char *eq = strchr(a->tensor[i], '=');
+        if (!eq || eq == a->tensor[i]) return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", a->tensor[i]);
+        *eq = '\0';
+        int t = -1;
+        for (int k = 0; k < p->ntensors; k++)
+            if (!strcmp(p->tensors[k].name, a->tensor[i])) t = k;
+        if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
+            return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", a->tensor[i], model, a->tensor[i]);
+        int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
+        if (rc) return rc;
+        snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
+    }
+    for (int i = 0; i < a->ndims; i++) {
+        char *eq = strchr(a->dim[i], '=');
+        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
+        if (!eq || val <= 0) return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", a->dim[i]);
+        *eq = '\0';
+        int found = 0;
+        for (int k = 0; k < p->nsizes; k++)
+            if (!strcmp(p->sizes[k].name, a->dim[i])) {
+                sizes[k] = (uint32_t)val;
+                found = 1;
+            }
+        if (!found) return ff_err_set(err, FF_EINVAL, "--dim %s: %s has no size named '%s'", a->dim[i], model, a->dim[i]);
+    }
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT && !data[t]) {
+            if (!a->have_seed)
+                return ff_err_set(err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)",
+                                  model, p->tensors[t].name, p->tensors[t].name);
+            int rc = ff_ir_random_inputs(p, a->seed, a->density, sizes, data, err);
+            if (rc) return rc;
+            break;
+        }
+    return ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, err);
+}
+
+static void progress(void *ctx, size_t done, size_t total)
+{
+    int *shown = ctx;
+    *shown = 1;
+    fprintf(stderr, "\rexplore: simulating kernel %zu of %zu", done, total);
+    fflush(stderr);
+}
+
+static int write_csv(const ff_cost_exploration *x, const char *path, ff_err *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return ff_err_set(err, FF_EIO, "%s: %s", tmp, strerror(errno));
+    int rc = ff_cost_write_csv(x, f, err);
+    if (fclose(f) && !rc) rc = ff_err_set(err, FF_EIO, "%s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
+    if (rc) remove(tmp);
+    return rc;
+}
+
+/* Whether an executable `name` is on PATH. */
+static int on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path) return 0;
+    char dir[4096];
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        snprintf(dir, sizeof dir, "%.*s/%s", (int)n, n ? path : ".", name);
+        if (access(dir, X_OK) == 0) return 1;
+        path += n;
+        if (*path == ':') path++;
+    }
+    return 0;
+}
+
+/* A gnuplot single-quoted string ('' is a quote). */
+static void gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'') fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+typedef struct ranked {
+    double speedup;
+    size_t id;
+} ranked;
+
+static int by_speedup(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->speedup != y->speedup) return x->speedup < y->speedup ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int write_plot(const ff_cost_exploration *x, const char *model, const char *path, ff_err *err)
+{
+    if (!on_path("gnuplot"))
+        return ff_err_set(err, FF_EINVAL, "--plot needs gnuplot, which is not on PATH (install it, or drop --plot)");
+    ranked *r = ff_xcalloc(x->nconfigs + 1, sizeof *r);
+    size_t n = 0, unsimulated = 0;
+    for (size_t i = 0; i < x->nconfigs; i++) {
+        const ff_cost_config *c = &x->configs[i];
+        if (c->simulated && c->cycles) {
+            r[n].speedup = (double)x->baseline_cycles / (double)c->cycles;
+            r[n++].id = i;
+        } else if (c->dominated) {
+            unsimulated++;
+        }
+    }
+    qsort(r, n, sizeof *r, by_speedup);
+    FILE *g = popen("gnuplot", "w");
+    if (!g) {
+        free(r);
+        return ff_err_set(err, FF_EIO, "cannot run gnuplot: %s", strerror(errno));
+    }
+    fprintf(g, "set terminal svg size 900,500 dynamic font 'sans,11' background rgb 'white'\nset output ");
+    gp_string(g, path);
+    fprintf(g, "\nset title ");
+    char title[1024];
+    snprintf(title, sizeof title, "%s: %zu schedules, %zu pruned%s", model, x->nconfigs, x->npruned,
+             unsimulated ? " (pruned ones not simulated are not drawn)" : "");
+    gp_string(g, title);
+    fprintf(g, " noenhanced\nset xlabel 'schedule, by speedup'\nset ylabel 'speedup over the unfused schedule'\n"
+               "set grid ytics\nset key top left\nset yrange [0:*]\nset xrange [0:%zu]\n",
+            n + 1);
+    int have[2] = {0, 0};
+    for (int kind = 0; kind < 2; kind++) {
+        fprintf(g, "$%s << EOD\n", kind ? "pruned" : "kept");
+        for (size_t k = 0; k < n; k++)
+            if (x->configs[r[k].id].dominated == kind) {
+                fprintf(g, "%zu %.6f\n", k + 1, r[k].speedup);
+                have[kind] = 1;
+            }
+        fprintf(g, "EOD\n");
+    }
+    fprintf(g, "plot 1 with lines dt 2 lc rgb 'gray' title 'unfused'");
+    if (have[0]) fprintf(g, ", $kept using 1:2 with points pt 7 ps 0.8 lc rgb '#1f77b4' title 'kept'");
+    if (have[1]) fprintf(g, ", $pruned using 1:2 with points pt 2 ps 1 lc rgb '#d62728' title 'pruned (dominated)'");
+    fprintf(g, "\n");
+    free(r);
+    int st = pclose(g);
+    if (st == -1) return ff_err_set(err, FF_EIO, "gnuplot: %s", strerror(errno));
+    if (st != 0) return ff_err_set(err, FF_EIO, "gnuplot failed writing %s (exit status %d)", path, st);
+    return 0;
+}
+
+int cmd_explore(int argc, char **argv)
+{
+    const char *model = NULL, *arch_path = NULL, *csv = NULL, *plot = NULL, *v;
+    char **orders = calloc((size_t)argc + 1, sizeof *orders);
+    char **fuse = calloc((size_t)argc + 1, sizeof *fuse);
+    inputs_args in = {.tensor = calloc((size_t)argc + 1, sizeof(char *)),
+                      .dim = calloc((size_t)argc + 1, sizeof(char *)),
+                      .density = 0.1};
+    int norders = 0, nfuse = 0, bad = 0, rc = 0, shown = 0;
+    ff_cost_explore_opts o;
+    ff_cost_explore_opts_default(&o);
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL;
+    uint32_t *sizes = NULL;
+    ff_cost_exploration *x = NULL;
+    ff_err err = {0};
+    for (int i = 1; i < argc && !bad; i++) {
+        char *end;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help, stdout);
+            goto done;
+        } else if (!strcmp(argv[i], "--no-prune")) {
+            o.no_prune = 1;
+        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
+            if (!bad) in.tensor[in.ntensor++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--dim", &v, &bad)) {
+            if (!bad) in.dim[in.ndims++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
+            if (!bad && !strcmp(v, "auto")) o.order_auto = 1;
+            else if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
+            if (!bad) fuse[nfuse++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
+            if (bad) break;
+            in.seed = strtoull(v, &end, 10);
+            if (*end || !*v) {
+                rc = driver_usage("explore", "--random %s: expected an integer seed", v);
+                goto done;
+            }
+            in.have_seed = 1;
+        } else if (driver_opt(argc, argv, &i, "--density", &v, &bad)) {
+            if (bad) break;
+            in.density = strtod(v, &end);
+            if (*end || !(in.density >= 0 && in.density <= 1)) {
+                rc = driver_usage("explore", "--density %s: expected a number in [0, 1]", v);
+                goto done;
+            }
+        } else if (driver_opt(argc, argv, &i, "--max", &v, &bad)) {
+            if (bad) break;
+            long long n = strtoll(v, &end, 10);
+            if (*end || n < 1) {
+                rc = driver_usage("explore", "--max %s: expected a positive number of schedules", v);
+                goto done;
+            }
+            o.max_configs = (size_t)n;
+        } else if (driver_opt(argc, argv, &i, "--max-orders", &v, &bad)) {
+            if (bad) break;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 100000) {
+                rc = driver_usage("explore", "--max-orders %s: expected a number in 1..100000", v);
+                goto done;
+            }
+            o.max_orders = (int)n;
+        } else if (driver_opt(argc, argv, &i, "--prune-tol", &v, &bad)) {
+            if (bad) break;
+            o.prune_tol = strtod(v, &end);
+            if (*end || !(o.prune_tol >= 0 && o.prune_tol < 1)) {
+                rc = driver_usage("explore", "--prune-tol %s: expected a number in [0, 1)", v);
+                goto done;
+            }
+        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
+            arch_path = v;
+        } else if (driver_opt(argc, argv, &i, "--csv", &v, &bad)) {
+            csv = v;
+        } else if (driver_opt(argc, argv, &i, "--plot", &v, &bad)) {
+            plot = v;
+        } else if (argv[i][0] == '-') {
+            rc = driver_usage("explore", "unknown option '%s'", argv[i]);
+            goto done;
+        } else if (!model) {
+            model = argv[i];
+        } else {
+            rc = driver_usage("explore", "unexpected argument '%s'", argv[i]);
+            goto done;
+        }
+    }
+    if (bad) {
+        rc = 2;
+        goto done;
+    }
+    if (!model) {
+        rc = driver_usage("explore", "which model file?");
+        goto done;
+    }
+    if (!arch_path) {
+        rc = driver_usage("explore", "--arch ARCH.json is required (arch/hbm-study.json charges off-chip traffic)");
+        goto done;
+    }
+    if (!csv) {
+        rc = driver_usage("explore", "--csv OUT.csv is required");
+        goto done;
+    }
+    if (o.order_auto && norders) {
+        rc = driver_usage("explore", "--order auto and explicit orders exclude each other");
+        goto done;
+    }
+    if (ff_arch_load(arch_path, &o.sim.arch, &err)) goto fail;
+    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
+    data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    if (load_inputs(p, model, &in, data, sizes, &err)) goto fail;
+
+    o.fuse = (const char *const *)fuse;
+    o.nfuse = nfuse;
+    o.orders = (const char *const *)orders;
+    o.norders = norders;
+    o.density = in.density;
+    if (isatty(STDERR_FILENO)) {
+        o.progress = progress;
+        o.progress_ctx = &shown;
+    }
+    int xrc = ff_cost_explore(p, (const ff_tensor *const *)data, sizes, &o, &x, &err);
+    if (shown) fprintf(stderr, "\n");
+    if (xrc) goto fail;
+    if (write_csv(x, csv, &err)) goto fail;
+
+    printf("explore %s: %d statement%s, %" PRIu64 " partition%s", model, p->nstmts, p->nstmts == 1 ? "" : "s",
+           x->npartitions, x->npartitions == 1 ? "" : "s");
+    if (x->ninfeasible) printf(" (%zu with a root no loop order lowers, skipped)", x->ninfeasible);
+    printf(", %zu schedule%s%s\n", x->nconfigs, x->nconfigs == 1 ? "" : "s", o.order_auto ? " with every legal order" : "");
+    if (x->capped)
+        printf("  capped at --max %zu schedules: %" PRIu64 " of %" PRIu64 " partitions enumerated, the rest not explored\n",
+               o.max_configs, x->npartitions_explored + x->ninfeasible, x->npartitions);
+    if (x->orders_capped) printf("  some roots have more than --max-orders %d legal orders: the first ones kept\n", o.max_orders);
+    if (x->ninfeasible) printf("  e.g. %s\n", x->infeasible_example);
+    printf("pruned: %zu of %zu dominated (%.1f%%); simulated %zu schedule%s in %zu kernel simulation%s%s\n", x->npruned,
+           x->nconfigs, 100.0 * (double)x->npruned / (double)x->nconfigs, x->nsimulated, x->nsimulated == 1 ? "" : "s",
+           x->kernel_sims, x->kernel_sims == 1 ? "" : "s", o.no_prune ? " (--no-prune: all of them)" : "");
+    size_t failed = 0;
+    for (size_t i = 0; i < x->nconfigs; i++) failed += (size_t)x->configs[i].failed;
+    if (failed) printf("  %zu schedule%s failed to simulate (see the CSV's error column)\n", failed, failed == 1 ? "" : "s");
+    printf("unfused (%s): %" PRIu64 " cycles\n", x->baseline_orders, x->baseline_cycles);
+    if (x->best < x->nconfigs) {
+        const ff_cost_config *b = &x->configs[x->best];
+        printf("best: schedule %zu, --fuse %s (%s): %" PRIu64 " cycles, %.3fx over unfused\n", x->best + 1, b->fuse,
+               b->orders, b->cycles, (double)x->baseline_cycles / (double)b->cycles);
+    }
+    if (x->hit == 1 && x->npruned) printf("hit: yes, the schedules kept include the simulated best\n");
+    if (x->hit == 0 && x->best_kept < x->nconfigs)
+        printf("hit: no, the simulated best was pruned; the best kept, schedule %zu, takes %" PRIu64 " cycles (%.2f%% more)\n",
+               x->best_kept + 1, x->configs[x->best_kept].cycles,
+               100.0 * ((double)x->configs[x->best_kept].cycles / (double)x->configs[x->best].cycles - 1));
+    printf("wrote %s\n", csv);
+    if (plot) {
+        if (write_plot(x, model, plot, &err)) goto fail;
+        printf("wrote %s\n", plot);
+    }
+    goto done;
+fail:
+    rc = driver_fail("explore", &err);
+done:
+    ff_cost_exploration_free(x);
+    if (p && data)
+        for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    free(sizes);
+    ff_ir_free(p);
+    free(orders);
+    free(fuse);
+    free(in.tensor);
+    free(in.dim);
+    return rc;
+}

@@ -7,12 +7,14 @@
 #include <time.h>
 
 #include "driver.h"
+#include "ff_backend.h"
 #include "ff_graph.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
 
 static const char help[] =
     "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [-o GRAPH.json] [--dot GRAPH.dot] [-d]\n"
+    "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
     "\n"
     "Compiles MODEL.ff (docs/language.md) into dataflow graphs (docs/graph-format.md),\n"
     "one per kernel. With one kernel, -o names the graph file; with several, the\n"
@@ -25,6 +27,10 @@ static const char help[] =
     "                    N:i,k,j for statement N only (default: the best legal order)\n"
     "  -o GRAPH.json     write the graph(s)\n"
     "  --dot GRAPH.dot   write Graphviz drawings\n"
+    "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"
+    "                    --array (rtl/arrays/NAME.json) and write its bitstream\n"
+    "                    (docs/bitstream.md; several kernels: OUT.kN.bit);\n"
+    "                    --arch ARCH.json gives latency, II and FIFO depth\n"
     "  -d                print the tensor IR after each pass (it parses back) and\n"
     "                    each statement's graph summary\n";
 
@@ -91,6 +97,7 @@ void driver_order_text(const ff_lower_opts *o, char *buf, size_t n)
 int cmd_compile(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *dot = NULL, *fuse_spec = "none", *v;
+    const char *bit = NULL, *array_path = NULL, *arch_path = NULL; /* --bitstream, --array, --arch */
     ff_kernel kernels[256];
     ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
     unsigned char *fuse_buf = NULL;
@@ -112,6 +119,12 @@ int cmd_compile(int argc, char **argv)
             fuse_spec = v;
         } else if (driver_opt(argc, argv, &i, "--dot", &v, &bad)) {
             dot = v;
+        } else if (driver_opt(argc, argv, &i, "--bitstream", &v, &bad)) {
+            bit = v;
+        } else if (driver_opt(argc, argv, &i, "--array", &v, &bad)) {
+            array_path = v;
+        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
+            arch_path = v;
         } else if (argv[i][0] == '-') {
             rc = driver_usage("compile", "unknown option '%s'", argv[i]);
             goto done;
@@ -130,6 +143,19 @@ int cmd_compile(int argc, char **argv)
         rc = driver_usage("compile", "which model file?");
         goto done;
     }
+    if (bit && !array_path) {
+        rc = driver_usage("compile", "--bitstream needs --array ARRAY.json (the array to place on)");
+        goto done;
+    }
+    if (!bit && (array_path || arch_path)) {
+        rc = driver_usage("compile", "--array and --arch go with --bitstream");
+        goto done;
+    }
+    ff_array_desc array = {0};
+    ff_arch arch;
+    ff_arch_default(&arch);
+    if (array_path && ff_array_load(array_path, &array, &err)) goto fail;
+    if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (ff_ir_parse(model, NULL, &p, &err)) goto fail;
@@ -168,6 +194,18 @@ int cmd_compile(int argc, char **argv)
                 goto fail;
             }
             printf(" -> %s", path);
+        }
+        if (bit) {
+            ff_bitstream *b = NULL;
+            driver_kernel_path(bit, nk, ker->first, ".bit", path, sizeof path);
+            if (ff_backend_compile(g, &array, &arch, &b, &err) || ff_bitstream_save(b, path, &err)) {
+                printf("\n");
+                ff_bitstream_free(b);
+                ff_graph_free(g);
+                goto fail;
+            }
+            printf(" -> %s (%zu tiles of array '%s')", path, b->tiles.len, array.name);
+            ff_bitstream_free(b);
         }
         printf("\n");
         if (dot) {

@@ -8,6 +8,7 @@
 #include "driver.h"
 
 int cmd_explore(int argc, char **argv); /* cmd_explore.c */
+int cmd_bitstream(int argc, char **argv); /* cmd_bitstream.c */
 
 static const struct command {
     const char *name;
@@ -20,6 +21,7 @@ static const struct command {
     {"prim", cmd_prim, "run one primitive on token streams given as text"},
     {"sim", cmd_sim, "run a dataflow graph on tensors (cycle model, or --functional)"},
     {"graph", cmd_graph, "check a graph file, or draw it as Graphviz DOT"},
+    {"bitstream", cmd_bitstream, "decode an RDA bitstream (fuseflow compile --bitstream) field by field"},
 };
 
 static void usage(FILE *f)

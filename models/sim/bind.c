@@ -101,8 +101,10 @@ const ff_tensor *sim_input(ff_sim *s, const node *n, const char *name, ff_err *e
     return s->inputs[ti];
 }
 
-/* A dim written as a number or "T:m" (mode m of input tensor T). */
-static int resolve_dim_text(ff_sim *s, const char *text, uint32_t *out, ff_err *err)
+/* A dim written as a number or "T:m" (mode m of input tensor T), against
+ * the input tensors of g (inputs[t] per graph tensor, NULL if unbound). */
+static int resolve_dim_text(const ff_graph *g, const ff_tensor *const *inputs, const char *text, uint32_t *out,
+                            ff_err *err)
 {
     char tname[128];
     const char *colon = strrchr(text, ':');
@@ -118,10 +120,10 @@ static int resolve_dim_text(ff_sim *s, const char *text, uint32_t *out, ff_err *
     memcpy(tname, text, len);
     tname[len] = '\0';
     unsigned long m = strtoul(colon + 1, &end, 10);
-    int ti = ff_graph_find_tensor(s->g, tname);
-    if (!colon[1] || *end || ti < 0 || s->g->tensors[ti].is_output || !s->inputs[ti] || m >= (unsigned long)s->inputs[ti]->order)
+    int ti = ff_graph_find_tensor(g, tname);
+    if (!colon[1] || *end || ti < 0 || g->tensors[ti].is_output || !inputs[ti] || m >= (unsigned long)inputs[ti]->order)
         return ff_err_set(err, FF_EINVAL, "dimension '%s': expected MODE of a bound input tensor", text);
-    *out = s->inputs[ti]->dims[m];
+    *out = inputs[ti]->dims[m];
     return 0;
 }
 
@@ -135,7 +137,7 @@ int sim_resolve_dim(ff_sim *s, const node *n, const char *key, uint32_t *out, ff
         *out = (uint32_t)p->i;
         return 0;
     }
-    int rc = resolve_dim_text(s, p->s, out, err);
+    int rc = resolve_dim_text(s->g, s->inputs, p->s, out, err);
     return rc ? ff_err_wrap(err, "node '%s': %s: ", n->g->name, key) : 0;
 }
 
@@ -214,7 +216,7 @@ outbuf *sim_outbuf(ff_sim *s, const char *tensor)
 /* ---- output assembly ---- */
 
 typedef struct assembly {
-    const outbuf *ob;
+    const ff_written *w;
     const ff_format *fmt;
     int order;
     FF_VEC(uint32_t) coords;
@@ -225,18 +227,18 @@ typedef struct assembly {
 /* Walks fiber f of level l of the written (all-compressed) fibertree. */
 static void walk(assembly *a, int l, size_t f)
 {
-    const outbuf *ob = a->ob;
+    const ff_written *w = a->w;
     const ff_level_desc *d = &a->fmt->lv[l];
-    uint32_t lo = ob->seg[l].data[f], hi = ob->seg[l].data[f + 1];
+    uint32_t lo = w->seg[l][f], hi = w->seg[l][f + 1];
     for (uint32_t p = lo; p < hi; p++) {
-        uint32_t c = ob->crd[l].data[p];
+        uint32_t c = w->crd[l][p];
         uint32_t saved = a->cur[d->mode];
         if (d->split == FF_SPLIT_OUTER) a->cur[d->mode] = c * d->block;
         else if (d->split == FF_SPLIT_INNER) a->cur[d->mode] += c;
         else a->cur[d->mode] = c;
         if (l + 1 == a->fmt->nlevels) {
             for (int m = 0; m < a->order; m++) FF_VEC_PUSH(a->coords, a->cur[m]);
-            FF_VEC_PUSH(a->vals, ob->vals.data[p]);
+            FF_VEC_PUSH(a->vals, w->vals[p]);
         } else {
             walk(a, l + 1, p);
         }
@@ -244,49 +246,73 @@ static void walk(assembly *a, int l, size_t f)
     }
 }
 
-int ff_sim_take_output(ff_sim *s, const char *name, ff_tensor **out, ff_err *err)
+int ff_sim_assemble_output(const ff_graph *g, const ff_tensor *const *inputs, const char *name, const ff_written *w,
+                           ff_tensor **out, ff_err *err)
 {
-    int ti = ff_graph_find_tensor(s->g, name);
-    if (ti < 0 || !s->g->tensors[ti].is_output)
-        return ff_err_set(err, FF_EINVAL, "graph '%s' has no output tensor '%s'", s->g->name, name);
-    const ff_gtensor *gt = &s->g->tensors[ti];
-    const outbuf *ob = &s->outputs[ti];
+    int ti = ff_graph_find_tensor(g, name);
+    if (ti < 0 || !g->tensors[ti].is_output)
+        return ff_err_set(err, FF_EINVAL, "graph '%s' has no output tensor '%s'", g->name, name);
+    const ff_gtensor *gt = &g->tensors[ti];
     ff_format fmt;
     int rc = ff_format_parse(gt->format, gt->order, &fmt, err);
     if (rc) return ff_err_wrap(err, "output '%s': ", name);
     uint32_t dims[FF_MAX_ORDER];
     for (int m = 0; m < gt->order; m++) {
-        rc = resolve_dim_text(s, gt->shape[m] ? gt->shape[m] : "", &dims[m], err);
+        rc = resolve_dim_text(g, inputs, gt->shape[m] ? gt->shape[m] : "", &dims[m], err);
         if (rc) return ff_err_wrap(err, "output '%s' mode %d: ", name, m);
     }
-    if (!ob->have_vals) return ff_err_set(err, FF_EINVAL, "output '%s': no value writer", name);
+    if (!w->have_vals) return ff_err_set(err, FF_EINVAL, "output '%s': no value writer", name);
     size_t parent_positions = 1;
     for (int l = 0; l < fmt.nlevels; l++) {
-        if (!ob->have_level[l])
+        if (!w->have_level[l])
             return ff_err_set(err, FF_EINVAL, "output '%s': level %d (of %d) has no writer", name, l, fmt.nlevels);
-        size_t fibers = ob->seg[l].len - 1;
-        if (!(fibers == parent_positions || (l == 0 && fibers == 0 && ob->crd[0].len == 0)))
+        if (w->nseg[l] == 0)
+            return ff_err_set(err, FF_ERUNTIME, "output '%s': level %d has no segment array (not even its leading 0)",
+                              name, l);
+        size_t fibers = w->nseg[l] - 1;
+        if (!(fibers == parent_positions || (l == 0 && fibers == 0 && w->ncrd[0] == 0)))
             return ff_err_set(err, FF_ERUNTIME,
                               "output '%s': level %d holds %zu fibers but level %d has %zu coordinates (an empty fiber "
                               "whose coordinate was not dropped?)",
                               name, l, fibers, l - 1, parent_positions);
-        parent_positions = ob->crd[l].len;
+        for (size_t f = 0; f < w->nseg[l]; f++)
+            if (w->seg[l][f] > w->ncrd[l] || (f && w->seg[l][f] < w->seg[l][f - 1]))
+                return ff_err_set(err, FF_ERUNTIME, "output '%s': level %d: segment entry %zu (%u) is out of order or "
+                                  "beyond the %zu coordinates", name, l, f, w->seg[l][f], w->ncrd[l]);
+        parent_positions = w->ncrd[l];
     }
-    if (ob->vals.len != parent_positions)
-        return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates", name, ob->vals.len,
+    if (w->nvals != parent_positions)
+        return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates", name, w->nvals,
                           parent_positions);
-    assembly a = {.ob = ob, .fmt = &fmt, .order = gt->order};
+    assembly a = {.w = w, .fmt = &fmt, .order = gt->order};
     if (fmt.nlevels == 0) {
-        if (ob->vals.len > 1)
-            return ff_err_set(err, FF_ERUNTIME, "output '%s' is a scalar but %zu values were written", name, ob->vals.len);
-        if (ob->vals.len) FF_VEC_PUSH(a.vals, ob->vals.data[0]);
-    } else if (ob->seg[0].len > 1) {
+        if (w->nvals > 1)
+            return ff_err_set(err, FF_ERUNTIME, "output '%s' is a scalar but %zu values were written", name, w->nvals);
+        if (w->nvals) FF_VEC_PUSH(a.vals, w->vals[0]);
+    } else if (w->nseg[0] > 1) {
         walk(&a, 0, 0);
     }
-    rc = ff_tensor_from_coo(name, gt->order, dims, &fmt, s->frac_bits, a.vals.len, a.coords.data, a.vals.data, out, err);
+    rc = ff_tensor_from_coo(name, gt->order, dims, &fmt, g->frac_bits, a.vals.len, a.coords.data, a.vals.data, out, err);
     free(a.coords.data);
     free(a.vals.data);
     return rc ? ff_err_wrap(err, "output '%s': ", name) : 0;
+}
+
+int ff_sim_take_output(ff_sim *s, const char *name, ff_tensor **out, ff_err *err)
+{
+    int ti = ff_graph_find_tensor(s->g, name);
+    if (ti < 0 || !s->g->tensors[ti].is_output)
+        return ff_err_set(err, FF_EINVAL, "graph '%s' has no output tensor '%s'", s->g->name, name);
+    const outbuf *ob = &s->outputs[ti];
+    ff_written w = {.vals = ob->vals.data, .nvals = ob->vals.len, .have_vals = ob->have_vals};
+    for (int l = 0; l < FF_MAX_LEVELS; l++) {
+        w.crd[l] = ob->crd[l].data;
+        w.ncrd[l] = ob->crd[l].len;
+        w.seg[l] = ob->seg[l].data;
+        w.nseg[l] = ob->seg[l].len;
+        w.have_level[l] = ob->have_level[l];
+    }
+    return ff_sim_assemble_output(s->g, s->inputs, name, &w, out, err);
 }
 
 int ff_sim_sink(const ff_sim *s, const char *name, const ff_tok **toks, const uint64_t **cycles, size_t *n,

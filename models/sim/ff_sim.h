@@ -131,6 +131,32 @@ void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *out);
  * graph declares; ownership passes to the caller. */
 int ff_sim_take_output(ff_sim *s, const char *name, ff_tensor **out, ff_err *err);
 
+/* What the level and value writers of one output tensor wrote: per level
+ * the coordinates and the segment array (with its leading 0), and the
+ * values -- the all-compressed fibertree of docs/tokens.md "write_crd,
+ * write_val". The arrays are borrowed. */
+typedef struct ff_written {
+    const uint32_t *crd[FF_MAX_LEVELS];
+    size_t ncrd[FF_MAX_LEVELS];
+    const uint32_t *seg[FF_MAX_LEVELS];
+    size_t nseg[FF_MAX_LEVELS];
+    int have_level[FF_MAX_LEVELS];  /* the level had a writer */
+    const ff_fx *vals;
+    size_t nvals;
+    int have_vals;                  /* the values had a writer */
+} ff_written;
+
+/* Assembles output tensor `name` of g from what its writers wrote, exactly
+ * as ff_sim_take_output does for a simulation (the RTL co-simulation reads
+ * the same arrays back from the tiles' SRAM): in the format the graph
+ * declares, with each mode's size resolved from the graph's shape ("A:0"
+ * against inputs[t], the input tensors by graph tensor index, NULL for
+ * outputs; or a number). Errors as ff_sim_take_output's: a level without a
+ * writer, fiber counts that do not match the level above (a missing
+ * crd_drop), a malformed segment array. *out is new; the caller frees it. */
+int ff_sim_assemble_output(const ff_graph *g, const ff_tensor *const *inputs, const char *name,
+                           const ff_written *w, ff_tensor **out, ff_err *err);
+
 /* What a sink node recorded: tokens and the cycle each was accepted. The
  * arrays belong to the simulation. */
 int ff_sim_sink(const ff_sim *s, const char *node, const ff_tok **toks,

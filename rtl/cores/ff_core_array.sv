@@ -1,0 +1,78 @@
+// ff_core_array.sv -- value array load (docs/timing.md "array"): data r loads
+// vals[r], N loads 0, stops and D pass. Stateless; SRAM vals at word 0.
+// Ready/valid rule: see ff_core_root.sv.
+module ff_core_array
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned Words = 256    // SRAM words, a power of two
+) (
+  input  logic                         clk_i,
+  input  logic                         en_i,
+  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
+  input  logic [0:0]                   in_valid_i,
+  input  logic [0:0][33:0]             in_data_i,
+  output logic [0:0]                   in_pop_o,
+  input  logic [0:0]                   out_ready_i,
+  output logic [0:0]                   out_push_o,
+  output logic [0:0][33:0]             out_data_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o,
+  input  logic                         mem_we_i,
+  input  logic [MemAddrBits-1:0]       mem_addr_i,
+  input  logic [31:0]                  mem_wdata_i,
+  output logic [31:0]                  mem_rdata_o
+);
+
+  localparam int unsigned AW = $clog2(Words);
+
+  logic [31:0] nvals, rv;
+  logic [Words-1:0][31:0] mem;
+  tok_t        t, v;
+
+  assign nvals = cfg_i[ARRAY_NVALS_REG];
+  assign t     = in_data_i[0];
+  assign rv    = payload(t);
+  assign v     = is_data(t) ? tok_data((rv < Words) ? mem[rv[AW-1:0]] : 32'd0)
+               : is_empty(t) ? tok_data(32'd0) : t;
+
+  ff_sram #(.Words(Words)) u_sram (
+    .clk_i    (clk_i),
+    .a_we_i   (1'b0),
+    .a_addr_i ('0),
+    .a_wdata_i('0),
+    .b_we_i   (1'b0),
+    .b_addr_i ('0),
+    .b_wdata_i('0),
+    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
+    .h_addr_i (mem_addr_i[AW-1:0]),
+    .h_wdata_i(mem_wdata_i),
+    .h_rdata_o(mem_rdata_o),
+    .mem_o    (mem)
+  );
+
+  always_comb begin
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    fin_o      = 1'b0;
+    err_o      = 1'b0;
+    if (en_i && in_valid_i[0] && out_ready_i[0]) begin
+      if (is_data(t) && (rv >= nvals || rv >= Words)) begin
+        err_o = 1'b1;  // reference outside the value array
+      end else begin
+        fire_o        = 1'b1;
+        in_pop_o[0]   = 1'b1;
+        out_push_o[0] = 1'b1;
+        out_data_o[0] = v;
+        fin_o         = is_done(t);
+      end
+    end
+  end
+
+  logic unused_cfg;
+  assign unused_cfg = ^{cfg_i, mem_addr_i};
+
+endmodule

@@ -1,0 +1,113 @@
+// ff_core_crd_hold.sv -- coordinate hold (docs/timing.md "crd_hold"): repeats
+// each outer coordinate once per inner coordinate. State `have`, `cur`.
+// Inputs 0 outer_in, 1 inner_in; outputs 0 outer, 1 inner.
+// Ready/valid rule: see ff_core_root.sv.
+module ff_core_crd_hold
+  import ff_pkg::*;
+(
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             en_i,
+  input  logic [1:0]       in_valid_i,
+  input  logic [1:0][33:0] in_data_i,
+  output logic [1:0]       in_pop_o,
+  input  logic [1:0]       out_ready_i,
+  output logic [1:0]       out_push_o,
+  output logic [1:0][33:0] out_data_o,
+  output logic             fire_o,
+  output logic             fin_o,
+  output logic             err_o
+);
+
+  logic have_q, have_d;
+  tok_t cur_q, cur_d, o, i;
+  logic both;
+
+  // With no outer head, the C model reads o as the word 0 (see prims_control.c).
+  assign o    = in_valid_i[0] ? in_data_i[0] : '0;
+  assign i    = in_data_i[1];
+  assign both = out_ready_i[0] && out_ready_i[1];
+
+  always_comb begin
+    have_d     = have_q;
+    cur_d      = cur_q;
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    fin_o      = 1'b0;
+    err_o      = 1'b0;
+    if (en_i && in_valid_i[1]) begin
+      if (is_elem(i)) begin
+        if (!have_q) begin
+          if (in_valid_i[0]) begin
+            if (!is_elem(o)) begin
+              err_o = 1'b1;
+            end else if (both) begin
+              fire_o     = 1'b1;
+              in_pop_o   = 2'b11;
+              out_push_o = 2'b11;
+              out_data_o = {i, o};
+              cur_d      = o;
+              have_d     = 1'b1;
+            end
+          end
+        end else if (both) begin
+          fire_o     = 1'b1;
+          in_pop_o   = 2'b10;
+          out_push_o = 2'b11;
+          out_data_o = {i, cur_q};
+        end
+      end else if (in_valid_i[0] || (have_q && i == tok_stop(32'd0))) begin
+        if (is_done(i)) begin
+          if (have_q || !is_done(o)) begin
+            err_o = 1'b1;
+          end else if (both) begin
+            fire_o     = 1'b1;
+            in_pop_o   = 2'b11;
+            out_push_o = 2'b11;
+            out_data_o = {TokD, TokD};
+            fin_o      = 1'b1;
+          end
+        end else if (payload(i) == 32'd0) begin
+          // S0 closes the held coordinate's fiber; with none held, the
+          // fiber of the next outer coordinate was empty
+          if (!have_q && !is_elem(o)) begin
+            err_o = 1'b1;
+          end else if (both) begin
+            fire_o      = 1'b1;
+            in_pop_o[0] = !have_q;
+            in_pop_o[1] = 1'b1;
+            out_push_o  = 2'b11;
+            out_data_o  = {i, i};
+            have_d      = 1'b0;
+          end
+        end else if (!have_q && is_elem(o)) begin
+          fire_o      = 1'b1;
+          in_pop_o[0] = 1'b1;
+          cur_d       = o;
+          have_d      = 1'b1;
+        end else if (o != tok_stop(payload(i) - 32'd1)) begin
+          err_o = 1'b1;
+        end else if (both) begin
+          fire_o     = 1'b1;
+          in_pop_o   = 2'b11;
+          out_push_o = 2'b11;
+          out_data_o = {i, i};
+          have_d     = 1'b0;
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      have_q <= 1'b0;
+      cur_q  <= '0;
+    end else begin
+      have_q <= have_d;
+      cur_q  <= cur_d;
+    end
+  end
+
+endmodule

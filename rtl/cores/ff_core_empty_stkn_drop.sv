@@ -1,0 +1,72 @@
+// ff_core_empty_stkn_drop.sv -- empty-fiber stop dropper (docs/timing.md
+// "empty_stkn_drop"). Registers `started`, `held`, `level`: a run of stops is
+// held (its largest level kept) and emitted, in a cycle of its own, before
+// the next data token -- unless it led the stream -- or before D.
+// Ready/valid rule: see ff_core_root.sv.
+module ff_core_empty_stkn_drop
+  import ff_pkg::*;
+(
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             en_i,
+  input  logic [0:0]       in_valid_i,
+  input  logic [0:0][33:0] in_data_i,
+  output logic [0:0]       in_pop_o,
+  input  logic [0:0]       out_ready_i,
+  output logic [0:0]       out_push_o,
+  output logic [0:0][33:0] out_data_o,
+  output logic             fire_o,
+  output logic             fin_o,
+  output logic             err_o
+);
+
+  logic        started_q, started_d, held_q, held_d;
+  logic [31:0] level_q, level_d;
+  tok_t        t;
+  assign t = in_data_i[0];
+
+  always_comb begin
+    started_d  = started_q;
+    held_d     = held_q;
+    level_d    = level_q;
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    fin_o      = 1'b0;
+    err_o      = 1'b0;
+    if (en_i && in_valid_i[0]) begin
+      if (is_stop(t)) begin
+        fire_o      = 1'b1;
+        in_pop_o[0] = 1'b1;
+        if (!held_q || payload(t) > level_q) level_d = payload(t);
+        held_d = 1'b1;
+      end else if (out_ready_i[0]) begin
+        fire_o        = 1'b1;
+        out_push_o[0] = 1'b1;
+        held_d        = 1'b0;
+        if (held_q && (started_q || is_done(t))) begin
+          out_data_o[0] = tok_stop(level_q);
+        end else begin
+          in_pop_o[0]   = 1'b1;
+          out_data_o[0] = t;
+          started_d     = 1'b1;
+          fin_o         = is_done(t);
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      started_q <= 1'b0;
+      held_q    <= 1'b0;
+      level_q   <= '0;
+    end else begin
+      started_q <= started_d;
+      held_q    <= held_d;
+      level_q   <= level_d;
+    end
+  end
+
+endmodule

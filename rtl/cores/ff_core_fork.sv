@@ -1,0 +1,70 @@
+// ff_core_fork.sv -- fork (docs/timing.md "fork"): data and N go to output
+// `next` only (round robin over n); a control token goes to all n outputs
+// and resets next to 0. Ready/valid rule: see ff_core_root.sv.
+module ff_core_fork
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+(
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  input  logic                         en_i,
+  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
+  input  logic [0:0]                   in_valid_i,
+  input  logic [0:0][33:0]             in_data_i,
+  output logic [0:0]                   in_pop_o,
+  input  logic [7:0]                   out_ready_i,
+  output logic [7:0]                   out_push_o,
+  output logic [7:0][33:0]             out_data_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o
+);
+
+  logic [3:0] n;
+  logic [2:0] next_q, next_d;
+  logic [7:0] used;
+  tok_t       t;
+
+  assign n = cfg_i[FORK_N_REG][FORK_N_LSB +: FORK_N_W];
+  assign t = in_data_i[0];
+  always_comb begin
+    for (int unsigned p = 0; p < 8; p++) used[p] = (p < 32'(n));
+  end
+
+  always_comb begin
+    next_d     = next_q;
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    fin_o      = 1'b0;
+    err_o      = 1'b0;
+    if (en_i && in_valid_i[0]) begin
+      if (is_elem(t)) begin
+        if (out_ready_i[next_q]) begin
+          fire_o             = 1'b1;
+          in_pop_o[0]        = 1'b1;
+          out_push_o[next_q] = 1'b1;
+          out_data_o[next_q] = t;
+          next_d = (4'(next_q) + 4'd1 >= n) ? 3'd0 : next_q + 3'd1;
+        end
+      end else if ((used & ~out_ready_i) == '0) begin
+        fire_o      = 1'b1;
+        in_pop_o[0] = 1'b1;
+        out_push_o  = used;
+        for (int unsigned p = 0; p < 8; p++) out_data_o[p] = used[p] ? t : '0;
+        next_d = 3'd0;
+        fin_o  = is_done(t);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) next_q <= '0;
+    else         next_q <= next_d;
+  end
+
+  logic unused_cfg;
+  assign unused_cfg = ^cfg_i;
+
+endmodule

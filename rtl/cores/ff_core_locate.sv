@@ -1,0 +1,139 @@
+// ff_core_locate.sv -- iterate-locate (docs/timing.md "locate"). Stateless:
+// one firing per (crd_in, ref_in) pair. Dense: ref*dim + crd. Compressed: the
+// binary search of prims_scan.c, unrolled (AW+1 probes cover any fiber of the
+// bank), all within the firing. Inputs 0 crd_in, 1 ref_in; outputs 0 crd,
+// 1 ref. SRAM as the scanner's. Ready/valid rule: see ff_core_root.sv.
+module ff_core_locate
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned Words = 256    // SRAM words, a power of two
+) (
+  input  logic                         clk_i,
+  input  logic                         en_i,
+  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
+  input  logic [1:0]                   in_valid_i,
+  input  logic [1:0][33:0]             in_data_i,
+  output logic [1:0]                   in_pop_o,
+  input  logic [1:0]                   out_ready_i,
+  output logic [1:0]                   out_push_o,
+  output logic [1:0][33:0]             out_data_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o,
+  input  logic                         mem_we_i,
+  input  logic [MemAddrBits-1:0]       mem_addr_i,
+  input  logic [31:0]                  mem_wdata_i,
+  output logic [31:0]                  mem_rdata_o
+);
+
+  localparam int unsigned AW = $clog2(Words);
+
+  logic        compressed, bad_ref, bad;
+  logic [31:0] dim, crd_base, nseg, ncrd, rv, cv, lo, hi, a, b, m, probe;
+  logic [63:0] lo64;
+  logic [Words-1:0][31:0] mem;
+  tok_t        c, r, out_ref;
+
+  assign compressed = cfg_i[LOCATE_FORMAT_REG][LOCATE_FORMAT_LSB];
+  assign dim        = cfg_i[LOCATE_DIM_REG];
+  assign crd_base   = cfg_i[LOCATE_CRD_BASE_REG];
+  assign nseg       = cfg_i[LOCATE_NSEG_REG];
+  assign ncrd       = cfg_i[LOCATE_NCRD_REG];
+  assign c          = in_data_i[0];
+  assign r          = in_data_i[1];
+  assign cv         = payload(c);
+  assign rv         = payload(r);
+
+  ff_sram #(.Words(Words)) u_sram (
+    .clk_i    (clk_i),
+    .a_we_i   (1'b0),
+    .a_addr_i ('0),
+    .a_wdata_i('0),
+    .b_we_i   (1'b0),
+    .b_addr_i ('0),
+    .b_wdata_i('0),
+    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
+    .h_addr_i (mem_addr_i[AW-1:0]),
+    .h_wdata_i(mem_wdata_i),
+    .h_rdata_o(mem_rdata_o),
+    .mem_o    (mem)
+  );
+
+  function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] base,
+                                         input logic [31:0] idx);
+    return (64'(base) + 64'(idx) < 64'(Words)) ? mm[AW'(base + idx)] : 32'd0;
+  endfunction
+
+  always_comb begin
+    lo64    = 64'(rv) * 64'(dim);
+    bad_ref = 1'b0;
+    if (compressed) begin
+      lo = (32'(rv) < Words) ? mem[rv[AW-1:0]] : 32'd0;
+      hi = (32'(rv) + 32'd1 < Words) ? mem[AW'(rv + 32'd1)] : 32'd0;
+      if (64'(rv) + 64'd1 >= 64'(nseg) || 64'(rv) + 64'd1 >= 64'(Words) || lo > hi || hi > ncrd ||
+          64'(crd_base) + 64'(hi) > 64'(Words))
+        bad_ref = 1'b1;
+    end else begin
+      lo = lo64[31:0];
+      hi = lo64[31:0] + dim;
+      if (lo64 + 64'(dim) > 64'h0000_0000_ffff_ffff) bad_ref = 1'b1;
+    end
+    // binary search of [lo, hi) for cv
+    a = lo;
+    b = hi;
+    m = '0;
+    for (int unsigned k = 0; k <= AW; k++) begin
+      if (a < b) begin
+        m = a + ((b - a) >> 1);
+        if (crd_at(mem, crd_base, m) < cv) a = m + 32'd1;
+        else b = m;
+      end
+    end
+    probe = crd_at(mem, crd_base, a);
+  end
+
+  always_comb begin
+    bad     = 1'b0;
+    out_ref = TokN;
+    fin_o   = 1'b0;
+    if (is_data(c) && is_data(r)) begin
+      if (bad_ref) bad = 1'b1;
+      else if (!compressed) begin
+        if (cv >= dim) bad = 1'b1;
+        out_ref = tok_data(lo + cv);
+      end else if (a < hi && probe == cv) begin
+        out_ref = tok_data(a);
+      end
+    end else if (is_empty(c) || is_empty(r)) begin
+      if (!is_elem(c) || !is_elem(r)) bad = 1'b1;
+    end else if (c == r && (is_stop(c) || is_done(c))) begin
+      out_ref = c;
+      fin_o   = is_done(c);
+    end else begin
+      bad = 1'b1;
+    end
+  end
+
+  always_comb begin
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    err_o      = 1'b0;
+    if (en_i && in_valid_i[0] && in_valid_i[1] && out_ready_i[0] && out_ready_i[1]) begin
+      if (bad) begin
+        err_o = 1'b1;
+      end else begin
+        fire_o     = 1'b1;
+        in_pop_o   = 2'b11;
+        out_push_o = 2'b11;
+        out_data_o = {out_ref, c};
+      end
+    end
+  end
+
+  logic unused_cfg;
+  assign unused_cfg = ^{cfg_i, mem_addr_i, lo64};
+
+endmodule

@@ -1,0 +1,187 @@
+// ff_core_spacc1.sv -- sparse accumulator, order 1 (docs/timing.md
+// "spacc1"). State ACCUM | EMIT | CLOSE | DONE; a dim-slot accumulator in the
+// SRAM (acc[i] at word i) with an occupancy bitmap; EMIT takes the occupied
+// slots in increasing order, one per cycle, with a priority encoder (the C
+// model's sorted list). Inputs/outputs 0 crd_outer, 1 crd_inner, 2 val.
+// Ready/valid rule: see ff_core_root.sv.
+module ff_core_spacc1
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned Words = 64     // SRAM words (slots), a power of two
+) (
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  input  logic                         en_i,
+  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
+  input  logic [2:0]                   in_valid_i,
+  input  logic [2:0][33:0]             in_data_i,
+  output logic [2:0]                   in_pop_o,
+  input  logic [2:0]                   out_ready_i,
+  output logic [2:0]                   out_push_o,
+  output logic [2:0][33:0]             out_data_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o,
+  output logic                         ovf_o,
+  input  logic                         mem_we_i,
+  input  logic [MemAddrBits-1:0]       mem_addr_i,
+  input  logic [31:0]                  mem_wdata_i,
+  output logic [31:0]                  mem_rdata_o
+);
+
+  localparam int unsigned AW = $clog2(Words);
+  typedef enum logic [1:0] {Accum, Emit, Close, Done} state_e;
+
+  state_e          state_q, state_d;
+  logic [Words-1:0] used_q, used_d, rest;
+  logic            has_outer_q, has_outer_d, final_q, final_d, first_q, first_d;
+  logic [31:0]     outer_q, outer_d, dim, c;
+  logic [AW-1:0]   low;
+  logic            heads, ndone, point, ready_all;
+  logic            a_we;
+  logic [AW-1:0]   a_addr;
+  logic [31:0]     a_wdata;
+  logic [Words-1:0][31:0] mem;
+  tok_t            o, i, v;
+
+  assign dim       = cfg_i[SPACC1_DIM_REG];
+  assign o         = in_data_i[0];
+  assign i         = in_data_i[1];
+  assign v         = in_data_i[2];
+  assign c         = payload(i);
+  assign heads     = &in_valid_i;
+  assign ndone     = is_done(o) && is_done(i) && is_done(v);
+  assign point     = !is_done(o) && !is_done(i) && !is_done(v) && is_data(o) && is_data(i) && is_elem(v);
+  assign ready_all = &out_ready_i;
+
+  ff_sram #(.Words(Words)) u_sram (
+    .clk_i    (clk_i),
+    .a_we_i   (a_we),
+    .a_addr_i (a_addr),
+    .a_wdata_i(a_wdata),
+    .b_we_i   (1'b0),
+    .b_addr_i ('0),
+    .b_wdata_i('0),
+    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
+    .h_addr_i (mem_addr_i[AW-1:0]),
+    .h_wdata_i(mem_wdata_i),
+    .h_rdata_o(mem_rdata_o),
+    .mem_o    (mem)
+  );
+
+  // the lowest occupied slot
+  always_comb begin
+    low = '0;
+    for (int k = Words - 1; k >= 0; k--) if (used_q[k]) low = AW'(k);
+    rest = used_q;
+    rest[low] = 1'b0;
+  end
+
+  always_comb begin
+    state_d     = state_q;
+    used_d      = used_q;
+    has_outer_d = has_outer_q;
+    final_d     = final_q;
+    first_d     = first_q;
+    outer_d     = outer_q;
+    in_pop_o    = '0;
+    out_push_o  = '0;
+    out_data_o  = '0;
+    fire_o      = 1'b0;
+    fin_o       = 1'b0;
+    err_o       = 1'b0;
+    ovf_o       = 1'b0;
+    a_we        = 1'b0;
+    a_addr      = c[AW-1:0];
+    a_wdata     = '0;
+    if (en_i) begin
+      case (state_q)
+        Accum: begin
+          if (heads) begin
+            if (!ndone && !point) begin
+              err_o = 1'b1;  // not aligned point streams
+            end else if (is_done(o) || (has_outer_q && payload(o) != outer_q)) begin
+              // the group is complete: emit it from the next cycle on
+              fire_o  = 1'b1;
+              final_d = is_done(o);
+              first_d = 1'b1;
+              state_d = (used_q != '0) ? Emit : Close;
+            end else if (c >= dim) begin
+              err_o = 1'b1;  // inner coordinate outside the accumulator
+            end else if (c >= Words) begin
+              ovf_o = 1'b1;
+              err_o = 1'b1;
+            end else begin
+              fire_o      = 1'b1;
+              in_pop_o    = 3'b111;
+              a_we        = 1'b1;
+              a_wdata     = used_q[c[AW-1:0]] ? fx_add(mem[c[AW-1:0]], value_of(v)) : value_of(v);
+              used_d[c[AW-1:0]] = 1'b1;
+              outer_d     = payload(o);
+              has_outer_d = 1'b1;
+            end
+          end
+        end
+        Emit: begin
+          if (ready_all) begin
+            fire_o        = 1'b1;
+            out_push_o    = {2'b11, first_q};
+            out_data_o[0] = first_q ? tok_data(outer_q) : '0;
+            out_data_o[1] = tok_data(32'(low));
+            out_data_o[2] = tok_data(mem[low]);
+            used_d        = rest;
+            first_d       = 1'b0;
+            if (rest == '0) state_d = Close;
+          end
+        end
+        Close: begin
+          if (ready_all) begin
+            fire_o      = 1'b1;
+            has_outer_d = 1'b0;
+            if (final_q) begin
+              out_push_o = 3'b111;
+              out_data_o = {tok_stop(32'd1), tok_stop(32'd1), tok_stop(32'd0)};
+              state_d    = Done;
+            end else begin
+              out_push_o = 3'b110;
+              out_data_o = {tok_stop(32'd0), tok_stop(32'd0), 34'd0};
+              state_d    = Accum;
+            end
+          end
+        end
+        default: begin
+          if (ready_all) begin
+            fire_o     = 1'b1;
+            in_pop_o   = 3'b111;
+            out_push_o = 3'b111;
+            out_data_o = {TokD, TokD, TokD};
+            fin_o      = 1'b1;
+          end
+        end
+      endcase
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= Accum;
+      used_q      <= '0;
+      has_outer_q <= 1'b0;
+      final_q     <= 1'b0;
+      first_q     <= 1'b0;
+      outer_q     <= '0;
+    end else begin
+      state_q     <= state_d;
+      used_q      <= used_d;
+      has_outer_q <= has_outer_d;
+      final_q     <= final_d;
+      first_q     <= first_d;
+      outer_q     <= outer_d;
+    end
+  end
+
+  logic unused_cfg;
+  assign unused_cfg = ^{cfg_i, mem_addr_i};
+
+endmodule

@@ -1,0 +1,188 @@
+// ff_core_spacc2.sv -- sparse accumulator, order 2 (docs/timing.md
+// "spacc2"). Points in any order are summed, in arrival order, into a dense
+// (dim_outer x 2^inner_shift) accumulator in the SRAM with an occupancy
+// bitmap; after the three D's, EMIT takes occupied slots in increasing
+// (outer, inner) order, one per cycle, with a priority encoder -- the order
+// and sums of the C model's sort-and-merge. Inputs/outputs 0 crd_outer,
+// 1 crd_inner, 2 val. Ready/valid rule: see ff_core_root.sv.
+module ff_core_spacc2
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned Words = 256    // SRAM words (slots), a power of two
+) (
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  input  logic                         en_i,
+  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
+  input  logic [2:0]                   in_valid_i,
+  input  logic [2:0][33:0]             in_data_i,
+  output logic [2:0]                   in_pop_o,
+  input  logic [2:0]                   out_ready_i,
+  output logic [2:0]                   out_push_o,
+  output logic [2:0][33:0]             out_data_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o,
+  output logic                         ovf_o,
+  input  logic                         mem_we_i,
+  input  logic [MemAddrBits-1:0]       mem_addr_i,
+  input  logic [31:0]                  mem_wdata_i,
+  output logic [31:0]                  mem_rdata_o
+);
+
+  localparam int unsigned AW = $clog2(Words);
+  typedef enum logic [1:0] {Accum, Emit, Close, Done} state_e;
+
+  state_e          state_q, state_d;
+  logic [Words-1:0] used_q, used_d, rest;
+  logic            first_q, first_d;
+  logic [31:0]     dim_outer, dim_inner, oc, ic, inner_mask, low_outer, low_inner, next_outer;
+  logic [4:0]      shift;
+  logic [63:0]     slot64;
+  logic [AW-1:0]   slot, low, next;
+  logic            heads, ndone, point, ready_all, last;
+  logic [Words-1:0][31:0] mem;
+  logic            a_we;
+  logic [31:0]     a_wdata;
+  tok_t            o, i, v;
+
+  assign dim_outer  = cfg_i[SPACC2_DIM_OUTER_REG];
+  assign dim_inner  = cfg_i[SPACC2_DIM_INNER_REG];
+  assign shift      = cfg_i[SPACC2_INNER_SHIFT_REG][SPACC2_INNER_SHIFT_LSB +: SPACC2_INNER_SHIFT_W];
+  assign inner_mask = (32'd1 << shift) - 32'd1;
+  assign o          = in_data_i[0];
+  assign i          = in_data_i[1];
+  assign v          = in_data_i[2];
+  assign oc         = payload(o);
+  assign ic         = payload(i);
+  assign slot64     = (64'(oc) << shift) | 64'(ic);
+  assign slot       = slot64[AW-1:0];
+  assign heads      = &in_valid_i;
+  assign ndone      = is_done(o) && is_done(i) && is_done(v);
+  assign point      = !is_done(o) && !is_done(i) && !is_done(v) && is_data(o) && is_data(i) && is_elem(v);
+  assign ready_all  = &out_ready_i;
+
+  ff_sram #(.Words(Words)) u_sram (
+    .clk_i    (clk_i),
+    .a_we_i   (a_we),
+    .a_addr_i (slot),
+    .a_wdata_i(a_wdata),
+    .b_we_i   (1'b0),
+    .b_addr_i ('0),
+    .b_wdata_i('0),
+    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
+    .h_addr_i (mem_addr_i[AW-1:0]),
+    .h_wdata_i(mem_wdata_i),
+    .h_rdata_o(mem_rdata_o),
+    .mem_o    (mem)
+  );
+
+  // the lowest occupied slot and the one after it: the group ends when the
+  // next occupied slot lies in another row
+  always_comb begin
+    low = '0;
+    for (int k = Words - 1; k >= 0; k--) if (used_q[k]) low = AW'(k);
+    rest = used_q;
+    rest[low] = 1'b0;
+    next = '0;
+    for (int k = Words - 1; k >= 0; k--) if (rest[k]) next = AW'(k);
+    low_outer  = 32'(low) >> shift;
+    low_inner  = 32'(low) & inner_mask;
+    next_outer = 32'(next) >> shift;
+    last       = (rest == '0) || (next_outer != low_outer);
+  end
+
+  always_comb begin
+    state_d    = state_q;
+    used_d     = used_q;
+    first_d    = first_q;
+    in_pop_o   = '0;
+    out_push_o = '0;
+    out_data_o = '0;
+    fire_o     = 1'b0;
+    fin_o      = 1'b0;
+    err_o      = 1'b0;
+    ovf_o      = 1'b0;
+    a_we       = 1'b0;
+    a_wdata    = '0;
+    if (en_i) begin
+      case (state_q)
+        Accum: begin
+          if (heads) begin
+            if (!ndone && !point) begin
+              err_o = 1'b1;  // not aligned point streams
+            end else if (ndone) begin
+              fire_o  = 1'b1;
+              first_d = 1'b1;
+              state_d = (used_q != '0) ? Emit : Close;
+            end else if (oc >= dim_outer || ic >= dim_inner) begin
+              err_o = 1'b1;  // point outside the accumulator
+            end else if (slot64 >= 64'(Words) || ic > inner_mask) begin
+              ovf_o = 1'b1;
+              err_o = 1'b1;
+            end else begin
+              fire_o       = 1'b1;
+              in_pop_o     = 3'b111;
+              a_we         = 1'b1;
+              a_wdata      = used_q[slot] ? fx_add(mem[slot], value_of(v)) : value_of(v);
+              used_d[slot] = 1'b1;
+            end
+          end
+        end
+        Emit: begin
+          if (ready_all) begin
+            fire_o        = 1'b1;
+            out_push_o    = {2'b11, first_q};
+            out_data_o[0] = first_q ? tok_data(low_outer) : '0;
+            out_data_o[1] = tok_data(low_inner);
+            out_data_o[2] = tok_data(mem[low]);
+            used_d        = rest;
+            first_d       = 1'b0;
+            if (last) state_d = Close;
+          end
+        end
+        Close: begin
+          if (ready_all) begin
+            fire_o = 1'b1;
+            if (used_q != '0) begin
+              out_push_o = 3'b110;
+              out_data_o = {tok_stop(32'd0), tok_stop(32'd0), 34'd0};
+              first_d    = 1'b1;
+              state_d    = Emit;
+            end else begin
+              out_push_o = 3'b111;
+              out_data_o = {tok_stop(32'd1), tok_stop(32'd1), tok_stop(32'd0)};
+              state_d    = Done;
+            end
+          end
+        end
+        default: begin
+          if (ready_all) begin
+            fire_o     = 1'b1;
+            in_pop_o   = 3'b111;
+            out_push_o = 3'b111;
+            out_data_o = {TokD, TokD, TokD};
+            fin_o      = 1'b1;
+          end
+        end
+      endcase
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q <= Accum;
+      used_q  <= '0;
+      first_q <= 1'b0;
+    end else begin
+      state_q <= state_d;
+      used_q  <= used_d;
+      first_q <= first_d;
+    end
+  end
+
+  logic unused_cfg;
+  assign unused_cfg = ^{cfg_i, mem_addr_i, slot64};
+
+endmodule

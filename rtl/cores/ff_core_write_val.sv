@@ -1,0 +1,83 @@
+// ff_core_write_val.sv -- level writer, values (docs/timing.md "write_crd,
+// write_val"): appends each value (N as 0) to vals (SRAM word 0..); stops are
+// ignored. Running out of SRAM sets ovf_o and drops the value.
+// Ready/valid rule: see ff_core_root.sv.
+module ff_core_write_val
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned Words = 256    // SRAM words, a power of two
+) (
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  input  logic                         en_i,
+  input  logic [0:0]                   in_valid_i,
+  input  logic [0:0][33:0]             in_data_i,
+  output logic [0:0]                   in_pop_o,
+  output logic                         fire_o,
+  output logic                         fin_o,
+  output logic                         err_o,
+  output logic                         ovf_o,
+  output logic [31:0]                  count0_o,
+  input  logic                         mem_we_i,
+  input  logic [MemAddrBits-1:0]       mem_addr_i,
+  input  logic [31:0]                  mem_wdata_i,
+  output logic [31:0]                  mem_rdata_o
+);
+
+  localparam int unsigned AW = $clog2(Words);
+
+  logic [31:0] n_q, n_d;
+  logic        a_we;
+  tok_t        t;
+
+  assign t        = in_data_i[0];
+  assign count0_o = n_q;
+
+  // the bank's words are only read back by the harness
+  logic [Words-1:0][31:0] unused_words;
+
+  ff_sram #(.Words(Words)) u_sram (
+    .clk_i    (clk_i),
+    .a_we_i   (a_we),
+    .a_addr_i (n_q[AW-1:0]),
+    .a_wdata_i(value_of(t)),
+    .b_we_i   (1'b0),
+    .b_addr_i ('0),
+    .b_wdata_i('0),
+    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
+    .h_addr_i (mem_addr_i[AW-1:0]),
+    .h_wdata_i(mem_wdata_i),
+    .h_rdata_o(mem_rdata_o),
+    .mem_o    (unused_words)
+  );
+
+  always_comb begin
+    n_d      = n_q;
+    in_pop_o = '0;
+    fire_o   = 1'b0;
+    fin_o    = 1'b0;
+    err_o    = 1'b0;
+    ovf_o    = 1'b0;
+    a_we     = 1'b0;
+    if (en_i && in_valid_i[0]) begin
+      fire_o      = 1'b1;
+      in_pop_o[0] = 1'b1;
+      if (is_elem(t)) begin
+        if (n_q < Words) a_we = 1'b1;
+        else ovf_o = 1'b1;
+        n_d = n_q + 32'd1;
+      end
+      fin_o = is_done(t);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) n_q <= '0;
+    else         n_q <= n_d;
+  end
+
+  logic unused_mem;
+  assign unused_mem = ^mem_addr_i;
+
+endmodule

@@ -1,0 +1,299 @@
+// ff_array.sv -- an RDA array: tiles of every kind (counts by parameter), a
+// full crossbar, harness ports, and the configuration and SRAM buses
+// (docs/rtl.md).
+//
+// Sources (what an input may select; routing value = source index + 1, 0 =
+// unconnected): the harness input ports 0..NHin-1, then every tile's outputs,
+// tiles in slot order, each contributing all of its kind's outputs.
+// Consumers: every tile input, then the harness output ports.
+//
+// Ready/valid rule. A consumer is a FIFO whose ready is its registered
+// count < depth. A source's ready is the AND of the ready of every consumer
+// that selects it, 1 when none does (timing.md section 2, fan-out: push to all
+// or to none; an unconnected output drops its tokens). Sources assert valid
+// only when they saw ready, so a valid source pushes into every consumer that
+// selects it in the same cycle. Harness input ports are sources without a
+// FIFO of their own: their channel is the FIFO of the tile input they feed,
+// exactly the source -> primitive channel of the C model. Harness output ports
+// are consumers with a FIFO the testbench pops (hout_ready_i = pop).
+//
+// Config bus: address = slot * RegsPerSlot + reg; slot 0/1 geometry (read
+// only), slots FirstTileSlot.. tiles, then one slot per harness output port
+// (its reg REG_IN holds src and depth). Reads are combinational.
+module ff_array
+  import ff_pkg::*;
+  import ff_config_pkg::*;
+#(
+  parameter logic [NKinds*8-1:0]  TileCounts = {NKinds{8'd1}},     // per kind, 8 bits: tiles of that kind
+  parameter logic [NKinds*32-1:0] MemWords   = default_mem_words(), // per kind, 32 bits: SRAM words per tile
+  parameter int unsigned          NHin       = 8,   // harness input ports
+  parameter int unsigned          NHout      = 8,   // harness output ports
+  parameter int unsigned          MaxDepth   = 4,   // FIFO storage per channel
+  parameter int unsigned          MaxLat     = 4    // output pipeline stages per tile
+) (
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        run_i,        // low: nothing moves (configure, load)
+  input  logic                        cfg_we_i,
+  input  logic [AddrBits-1:0]         cfg_addr_i,
+  input  logic [31:0]                 cfg_wdata_i,
+  output logic [31:0]                 cfg_rdata_o,
+  input  logic                        mem_we_i,
+  input  logic [SlotBits-1:0]         mem_slot_i,
+  input  logic [MemAddrBits-1:0]      mem_addr_i,
+  input  logic [31:0]                 mem_wdata_i,
+  output logic [31:0]                 mem_rdata_o,
+  input  logic [NHin-1:0]             hin_valid_i,
+  output logic [NHin-1:0]             hin_ready_o,
+  input  logic [NHin-1:0][33:0]       hin_data_i,
+  output logic [NHout-1:0]            hout_valid_o,
+  input  logic [NHout-1:0]            hout_ready_i,
+  output logic [NHout-1:0][33:0]      hout_data_o,
+  output logic                        done_o,       // every enabled tile has finished
+  output logic                        error_o,      // some tile's sticky error flag
+  output logic                        active_o      // this cycle some tile fires or pushes a token
+);
+
+  localparam int unsigned SrcW = IN_SRC_W;
+
+  // ---- geometry (constant functions of the parameters) --------------------
+
+  function automatic int unsigned count_of(input int unsigned k);
+    return 32'(TileCounts[k*8 +: 8]);
+  endfunction
+
+  function automatic int unsigned num_tiles();
+    int unsigned n = 0;
+    for (int unsigned k = 0; k < NKinds; k++) n += count_of(k);
+    return n;
+  endfunction
+
+  function automatic int unsigned kind_of(input int unsigned t);
+    int unsigned seen = 0;
+    for (int unsigned k = 0; k < NKinds; k++) begin
+      if (t < seen + count_of(k)) return k;
+      seen += count_of(k);
+    end
+    return 0;
+  endfunction
+
+  // first source index of tile t's outputs / first consumer index of its inputs
+  function automatic int unsigned out_base(input int unsigned t);
+    int unsigned b = NHin;
+    for (int unsigned u = 0; u < t; u++) b += kind_nout(kind_of(u));
+    return b;
+  endfunction
+
+  function automatic int unsigned in_base(input int unsigned t);
+    int unsigned b = 0;
+    for (int unsigned u = 0; u < t; u++) b += kind_nin(kind_of(u));
+    return b;
+  endfunction
+
+  localparam int unsigned NTiles  = num_tiles();
+  localparam int unsigned NSrc    = out_base(NTiles);
+  localparam int unsigned NTileIn = in_base(NTiles);
+  localparam int unsigned NCons   = NTileIn + NHout;
+  localparam int unsigned NTilesP = (NTiles > 0) ? NTiles : 1;
+  localparam int unsigned HoutSlot = FirstTileSlot + NTiles;
+  localparam int unsigned SelW    = (NSrc > 1) ? $clog2(NSrc) : 1;  // index of a source
+
+  // ---- sources and consumers ---------------------------------------------
+
+  logic [NSrc-1:0]             src_valid, src_ready, src_block;
+  logic [NSrc-1:0][33:0]       src_data;
+  logic [NCons-1:0][SrcW-1:0]  cons_sel;
+  logic [NCons-1:0]            cons_valid, cons_ready;
+  logic [NCons-1:0][33:0]      cons_data;
+
+  // Crossbar: each consumer muxes its source; a source is blocked when any
+  // consumer that selects it is full. Both loops run over the consumers
+  // (indexing by the routing field), so the logic grows with
+  // sources + consumers, not with their product.
+  always_comb begin
+    for (int unsigned c = 0; c < NCons; c++) begin
+      cons_valid[c] = 1'b0;
+      cons_data[c]  = '0;
+      if (cons_sel[c] != '0 && 32'(cons_sel[c]) <= NSrc) begin
+        cons_valid[c] = src_valid[SelW'(cons_sel[c] - SrcW'(1))];
+        cons_data[c]  = src_data[SelW'(cons_sel[c] - SrcW'(1))];
+      end
+    end
+  end
+  // (a block of its own: the ready path must not look like it depends on
+  // the valid path it feeds)
+  always_comb begin
+    src_block = '0;
+    for (int unsigned c = 0; c < NCons; c++) begin
+      if (cons_sel[c] != '0 && 32'(cons_sel[c]) <= NSrc && !cons_ready[c])
+        src_block[SelW'(cons_sel[c] - SrcW'(1))] = 1'b1;
+    end
+  end
+  assign src_ready = ~src_block;
+
+  assign src_valid[NHin-1:0] = hin_valid_i;
+  assign src_data[NHin-1:0]  = hin_data_i;
+  assign hin_ready_o         = src_ready[NHin-1:0];
+
+  // ---- tiles ----------------------------------------------------------------
+
+  logic [SlotBits-1:0]          cfg_slot, mem_slot;
+  logic [4:0]                   cfg_reg;
+  logic [NTilesP-1:0][31:0]     tile_cfg_rdata, tile_mem_rdata;
+  logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
+
+  assign cfg_slot = cfg_addr_i[AddrBits-1 -: SlotBits];
+  assign cfg_reg  = cfg_addr_i[4:0];
+  assign mem_slot = mem_slot_i;
+
+  for (genvar t = 0; t < NTiles; t++) begin : g_tile
+    localparam int unsigned K     = kind_of(t);
+    localparam int unsigned NIn   = kind_nin(K);
+    localparam int unsigned NOut  = kind_nout(K);
+    localparam int unsigned NInP  = (NIn > 0) ? NIn : 1;
+    localparam int unsigned NOutP = (NOut > 0) ? NOut : 1;
+    localparam int unsigned IB    = in_base(t);
+    localparam int unsigned OB    = out_base(t);
+
+    logic [NInP-1:0][SrcW-1:0] in_src;
+    logic [NInP-1:0]           in_valid, in_ready;
+    logic [NInP-1:0][33:0]     in_data;
+    logic [NOutP-1:0]          out_valid, out_ready;
+    logic [NOutP-1:0][33:0]    out_data;
+
+    if (NIn > 0) begin : g_in
+      assign cons_sel[IB +: NIn]   = in_src;
+      assign cons_ready[IB +: NIn] = in_ready;
+      assign in_valid              = cons_valid[IB +: NIn];
+      assign in_data               = cons_data[IB +: NIn];
+    end else begin : g_no_in
+      assign in_valid = '0;
+      assign in_data  = '0;
+      logic unused_in;
+      assign unused_in = ^{in_src, in_ready};
+    end
+    if (NOut > 0) begin : g_out
+      assign src_valid[OB +: NOut] = out_valid;
+      assign src_data[OB +: NOut]  = out_data;
+      assign out_ready             = src_ready[OB +: NOut];
+    end else begin : g_no_out
+      assign out_ready = '1;
+      logic unused_out;
+      assign unused_out = ^{out_valid, out_data};
+    end
+
+    ff_tile #(
+      .Kind    (K),
+      .MaxDepth(MaxDepth),
+      .MaxLat  (MaxLat),
+      .MemWords(MemWords[K*32 +: 32]),
+      .SrcW    (SrcW)
+    ) u_tile (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .run_i      (run_i),
+      .cfg_we_i   (cfg_we_i && 32'(cfg_slot) == FirstTileSlot + t),
+      .cfg_reg_i  (cfg_reg),
+      .cfg_wdata_i(cfg_wdata_i),
+      .cfg_rdata_o(tile_cfg_rdata[t]),
+      .mem_we_i   (mem_we_i && 32'(mem_slot) == FirstTileSlot + t),
+      .mem_addr_i (mem_addr_i),
+      .mem_wdata_i(mem_wdata_i),
+      .mem_rdata_o(tile_mem_rdata[t]),
+      .in_src_o   (in_src),
+      .in_valid_i (in_valid),
+      .in_ready_o (in_ready),
+      .in_data_i  (in_data),
+      .out_valid_o(out_valid),
+      .out_ready_i(out_ready),
+      .out_data_o (out_data),
+      .done_o     (tile_done[t]),
+      .error_o    (tile_err[t]),
+      .moved_o    (tile_moved[t])
+    );
+  end
+
+  if (NTiles == 0) begin : g_no_tiles
+    assign tile_cfg_rdata = '0;
+    assign tile_mem_rdata = '0;
+    assign tile_done      = '1;
+    assign tile_err       = '0;
+    assign tile_moved     = '0;
+    logic unused_mem;
+    assign unused_mem = ^{mem_we_i, mem_addr_i, mem_wdata_i};
+  end
+
+  // ---- harness output ports -----------------------------------------------
+
+  logic [NHout-1:0][31:0] hout_cfg_q, hout_cfg_d;
+  logic [NHout-1:0][7:0]  hout_count;  // (not read back)
+  logic                   unused_hout_count;
+  assign unused_hout_count = ^hout_count;
+
+  always_comb begin
+    hout_cfg_d = hout_cfg_q;
+    for (int unsigned q = 0; q < NHout; q++) begin
+      if (cfg_we_i && 32'(cfg_slot) == HoutSlot + q && 32'(cfg_reg) == REG_IN) hout_cfg_d[q] = cfg_wdata_i;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) hout_cfg_q <= '0;
+    else         hout_cfg_q <= hout_cfg_d;
+  end
+
+  for (genvar q = 0; q < NHout; q++) begin : g_hout
+    assign cons_sel[NTileIn + q] = hout_cfg_q[q][IN_SRC_LSB +: SrcW];
+    ff_fifo #(
+      .MaxDepth(MaxDepth),
+      .Width   (34)
+    ) u_fifo (
+      .clk_i  (clk_i),
+      .rst_ni (rst_ni),
+      .depth_i(hout_cfg_q[q][IN_DEPTH_LSB +: IN_DEPTH_W]),
+      .valid_i(cons_valid[NTileIn + q]),
+      .ready_o(cons_ready[NTileIn + q]),
+      .data_i (cons_data[NTileIn + q]),
+      .valid_o(hout_valid_o[q]),
+      .pop_i  (hout_ready_i[q] && run_i),
+      .data_o (hout_data_o[q]),
+      .count_o(hout_count[q])
+    );
+  end
+
+  // ---- read-back and status -------------------------------------------------
+
+  always_comb begin
+    cfg_rdata_o = '0;
+    if (cfg_slot == '0) begin
+      if (32'(cfg_reg) < NKinds) cfg_rdata_o = 32'(count_of(32'(cfg_reg)));
+      else if (32'(cfg_reg) == GEO_NHIN) cfg_rdata_o = NHin;
+      else if (32'(cfg_reg) == GEO_NHOUT) cfg_rdata_o = NHout;
+      else if (32'(cfg_reg) == GEO_MAX_DEPTH) cfg_rdata_o = MaxDepth;
+      else if (32'(cfg_reg) == GEO_MAX_LATENCY) cfg_rdata_o = MaxLat;
+      else if (32'(cfg_reg) == GEO_MAGIC) cfg_rdata_o = Magic;
+    end else if (32'(cfg_slot) == 1) begin
+      if (32'(cfg_reg) < NKinds) cfg_rdata_o = MemWords[32'(cfg_reg)*32 +: 32];
+    end else if (32'(cfg_slot) < HoutSlot) begin
+      cfg_rdata_o = tile_cfg_rdata[32'(cfg_slot) - FirstTileSlot];
+    end else if (32'(cfg_slot) < HoutSlot + NHout) begin
+      if (32'(cfg_reg) == REG_IN) cfg_rdata_o = hout_cfg_q[32'(cfg_slot) - HoutSlot];
+    end
+  end
+
+  always_comb begin
+    mem_rdata_o = '0;
+    if (32'(mem_slot) >= FirstTileSlot && 32'(mem_slot) < HoutSlot)
+      mem_rdata_o = tile_mem_rdata[32'(mem_slot) - FirstTileSlot];
+  end
+
+  assign done_o   = &tile_done;
+  assign error_o  = |tile_err;
+  assign active_o = |tile_moved;
+
+`ifdef FF_ASSERTIONS
+  initial assert (NHin >= 1 && NHout >= 1 && NSrc < (1 << SrcW))
+    else $fatal(1, "ff_array: bad parameters");
+`endif
+
+endmodule

@@ -1,0 +1,93 @@
+/*
+ * ff_rtl.h -- the Verilated RDA array behind a C API (docs/rtl.md).
+ *
+ * One static library per array configuration (rtl/arrays/NAME.json) provides
+ * this API for that configuration: ff_rtl_NAME, built by rtl/CMakeLists.txt.
+ * Link exactly one of them. Everything here is C; the thin C++ adapter
+ * (rtl/shim/ff_rtl.cpp) is the only code that sees Verilator.
+ *
+ * Cycle protocol: the harness reads what the array shows at the start of a
+ * cycle (hin ready, hout valid/data, done -- all decoded from registers),
+ * decides its drives for that cycle (ff_rtl_hin_drive, ff_rtl_hout_pop), and
+ * calls ff_rtl_step, which clocks one edge. Drives hold until changed.
+ * Configuration and SRAM writes take a clock edge each and must be made with
+ * run off (ff_rtl_run); they are not counted as cycles.
+ *
+ * Addresses: configuration addresses and field positions come from the
+ * generated ff_config.h (FF_RTL_* macros); the array's geometry (tile counts
+ * per kind, harness ports, SRAM sizes) is read from the array itself
+ * (slots 0 and 1), so a harness needs no other description of it.
+ */
+#ifndef FF_RTL_H
+#define FF_RTL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ff_rtl ff_rtl;
+
+/* Creates the array model of the linked configuration, held in reset
+ * released, run off, every register at its reset value. Returns NULL only if
+ * memory runs out. */
+ff_rtl *ff_rtl_new(void);
+
+/* Ends tracing, calls the model's final(), frees it. NULL is a no-op. */
+void ff_rtl_free(ff_rtl *r);
+
+/* Name of the linked configuration ("default"). */
+const char *ff_rtl_config_name(void);
+
+/* Asserts reset for two edges and releases it: configuration, FIFOs, tile
+ * state cleared (SRAM contents are kept); run off; the cycle count to 0. */
+void ff_rtl_reset(ff_rtl *r);
+
+/* Configuration bus: one write per clock edge; reads are combinational. */
+void ff_rtl_cfg_write(ff_rtl *r, uint32_t addr, uint32_t data);
+uint32_t ff_rtl_cfg_read(ff_rtl *r, uint32_t addr);
+
+/* SRAM load/readback port of the tile in configuration slot `slot`. */
+void ff_rtl_mem_write(ff_rtl *r, uint32_t slot, uint32_t addr, uint32_t data);
+uint32_t ff_rtl_mem_read(ff_rtl *r, uint32_t slot, uint32_t addr);
+
+/* run high: the tiles may fire; low: nothing moves. */
+void ff_rtl_run(ff_rtl *r, int on);
+
+/* Harness input port p (a source): may it push this cycle (every FIFO it
+ * feeds has space), and what it offers (valid, token). */
+int ff_rtl_hin_ready(ff_rtl *r, int p);
+void ff_rtl_hin_drive(ff_rtl *r, int p, int valid, uint64_t tok);
+
+/* Harness output port q (a sink's channel): has a token at its head, the
+ * head, and whether the harness pops it this cycle. */
+int ff_rtl_hout_valid(ff_rtl *r, int q);
+uint64_t ff_rtl_hout_data(ff_rtl *r, int q);
+void ff_rtl_hout_pop(ff_rtl *r, int q, int pop);
+
+/* One clock cycle with the current drives; returns the new cycle count. */
+uint64_t ff_rtl_step(ff_rtl *r);
+
+/* Cycles stepped since the last reset. */
+uint64_t ff_rtl_cycle(const ff_rtl *r);
+
+/* Every enabled tile has finished / some tile's sticky error flag. */
+int ff_rtl_done(ff_rtl *r);
+int ff_rtl_error(ff_rtl *r);
+
+/* In the current cycle (with the current drives, before ff_rtl_step) some
+ * tile fires or pushes a token: the C model's "something moved", for
+ * liveness watchdogs. */
+int ff_rtl_active(ff_rtl *r);
+
+/* Starts an FST waveform of every signal into path (replacing any open one);
+ * NULL stops it. Returns 0, or -1 if the file cannot be opened. Each cycle is
+ * two time units (rising edge at odd times). */
+int ff_rtl_trace(ff_rtl *r, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,615 @@
+/*
+ * schemagen.c -- generates both views of the RTL configuration schema and the
+ * fixed-point ROMs (docs/rtl.md "Configuration").
+ *
+ *   ff_schemagen SCHEMA.json OUTDIR [ARRAY.json ...]
+ *
+ * reads rtl/schema/config.json (the single source of truth of the address
+ * map) and writes into OUTDIR:
+ *   ff_config.h        the C view: register numbers, field positions, the
+ *                      kind table (ports, SRAM) for the harness and cosim;
+ *   ff_config_pkg.sv   the same as a SystemVerilog package for the tiles;
+ *   ff_fx_pkg.sv       the exp2/rsqrt ROMs and LOG2E, from
+ *                      models/fixed/fx_tables.def (included at compile time,
+ *                      so this program cannot disagree with the C model);
+ *   ff_array_NAME.sv   per array file: the top module ff_array_NAME, ff_array
+ *                      with that file's parameters.
+ * The kind list of the schema is checked against models/graph/ff_prims.def
+ * (ORDER FF_PRIM): same names, same numbering, every hardware kind present.
+ * Files are written only when their text changes, so a rebuild that changes
+ * nothing does not re-verilate.
+ *
+ * Errors go to stderr as "file: message"; the exit status is 1.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the tables this program checks against -------------------------- */
+
+static const struct {
+    const char *name;
+    int hw;
+} prim_table[] = { /* ORDER FF_PRIM */
+#define FF_PRIM(e, name, hw, ports, params, summary) {name, hw},
+#include "ff_prims.def"
+#undef FF_PRIM
+};
+enum { NPRIM = sizeof prim_table / sizeof prim_table[0] };
+
+/* ALU op names, for the "values": "FF_ALU_OPS" of alu.op (ORDER FF_ALU_OP). */
+#include "ff_fixed.h"
+static const char *const alu_op_names[] = {
+#define ALU_NAME_(e, name, arity) name,
+    FF_ALU_OPS(ALU_NAME_)
+#undef ALU_NAME_
+};
+
+#define FF_FX_CONST(name, value) static const int64_t fx_##name = value;
+#include "fx_tables.def"
+#undef FF_FX_CONST
+
+static const uint32_t exp2_tab[] = {
+#define FF_FX_EXP2_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+#undef FF_FX_EXP2_TAB
+};
+static const uint32_t rsqrt_tab[] = {
+#define FF_FX_RSQRT_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+#undef FF_FX_RSQRT_TAB
+};
+
+/* ---- output buffer: written only if it differs from the file --------- */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) abort();
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = (b->cap + (size_t)n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p) abort();
+    }
+}
+
+static int flush(buf *b, const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        char *old = malloc(b->len + 2);
+        size_t n = old ? fread(old, 1, b->len + 1, f) : 0;
+        fclose(f);
+        int same = old && n == b->len && memcmp(old, b->p, b->len) == 0;
+        free(old);
+        if (same) goto done;
+    }
+    /* Written aside and renamed: a failed run leaves the old file whole. */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    int bad = !f || fwrite(b->p, 1, b->len, f) != b->len;
+    if (f && fclose(f) != 0) bad = 1;
+    if (bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        remove(tmp);
+        free(b->p);
+        b->p = NULL;
+        b->len = b->cap = 0;
+        return -1;
+    }
+done:
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    return 0;
+}
+
+/* ---- the schema -------------------------------------------------------- */
+
+typedef struct field {
+    const char *name, *doc;
+    int reg, lsb, width;
+    char values[256];     /* "w0|w1|..": the meaning of each value, "" = a number */
+} field;
+
+typedef struct kind {
+    const char *name;
+    int num;              /* ff_prims.def kind number */
+    int nin, nout, mem;
+    const char *in[8], *out[8];
+    field params[8];
+    int nparams;
+} kind;
+
+static const char *schema_path;
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", schema_path);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return -1;
+}
+
+static void upper(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++) dst[i] = (src[i] >= 'a' && src[i] <= 'z') ? (char)(src[i] - 32) : src[i];
+    dst[i] = '\0';
+}
+
+static int int_of(json_t *o, const char *key, int *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) return fail("'%s' must be an integer", key);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int read_field(json_t *o, field *f, int reg)
+{
+    f->name = str_of(o, "name");
+    f->doc = str_of(o, "doc");
+    f->reg = reg;
+    if (json_object_get(o, "reg") && json_is_integer(json_object_get(o, "reg")) && int_of(o, "reg", &f->reg)) return -1;
+    if (int_of(o, "lsb", &f->lsb) || int_of(o, "width", &f->width)) return -1;
+    if (!f->name[0] || f->lsb < 0 || f->width < 1 || f->lsb + f->width > 32)
+        return fail("field '%s': bad name or bit range", f->name);
+    /* "values": a list of words (value i means word i), or "FF_ALU_OPS" */
+    json_t *vals = json_object_get(o, "values");
+    f->values[0] = '\0';
+    size_t len = 0;
+    if (json_is_string(vals) && strcmp(json_string_value(vals), "FF_ALU_OPS") == 0) {
+        for (size_t i = 0; i < sizeof alu_op_names / sizeof alu_op_names[0]; i++)
+            len += (size_t)snprintf(f->values + len, sizeof f->values - len, "%s%s", i ? "|" : "", alu_op_names[i]);
+    } else if (json_is_array(vals)) {
+        size_t i;
+        json_t *w;
+        json_array_foreach(vals, i, w) {
+            if (!json_is_string(w)) return fail("field '%s': values must be words", f->name);
+            len += (size_t)snprintf(f->values + len, sizeof f->values - len, "%s%s", i ? "|" : "", json_string_value(w));
+        }
+    } else if (vals) {
+        return fail("field '%s': values must be a list of words or \"FF_ALU_OPS\"", f->name);
+    }
+    if (len >= sizeof f->values) return fail("field '%s': values too long", f->name);
+    return 0;
+}
+
+/* Common registers, in schema order. */
+typedef struct reg {
+    const char *name;
+    int reg, count, ro;
+    field fields[8];
+    int nfields;
+} reg;
+
+static kind kinds[NPRIM];
+static int nkinds;
+static reg regs[8];
+static int nregs;
+static int param_base, regs_per_slot, slot_bits, mem_addr_bits, addr_bits;
+static json_t *geometry;
+static json_t *schema_root; /* owns the strings kinds[] and regs[] point into */
+
+static int load_schema(const char *path)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) return fail("line %d: %s", je.line, je.text);
+    schema_root = root;
+    json_t *bus = json_object_get(root, "bus");
+    if (int_of(bus, "regs_per_slot", &regs_per_slot) || int_of(bus, "slot_bits", &slot_bits) ||
+        int_of(bus, "mem_addr_bits", &mem_addr_bits) || int_of(bus, "addr_bits", &addr_bits) ||
+        int_of(root, "param_base", &param_base))
+        return -1;
+    geometry = json_object_get(root, "geometry");
+    json_t *rs = json_object_get(root, "regs");
+    size_t i;
+    json_t *r;
+    json_array_foreach(rs, i, r) {
+        reg *g = &regs[nregs++];
+        g->name = str_of(r, "name");
+        g->ro = strcmp(str_of(r, "access"), "ro") == 0;
+        json_t *rv = json_object_get(r, "reg");
+        g->count = 1;
+        if (json_is_integer(rv)) g->reg = (int)json_integer_value(rv);
+        else if (json_is_string(rv) && sscanf(json_string_value(rv), "%d+p", &g->reg) == 1) {
+            if (int_of(r, "count", &g->count)) return -1;
+        } else return fail("reg '%s': 'reg' must be a number or \"N+p\"", g->name);
+        size_t j;
+        json_t *f;
+        json_array_foreach(json_object_get(r, "fields"), j, f) {
+            if (read_field(f, &g->fields[g->nfields], g->reg)) return -1;
+            g->nfields++;
+        }
+    }
+    json_t *ks = json_object_get(root, "kinds");
+    json_array_foreach(ks, i, r) {
+        kind *k = &kinds[nkinds++];
+        k->name = str_of(r, "name");
+        k->num = -1;
+        for (int p = 0; p < NPRIM; p++)
+            if (strcmp(prim_table[p].name, k->name) == 0) k->num = p;
+        if (k->num < 0 || !prim_table[k->num].hw) return fail("kind '%s' is not a hardware kind of ff_prims.def", k->name);
+        if (k->num != (int)i) return fail("kind '%s' is #%zu, ff_prims.def numbers it %d (ORDER FF_PRIM)", k->name, i, k->num);
+        k->mem = json_is_true(json_object_get(r, "mem"));
+        size_t j;
+        json_t *v;
+        json_array_foreach(json_object_get(r, "inputs"), j, v) k->in[k->nin++] = json_string_value(v);
+        json_array_foreach(json_object_get(r, "outputs"), j, v) k->out[k->nout++] = json_string_value(v);
+        json_array_foreach(json_object_get(r, "params"), j, v) {
+            if (read_field(v, &k->params[k->nparams], 0)) return -1;
+            field *f = &k->params[k->nparams++];
+            if (f->reg < param_base || f->reg >= regs_per_slot)
+                return fail("kind '%s' param '%s': reg %d outside %d..%d", k->name, f->name, f->reg, param_base,
+                            regs_per_slot - 1);
+        }
+    }
+    for (int p = 0; p < NPRIM; p++)
+        if (prim_table[p].hw && p >= nkinds) return fail("hardware kind '%s' of ff_prims.def has no schema entry", prim_table[p].name);
+    /* A parameter register must not be a common register. */
+    for (int k = 0; k < nkinds; k++)
+        for (int j = 0; j < kinds[k].nparams; j++)
+            for (int c = 0; c < nregs; c++) {
+                int pr = kinds[k].params[j].reg;
+                if (pr >= regs[c].reg && pr < regs[c].reg + regs[c].count)
+                    return fail("kind '%s' param '%s': reg %d is the common register '%s'", kinds[k].name,
+                                kinds[k].params[j].name, pr, regs[c].name);
+            }
+    /* root is kept alive with the schema's strings */
+    return 0;
+}
+
+/* ---- emitters ---------------------------------------------------------- */
+
+static int geo_reg(const char *name)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(geometry, i, g) if (strcmp(str_of(g, "name"), name) == 0) {
+        json_t *r = json_object_get(g, "reg");
+        return json_is_integer(r) ? (int)json_integer_value(r) : 0;
+    }
+    return -1;
+}
+
+/* A C string literal's body (the docs are plain text, but be safe). */
+static const char *cstr(const char *src)
+{
+    static char out[1024];
+    size_t n = 0;
+    for (; *src && n + 3 < sizeof out; src++) {
+        if (*src == '"' || *src == '\\') out[n++] = '\\';
+        out[n++] = *src;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static void emit_c(buf *b)
+{
+    char U[64], F[64];
+    put(b, "/*\n * ff_config.h -- GENERATED by rtl/schema/schemagen.c from rtl/schema/config.json.\n"
+           " * Do not edit: change the schema. docs/rtl.md explains the address map.\n *\n"
+           " * Configuration address = slot * FF_RTL_REGS_PER_SLOT + reg. Slots 0 and 1:\n"
+           " * read-only geometry; then one slot per tile (kind order, then index);\n"
+           " * then one per harness output port. Every register is 32 bits:\n *\n"
+           " *   ctrl   [0]     enable   [11:8] latency   [23:16] ii\n"
+           " *   status [0] done [1] error [2] overflow [3] started      (read-only)\n"
+           " *   in(p)  [11:0]  src      [23:16] depth            (p = 0..7)\n"
+           " *   occ_lo/occ_hi  tokens in input 0..3 / 4..7's FIFO, 8 bits each (read-only)\n */\n"
+           "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n");
+    put(b, "#define FF_RTL_REGS_PER_SLOT %d\n#define FF_RTL_SLOT_BITS %d\n#define FF_RTL_ADDR_BITS %d\n"
+           "#define FF_RTL_MEM_ADDR_BITS %d\n#define FF_RTL_PARAM_BASE %d\n#define FF_RTL_NKINDS %d\n"
+           "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n\n",
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
+    put(b, "/* Geometry (slot 0: reg k = tiles of kind k; slot 1: reg k = SRAM words). */\n");
+    const char *geo[] = {"nhin", "nhout", "max_depth", "max_latency", "magic"};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+        upper(U, geo[i], sizeof U);
+        put(b, "#define FF_RTL_GEO_%s %d\n", U, geo_reg(geo[i]));
+    }
+    put(b, "\n/* Field helpers: FF_RTL_GET(word, F) / FF_RTL_SET(word, F, v) with F a\n"
+           " * field prefix such as FF_RTL_CTRL_LATENCY (its _LSB and _WIDTH). */\n"
+           "#define FF_RTL_MASK_(w) ((w) >= 32 ? 0xffffffffu : ((1u << (w)) - 1u))\n"
+           "#define FF_RTL_GET(v, F) (((uint32_t)(v) >> F##_LSB) & FF_RTL_MASK_(F##_WIDTH))\n"
+           "#define FF_RTL_SET(v, F, x) (((uint32_t)(v) & ~(FF_RTL_MASK_(F##_WIDTH) << F##_LSB)) | \\\n"
+           "                           (((uint32_t)(x) & FF_RTL_MASK_(F##_WIDTH)) << F##_LSB))\n\n");
+    for (int i = 0; i < nregs; i++) {
+        reg *r = &regs[i];
+        upper(U, r->name, sizeof U);
+        if (r->count > 1) put(b, "#define FF_RTL_REG_%s(p) (%d + (p)) /* p < %d */\n", U, r->reg, r->count);
+        else put(b, "#define FF_RTL_REG_%s %d\n", U, r->reg);
+        for (int j = 0; j < r->nfields; j++) {
+            upper(F, r->fields[j].name, sizeof F);
+            put(b, "#define FF_RTL_%s_%s_LSB %d\n#define FF_RTL_%s_%s_WIDTH %d /* %s */\n", U, F, r->fields[j].lsb, U, F,
+                r->fields[j].width, r->fields[j].doc);
+        }
+    }
+    put(b, "\n/* Per kind: kind number (= FF_PRIM_*), ports, SRAM, parameter fields. */\n");
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        put(b, "#define FF_RTL_KIND_%s %d\n#define FF_RTL_%s_NIN %d\n#define FF_RTL_%s_NOUT %d\n#define FF_RTL_%s_MEM %d\n", U,
+            kd->num, U, kd->nin, U, kd->nout, U, kd->mem);
+        for (int j = 0; j < kd->nparams; j++) {
+            field *f = &kd->params[j];
+            upper(F, f->name, sizeof F);
+            put(b, "#define FF_RTL_%s_%s_REG %d\n#define FF_RTL_%s_%s_LSB %d\n#define FF_RTL_%s_%s_WIDTH %d /* %s */\n", U, F,
+                f->reg, U, F, f->lsb, U, F, f->width, f->doc);
+        }
+    }
+    put(b, "\n/* Port names in hardware order ({0} = none). */\n");
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        put(b, "#define FF_RTL_%s_IN_NAMES {", U);
+        for (int j = 0; j < kd->nin; j++) put(b, "%s\"%s\"", j ? ", " : "", kd->in[j]);
+        put(b, "%s}\n#define FF_RTL_%s_OUT_NAMES {", kd->nin ? "" : "0", U);
+        for (int j = 0; j < kd->nout; j++) put(b, "%s\"%s\"", j ? ", " : "", kd->out[j]);
+        put(b, "%s}\n", kd->nout ? "" : "0");
+    }
+    put(b, "\n/* Every field of the common registers, for decoders and dumps:\n"
+           " * X(\"reg\", reg, count, \"field\", lsb, width, read_only, \"values\", \"doc\"); a register\n"
+           " * with count > 1 repeats at reg + p, p < count (in(p)). \"values\" = \"w0|w1|..\" names\n"
+           " * each value, \"\" = a number. */\n#define FF_RTL_COMMON_FIELDS(X) \\\n");
+    for (int i = 0; i < nregs; i++)
+        for (int j = 0; j < regs[i].nfields; j++) {
+            field *f = &regs[i].fields[j];
+            put(b, "    X(\"%s\", %d, %d, \"%s\", %d, %d, %d, \"%s\", ", regs[i].name, regs[i].reg, regs[i].count, f->name,
+                f->lsb, f->width, regs[i].ro, f->values);
+            put(b, "\"%s\")%s\n", cstr(f->doc), i + 1 < nregs || j + 1 < regs[i].nfields ? " \\" : "");
+        }
+    put(b, "\n/* Every kind parameter field: X(KIND, \"field\", reg, lsb, width, \"values\", \"doc\"). */\n"
+           "#define FF_RTL_PARAM_FIELDS(X) \\\n");
+    int nparam_total = 0, done_params = 0;
+    for (int k = 0; k < nkinds; k++) nparam_total += kinds[k].nparams;
+    for (int k = 0; k < nkinds; k++)
+        for (int j = 0; j < kinds[k].nparams; j++) {
+            field *f = &kinds[k].params[j];
+            upper(U, kinds[k].name, sizeof U);
+            put(b, "    X(%s, \"%s\", %d, %d, %d, \"%s\", ", U, f->name, f->reg, f->lsb, f->width, f->values);
+            put(b, "\"%s\")%s\n", cstr(f->doc), ++done_params < nparam_total ? " \\" : "");
+        }
+    put(b, "\n/* The kind table: X(ENUM, \"name\", nin, nout, mem); the port names are\n"
+           " * FF_RTL_##ENUM##_IN_NAMES / _OUT_NAMES. */\n#define FF_RTL_KINDS(X) \\\n");
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        put(b, "    X(%s, \"%s\", %d, %d, %d)%s\n", U, kd->name, kd->nin, kd->nout, kd->mem, k + 1 < nkinds ? " \\" : "");
+    }
+    put(b, "\n#endif\n");
+}
+
+static void emit_sv_pkg(buf *b)
+{
+    char U[64], F[64];
+    put(b, "// ff_config_pkg.sv -- GENERATED by rtl/schema/schemagen.c from rtl/schema/config.json.\n"
+           "// Do not edit: change the schema. docs/rtl.md explains the address map.\n"
+           "// A package of constants: a design uses only some of them.\n"
+           "/* verilator lint_off UNUSEDPARAM */\npackage ff_config_pkg;\n\n");
+    put(b, "  localparam int unsigned RegsPerSlot = %d;\n  localparam int unsigned SlotBits = %d;\n"
+           "  localparam int unsigned AddrBits = %d;\n  localparam int unsigned MemAddrBits = %d;\n"
+           "  localparam int unsigned ParamBase = %d;\n  localparam int unsigned NKinds = %d;\n"
+           "  localparam logic [31:0] Magic = 32'hFF5C0001;\n  localparam int unsigned FirstTileSlot = 2;\n",
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
+    const char *geo[] = {"nhin", "nhout", "max_depth", "max_latency", "magic"};
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+        upper(U, geo[i], sizeof U);
+        put(b, "  localparam int unsigned GEO_%s = %d;\n", U, geo_reg(geo[i]));
+    }
+    for (int i = 0; i < nregs; i++) {
+        reg *r = &regs[i];
+        upper(U, r->name, sizeof U);
+        put(b, "  localparam int unsigned REG_%s = %d;%s\n", U, r->reg, r->count > 1 ? "  // + port" : "");
+        for (int j = 0; j < r->nfields; j++) {
+            upper(F, r->fields[j].name, sizeof F);
+            put(b, "  localparam int unsigned %s_%s_LSB = %d;\n  localparam int unsigned %s_%s_W = %d;  // %s\n", U, F,
+                r->fields[j].lsb, U, F, r->fields[j].width, r->fields[j].doc);
+        }
+    }
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        put(b, "\n  localparam int unsigned KIND_%s = %d;\n", U, kd->num);
+        for (int j = 0; j < kd->nparams; j++) {
+            field *f = &kd->params[j];
+            upper(F, f->name, sizeof F);
+            put(b, "  localparam int unsigned %s_%s_REG = %d;\n  localparam int unsigned %s_%s_LSB = %d;\n"
+                   "  localparam int unsigned %s_%s_W = %d;  // %s\n",
+                U, F, f->reg, U, F, f->lsb, U, F, f->width, f->doc);
+        }
+    }
+    put(b, "\n  // SRAM words per kind when an array does not say: 64 for memory kinds.\n"
+           "  function automatic logic [NKinds*32-1:0] default_mem_words();\n"
+           "    logic [NKinds*32-1:0] w = '0;\n");
+    for (int k = 0; k < nkinds; k++)
+        if (kinds[k].mem) put(b, "    w[%d*32 +: 32] = 32'd64;\n", k);
+    put(b, "    return w;\n  endfunction\n");
+    const char *what[] = {"nin", "nout", "mem"};
+    for (int w = 0; w < 3; w++) {
+        put(b, "\n  function automatic int unsigned kind_%s(int unsigned k);\n    case (k)\n", what[w]);
+        for (int k = 0; k < nkinds; k++)
+            put(b, "      %d: return %d;\n", k, w == 0 ? kinds[k].nin : w == 1 ? kinds[k].nout : kinds[k].mem);
+        put(b, "      default: return 0;\n    endcase\n  endfunction\n");
+    }
+    put(b, "\nendpackage\n/* verilator lint_on UNUSEDPARAM */\n");
+}
+
+static void emit_fx_pkg(buf *b)
+{
+    size_t ne = sizeof exp2_tab / sizeof exp2_tab[0], nr = sizeof rsqrt_tab / sizeof rsqrt_tab[0];
+    put(b, "// ff_fx_pkg.sv -- GENERATED by rtl/schema/schemagen.c from models/fixed/fx_tables.def\n"
+           "// (ORDER FF_FX_TABLES). The ROMs of the ALU's exp and rsqrt units (docs/fixed-point.md).\n"
+           "// Constant arrays, not case functions: every lookup is one indexed read in the\n"
+           "// Verilated model (a case function is inlined at each call site, per ALU tile).\n"
+           "// A package of constants: a design uses only some of them.\n"
+           "/* verilator lint_off UNUSEDPARAM */\npackage ff_fx_pkg;\n\n  localparam logic [31:0] LOG2E_Q30 = 32'd%lld;\n\n",
+        (long long)fx_LOG2E_Q30);
+    put(b, "  localparam int unsigned Exp2N = %zu;\n  localparam logic [31:0] Exp2Rom [Exp2N] = '{", ne);
+    for (size_t i = 0; i < ne; i++) put(b, "%s32'd%u", !i ? "\n    " : i % 6 ? ", " : ",\n    ", exp2_tab[i]);
+    put(b, "\n  };\n\n  localparam int unsigned RsqrtN = %zu;\n  localparam logic [31:0] RsqrtRom [RsqrtN] = '{", nr);
+    for (size_t i = 0; i < nr; i++) put(b, "%s32'd%u", !i ? "\n    " : i % 6 ? ", " : ",\n    ", rsqrt_tab[i]);
+    put(b, "\n  };\n\n");
+    put(b, "  // Out-of-range indices read 0 (the C tables are only indexed in range).\n"
+           "  function automatic logic [31:0] exp2_tab(input logic [6:0] i);\n"
+           "    return (32'(i) < Exp2N) ? Exp2Rom[i] : 32'd0;\n  endfunction\n\n"
+           "  function automatic logic [31:0] rsqrt_tab(input logic [7:0] i);\n"
+           "    return (32'(i) < RsqrtN) ? RsqrtRom[i] : 32'd0;\n  endfunction\n\nendpackage\n"
+           "/* verilator lint_on UNUSEDPARAM */\n");
+}
+
+static int emit_array_of(json_t *root, const char *path, const char *outdir);
+
+/* The top module of one array file: ff_array with its parameters. */
+static int emit_array(const char *path, const char *outdir)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        fprintf(stderr, "%s: line %d: %s\n", path, je.line, je.text);
+        return -1;
+    }
+    int rc = emit_array_of(root, path, outdir);
+    json_decref(root);
+    return rc;
+}
+
+static int emit_array_of(json_t *root, const char *path, const char *outdir)
+{
+    const char *name = str_of(root, "name");
+    json_t *tiles = json_object_get(root, "tiles"), *mem = json_object_get(root, "mem_words");
+    int nhin = (int)json_integer_value(json_object_get(root, "nhin"));
+    int nhout = (int)json_integer_value(json_object_get(root, "nhout"));
+    int depth = (int)json_integer_value(json_object_get(root, "max_depth"));
+    int lat = (int)json_integer_value(json_object_get(root, "max_latency"));
+    if (!name[0] || !json_is_object(tiles) || nhin < 1 || nhin > 64 || nhout < 1 || nhout > 64 || depth < 1 ||
+        depth > 255 || lat < 1 || lat > 15) {
+        fprintf(stderr, "%s: needs name, tiles, nhin/nhout 1..64, max_depth 1..255, max_latency 1..15\n", path);
+        return -1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(tiles, key, v) {
+        int found = 0;
+        for (int k = 0; k < nkinds; k++) found |= strcmp(kinds[k].name, key) == 0;
+        if (!found || !json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255) {
+            fprintf(stderr, "%s: tiles.%s: unknown kind or count outside 0..255\n", path, key);
+            return -1;
+        }
+    }
+    buf b = {0};
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    put(&b, "// ff_array_%s.sv -- GENERATED by rtl/schema/schemagen.c from rtl/arrays/%s.\n"
+            "// The top module of one Verilated array configuration: ff_array with its parameters.\n"
+            "module ff_array_%s\n  import ff_config_pkg::*;\n#(\n", name, base, name);
+    put(&b, "  // Per kind (ff_prims.def order), 8 bits each: tiles of that kind.\n  parameter logic [NKinds*8-1:0] TileCounts = {");
+    for (int k = nkinds - 1; k >= 0; k--) {
+        json_t *c = json_object_get(tiles, kinds[k].name);
+        put(&b, "8'd%lld%s", c ? (long long)json_integer_value(c) : 0LL, k ? ", " : "");
+    }
+    put(&b, "},\n  // Per kind, 32 bits each: SRAM words of each tile (a power of two, or 0).\n"
+            "  parameter logic [NKinds*32-1:0] MemWords = {");
+    for (int k = nkinds - 1; k >= 0; k--) {
+        json_t *c = mem ? json_object_get(mem, kinds[k].name) : NULL;
+        long long w = kinds[k].mem ? (c ? (long long)json_integer_value(c) : 16) : 0;
+        if (kinds[k].mem && (w < 2 || (w & (w - 1)))) {
+            fprintf(stderr, "%s: mem_words.%s = %lld must be a power of two >= 2\n", path, kinds[k].name, w);
+            return -1;
+        }
+        put(&b, "32'd%lld%s", w, k ? ", " : "");
+    }
+    put(&b, "},\n  parameter int unsigned NHin = %d,\n  parameter int unsigned NHout = %d,\n"
+            "  parameter int unsigned MaxDepth = %d,\n  parameter int unsigned MaxLat = %d\n) (\n",
+        nhin, nhout, depth, lat);
+    put(&b, "  input  logic                        clk_i,\n"
+            "  input  logic                        rst_ni,\n"
+            "  input  logic                        run_i,\n"
+            "  input  logic                        cfg_we_i,\n"
+            "  input  logic [AddrBits-1:0]         cfg_addr_i,\n"
+            "  input  logic [31:0]                 cfg_wdata_i,\n"
+            "  output logic [31:0]                 cfg_rdata_o,\n"
+            "  input  logic                        mem_we_i,\n"
+            "  input  logic [SlotBits-1:0]         mem_slot_i,\n"
+            "  input  logic [MemAddrBits-1:0]      mem_addr_i,\n"
+            "  input  logic [31:0]                 mem_wdata_i,\n"
+            "  output logic [31:0]                 mem_rdata_o,\n"
+            "  input  logic [NHin-1:0]             hin_valid_i,\n"
+            "  output logic [NHin-1:0]             hin_ready_o,\n"
+            "  input  logic [NHin-1:0][33:0]       hin_data_i,\n"
+            "  output logic [NHout-1:0]            hout_valid_o,\n"
+            "  input  logic [NHout-1:0]            hout_ready_i,\n"
+            "  output logic [NHout-1:0][33:0]      hout_data_o,\n"
+            "  output logic                        done_o,\n"
+            "  output logic                        error_o,\n"
+            "  output logic                        active_o\n);\n\n");
+    put(&b, "  ff_array #(\n    .TileCounts(TileCounts),\n    .MemWords  (MemWords),\n    .NHin      (NHin),\n"
+            "    .NHout     (NHout),\n    .MaxDepth  (MaxDepth),\n    .MaxLat    (MaxLat)\n  ) u_array (\n");
+    const char *ports[] = {"clk_i", "rst_ni", "run_i", "cfg_we_i", "cfg_addr_i", "cfg_wdata_i", "cfg_rdata_o",
+                           "mem_we_i", "mem_slot_i", "mem_addr_i", "mem_wdata_i", "mem_rdata_o", "hin_valid_i",
+                           "hin_ready_o", "hin_data_i", "hout_valid_o", "hout_ready_i", "hout_data_o", "done_o",
+                           "error_o", "active_o"};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        put(&b, "    .%-13s(%s)%s\n", ports[i], ports[i], i + 1 < sizeof ports / sizeof ports[0] ? "," : "");
+    put(&b, "  );\n\nendmodule\n");
+    char fname[256];
+    snprintf(fname, sizeof fname, "ff_array_%s.sv", name);
+    return flush(&b, outdir, fname);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: ff_schemagen SCHEMA.json OUTDIR [ARRAY.json ...]\n");
+        return 1;
+    }
+    schema_path = argv[1];
+    int rc = load_schema(argv[1]);
+    buf b = {0};
+    if (!rc) {
+        emit_c(&b);
+        rc = flush(&b, argv[2], "ff_config.h");
+    }
+    if (!rc) {
+        emit_sv_pkg(&b);
+        rc = flush(&b, argv[2], "ff_config_pkg.sv");
+    }
+    if (!rc) {
+        emit_fx_pkg(&b);
+        rc = flush(&b, argv[2], "ff_fx_pkg.sv");
+    }
+    for (int i = 3; i < argc && !rc; i++) rc = emit_array(argv[i], argv[2]);
+    json_decref(schema_root);
+    return rc ? 1 : 0;
+}

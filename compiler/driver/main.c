@@ -9,6 +9,7 @@
 
 int cmd_explore(int argc, char **argv); /* cmd_explore.c */
 int cmd_bitstream(int argc, char **argv); /* cmd_bitstream.c */
+int cmd_cosim(int argc, char **argv); /* cmd_cosim.c */
 
 static const struct command {
     const char *name;
@@ -21,6 +22,7 @@ static const struct command {
     {"prim", cmd_prim, "run one primitive on token streams given as text"},
     {"sim", cmd_sim, "run a dataflow graph on tensors (cycle model, or --functional)"},
     {"graph", cmd_graph, "check a graph file, or draw it as Graphviz DOT"},
+    {"cosim", cmd_cosim, "run a model on the C cycle model and the Verilated RTL and compare them"},
     {"bitstream", cmd_bitstream, "decode an RDA bitstream (fuseflow compile --bitstream) field by field"},
 };
 

@@ -8,7 +8,28 @@ endif()
 # the C model: outputs and total cycles (docs/rtl.md "Running a graph").
 if(FUSEFLOW_RTL)
   ff_add_test(NAME test_rtl_graphs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_graphs.c
-              LIBS ff_rtl_run ff_rtl_kernels ff_lower ff_ir ff_sim LABELS "rtl;cosim" TIMEOUT 900)
+              LIBS ff_cosim ff_lower ff_ir ff_sim LABELS "rtl;cosim" TIMEOUT 900)
+  # The co-simulation library catches a perturbed array (cosim/ff_cosim.h).
+  ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
+              LIBS ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
   ff_add_test(NAME test_rtl_bitstream SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_bitstream.c
               LIBS ff_backend ff_sim LABELS "rtl;unit" TIMEOUT 120)
+endif()
+# `fuseflow cosim` end to end on small sizes (docs/cosim.md): every kernel's
+# outputs and cycles, C model against RTL; and a run that trips the RTL's
+# cycle limit must fail with the runner's report and a JUnit failure.
+if(FUSEFLOW_RTL)
+  foreach(m spmm gcn softmax)
+    add_test(NAME cosim_cli_${m}
+             COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff --random 1 --dim N=6
+                     --junit ${FF_JUNIT_DIR}/cosim_cli_${m}.xml)
+    set_tests_properties(cosim_cli_${m} PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
+  endforeach()
+  add_test(NAME cosim_cli_fused_softmax
+           COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/softmax.ff --random 2 --dim N=5 --fuse all)
+  set_tests_properties(cosim_cli_fused_softmax PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
+  add_test(NAME cosim_cli_reports_failure
+           COMMAND sh -c "out=$(\"$0\" cosim \"$1\" --random 1 --dim N=6 --max-cycles 50 --junit \"$2\" 2>&1); rc=$?; echo \"$out\"; test $rc -eq 1 && echo \"$out\" | grep -q 'RTL: .*cycle limit 50' && grep -q '<failure' \"$2\""
+                   $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmm.ff ${CMAKE_BINARY_DIR}/cosim_cli_failure.xml)
+  set_tests_properties(cosim_cli_reports_failure PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
 endif()

@@ -11,8 +11,8 @@
  * reference expression's index letters; examples get ff_ir_random_inputs at
  * their default sizes, and a later statement reads the C model's result of
  * an earlier one, as `fuseflow run` does. Each run also round-trips its
- * bitstream through the text form. FF_RTL_TRACE=file.fst records the first
- * failing run.
+ * bitstream through the text form (ff_cosim.h does the comparing).
+ * FF_RTL_TRACE=file.fst records the first failing run.
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -28,11 +28,13 @@
 #include <cmocka.h>
 
 #include "ff_backend.h"
+#include "ff_cosim.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
 #include "ff_rtl_run.h"
 #include "ff_sim.h"
 
+static ff_cosim *C;
 static ff_rtl *R;
 static ff_array_desc A;
 
@@ -40,18 +42,19 @@ static int setup(void **state)
 {
     (void)state;
     ff_err err = {0};
-    R = ff_rtl_new();
-    if (!R || ff_rtl_read_array(R, &A, &err)) {
+    if (ff_cosim_new(&C, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
+    R = ff_cosim_rtl(C);
+    A = *ff_cosim_array(C);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ff_rtl_free(R);
+    ff_cosim_free(C);
     return 0;
 }
 
@@ -66,91 +69,36 @@ typedef struct tally {
 static int traced;
 
 /* Runs g on inputs[t] (per graph tensor) on the C model under arch and on
- * the array; compares outputs and cycles. On success and when c_out is
- * given, c_out[t] receives the C model's outputs (caller frees). Returns 0,
- * or 1 after printing what differed. */
+ * the array (ff_cosim_graph, the bitstream through its text form). On
+ * success and when c_out is given, c_out[t] receives the C model's outputs
+ * (caller frees). Returns 0, or 1 after printing what differed. */
 static int cosim(const ff_graph *g, const ff_tensor *const *inputs, const ff_arch *arch, const char *what, tally *ty,
                  ff_tensor **c_out)
 {
     ff_err err = {0};
-    ff_sim *s = NULL;
-    ff_bitstream *b = NULL, *back = NULL;
-    ff_rtl_result res = {0};
-    char *text = NULL;
-    int bad = 1;
-    uint64_t c_cycles = 0;
-    ff_tensor **c_res = calloc((size_t)g->ntensors + 1, sizeof *c_res);
-
-    ff_sim_opts o;
-    ff_sim_opts_default(&o);
-    if (arch) o.arch = *arch;
-    o.max_cycles = 50000000;
-    if (ff_sim_new(g, &o, &s, &err)) goto fail;
-    for (int t = 0; t < g->ntensors; t++)
-        if (!g->tensors[t].is_output && ff_sim_bind(s, g->tensors[t].name, inputs[t], &err)) goto fail;
-    if (ff_sim_run(s, &err)) goto fail;
-    c_cycles = ff_sim_cycles(s);
-    for (int t = 0; t < g->ntensors; t++)
-        if (g->tensors[t].is_output && ff_sim_take_output(s, g->tensors[t].name, &c_res[t], &err)) goto fail;
-
-    /* back end, and the bitstream through its text form */
-    if (ff_backend_compile(g, &A, arch, &b, &err)) goto fail;
-    text = ff_bitstream_to_string(b);
-    if (!text || ff_bitstream_parse(text, what, &back, &err)) goto fail;
-    if (!ff_bitstream_equal(b, back)) {
-        ff_err_set(&err, FF_EMISMATCH, "the bitstream does not survive its text form");
-        goto fail;
-    }
-
-    ff_rtl_run_opts ro = {0};
-    const char *trace = getenv("FF_RTL_TRACE");
+    ff_cosim_result res;
+    ff_cosim_opts o = {.arch = arch, .roundtrip = 1, .trace = traced ? NULL : getenv("FF_RTL_TRACE")};
     clock_t t0 = clock();
-    int rc = ff_rtl_run_graph(R, g, back, inputs, &ro, &res, &err);
-    if (rc && trace && !traced) {
-        /* again, with a waveform of the failing run */
-        ff_rtl_result again = {0};
-        ff_err e2 = {0};
-        ro.trace = trace;
-        ff_rtl_run_graph(R, g, back, inputs, &ro, &again, &e2);
-        ff_rtl_result_free(&again);
-        traced = 1;
-        printf("  waveform of the failing run: %s\n", trace);
-    }
+    int rc = ff_cosim_graph(C, g, inputs, &o, &res, &err);
     ty->rtl_seconds += (double)(clock() - t0) / CLOCKS_PER_SEC;
-    if (rc) goto fail;
-    for (int t = 0; t < g->ntensors; t++) {
-        if (!g->tensors[t].is_output) continue;
-        if (ff_tensor_compare(res.outputs[t], c_res[t], &err)) {
-            ff_err_wrap(&err, "output '%s' (got = RTL, expected = C): ", g->tensors[t].name);
-            goto fail;
+    if (res.traced) {
+        traced = 1;
+        printf("  waveform of the failing run: %s\n", o.trace);
+    }
+    if (rc) {
+        printf("  FAIL %s: %s\n", what, err.msg);
+    } else {
+        printf("  ok   %-52s %2zu tiles  C %7" PRIu64 "  RTL %7" PRIu64 " cycles\n", what, res.tiles, res.c_cycles,
+               res.rtl_cycles);
+        ty->runs++;
+        ty->cycles += res.c_cycles;
+        if (c_out) {
+            memcpy(c_out, res.c_out, sizeof *res.c_out * (size_t)g->ntensors);
+            memset(res.c_out, 0, sizeof *res.c_out * (size_t)g->ntensors);
         }
     }
-    if (res.cycles != c_cycles) {
-        ff_err_set(&err, FF_EMISMATCH, "outputs equal, but the RTL took %" PRIu64 " cycles and the C model %" PRIu64,
-                   res.cycles, c_cycles);
-        goto fail;
-    }
-    printf("  ok   %-52s %2zu tiles  C %7" PRIu64 "  RTL %7" PRIu64 " cycles\n", what, b->tiles.len, c_cycles,
-           res.cycles);
-    ty->runs++;
-    ty->cycles += c_cycles;
-    bad = 0;
-    if (c_out) {
-        memcpy(c_out, c_res, sizeof *c_res * (size_t)g->ntensors);
-        memset(c_res, 0, sizeof *c_res * (size_t)g->ntensors);
-    }
-    goto out;
-fail:
-    printf("  FAIL %s: %s\n", what, err.msg);
-out:
-    for (int t = 0; t < g->ntensors; t++) ff_tensor_free(c_res[t]);
-    free(c_res);
-    ff_rtl_result_free(&res);
-    free(text);
-    ff_bitstream_free(b);
-    ff_bitstream_free(back);
-    ff_sim_free(s);
-    return bad;
+    ff_cosim_result_free(&res);
+    return rc != 0;
 }
 
 /* ---- file lists ---- */

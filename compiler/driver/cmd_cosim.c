@@ -1,0 +1,390 @@
+/*
+ * cmd_cosim.c -- `fuseflow cosim`: compile a model and run every kernel on
+ * the C cycle model and on the Verilated array with the same inputs
+ * (cosim/ff_cosim.h); outputs must be bit-identical, also to the reference
+ * interpreter, and total cycles equal (docs/cosim.md).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+
+#ifndef FF_HAVE_RTL
+
+int cmd_cosim(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "fuseflow cosim: fuseflow was built without the RTL (-DFUSEFLOW_RTL=OFF)\n");
+    return 2;
+}
+
+#else
+
+#include "ff_cosim.h"
+#include "ff_graph.h"
+#include "ff_sim.h"
+
+static const char help[] =
+    "usage: fuseflow cosim MODEL.ff (--tensor NAME=FILE ... | --random SEED [--density D] [--dim NAME=SIZE ...])\n"
+    "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--arch ARCH.json] [--array ARRAY.json]\n"
+    "                      [--max-cycles N] [--junit FILE] [--fst FILE]\n"
+    "\n"
+    "Compiles MODEL.ff and runs each kernel on the C cycle model and on the Verilated\n"
+    "array, on the same inputs (a later kernel reads the earlier kernels' results).\n"
+    "Every output must be bit-identical between the two and to the reference\n"
+    "interpreter, and the cycle counts equal. One line per kernel; exit 1 on any\n"
+    "difference, naming the tensor and first differing coordinate, or both cycle counts.\n"
+    "\n"
+    "  --tensor, --random, --density, --dim, --fuse, --order, --arch   as for fuseflow run\n"
+    "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
+    "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
+    "  --junit FILE        a JUnit XML testsuite, one testcase per kernel\n"
+    "  --fst FILE          an FST waveform of the first failing kernel's RTL run\n";
+
+typedef struct kcase {
+    char name[160];
+    double seconds;
+    char *failure; /* NULL: passed */
+} kcase;
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* Writes the testsuite to path via a temporary file and rename. */
+static int write_junit(const char *path, const char *model, const kcase *cs, int n, ff_err *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) return ff_err_set(err, FF_EIO, "--junit %s: cannot write %s", path, tmp);
+    int nfail = 0;
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        nfail += cs[i].failure != NULL;
+        total += cs[i].seconds;
+    }
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"cosim ");
+    xml_text(f, model);
+    fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", n, nfail, total);
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "  <testcase classname=\"cosim\" name=\"");
+        xml_text(f, cs[i].name);
+        fprintf(f, "\" time=\"%.3f\"", cs[i].seconds);
+        if (!cs[i].failure) {
+            fprintf(f, "/>\n");
+            continue;
+        }
+        fprintf(f, ">\n    <failure message=\"");
+        xml_text(f, cs[i].failure);
+        fprintf(f, "\"/>\n  </testcase>\n");
+    }
+    fprintf(f, "</testsuite>\n</testsuites>\n");
+    if (fclose(f) || rename(tmp, path)) {
+        remove(tmp);
+        return ff_err_set(err, FF_EIO, "--junit %s: cannot write it", path);
+    }
+    return 0;
+}
+
+static int find_tensor(const ff_ir_program *p, const char *name)
+{
+    for (int k = 0; k < p->ntensors; k++)
+        if (!strcmp(p->tensors[k].name, name)) return k;
+    return -1;
+}
+
+int cmd_cosim(int argc, char **argv)
+{
+    const char *model = NULL, *arch_path = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *fuse_spec = "none";
+    const char *v;
+    char **orders = calloc((size_t)argc + 1, sizeof *orders);
+    char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
+    char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
+    int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0, ncases = 0, failed = 0;
+    uint64_t seed = 0, max_cycles = 0;
+    double density = 0.1;
+    ff_arch arch;
+    ff_arch_default(&arch);
+    ff_kernel kernels[256];
+    ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
+    kcase cases[256];
+    unsigned char *fuse_buf = NULL;
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL, **ref = NULL;
+    uint32_t *sizes = NULL;
+    ff_cosim *cs = NULL;
+    ff_err err = {0};
+    memset(cases, 0, sizeof cases);
+
+    for (int i = 1; i < argc && !bad; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(help, stdout);
+            goto done;
+        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
+            if (!bad) tensor_args[ntensor++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--dim", &v, &bad)) {
+            if (!bad) dim_args[ndims++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
+            if (!bad && !strcmp(v, "auto")) {
+                rc = driver_usage("cosim", "--order auto is not supported; give the order");
+                goto done;
+            }
+            if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
+            fuse_spec = v;
+        } else if (driver_opt(argc, argv, &i, "--random", &v, &bad) ||
+                   driver_opt(argc, argv, &i, "--max-cycles", &v, &bad)) {
+            if (bad) break;
+            int is_seed = !strcmp(argv[i - 1], "--random");
+            char *end;
+            uint64_t x = strtoull(v, &end, 10);
+            if (*end || !*v || *v == '-' || (!is_seed && !x)) {
+                rc = driver_usage("cosim", "%s %s: expected a%s integer", argv[i - 1], v, is_seed ? "n" : " positive");
+                goto done;
+            }
+            if (is_seed) {
+                seed = x;
+                have_seed = 1;
+            } else {
+                max_cycles = x;
+            }
+        } else if (driver_opt(argc, argv, &i, "--density", &v, &bad)) {
+            char *end;
+            density = strtod(v, &end);
+            if (*end || !(density >= 0 && density <= 1)) {
+                rc = driver_usage("cosim", "--density %s: expected a number in [0, 1]", v);
+                goto done;
+            }
+        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
+            arch_path = v;
+        } else if (driver_opt(argc, argv, &i, "--array", &v, &bad)) {
+            array_path = v;
+        } else if (driver_opt(argc, argv, &i, "--junit", &v, &bad)) {
+            junit = v;
+        } else if (driver_opt(argc, argv, &i, "--fst", &v, &bad)) {
+            fst = v;
+        } else if (argv[i][0] == '-') {
+            rc = driver_usage("cosim", "unknown option '%s'", argv[i]);
+            goto done;
+        } else if (!model) {
+            model = argv[i];
+        } else {
+            rc = driver_usage("cosim", "unexpected argument '%s'", argv[i]);
+            goto done;
+        }
+    }
+    if (bad) {
+        rc = 2;
+        goto done;
+    }
+    if (!model) {
+        rc = driver_usage("cosim", "which model file?");
+        goto done;
+    }
+    if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
+    if (ff_cosim_new(&cs, &err)) goto fail;
+    const ff_array_desc *linked = ff_cosim_array(cs);
+    if (array_path) {
+        ff_array_desc want;
+        if (ff_array_load(array_path, &want, &err)) goto fail;
+        if (ff_array_hash(&want) != ff_array_hash(linked)) {
+            ff_err_set(&err, FF_EINVAL,
+                       "%s: array '%s' is not the Verilated array linked into fuseflow ('%s', rtl/arrays/%s.json)",
+                       array_path, want.name, linked->name, linked->name);
+            goto fail;
+        }
+    }
+
+    /* the program and its inputs, as fuseflow run binds them */
+    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
+    data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int i = 0; i < ntensor; i++) {
+        char *eq = strchr(tensor_args[i], '=');
+        if (!eq || eq == tensor_args[i]) {
+            rc = driver_usage("cosim", "--tensor '%s': expected NAME=FILE", tensor_args[i]);
+            goto done;
+        }
+        *eq = '\0';
+        int t = find_tensor(p, tensor_args[i]);
+        if (t < 0 || p->tensors[t].role != FF_IR_INPUT) {
+            ff_err_set(&err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", tensor_args[i], model, tensor_args[i]);
+            goto fail;
+        }
+        if (ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], &err)) goto fail;
+        snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
+    }
+    for (int i = 0; i < ndims; i++) {
+        char *eq = strchr(dim_args[i], '=');
+        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
+        if (!eq || val <= 0) {
+            rc = driver_usage("cosim", "--dim '%s': expected NAME=SIZE", dim_args[i]);
+            goto done;
+        }
+        *eq = '\0';
+        int found = 0;
+        for (int k = 0; k < p->nsizes; k++)
+            if (!strcmp(p->sizes[k].name, dim_args[i])) sizes[k] = (uint32_t)val, found = 1;
+        if (!found) {
+            ff_err_set(&err, FF_EINVAL, "--dim %s: %s has no size named '%s'", dim_args[i], model, dim_args[i]);
+            goto fail;
+        }
+    }
+    for (int t = 0; t < p->ntensors; t++) {
+        if (p->tensors[t].role != FF_IR_INPUT || data[t]) continue;
+        if (!have_seed) {
+            ff_err_set(&err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)", model,
+                       p->tensors[t].name, p->tensors[t].name);
+            goto fail;
+        }
+        if (ff_ir_random_inputs(p, seed, density, sizes, data, &err)) goto fail;
+        break;
+    }
+    if (ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, &err)) goto fail;
+    {
+        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+        for (int t = 0; t < p->ntensors; t++)
+            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
+        int irc = ff_ir_interpret(p, in, ref, &err);
+        free(in);
+        if (irc) {
+            ff_err_wrap(&err, "reference interpreter: ");
+            goto fail;
+        }
+    }
+
+    nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
+    if (nk < 0) goto fail;
+    fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
+    printf("cosim %s on array '%s': C cycle model vs RTL, %d kernel%s\n", model, linked->name, nk, nk == 1 ? "" : "s");
+    int compared = 0;
+    uint64_t c_total = 0, rtl_total = 0;
+    for (int k = 0; k < nk; k++) {
+        const ff_kernel *ker = &kernels[k];
+        kcase *kc = &cases[ncases++];
+        int n = snprintf(kc->name, sizeof kc->name, "%s:%d kernel %d ->", model, p->stmts[ker->first].pos.line, k + 1);
+        for (int q = 0; q < ker->nroots && n < (int)sizeof kc->name; q++)
+            n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, " %s", p->tensors[p->stmts[ker->roots[q]].lhs].name);
+        ff_graph *g = NULL;
+        const ff_tensor **in = NULL;
+        ff_cosim_result res = {0};
+        int krc = 0, ran = 0;
+        clock_t t0 = clock();
+        ff_err kerr = {0};
+        if ((krc = driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &kerr)) ||
+            (krc = ff_lower_kernel(p, ker, ropts, &g, &kerr)))
+            goto kernel_done;
+        in = calloc((size_t)g->ntensors + 1, sizeof *in);
+        for (int t = 0; t < g->ntensors && !krc; t++) {
+            if (g->tensors[t].is_output) continue;
+            int pt = find_tensor(p, g->tensors[t].name);
+            if (pt < 0 || !(in[t] = data[pt]))
+                krc = ff_err_set(&kerr, FF_EINVAL, "kernel reads '%s', which has no data", g->tensors[t].name);
+        }
+        if (krc) goto kernel_done;
+        ff_cosim_opts co = {.arch = &arch, .max_cycles = max_cycles, .trace = failed ? NULL : fst};
+        krc = ff_cosim_graph(cs, g, in, &co, &res, &kerr);
+        ran = res.c_out && res.c_cycles;
+        if (res.traced) printf("  waveform of the failing RTL run: %s\n", fst);
+        /* store the C model's results for later kernels, and hold them
+         * against the reference interpreter */
+        for (int t = 0; ran && t < g->ntensors; t++) {
+            if (!g->tensors[t].is_output || !res.c_out[t]) continue;
+            int pt = find_tensor(p, g->tensors[t].name);
+            if (pt < 0) continue;
+            ff_tensor *conv = NULL;
+            ff_err e2 = {0};
+            int crc = ff_tensor_convert(res.c_out[t], &p->tensors[pt].fmt, &conv, &e2);
+            if (!crc) {
+                snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
+                ff_tensor_free(data[pt]);
+                data[pt] = conv;
+                if (ref[pt] && (crc = ff_tensor_compare(conv, ref[pt], &e2)))
+                    ff_err_wrap(&e2, "C model vs reference interpreter: ");
+            }
+            if (crc && !krc) {
+                krc = crc;
+                kerr = e2;
+            }
+        }
+        if (ran && res.rtl_cycles) compared++;
+    kernel_done:
+        kc->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s\n", kc->name, res.c_cycles, res.rtl_cycles,
+               krc ? "FAIL" : "ok");
+        c_total += res.c_cycles;
+        rtl_total += res.rtl_cycles;
+        if (krc) {
+            fprintf(stderr, "fuseflow cosim: %s: %s\n", kc->name, kerr.msg);
+            kc->failure = strdup(kerr.msg);
+            failed++;
+        }
+        ff_cosim_result_free(&res);
+        free(in);
+        ff_graph_free(g);
+        if (krc && !ran) {
+            /* no results for the kernels after it to read */
+            for (int r = k + 1; r < nk; r++) {
+                kcase *sk = &cases[ncases++];
+                snprintf(sk->name, sizeof sk->name, "%s kernel %d", model, r + 1);
+                sk->failure = strdup("not run: an earlier kernel produced no results");
+            }
+            break;
+        }
+    }
+    if (!compared && !failed) {
+        ff_err_set(&err, FF_EINVAL, "%s: no kernel was compared", model);
+        goto fail;
+    }
+    if (nk > 1) printf("total: C %" PRIu64 "  RTL %" PRIu64 " cycles\n", c_total, rtl_total);
+    printf("cosim: %d of %d kernel%s equal\n", nk - failed, nk, nk == 1 ? "" : "s");
+    if (junit && write_junit(junit, model, cases, ncases, &err)) goto fail;
+    rc = failed ? 1 : 0;
+    goto done;
+fail:
+    rc = driver_fail("cosim", &err);
+    if (junit && ncases == 0) {
+        /* a run that could not start is one failed testcase */
+        kcase one = {.failure = err.msg};
+        snprintf(one.name, sizeof one.name, "%s", model ? model : "cosim");
+        ff_err e2 = {0};
+        if (write_junit(junit, model ? model : "", &one, 1, &e2)) driver_fail("cosim", &e2);
+    }
+done:
+    for (int i = 0; i < ncases; i++) free(cases[i].failure);
+    if (p) {
+        for (int t = 0; t < p->ntensors; t++) {
+            if (data) ff_tensor_free(data[t]);
+            if (ref) ff_tensor_free(ref[t]);
+        }
+    }
+    free(data);
+    free(ref);
+    free(sizes);
+    free(fuse_buf);
+    ff_ir_free(p);
+    ff_cosim_free(cs);
+    free(orders);
+    free(tensor_args);
+    free(dim_args);
+    return rc;
+}
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * test_cosim.c -- the co-simulation library (cosim/ff_cosim.h) catches a
+ * broken array: one configuration register of one ALU tile is perturbed
+ * before the RTL run (ff_cosim_fault), and the comparison must fail and say
+ * which tile. A latency flip changes only the timing (a cycle mismatch); an
+ * op flip changes the values (an output mismatch naming tensor and
+ * coordinate). The unperturbed run must match.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ff_cosim.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+
+static ff_cosim *C;
+
+static int setup(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    if (ff_cosim_new(&C, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_cosim_free(C);
+    return 0;
+}
+
+/* examples/spmv.ff at size 8 on random data, under fault f; returns the
+ * ff_cosim_graph code, err holding its message. */
+static int run_spmv(const ff_cosim_fault *f, ff_cosim_result *res, ff_err *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/spmv.ff", FF_SOURCE_DIR);
+    ff_ir_program *p = NULL;
+    if (ff_ir_parse(path, NULL, &p, err) || ff_ir_place_reductions(p, err)) fail_msg("%s", err->msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int k = 0; k < p->nsizes; k++) sizes[k] = 8;
+    if (ff_ir_random_inputs(p, 7, 0.4, sizes, data, err)) fail_msg("%s", err->msg);
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    ff_graph *g = NULL;
+    if (ff_lower_default_order(p, 0, &o, err) || ff_lower_stmt(p, 0, &o, &g, err)) fail_msg("%s", err->msg);
+    const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
+    for (int t = 0; t < g->ntensors; t++)
+        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
+            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    ff_cosim_opts co = {0};
+    if (f) co.fault = *f;
+    int rc = ff_cosim_graph(C, g, in, &co, res, err);
+    printf("  %s\n", rc ? err->msg : "equal");
+    free(in);
+    ff_graph_free(g);
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    free(sizes);
+    ff_ir_free(p);
+    return rc;
+}
+
+static void cosim_clean_run_matches(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    ff_cosim_result res;
+    assert_int_equal(run_spmv(NULL, &res, &err), 0);
+    assert_true(res.c_cycles > 0);
+    assert_int_equal(res.c_cycles, res.rtl_cycles);
+    ff_cosim_result_free(&res);
+}
+
+static void cosim_alu_latency_fault_is_a_cycle_mismatch(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    ff_cosim_result res;
+    ff_cosim_fault f = {FF_PRIM_ALU, 0, FF_RTL_REG_CTRL, 1u << FF_RTL_CTRL_LATENCY_LSB};
+    assert_int_equal(run_spmv(&f, &res, &err), FF_EMISMATCH);
+    assert_non_null(strstr(err.msg, "alu[0]"));
+    assert_non_null(strstr(err.msg, "cycles"));
+    assert_true(res.rtl_cycles != res.c_cycles);
+    ff_cosim_result_free(&res);
+}
+
+static void cosim_alu_op_fault_is_an_output_mismatch(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    ff_cosim_result res;
+    /* mul (2) -> max (4) */
+    ff_cosim_fault f = {FF_PRIM_ALU, 0, FF_RTL_ALU_OP_REG, 6u << FF_RTL_ALU_OP_LSB};
+    assert_int_equal(run_spmv(&f, &res, &err), FF_EMISMATCH);
+    assert_non_null(strstr(err.msg, "alu[0]"));
+    assert_non_null(strstr(err.msg, "output 'y'"));
+    ff_cosim_result_free(&res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cosim_clean_run_matches),
+        cmocka_unit_test(cosim_alu_latency_fault_is_a_cycle_mismatch),
+        cmocka_unit_test(cosim_alu_op_fault_is_an_output_mismatch),
+    };
+    return cmocka_run_group_tests_name("cosim", tests, setup, teardown);
+}

@@ -216,48 +216,13 @@ int cmd_cosim(int argc, char **argv)
     data = calloc((size_t)p->ntensors + 1, sizeof *data);
     ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
     sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    for (int i = 0; i < ntensor; i++) {
-        char *eq = strchr(tensor_args[i], '=');
-        if (!eq || eq == tensor_args[i]) {
-            rc = driver_usage("cosim", "--tensor '%s': expected NAME=FILE", tensor_args[i]);
-            goto done;
-        }
-        *eq = '\0';
-        int t = find_tensor(p, tensor_args[i]);
-        if (t < 0 || p->tensors[t].role != FF_IR_INPUT) {
-            ff_err_set(&err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", tensor_args[i], model, tensor_args[i]);
-            goto fail;
-        }
-        if (ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], &err)) goto fail;
-        snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
+    driver_inputs given = {tensor_args, ntensor, dim_args, ndims, have_seed, seed, density};
+    int usage = 0;
+    if (driver_load_inputs(p, model, &given, data, sizes, &usage, &err)) {
+        if (!usage) goto fail;
+        rc = driver_usage("cosim", "%s", err.msg);
+        goto done;
     }
-    for (int i = 0; i < ndims; i++) {
-        char *eq = strchr(dim_args[i], '=');
-        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
-        if (!eq || val <= 0) {
-            rc = driver_usage("cosim", "--dim '%s': expected NAME=SIZE", dim_args[i]);
-            goto done;
-        }
-        *eq = '\0';
-        int found = 0;
-        for (int k = 0; k < p->nsizes; k++)
-            if (!strcmp(p->sizes[k].name, dim_args[i])) sizes[k] = (uint32_t)val, found = 1;
-        if (!found) {
-            ff_err_set(&err, FF_EINVAL, "--dim %s: %s has no size named '%s'", dim_args[i], model, dim_args[i]);
-            goto fail;
-        }
-    }
-    for (int t = 0; t < p->ntensors; t++) {
-        if (p->tensors[t].role != FF_IR_INPUT || data[t]) continue;
-        if (!have_seed) {
-            ff_err_set(&err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)", model,
-                       p->tensors[t].name, p->tensors[t].name);
-            goto fail;
-        }
-        if (ff_ir_random_inputs(p, seed, density, sizes, data, &err)) goto fail;
-        break;
-    }
-    if (ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, &err)) goto fail;
     {
         const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
         for (int t = 0; t < p->ntensors; t++)

@@ -48,58 +48,6 @@ static const char help[] =
     "                    estimate (default 1e-9: any win; 0.05 keeps orders whose\n"
     "                    estimates differ by a few segment words)\n";
 
-/* The data: --tensor files, then --random for the rest; sizes bound. */
-typedef struct inputs_args {
-    char **tensor;
-    int ntensor;
-    char **dim;
-    int ndims;
-    int have_seed;
-    uint64_t seed;
-    double density;
-} inputs_args;
-
-static int load_inputs(ff_ir_program *p, const char *model, const inputs_args *a, ff_tensor **data, uint32_t *sizes,
-                       ff_err *err)
-{
-    for (int i = 0; i < a->ntensor; i++) {
-        char *eq = strchr(a->tensor[i], '=');
-        if (!eq || eq == a->tensor[i]) return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", a->tensor[i]);
-        *eq = '\0';
-        int t = -1;
-        for (int k = 0; k < p->ntensors; k++)
-            if (!strcmp(p->tensors[k].name, a->tensor[i])) t = k;
-        if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
-            return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", a->tensor[i], model, a->tensor[i]);
-        int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
-        if (rc) return rc;
-        snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
-    }
-    for (int i = 0; i < a->ndims; i++) {
-        char *eq = strchr(a->dim[i], '=');
-        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
-        if (!eq || val <= 0) return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", a->dim[i]);
-        *eq = '\0';
-        int found = 0;
-        for (int k = 0; k < p->nsizes; k++)
-            if (!strcmp(p->sizes[k].name, a->dim[i])) {
-                sizes[k] = (uint32_t)val;
-                found = 1;
-            }
-        if (!found) return ff_err_set(err, FF_EINVAL, "--dim %s: %s has no size named '%s'", a->dim[i], model, a->dim[i]);
-    }
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT && !data[t]) {
-            if (!a->have_seed)
-                return ff_err_set(err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)",
-                                  model, p->tensors[t].name, p->tensors[t].name);
-            int rc = ff_ir_random_inputs(p, a->seed, a->density, sizes, data, err);
-            if (rc) return rc;
-            break;
-        }
-    return ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, err);
-}
-
 static void progress(void *ctx, size_t done, size_t total)
 {
     int *shown = ctx;
@@ -217,7 +165,7 @@ int cmd_explore(int argc, char **argv)
     const char *model = NULL, *arch_path = NULL, *csv = NULL, *plot = NULL, *v;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     char **fuse = calloc((size_t)argc + 1, sizeof *fuse);
-    inputs_args in = {.tensor = calloc((size_t)argc + 1, sizeof(char *)),
+    driver_inputs in = {.tensor = calloc((size_t)argc + 1, sizeof(char *)),
                       .dim = calloc((size_t)argc + 1, sizeof(char *)),
                       .density = 0.1};
     int norders = 0, nfuse = 0, bad = 0, rc = 0, shown = 0;
@@ -322,7 +270,7 @@ int cmd_explore(int argc, char **argv)
     if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
     data = calloc((size_t)p->ntensors + 1, sizeof *data);
     sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    if (load_inputs(p, model, &in, data, sizes, &err)) goto fail;
+    if (driver_load_inputs(p, model, &in, data, sizes, NULL, &err)) goto fail;
 
     o.fuse = (const char *const *)fuse;
     o.nfuse = nfuse;

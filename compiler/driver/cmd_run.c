@@ -236,56 +236,13 @@ int cmd_run(int argc, char **argv)
     r.data = calloc((size_t)p->ntensors + 1, sizeof *r.data);
     sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
 
-    /* inputs from files */
-    for (int i = 0; i < ntensor; i++) {
-        char *eq = strchr(tensor_args[i], '=');
-        if (!eq || eq == tensor_args[i]) {
-            rc = driver_usage("run", "--tensor '%s': expected NAME=FILE", tensor_args[i]);
-            goto done;
-        }
-        *eq = '\0';
-        int t = -1;
-        for (int k = 0; k < p->ntensors; k++)
-            if (!strcmp(p->tensors[k].name, tensor_args[i])) t = k;
-        if (t < 0 || p->tensors[t].role != FF_IR_INPUT) {
-            ff_err_set(&err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", tensor_args[i], model, tensor_args[i]);
-            goto fail;
-        }
-        if (ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &r.data[t], &err)) goto fail;
-        snprintf(r.data[t]->name, sizeof r.data[t]->name, "%s", p->tensors[t].name);
+    driver_inputs given = {tensor_args, ntensor, dim_args, ndims, have_seed, seed, density};
+    int usage = 0;
+    if (driver_load_inputs(p, model, &given, r.data, sizes, &usage, &err)) {
+        if (!usage) goto fail;
+        rc = driver_usage("run", "%s", err.msg);
+        goto done;
     }
-    /* sizes from --dim, then random data for the rest */
-    for (int i = 0; i < ndims; i++) {
-        char *eq = strchr(dim_args[i], '=');
-        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
-        if (!eq || val <= 0) {
-            rc = driver_usage("run", "--dim '%s': expected NAME=SIZE", dim_args[i]);
-            goto done;
-        }
-        *eq = '\0';
-        int found = 0;
-        for (int k = 0; k < p->nsizes; k++)
-            if (!strcmp(p->sizes[k].name, dim_args[i])) {
-                sizes[k] = (uint32_t)val;
-                found = 1;
-            }
-        if (!found) {
-            ff_err_set(&err, FF_EINVAL, "--dim %s: %s has no size named '%s'", dim_args[i], model, dim_args[i]);
-            goto fail;
-        }
-    }
-    int missing = -1;
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT && !r.data[t]) missing = t;
-    if (missing >= 0) {
-        if (!have_seed) {
-            ff_err_set(&err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)", model,
-                       p->tensors[missing].name, p->tensors[missing].name);
-            goto fail;
-        }
-        if (ff_ir_random_inputs(p, seed, density, sizes, r.data, &err)) goto fail;
-    }
-    if (ff_ir_bind_sizes(p, (const ff_tensor *const *)r.data, sizes, &err)) goto fail;
     if (inputs_dir) {
         if (make_dir(inputs_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {

@@ -47,4 +47,25 @@ void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, ch
  * form) for a scalar, which Matrix Market cannot hold; prints what it wrote. */
 int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err);
 
+/* The inputs named on the command line: --tensor NAME=FILE, --dim NAME=SIZE
+ * (arrays of argv strings, edited in place), --random SEED, --density D. */
+typedef struct driver_inputs {
+    char **tensor;
+    int ntensor;
+    char **dim;
+    int ndims;
+    int have_seed;
+    uint64_t seed;
+    double density;
+} driver_inputs;
+
+/* Binds p's inputs: data[t] from the --tensor files, sizes from --dim, then
+ * random data for every input still without any (an error without a seed),
+ * and every size bound (ff_ir_bind_sizes). data and sizes are p->ntensors
+ * and p->nsizes long, zeroed; data's tensors become the caller's. *usage
+ * (may be NULL) is set when the error is a malformed option value rather
+ * than a problem with the model or a file. */
+int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
+                       uint32_t *sizes, int *usage, ff_err *err);
+
 #endif

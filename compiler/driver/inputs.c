@@ -1,0 +1,60 @@
+/*
+ * inputs.c -- the data of a model's inputs from the command line, shared by
+ * run, cosim and explore: --tensor files, --dim sizes, then --random data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
+                       uint32_t *sizes, int *usage, ff_err *err)
+{
+    int dummy;
+    if (!usage) usage = &dummy;
+    *usage = 0;
+    for (int i = 0; i < a->ntensor; i++) {
+        char *eq = strchr(a->tensor[i], '=');
+        if (!eq || eq == a->tensor[i]) {
+            *usage = 1;
+            return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", a->tensor[i]);
+        }
+        *eq = '\0';
+        int t = -1;
+        for (int k = 0; k < p->ntensors; k++)
+            if (!strcmp(p->tensors[k].name, a->tensor[i])) t = k;
+        if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
+            return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", a->tensor[i], model, a->tensor[i]);
+        int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
+        if (rc) return rc;
+        snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
+    }
+    for (int i = 0; i < a->ndims; i++) {
+        char *eq = strchr(a->dim[i], '=');
+        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
+        if (!eq || val <= 0) {
+            *usage = 1;
+            return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", a->dim[i]);
+        }
+        *eq = '\0';
+        int found = 0;
+        for (int k = 0; k < p->nsizes; k++)
+            if (!strcmp(p->sizes[k].name, a->dim[i])) {
+                sizes[k] = (uint32_t)val;
+                found = 1;
+            }
+        if (!found) return ff_err_set(err, FF_EINVAL, "--dim %s: %s has no size named '%s'", a->dim[i], model, a->dim[i]);
+    }
+    /* ff_ir_random_inputs fills every input still without data at once */
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT && !data[t]) {
+            if (!a->have_seed)
+                return ff_err_set(err, FF_EINVAL, "%s: input '%s' has no data (give --tensor %s=FILE, or --random SEED)",
+                                  model, p->tensors[t].name, p->tensors[t].name);
+            int rc = ff_ir_random_inputs(p, a->seed, a->density, sizes, data, err);
+            if (rc) return rc;
+            break;
+        }
+    return ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, err);
+}

@@ -69,6 +69,192 @@ static int inject(const ff_cosim *c, ff_bitstream *b, const ff_cosim_fault *f, c
                       f->index);
 }
 
+/* ---- first divergence ---------------------------------------------------- */
+
+/* The tile record of graph node `name` in b, or NULL (source/sink nodes sit
+ * on harness ports, not tiles). */
+static const ff_bs_tile *tile_of(const ff_bitstream *b, const char *name)
+{
+    for (size_t i = 0; i < b->tiles.len; i++)
+        if (!strcmp(b->tiles.data[i].node, name)) return &b->tiles.data[i];
+    return NULL;
+}
+
+static int port_of(const ff_bitstream *b, const char *name, int is_output)
+{
+    for (size_t i = 0; i < b->ports.len; i++)
+        if (b->ports.data[i].is_output == is_output && !strcmp(b->ports.data[i].node, name))
+            return b->ports.data[i].port;
+    return -1;
+}
+
+/* Consumers before tile slot `slot` (ff_array.sv: tile inputs in slot
+ * order, then the harness outputs). */
+static int inputs_before(const ff_array_desc *a, int slot)
+{
+    int n = 0, kind, index;
+    for (int s = FF_RTL_FIRST_TILE_SLOT; s < slot; s++)
+        if (ff_array_slot_what(a, s, &kind, &index) == 1) n += ff_hw_kind_get(kind)->nin;
+    return n;
+}
+
+/* The RTL consumer (tap) of edge e, with text naming both ends' tiles; -1
+ * when the edge has no consumer on the array. */
+static int edge_consumer(const ff_array_desc *a, const ff_graph *g, const ff_bitstream *b, int e,
+                         ff_cosim_divergence *d)
+{
+    const ff_edge *ed = &g->edges[e];
+    const ff_node *from = &g->nodes[ed->from_node], *to = &g->nodes[ed->to_node];
+    snprintf(d->channel, sizeof d->channel, "%s.%s -> %s.%s", from->name, from->out[ed->from_port].name, to->name,
+             to->in[ed->to_port].name);
+    const ff_bs_tile *ft = tile_of(b, from->name), *tt = tile_of(b, to->name);
+    if (ft) snprintf(d->producer, sizeof d->producer, "%s[%d] (slot %d)", ff_hw_kind_get(ft->kind)->name, ft->index, ft->slot);
+    else snprintf(d->producer, sizeof d->producer, "harness input %d", port_of(b, from->name, 0));
+    if (!tt) {
+        int q = port_of(b, to->name, 1);
+        snprintf(d->consumer, sizeof d->consumer, "harness output %d", q);
+        return q < 0 ? -1 : inputs_before(a, FF_RTL_FIRST_TILE_SLOT + ff_array_ntiles(a)) + q;
+    }
+    const ff_hw_kind *hk = ff_hw_kind_get(tt->kind);
+    int hp = -1;
+    for (int i = 0; i < hk->nin; i++)
+        if (!strcmp(hk->in[i], to->in[ed->to_port].name)) hp = i;
+    snprintf(d->consumer, sizeof d->consumer, "%s[%d] input %s (slot %d)", hk->name, tt->index,
+             to->in[ed->to_port].name, tt->slot);
+    return hp < 0 ? -1 : inputs_before(a, tt->slot) + hp;
+}
+
+/* Compares the recorded channels of both models; fills d with the earliest
+ * divergence. */
+static void find_divergence(const ff_array_desc *a, const ff_graph *g, const ff_bitstream *b, const ff_sim *s,
+                            const ff_rtl_tap *taps, size_t ntaps, int nconsumers, uint64_t rtl_end,
+                            ff_cosim_divergence *d)
+{
+    /* the RTL's records, grouped by consumer (stable: cycle order kept) */
+    size_t *start = calloc((size_t)nconsumers + 2, sizeof *start);
+    ff_cosim_tok *by = malloc((ntaps + 1) * sizeof *by);
+    if (!start || !by) {
+        free(start);
+        free(by);
+        return;
+    }
+    for (size_t i = 0; i < ntaps; i++)
+        if ((int)taps[i].consumer < nconsumers) start[taps[i].consumer + 1]++;
+    for (int k = 0; k < nconsumers; k++) start[k + 1] += start[k];
+    size_t *fill = calloc((size_t)nconsumers + 1, sizeof *fill);
+    for (size_t i = 0; fill && i < ntaps; i++) {
+        uint32_t k = taps[i].consumer;
+        if ((int)k >= nconsumers) continue;
+        by[start[k] + fill[k]++] = (ff_cosim_tok){taps[i].tok, taps[i].cycle};
+    }
+    free(fill);
+
+    ff_cosim_divergence best = {0}, cur;
+    for (int e = 0; e < g->nedges; e++) {
+        memset(&cur, 0, sizeof cur);
+        int k = edge_consumer(a, g, b, e, &cur);
+        if (k < 0 || k >= nconsumers) continue;
+        const ff_tok *ct;
+        const uint64_t *cc;
+        size_t nc = ff_sim_edge_tokens(s, e, &ct, &cc);
+        const ff_cosim_tok *rt = by + start[k];
+        size_t nr = start[k + 1] - start[k];
+        d->channels++;
+        d->tokens += nc + nr;
+        size_t i = 0;
+        while (i < nc && i < nr && ct[i] == rt[i].tok && cc[i] == rt[i].cycle) i++;
+        if (i == nc && i == nr) continue;
+        /* a run cut short by its cycle limit ends its streams there */
+        if (i == nr && cc[i] >= rtl_end) continue;
+        cur.found = 1;
+        cur.edge = e;
+        cur.index = i;
+        cur.have_c = i < nc;
+        cur.have_rtl = i < nr;
+        if (cur.have_c) cur.c = (ff_cosim_tok){ct[i], cc[i]};
+        if (cur.have_rtl) cur.rtl = rt[i];
+        cur.cycle = !cur.have_c ? cur.rtl.cycle
+                    : !cur.have_rtl ? cur.c.cycle
+                    : cur.c.cycle < cur.rtl.cycle ? cur.c.cycle : cur.rtl.cycle;
+        size_t h = i < FF_COSIM_HISTORY ? i : FF_COSIM_HISTORY;
+        cur.nhistory = (int)h;
+        for (size_t j = 0; j < h; j++) cur.history[j] = rt[i - h + j];
+        cur.type = g->edges[e].type;
+        if (!best.found || cur.cycle < best.cycle) best = cur;
+    }
+    free(start);
+    free(by);
+    uint64_t channels = d->channels, tokens = d->tokens;
+    if (best.found) *d = best;
+    d->channels = channels;
+    d->tokens = tokens;
+    d->rtl_end = rtl_end;
+    d->frac_bits = g->frac_bits;
+}
+
+static const char *tok_text(const ff_cosim_divergence *d, ff_tok t, char *buf, size_t n)
+{
+    ff_tok_format(t, d->type, d->frac_bits, buf, n);
+    return buf;
+}
+
+void ff_cosim_print_divergence(const ff_cosim_divergence *d, FILE *f)
+{
+    char a[48], b[48];
+    if (!d->channels) {
+        fprintf(f, "first divergence: not searched (no run to compare channels with)\n");
+        return;
+    }
+    if (!d->found) {
+        fprintf(f, "first divergence: none -- all %" PRIu64 " channels carried the same tokens at the same cycles in both models",
+                d->channels);
+        if (d->rtl_end != UINT64_MAX) fprintf(f, " up to cycle %" PRIu64 ", where the RTL's cycle limit stopped it", d->rtl_end);
+        fprintf(f, "\n");
+        return;
+    }
+    fprintf(f, "first divergence: cycle %" PRIu64 ", channel %s, token %" PRIu64 ", from %s into %s\n", d->cycle,
+            d->channel, d->index, d->producer, d->consumer);
+    if (d->have_rtl) fprintf(f, "  RTL:     %-14s at cycle %" PRIu64 "\n", tok_text(d, d->rtl.tok, a, sizeof a), d->rtl.cycle);
+    else fprintf(f, "  RTL:     (no token: the stream ended after %" PRIu64 ")\n", d->index);
+    if (d->have_c) fprintf(f, "  C model: %-14s at cycle %" PRIu64 "\n", tok_text(d, d->c.tok, b, sizeof b), d->c.cycle);
+    else fprintf(f, "  C model: (no token: the stream ended after %" PRIu64 ")\n", d->index);
+    if (d->nhistory) {
+        fprintf(f, "  before it, both:");
+        for (int i = 0; i < d->nhistory; i++)
+            fprintf(f, " %s@%" PRIu64, tok_text(d, d->history[i].tok, a, sizeof a), d->history[i].cycle);
+        fprintf(f, "\n");
+    } else {
+        fprintf(f, "  (the first token on the channel)\n");
+    }
+}
+
+/* Runs both models again, recording every channel, and locates the first
+ * divergence; d->channels stays 0 when the C model could not be set up. */
+static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream *b, const ff_tensor *const *inputs,
+                              const ff_sim_opts *so, const ff_rtl_run_opts *ro, ff_cosim_divergence *d)
+{
+    ff_sim_opts rec = *so;
+    rec.record = 1;
+    rec.trace = NULL;
+    ff_sim *s = NULL;
+    ff_err e = {0};
+    int rc = ff_sim_new(g, &rec, &s, &e);
+    for (int t = 0; !rc && t < g->ntensors; t++)
+        if (!g->tensors[t].is_output) rc = ff_sim_bind(s, g->tensors[t].name, inputs[t], &e);
+    if (!rc) ff_sim_run(s, &e); /* a failed run still recorded what moved */
+    if (!rc) {
+        ff_rtl_result rr = {0};
+        ff_rtl_record_taps(c->rtl, 1);
+        uint64_t end = ff_rtl_run_graph(c->rtl, g, b, inputs, ro, &rr, &e) == FF_ELIMIT ? ff_rtl_cycle(c->rtl) : UINT64_MAX;
+        ff_rtl_result_free(&rr);
+        const ff_rtl_tap *taps;
+        size_t n = ff_rtl_taps(c->rtl, &taps);
+        find_divergence(&c->array, g, b, s, taps, n, ff_rtl_ntaps(c->rtl), end, d);
+        ff_rtl_record_taps(c->rtl, 0);
+    }
+    ff_sim_free(s);
+}
+
 int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *inputs, const ff_cosim_opts *opts,
                    ff_cosim_result *res, ff_err *err)
 {
@@ -143,14 +329,36 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
                             ")",
                             rr.cycles, res->c_cycles, (int64_t)(rr.cycles - res->c_cycles));
     }
+    if ((rc && !opts->no_divergence) || (!rc && opts->channels)) {
+        locate_divergence(c, g, b, inputs, &so, &ro, &res->div);
+        if (!rc && res->div.found)
+            rc = ff_err_set(err, FF_EMISMATCH,
+                            "outputs and cycles equal, but channel %s differs at token %" PRIu64 " (cycle %" PRIu64 ")",
+                            res->div.channel, res->div.index, res->div.cycle);
+        else if (!rc && !res->div.channels)
+            rc = ff_err_set(err, FF_EMISMATCH, "no channel of graph '%s' could be compared", g->name);
+    }
     if (rc && opts->trace) {
-        /* again, with a waveform of the failing run */
+        /* again, with a waveform around the first divergence (or all of it) */
         ff_rtl_result again = {0};
         ff_err e2 = {0};
-        ro.trace = opts->trace;
-        ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &again, &e2);
+        uint64_t w = opts->trace_window ? opts->trace_window : 200;
+        if (res->div.found) {
+            res->trace_from = res->div.cycle > w ? res->div.cycle - w : 0;
+            res->trace_to = res->div.cycle + w + 1;
+            if (ff_rtl_trace_window(c->rtl, opts->trace, res->trace_from, res->trace_to) == 0) {
+                ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &again, &e2);
+                res->traced = !ff_rtl_trace_window_failed(c->rtl);
+            }
+            ff_rtl_trace_window(c->rtl, NULL, 0, 0);
+        } else {
+            ro.trace = opts->trace;
+            ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &again, &e2);
+            res->trace_from = 0;
+            res->trace_to = again.cycles ? again.cycles : ff_rtl_cycle(c->rtl);
+            res->traced = 1;
+        }
         ff_rtl_result_free(&again);
-        res->traced = 1;
     }
 out:
     if (rc && fault[0]) ff_err_wrap(err, "[fault injected: %s] ", fault);

@@ -120,6 +120,11 @@ module ff_alu_unit
       4'd9:    y_o = fx_rsqrt(a_i, frac_i);
       default: y_o = a_i;  // 10 pass
     endcase
+`ifdef FF_FAULT_ALU_OP
+    // A deliberately broken build (docs/cosim.md "Broken builds"): op
+    // FF_FAULT_ALU_OP gets its lowest result bit flipped.
+    if (op_i == 4'(`FF_FAULT_ALU_OP)) y_o = y_o ^ 32'd1;
+`endif
   end
 
 endmodule

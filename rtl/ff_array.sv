@@ -29,7 +29,9 @@ module ff_array
   parameter int unsigned          NHin       = 8,   // harness input ports
   parameter int unsigned          NHout      = 8,   // harness output ports
   parameter int unsigned          MaxDepth   = 4,   // FIFO storage per channel
-  parameter int unsigned          MaxLat     = 4    // output pipeline stages per tile
+  parameter int unsigned          MaxLat     = 4,   // output pipeline stages per tile
+  // (derived: the number of consumers, for the tap ports' width)
+  parameter int unsigned          NTaps      = array_ncons(TileCounts, NHout)
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -51,7 +53,13 @@ module ff_array
   output logic [NHout-1:0][33:0]      hout_data_o,
   output logic                        done_o,       // every enabled tile has finished
   output logic                        error_o,      // some tile's sticky error flag
-  output logic                        active_o      // this cycle some tile fires or pushes a token
+  output logic                        active_o,     // this cycle some tile fires or pushes a token
+  // Debug taps, one per consumer (every tile input in slot order, then the
+  // harness output ports): tap_push_o[c] = consumer c takes tap_data_o[c]
+  // this cycle. The harness records them to find where the RTL and the C
+  // model first diverge (docs/cosim.md); nothing inside the array reads them.
+  output logic [NTaps-1:0]            tap_push_o,
+  output logic [NTaps-1:0][33:0]      tap_data_o
 );
 
   localparam int unsigned SrcW = IN_SRC_W;
@@ -287,12 +295,17 @@ module ff_array
       mem_rdata_o = tile_mem_rdata[32'(mem_slot) - FirstTileSlot];
   end
 
+  // A consumer takes a token when it sees valid and shows ready (ff_fifo's
+  // push): the C model's channel push, the same cycle.
+  assign tap_push_o = cons_valid & cons_ready;
+  assign tap_data_o = cons_data;
+
   assign done_o   = &tile_done;
   assign error_o  = |tile_err;
   assign active_o = |tile_moved;
 
 `ifdef FF_ASSERTIONS
-  initial assert (NHin >= 1 && NHout >= 1 && NSrc < (1 << SrcW))
+  initial assert (NHin >= 1 && NHout >= 1 && NSrc < (1 << SrcW) && NTaps == NCons)
     else $fatal(1, "ff_array: bad parameters");
 `endif
 

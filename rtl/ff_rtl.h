@@ -21,6 +21,7 @@
 #ifndef FF_RTL_H
 #define FF_RTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -85,6 +86,37 @@ int ff_rtl_active(ff_rtl *r);
  * NULL stops it. Returns 0, or -1 if the file cannot be opened. Each cycle is
  * two time units (rising edge at odd times). */
 int ff_rtl_trace(ff_rtl *r, const char *path);
+
+/* Debug taps (docs/cosim.md "First divergence"): every token a consumer
+ * takes -- a tile input FIFO (tiles in slot order, inputs in hardware order)
+ * or a harness output port (after all tile inputs) -- with the cycle it was
+ * taken in (the value ff_rtl_cycle had before the ff_rtl_step that took it).
+ * That is the C model's channel push: one graph edge, one consumer. */
+typedef struct ff_rtl_tap {
+    uint32_t consumer;
+    uint64_t cycle;
+    uint64_t tok;
+} ff_rtl_tap;
+
+/* Number of consumers of the linked array. */
+int ff_rtl_ntaps(const ff_rtl *r);
+
+/* Recording on (clears what was recorded) or off (frees it). Recording costs
+ * one scan of the tap ports per cycle and 24 bytes per token moved. */
+void ff_rtl_record_taps(ff_rtl *r, int on);
+
+/* What was recorded, in cycle order (consumers ascending within a cycle).
+ * Valid until the next ff_rtl_record_taps or ff_rtl_free. */
+size_t ff_rtl_taps(const ff_rtl *r, const ff_rtl_tap **out);
+
+/* A waveform of the cycles [from, to) only, into path: the file is created
+ * now (-1 if it cannot be) and the FST opens at the first ff_rtl_step of
+ * cycle `from`, closes after cycle to - 1. NULL clears the window. Replaces
+ * any open trace. */
+int ff_rtl_trace_window(ff_rtl *r, const char *path, uint64_t from, uint64_t to);
+
+/* 1 when the window's FST could not be opened when its cycle came. */
+int ff_rtl_trace_window_failed(const ff_rtl *r);
 
 #ifdef __cplusplus
 }

@@ -91,7 +91,15 @@ module ff_tile
   assign lat_cfg = cfg_q[REG_CTRL][CTRL_LATENCY_LSB +: CTRL_LATENCY_W];
   assign ii_cfg  = cfg_q[REG_CTRL][CTRL_II_LSB +: CTRL_II_W];
   assign ii_m1   = (ii_cfg == 8'd0) ? 8'd0 : ii_cfg - 8'd1;
+`ifdef FF_FAULT_LATENCY_KIND
+  // A deliberately broken build (docs/cosim.md "Broken builds"): tiles of
+  // kind FF_FAULT_LATENCY_KIND take one pipeline stage more than their
+  // configuration says. Never defined outside the cosim fault tests.
+  assign lat     = (32'(lat_cfg) + ((Kind == `FF_FAULT_LATENCY_KIND) ? 1 : 0) > MaxLat) ? MaxLat
+                 : 32'(lat_cfg) + ((Kind == `FF_FAULT_LATENCY_KIND) ? 1 : 0);
+`else
   assign lat     = (32'(lat_cfg) > MaxLat) ? MaxLat : 32'(lat_cfg);
+`endif
 
   // ---- input FIFOs ------------------------------------------------------
 

@@ -32,25 +32,67 @@ int cmd_cosim(int argc, char **argv)
 static const char help[] =
     "usage: fuseflow cosim MODEL.ff (--tensor NAME=FILE ... | --random SEED [--density D] [--dim NAME=SIZE ...])\n"
     "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--arch ARCH.json] [--array ARRAY.json]\n"
-    "                      [--max-cycles N] [--junit FILE] [--fst FILE]\n"
+    "                      [--max-cycles N] [--channels] [--junit FILE] [--report FILE]\n"
+    "                      [--fst FILE] [--fst-window N]\n"
     "\n"
     "Compiles MODEL.ff and runs each kernel on the C cycle model and on the Verilated\n"
     "array, on the same inputs (a later kernel reads the earlier kernels' results).\n"
     "Every output must be bit-identical between the two and to the reference\n"
     "interpreter, and the cycle counts equal. One line per kernel; exit 1 on any\n"
-    "difference, naming the tensor and first differing coordinate, or both cycle counts.\n"
+    "difference, naming the tensor and first differing coordinate, or both cycle counts,\n"
+    "followed by the first divergence: both models run again recording every channel,\n"
+    "and the report names the channel, its producer and consumer tiles, the token index\n"
+    "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
     "  --tensor, --random, --density, --dim, --fuse, --order, --arch   as for fuseflow run\n"
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
+    "  --channels          compare every channel's tokens and cycles even when outputs and\n"
+    "                      cycles match (runs both models twice)\n"
     "  --junit FILE        a JUnit XML testsuite, one testcase per kernel\n"
-    "  --fst FILE          an FST waveform of the first failing kernel's RTL run\n";
+    "  --report FILE       the failure reports (error and first divergence per failing kernel)\n"
+    "  --fst FILE          an FST waveform of the first failing kernel's RTL run: N cycles each\n"
+    "                      side of the first divergence (all of it when none was found)\n"
+    "  --fst-window N      (default 200)\n";
 
 typedef struct kcase {
     char name[160];
     double seconds;
-    char *failure; /* NULL: passed */
+    char *failure; /* NULL: passed; else the error and the divergence report */
 } kcase;
+
+/* The error and, when one was searched for, the divergence report. */
+static char *failure_text(const char *msg, const ff_cosim_result *res)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return strdup(msg);
+    fprintf(f, "%s\n", msg);
+    if (res->div.channels) ff_cosim_print_divergence(&res->div, f);
+    fclose(f);
+    while (len && buf[len - 1] == '\n') buf[--len] = '\0';
+    return buf;
+}
+
+/* Writes every failure to path via a temporary file and rename. */
+static int write_report(const char *path, const char *model, const kcase *cs, int n, ff_err *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) return ff_err_set(err, FF_EIO, "--report %s: cannot write %s", path, tmp);
+    int nfail = 0;
+    for (int i = 0; i < n; i++) nfail += cs[i].failure != NULL;
+    fprintf(f, "cosim %s: %d of %d kernel%s failed\n", model, nfail, n, n == 1 ? "" : "s");
+    for (int i = 0; i < n; i++)
+        if (cs[i].failure) fprintf(f, "\n== %s\n%s\n", cs[i].name, cs[i].failure);
+    if (fclose(f) || rename(tmp, path)) {
+        remove(tmp);
+        return ff_err_set(err, FF_EIO, "--report %s: cannot write it", path);
+    }
+    return 0;
+}
 
 static void xml_text(FILE *f, const char *s)
 {
@@ -111,7 +153,10 @@ static int find_tensor(const ff_ir_program *p, const char *name)
 
 int cmd_cosim(int argc, char **argv)
 {
-    const char *model = NULL, *arch_path = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *fuse_spec = "none";
+    const char *model = NULL, *arch_path = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *fuse_spec = "none",
+               *report = NULL;
+    int channels = 0;
+    uint64_t fst_window = 0;
     const char *v;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
@@ -148,10 +193,14 @@ int cmd_cosim(int argc, char **argv)
             if (!bad) orders[norders++] = (char *)v;
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             fuse_spec = v;
+        } else if (!strcmp(argv[i], "--channels")) {
+            channels = 1;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad) ||
-                   driver_opt(argc, argv, &i, "--max-cycles", &v, &bad)) {
+                   driver_opt(argc, argv, &i, "--max-cycles", &v, &bad) ||
+                   driver_opt(argc, argv, &i, "--fst-window", &v, &bad)) {
             if (bad) break;
             int is_seed = !strcmp(argv[i - 1], "--random");
+            int is_window = !strcmp(argv[i - 1], "--fst-window");
             char *end;
             uint64_t x = strtoull(v, &end, 10);
             if (*end || !*v || *v == '-' || (!is_seed && !x)) {
@@ -161,6 +210,8 @@ int cmd_cosim(int argc, char **argv)
             if (is_seed) {
                 seed = x;
                 have_seed = 1;
+            } else if (is_window) {
+                fst_window = x;
             } else {
                 max_cycles = x;
             }
@@ -179,6 +230,8 @@ int cmd_cosim(int argc, char **argv)
             junit = v;
         } else if (driver_opt(argc, argv, &i, "--fst", &v, &bad)) {
             fst = v;
+        } else if (driver_opt(argc, argv, &i, "--report", &v, &bad)) {
+            report = v;
         } else if (argv[i][0] == '-') {
             rc = driver_usage("cosim", "unknown option '%s'", argv[i]);
             goto done;
@@ -264,10 +317,13 @@ int cmd_cosim(int argc, char **argv)
                 krc = ff_err_set(&kerr, FF_EINVAL, "kernel reads '%s', which has no data", g->tensors[t].name);
         }
         if (krc) goto kernel_done;
-        ff_cosim_opts co = {.arch = &arch, .max_cycles = max_cycles, .trace = failed ? NULL : fst};
+        ff_cosim_opts co = {.arch = &arch,
+                            .max_cycles = max_cycles,
+                            .trace = failed ? NULL : fst,
+                            .trace_window = fst_window,
+                            .channels = channels};
         krc = ff_cosim_graph(cs, g, in, &co, &res, &kerr);
         ran = res.c_out && res.c_cycles;
-        if (res.traced) printf("  waveform of the failing RTL run: %s\n", fst);
         /* store the C model's results for later kernels, and hold them
          * against the reference interpreter */
         for (int t = 0; ran && t < g->ntensors; t++) {
@@ -297,10 +353,13 @@ int cmd_cosim(int argc, char **argv)
         c_total += res.c_cycles;
         rtl_total += res.rtl_cycles;
         if (krc) {
-            fprintf(stderr, "fuseflow cosim: %s: %s\n", kc->name, kerr.msg);
-            kc->failure = strdup(kerr.msg);
+            kc->failure = failure_text(kerr.msg, &res);
+            fprintf(stderr, "fuseflow cosim: %s: %s\n", kc->name, kc->failure);
             failed++;
         }
+        if (res.traced)
+            printf("  waveform of the failing RTL run, cycles %" PRIu64 "..%" PRIu64 ": %s\n", res.trace_from,
+                   res.trace_to ? res.trace_to - 1 : 0, fst);
         ff_cosim_result_free(&res);
         free(in);
         ff_graph_free(g);
@@ -321,6 +380,7 @@ int cmd_cosim(int argc, char **argv)
     if (nk > 1) printf("total: C %" PRIu64 "  RTL %" PRIu64 " cycles\n", c_total, rtl_total);
     printf("cosim: %d of %d kernel%s equal\n", nk - failed, nk, nk == 1 ? "" : "s");
     if (junit && write_junit(junit, model, cases, ncases, &err)) goto fail;
+    if (report && write_report(report, model, cases, ncases, &err)) goto fail;
     rc = failed ? 1 : 0;
     goto done;
 fail:

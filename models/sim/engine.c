@@ -44,11 +44,29 @@ void chan_grow(chan *c)
 
 void chan_trace(ff_sim *s, const chan *c, ff_tok t)
 {
+    if (s->records) {
+        edge_record *r = &s->records[c->edge];
+        FF_VEC_PUSH(r->toks, t);
+        FF_VEC_PUSH(r->cycles, s->cycle);
+    }
+    if (!s->opts.trace) return;
     char w[48];
     const ff_edge *e = &s->g->edges[c->edge];
     const ff_node *from = &s->g->nodes[e->from_node], *to = &s->g->nodes[e->to_node];
     fprintf(s->opts.trace, "%" PRIu64 " %s.%s->%s.%s %s\n", s->cycle, from->name, from->out[e->from_port].name,
             to->name, to->in[e->to_port].name, sim_tokstr(s, t, c->type, w));
+}
+
+size_t ff_sim_edge_tokens(const ff_sim *s, int edge, const ff_tok **toks, const uint64_t **cycles)
+{
+    if (!s->records || edge < 0 || edge >= s->nchans) {
+        *toks = NULL;
+        *cycles = NULL;
+        return 0;
+    }
+    *toks = s->records[edge].toks.data;
+    *cycles = s->records[edge].cycles.data;
+    return s->records[edge].toks.len;
 }
 
 const char *sim_tokstr(const ff_sim *s, ff_tok t, ff_stream_type type, char buf[48])
@@ -156,6 +174,8 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
     s->inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->inputs);
     s->owned_inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->owned_inputs);
     s->outputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->outputs);
+    if (s->opts.record) s->records = ff_xcalloc((size_t)g->nedges + 1, sizeof *s->records);
+    s->observe = s->opts.trace != NULL || s->opts.record;
     *out = s;
     return 0;
 }
@@ -174,6 +194,13 @@ void ff_sim_free(ff_sim *s)
         free(n->pipe);
     }
     for (int i = 0; i < s->nchans; i++) free(s->chans[i].buf);
+    if (s->records) {
+        for (int i = 0; i < s->nchans; i++) {
+            free(s->records[i].toks.data);
+            free(s->records[i].cycles.data);
+        }
+        free(s->records);
+    }
     if (s->g && s->outputs)
         for (int t = 0; t < s->g->ntensors; t++) {
             outbuf *o = &s->outputs[t];
@@ -360,12 +387,10 @@ void ff_sim_print_blocked(const ff_sim *s, FILE *f)
     }
 }
 
-int ff_sim_run(ff_sim *s, ff_err *err)
+int ff_sim_start(ff_sim *s, ff_err *err)
 {
     if (s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' already ran", s->g->name);
     s->ran = 1;
-    ff_err scratch;
-    s->err = err ? err : &scratch;
     for (int t = 0; t < s->g->ntensors; t++) {
         const ff_gtensor *gt = &s->g->tensors[t];
         if (!gt->is_output && !s->inputs[t])
@@ -378,39 +403,56 @@ int ff_sim_run(ff_sim *s, ff_err *err)
     for (int i = 0; i < s->nnodes; i++) s->active[i] = i;
     s->nactive = s->nnodes;
     s->cycle = 0;
-    while (s->ndone < s->nnodes) {
-        if (s->nactive == 0) {
-            deadlock_report(s, s->err);
-            return s->err->code;
-        }
-        if (s->opts.max_cycles && s->cycle >= s->opts.max_cycles)
-            return ff_err_set(err, FF_ELIMIT, "graph '%s': cycle limit %" PRIu64 " reached with %d of %d nodes unfinished",
-                              s->g->name, s->opts.max_cycles, s->nnodes - s->ndone, s->nnodes);
-        s->nnext = 0;
-        for (int i = 0; i < s->nactive; i++) {
-            int rc = eval(s, &s->nodes[s->active[i]]);
-            if (rc) return rc;
-        }
-        /* A sleeping node sleeps for one reason (its last result): a
-         * token only helps one that lacked input, space only one that
-         * lacked room. Nodes that fired are already on the list. */
-        for (int i = 0; i < s->ntouched; i++) {
-            chan *c = s->touched[i];
-            c->n0 = c->count;
-            if (c->pushed && s->nodes[c->consumer].last == FIRE_STALL_IN) activate(s, c->consumer);
-            if (c->popped && s->nodes[c->producer].last == FIRE_STALL_OUT) activate(s, c->producer);
-            c->pushed = c->popped = 0;
-        }
-        s->ntouched = 0;
-        int *tmp = s->active;
-        s->active = s->next_active;
-        s->next_active = tmp;
-        s->nactive = s->nnext;
-        s->cycle++;
+    return 0;
+}
+
+int ff_sim_step(ff_sim *s, ff_err *err)
+{
+    if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
+    if (s->ndone >= s->nnodes) return 0;
+    /* fire functions report into s->err; it is only used within this call */
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    if (s->nactive == 0) {
+        deadlock_report(s, s->err);
+        return s->err->code;
     }
+    if (s->opts.max_cycles && s->cycle >= s->opts.max_cycles)
+        return ff_err_set(err, FF_ELIMIT, "graph '%s': cycle limit %" PRIu64 " reached with %d of %d nodes unfinished",
+                          s->g->name, s->opts.max_cycles, s->nnodes - s->ndone, s->nnodes);
+    s->nnext = 0;
+    for (int i = 0; i < s->nactive; i++) {
+        int rc = eval(s, &s->nodes[s->active[i]]);
+        if (rc) return rc;
+    }
+    /* A sleeping node sleeps for one reason (its last result): a token only
+     * helps one that lacked input, space only one that lacked room. Nodes
+     * that fired are already on the list. */
+    for (int i = 0; i < s->ntouched; i++) {
+        chan *c = s->touched[i];
+        c->n0 = c->count;
+        if (c->pushed && s->nodes[c->consumer].last == FIRE_STALL_IN) activate(s, c->consumer);
+        if (c->popped && s->nodes[c->producer].last == FIRE_STALL_OUT) activate(s, c->producer);
+        c->pushed = c->popped = 0;
+    }
+    s->ntouched = 0;
+    int *tmp = s->active;
+    s->active = s->next_active;
+    s->next_active = tmp;
+    s->nactive = s->nnext;
+    s->cycle++;
     /* Sleeping nodes that finished earlier were accounted at their last
      * evaluation; nothing is owed for them. */
-    return 0;
+    return s->ndone < s->nnodes ? FF_SIM_RUNNING : 0;
+}
+
+int ff_sim_run(ff_sim *s, ff_err *err)
+{
+    int rc = ff_sim_start(s, err);
+    if (rc) return rc;
+    while ((rc = ff_sim_step(s, err)) == FF_SIM_RUNNING) {
+    }
+    return rc;
 }
 
 uint64_t ff_sim_cycles(const ff_sim *s)

@@ -83,6 +83,7 @@ typedef struct ff_sim_opts {
     ff_arch arch;         /* ignored when functional */
     uint64_t max_cycles;  /* 0 = no limit */
     FILE *trace;          /* if set, one line per token pushed (docs/timing.md) */
+    int record;           /* keep every token pushed, per edge (ff_sim_edge_tokens) */
 } ff_sim_opts;
 
 void ff_sim_opts_default(ff_sim_opts *o);
@@ -104,6 +105,19 @@ int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err);
  * max_cycles, FF_ERUNTIME when a primitive meets streams that break the token
  * contract (misaligned stop tokens, ...), naming node, cycle and tokens. */
 int ff_sim_run(ff_sim *s, ff_err *err);
+
+/* ff_sim_run one cycle at a time, for harnesses that clock the model
+ * themselves (a SystemC module steps it once per clock edge, cosim/systemc).
+ * ff_sim_start makes the checks and initialisation of ff_sim_run (every
+ * input bound; a simulation starts once); each ff_sim_step then runs one
+ * cycle and returns FF_SIM_RUNNING while nodes are unfinished, 0 once every
+ * node has finished (in the cycle just run; 0 again on later calls, which
+ * do nothing), or the error ff_sim_run would return (deadlock, cycle limit,
+ * a broken token contract) -- the run is over then. start + step until it
+ * returns <= 0 is ff_sim_run: same cycles, same results, same errors. */
+#define FF_SIM_RUNNING 1
+int ff_sim_start(ff_sim *s, ff_err *err);
+int ff_sim_step(ff_sim *s, ff_err *err);
 
 /* After a run that stopped (deadlock, cycle limit, error): one line per
  * unfinished node -- what it waits for, with every input and output
@@ -183,6 +197,11 @@ typedef struct ff_chan_stats {
 
 void ff_sim_node_stats(const ff_sim *s, int node, ff_node_stats *out);
 void ff_sim_edge_stats(const ff_sim *s, int edge, ff_chan_stats *out);
+
+/* With opts.record: every token pushed into the channel of graph edge
+ * `edge`, in order, and the cycle of each push (the cycle the producer fired
+ * in, as the trace prints it). Returns the count; 0 without opts.record. */
+size_t ff_sim_edge_tokens(const ff_sim *s, int edge, const ff_tok **toks, const uint64_t **cycles);
 
 /* Everything above as JSON (docs/timing.md "Statistics" gives the schema):
  * cycles and their parts, time at the architecture's clock, per node, per

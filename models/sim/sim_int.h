@@ -96,7 +96,16 @@ struct ff_sim {
     const ff_tensor **inputs;
     ff_tensor **owned_inputs; /* converted copies, freed with the sim */
     struct outbuf *outputs; /* per graph tensor (outputs only) */
+    /* observation: opts.trace or opts.record (one test in the push path) */
+    int observe;
+    struct edge_record *records; /* per edge, with opts.record */
 };
+
+/* Every token pushed into one channel, with its cycle (opts.record). */
+typedef struct edge_record {
+    FF_VEC(ff_tok) toks;
+    FF_VEC(uint64_t) cycles;
+} edge_record;
 
 /* What writers collect for one output tensor. */
 typedef struct outbuf {
@@ -152,7 +161,7 @@ static inline __attribute__((always_inline)) void chan_push(struct ff_sim *s, ch
     c->tokens++;
     if (c->count > c->high_water) c->high_water = c->count;
     sim_touch(s, c);
-    if (__builtin_expect(s->opts.trace != NULL, 0)) chan_trace(s, c, t);
+    if (__builtin_expect(s->observe, 0)) chan_trace(s, c, t);
 }
 
 static inline void in_pop(struct ff_sim *s, node *n, int p)

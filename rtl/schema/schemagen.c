@@ -464,6 +464,15 @@ static void emit_sv_pkg(buf *b)
             put(b, "      %d: return %d;\n", k, w == 0 ? kinds[k].nin : w == 1 ? kinds[k].nout : kinds[k].mem);
         put(b, "      default: return 0;\n    endcase\n  endfunction\n");
     }
+    /* ff_array's tap ports are one per consumer; the width is a parameter
+     * default, so it must be computable in the module header */
+    put(b, "\n  // Consumers of an array (every tile input, then the harness outputs):\n"
+           "  // the width of ff_array's tap ports.\n"
+           "  function automatic int unsigned array_ncons(input logic [NKinds*8-1:0] counts,\n"
+           "                                              input int unsigned nhout);\n"
+           "    int unsigned n = nhout;\n"
+           "    for (int unsigned k = 0; k < NKinds; k++) n += 32'(counts[k*8 +: 8]) * kind_nin(k);\n"
+           "    return n;\n  endfunction\n");
     put(b, "\nendpackage\n/* verilator lint_on UNUSEDPARAM */\n");
 }
 
@@ -573,13 +582,21 @@ static int emit_array_of(json_t *root, const char *path, const char *outdir)
             "  output logic [NHout-1:0][33:0]      hout_data_o,\n"
             "  output logic                        done_o,\n"
             "  output logic                        error_o,\n"
-            "  output logic                        active_o\n);\n\n");
+            "  output logic                        active_o,\n");
+    long long ncons = nhout;
+    for (int k = 0; k < nkinds; k++) {
+        json_t *c = json_object_get(tiles, kinds[k].name);
+        ncons += (c ? (long long)json_integer_value(c) : 0LL) * kinds[k].nin;
+    }
+    put(&b, "  // Debug taps (docs/cosim.md): consumer c takes tap_data_o[c] this cycle.\n"
+            "  output logic [%lld:0]                 tap_push_o,\n"
+            "  output logic [%lld:0][33:0]           tap_data_o\n);\n\n", ncons - 1, ncons - 1);
     put(&b, "  ff_array #(\n    .TileCounts(TileCounts),\n    .MemWords  (MemWords),\n    .NHin      (NHin),\n"
             "    .NHout     (NHout),\n    .MaxDepth  (MaxDepth),\n    .MaxLat    (MaxLat)\n  ) u_array (\n");
     const char *ports[] = {"clk_i", "rst_ni", "run_i", "cfg_we_i", "cfg_addr_i", "cfg_wdata_i", "cfg_rdata_o",
                            "mem_we_i", "mem_slot_i", "mem_addr_i", "mem_wdata_i", "mem_rdata_o", "hin_valid_i",
                            "hin_ready_o", "hin_data_i", "hout_valid_o", "hout_ready_i", "hout_data_o", "done_o",
-                           "error_o", "active_o"};
+                           "error_o", "active_o", "tap_push_o", "tap_data_o"};
     for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
         put(&b, "    .%-13s(%s)%s\n", ports[i], ports[i], i + 1 < sizeof ports / sizeof ports[0] ? "," : "");
     put(&b, "  );\n\nendmodule\n");

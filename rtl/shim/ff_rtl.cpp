@@ -4,10 +4,15 @@
 // types, the FST writer.
 #include "ff_rtl.h"
 
+#include "ff_config.h"
+
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <new>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 #include "verilated.h"
 #include "verilated_fst_c.h"
@@ -54,6 +59,12 @@ struct ff_rtl {
     std::unique_ptr<VerilatedFstC> fst;
     uint64_t cycle = 0;
     uint64_t time = 0;
+    unsigned ntaps = 0;
+    bool recording = false;
+    std::vector<ff_rtl_tap> taps;
+    std::string window_path; // a waveform opened at window_from, closed at window_to
+    uint64_t window_from = 0, window_to = 0;
+    bool window_failed = false;
 
     void dump()
     {
@@ -61,11 +72,13 @@ struct ff_rtl {
         time++;
     }
 
-    // One rising edge with the inputs as they are now.
-    void edge()
+    // One rising edge with the inputs as they are now; `sample` records the
+    // taps of the cycle that edge ends (after the inputs have settled).
+    void edge(bool sample = false)
     {
         top->clk_i = 0;
         top->eval();
+        if (sample && recording) record();
         dump();
         top->clk_i = 1;
         top->eval();
@@ -73,7 +86,49 @@ struct ff_rtl {
         top->clk_i = 0;
         top->eval();
     }
+
+    void record()
+    {
+        for (unsigned c = 0; c < ntaps; c++)
+            if (get_bits(top->tap_push_o, c, 1))
+                taps.push_back(ff_rtl_tap{c, cycle, get_bits(top->tap_data_o, c * 34u, 34)});
+    }
+
+    bool open_fst(const char *path)
+    {
+        fst = std::make_unique<VerilatedFstC>();
+        top->trace(fst.get(), 99);
+        fst->open(path);
+        if (!fst->isOpen()) {
+            fst.reset();
+            return false;
+        }
+        return true;
+    }
+
+    void close_fst()
+    {
+        if (fst) {
+            fst->close();
+            fst.reset();
+        }
+    }
 };
+
+// Consumers (tap ports) of the linked array, as ff_array.sv counts them: the
+// inputs of every tile, then the harness outputs -- read from the geometry
+// block, so that the shim needs no description of the array besides itself.
+static unsigned count_taps(ff_rtl *r)
+{
+    static const int nin[FF_RTL_NKINDS] = {
+#define FF_NIN(e, name, ni, no, mem) ni,
+        FF_RTL_KINDS(FF_NIN)
+#undef FF_NIN
+    };
+    unsigned n = ff_rtl_cfg_read(r, FF_RTL_GEO_NHOUT);
+    for (unsigned k = 0; k < FF_RTL_NKINDS; k++) n += ff_rtl_cfg_read(r, k) * (unsigned)nin[k];
+    return n;
+}
 
 extern "C" {
 
@@ -87,6 +142,7 @@ ff_rtl *ff_rtl_new(void)
     r->ctx->traceEverOn(true);
     r->top = std::make_unique<FF_RTL_MODEL>(r->ctx.get());
     ff_rtl_reset(r);
+    r->ntaps = count_taps(r);
     return r;
 }
 
@@ -174,9 +230,46 @@ void ff_rtl_hout_pop(ff_rtl *r, int q, int pop) { set_bits(r->top->hout_ready_i,
 
 uint64_t ff_rtl_step(ff_rtl *r)
 {
-    r->edge();
-    return ++r->cycle;
+    if (!r->window_path.empty() && !r->fst && r->cycle >= r->window_from && r->cycle < r->window_to &&
+        !r->window_failed)
+        r->window_failed = !r->open_fst(r->window_path.c_str());
+    r->edge(true);
+    ++r->cycle;
+    if (!r->window_path.empty() && r->fst && r->cycle >= r->window_to) r->close_fst();
+    return r->cycle;
 }
+
+int ff_rtl_ntaps(const ff_rtl *r) { return (int)r->ntaps; }
+
+void ff_rtl_record_taps(ff_rtl *r, int on)
+{
+    r->recording = on != 0;
+    r->taps.clear();
+    if (!on) r->taps.shrink_to_fit();
+}
+
+size_t ff_rtl_taps(const ff_rtl *r, const ff_rtl_tap **out)
+{
+    *out = r->taps.empty() ? nullptr : r->taps.data();
+    return r->taps.size();
+}
+
+int ff_rtl_trace_window(ff_rtl *r, const char *path, uint64_t from, uint64_t to)
+{
+    r->close_fst();
+    r->window_failed = false;
+    r->window_path = path ? path : "";
+    r->window_from = from;
+    r->window_to = to;
+    if (!path) return 0;
+    // Fail now, not silently at cycle `from`: the file must be creatable.
+    FILE *f = std::fopen(path, "wb");
+    if (!f) return -1;
+    std::fclose(f);
+    return 0;
+}
+
+int ff_rtl_trace_window_failed(const ff_rtl *r) { return r->window_failed ? 1 : 0; }
 
 uint64_t ff_rtl_cycle(const ff_rtl *r) { return r->cycle; }
 
@@ -188,19 +281,10 @@ int ff_rtl_active(ff_rtl *r) { return r->top->active_o; }
 
 int ff_rtl_trace(ff_rtl *r, const char *path)
 {
-    if (r->fst) {
-        r->fst->close();
-        r->fst.reset();
-    }
+    r->close_fst();
+    r->window_path.clear();
     if (!path) return 0;
-    r->fst = std::make_unique<VerilatedFstC>();
-    r->top->trace(r->fst.get(), 99);
-    r->fst->open(path);
-    if (!r->fst->isOpen()) {
-        r->fst.reset();
-        return -1;
-    }
-    return 0;
+    return r->open_fst(path) ? 0 : -1;
 }
 
 } // extern "C"

@@ -12,6 +12,19 @@ if(FUSEFLOW_RTL)
   # The co-simulation library catches a perturbed array (cosim/ff_cosim.h).
   ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
               LIBS ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
+  # A deliberately broken RTL build is caught, naming the broken kind's tile.
+  if(TARGET ff_cosim_broken)
+    if(FF_RTL_FAULT MATCHES "^FF_FAULT_LATENCY_KIND=([0-9]+)$")
+      set(fault_defs FF_FAULT_KIND=${CMAKE_MATCH_1} FF_FAULT_TIMING=1)
+    elseif(FF_RTL_FAULT MATCHES "^FF_FAULT_ALU_OP=[0-9]+$")
+      set(fault_defs FF_FAULT_KIND=FF_PRIM_ALU FF_FAULT_TIMING=0)
+    else()
+      message(FATAL_ERROR "FF_RTL_FAULT=${FF_RTL_FAULT}: expected FF_FAULT_LATENCY_KIND=K or FF_FAULT_ALU_OP=N")
+    endif()
+    ff_add_test(NAME test_cosim_broken SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_broken.c
+                LIBS ff_cosim_broken ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
+    target_compile_definitions(test_cosim_broken PRIVATE ${fault_defs})
+  endif()
   ff_add_test(NAME test_rtl_bitstream SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_bitstream.c
               LIBS ff_backend ff_sim LABELS "rtl;unit" TIMEOUT 120)
 endif()

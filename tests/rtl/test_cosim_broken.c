@@ -1,0 +1,96 @@
+/*
+ * test_cosim_broken.c -- a deliberately broken RTL build is caught, and the
+ * first-divergence report names a tile of the broken kind (docs/cosim.md
+ * "Broken builds").
+ *
+ * This program links ff_rtl_kernels_broken: the `kernels` array Verilated
+ * with the Verilog define FF_RTL_FAULT (rtl/CMakeLists.txt). CMake passes
+ * what the define breaks: FF_FAULT_KIND (the tile kind, FF_PRIM_*) and
+ * FF_FAULT_TIMING (1: a latency shift -- the same tokens, later; 0: a
+ * corrupted ALU op -- other values, on time). Nothing in the bitstream or in
+ * the C model is touched: only the RTL differs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ff_cosim.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+
+/* examples/NAME.ff, statement 0, every size 8, seeded random inputs, on
+ * both models; returns the ff_cosim_graph code. */
+static int run_example(const char *name, ff_cosim_result *res, ff_err *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/%s.ff", FF_SOURCE_DIR, name);
+    ff_ir_program *p = NULL;
+    if (ff_ir_parse(path, NULL, &p, err) || ff_ir_place_reductions(p, err)) fail_msg("%s", err->msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int k = 0; k < p->nsizes; k++) sizes[k] = 8;
+    if (ff_ir_random_inputs(p, 5, 0.4, sizes, data, err)) fail_msg("%s", err->msg);
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    ff_graph *g = NULL;
+    if (ff_lower_default_order(p, 0, &o, err) || ff_lower_stmt(p, 0, &o, &g, err)) fail_msg("%s", err->msg);
+    const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
+    for (int t = 0; t < g->ntensors; t++)
+        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
+            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    ff_cosim *c = NULL;
+    if (ff_cosim_new(&c, err)) fail_msg("%s", err->msg);
+    ff_cosim_opts co = {0};
+    int rc = ff_cosim_graph(c, g, in, &co, res, err);
+    printf("%s: %s\n", name, rc ? err->msg : "equal");
+    ff_cosim_print_divergence(&res->div, stdout);
+    ff_cosim_free(c);
+    free(in);
+    ff_graph_free(g);
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    free(sizes);
+    ff_ir_free(p);
+    return rc;
+}
+
+static void broken_rtl_is_caught_and_the_tile_named(void **state)
+{
+    (void)state;
+    const char *kind = ff_hw_kind_get(FF_FAULT_KIND)->name;
+    char want[64];
+    snprintf(want, sizeof want, "%s[", kind);
+    ff_err err = {0};
+    ff_cosim_result res;
+    /* spmm (i,k,j) uses repeat, mul, and every other kind a fault define
+     * names in the test's CMake */
+    assert_int_equal(run_example("spmm", &res, &err), FF_EMISMATCH);
+    assert_true(res.div.found);
+    assert_non_null(strstr(res.div.producer, want));
+    assert_true(res.div.have_rtl && res.div.have_c);
+    if (FF_FAULT_TIMING) {
+        /* the same token, late */
+        assert_true(res.div.rtl.tok == res.div.c.tok);
+        assert_true(res.div.rtl.cycle > res.div.c.cycle);
+        assert_non_null(strstr(err.msg, "cycles"));
+    } else {
+        /* another value, on time */
+        assert_true(res.div.rtl.tok != res.div.c.tok);
+        assert_int_equal(res.div.rtl.cycle, res.div.c.cycle);
+    }
+    ff_cosim_result_free(&res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(broken_rtl_is_caught_and_the_tile_named),
+    };
+    return cmocka_run_group_tests_name("cosim_broken", tests, NULL, NULL);
+}

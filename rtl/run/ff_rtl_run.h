@@ -3,6 +3,10 @@
  * Verilated array, through ff_rtl.h, with the results assembled exactly as
  * the C model assembles them (docs/rtl.md "Running a graph").
  *
+ * The loading, the read-back and the run's bookkeeping are ff_rtl_load.h's,
+ * over a bus; here that bus is ff_rtl.h's direct calls, and the runner
+ * clocks the array itself and drives its harness ports.
+ *
  * ff_rtl_run_graph writes a bitstream (ff_backend.h) over the configuration
  * bus, loads every input tensor level and value array into the SRAM of the
  * tile the bitstream binds it to (with the run-time fields: bases, sizes,
@@ -21,6 +25,7 @@
 
 #include "ff_backend.h"
 #include "ff_rtl.h"
+#include "ff_rtl_load.h"
 #include "ff_sim.h"
 
 /* The geometry block of the linked array as an array description (name =

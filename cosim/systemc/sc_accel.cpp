@@ -270,13 +270,13 @@ void ff_sc_accel::b_transport(tlm::tlm_generic_payload &p, sc_time &delay)
             if (!write && st == tlm::TLM_OK_RESPONSE) std::memcpy(ptr, w.data(), len);
         }
     } else if (in(FF_SC_CTRL_BASE, FF_SC_CTRL_SIZE)) {
-        if (len != 4 || addr % 4) {
-            st = tlm::TLM_GENERIC_ERROR_RESPONSE;
-        } else {
+        // a burst is one register access per word, in address order
+        st = words ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE;
+        for (size_t i = 0; i < len && st == tlm::TLM_OK_RESPONSE; i += 4) {
             uint32_t v;
-            std::memcpy(&v, ptr, 4);
-            st = ctrl_access(write, (uint32_t)(addr - FF_SC_CTRL_BASE), &v);
-            if (!write) std::memcpy(ptr, &v, 4);
+            std::memcpy(&v, ptr + i, 4);
+            st = ctrl_access(write, (uint32_t)(addr + i - FF_SC_CTRL_BASE), &v);
+            if (!write) std::memcpy(ptr + i, &v, 4);
         }
         delay += period_;
     } else if (in(FF_SC_MSG_BASE, FF_SC_MSG_SIZE)) {

@@ -80,9 +80,10 @@ int ff_sc_initiator::read(uint64_t addr, void *data, size_t bytes, ff_err *err)
 
 int ff_sc_initiator::read64(uint64_t addr, uint64_t *v, ff_err *err)
 {
-    uint32_t w[2];
-    int rc = read(addr, w, 8, err);
-    *v = rc ? 0 : (uint64_t)w[0] | (uint64_t)w[1] << 32;
+    uint32_t lo = 0, hi = 0;
+    int rc = read32(addr, &lo, err);
+    if (!rc) rc = read32(addr + 4, &hi, err);
+    *v = rc ? 0 : (uint64_t)lo | (uint64_t)hi << 32;
     return rc;
 }
 

@@ -1,0 +1,313 @@
+/*
+ * test_systemc.c -- the SystemC testbench (cosim/systemc/ff_sc.h,
+ * docs/cosim.md "SystemC testbench"): the Verilated --sc array and the C
+ * model clocked side by side behind the TLM target, loaded and read back by
+ * the initiator.
+ *
+ * A kernel (examples/spmm.ff at its own sizes, seed 1) and an application
+ * (bench/apps/autoencoder.ff at CI size, unfused, kernel after kernel, a
+ * later kernel reading the array's results of an earlier one) must come out
+ * bit-identical and cycle-exact between the array and the C model, equal to
+ * a direct ff_sim_run of the same graph, and in the end to the reference
+ * interpreter. A perturbed configuration word must make the comparison
+ * fail, and a run the array's watch stops must be reported as the direct
+ * runner reports it.
+ *
+ * SystemC owns main and allows one elaboration per process: the cmocka
+ * runner is called from ff_sc_main, the group setup elaborates once, and
+ * every case runs its jobs in that one elaboration.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "ff_backend.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+#include "ff_sc.h"
+
+static ff_sc *SC;
+static ff_array_desc ARRAY;
+
+static int setup(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/rtl/arrays/%s.json", FF_SOURCE_DIR, ff_sc_array_name());
+    if (ff_array_load(path, &ARRAY, &err) || ff_sc_new(&SC, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_sc_free(SC);
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The graph's inputs from the program's data, by name. */
+static const ff_tensor **graph_inputs(const ff_ir_program *p, ff_tensor **data, const ff_graph *g)
+{
+    const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
+    for (int t = 0; t < g->ntensors; t++)
+        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
+            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    return in;
+}
+
+/* The C model run directly (ff_sim_run): its cycles and outputs must be
+ * the ones the SystemC model gave. */
+static void check_direct(const ff_graph *g, const ff_tensor **in, const ff_sc_result *res)
+{
+    ff_err err = {0};
+    ff_sim_opts so;
+    ff_sim_opts_default(&so);
+    so.max_cycles = 50000000;
+    ff_sim *s = NULL;
+    if (ff_sim_new(g, &so, &s, &err)) fail_msg("%s", err.msg);
+    for (int t = 0; t < g->ntensors; t++)
+        if (!g->tensors[t].is_output && ff_sim_bind(s, g->tensors[t].name, in[t], &err)) fail_msg("%s", err.msg);
+    if (ff_sim_run(s, &err)) fail_msg("direct C model: %s", err.msg);
+    assert_int_equal(ff_sim_cycles(s), res->model_cycles);
+    for (int t = 0; t < g->ntensors; t++) {
+        if (!g->tensors[t].is_output) continue;
+        ff_tensor *y = NULL;
+        if (ff_sim_take_output(s, g->tensors[t].name, &y, &err)) fail_msg("%s", err.msg);
+        if (ff_tensor_compare(res->model_out[t], y, &err)) fail_msg("SystemC vs direct C model: %s", err.msg);
+        ff_tensor_free(y);
+    }
+    ff_sim_free(s);
+}
+
+typedef struct totals {
+    int kernels;
+    uint64_t cycles, edges, run_edges, transactions, bytes;
+    double seconds;
+} totals;
+
+/* Program `file` (relative to the source tree) with sizes `dims`
+ * ("NAME=SIZE", NULL-terminated), random inputs (seed, density), unfused:
+ * every kernel through the testbench and compared there; the array's
+ * results (read back over TLM) stored in their declared formats for the
+ * kernels after; every result against the reference interpreter. */
+static void run_program(const char *file, const char *const *dims, uint64_t seed, double density, totals *tot)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", FF_SOURCE_DIR, file);
+    ff_err err = {0};
+    ff_ir_program *p = NULL;
+    if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int d = 0; dims && dims[d]; d++) {
+        const char *eq = strchr(dims[d], '=');
+        for (int s = 0; s < p->nsizes; s++)
+            if (!strncmp(p->sizes[s].name, dims[d], (size_t)(eq - dims[d])) && !p->sizes[s].name[eq - dims[d]])
+                sizes[s] = (uint32_t)atoi(eq + 1);
+    }
+    if (ff_ir_random_inputs(p, seed, density, sizes, data, &err) ||
+        ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, &err))
+        fail_msg("%s: %s", file, err.msg);
+    {
+        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+        for (int t = 0; t < p->ntensors; t++)
+            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
+        if (ff_ir_interpret(p, in, ref, &err)) fail_msg("reference interpreter: %s", err.msg);
+        free(in);
+    }
+    ff_kernel ks[64];
+    int nk = ff_fuse_parse(p, "none", ks, 64, &err);
+    if (nk < 1) fail_msg("%s", err.msg);
+    memset(tot, 0, sizeof *tot);
+    for (int k = 0; k < nk; k++) {
+        ff_lower_opts o[FF_LOWER_MAX_ROOTS];
+        memset(o, 0, sizeof o);
+        ff_graph *g = NULL;
+        ff_bitstream *bs = NULL;
+        if (ff_lower_default_order(p, ks[k].roots[0], &o[0], &err) || ff_lower_kernel(p, &ks[k], o, &g, &err) ||
+            ff_backend_compile(g, &ARRAY, NULL, &bs, &err))
+            fail_msg("%s kernel %d: %s", file, k + 1, err.msg);
+        const ff_tensor **in = graph_inputs(p, data, g);
+        ff_sc_result res;
+        double t0 = now();
+        int rc = ff_sc_run_graph(SC, g, bs, in, NULL, &res, &err);
+        double dt = now() - t0;
+        printf("  %s kernel %d (%s): array %llu, C model %llu cycles; %llu clock cycles in all, %llu TLM transactions; "
+               "%.2f s: %s\n",
+               file, k + 1, g->name, (unsigned long long)res.array_cycles, (unsigned long long)res.model_cycles,
+               (unsigned long long)res.edges, (unsigned long long)res.transactions, dt, rc ? err.msg : "equal");
+        assert_int_equal(rc, 0);
+        assert_true(res.array_cycles > 0);
+        assert_int_equal(res.array_cycles, res.model_cycles);
+        check_direct(g, in, &res);
+        tot->kernels++;
+        tot->cycles += res.array_cycles;
+        tot->edges += res.edges;
+        tot->run_edges += res.run_edges;
+        tot->transactions += res.transactions;
+        tot->bytes += res.bytes;
+        tot->seconds += dt;
+        /* the array's results for the kernels after this one */
+        for (int t = 0; t < g->ntensors; t++) {
+            if (!g->tensors[t].is_output) continue;
+            for (int q = 0; q < p->ntensors; q++) {
+                if (strcmp(p->tensors[q].name, g->tensors[t].name)) continue;
+                ff_tensor *conv = NULL;
+                if (ff_tensor_convert(res.array_out[t], &p->tensors[q].fmt, &conv, &err)) fail_msg("%s", err.msg);
+                ff_tensor_free(data[q]);
+                data[q] = conv;
+            }
+        }
+        ff_sc_result_free(&res);
+        free(in);
+        ff_bitstream_free(bs);
+        ff_graph_free(g);
+    }
+    for (int t = 0; t < p->ntensors; t++) {
+        if (p->tensors[t].role != FF_IR_INPUT && ref[t] && ff_tensor_compare(data[t], ref[t], &err))
+            fail_msg("%s: '%s' against the reference interpreter: %s", file, p->tensors[t].name, err.msg);
+        ff_tensor_free(data[t]);
+        ff_tensor_free(ref[t]);
+    }
+    printf("  %s: %d kernel%s, %llu cycles (run: %llu clock cycles; with loading and read-back %llu), "
+           "%llu TLM transactions (%llu bytes), %.2f s: %.0f array cycles/s, %.0f clock cycles/s\n",
+           file, tot->kernels, tot->kernels == 1 ? "" : "s", (unsigned long long)tot->cycles,
+           (unsigned long long)tot->run_edges, (unsigned long long)tot->edges, (unsigned long long)tot->transactions,
+           (unsigned long long)tot->bytes, tot->seconds, (double)tot->cycles / tot->seconds,
+           (double)tot->edges / tot->seconds);
+    free(data);
+    free(ref);
+    free(sizes);
+    ff_ir_free(p);
+}
+
+static void sc_spmm_kernel_matches(void **state)
+{
+    (void)state;
+    totals tot;
+    run_program("examples/spmm.ff", NULL, 1, 0.1, &tot);
+    assert_int_equal(tot.kernels, 1);
+}
+
+static void sc_autoencoder_app_matches(void **state)
+{
+    (void)state;
+    static const char *const dims[] = {"B=4", "D=24", "E=12", NULL};
+    totals tot;
+    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, &tot);
+    assert_int_equal(tot.kernels, 2);
+}
+
+/* examples/spmv.ff at size 8 on random data; `reg` of alu[0] XORed with
+ * mask in the bitstream (0: none); max_cycles for the array. */
+static int run_spmv(int reg, uint32_t mask, uint64_t max_cycles, ff_sc_result *res, ff_err *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/spmv.ff", FF_SOURCE_DIR);
+    ff_ir_program *p = NULL;
+    if (ff_ir_parse(path, NULL, &p, err) || ff_ir_place_reductions(p, err)) fail_msg("%s", err->msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int k = 0; k < p->nsizes; k++) sizes[k] = 8;
+    if (ff_ir_random_inputs(p, 7, 0.4, sizes, data, err)) fail_msg("%s", err->msg);
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    ff_graph *g = NULL;
+    ff_bitstream *bs = NULL;
+    if (ff_lower_default_order(p, 0, &o, err) || ff_lower_stmt(p, 0, &o, &g, err) ||
+        ff_backend_compile(g, &ARRAY, NULL, &bs, err))
+        fail_msg("%s", err->msg);
+    if (mask) {
+        uint32_t addr = (uint32_t)ff_array_tile_slot(&ARRAY, FF_PRIM_ALU, 0) * FF_RTL_REGS_PER_SLOT + (uint32_t)reg;
+        size_t i = bs->words.len;
+        while (i-- > 0 && bs->words.data[i].addr != addr) {
+        }
+        assert_true(i < bs->words.len);
+        bs->words.data[i].data ^= mask;
+    }
+    const ff_tensor **in = graph_inputs(p, data, g);
+    ff_sc_opts so = {.max_cycles = max_cycles};
+    int rc = ff_sc_run_graph(SC, g, bs, in, &so, res, err);
+    printf("  spmv, alu[0] register %d ^ 0x%x, cycle limit %llu: %s\n", reg, mask, (unsigned long long)max_cycles,
+           rc ? err->msg : "equal");
+    free(in);
+    ff_bitstream_free(bs);
+    ff_graph_free(g);
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    free(sizes);
+    ff_ir_free(p);
+    return rc;
+}
+
+static void sc_perturbed_config_is_caught(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    ff_sc_result res;
+    /* unperturbed: equal */
+    assert_int_equal(run_spmv(0, 0, 0, &res, &err), 0);
+    uint64_t cycles = res.array_cycles;
+    assert_true(cycles > 0);
+    assert_int_equal(res.compare, 3);
+    ff_sc_result_free(&res);
+    /* a longer ALU pipeline: the outputs agree, the cycles do not, and the
+     * target's COMPARE register says so too */
+    assert_int_equal(run_spmv(FF_RTL_REG_CTRL, 1u << FF_RTL_CTRL_LATENCY_LSB, 0, &res, &err), FF_EMISMATCH);
+    assert_non_null(strstr(err.msg, "outputs equal, but the RTL took"));
+    assert_true(res.array_cycles != res.model_cycles);
+    assert_int_equal(res.model_cycles, cycles);
+    assert_int_equal(res.compare, 1);
+    ff_sc_result_free(&res);
+    /* mul (2) -> max (4): the values differ */
+    assert_int_equal(run_spmv(FF_RTL_ALU_OP_REG, 6u << FF_RTL_ALU_OP_LSB, 0, &res, &err), FF_EMISMATCH);
+    assert_non_null(strstr(err.msg, "output 'y' differs (got = RTL, expected = C model)"));
+    ff_sc_result_free(&res);
+}
+
+static void sc_stopped_array_is_explained(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    ff_sc_result res;
+    assert_int_equal(run_spmv(0, 0, 20, &res, &err), FF_ELIMIT);
+    assert_non_null(strstr(err.msg, "RTL: graph 'y' on array 'kernels': cycle limit 20 reached; unfinished:"));
+    assert_int_equal(res.array_cycles, 0);
+    assert_true(res.model_cycles > 20);
+    ff_sc_result_free(&res);
+    /* and the testbench goes on */
+    assert_int_equal(run_spmv(0, 0, 0, &res, &err), 0);
+    ff_sc_result_free(&res);
+}
+
+int ff_sc_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sc_spmm_kernel_matches),
+        cmocka_unit_test(sc_autoencoder_app_matches),
+        cmocka_unit_test(sc_perturbed_config_is_caught),
+        cmocka_unit_test(sc_stopped_array_is_explained),
+    };
+    return cmocka_run_group_tests_name("systemc", tests, setup, teardown);
+}

@@ -1,0 +1,500 @@
+"""The value graph (graph.py) -> a program in the model language (ffprog.py).
+
+Needs: the Translator of trace.py with its factor constraints solved.
+
+1. Slots. Every factor of every dimension (Facts) is one index; a Val's
+   slots are its factors in row-major order. Views (permute, reshape,
+   expand) have the same slots as their base in another order, so a view is
+   an access with renamed indices and never a statement.
+
+2. Which Vals become tensors. A Val is computed into a tensor of its own
+   when it is a model output, a softmax or layernorm, used more than once,
+   used by a product, reduction, softmax or layernorm, or used by an op that
+   needs it present everywhere while it is not (below). Otherwise it is
+   written inside the one expression that uses it (bias + relu on top of a
+   product, the scaling of attention scores inside the mask).
+
+3. Support. In the language an entry that a sparse tensor does not store is
+   absent, and absent is not zero for exp, rsqrt, softmax, layernorm, or a
+   divisor (docs/language.md, Semantics). PyTorch has no absent entries. So
+   an operand in such a position must be present everywhere: stored dense,
+   or copied into a dense tensor first. Zero-preserving positions (+, -, *,
+   relu, products, sums, masks) take sparse operands as they are. The one
+   place absence is wanted is softmax over masked_fill(~mask, -inf): there
+   the masked scores are stored in a sparse format, with the mask's support.
+
+4. Layouts. For every statement the exporter picks the loop order it will
+   be reducible in: the result's indices, the softmax/layernorm index last,
+   then the summed indices (so every sum is a reducer, and relu or a bias
+   on top of it is fine). Every access must walk its tensor's levels in
+   that order, so each tensor is stored in the mode order its readers need:
+   an input is declared once per order it is read in (one .mtx file), an
+   intermediate is stored in the order most of its readers need and copied
+   once for each other order. The compiler still chooses the order itself;
+   this only guarantees one exists.
+"""
+from collections import Counter, OrderedDict
+
+import numpy as np
+
+from . import fixed, formats
+from .ffprog import Acc, Bin, Const, Mask, Norm, Program, Red, Stmt, Tensor, Un, walk
+from .graph import ExportError
+
+INDEX_NAMES = list('ijklmnpqrstuvw')
+
+# un ops whose operand must be present everywhere (f(0) != 0 or undefined)
+NEEDS_FULL_UN = {'exp', 'rsqrt', 'sigmoid'}
+# un ops written with their operand more than once: the operand is a tensor
+USES_TWICE_UN = {'square', 'gelu_tanh'}
+
+GELU_C1 = 2.0 * np.sqrt(2.0 / np.pi)   # x*sigmoid(C1*(x + C2 x^3)) is tanh-gelu
+GELU_C2 = 0.044715
+
+
+class Logical:
+    """One tensor before its layouts are known: a leaf (with one factor
+    split) or a computed Val. Each layout becomes one declared Tensor."""
+
+    def __init__(self, name, dims, kind, val=None, fmt=None, file=None, origin=''):
+        self.name, self.dims, self.kind, self.val = name, tuple(dims), kind, val
+        self.fmt = fmt          # leaves: the declared sparse Format (natural layout) or None
+        self.file = file
+        self.origin = origin
+        self.sparse = False     # computed: stored in a sparse format
+        self.stmt = None        # computed: its statement
+        self.reqs = []          # (Acc, layout) of every read
+        self.tensors = {}       # layout -> Tensor
+        self.output = None      # output name when it is a model output
+
+    @property
+    def order(self):
+        return len(self.dims)
+
+    def format_for(self, layout):
+        if self.kind == 'leaf':
+            return formats.dense(self.order, layout) if self.fmt is None else self.fmt.relayout(layout)
+        if self.sparse:
+            return formats.compressed_below_first(self.order, layout)
+        return formats.dense(self.order, layout)
+
+
+class Ctx:
+    """Per statement: fresh index names and what the loop order needs."""
+
+    def __init__(self):
+        self.used = 0
+        self.sums = []          # summed index names, outermost first
+        self.special = []       # softmax/layernorm indices
+
+    def fresh(self):
+        k = self.used
+        self.used += 1
+        if k < len(INDEX_NAMES):
+            return INDEX_NAMES[k]
+        return '%s%d' % (INDEX_NAMES[k % len(INDEX_NAMES)], k // len(INDEX_NAMES))
+
+
+class Lowering:
+    def __init__(self, tr, output_names):
+        self.tr = tr
+        self.facts = tr.facts
+        self.prog = Program()
+        self.names = set(tr.names)
+        self.logical = OrderedDict()    # key -> Logical
+        self.tensor_of = {}             # Val id -> Logical (computed)
+        self.dense_of = {}              # Logical name -> Logical (dense copy)
+        self.output_names = output_names
+        self.leaf_files = {}            # (leaf base id, factors) -> Logical
+
+    # ---- slots ----
+
+    def slots(self, v):
+        return [f for d in self.facts(v) for f in d]
+
+    def dim_ranges(self, v):
+        out, k = [], 0
+        for d in self.facts(v):
+            out.append(list(range(k, k + len(d))))
+            k += len(d)
+        return out
+
+    def per_dim(self, v, idx):
+        return [[idx[s] for s in r] for r in self.dim_ranges(v)]
+
+    def base_idx(self, v, idx):
+        """The base of view v and the names of its slots, given v's names."""
+        base = v.args[0]
+        vd = self.per_dim(v, idx)
+        if v.kind == 'permute':
+            bd = [None] * base.rank
+            for d, p in enumerate(v.attrs['perm']):
+                bd[p] = vd[d]
+            return base, [n for names in bd for n in names]
+        if v.kind == 'reshape':
+            return base, list(idx)
+        off = v.rank - base.rank          # expand
+        out = []
+        for d in range(base.rank):
+            if base.shape[d] == v.shape[d + off]:
+                out += vd[d + off]
+        return base, out
+
+    def resolve(self, v, idx):
+        while v.is_view():
+            v, idx = self.base_idx(v, idx)
+        return v, idx
+
+    def operand_idx(self, v, x, idx):
+        """Names for the slots of broadcast operand x of elementwise v."""
+        vd = self.per_dim(v, idx)
+        off = v.rank - x.rank
+        out = []
+        for d in range(x.rank):
+            if x.shape[d] == v.shape[d + off]:
+                out += vd[d + off]
+        return out
+
+    # ---- uses and decisions ----
+
+    def base_of(self, v):
+        while v.is_view():
+            v = v.args[0]
+        return v
+
+    def analyse(self):
+        outs = [self.base_of(o) for o in self.tr.outputs]
+        live, stack = set(), list(self.tr.outputs)
+        while stack:
+            v = stack.pop()
+            if v.id in live:
+                continue
+            live.add(v.id)
+            stack += v.vals()
+        self.live = live
+        self.uses = Counter()
+        self.users = {}
+        for v in self.tr.vals:
+            if v.id not in live or v.is_view() or v.kind == 'leaf':
+                continue
+            for pos, a in enumerate(v.args):
+                if not hasattr(a, 'kind'):
+                    continue
+                b = self.base_of(a)
+                times = 4 if v.kind == 'un' and v.attrs['op'] in USES_TWICE_UN else 1
+                self.uses[b.id] += times
+                self.users.setdefault(b.id, []).append((v, pos))
+        self.is_output = {o.id for o in outs}
+        self.inline = {}
+        for v in self.tr.vals:
+            if v.id in live and not v.is_view() and v.kind != 'leaf':
+                self.inline[v.id] = self.can_inline(v)
+
+    def needs_full(self, user, pos):
+        if user.kind == 'un':
+            return user.attrs['op'] in NEEDS_FULL_UN
+        if user.kind == 'ew':
+            return user.attrs['op'] == 'div' and pos == 1
+        if user.kind == 'softmax':
+            return user.args[0].fill == 0.0
+        return user.kind == 'layernorm'
+
+    def can_inline(self, v):
+        if v.id in self.is_output or v.kind in ('softmax', 'layernorm') or self.uses[v.id] != 1:
+            return False
+        user, pos = self.users[v.id][0]
+        if user.kind not in ('ew', 'un', 'mask') or (user.kind == 'mask' and pos == 0):
+            return False
+        if user.kind == 'un' and user.attrs['op'] in USES_TWICE_UN:
+            return False
+        if self.needs_full(user, pos) and not self.full(v):
+            return False
+        return True
+
+    def full(self, v):
+        """Is v, written as an expression (or read from its tensor), present
+        at every coordinate?"""
+        v = self.base_of(v)
+        if v.kind == 'leaf':
+            return v.attrs['fmt'] is None
+        lt = self.tensor_of.get(v.id)
+        if lt is not None:
+            return not lt.sparse
+        k = v.kind
+        if k == 'ew':
+            # an operand that must be present everywhere is read dense
+            fa = [not hasattr(a, 'kind') or self.needs_full(v, pos) or self.full(a) for pos, a in enumerate(v.args)]
+            return any(fa) if v.attrs['op'] in ('add', 'sub') else all(fa)
+        if k == 'contract':
+            return all(self.full(a) for a in v.args)
+        if k == 'mask':
+            return False
+        if k in ('softmax', 'layernorm') or k == 'un' and v.attrs['op'] in NEEDS_FULL_UN:
+            return self.needs_full(v, 0)
+        return self.full(v.args[0])
+
+    # ---- emission ----
+
+    def run(self):
+        self.facts.solve()
+        self.analyse()
+        for v in self.tr.vals:
+            if v.id not in self.live or v.is_view() or v.kind == 'leaf' or self.inline[v.id]:
+                continue
+            self.materialize(v)
+        self.outputs = []
+        names = self.output_names or (['Y'] if len(self.tr.outputs) == 1 else
+                                      ['Y%d' % i for i in range(len(self.tr.outputs))])
+        if len(names) != len(self.tr.outputs):
+            raise ExportError('', 'output_names has %d names, the model returns %d tensors'
+                              % (len(names), len(self.tr.outputs)))
+        for o, name in zip(self.tr.outputs, names):
+            self.outputs.append((self.output(o, name), o))
+        self.layouts()
+        return self.prog
+
+    def new_name(self, base):
+        from .trace import safe_name
+        return safe_name(base, self.names)
+
+    def materialize(self, v):
+        if not self.slots(v):
+            raise ExportError(v.src, '%s gives a tensor whose dimensions all have size 1; not supported' % v.what)
+        name = self.new_name(v.attrs.get('node') or v.kind)
+        lt = Logical(name, self.slots(v), 'computed', val=v, origin='%s at %s' % (v.what, v.src))
+        lt.sparse = not (self.full(v) or v.kind in ('contract', 'reduce'))
+        ctx = Ctx()
+        idx = [ctx.fresh() for _ in lt.dims]
+        rhs = self.build(v, idx, ctx)
+        self.tensor_of[v.id] = lt
+        self.statement(lt, idx, rhs, ctx, v.src, v.what)
+        return lt
+
+    def statement(self, lt, idx, rhs, ctx, src, what):
+        st = Stmt(lt, idx, rhs, src, what)
+        special = [n for n in ctx.special if n in idx]
+        st.order = [n for n in idx if n not in special] + special + ctx.sums
+        lt.stmt = st
+        self.logical[('t', lt.name)] = lt
+        self.prog.stmts.append(st)
+        for e in walk(rhs):
+            if isinstance(e, Acc):
+                layout = tuple(sorted(range(len(e.idx)), key=lambda m: st.order.index(e.idx[m])))
+                e.tensor.reqs.append((e, layout))
+        return st
+
+    def output(self, o, name):
+        base = self.base_of(o)
+        lt = self.tensor_of.get(base.id)
+        if lt is not None and base is o and self.uses[base.id] == 0:
+            lt.output = name
+            self.names.discard(lt.name)
+            lt.name = self.new_name(name) if name in self.names else name
+            self.names.add(lt.name)
+            return lt
+        # a view, a leaf, or a tensor that later statements read: copy it
+        if not self.slots(o):
+            raise ExportError(o.src, 'the model output has no dimension of size > 1')
+        ctx = Ctx()
+        idx = [ctx.fresh() for _ in self.slots(o)]
+        rhs = self.operand(o, idx, ctx, need_full=False)
+        out = Logical(self.new_name(name), self.slots(o), 'computed', val=o,
+                      origin='model output (%s at %s)' % (o.what, o.src))
+        out.sparse = not self.full(o)
+        out.output = name
+        self.statement(out, idx, rhs, ctx, o.src, 'model output')
+        return out
+
+    # expressions
+
+    def operand(self, x, idx, ctx, need_full):
+        """The expression for Val x (or a Python number) at index names idx."""
+        if not hasattr(x, 'kind'):
+            return Const(x)
+        base, bidx = self.resolve(x, idx)
+        if base.kind == 'leaf':
+            lt = self.leaf_logical(base, dense=need_full and base.attrs['fmt'] is not None)
+            return Acc(lt, bidx)
+        lt = self.tensor_of.get(base.id)
+        if lt is None:
+            return self.build(base, bidx, ctx)
+        if need_full and lt.sparse:
+            lt = self.densify(lt)
+        return Acc(lt, bidx)
+
+    def leaf_logical(self, leaf, dense=False):
+        base = leaf.attrs['base']
+        key = (base.id, tuple(self.facts(leaf)), dense)
+        if key in self.leaf_files:
+            return self.leaf_files[key]
+        same = [k for k in self.leaf_files if k[0] == base.id]
+        files = {lt.file for k, lt in self.leaf_files.items() if k[0] == base.id and k[1] == key[1]}
+        if not same:
+            name = base.attrs['name']      # reserved for it by the translator
+        else:
+            name = self.new_name(base.attrs['name'] + ('_dense' if dense and files else '_f%d' % (len(same) + 1)))
+        file = files.pop() if files else 'data/%s.mtx' % name
+        fmt = None if dense else base.attrs['fmt']
+        dims = self.slots(leaf)
+        if fmt is not None and fmt.order != len(dims):
+            raise ExportError(leaf.src, "sparse tensor '%s' has a dimension of size 1; declare it with the "
+                              "dimensions of size > 1 only" % base.attrs['qual'])
+        origin = base.attrs['qual'] + ('' if len(dims) == base.rank else ' as %s' % 'x'.join(map(str, dims)))
+        lt = Logical(name, dims, 'leaf', val=leaf, fmt=fmt, file=file, origin=origin)
+        lt.base = base
+        self.leaf_files[key] = lt
+        self.logical[('l',) + key] = lt
+        return lt
+
+    def densify(self, lt):
+        if lt.name in self.dense_of:
+            return self.dense_of[lt.name]
+        d = Logical(self.new_name(lt.name + '_dense'), lt.dims, 'computed', val=lt.val,
+                    origin='%s stored dense (read where absent entries would not mean 0)' % lt.name)
+        ctx = Ctx()
+        idx = [ctx.fresh() for _ in lt.dims]
+        self.statement(d, idx, Acc(lt, idx), ctx, lt.stmt.src, 'dense copy of %s' % lt.name)
+        self.dense_of[lt.name] = d
+        return d
+
+    def build(self, v, idx, ctx):
+        k = v.kind
+        if k == 'ew':
+            ops = [self.operand(a, self.operand_idx(v, a, idx) if hasattr(a, 'kind') else None, ctx,
+                                self.needs_full(v, pos)) for pos, a in enumerate(v.args)]
+            return Bin(v.attrs['op'], ops[0], ops[1])
+        if k == 'un':
+            op = v.attrs['op']
+            x = v.args[0]
+            e = self.operand(x, idx, ctx, op in NEEDS_FULL_UN)
+            if op in ('neg', 'relu', 'exp', 'rsqrt', 'sqrt'):
+                return Un(op, e)
+            if op == 'square':
+                return Bin('mul', e, self.operand(x, idx, ctx, False))
+            if op == 'sigmoid':
+                return Bin('div', Const(1.0), Bin('add', Const(1.0), Un('exp', Un('neg', e))))
+            if op == 'gelu_tanh':
+                xs = [e] + [self.operand(x, idx, ctx, False) for _ in range(3)]
+                cube = Bin('mul', Bin('mul', Bin('mul', Const(GELU_C2), xs[1]), xs[2]), xs[3])
+                inner = Bin('mul', Const(-GELU_C1), Bin('add', xs[0], cube))
+                return Bin('div', self.operand(x, idx, ctx, False), Bin('add', Const(1.0), Un('exp', inner)))
+            raise AssertionError(op)
+        if k == 'contract':
+            a, b = v.args
+            la, lb = v.attrs['letters']
+            r = v.rank
+            vd = self.per_dim(v, idx)
+            ka = la.index(r)
+            knames = [ctx.fresh() for _ in self.facts(a, ka)]
+            ctx.sums += knames
+
+            def names(x, lx):
+                out = []
+                for d, l in enumerate(lx):
+                    if l is None:
+                        continue
+                    out += knames if l == r else vd[l]
+                return out
+            e = Bin('mul', self.operand(a, names(a, la), ctx, False), self.operand(b, names(b, lb), ctx, False))
+            for kn in reversed(knames):
+                e = Red(kn, e)
+            return e
+        if k == 'reduce':
+            x = v.args[0]
+            dims, keep = v.attrs['dims'], v.attrs['keepdim']
+            vd = self.per_dim(v, idx)
+            xnames, red, j = [], [], 0
+            for d in range(x.rank):
+                if d in dims:
+                    fresh = [ctx.fresh() for _ in self.facts(x, d)]
+                    red += fresh
+                    xnames += fresh
+                    if keep:
+                        j += 1
+                else:
+                    xnames += vd[j]
+                    j += 1
+            ctx.sums += red
+            e = self.operand(x, xnames, ctx, False)
+            for kn in reversed(red):
+                e = Red(kn, e)
+            if v.attrs['mean']:
+                n = int(np.prod([x.shape[d] for d in dims]))
+                e = Bin('div', e, Const(float(n)))
+            return e
+        if k in ('softmax', 'layernorm'):
+            d = v.attrs['dim'] if k == 'softmax' else v.rank - 1
+            axis = self.per_dim(v, idx)[d]
+            assert len(axis) == 1
+            ctx.special.append(axis[0])
+            e = self.operand(v.args[0], idx, ctx, self.needs_full(v, 0))
+            return Norm(k, axis[0], e, eps=v.attrs.get('eps'))
+        if k == 'mask':
+            m, x = v.args
+            mb, midx = self.resolve(m, self.operand_idx(v, m, idx))
+            lt = self.leaf_logical(mb)
+            if lt.fmt is None:
+                raise ExportError(v.src, "%s: the mask '%s' is stored dense, so it would keep everything; declare "
+                                  "its sparse format, e.g. sparse={'%s': 'bcsr(4)'} or 'csr'"
+                                  % (v.what, mb.attrs['qual'], mb.attrs['qual']))
+            if lt.fmt.blocked:
+                self.check_blocks(mb, lt)
+            return Mask(Acc(lt, midx), self.operand(x, self.operand_idx(v, x, idx), ctx, False))
+        raise AssertionError(k)
+
+    def check_blocks(self, leaf, lt):
+        sup = leaf.attrs['base'].attrs['support']
+        if not np.array_equal(formats.stored(sup, lt.fmt), sup):
+            raise ExportError(leaf.src, "mask '%s' is declared %s but its True entries are not whole blocks; a "
+                              "blocked format stores whole blocks, which would unmask more than PyTorch does "
+                              "(use 'csr')" % (leaf.attrs['qual'], lt.fmt.text()))
+
+    # ---- layouts ----
+
+    def layouts(self):
+        """One Tensor per layout each logical tensor is read in (see the head
+        comment); copies of intermediates go right after their statement."""
+        stmts = self.prog.stmts
+        inputs, others = [], []
+        for key, lt in list(self.logical.items()):
+            counts = Counter(l for _, l in lt.reqs)
+            natural = tuple(range(lt.order))
+            if lt.kind == 'leaf':
+                layouts = sorted(counts, key=lambda l: (l != natural, -counts[l]))
+                for i, l in enumerate(layouts):
+                    name = lt.name if i == 0 else self.new_name('%s_%s' % (lt.name, ''.join(map(str, l))))
+                    t = Tensor(name, lt.dims, lt.format_for(l), 'input', file=lt.file, origin=lt.origin)
+                    t.logical = lt
+                    lt.tensors[l] = t
+                    inputs.append(t)
+                continue
+            order = [l for l, _ in counts.most_common()]
+            primary = order[0] if order and lt.output is None else natural
+            t = Tensor(lt.name, lt.dims, lt.format_for(primary), 'output' if lt.output else 'inter',
+                       origin=lt.origin)
+            t.logical = lt
+            lt.tensors[primary] = t
+            lt.primary = primary
+            others.append(t)
+            lt.stmt.lhs = t
+            pos = stmts.index(lt.stmt) + 1
+            for l in order:
+                if l == primary:
+                    continue
+                name = self.new_name('%s_%s' % (lt.name, ''.join(map(str, l))))
+                c = Tensor(name, lt.dims, lt.format_for(l), 'inter',
+                           origin='%s stored in mode order %s' % (lt.name, ','.join(map(str, l))))
+                c.logical = lt
+                lt.tensors[l] = c
+                others.append(c)
+                ctx = Ctx()
+                idx = [ctx.fresh() for _ in lt.dims]
+                st = Stmt(c, idx, Acc(t, idx), lt.stmt.src, 'copy of %s in the mode order its readers need'
+                          % lt.name)
+                st.order = [idx[m] for m in primary]
+                stmts.insert(pos, st)
+                pos += 1
+        for lt in self.logical.values():
+            for acc, l in lt.reqs:
+                acc.tensor = lt.tensors[l]
+        self.prog.tensors = inputs + others

@@ -1,0 +1,885 @@
+"""PyTorch -> the exporter's value graph (graph.py).
+
+The model is traced with torch.fx and run once, node by node, on a float64
+copy with the example inputs: every node's value is kept as the reference
+its translation must reproduce, and shapes come from those values. Each fx
+node is translated by the handler for its op; an op without a handler, or
+a use of a supported op the model language cannot express exactly, is an
+ExportError naming the op and the model's source line.
+"""
+import copy
+import math
+import operator
+import os
+import re
+import traceback
+
+import numpy as np
+import torch
+import torch.fx as fx
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import formats
+from .graph import ExportError, Facts, Val
+
+# ---- what the exporter supports (ORDER SUPPORTED: docs/torch.md lists these) --
+
+FUNCTIONS = {
+    torch.matmul: 'matmul', operator.matmul: 'matmul', torch.mm: 'matmul', torch.bmm: 'matmul',
+    torch.sparse.mm: 'matmul', torch.spmm: 'matmul', torch.addmm: 'addmm', F.linear: 'linear',
+    operator.add: 'add', operator.iadd: 'add', torch.add: 'add',
+    operator.sub: 'sub', operator.isub: 'sub', torch.sub: 'sub',
+    operator.mul: 'mul', operator.imul: 'mul', torch.mul: 'mul',
+    operator.truediv: 'div', operator.itruediv: 'div', torch.div: 'div', torch.true_divide: 'div',
+    operator.neg: 'neg', torch.neg: 'neg', operator.pow: 'pow', torch.pow: 'pow', torch.square: 'square',
+    F.relu: 'relu', torch.relu: 'relu', F.gelu: 'gelu', torch.exp: 'exp', torch.sigmoid: 'sigmoid',
+    torch.rsqrt: 'rsqrt', torch.sqrt: 'sqrt',
+    F.softmax: 'softmax', torch.softmax: 'softmax', F.layer_norm: 'layer_norm', F.dropout: 'dropout',
+    torch.transpose: 'transpose', torch.permute: 'permute', torch.t: 't', torch.reshape: 'reshape',
+    torch.flatten: 'flatten', torch.unsqueeze: 'unsqueeze', torch.squeeze: 'squeeze',
+    torch.masked_fill: 'masked_fill', torch.sum: 'sum', torch.mean: 'mean',
+    operator.invert: 'invert', torch.logical_not: 'invert',
+    operator.eq: 'eq', torch.eq: 'eq', operator.ne: 'ne', torch.ne: 'ne', operator.gt: 'gt', torch.gt: 'gt',
+}
+METHODS = {
+    'matmul': 'matmul', 'mm': 'matmul', 'bmm': 'matmul', 'add': 'add', 'sub': 'sub', 'mul': 'mul',
+    'div': 'div', 'neg': 'neg', 'pow': 'pow', 'square': 'square', 'relu': 'relu', 'exp': 'exp',
+    'sigmoid': 'sigmoid', 'rsqrt': 'rsqrt', 'sqrt': 'sqrt', 'softmax': 'softmax',
+    'transpose': 'transpose', 'permute': 'permute', 't': 't', 'reshape': 'reshape', 'view': 'reshape',
+    'view_as': 'reshape_as', 'reshape_as': 'reshape_as', 'flatten': 'flatten', 'unsqueeze': 'unsqueeze',
+    'squeeze': 'squeeze', 'expand': 'expand', 'expand_as': 'expand_as', 'contiguous': 'identity',
+    'clone': 'identity', 'float': 'cast', 'double': 'cast', 'bool': 'bool', 'masked_fill': 'masked_fill',
+    'sum': 'sum', 'mean': 'mean', 'logical_not': 'invert', 'eq': 'eq', 'ne': 'ne', 'gt': 'gt',
+    'to': 'cast', 'type_as': 'cast',
+}
+MODULES = {
+    nn.Linear: 'linear', nn.ReLU: 'relu', nn.GELU: 'gelu', nn.Dropout: 'dropout', nn.LayerNorm: 'layer_norm',
+    nn.Softmax: 'softmax', nn.Identity: 'identity', nn.Sigmoid: 'sigmoid',
+}
+# Ops that look at tensors but give Python values (sizes): evaluated at export.
+SHAPE_OPS = {'size', 'dim', 'shape', 'ndim', 'dtype', 'device', 'is_sparse', 'numel'}
+
+LANGUAGE_NAMES = {'tensor', 'scalar', 'relu', 'exp', 'sqrt', 'rsqrt', 'gelu', 'max', 'min', 'mask', 'sum',
+                  'softmax', 'layernorm'}
+# masked_fill values at or below this are treated as -inf (exp underflows to 0
+# in float32 and float64 alike): the usual -1e9 and finfo.min idioms.
+NEG_INF_FILL = -1e4
+
+
+class BoolMask:
+    """A boolean built from a mask leaf: `negated` says it is True where the
+    leaf stores nothing (~mask, mask == 0)."""
+
+    def __init__(self, leaf, negated, src):
+        self.leaf, self.negated, self.src = leaf, negated, src
+
+
+def op_name(n, mod=None):
+    """The op as the user wrote it, for messages."""
+    if n.op == 'call_method':
+        return 'Tensor.%s' % n.target
+    if n.op == 'call_module':
+        return '%s (module %s)' % (type(mod).__name__ if mod is not None else '?', n.target)
+    t = n.target
+    name = getattr(t, '__name__', str(t))
+    for prefix, ns in (('torch.', torch), ('F.', F), ('torch.sparse.', torch.sparse), ('operator.', operator)):
+        if getattr(ns, name, None) is t:
+            return prefix + name
+    if name == '_sparse_mm':
+        return 'torch.sparse.mm'
+    return name
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _rel(path):
+    try:
+        r = os.path.relpath(path)
+        return path if r.startswith('../../') else r
+    except ValueError:
+        return path
+
+
+def source_of(n):
+    """"file:line" of the model code that made node n (from the fx stack trace)."""
+    st = getattr(n, 'stack_trace', None) or ''
+    skip = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(torch.__file__)))
+    for m in _FRAME.finditer(st):
+        if not os.path.abspath(m.group(1)).startswith(skip):
+            return '%s:%s' % (_rel(m.group(1)), m.group(2))
+    return ''
+
+
+def _user_frame(tb_frames):
+    """The innermost frame of a traceback that is model code (not torch, not us)."""
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    torch_dir = os.path.dirname(os.path.abspath(torch.__file__))
+    best = ''
+    for fr in tb_frames:
+        f = os.path.abspath(fr.filename)
+        if f.startswith(pkg) or f.startswith(torch_dir) or '/lib/python3' in f:
+            continue
+        best = '%s:%d' % (_rel(fr.filename), fr.lineno)
+    return best
+
+
+def safe_name(qual, taken):
+    """A language name for a PyTorch name: dots become _, reserved words and
+    names already taken get a suffix."""
+    base = re.sub(r'[^A-Za-z0-9_]', '_', qual) or 't'
+    if base[0].isdigit():
+        base = 't' + base
+    if base in LANGUAGE_NAMES:
+        base += '_out'
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = '%s_%d' % (base, k)
+    taken.add(name)
+    return name
+
+
+class _Run(fx.Interpreter):
+    """Runs the float64 copy node by node and translates each node."""
+
+    def __init__(self, gm, tr):
+        super().__init__(gm)
+        self.tr = tr
+
+    def run_node(self, n):
+        result = super().run_node(n)
+        # every use of a leaf is a Val of its own, so that two uses need not
+        # share index structure (the data is simply written twice)
+        args = fx.node.map_arg(n.args, lambda a: self.tr.use(self.tr.v[a]))
+        kwargs = fx.node.map_arg(n.kwargs, lambda a: self.tr.use(self.tr.v[a]))
+        self.tr.v[n] = self.tr.translate(n, result, args, kwargs)
+        return result
+
+
+class Translator:
+    def __init__(self, gm, sparse, input_names):
+        self.gm = gm
+        self.sparse = dict(sparse or {})
+        self.used_sparse = set()
+        self.input_names = input_names
+        self.v = {}               # fx node -> Val, BoolMask or Python value
+        self.vals = []            # every Val, in creation order
+        self.leaves = {}          # qualified name -> leaf Val
+        self.facts = Facts()
+        self.names = set()
+        self.outputs = []
+
+    # ---- construction helpers ----
+
+    def new(self, kind, shape, args, n, what, ref=None, fill=0.0, **attrs):
+        attrs.setdefault('node', self.node_name)
+        v = Val(kind, shape, args, src=self.src, what=what, ref=ref, fill=fill, **attrs)
+        self.vals.append(v)
+        self.facts.add(v)
+        return v
+
+    def fail(self, msg):
+        raise ExportError(self.src, msg)
+
+    def use(self, x):
+        """A fresh use of a leaf (see _Run.run_node); anything else as it is."""
+        if isinstance(x, BoolMask):
+            return BoolMask(self.use(x.leaf), x.negated, x.src)
+        if not isinstance(x, Val) or x.kind != 'leaf':
+            return x
+        base = x.attrs.get('base', x)
+        u = Val('leaf', x.shape, (), src=x.src, what=x.what, ref=x.ref, **dict(base.attrs, base=base))
+        self.vals.append(u)
+        self.facts.add(u)
+        if base.attrs['fmt'] is not None:
+            for d in range(u.rank):
+                self.facts.single(u, d, x.src, "store tensor '%s' in its declared format %s"
+                                  % (base.attrs['qual'], base.attrs['fmt'].text()))
+        return u
+
+    def leaf(self, qual, value, src):
+        if qual in self.leaves:
+            return self.use(self.leaves[qual])
+        t = value
+        if t.dtype not in (torch.float64, torch.float32, torch.float16, torch.bool):
+            raise ExportError(src, "tensor '%s' has dtype %s; the exporter takes float and bool tensors"
+                              % (qual, str(t.dtype).replace('torch.', '')))
+        layout = t.layout
+        if layout == torch.sparse_coo:
+            t = t.coalesce()
+            idx = t.indices().numpy()
+            dense = np.zeros(t.shape, dtype=np.float64)
+            support = np.zeros(t.shape, dtype=bool)
+            dense[tuple(idx)] = t.values().double().numpy()
+            support[tuple(idx)] = True
+            default_fmt = 'csr' if t.dim() == 2 else 'sparse'
+        elif layout == torch.sparse_csr:
+            crow, col = t.crow_indices().numpy(), t.col_indices().numpy()
+            rows = np.repeat(np.arange(t.shape[0]), np.diff(crow))
+            dense = np.zeros(t.shape, dtype=np.float64)
+            support = np.zeros(t.shape, dtype=bool)
+            dense[rows, col] = t.values().double().numpy()
+            support[rows, col] = True
+            default_fmt = 'csr'
+        elif layout == torch.strided:
+            dense = t.detach().double().numpy().copy()
+            support = dense != 0
+            default_fmt = None
+        else:
+            raise ExportError(src, "tensor '%s' has layout %s, not supported" % (qual, layout))
+        fmt_text = self.sparse.get(qual, default_fmt)
+        if qual in self.sparse:
+            self.used_sparse.add(qual)
+        fmt = None
+        if fmt_text is not None:
+            try:
+                fmt = formats.parse(fmt_text, t.dim())
+            except formats.FormatError as e:
+                raise ExportError('', "sparse={'%s': ...}: %s" % (qual, e))
+            if fmt.all_dense:
+                fmt = None
+        if np.isnan(dense).any():
+            raise ExportError(src, "tensor '%s' holds NaN" % qual)
+        v = Val('leaf', t.shape, (), src=src, what=qual, ref=dense, name=safe_name(qual, self.names),
+                qual=qual, support=support, fmt=fmt, is_bool=t.dtype == torch.bool)
+        self.leaves[qual] = v
+        return self.use(v)
+
+    # ---- the dispatcher ----
+
+    def translate(self, n, result, args, kwargs):
+        self.src = source_of(n)
+        self.node_name = n.name
+        mod = self.gm.get_submodule(n.target) if n.op == 'call_module' else None
+        self.what = op_name(n, mod)
+        if n.op == 'placeholder':
+            if not isinstance(result, torch.Tensor):
+                return result
+            return self.leaf(n.target, result, self.src)
+        if n.op == 'get_attr':
+            if isinstance(result, torch.Tensor):
+                if result.dim() == 0:
+                    return float(result)
+                return self.leaf(n.target, result, self.src)
+            return result
+        if n.op == 'output':
+            outs = args[0]
+            outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+            for o in outs:
+                if not isinstance(o, Val):
+                    self.fail('the model returns %s; the exporter takes models that return tensors'
+                              % type(o).__name__)
+            self.outputs = outs
+            return None
+        tensor_args = [a for a in _flat(args, kwargs) if isinstance(a, (Val, BoolMask))]
+        if n.op == 'call_function' and n.target is getattr and args and args[1] in SHAPE_OPS:
+            return result
+        if n.op == 'call_method' and n.target in SHAPE_OPS:
+            return result
+        if n.op == 'call_function' and n.target is operator.getitem:
+            if isinstance(args[0], Val):
+                self.fail('indexing or slicing a tensor (tensor[...]) is not supported: the model language '
+                          'has no gather or slice; compute only what is needed, or slice the data before export')
+            return result
+        if not tensor_args:
+            # arithmetic on sizes and Python numbers: a constant of this trace
+            if isinstance(result, torch.Tensor):
+                self.fail('%s creates a tensor inside the model; pass it as an input or register it as a '
+                          'buffer' % self.what)
+            return result
+        if n.op == 'call_function':
+            op = FUNCTIONS.get(n.target)
+        elif n.op == 'call_method':
+            op = METHODS.get(n.target)
+        elif n.op == 'call_module':
+            op = MODULES.get(type(mod))
+        else:
+            op = None
+        if op is None:
+            self.fail('unsupported operation %s: the exporter supports %s' % (self.what, SUPPORTED_TEXT))
+        if isinstance(result, (tuple, list)):
+            self.fail('%s returns several tensors; not supported' % self.what)
+        if isinstance(result, torch.Tensor) and result.dtype == torch.bool:
+            return self.boolean(op, args, kwargs)
+        if not isinstance(result, torch.Tensor):
+            self.fail('%s turns a tensor into a Python value (%s): a traced value would be frozen at export'
+                      % (self.what, type(result).__name__))
+        if result.dim() == 0:
+            self.fail('%s gives a 0-dimensional tensor; model results must have a dimension of size > 1'
+                      % self.what)
+        ref = result.to_dense() if result.layout != torch.strided else result
+        ref = ref.detach().double().numpy()
+        self.result = result
+        self.ref = ref
+        handler = getattr(self, 'op_' + op)
+        out = handler(mod, *args, **kwargs) if n.op == 'call_module' else handler(*args, **kwargs)
+        if isinstance(out, Val) and out.shape != tuple(result.shape):
+            raise AssertionError('%s: shape %s, PyTorch %s' % (self.what, out.shape, tuple(result.shape)))
+        return out
+
+    # ---- elementwise ----
+
+    def _operand(self, x):
+        """A tensor operand: a mask used as numbers is its leaf (1.0 where True)."""
+        if isinstance(x, BoolMask):
+            if x.negated:
+                self.fail('%s uses a negated mask (~mask, mask == 0) as numbers: it is True where the sparse '
+                          'mask stores nothing, which the model language cannot represent' % self.what)
+            return x.leaf
+        if isinstance(x, torch.Tensor):  # a constant tensor would have been a get_attr
+            self.fail('%s takes a tensor that is not part of the traced model' % self.what)
+        return x
+
+    def ew(self, op, a, b):
+        a, b = self._operand(a), self._operand(b)
+        for x in (a, b):
+            if not isinstance(x, (Val, int, float)):
+                self.fail('%s: operand of type %s is not supported' % (self.what, type(x).__name__))
+        fill = 0.0
+        masked = [x for x in (a, b) if isinstance(x, Val) and x.fill != 0.0]
+        if masked:
+            other = b if masked[0] is a else a
+            ok = op in ('mul', 'div') and isinstance(other, (int, float)) and other > 0 and \
+                not (op == 'div' and masked[0] is b)
+            if not ok:
+                self.fail("%s uses the result of masked_fill(..., -inf) made at %s; the exporter allows it "
+                          "only as the input of softmax, possibly scaled by a positive constant first"
+                          % (self.what, masked[0].src))
+            fill = masked[0].fill
+        v = self.new('ew', self.result.shape, [a, b], None, self.what, ref=self.ref, fill=fill, op=op)
+        self._broadcast(v, [x for x in (a, b) if isinstance(x, Val)])
+        return v
+
+    def _broadcast(self, v, operands):
+        for x in operands:
+            off = v.rank - x.rank
+            for d in range(x.rank):
+                if x.shape[d] == v.shape[d + off]:
+                    self.facts.eq(x, d, v, d + off, self.src)
+                elif x.shape[d] != 1:
+                    raise AssertionError('broadcast %s %s' % (x.shape, v.shape))
+
+    def un(self, op, x):
+        x = self._operand(x)
+        if x.fill != 0.0:
+            self.fail("%s uses the result of masked_fill(..., -inf) made at %s; the exporter allows it only as "
+                      "the input of softmax" % (self.what, x.src))
+        v = self.new('un', x.shape, [x], None, self.what, ref=self.ref, op=op)
+        self._broadcast(v, [x])
+        return v
+
+    def op_add(self, a, b, alpha=1):
+        if alpha != 1:
+            b = self.ew('mul', b, float(alpha))
+        return self.ew('add', a, b)
+
+    def op_sub(self, a, b, alpha=1):
+        if alpha != 1:
+            b = self.ew('mul', b, float(alpha))
+        return self.ew('sub', a, b)
+
+    def op_mul(self, a, b):
+        return self.ew('mul', a, b)
+
+    def op_div(self, a, b, rounding_mode=None):
+        if rounding_mode is not None:
+            self.fail('%s with rounding_mode=%r is not supported' % (self.what, rounding_mode))
+        return self.ew('div', a, b)
+
+    def op_neg(self, x):
+        return self.un('neg', x)
+
+    def op_relu(self, *a, **k):
+        return self.un('relu', a[-1] if not isinstance(a[0], nn.Module) else a[1])
+
+    def op_exp(self, x):
+        return self.un('exp', x)
+
+    def op_rsqrt(self, x):
+        return self.un('rsqrt', x)
+
+    def op_sqrt(self, x):
+        return self.un('sqrt', x)
+
+    def op_square(self, x):
+        return self.un('square', x)
+
+    def op_sigmoid(self, *a):
+        return self.un('sigmoid', a[-1])
+
+    def op_pow(self, x, p):
+        if not isinstance(p, (int, float)):
+            self.fail('%s with a tensor exponent is not supported' % self.what)
+        table = {2: 'square', 0.5: 'sqrt', -0.5: 'rsqrt'}
+        if p in table:
+            return self.un(table[p], x)
+        if p == 1:
+            return x
+        if p == -1:
+            return self.ew('div', 1.0, x)
+        self.fail('%s with exponent %g: the exporter takes the exponents 2, 1, 0.5, -0.5 and -1' % (self.what, p))
+
+    def op_gelu(self, *a, approximate=None):
+        mod = a[0] if a and isinstance(a[0], nn.Module) else None
+        x = a[1] if mod is not None else a[0]
+        if mod is not None:
+            approximate = mod.approximate
+        if approximate is None and len(a) > (2 if mod is not None else 1):
+            approximate = a[-1]
+        if approximate != 'tanh':
+            self.fail("%s(approximate='none') is x*Phi(x) with erf, which the model language cannot express "
+                      "exactly (its gelu is the sigmoid approximation x/(1+exp(-1.702x))); use "
+                      "approximate='tanh', which the exporter writes exactly with exp" % self.what)
+        return self.un('gelu_tanh', x)
+
+    def op_dropout(self, *a, p=0.5, training=True, inplace=False):
+        if a and isinstance(a[0], nn.Module):
+            return self._identity(a[1])
+        x = a[0]
+        if len(a) > 1:
+            p = a[1]
+        if len(a) > 2:
+            training = a[2]
+        if training and p > 0:
+            self.fail('%s with training=True is random; write F.dropout(x, p, training=self.training) and '
+                      'export the model in eval mode (the exporter calls .eval())' % self.what)
+        return self._identity(x)
+
+    def op_identity(self, *a, **k):
+        return self._identity(a[1] if a and isinstance(a[0], nn.Module) else a[0])
+
+    def op_cast(self, x, *a, **k):
+        if self.result.dtype not in (torch.float32, torch.float64, torch.float16):
+            self.fail('%s to %s: the exporter computes in fixed point and takes float tensors'
+                      % (self.what, self.result.dtype))
+        return self._operand(x)
+
+    def _identity(self, x):
+        return x
+
+    # ---- booleans (masks) ----
+
+    def boolean(self, op, args, kwargs):
+        a = args[0]
+        if op == 'invert' and isinstance(a, (Val, BoolMask)):
+            m = a if isinstance(a, BoolMask) else self._as_mask(a)
+            return BoolMask(m.leaf, not m.negated, self.src)
+        if op in ('eq', 'ne', 'gt') and isinstance(a, (Val, BoolMask)) and isinstance(args[1], (int, float, bool)):
+            m = a if isinstance(a, BoolMask) else self._as_mask(a)
+            c = float(args[1])
+            if op == 'eq' and c == 0 or op == 'ne' and c == 1 and getattr(m.leaf, 'attrs', {}).get('is_bool'):
+                return BoolMask(m.leaf, not m.negated, self.src)
+            if op in ('ne', 'gt') and c == 0 or op == 'eq' and c == 1 and m.leaf.attrs.get('is_bool'):
+                return BoolMask(m.leaf, m.negated, self.src)
+        if op == 'bool' and isinstance(a, (Val, BoolMask)):
+            return a if isinstance(a, BoolMask) else self._as_mask(a)
+        if op == 'cast' and isinstance(a, (Val, BoolMask)):
+            return a
+        self.fail('%s computes a boolean tensor the exporter cannot map to a sparse mask (it takes a mask '
+                  'input or buffer, ~mask, mask == 0, mask != 0 and mask > 0)' % self.what)
+
+    def _as_mask(self, v):
+        if v.kind != 'leaf':
+            self.fail('%s: only an input or buffer (declared sparse) can be a mask, not a computed tensor'
+                      % self.what)
+        return BoolMask(v, False, self.src)
+
+    def op_masked_fill(self, x, cond, value):
+        x = self._operand(x)
+        if isinstance(value, Val):
+            self.fail('%s with a tensor fill value is not supported' % self.what)
+        if not isinstance(cond, BoolMask):
+            cond = self._as_mask(cond) if isinstance(cond, Val) else cond
+        if not isinstance(cond, BoolMask):
+            self.fail('%s: the condition must be a mask input or buffer' % self.what)
+        if not cond.negated:
+            self.fail("%s fills where its condition is True, which here is where the sparse mask '%s' stores "
+                      "entries; the exporter keeps a mask's stored entries and fills the rest: write "
+                      "masked_fill(~mask, ...) or masked_fill(mask == 0, ...)" % (self.what, cond.leaf.attrs['qual']))
+        value = float(value)
+        if value == 0.0:
+            fill = 0.0
+        elif value <= NEG_INF_FILL:
+            fill = -math.inf
+        else:
+            self.fail('%s with value %g: the exporter fills with 0, or with -inf (or a value <= %g) in front of '
+                      'softmax' % (self.what, value, NEG_INF_FILL))
+        if x.fill != 0.0:
+            self.fail('%s of a tensor that is already masked with -inf is not supported' % self.what)
+        m = cond.leaf
+        v = self.new('mask', x.shape, [m, x], None, self.what, ref=self.ref, fill=fill)
+        self._broadcast(v, [m, x])
+        return v
+
+    # ---- views ----
+
+    def _view(self, kind, x, **attrs):
+        x = self._operand(x)
+        return self.new(kind, self.result.shape, [x], None, self.what, ref=self.ref, fill=x.fill, **attrs)
+
+    def op_permute(self, x, *dims):
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        perm = [d % x.rank for d in dims]
+        v = self._view('permute', x, perm=perm)
+        for d, p in enumerate(perm):
+            self.facts.eq(v, d, x, p, self.src)
+        return v
+
+    def op_transpose(self, x, d0, d1):
+        perm = list(range(x.rank))
+        d0, d1 = d0 % x.rank, d1 % x.rank
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+        return self.op_permute(x, perm)
+
+    def op_t(self, x):
+        return self.op_permute(x, list(reversed(range(x.rank))))
+
+    def op_reshape(self, x, *shape, **k):
+        x = self._operand(x)
+        if self.result.shape == x.shape:
+            return x
+        v = self._view('reshape', x)
+        self.facts.reshape(v, x, self.src)
+        return v
+
+    op_flatten = op_unsqueeze = op_squeeze = op_reshape_as = op_reshape
+
+    def op_expand(self, x, *a, **k):
+        x = self._operand(x)
+        if self.result.shape == x.shape:
+            return x
+        v = self._view('expand', x)
+        self._broadcast(v, [x])
+        return v
+
+    op_expand_as = op_expand
+
+    # ---- products and reductions ----
+
+    def op_matmul(self, a, b):
+        a, b = self._operand(a), self._operand(b)
+        if not isinstance(a, Val) or not isinstance(b, Val):
+            self.fail('%s needs two tensors' % self.what)
+        for x in (a, b):
+            if x.fill != 0.0:
+                self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
+                          % (self.what, x.src))
+        if a.rank == 1 or b.rank == 1:
+            if a.rank == 1 and b.rank == 1:
+                self.fail('%s of two vectors gives a scalar; not supported' % self.what)
+        out = self.result.shape
+        r = len(out)
+        # letters: out dims 0..r-1, the contracted dim r
+        la = [None] * a.rank
+        lb = [None] * b.rank
+        if a.rank == 1:
+            la[0] = r
+            lb[-2] = r
+            lb[-1] = r - 1
+            nb = b.rank - 2
+            for d in range(nb):
+                lb[d] = d if b.shape[d] == out[d] else None
+        elif b.rank == 1:
+            lb[0] = r
+            la[-1] = r
+            la[-2] = r - 1
+            for d in range(a.rank - 2):
+                la[d] = d if a.shape[d] == out[d] else None
+        else:
+            la[-1], la[-2] = r, r - 2
+            lb[-2], lb[-1] = r, r - 1
+            for x, lx in ((a, la), (b, lb)):
+                off = (r - 2) - (x.rank - 2)
+                for d in range(x.rank - 2):
+                    lx[d] = d + off if x.shape[d] == out[d + off] and out[d + off] != 1 else None
+        v = self.new('contract', out, [a, b], None, self.what, ref=self.ref, letters=(la, lb))
+        for x, lx in ((a, la), (b, lb)):
+            for d, l in enumerate(lx):
+                if l is not None and l < r:
+                    self.facts.eq(x, d, v, l, self.src)
+        ka = la.index(r)
+        kb = lb.index(r)
+        self.facts.eq(a, ka, b, kb, self.src)
+        return v
+
+    def op_linear(self, *a, **k):
+        if a and isinstance(a[0], nn.Module):
+            mod, x = a
+            qual = self._mod_name
+            w = self.leaf(qual + '.weight', mod.weight, self.src)
+            bias = self.leaf(qual + '.bias', mod.bias, self.src) if mod.bias is not None else None
+        else:
+            x, w = a[0], a[1]
+            bias = a[2] if len(a) > 2 else k.get('bias')
+        w = self._operand(w)
+        wt = self.new('permute', (w.shape[1], w.shape[0]), [w], None, self.what + ' (weight transposed)',
+                      ref=w.ref.T if w.ref is not None else None, perm=[1, 0])
+        self.facts.eq(wt, 0, w, 1, self.src)
+        self.facts.eq(wt, 1, w, 0, self.src)
+        y = self._with_shape(self.result.shape, lambda: self.op_matmul(x, wt), None)
+        if bias is None:
+            return y
+        return self._with_shape(self.result.shape, lambda: self.ew('add', y, self._operand(bias)), self.ref)
+
+    def _with_shape(self, shape, fn, ref):
+        """Runs a helper that makes an intermediate Val of this op."""
+        saved = self.ref
+        self.ref = ref
+        try:
+            return fn()
+        finally:
+            self.ref = saved
+
+    def op_addmm(self, bias, m1, m2, beta=1, alpha=1):
+        p = self._with_shape(self.result.shape, lambda: self.op_matmul(m1, m2), None)
+        if alpha != 1:
+            p = self._with_shape(self.result.shape, lambda: self.ew('mul', p, float(alpha)), None)
+        bias = self._operand(bias)
+        if beta != 1:
+            bias = self._with_shape(bias.shape, lambda: self.ew_shape(bias.shape, 'mul', bias, float(beta)), None)
+        return self.ew('add', bias, p)
+
+    def ew_shape(self, shape, op, a, b):
+        saved = self.result
+        self.result = torch.empty(shape)
+        try:
+            return self.ew(op, a, b)
+        finally:
+            self.result = saved
+
+    def _reduce(self, x, dim, keepdim, mean):
+        x = self._operand(x)
+        if dim is None:
+            self.fail('%s over every dimension gives a scalar; give dim=' % self.what)
+        dims = [d % x.rank for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
+        if x.fill != 0.0:
+            self.fail("%s uses the result of masked_fill(..., -inf) made at %s" % (self.what, x.src))
+        v = self.new('reduce', self.result.shape, [x], None, self.what, ref=self.ref, dims=dims, mean=mean,
+                     keepdim=bool(keepdim))
+        kept = [d for d in range(x.rank) if d not in dims]
+        for i, d in enumerate(kept):
+            self.facts.eq(x, d, v, d if keepdim else i, self.src)
+        return v
+
+    def op_sum(self, x, dim=None, keepdim=False, dtype=None):
+        return self._reduce(x, dim, keepdim, False)
+
+    def op_mean(self, x, dim=None, keepdim=False, dtype=None):
+        return self._reduce(x, dim, keepdim, True)
+
+    # ---- normalisations ----
+
+    def op_softmax(self, *a, dim=None, dtype=None, _stacklevel=3):
+        if a and isinstance(a[0], nn.Module):
+            x, dim = a[1], a[0].dim
+        else:
+            x = a[0]
+            if len(a) > 1:
+                dim = a[1]
+        x = self._operand(x)
+        if dim is None:
+            self.fail('%s without dim is not supported' % self.what)
+        d = dim % x.rank
+        if x.shape[d] == 1:
+            self.fail('%s over a dimension of size 1' % self.what)
+        v = self.new('softmax', x.shape, [x], None, self.what, ref=self.ref, dim=d)
+        self._broadcast(v, [x])
+        self.facts.single(v, d, self.src, 'take a softmax')
+        return v
+
+    def op_layer_norm(self, *a, **k):
+        if a and isinstance(a[0], nn.Module):
+            mod, x = a
+            shape, eps = tuple(mod.normalized_shape), mod.eps
+            qual = self._mod_name
+            w = self.leaf(qual + '.weight', mod.weight, self.src) if mod.weight is not None else None
+            b = self.leaf(qual + '.bias', mod.bias, self.src) if mod.bias is not None else None
+        else:
+            x = a[0]
+            shape = tuple(a[1] if len(a) > 1 else k['normalized_shape'])
+            w = a[2] if len(a) > 2 else k.get('weight')
+            b = a[3] if len(a) > 3 else k.get('bias')
+            eps = a[4] if len(a) > 4 else k.get('eps', 1e-5)
+        x = self._operand(x)
+        if len(shape) != 1 or shape[0] != x.shape[-1]:
+            self.fail('%s over %s: the model language normalises along one index, the last dimension'
+                      % (self.what, list(shape)))
+        if x.fill != 0.0:
+            self.fail("%s uses the result of masked_fill(..., -inf) made at %s" % (self.what, x.src))
+        v = self.new('layernorm', x.shape, [x], None, self.what, ref=None if w is not None or b is not None
+                     else self.ref, eps=float(eps))
+        self._broadcast(v, [x])
+        self.facts.single(v, x.rank - 1, self.src, 'take a layernorm')
+        y = v
+        if w is not None:
+            y = self._with_shape(x.shape, lambda: self.ew('mul', y, self._operand(w)), None if b is not None else self.ref)
+        if b is not None:
+            y = self.ew('add', y, self._operand(b))
+        return y
+
+
+def _flat(args, kwargs):
+    out = []
+
+    def rec(x):
+        if isinstance(x, (tuple, list)):
+            for y in x:
+                rec(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                rec(y)
+        else:
+            out.append(x)
+    rec(args)
+    rec(kwargs)
+    return out
+
+
+SUPPORTED_TEXT = ('linear, addmm, matmul/mm/bmm/@, torch.sparse.mm, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
+                  "gelu(approximate='tanh'), sigmoid, exp, sqrt, rsqrt, softmax, layer_norm, sum/mean over dims, "
+                  'masked_fill by a sparse mask, transpose/permute/t, reshape/view/flatten/(un)squeeze, expand, '
+                  'dropout (eval), contiguous (docs/torch.md)')
+
+
+def _doubles(xs):
+    return [x.double() if isinstance(x, torch.Tensor) and x.dtype in (torch.float32, torch.float16) else x
+            for x in xs]
+
+
+def _clone(x):
+    return x.clone() if isinstance(x, torch.Tensor) else x
+
+
+class _ShapeProxy(fx.Proxy):
+    """A proxy that knows its value on the example inputs, so that model code
+    may use sizes as Python numbers (B, T, C = x.size(); math.sqrt(k.size(-1))):
+    the export is specialised to the example's shapes. Tensor values still
+    cannot steer Python (no data-dependent control flow)."""
+
+    def _concrete(self, what):
+        v = self.tracer.concrete.get(self.node)
+        if isinstance(v, torch.Tensor) or v is None:
+            raise fx.proxy.TraceError('%s of a tensor value depends on the data; a traced model can only use '
+                                      'sizes as Python numbers' % what)
+        return v
+
+    def __int__(self):
+        return int(self._concrete('int()'))
+
+    def __float__(self):
+        return float(self._concrete('float()'))
+
+    def __index__(self):
+        return int(self._concrete('an index'))
+
+    def __len__(self):
+        v = self.tracer.concrete.get(self.node)
+        if isinstance(v, torch.Tensor):
+            return len(v)
+        return len(self._concrete('len()'))
+
+
+class _ShapeTracer(fx.Tracer):
+    """fx.Tracer that also runs every node on the example inputs (see _ShapeProxy)."""
+
+    def __init__(self, inputs):
+        super().__init__()
+        self.inputs = list(inputs)
+        self.concrete = {}
+        self.nplace = 0
+        self.in_concrete = False
+
+    def proxy(self, node):
+        return _ShapeProxy(node, self)
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None):
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if kind == 'output':
+            return node
+        self.in_concrete = True
+        try:
+            a = fx.node.map_arg(args, lambda n: self.concrete[n])
+            k = fx.node.map_arg(kwargs, lambda n: self.concrete[n])
+            if kind == 'placeholder':
+                v = self.inputs[self.nplace] if self.nplace < len(self.inputs) else None
+                self.nplace += 1
+            elif kind == 'get_attr':
+                v = self.root
+                for part in target.split('.'):
+                    v = getattr(v, part)
+            elif kind == 'call_function':
+                v = target(*a, **k)
+            elif kind == 'call_method':
+                v = getattr(a[0], target)(*a[1:], **k)
+            else:
+                # .forward: fx patches Module.__call__ while tracing
+                v = self.root.get_submodule(target).forward(*a, **k)
+        except Exception:
+            v = None   # the reference run reports the problem with its own message
+        finally:
+            self.in_concrete = False
+        self.concrete[node] = v
+        return node
+
+    def getattr(self, attr, attr_val, parameter_proxy_cache):
+        # while computing a value, modules must see their real parameters
+        if self.in_concrete:
+            return attr_val
+        return super().getattr(attr, attr_val, parameter_proxy_cache)
+
+    def to_bool(self, obj):
+        v = self.concrete.get(obj.node)
+        if isinstance(v, (bool, int)) and not isinstance(v, torch.Tensor):
+            return bool(v)
+        return super().to_bool(obj)
+
+    def iter(self, obj):
+        v = self.concrete.get(obj.node)
+        if isinstance(v, (tuple, list, torch.Size)):
+            return iter([obj[i] for i in range(len(v))])
+        return super().iter(obj)
+
+
+def trace(module, example_inputs, sparse):
+    """Traces `module` and translates it. Returns the Translator (vals,
+    leaves, facts, outputs) and the float64 reference outputs."""
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    example_inputs = tuple(example_inputs)
+    model = copy.deepcopy(module).eval()
+    model = model.double()
+    tracer = _ShapeTracer([_clone(x) for x in _doubles(example_inputs)])
+    tracer.record_stack_traces = True
+    tracer.proxy_buffer_attributes = True     # self.mask is a node, so ~self.mask is one too
+    try:
+        graph = tracer.trace(model)
+    except Exception as e:  # fx raises many kinds; all mean "cannot trace"
+        frames = traceback.extract_tb(e.__traceback__)
+        raise ExportError(_user_frame(frames), 'torch.fx cannot trace the model: %s' % str(e).splitlines()[0])
+    gm = fx.GraphModule(model, graph)
+    placeholders = [n for n in gm.graph.nodes if n.op == 'placeholder']
+    if len(placeholders) != len(example_inputs):
+        raise ExportError('', 'the model takes %d inputs, %d example inputs given' % (len(placeholders),
+                                                                                      len(example_inputs)))
+    ins = [_clone(x) for x in _doubles(example_inputs)]
+    tr = Translator(gm, sparse, [n.target for n in placeholders])
+
+    orig_translate = tr.translate
+
+    def translate(n, result, args, kwargs):
+        tr._mod_name = n.target if n.op == 'call_module' else None
+        return orig_translate(n, result, args, kwargs)
+    tr.translate = translate
+    run = _Run(gm, tr)
+    with torch.no_grad():
+        out = run.run(*ins)
+    unknown = set(tr.sparse) - tr.used_sparse
+    if unknown:
+        raise ExportError('', "sparse= names %s, which the model does not use as an input, parameter or buffer "
+                          "(inputs: %s)" % (', '.join(sorted(unknown)), ', '.join(tr.input_names)))
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    refs = [(o.to_dense() if o.layout != torch.strided else o).detach().double().numpy() for o in outs]
+    return tr, refs

@@ -36,6 +36,11 @@
 static ff_sc *SC;
 static ff_array_desc ARRAY;
 
+/* Latencies 1-2, II 2, depth 3: within the array's limits (docs/rtl.md). */
+#define PIPELINED                                                                                                \
+    "{\"fuseflow\": \"arch\", \"version\": 1, \"fifo_depth\": 3, \"primitives\": {\"scan\": {\"latency\": 1}, " \
+    "\"repeat\": {\"latency\": 1}, \"alu\": {\"latency\": 2, \"ii\": 2}, \"reduce\": {\"latency\": 1}}}"
+
 static int setup(void **state)
 {
     (void)state;
@@ -75,11 +80,12 @@ static const ff_tensor **graph_inputs(const ff_ir_program *p, ff_tensor **data, 
 
 /* The C model run directly (ff_sim_run): its cycles and outputs must be
  * the ones the SystemC model gave. */
-static void check_direct(const ff_graph *g, const ff_tensor **in, const ff_sc_result *res)
+static void check_direct(const ff_graph *g, const ff_tensor **in, const ff_arch *arch, const ff_sc_result *res)
 {
     ff_err err = {0};
     ff_sim_opts so;
     ff_sim_opts_default(&so);
+    so.arch = *arch;
     so.max_cycles = 50000000;
     ff_sim *s = NULL;
     if (ff_sim_new(g, &so, &s, &err)) fail_msg("%s", err.msg);
@@ -104,15 +110,21 @@ typedef struct totals {
 } totals;
 
 /* Program `file` (relative to the source tree) with sizes `dims`
- * ("NAME=SIZE", NULL-terminated), random inputs (seed, density), unfused:
+ * ("NAME=SIZE", NULL-terminated), random inputs (seed, density), under the
+ * architecture arch_json (NULL: the defaults), unfused:
  * every kernel through the testbench and compared there; the array's
  * results (read back over TLM) stored in their declared formats for the
  * kernels after; every result against the reference interpreter. */
-static void run_program(const char *file, const char *const *dims, uint64_t seed, double density, totals *tot)
+static void run_program(const char *file, const char *const *dims, uint64_t seed, double density,
+                        const char *arch_json, totals *tot)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", FF_SOURCE_DIR, file);
     ff_err err = {0};
+    ff_arch arch;
+    ff_arch_default(&arch);
+    if (arch_json && ff_arch_load_string(arch_json, "test", &arch, &err)) fail_msg("%s", err.msg);
+    ff_sc_opts so = {.arch_json = arch_json};
     ff_ir_program *p = NULL;
     if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
     ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
@@ -144,12 +156,12 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
         ff_graph *g = NULL;
         ff_bitstream *bs = NULL;
         if (ff_lower_default_order(p, ks[k].roots[0], &o[0], &err) || ff_lower_kernel(p, &ks[k], o, &g, &err) ||
-            ff_backend_compile(g, &ARRAY, NULL, &bs, &err))
+            ff_backend_compile(g, &ARRAY, &arch, &bs, &err))
             fail_msg("%s kernel %d: %s", file, k + 1, err.msg);
         const ff_tensor **in = graph_inputs(p, data, g);
         ff_sc_result res;
         double t0 = now();
-        int rc = ff_sc_run_graph(SC, g, bs, in, NULL, &res, &err);
+        int rc = ff_sc_run_graph(SC, g, bs, in, &so, &res, &err);
         double dt = now() - t0;
         printf("  %s kernel %d (%s): array %llu, C model %llu cycles; %llu clock cycles in all, %llu TLM transactions; "
                "%.2f s: %s\n",
@@ -158,7 +170,7 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
         assert_int_equal(rc, 0);
         assert_true(res.array_cycles > 0);
         assert_int_equal(res.array_cycles, res.model_cycles);
-        check_direct(g, in, &res);
+        check_direct(g, in, &arch, &res);
         tot->kernels++;
         tot->cycles += res.array_cycles;
         tot->edges += res.edges;
@@ -203,9 +215,13 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
 static void sc_spmm_kernel_matches(void **state)
 {
     (void)state;
-    totals tot;
-    run_program("examples/spmm.ff", NULL, 1, 0.1, &tot);
+    totals tot, piped;
+    run_program("examples/spmm.ff", NULL, 1, 0.1, NULL, &tot);
     assert_int_equal(tot.kernels, 1);
+    /* pipelined: the C model gets the architecture through the mailbox, the
+     * array through the bitstream */
+    run_program("examples/spmm.ff", NULL, 1, 0.1, PIPELINED, &piped);
+    assert_true(piped.cycles != tot.cycles);
 }
 
 static void sc_autoencoder_app_matches(void **state)
@@ -213,7 +229,7 @@ static void sc_autoencoder_app_matches(void **state)
     (void)state;
     static const char *const dims[] = {"B=4", "D=24", "E=12", NULL};
     totals tot;
-    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, &tot);
+    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, NULL, &tot);
     assert_int_equal(tot.kernels, 2);
 }
 

@@ -84,6 +84,13 @@ int ff_sc_run_graph(ff_sc *b, const ff_graph *g, const ff_bitstream *bs, const f
 
 void ff_sc_result_free(ff_sc_result *res);
 
+/* One raw transaction from the initiator, as a job of its own (for tests
+ * of the address map and for poking at the target): write (non-zero) or
+ * read `len` bytes at `addr` from/into data. Returns 0, or FF_EIO with the
+ * TLM response named in err ("TLM: read of 4 bytes at 0x...:
+ * TLM_ADDRESS_ERROR_RESPONSE"). */
+int ff_sc_transact(ff_sc *b, int write, uint64_t addr, void *data, size_t len, ff_err *err);
+
 #ifdef __cplusplus
 }
 #endif

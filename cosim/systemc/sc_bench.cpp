@@ -80,12 +80,10 @@ void ff_sc_result_free(ff_sc_result *res)
     res->array_out = res->model_out = nullptr;
 }
 
-int ff_sc_run_graph(ff_sc *b, const ff_graph *g, const ff_bitstream *bs, const ff_tensor *const *inputs,
-                    const ff_sc_opts *opts, ff_sc_result *res, ff_err *err)
+// Runs the kernel until the initiator has done job j.
+static int run_job(ff_sc *b, ff_sc_initiator::job &j, ff_err *err)
 {
-    *res = ff_sc_result{};
     if (b->broken) return ff_err_set(err, FF_EINVAL, "SystemC: an earlier error ended the simulation");
-    ff_sc_initiator::job j{g, bs, inputs, opts, res, err, 0, false};
     b->top->ini.post(&j);
     try {
         while (!j.done) {
@@ -100,6 +98,21 @@ int ff_sc_run_graph(ff_sc *b, const ff_graph *g, const ff_bitstream *bs, const f
         return ff_err_set(err, FF_EINVAL, "SystemC: %s", e.what());
     }
     return j.rc;
+}
+
+int ff_sc_run_graph(ff_sc *b, const ff_graph *g, const ff_bitstream *bs, const ff_tensor *const *inputs,
+                    const ff_sc_opts *opts, ff_sc_result *res, ff_err *err)
+{
+    *res = ff_sc_result{};
+    ff_sc_initiator::job j{0, 0, nullptr, 0, g, bs, inputs, opts, res, err, 0, false};
+    return run_job(b, j, err);
+}
+
+int ff_sc_transact(ff_sc *b, int write, uint64_t addr, void *data, size_t len, ff_err *err)
+{
+    if (!len) return ff_err_set(err, FF_EINVAL, "TLM: a transaction of 0 bytes");
+    ff_sc_initiator::job j{write, addr, data, len, nullptr, nullptr, nullptr, nullptr, nullptr, err, 0, false};
+    return run_job(b, j, err);
 }
 
 } // extern "C"

@@ -35,7 +35,11 @@ void ff_sc_initiator::thread()
         while (!job_) wait(job_posted_);
         job *j = job_;
         job_ = nullptr;
-        j->rc = run(*j);
+        if (j->raw_len)
+            j->rc = j->raw_write ? write(j->raw_addr, j->raw_data, j->raw_len, j->err)
+                                 : read(j->raw_addr, j->raw_data, j->raw_len, j->err);
+        else
+            j->rc = run(*j);
         j->done = true;
         sc_core::sc_pause();
     }

@@ -154,6 +154,11 @@ public:
     sc_core::sc_in<bool> irq;
 
     struct job {
+        // a raw transaction when raw_len is set, else a graph
+        int raw_write;
+        uint64_t raw_addr;
+        void *raw_data;
+        size_t raw_len;
         const ff_graph *g;
         const ff_bitstream *bs;
         const ff_tensor *const *inputs;

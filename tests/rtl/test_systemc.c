@@ -10,8 +10,9 @@
  * bit-identical and cycle-exact between the array and the C model, equal to
  * a direct ff_sim_run of the same graph, and in the end to the reference
  * interpreter. A perturbed configuration word must make the comparison
- * fail, and a run the array's watch stops must be reported as the direct
- * runner reports it.
+ * fail, a run the array's watch stops must be reported as the direct
+ * runner reports it, and the target must answer raw transactions by its
+ * address map (registers, the array's buses, the mailbox, the refusals).
  *
  * SystemC owns main and allows one elaboration per process: the cmocka
  * runner is called from ff_sc_main, the group setup elaborates once, and
@@ -32,6 +33,7 @@
 #include "ff_ir.h"
 #include "ff_lower.h"
 #include "ff_sc.h"
+#include "ff_sc_map.h"
 
 static ff_sc *SC;
 static ff_array_desc ARRAY;
@@ -315,6 +317,47 @@ static void sc_stopped_array_is_explained(void **state)
     ff_sc_result_free(&res);
 }
 
+/* The target answers by its address map (ff_sc_map.h, docs/cosim.md). */
+static void sc_bus_answers_by_the_map(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    uint32_t v = 0, w[2] = {0, 0};
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_CTRL_BASE + FF_SC_REG_ID, &v, 4, &err), 0);
+    assert_int_equal(v, FF_SC_ID);
+    /* the array's geometry block, through the configuration space */
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_CFG_BASE + 4 * FF_RTL_GEO_MAGIC, &v, 4, &err), 0);
+    assert_int_equal(v, FF_RTL_MAGIC);
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_CFG_BASE + 4 * FF_RTL_GEO_NHIN, &v, 4, &err), 0);
+    assert_int_equal(v, (uint32_t)ARRAY.nhin);
+    /* the mailbox keeps bytes */
+    char text[] = "fuseflow", back[sizeof text] = "";
+    assert_int_equal(ff_sc_transact(SC, 1, FF_SC_MBOX_BASE + 3, text, sizeof text, &err), 0);
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_MBOX_BASE + 3, back, sizeof back, &err), 0);
+    assert_string_equal(back, text);
+    /* a failed model command: the write succeeds, MODEL_STATUS and MSG say why */
+    v = 99;
+    assert_int_equal(ff_sc_transact(SC, 1, FF_SC_CTRL_BASE + FF_SC_REG_MODEL_CMD, &v, 4, &err), 0);
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_CTRL_BASE + FF_SC_REG_MODEL_STATUS, &v, 4, &err), 0);
+    assert_int_equal(v, (uint32_t)-FF_EINVAL);
+    char msg[128] = "";
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_MSG_BASE, msg, sizeof msg - 1, &err), 0);
+    assert_non_null(strstr(msg, "model command 99: no such command"));
+    /* refusals */
+    assert_int_equal(ff_sc_transact(SC, 0, 0x20000000u, &v, 4, &err), FF_EIO);
+    assert_non_null(strstr(err.msg, "TLM_ADDRESS_ERROR_RESPONSE"));
+    assert_int_equal(ff_sc_transact(SC, 1, FF_SC_CTRL_BASE + FF_SC_REG_STATUS, &v, 4, &err), FF_EIO);
+    assert_non_null(strstr(err.msg, "TLM_COMMAND_ERROR_RESPONSE"));
+    assert_int_equal(ff_sc_transact(SC, 1, FF_SC_MSG_BASE, &v, 4, &err), FF_EIO);
+    assert_non_null(strstr(err.msg, "TLM_COMMAND_ERROR_RESPONSE"));
+    assert_int_equal(ff_sc_transact(SC, 0, FF_SC_CFG_BASE + 2, &v, 2, &err), FF_EIO);
+    assert_non_null(strstr(err.msg, "TLM_GENERIC_ERROR_RESPONSE"));
+    uint64_t last = FF_SC_SRAM_BASE + (5u << FF_SC_SRAM_SLOT_SHIFT) - 4; /* slot 4's last word */
+    assert_int_equal(ff_sc_transact(SC, 1, last, w, 8, &err), FF_EIO);
+    assert_non_null(strstr(err.msg, "TLM_BURST_ERROR_RESPONSE"));
+    assert_int_equal(ff_sc_transact(SC, 1, last, w, 4, &err), 0);
+}
+
 int ff_sc_main(int argc, char **argv)
 {
     (void)argc;
@@ -324,6 +367,7 @@ int ff_sc_main(int argc, char **argv)
         cmocka_unit_test(sc_autoencoder_app_matches),
         cmocka_unit_test(sc_perturbed_config_is_caught),
         cmocka_unit_test(sc_stopped_array_is_explained),
+        cmocka_unit_test(sc_bus_answers_by_the_map),
     };
     return cmocka_run_group_tests_name("systemc", tests, setup, teardown);
 }

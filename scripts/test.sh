@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
-cmake -S . -B build-asan -DFUSEFLOW_SANITIZE=ON -DFUSEFLOW_RTL=OFF >/dev/null
+cmake -S . -B build-asan -DFUSEFLOW_SANITIZE=ON -DFUSEFLOW_RTL=OFF -DFUSEFLOW_TORCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ctest -L unit --output-on-failure -j"$jobs")
 

@@ -96,9 +96,11 @@ def main(argv=None):
     if not args.quiet:
         print('wrote %s (%d statements, %d input files)' % (e.model, len(e.program.stmts), len(set(e.inputs.values()))))
         for o in e.outputs:
-            print('  output %s %s: max |PyTorch| %.4g, error bound %.3g' % (o['name'], 'x'.join(map(str, o['shape'])),
-                                                                        o['max_abs_ref'], o['max_bound']))
-        print('run it:  %s' % e.command('fuseflow'))
+            print('  output %s %s: max |PyTorch| %.4g, error bound %.3g guaranteed, %.3g statistical'
+                  % (o['name'], 'x'.join(map(str, o['shape'])), o['max_abs_ref'], o['max_bound'],
+                     o['max_statistical_bound']))
+        built = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'build', 'fuseflow')
+        print('run it:  %s' % e.command(os.path.relpath(built) if os.path.exists(built) else 'fuseflow'))
     return 0
 
 

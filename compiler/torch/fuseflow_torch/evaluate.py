@@ -1,27 +1,31 @@
-"""Evaluates an exported program twice over, with numpy, to check the export
-and to bound fuseflow's error.
+"""Evaluates an exported program with numpy, to check the export and to
+bound fuseflow's error (docs/torch.md, "The error bound").
 
-* exact: the program in real arithmetic (float64) on the model's original
-  float inputs and constants, with the language's support rules (absent
-  entries, dense and sparse stores). It must reproduce PyTorch's value of
-  every tensor it computes -- if it does not, the translation is wrong, and
-  the exporter stops with an internal error instead of writing a model.
+One pass computes, for every entry of every statement result:
 
-* interval: for every entry, an interval that contains the fixed-point
-  value fuseflow computes. Inputs and constants are their Q15.16 words.
-  Every operation widens the interval by the error the fixed-point contract
-  allows it (docs/fixed-point.md): mul, div and the divisions inside
-  softmax and layernorm round to nearest (half an ulp); add and sub are
-  exact; exp is within half an ulp + 1.5e-5 relative and never below
-  exact - half an ulp; rsqrt within half an ulp + 2.3e-5 relative; every
-  result saturates to [-32768, 32767.99998]. Layernorm's epsilon is one ulp
-  in the language and the model's eps in the exact evaluation, so that
-  difference is inside the bound too.
+* v: the program in real arithmetic (float64) on the model's original float
+  inputs and constants, with the language's support rules (absent entries,
+  dense and sparse stores). It must reproduce PyTorch's value of every
+  tensor it computes -- if it does not, the translation is wrong, and the
+  exporter stops with an internal error instead of writing a model.
 
-The bound on an output entry is the distance from PyTorch's value to the
-far end of its interval. It is rigorous given the per-operation figures,
-and deliberately does not reproduce fuseflow's bit-level arithmetic: the
-test that compares fuseflow's outputs against it checks the fixed-point
+* [lo, hi]: an interval that contains the fixed-point value fuseflow
+  computes. Inputs and constants are their Q15.16 words. Every operation
+  widens the interval by the error the fixed-point contract allows it
+  (docs/fixed-point.md): mul, div and the divisions inside softmax and
+  layernorm round to nearest (half an ulp); add and sub are exact; exp is
+  within half an ulp + 1.5e-5 relative and never below exact - half an
+  ulp; rsqrt within half an ulp + 2.3e-5 relative; results saturate to
+  [-32768, 32767.99998]. Layernorm's epsilon is one ulp in the language and
+  the model's eps in v, so that difference is inside the bound too. This is
+  the guaranteed bound: worst case, every error lined up.
+
+A noisy pass (noise=rng) instead computes the fixed-point program with each
+of those errors drawn at random inside its range -- the standard model of
+rounding as independent, zero-mean errors (the exp and rsqrt table errors
+one-sided, as they are) -- from the Q15.16 inputs. The spread of a few such samples gives
+the statistical bound. Neither reproduces fuseflow's bit-level arithmetic:
+the test that compares fuseflow with them checks the fixed-point
 implementation, not a copy of it.
 """
 import numpy as np
@@ -31,6 +35,10 @@ from .ffprog import Acc, Bin, Const, Mask, Norm, Red, Un
 
 H = fixed.HALF_ULP
 MAX, MIN = fixed.MAX, fixed.MIN
+# The tables interpolate convex curves linearly: the chords lie above, so
+# the table errors are one-sided (docs/fixed-point.md gives the maxima).
+EXP_CHORD = 1.466e-5
+RSQRT_CHORD = 2.254e-5
 
 
 class TranslationBug(AssertionError):
@@ -38,10 +46,10 @@ class TranslationBug(AssertionError):
 
 
 class EV:
-    """A node's value over `axes` (index names): presence, exact value and
-    the interval [lo, hi] of fuseflow's fixed-point value."""
+    """A node's value over `axes` (index names): presence, value, and (in the
+    exact pass) the interval [lo, hi] of fuseflow's fixed-point value."""
 
-    def __init__(self, axes, p, v, lo, hi):
+    def __init__(self, axes, p, v, lo=None, hi=None):
         self.axes, self.p, self.v, self.lo, self.hi = tuple(axes), p, v, lo, hi
 
 
@@ -56,6 +64,8 @@ def _align(e, axes, sizes):
     perm = [e.axes.index(a) for a in src]
 
     def one(x):
+        if x is None:
+            return None
         x = np.asarray(x)
         if x.ndim:
             x = np.transpose(x, perm)
@@ -70,7 +80,8 @@ def _union(a, b):
 
 def _zero_absent(e):
     for arr in (e.v, e.lo, e.hi):
-        arr[~e.p] = 0.0
+        if arr is not None:
+            arr[~e.p] = 0.0
     return e
 
 
@@ -90,11 +101,12 @@ def _rsqrt_iv(lo, hi):
 
 
 def _mul_iv(alo, ahi, blo, bhi):
-    c = np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi])
+    c = np.stack(np.broadcast_arrays(alo * blo, alo * bhi, ahi * blo, ahi * bhi))
     return _clip(c.min(axis=0) - H), _clip(c.max(axis=0) + H)
 
 
 def _div_iv(alo, ahi, blo, bhi):
+    blo, bhi = np.broadcast_to(blo, np.shape(alo)), np.broadcast_to(bhi, np.shape(alo))
     safe = (blo > 0) | (bhi < 0)
     with np.errstate(divide='ignore', invalid='ignore'):
         bl = np.where(safe, blo, 1.0)
@@ -106,19 +118,46 @@ def _div_iv(alo, ahi, blo, bhi):
 
 
 class Evaluator:
-    def __init__(self, prog, leaf_data):
-        """leaf_data(tensor) -> (exact values, stored presence) in mode order."""
+    def __init__(self, prog, leaf_data, noise=None):
+        """leaf_data(tensor) -> (exact values, stored presence) in mode order.
+        noise: None for the exact pass, a numpy Generator for a noisy one."""
         self.prog = prog
+        self.noise = noise
         self.data = {}
         for t in prog.tensors:
             if t.role == 'input':
                 vals, pres = leaf_data(t)
-                q = fixed.quantize(vals)
-                z = np.where(pres, 0.0, 0.0)
-                self.data[t.name] = EV(range(t.order), pres, np.where(pres, vals, z), np.where(pres, q, z),
-                                       np.where(pres, q, z))
+                q = np.where(pres, fixed.quantize(vals), 0.0)
+                if noise is None:
+                    self.data[t.name] = EV(range(t.order), pres, np.where(pres, vals, 0.0), q, q)
+                else:
+                    self.data[t.name] = EV(range(t.order), pres, q)
 
-    def run(self, check):
+    # one rounding to the Q15.16 grid, and the table errors, in a noisy pass
+    def _round(self, x):
+        if self.noise is None:
+            return x
+        return _clip(x + self.noise.uniform(-H, H, np.shape(x)))
+
+    def _exp(self, x):
+        with np.errstate(over='ignore'):
+            e = np.exp(x)
+        if self.noise is None:
+            return e
+        return self._round(np.minimum(e, MAX) * (1 + self.noise.uniform(0, EXP_CHORD, np.shape(x))))
+
+    def _rsqrt(self, x):
+        with np.errstate(divide='ignore', invalid='ignore'):
+            r = np.where(x > 0, 1.0 / np.sqrt(np.where(x > 0, x, 1.0)), MAX if self.noise is not None else np.inf)
+        if self.noise is None:
+            return r
+        return self._round(r * (1 + self.noise.uniform(0, RSQRT_CHORD, np.shape(x))))
+
+    @property
+    def iv(self):
+        return self.noise is None
+
+    def run(self, check=None):
         """Evaluates every statement; check(stmt, EV) may raise TranslationBug."""
         for st in self.prog.stmts:
             sizes = {}
@@ -132,7 +171,8 @@ class Evaluator:
             _zero_absent(r)
             r.axes = tuple(range(len(st.idx)))
             self.data[st.lhs.name] = r
-            check(st, r)
+            if check:
+                check(st, r)
         return self.data
 
     def expr(self, e, sizes):
@@ -141,62 +181,22 @@ class Evaluator:
             return EV(e.idx, d.p, d.v, d.lo, d.hi)
         if isinstance(e, Const):
             w = fixed.value(e.word)
-            return EV((), np.array(True), np.array(e.exact), np.array(w), np.array(w))
+            return EV((), np.array(True), np.array(e.exact if self.iv else w), np.array(w), np.array(w))
         if isinstance(e, Bin):
-            a, b = self.expr(e.a, sizes), self.expr(e.b, sizes)
-            axes = _union(a, b)
-            a, b = _align(a, axes, sizes), _align(b, axes, sizes)
-            op = e.op
-            if op in ('add', 'sub'):
-                p = a.p | b.p
-                av, bv = np.where(a.p, a.v, 0), np.where(b.p, b.v, 0)
-                if op == 'add':
-                    r = EV(axes, p, av + bv, _clip(a.lo + b.lo), _clip(a.hi + b.hi))
-                else:
-                    r = EV(axes, p, av - bv, _clip(a.lo - b.hi), _clip(a.hi - b.lo))
-                return _zero_absent(r)
-            p = a.p & b.p
-            if op == 'mul':
-                lo, hi = _mul_iv(a.lo, a.hi, b.lo, b.hi)
-                return _zero_absent(EV(axes, p, a.v * b.v, lo, hi))
-            if op == 'div':
-                lo, hi = _div_iv(a.lo, a.hi, b.lo, b.hi)
-                with np.errstate(divide='ignore', invalid='ignore'):
-                    v = np.where(p, a.v / np.where(p, b.v, 1.0), 0.0)
-                return _zero_absent(EV(axes, p, v, lo, hi))
-            raise AssertionError(op)
+            return self.binary(e, sizes)
         if isinstance(e, Un):
-            a = self.expr(e.a, sizes)
-            a = EV(a.axes, np.array(a.p), np.array(a.v, dtype=float), np.array(a.lo, dtype=float),
-                   np.array(a.hi, dtype=float))
-            if e.op == 'neg':
-                r = EV(a.axes, a.p, -a.v, _clip(-a.hi), _clip(-a.lo))
-            elif e.op == 'relu':
-                r = EV(a.axes, a.p, np.maximum(a.v, 0), np.maximum(a.lo, 0), np.maximum(a.hi, 0))
-            elif e.op == 'exp':
-                lo, hi = _exp_iv(a.lo, a.hi)
-                with np.errstate(over='ignore'):
-                    r = EV(a.axes, a.p, np.exp(a.v), lo, hi)
-            elif e.op in ('rsqrt', 'sqrt'):
-                rlo, rhi = _rsqrt_iv(a.lo, a.hi)
-                with np.errstate(divide='ignore', invalid='ignore'):
-                    if e.op == 'rsqrt':
-                        r = EV(a.axes, a.p, 1.0 / np.sqrt(a.v), rlo, rhi)
-                    else:
-                        lo, hi = _mul_iv(a.lo, a.hi, rlo, rhi)
-                        r = EV(a.axes, a.p, np.sqrt(a.v), lo, hi)
-            else:
-                raise AssertionError(e.op)
-            return _zero_absent(r)
+            return self.unary(e, sizes)
         if isinstance(e, Red):
             a = self.expr(e.a, sizes)
             ax = a.axes.index(e.index)
-            mag = np.maximum(np.abs(a.lo), np.abs(a.hi)).sum(axis=ax)
-            over = mag > MAX        # a partial sum could saturate: no claim
-            lo = np.where(over, MIN, _clip(a.lo.sum(axis=ax)))
-            hi = np.where(over, MAX, _clip(a.hi.sum(axis=ax)))
             axes = a.axes[:ax] + a.axes[ax + 1:]
-            return _zero_absent(EV(axes, a.p.any(axis=ax), a.v.sum(axis=ax), lo, hi))
+            r = EV(axes, a.p.any(axis=ax), _clip(a.v.sum(axis=ax)) if not self.iv else a.v.sum(axis=ax))
+            if self.iv:
+                mag = np.maximum(np.abs(a.lo), np.abs(a.hi)).sum(axis=ax)
+                over = mag > MAX        # a partial sum could saturate: no claim
+                r.lo = np.where(over, MIN, _clip(a.lo.sum(axis=ax)))
+                r.hi = np.where(over, MAX, _clip(a.hi.sum(axis=ax)))
+            return _zero_absent(r)
         if isinstance(e, Norm):
             a = self.expr(e.a, sizes)
             ax = a.axes.index(e.index)
@@ -206,53 +206,123 @@ class Evaluator:
             axes = _union(m, x)
             m, x = _align(m, axes, sizes), _align(x, axes, sizes)
             keep = x.p & m.p
-            r = EV(axes, m.p.copy(), np.where(keep, x.v, 0.0), np.where(keep, x.lo, 0.0), np.where(keep, x.hi, 0.0))
+            r = EV(axes, m.p.copy(), np.where(keep, x.v, 0.0))
+            if self.iv:
+                r.lo, r.hi = np.where(keep, x.lo, 0.0), np.where(keep, x.hi, 0.0)
             return r
         raise AssertionError(type(e))
 
-    @staticmethod
-    def softmax(a, ax, eps):
-        p = a.p
-        neg = -np.inf
-        m_v = np.where(p, a.v, neg).max(axis=ax, keepdims=True)
-        m_lo = np.where(p, a.lo, neg).max(axis=ax, keepdims=True)
-        m_hi = np.where(p, a.hi, neg).max(axis=ax, keepdims=True)
-        with np.errstate(invalid='ignore'):
-            dlo, dhi = _clip(a.lo - m_hi), _clip(a.hi - m_lo)
-        elo, ehi = _exp_iv(np.where(p, dlo, 0), np.where(p, dhi, 0))
-        with np.errstate(invalid='ignore', over='ignore'):
-            ev = np.where(p, np.exp(np.where(p, a.v - m_v, 0)), 0.0)
-        elo, ehi = np.where(p, elo, 0), np.where(p, ehi, 0)
-        slo = _clip(elo.sum(axis=ax, keepdims=True))
-        shi = _clip(ehi.sum(axis=ax, keepdims=True))
-        sv = ev.sum(axis=ax, keepdims=True)
-        lo, hi = _div_iv(elo, ehi, np.broadcast_to(slo, elo.shape), np.broadcast_to(shi, elo.shape))
-        with np.errstate(invalid='ignore', divide='ignore'):
-            v = np.where(p, ev / np.where(sv > 0, sv, 1.0), 0.0)
-        return _zero_absent(EV(a.axes, p, v, lo, hi))
+    def binary(self, e, sizes):
+        a, b = self.expr(e.a, sizes), self.expr(e.b, sizes)
+        axes = _union(a, b)
+        a, b = _align(a, axes, sizes), _align(b, axes, sizes)
+        op = e.op
+        if op in ('add', 'sub'):
+            p = a.p | b.p
+            av, bv = np.where(a.p, a.v, 0), np.where(b.p, b.v, 0)
+            r = EV(axes, p, av + bv if op == 'add' else av - bv)
+            if not self.iv:
+                r.v = _clip(r.v)
+            elif op == 'add':
+                r.lo, r.hi = _clip(a.lo + b.lo), _clip(a.hi + b.hi)
+            else:
+                r.lo, r.hi = _clip(a.lo - b.hi), _clip(a.hi - b.lo)
+            return _zero_absent(r)
+        p = a.p & b.p
+        if op == 'mul':
+            r = EV(axes, p, self._round(a.v * b.v))
+            if self.iv:
+                r.lo, r.hi = _mul_iv(a.lo, a.hi, b.lo, b.hi)
+            return _zero_absent(r)
+        if op == 'div':
+            with np.errstate(divide='ignore', invalid='ignore'):
+                v = np.where(p & (b.v != 0), a.v / np.where(b.v != 0, b.v, 1.0), 0.0)
+            if not self.iv:   # the ALU's div by 0 saturates by the sign of a
+                v = np.where(b.v == 0, np.sign(a.v) * MAX, v)
+            r = EV(axes, p, self._round(v))
+            if self.iv:
+                r.lo, r.hi = _div_iv(a.lo, a.hi, b.lo, b.hi)
+            return _zero_absent(r)
+        raise AssertionError(op)
 
-    @staticmethod
-    def layernorm(a, ax, eps):
+    def unary(self, e, sizes):
+        a = self.expr(e.a, sizes)
+        a = EV(a.axes, np.array(a.p), np.array(a.v, dtype=float),
+               None if a.lo is None else np.array(a.lo, dtype=float),
+               None if a.hi is None else np.array(a.hi, dtype=float))
+        r = EV(a.axes, a.p, None)
+        if e.op == 'neg':
+            r.v = _clip(-a.v) if not self.iv else -a.v
+            if self.iv:
+                r.lo, r.hi = _clip(-a.hi), _clip(-a.lo)
+        elif e.op == 'relu':
+            r.v = np.maximum(a.v, 0)
+            if self.iv:
+                r.lo, r.hi = np.maximum(a.lo, 0), np.maximum(a.hi, 0)
+        elif e.op == 'exp':
+            r.v = self._exp(a.v)
+            if self.iv:
+                r.lo, r.hi = _exp_iv(a.lo, a.hi)
+        elif e.op == 'rsqrt':
+            r.v = self._rsqrt(a.v)
+            if self.iv:
+                r.lo, r.hi = _rsqrt_iv(a.lo, a.hi)
+        elif e.op == 'sqrt':              # the language's sqrt is x * rsqrt(x)
+            with np.errstate(invalid='ignore'):
+                r.v = np.sqrt(a.v) if self.iv else self._round(a.v * self._rsqrt(a.v))
+            if self.iv:
+                rlo, rhi = _rsqrt_iv(a.lo, a.hi)
+                r.lo, r.hi = _mul_iv(a.lo, a.hi, rlo, rhi)
+        else:
+            raise AssertionError(e.op)
+        return _zero_absent(r)
+
+    def softmax(self, a, ax, eps):
+        p = a.p
+        m_v = np.where(p, a.v, -np.inf).max(axis=ax, keepdims=True)
+        with np.errstate(invalid='ignore'):
+            ev = np.where(p, self._exp(np.where(p, a.v - m_v, 0)), 0.0)
+        sv = ev.sum(axis=ax, keepdims=True)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            v = np.where(p, self._round(ev / np.where(sv > 0, sv, 1.0)), 0.0)
+        r = EV(a.axes, p, v)
+        if self.iv:
+            m_lo = np.where(p, a.lo, -np.inf).max(axis=ax, keepdims=True)
+            m_hi = np.where(p, a.hi, -np.inf).max(axis=ax, keepdims=True)
+            with np.errstate(invalid='ignore'):
+                dlo, dhi = _clip(a.lo - m_hi), _clip(a.hi - m_lo)
+            elo, ehi = _exp_iv(np.where(p, dlo, 0), np.where(p, dhi, 0))
+            elo, ehi = np.where(p, elo, 0), np.where(p, ehi, 0)
+            slo = _clip(elo.sum(axis=ax, keepdims=True))
+            shi = _clip(ehi.sum(axis=ax, keepdims=True))
+            r.lo, r.hi = _div_iv(elo, ehi, slo, shi)
+        return _zero_absent(r)
+
+    def layernorm(self, a, ax, eps):
+        """docs/language.md, "The exact operations": mean = div(sum, n),
+        d = x - mean, var = div(sum of mul(d, d), n), y = mul(d, rsqrt(var + eps))."""
         p = a.p
         n = p.sum(axis=ax, keepdims=True).astype(float)
         nn_ = np.where(n > 0, n, 1.0)
         v = np.where(p, a.v, 0)
-        mean = v.sum(axis=ax, keepdims=True) / nn_
+        mean = self._round(v.sum(axis=ax, keepdims=True) / nn_)
         d = np.where(p, v - mean, 0)
-        var = (d * d).sum(axis=ax, keepdims=True) / nn_
-        y = d / np.sqrt(var + eps)
-        # intervals, in the order of docs/language.md "The exact operations"
-        mu_lo = np.where(p, a.lo, 0).sum(axis=ax, keepdims=True) / nn_ - H
-        mu_hi = np.where(p, a.hi, 0).sum(axis=ax, keepdims=True) / nn_ + H
-        dlo, dhi = _clip(a.lo - mu_hi), _clip(a.hi - mu_lo)
-        sq_lo = np.where(dlo >= 0, dlo * dlo, np.where(dhi <= 0, dhi * dhi, 0.0))
-        sq_hi = np.maximum(dlo * dlo, dhi * dhi)
-        sq_lo, sq_hi = np.maximum(0.0, sq_lo - H), _clip(sq_hi + H)
-        var_lo = np.maximum(0.0, np.where(p, sq_lo, 0).sum(axis=ax, keepdims=True) / nn_ - H)
-        var_hi = _clip(np.where(p, sq_hi, 0).sum(axis=ax, keepdims=True) / nn_ + H)
-        rlo, rhi = _rsqrt_iv(var_lo + fixed.ULP, var_hi + fixed.ULP)
-        lo, hi = _mul_iv(dlo, dhi, np.broadcast_to(rlo, dlo.shape), np.broadcast_to(rhi, dlo.shape))
-        return _zero_absent(EV(a.axes, p.copy(), np.where(p, y, 0), lo, hi))
+        var = self._round(np.where(p, self._round(d * d), 0).sum(axis=ax, keepdims=True) / nn_)
+        w = var + (eps if self.iv else fixed.ULP)
+        y = self._round(d * self._rsqrt(w))
+        r = EV(a.axes, p.copy(), np.where(p, y, 0))
+        if self.iv:
+            mu_lo = np.where(p, a.lo, 0).sum(axis=ax, keepdims=True) / nn_ - H
+            mu_hi = np.where(p, a.hi, 0).sum(axis=ax, keepdims=True) / nn_ + H
+            dlo, dhi = _clip(a.lo - mu_hi), _clip(a.hi - mu_lo)
+            sq_lo = np.where(dlo >= 0, dlo * dlo, np.where(dhi <= 0, dhi * dhi, 0.0))
+            sq_hi = np.maximum(dlo * dlo, dhi * dhi)
+            sq_lo, sq_hi = np.maximum(0.0, sq_lo - H), _clip(sq_hi + H)
+            var_lo = np.maximum(0.0, np.where(p, sq_lo, 0).sum(axis=ax, keepdims=True) / nn_ - H)
+            var_hi = _clip(np.where(p, sq_hi, 0).sum(axis=ax, keepdims=True) / nn_ + H)
+            rlo, rhi = _rsqrt_iv(var_lo + fixed.ULP, var_hi + fixed.ULP)
+            r.lo, r.hi = _mul_iv(dlo, dhi, rlo, rhi)
+        return _zero_absent(r)
 
 
 def _walk(e):

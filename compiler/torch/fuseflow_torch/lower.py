@@ -203,6 +203,13 @@ class Lowering:
         if v.id in self.is_output or v.kind in ('softmax', 'layernorm') or self.uses[v.id] != 1:
             return False
         user, pos = self.users[v.id][0]
+        if user.kind == 'softmax' and v.kind == 'mask' and v.fill != 0.0:
+            # Masked scores are computed inside their softmax rather than
+            # stored: `fuseflow run` stores a computed sparse tensor without
+            # its explicit zeros (ff_tensor_convert), so a score that rounds
+            # to exactly 0 would drop out of the softmax while the reference
+            # interpreter keeps it (docs/torch.md, Limitations).
+            return True
         if user.kind not in ('ew', 'un', 'mask') or (user.kind == 'mask' and pos == 0):
             return False
         if user.kind == 'un' and user.attrs['op'] in USES_TWICE_UN:

@@ -1,0 +1,21 @@
+# The PyTorch front end (compiler/torch, docs/torch.md): every example in
+# examples/torch exported, run with `fuseflow run --check`, and compared with
+# PyTorch's float64 output within the exporter's error bound; every kind of
+# model the exporter must refuse. Needs Debian's python3-torch on
+# /usr/bin/python3 (scripts/setup.sh --torch); -DFUSEFLOW_TORCH=OFF skips it.
+option(FUSEFLOW_TORCH "Test the PyTorch front end (needs python3-torch: scripts/setup.sh --torch)" ON)
+set(FUSEFLOW_PYTHON /usr/bin/python3 CACHE FILEPATH "The Python with Debian's python3-torch and python3-numpy")
+if(FUSEFLOW_TORCH)
+  # Importing torch takes a second or two: check once per Python.
+  if(NOT FF_TORCH_CHECKED STREQUAL "${FUSEFLOW_PYTHON}")
+    execute_process(COMMAND ${FUSEFLOW_PYTHON} -c "import torch, torch.fx, numpy"
+                    RESULT_VARIABLE ff_torch_rc OUTPUT_QUIET ERROR_QUIET)
+    if(NOT ff_torch_rc EQUAL 0)
+      message(FATAL_ERROR "FUSEFLOW_TORCH is ON but '${FUSEFLOW_PYTHON} -c \"import torch\"' fails: "
+                          "run scripts/setup.sh --torch (or configure with -DFUSEFLOW_TORCH=OFF)")
+    endif()
+    set(FF_TORCH_CHECKED "${FUSEFLOW_PYTHON}" CACHE INTERNAL "Python whose torch import worked")
+  endif()
+  ff_add_test(NAME test_torch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_torch.c LIBS ff_tensor ff_fixed ff_base m
+              LABELS torch TIMEOUT 300 ARGS $<TARGET_FILE:fuseflow> ${FUSEFLOW_PYTHON})
+endif()

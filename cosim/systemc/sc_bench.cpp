@@ -23,7 +23,6 @@ public:
         : sc_core::sc_module(n), clk("clk", period), irq("irq"), ini("initiator"), accel("accel", period)
     {
         ini.socket.bind(accel.socket);
-        ini.clk(clk);
         ini.irq(irq);
         accel.clk(clk);
         accel.irq(irq);

@@ -15,7 +15,7 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 ff_sc_initiator::ff_sc_initiator(sc_core::sc_module_name n)
-    : sc_core::sc_module(n), socket("socket"), clk("clk"), irq("irq")
+    : sc_core::sc_module(n), socket("socket"), irq("irq")
 {
     SC_HAS_PROCESS(ff_sc_initiator);
     SC_THREAD(thread);

@@ -150,7 +150,6 @@ private:
 class ff_sc_initiator : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<ff_sc_initiator> socket;
-    sc_core::sc_in<bool> clk;
     sc_core::sc_in<bool> irq;
 
     struct job {

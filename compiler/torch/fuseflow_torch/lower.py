@@ -445,14 +445,14 @@ class Lowering:
                                   "its sparse format, e.g. sparse={'%s': 'bcsr(4)'} or 'csr'"
                                   % (v.what, mb.attrs['qual'], mb.attrs['qual']))
             if lt.fmt.blocked:
-                self.check_blocks(mb, lt)
+                self.check_blocks(mb, lt, v.src)
             return Mask(Acc(lt, midx), self.operand(x, self.operand_idx(v, x, idx), ctx, False))
         raise AssertionError(k)
 
-    def check_blocks(self, leaf, lt):
+    def check_blocks(self, leaf, lt, src):
         sup = leaf.attrs['base'].attrs['support']
         if not np.array_equal(formats.stored(sup, lt.fmt), sup):
-            raise ExportError(leaf.src, "mask '%s' is declared %s but its True entries are not whole blocks; a "
+            raise ExportError(src, "mask '%s' is declared %s but its True entries are not whole blocks; a "
                               "blocked format stores whole blocks, which would unmask more than PyTorch does "
                               "(use 'csr')" % (leaf.attrs['qual'], lt.fmt.text()))
 

@@ -257,12 +257,12 @@ class Translator:
         if n.op == 'placeholder':
             if not isinstance(result, torch.Tensor):
                 return result
-            return self.leaf(n.target, result, self.src)
+            return self.leaf(n.target, result, '')   # no model line: errors name the op that reads it
         if n.op == 'get_attr':
             if isinstance(result, torch.Tensor):
                 if result.dim() == 0:
                     return float(result)
-                return self.leaf(n.target, result, self.src)
+                return self.leaf(n.target, result, '')
             return result
         if n.op == 'output':
             outs = args[0]

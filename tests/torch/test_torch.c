@@ -1,12 +1,14 @@
 /*
  * test_torch.c -- the PyTorch front end end to end (docs/torch.md).
  *
- * For each example in examples/torch: export it with fuseflow_torch (fixed
- * seed, small size), run the export with `fuseflow run --check` (the graphs
- * agree bit for bit with the reference interpreter), then compare every
- * output with PyTorch's own float64 forward, which the exporter wrote to
- * check/NAME.txt with its error bound per entry: report the max absolute
- * and relative error, and fail on any entry outside its bound.
+ * For each example in examples/torch, and tests/torch/ops.py (the other
+ * supported ops): export it with fuseflow_torch (fixed seed, small size),
+ * run the export with `fuseflow run --check` (the graphs agree bit for bit
+ * with the reference interpreter), then compare every output with
+ * PyTorch's own float64 forward, which the exporter wrote to
+ * check/NAME.txt with two bounds per entry (guaranteed and statistical):
+ * report the max absolute and relative error and both bounds, and fail on
+ * any entry outside either.
  *
  * Then one case per kind of model the exporter must refuse
  * (tests/torch/unsupported.py): exit status 1, one line naming the model's
@@ -167,21 +169,23 @@ static int compare_output(const char *what, const char *dir, const char *name)
 }
 
 typedef struct example {
-    const char *name;   /* examples/torch/NAME.py */
+    const char *name;   /* for messages and the work directory */
+    const char *file;   /* the model, relative to the source tree */
     const char *sizes;  /* --size arguments */
 } example;
 
 static const example examples[] = {
-    {"gcn", "--size nodes=64"},
-    {"graphsage", "--size nodes=48"},
-    {"autoencoder", "--size batch=8"},
-    {"bigbird", "--size batch=2 --size seq=32 --size block=4"},
+    {"gcn", "examples/torch/gcn.py", "--size nodes=64"},
+    {"graphsage", "examples/torch/graphsage.py", "--size nodes=48"},
+    {"autoencoder", "examples/torch/autoencoder.py", "--size batch=8"},
+    {"bigbird", "examples/torch/bigbird.py", "--size batch=2 --size seq=32 --size block=4"},
+    {"ops", "tests/torch/ops.py", ""},   /* the ops the examples do not use */
 };
 
 static void run_example(const example *ex)
 {
     char spec[1024], out[1024], log[1024];
-    snprintf(spec, sizeof spec, "%s/examples/torch/%s.py", FF_SOURCE_DIR, ex->name);
+    snprintf(spec, sizeof spec, "%s/%s", FF_SOURCE_DIR, ex->file);
     snprintf(out, sizeof out, "%s/%s", WORK, ex->name);
     snprintf(log, sizeof log, "%s/%s.log", WORK, ex->name);
     export_model(spec, out, ex->sizes, log);
@@ -211,6 +215,7 @@ static void torch_gcn_matches_pytorch(void **state) { run_example(&examples[0]);
 static void torch_graphsage_matches_pytorch(void **state) { run_example(&examples[1]); }
 static void torch_autoencoder_matches_pytorch(void **state) { run_example(&examples[2]); }
 static void torch_bigbird_matches_pytorch(void **state) { run_example(&examples[3]); }
+static void torch_other_ops_match_pytorch(void **state) { run_example(&examples[4]); }
 
 /* ---- refusals ---- */
 
@@ -278,6 +283,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(torch_graphsage_matches_pytorch),
         cmocka_unit_test(torch_autoencoder_matches_pytorch),
         cmocka_unit_test(torch_bigbird_matches_pytorch),
+        cmocka_unit_test(torch_other_ops_match_pytorch),
         cmocka_unit_test(torch_rejects_log_softmax),
         cmocka_unit_test(torch_rejects_conv1d_module),
         cmocka_unit_test(torch_rejects_cumsum_method),

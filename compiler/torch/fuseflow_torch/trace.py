@@ -171,11 +171,14 @@ class Translator:
         self.names = set()
         self.outputs = []
 
+
     # ---- construction helpers ----
 
-    def new(self, kind, shape, args, n, what, ref=None, fill=0.0, **attrs):
+    def new(self, kind, shape, args, fill=0.0, **attrs):
+        """A Val made by the node being translated (the dispatcher gives the
+        node's final Val its PyTorch value)."""
         attrs.setdefault('node', self.node_name)
-        v = Val(kind, shape, args, src=self.src, what=what, ref=ref, fill=fill, **attrs)
+        v = Val(kind, shape, args, src=self.src, what=self.what, fill=fill, **attrs)
         self.vals.append(v)
         self.facts.add(v)
         return v
@@ -200,35 +203,36 @@ class Translator:
         return u
 
     def leaf(self, qual, value, src):
+        """The data of an input, parameter or buffer (qualified name `qual`),
+        with its support and declared format; returns a use of it."""
         if qual in self.leaves:
             return self.use(self.leaves[qual])
         t = value
         if t.dtype not in (torch.float64, torch.float32, torch.float16, torch.bool):
             raise ExportError(src, "tensor '%s' has dtype %s; the exporter takes float and bool tensors"
                               % (qual, str(t.dtype).replace('torch.', '')))
-        layout = t.layout
-        if layout == torch.sparse_coo:
+        if t.layout == torch.sparse_coo:
             t = t.coalesce()
-            idx = t.indices().numpy()
-            dense = np.zeros(t.shape, dtype=np.float64)
-            support = np.zeros(t.shape, dtype=bool)
-            dense[tuple(idx)] = t.values().double().numpy()
-            support[tuple(idx)] = True
+            where = tuple(t.indices().numpy())
+            vals = t.values().double().numpy()
             default_fmt = 'csr' if t.dim() == 2 else 'sparse'
-        elif layout == torch.sparse_csr:
+        elif t.layout == torch.sparse_csr:
             crow, col = t.crow_indices().numpy(), t.col_indices().numpy()
-            rows = np.repeat(np.arange(t.shape[0]), np.diff(crow))
-            dense = np.zeros(t.shape, dtype=np.float64)
-            support = np.zeros(t.shape, dtype=bool)
-            dense[rows, col] = t.values().double().numpy()
-            support[rows, col] = True
+            where = (np.repeat(np.arange(t.shape[0]), np.diff(crow)), col)
+            vals = t.values().double().numpy()
             default_fmt = 'csr'
-        elif layout == torch.strided:
+        elif t.layout == torch.strided:
+            where, vals, default_fmt = None, None, None
+        else:
+            raise ExportError(src, "tensor '%s' has layout %s, not supported" % (qual, t.layout))
+        if where is None:
             dense = t.detach().double().numpy().copy()
             support = dense != 0
-            default_fmt = None
-        else:
-            raise ExportError(src, "tensor '%s' has layout %s, not supported" % (qual, layout))
+        else:   # a torch sparse tensor: its stored entries, explicit zeros too
+            dense = np.zeros(t.shape, dtype=np.float64)
+            support = np.zeros(t.shape, dtype=bool)
+            dense[where] = vals
+            support[where] = True
         fmt_text = self.sparse.get(qual, default_fmt)
         if qual in self.sparse:
             self.used_sparse.add(qual)
@@ -250,9 +254,12 @@ class Translator:
     # ---- the dispatcher ----
 
     def translate(self, n, result, args, kwargs):
+        """The translation of fx node n, whose value on the example is
+        `result`, given its arguments' translations."""
         self.src = source_of(n)
         self.node_name = n.name
         mod = self.gm.get_submodule(n.target) if n.op == 'call_module' else None
+        self.mod_name = n.target if n.op == 'call_module' else None
         self.what = op_name(n, mod)
         if n.op == 'placeholder':
             if not isinstance(result, torch.Tensor):
@@ -273,50 +280,51 @@ class Translator:
                               % type(o).__name__)
             self.outputs = outs
             return None
-        tensor_args = [a for a in _flat(args, kwargs) if isinstance(a, (Val, BoolMask))]
-        if n.op == 'call_function' and n.target is getattr and args and args[1] in SHAPE_OPS:
+        if n.op == 'call_function' and n.target is getattr and len(args) == 2:
+            if args[1] in SHAPE_OPS:
+                return result
+            if args[1] in ('T', 'mT') and isinstance(args[0], Val):
+                op, args = 'attr_' + args[1], args[:1]
+            else:
+                self.fail('unsupported attribute .%s of a tensor' % args[1])
+        elif n.op == 'call_method' and n.target in SHAPE_OPS:
             return result
-        if n.op == 'call_method' and n.target in SHAPE_OPS:
-            return result
-        if n.op == 'call_function' and n.target is operator.getitem:
+        elif n.op == 'call_function' and n.target is operator.getitem:
             if isinstance(args[0], Val):
                 self.fail('indexing or slicing a tensor (tensor[...]) is not supported: the model language '
                           'has no gather or slice; compute only what is needed, or slice the data before export')
             return result
-        if not tensor_args:
-            # arithmetic on sizes and Python numbers: a constant of this trace
-            if isinstance(result, torch.Tensor):
-                self.fail('%s creates a tensor inside the model; pass it as an input or register it as a '
-                          'buffer' % self.what)
-            return result
-        if n.op == 'call_function':
-            op = FUNCTIONS.get(n.target)
-        elif n.op == 'call_method':
-            op = METHODS.get(n.target)
-        elif n.op == 'call_module':
-            op = MODULES.get(type(mod))
         else:
-            op = None
-        if op is None:
-            self.fail('unsupported operation %s: the exporter supports %s' % (self.what, SUPPORTED_TEXT))
+            if not any(isinstance(a, (Val, BoolMask)) for a in _flat(args, kwargs)):
+                # arithmetic on sizes and Python numbers: a constant of this trace
+                if isinstance(result, torch.Tensor):
+                    self.fail('%s creates a tensor inside the model; pass it as an input or register it as a '
+                              'buffer' % self.what)
+                return result
+            table = {'call_function': FUNCTIONS, 'call_method': METHODS, 'call_module': MODULES}.get(n.op, {})
+            op = table.get(type(mod) if mod is not None else n.target)
+            if op is None:
+                self.fail('unsupported operation %s: the exporter supports %s' % (self.what, SUPPORTED_TEXT))
         if isinstance(result, (tuple, list)):
             self.fail('%s returns several tensors; not supported' % self.what)
         if isinstance(result, torch.Tensor) and result.dtype == torch.bool:
-            return self.boolean(op, args, kwargs)
+            return self.boolean(op, args)
         if not isinstance(result, torch.Tensor):
             self.fail('%s turns a tensor into a Python value (%s): a traced value would be frozen at export'
                       % (self.what, type(result).__name__))
         if result.dim() == 0:
             self.fail('%s gives a 0-dimensional tensor; model results must have a dimension of size > 1'
                       % self.what)
-        ref = result.to_dense() if result.layout != torch.strided else result
-        ref = ref.detach().double().numpy()
         self.result = result
-        self.ref = ref
+        first = len(self.vals)
         handler = getattr(self, 'op_' + op)
-        out = handler(mod, *args, **kwargs) if n.op == 'call_module' else handler(*args, **kwargs)
-        if isinstance(out, Val) and out.shape != tuple(result.shape):
-            raise AssertionError('%s: shape %s, PyTorch %s' % (self.what, out.shape, tuple(result.shape)))
+        out = handler(mod, *args, **kwargs) if mod is not None else handler(*args, **kwargs)
+        if isinstance(out, Val):
+            if out.shape != tuple(result.shape):
+                raise AssertionError('%s: shape %s, PyTorch %s' % (self.what, out.shape, tuple(result.shape)))
+            if out in self.vals[first:]:
+                ref = result.to_dense() if result.layout != torch.strided else result
+                out.ref = ref.detach().double().numpy()
         return out
 
     # ---- elementwise ----
@@ -333,6 +341,7 @@ class Translator:
         return x
 
     def ew(self, op, a, b):
+        """a op b, with PyTorch's broadcasting; a or b may be a Python number."""
         a, b = self._operand(a), self._operand(b)
         for x in (a, b):
             if not isinstance(x, (Val, int, float)):
@@ -348,8 +357,10 @@ class Translator:
                           "only as the input of softmax, possibly scaled by a positive constant first"
                           % (self.what, masked[0].src))
             fill = masked[0].fill
-        v = self.new('ew', self.result.shape, [a, b], None, self.what, ref=self.ref, fill=fill, op=op)
-        self._broadcast(v, [x for x in (a, b) if isinstance(x, Val)])
+        vals = [x for x in (a, b) if isinstance(x, Val)]
+        shape = torch.broadcast_shapes(*[x.shape for x in vals])
+        v = self.new('ew', shape, [a, b], fill=fill, op=op)
+        self._broadcast(v, vals)
         return v
 
     def _broadcast(self, v, operands):
@@ -366,7 +377,7 @@ class Translator:
         if x.fill != 0.0:
             self.fail("%s uses the result of masked_fill(..., -inf) made at %s; the exporter allows it only as "
                       "the input of softmax" % (self.what, x.src))
-        v = self.new('un', x.shape, [x], None, self.what, ref=self.ref, op=op)
+        v = self.new('un', x.shape, [x], op=op)
         self._broadcast(v, [x])
         return v
 
@@ -392,7 +403,10 @@ class Translator:
         return self.un('neg', x)
 
     def op_relu(self, *a, **k):
-        return self.un('relu', a[-1] if not isinstance(a[0], nn.Module) else a[1])
+        return self.un('relu', a[1] if isinstance(a[0], nn.Module) else a[0])
+
+    def op_sigmoid(self, *a, **k):
+        return self.un('sigmoid', a[1] if isinstance(a[0], nn.Module) else a[0])
 
     def op_exp(self, x):
         return self.un('exp', x)
@@ -406,9 +420,6 @@ class Translator:
     def op_square(self, x):
         return self.un('square', x)
 
-    def op_sigmoid(self, *a):
-        return self.un('sigmoid', a[-1])
-
     def op_pow(self, x, p):
         if not isinstance(p, (int, float)):
             self.fail('%s with a tensor exponent is not supported' % self.what)
@@ -416,18 +427,18 @@ class Translator:
         if p in table:
             return self.un(table[p], x)
         if p == 1:
-            return x
+            return self._operand(x)
         if p == -1:
             return self.ew('div', 1.0, x)
         self.fail('%s with exponent %g: the exporter takes the exponents 2, 1, 0.5, -0.5 and -1' % (self.what, p))
 
-    def op_gelu(self, *a, approximate=None):
-        mod = a[0] if a and isinstance(a[0], nn.Module) else None
-        x = a[1] if mod is not None else a[0]
-        if mod is not None:
-            approximate = mod.approximate
-        if approximate is None and len(a) > (2 if mod is not None else 1):
-            approximate = a[-1]
+    def op_gelu(self, *a, approximate='none'):
+        if isinstance(a[0], nn.Module):
+            x, approximate = a[1], a[0].approximate
+        else:
+            x = a[0]
+            if len(a) > 1:
+                approximate = a[1]
         if approximate != 'tanh':
             self.fail("%s(approximate='none') is x*Phi(x) with erf, which the model language cannot express "
                       "exactly (its gelu is the sigmoid approximation x/(1+exp(-1.702x))); use "
@@ -435,8 +446,8 @@ class Translator:
         return self.un('gelu_tanh', x)
 
     def op_dropout(self, *a, p=0.5, training=True, inplace=False):
-        if a and isinstance(a[0], nn.Module):
-            return self._identity(a[1])
+        if isinstance(a[0], nn.Module):
+            return self._operand(a[1])     # traced after .eval(): identity
         x = a[0]
         if len(a) > 1:
             p = a[1]
@@ -445,10 +456,10 @@ class Translator:
         if training and p > 0:
             self.fail('%s with training=True is random; write F.dropout(x, p, training=self.training) and '
                       'export the model in eval mode (the exporter calls .eval())' % self.what)
-        return self._identity(x)
+        return self._operand(x)
 
     def op_identity(self, *a, **k):
-        return self._identity(a[1] if a and isinstance(a[0], nn.Module) else a[0])
+        return self._operand(a[1] if isinstance(a[0], nn.Module) else a[0])
 
     def op_cast(self, x, *a, **k):
         if self.result.dtype not in (torch.float32, torch.float64, torch.float16):
@@ -456,42 +467,49 @@ class Translator:
                       % (self.what, self.result.dtype))
         return self._operand(x)
 
-    def _identity(self, x):
-        return x
-
     # ---- booleans (masks) ----
 
-    def boolean(self, op, args, kwargs):
+    def boolean(self, op, args):
+        """A boolean tensor: only masks made from a sparse leaf (see BoolMask)."""
         a = args[0]
         if op == 'invert' and isinstance(a, (Val, BoolMask)):
-            m = a if isinstance(a, BoolMask) else self._as_mask(a)
+            m = a if isinstance(a, BoolMask) else self._as_mask(a, '!= 0')
             return BoolMask(m.leaf, not m.negated, self.src)
         if op in ('eq', 'ne', 'gt') and isinstance(a, (Val, BoolMask)) and isinstance(args[1], (int, float, bool)):
-            m = a if isinstance(a, BoolMask) else self._as_mask(a)
             c = float(args[1])
-            if op == 'eq' and c == 0 or op == 'ne' and c == 1 and getattr(m.leaf, 'attrs', {}).get('is_bool'):
-                return BoolMask(m.leaf, not m.negated, self.src)
-            if op in ('ne', 'gt') and c == 0 or op == 'eq' and c == 1 and m.leaf.attrs.get('is_bool'):
-                return BoolMask(m.leaf, m.negated, self.src)
-        if op == 'bool' and isinstance(a, (Val, BoolMask)):
-            return a if isinstance(a, BoolMask) else self._as_mask(a)
-        if op == 'cast' and isinstance(a, (Val, BoolMask)):
-            return a
+            is_bool = (a.leaf if isinstance(a, BoolMask) else a).attrs.get('is_bool')
+            # the comparisons that are "stored" or "not stored"
+            keeps = {('ne', 0.0): '!= 0', ('gt', 0.0): '> 0', ('eq', 1.0): '== 1' if is_bool else None}
+            drops = {('eq', 0.0): '!= 0', ('ne', 1.0): '== 1' if is_bool else None}
+            for table, negate in ((keeps, False), (drops, True)):
+                test = table.get((op, c))
+                if test:
+                    m = a if isinstance(a, BoolMask) else self._as_mask(a, test)
+                    return BoolMask(m.leaf, m.negated != negate, self.src)
+        if op in ('bool', 'cast') and isinstance(a, (Val, BoolMask)):
+            return a if isinstance(a, BoolMask) else self._as_mask(a, '!= 0')
         self.fail('%s computes a boolean tensor the exporter cannot map to a sparse mask (it takes a mask '
                   'input or buffer, ~mask, mask == 0, mask != 0 and mask > 0)' % self.what)
 
-    def _as_mask(self, v):
+    def _as_mask(self, v, test):
+        """Leaf v as a mask: True exactly where it stores entries, which must
+        be where `test` ('!= 0', '> 0', '== 1') holds."""
         if v.kind != 'leaf':
             self.fail('%s: only an input or buffer (declared sparse) can be a mask, not a computed tensor'
                       % self.what)
+        ref, sup = v.ref, v.attrs['support']
+        holds = {'!= 0': ref != 0, '> 0': ref > 0, '== 1': ref == 1}[test]
+        if not np.array_equal(holds, sup):
+            self.fail("%s: '%s %s' is not the set of entries '%s' stores, so it cannot be its mask"
+                      % (self.what, v.attrs['qual'], test, v.attrs['qual']))
         return BoolMask(v, False, self.src)
 
     def op_masked_fill(self, x, cond, value):
         x = self._operand(x)
         if isinstance(value, Val):
             self.fail('%s with a tensor fill value is not supported' % self.what)
-        if not isinstance(cond, BoolMask):
-            cond = self._as_mask(cond) if isinstance(cond, Val) else cond
+        if isinstance(cond, Val):
+            cond = self._as_mask(cond, '!= 0')
         if not isinstance(cond, BoolMask):
             self.fail('%s: the condition must be a mask input or buffer' % self.what)
         if not cond.negated:
@@ -509,21 +527,21 @@ class Translator:
         if x.fill != 0.0:
             self.fail('%s of a tensor that is already masked with -inf is not supported' % self.what)
         m = cond.leaf
-        v = self.new('mask', x.shape, [m, x], None, self.what, ref=self.ref, fill=fill)
+        v = self.new('mask', torch.broadcast_shapes(m.shape, x.shape), [m, x], fill=fill)
         self._broadcast(v, [m, x])
         return v
 
     # ---- views ----
 
-    def _view(self, kind, x, **attrs):
-        x = self._operand(x)
-        return self.new(kind, self.result.shape, [x], None, self.what, ref=self.ref, fill=x.fill, **attrs)
+    def _view(self, kind, x, shape, **attrs):
+        return self.new(kind, shape, [x], fill=x.fill, **attrs)
 
     def op_permute(self, x, *dims):
+        x = self._operand(x)
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = dims[0]
         perm = [d % x.rank for d in dims]
-        v = self._view('permute', x, perm=perm)
+        v = self._view('permute', x, [x.shape[p] for p in perm], perm=perm)
         for d, p in enumerate(perm):
             self.facts.eq(v, d, x, p, self.src)
         return v
@@ -537,11 +555,16 @@ class Translator:
     def op_t(self, x):
         return self.op_permute(x, list(reversed(range(x.rank))))
 
+    op_attr_T = op_t
+
+    def op_attr_mT(self, x):
+        return self.op_transpose(x, -2, -1)
+
     def op_reshape(self, x, *shape, **k):
         x = self._operand(x)
-        if self.result.shape == x.shape:
+        if tuple(self.result.shape) == x.shape:
             return x
-        v = self._view('reshape', x)
+        v = self._view('reshape', x, self.result.shape)
         self.facts.reshape(v, x, self.src)
         return v
 
@@ -549,9 +572,9 @@ class Translator:
 
     def op_expand(self, x, *a, **k):
         x = self._operand(x)
-        if self.result.shape == x.shape:
+        if tuple(self.result.shape) == x.shape:
             return x
-        v = self._view('expand', x)
+        v = self._view('expand', x, self.result.shape)
         self._broadcast(v, [x])
         return v
 
@@ -560,6 +583,9 @@ class Translator:
     # ---- products and reductions ----
 
     def op_matmul(self, a, b):
+        """matmul's rules: a vector operand is a row (left) or a column
+        (right); batch dimensions broadcast. As einsum letters: the result's
+        dimensions are 0..r-1, the summed one r, None a broadcast size 1."""
         a, b = self._operand(a), self._operand(b)
         if not isinstance(a, Val) or not isinstance(b, Val):
             self.fail('%s needs two tensors' % self.what)
@@ -567,25 +593,17 @@ class Translator:
             if x.fill != 0.0:
                 self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
                           % (self.what, x.src))
-        if a.rank == 1 or b.rank == 1:
-            if a.rank == 1 and b.rank == 1:
-                self.fail('%s of two vectors gives a scalar; not supported' % self.what)
-        out = self.result.shape
+        if a.rank == 1 and b.rank == 1:
+            self.fail('%s of two vectors gives a scalar; not supported' % self.what)
+        out = tuple(torch.matmul(torch.empty(a.shape, device='meta'), torch.empty(b.shape, device='meta')).shape)
         r = len(out)
-        # letters: out dims 0..r-1, the contracted dim r
-        la = [None] * a.rank
-        lb = [None] * b.rank
+        la, lb = [None] * a.rank, [None] * b.rank
         if a.rank == 1:
-            la[0] = r
-            lb[-2] = r
-            lb[-1] = r - 1
-            nb = b.rank - 2
-            for d in range(nb):
+            la[0], lb[-2], lb[-1] = r, r, r - 1
+            for d in range(b.rank - 2):
                 lb[d] = d if b.shape[d] == out[d] else None
         elif b.rank == 1:
-            lb[0] = r
-            la[-1] = r
-            la[-2] = r - 1
+            lb[0], la[-1], la[-2] = r, r, r - 1
             for d in range(a.rank - 2):
                 la[d] = d if a.shape[d] == out[d] else None
         else:
@@ -595,70 +613,41 @@ class Translator:
                 off = (r - 2) - (x.rank - 2)
                 for d in range(x.rank - 2):
                     lx[d] = d + off if x.shape[d] == out[d + off] and out[d + off] != 1 else None
-        v = self.new('contract', out, [a, b], None, self.what, ref=self.ref, letters=(la, lb))
+        v = self.new('contract', out, [a, b], letters=(la, lb))
         for x, lx in ((a, la), (b, lb)):
             for d, l in enumerate(lx):
                 if l is not None and l < r:
                     self.facts.eq(x, d, v, l, self.src)
-        ka = la.index(r)
-        kb = lb.index(r)
-        self.facts.eq(a, ka, b, kb, self.src)
+        self.facts.eq(a, la.index(r), b, lb.index(r), self.src)
         return v
 
     def op_linear(self, *a, **k):
-        if a and isinstance(a[0], nn.Module):
+        if isinstance(a[0], nn.Module):
             mod, x = a
-            qual = self._mod_name
-            w = self.leaf(qual + '.weight', mod.weight, self.src)
-            bias = self.leaf(qual + '.bias', mod.bias, self.src) if mod.bias is not None else None
+            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src)
+            bias = self.leaf(self.mod_name + '.bias', mod.bias, self.src) if mod.bias is not None else None
         else:
             x, w = a[0], a[1]
             bias = a[2] if len(a) > 2 else k.get('bias')
-        w = self._operand(w)
-        wt = self.new('permute', (w.shape[1], w.shape[0]), [w], None, self.what + ' (weight transposed)',
-                      ref=w.ref.T if w.ref is not None else None, perm=[1, 0])
-        self.facts.eq(wt, 0, w, 1, self.src)
-        self.facts.eq(wt, 1, w, 0, self.src)
-        y = self._with_shape(self.result.shape, lambda: self.op_matmul(x, wt), None)
-        if bias is None:
-            return y
-        return self._with_shape(self.result.shape, lambda: self.ew('add', y, self._operand(bias)), self.ref)
-
-    def _with_shape(self, shape, fn, ref):
-        """Runs a helper that makes an intermediate Val of this op."""
-        saved = self.ref
-        self.ref = ref
-        try:
-            return fn()
-        finally:
-            self.ref = saved
+        y = self.op_matmul(x, self.op_t(self._operand(w)))
+        return y if bias is None else self.ew('add', y, bias)
 
     def op_addmm(self, bias, m1, m2, beta=1, alpha=1):
-        p = self._with_shape(self.result.shape, lambda: self.op_matmul(m1, m2), None)
+        p = self.op_matmul(m1, m2)
         if alpha != 1:
-            p = self._with_shape(self.result.shape, lambda: self.ew('mul', p, float(alpha)), None)
-        bias = self._operand(bias)
+            p = self.ew('mul', p, float(alpha))
         if beta != 1:
-            bias = self._with_shape(bias.shape, lambda: self.ew_shape(bias.shape, 'mul', bias, float(beta)), None)
+            bias = self.ew('mul', bias, float(beta))
         return self.ew('add', bias, p)
-
-    def ew_shape(self, shape, op, a, b):
-        saved = self.result
-        self.result = torch.empty(shape)
-        try:
-            return self.ew(op, a, b)
-        finally:
-            self.result = saved
 
     def _reduce(self, x, dim, keepdim, mean):
         x = self._operand(x)
         if dim is None:
             self.fail('%s over every dimension gives a scalar; give dim=' % self.what)
-        dims = [d % x.rank for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
         if x.fill != 0.0:
             self.fail("%s uses the result of masked_fill(..., -inf) made at %s" % (self.what, x.src))
-        v = self.new('reduce', self.result.shape, [x], None, self.what, ref=self.ref, dims=dims, mean=mean,
-                     keepdim=bool(keepdim))
+        dims = [d % x.rank for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
+        v = self.new('reduce', self.result.shape, [x], dims=dims, mean=mean, keepdim=bool(keepdim))
         kept = [d for d in range(x.rank) if d not in dims]
         for i, d in enumerate(kept):
             self.facts.eq(x, d, v, d if keepdim else i, self.src)
@@ -673,7 +662,7 @@ class Translator:
     # ---- normalisations ----
 
     def op_softmax(self, *a, dim=None, dtype=None, _stacklevel=3):
-        if a and isinstance(a[0], nn.Module):
+        if isinstance(a[0], nn.Module):
             x, dim = a[1], a[0].dim
         else:
             x = a[0]
@@ -685,18 +674,17 @@ class Translator:
         d = dim % x.rank
         if x.shape[d] == 1:
             self.fail('%s over a dimension of size 1' % self.what)
-        v = self.new('softmax', x.shape, [x], None, self.what, ref=self.ref, dim=d)
+        v = self.new('softmax', x.shape, [x], dim=d)
         self._broadcast(v, [x])
         self.facts.single(v, d, self.src, 'take a softmax')
         return v
 
     def op_layer_norm(self, *a, **k):
-        if a and isinstance(a[0], nn.Module):
+        if isinstance(a[0], nn.Module):
             mod, x = a
             shape, eps = tuple(mod.normalized_shape), mod.eps
-            qual = self._mod_name
-            w = self.leaf(qual + '.weight', mod.weight, self.src) if mod.weight is not None else None
-            b = self.leaf(qual + '.bias', mod.bias, self.src) if mod.bias is not None else None
+            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src) if mod.weight is not None else None
+            b = self.leaf(self.mod_name + '.bias', mod.bias, self.src) if mod.bias is not None else None
         else:
             x = a[0]
             shape = tuple(a[1] if len(a) > 1 else k['normalized_shape'])
@@ -709,16 +697,14 @@ class Translator:
                       % (self.what, list(shape)))
         if x.fill != 0.0:
             self.fail("%s uses the result of masked_fill(..., -inf) made at %s" % (self.what, x.src))
-        v = self.new('layernorm', x.shape, [x], None, self.what, ref=None if w is not None or b is not None
-                     else self.ref, eps=float(eps))
+        v = self.new('layernorm', x.shape, [x], eps=float(eps))
         self._broadcast(v, [x])
         self.facts.single(v, x.rank - 1, self.src, 'take a layernorm')
-        y = v
         if w is not None:
-            y = self._with_shape(x.shape, lambda: self.ew('mul', y, self._operand(w)), None if b is not None else self.ref)
+            v = self.ew('mul', v, w)
         if b is not None:
-            y = self.ew('add', y, self._operand(b))
-        return y
+            v = self.ew('add', v, b)
+        return v
 
 
 def _flat(args, kwargs):
@@ -866,13 +852,6 @@ def trace(module, example_inputs, sparse):
                                                                                       len(example_inputs)))
     ins = [_clone(x) for x in _doubles(example_inputs)]
     tr = Translator(gm, sparse, [n.target for n in placeholders])
-
-    orig_translate = tr.translate
-
-    def translate(n, result, args, kwargs):
-        tr._mod_name = n.target if n.op == 'call_module' else None
-        return orig_translate(n, result, args, kwargs)
-    tr.translate = translate
     run = _Run(gm, tr)
     with torch.no_grad():
         out = run.run(*ins)

@@ -56,11 +56,19 @@ def _load(spec, parser):
     return getattr(mod, func), path, func
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, 'python3 -m fuseflow_torch export: %s (usage: %s)\n' % (message, USAGE))
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python3 -m fuseflow_torch', usage=USAGE,
-                                     description='Export a PyTorch model to fuseflow (docs/torch.md).')
-    sub = parser.add_subparsers(dest='cmd')
-    ex = sub.add_parser('export', usage=USAGE, help='trace a model and write model.ff with its data')
+    parser = _Parser(prog='python3 -m fuseflow_torch', usage=USAGE,
+                     description='Export a PyTorch model to fuseflow (docs/torch.md).')
+    sub = parser.add_subparsers(dest='cmd', parser_class=_Parser)
+    ex = sub.add_parser('export', prog='python3 -m fuseflow_torch export', usage=USAGE,
+                        help='trace a model and write model.ff with its data')
     ex.add_argument('model', help='FILE.py[:FUNC], FUNC(seed=..., **sizes) returns {module, inputs, sparse}')
     ex.add_argument('--out', required=True, help='export directory (written whole, or not at all)')
     ex.add_argument('--seed', type=int, default=0, help='passed to FUNC (default 0)')
@@ -69,8 +77,7 @@ def main(argv=None):
     ex.add_argument('-q', '--quiet', action='store_true', help='print nothing on success')
     args = parser.parse_args(argv)
     if args.cmd != 'export':
-        parser.print_usage(sys.stderr)
-        return 2
+        parser.error('expected the command export')
     sizes = {k: _value(v) for k, v in _pairs(args.size, '--size', ex).items()}
     sparse_cli = _pairs(args.sparse, '--sparse', ex)
     # torch's note that sparse CSR is "beta" is noise for an export
@@ -78,7 +85,13 @@ def main(argv=None):
     fn, path, func = _load(args.model, ex)
 
     from . import ExportError, export     # torch loads here, after argument errors
-    made = fn(seed=args.seed, **sizes)
+    try:
+        made = fn(seed=args.seed, **sizes)
+    except Exception as e:   # the example's own problem (missing data, a bad size): one line
+        print('fuseflow_torch export: %s:%s(seed=%d%s): %s: %s'
+              % (path, func, args.seed, ''.join(', %s=%r' % kv for kv in sorted(sizes.items())),
+                 type(e).__name__, e), file=sys.stderr)
+        return 1
     if not isinstance(made, dict) or 'module' not in made or 'inputs' not in made:
         print('fuseflow_torch export: %s:%s must return a dict with module and inputs' % (path, func),
               file=sys.stderr)

@@ -149,7 +149,13 @@ class _Run(fx.Interpreter):
         self.tr = tr
 
     def run_node(self, n):
-        result = super().run_node(n)
+        try:
+            result = super().run_node(n)
+        except Exception as e:   # the model itself fails on its example inputs
+            if isinstance(e, ExportError):
+                raise
+            raise ExportError(source_of(n), 'the model fails on the example inputs: %s: %s'
+                              % (type(e).__name__, str(e).splitlines()[0] if str(e) else ''))
         # every use of a leaf is a Val of its own, so that two uses need not
         # share index structure (the data is simply written twice)
         args = fx.node.map_arg(n.args, lambda a: self.tr.use(self.tr.v[a]))

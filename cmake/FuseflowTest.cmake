@@ -10,9 +10,12 @@ file(MAKE_DIRECTORY "${FF_JUNIT_DIR}")
 # when the compiler is, since it runs programs end to end.
 function(ff_test_support)
   if(NOT TARGET ff_testsupport)
-    add_library(ff_testsupport STATIC ${CMAKE_SOURCE_DIR}/tests/support/testrun.c)
+    add_library(ff_testsupport STATIC ${CMAKE_SOURCE_DIR}/tests/support/testrun.c
+                                      ${CMAKE_SOURCE_DIR}/tests/support/appcases.c)
     target_include_directories(ff_testsupport PUBLIC ${CMAKE_SOURCE_DIR}/tests/support)
-    target_link_libraries(ff_testsupport PUBLIC ff_lower ff_ir ff_sim)
+    target_compile_definitions(ff_testsupport PRIVATE FF_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                                                      FF_SHARED_DATA="${FUSEFLOW_SHARED_DATA}")
+    target_link_libraries(ff_testsupport PUBLIC ff_lower ff_ir ff_sim PkgConfig::CMOCKA)
   endif()
 endfunction()
 

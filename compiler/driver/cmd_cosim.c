@@ -26,6 +26,7 @@ int cmd_cosim(int argc, char **argv)
 #else
 
 #include "ff_cosim.h"
+#include "ff_cosim_program.h"
 #include "ff_graph.h"
 #include "ff_sim.h"
 
@@ -55,28 +56,8 @@ static const char help[] =
     "                      side of the first divergence (all of it when none was found)\n"
     "  --fst-window N      (default 200)\n";
 
-typedef struct kcase {
-    char name[160];
-    double seconds;
-    char *failure; /* NULL: passed; else the error and the divergence report */
-} kcase;
-
-/* The error and, when one was searched for, the divergence report. */
-static char *failure_text(const char *msg, const ff_cosim_result *res)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return strdup(msg);
-    fprintf(f, "%s\n", msg);
-    if (res->div.channels) ff_cosim_print_divergence(&res->div, f);
-    fclose(f);
-    while (len && buf[len - 1] == '\n') buf[--len] = '\0';
-    return buf;
-}
-
 /* Writes every failure to path via a temporary file and rename. */
-static int write_report(const char *path, const char *model, const kcase *cs, int n, ff_err *err)
+static int write_report(const char *path, const char *model, const ff_cosim_kernel *cs, int n, ff_err *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -109,7 +90,7 @@ static void xml_text(FILE *f, const char *s)
 }
 
 /* Writes the testsuite to path via a temporary file and rename. */
-static int write_junit(const char *path, const char *model, const kcase *cs, int n, ff_err *err)
+static int write_junit(const char *path, const char *model, const ff_cosim_kernel *cs, int n, ff_err *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -144,11 +125,29 @@ static int write_junit(const char *path, const char *model, const kcase *cs, int
     return 0;
 }
 
-static int find_tensor(const ff_ir_program *p, const char *name)
+typedef struct order_ctx {
+    char **orders;
+    int norders;
+} order_ctx;
+
+static int kernel_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
+                         void *user, ff_err *err)
 {
-    for (int k = 0; k < p->ntensors; k++)
-        if (!strcmp(p->tensors[k].name, name)) return k;
-    return -1;
+    const order_ctx *o = user;
+    return driver_kernel_orders(p, k, o->orders, o->norders, out, fuse_buf, err);
+}
+
+/* One line per kernel as it finishes; the failure on stderr. user: the
+ * --fst path (a const char *const *). */
+static void print_kernel(const ff_cosim_kernel *k, void *user)
+{
+    printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s\n", k->name, k->c_cycles, k->rtl_cycles,
+           k->failure ? "FAIL" : "ok");
+    if (k->failure) fprintf(stderr, "fuseflow cosim: %s: %s\n", k->name, k->failure);
+    if (k->traced)
+        printf("  waveform of the failing RTL run, cycles %" PRIu64 "..%" PRIu64 ": %s\n", k->trace_from,
+               k->trace_to ? k->trace_to - 1 : 0, *(const char *const *)user);
+    fflush(stdout);
 }
 
 int cmd_cosim(int argc, char **argv)
@@ -161,21 +160,17 @@ int cmd_cosim(int argc, char **argv)
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
-    int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0, ncases = 0, failed = 0;
+    int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0;
     uint64_t seed = 0, max_cycles = 0;
     double density = 0.1;
     ff_arch arch;
     ff_arch_default(&arch);
-    ff_kernel kernels[256];
-    ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
-    kcase cases[256];
-    unsigned char *fuse_buf = NULL;
+    ff_cosim_kernel *kernels = NULL;
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL, **ref = NULL;
     uint32_t *sizes = NULL;
     ff_cosim *cs = NULL;
     ff_err err = {0};
-    memset(cases, 0, sizeof cases);
 
     for (int i = 1; i < argc && !bad; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -288,90 +283,27 @@ int cmd_cosim(int argc, char **argv)
         }
     }
 
-    nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
-    if (nk < 0) goto fail;
-    fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
-    printf("cosim %s on array '%s': C cycle model vs RTL, %d kernel%s\n", model, linked->name, nk, nk == 1 ? "" : "s");
-    int compared = 0;
+    printf("cosim %s on array '%s': C cycle model vs RTL\n", model, linked->name);
+    order_ctx octx = {orders, norders};
+    ff_cosim_program_opts po = {.model = model,
+                                .fuse = fuse_spec,
+                                .orders = kernel_orders,
+                                .orders_user = &octx,
+                                .graph = {.arch = &arch,
+                                          .max_cycles = max_cycles,
+                                          .trace = fst,
+                                          .trace_window = fst_window,
+                                          .channels = channels},
+                                .done = print_kernel,
+                                .done_user = &fst};
+    if (ff_cosim_program(cs, p, data, ref, &po, &kernels, &nk, &err)) goto fail;
+    int compared = 0, failed = 0;
     uint64_t c_total = 0, rtl_total = 0;
     for (int k = 0; k < nk; k++) {
-        const ff_kernel *ker = &kernels[k];
-        kcase *kc = &cases[ncases++];
-        int n = snprintf(kc->name, sizeof kc->name, "%s:%d kernel %d ->", model, p->stmts[ker->first].pos.line, k + 1);
-        for (int q = 0; q < ker->nroots && n < (int)sizeof kc->name; q++)
-            n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, " %s", p->tensors[p->stmts[ker->roots[q]].lhs].name);
-        ff_graph *g = NULL;
-        const ff_tensor **in = NULL;
-        ff_cosim_result res = {0};
-        int krc = 0, ran = 0;
-        clock_t t0 = clock();
-        ff_err kerr = {0};
-        if ((krc = driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &kerr)) ||
-            (krc = ff_lower_kernel(p, ker, ropts, &g, &kerr)))
-            goto kernel_done;
-        in = calloc((size_t)g->ntensors + 1, sizeof *in);
-        for (int t = 0; t < g->ntensors && !krc; t++) {
-            if (g->tensors[t].is_output) continue;
-            int pt = find_tensor(p, g->tensors[t].name);
-            if (pt < 0 || !(in[t] = data[pt]))
-                krc = ff_err_set(&kerr, FF_EINVAL, "kernel reads '%s', which has no data", g->tensors[t].name);
-        }
-        if (krc) goto kernel_done;
-        ff_cosim_opts co = {.arch = &arch,
-                            .max_cycles = max_cycles,
-                            .trace = failed ? NULL : fst,
-                            .trace_window = fst_window,
-                            .channels = channels};
-        krc = ff_cosim_graph(cs, g, in, &co, &res, &kerr);
-        ran = res.c_out && res.c_cycles;
-        /* store the C model's results for later kernels, and hold them
-         * against the reference interpreter */
-        for (int t = 0; ran && t < g->ntensors; t++) {
-            if (!g->tensors[t].is_output || !res.c_out[t]) continue;
-            int pt = find_tensor(p, g->tensors[t].name);
-            if (pt < 0) continue;
-            ff_tensor *conv = NULL;
-            ff_err e2 = {0};
-            int crc = ff_tensor_convert(res.c_out[t], &p->tensors[pt].fmt, &conv, &e2);
-            if (!crc) {
-                snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
-                ff_tensor_free(data[pt]);
-                data[pt] = conv;
-                if (ref[pt] && (crc = ff_tensor_compare(conv, ref[pt], &e2)))
-                    ff_err_wrap(&e2, "C model vs reference interpreter: ");
-            }
-            if (crc && !krc) {
-                krc = crc;
-                kerr = e2;
-            }
-        }
-        if (ran && res.rtl_cycles) compared++;
-    kernel_done:
-        kc->seconds = (double)(clock() - t0) / CLOCKS_PER_SEC;
-        printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s\n", kc->name, res.c_cycles, res.rtl_cycles,
-               krc ? "FAIL" : "ok");
-        c_total += res.c_cycles;
-        rtl_total += res.rtl_cycles;
-        if (krc) {
-            kc->failure = failure_text(kerr.msg, &res);
-            fprintf(stderr, "fuseflow cosim: %s: %s\n", kc->name, kc->failure);
-            failed++;
-        }
-        if (res.traced)
-            printf("  waveform of the failing RTL run, cycles %" PRIu64 "..%" PRIu64 ": %s\n", res.trace_from,
-                   res.trace_to ? res.trace_to - 1 : 0, fst);
-        ff_cosim_result_free(&res);
-        free(in);
-        ff_graph_free(g);
-        if (krc && !ran) {
-            /* no results for the kernels after it to read */
-            for (int r = k + 1; r < nk; r++) {
-                kcase *sk = &cases[ncases++];
-                snprintf(sk->name, sizeof sk->name, "%s kernel %d", model, r + 1);
-                sk->failure = strdup("not run: an earlier kernel produced no results");
-            }
-            break;
-        }
+        compared += kernels[k].compared;
+        failed += kernels[k].failure != NULL;
+        c_total += kernels[k].c_cycles;
+        rtl_total += kernels[k].rtl_cycles;
     }
     if (!compared && !failed) {
         ff_err_set(&err, FF_EINVAL, "%s: no kernel was compared", model);
@@ -379,21 +311,21 @@ int cmd_cosim(int argc, char **argv)
     }
     if (nk > 1) printf("total: C %" PRIu64 "  RTL %" PRIu64 " cycles\n", c_total, rtl_total);
     printf("cosim: %d of %d kernel%s equal\n", nk - failed, nk, nk == 1 ? "" : "s");
-    if (junit && write_junit(junit, model, cases, ncases, &err)) goto fail;
-    if (report && write_report(report, model, cases, ncases, &err)) goto fail;
+    if (junit && write_junit(junit, model, kernels, nk, &err)) goto fail;
+    if (report && write_report(report, model, kernels, nk, &err)) goto fail;
     rc = failed ? 1 : 0;
     goto done;
 fail:
     rc = driver_fail("cosim", &err);
-    if (junit && ncases == 0) {
+    if (junit && nk == 0) {
         /* a run that could not start is one failed testcase */
-        kcase one = {.failure = err.msg};
+        ff_cosim_kernel one = {.failure = err.msg};
         snprintf(one.name, sizeof one.name, "%s", model ? model : "cosim");
         ff_err e2 = {0};
         if (write_junit(junit, model ? model : "", &one, 1, &e2)) driver_fail("cosim", &e2);
     }
 done:
-    for (int i = 0; i < ncases; i++) free(cases[i].failure);
+    ff_cosim_kernels_free(kernels, nk);
     if (p) {
         for (int t = 0; t < p->ntensors; t++) {
             if (data) ff_tensor_free(data[t]);
@@ -403,7 +335,6 @@ done:
     free(data);
     free(ref);
     free(sizes);
-    free(fuse_buf);
     ff_ir_free(p);
     ff_cosim_free(cs);
     free(orders);

@@ -13,101 +13,24 @@
 
 #include <cmocka.h>
 
+#include "appcases.h"
 #include "ff_ir.h"
 #include "testrun.h"
 
-typedef struct app {
-    const char *file;              /* bench/apps/FILE */
-    const char *dims[8];           /* NAME=SIZE */
-    double density;
-    const char *graph_tensor;      /* karate adjacency bound to this name, or NULL */
-    int self_loops;                /* add I to it */
-    const char *fuse[4];
-} app;
-
-static const app apps[] = {
-    {"autoencoder.ff", {"B=4", "D=24", "E=12"}, 0.1, NULL, 0, {"none", "all", NULL}},
-    {"gcn.ff", {"F=10", "H=4", "C=3"}, 0.2, "AI", 1, {"none", "1-3,4-5,6-8", "all", NULL}},
-    {"graphsage.ff", {"F=10", "H=4", "C=3"}, 0.2, "A", 0, {"none", "1-2,3-5,6-8", "all", NULL}},
-    /* Fully fused, the block recomputes the attention inside every
-     * layernorm walk; lowering and simulating that takes minutes even at
-     * this size, so CI runs the block unfused and per component. */
-    {"gpt3_bigbird.ff", {"S=16", "M=8", "H=2", "D=4", "F=16"}, 0.4, NULL, 0, {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}},
-};
-
-/* The karate-club graph, optionally with self loops, in format fmt. */
-static ff_tensor *karate(int self_loops, const ff_format *fmt)
-{
-    ff_err err = {0};
-    ff_tensor *k = NULL;
-    if (ff_tensor_read_mtx(FF_SHARED_DATA "/karate/karate.mtx", fmt, 16, &k, &err)) fail_msg("%s", err.msg);
-    if (!self_loops) return k;
-    size_t n = k->nvals + k->dims[0];
-    uint32_t *crd = malloc(2 * n * sizeof *crd);
-    ff_fx *val = malloc(n * sizeof *val);
-    size_t w = 0;
-    uint32_t *cur = crd;
-    for (uint32_t i = 0; i < k->dims[0]; i++) {
-        for (uint32_t p = k->lvl[1].seg[i]; p < k->lvl[1].seg[i + 1]; p++) {
-            *cur++ = i;
-            *cur++ = k->lvl[1].crd[p];
-            val[w++] = k->vals[p];
-        }
-        *cur++ = i;
-        *cur++ = i;
-        val[w++] = 1 << 16;
-    }
-    ff_tensor *t = NULL;
-    if (ff_tensor_from_coo("AI", 2, k->dims, fmt, 16, w, crd, val, &t, &err)) fail_msg("%s", err.msg);
-    free(crd);
-    free(val);
-    ff_tensor_free(k);
-    return t;
-}
-
 static void apps_match_reference_in_every_fusion(void **state)
 {
+    (void)state;
     int failures = 0;
-    for (size_t a = 0; a < sizeof apps / sizeof apps[0]; a++)
-        for (int f = 0; f < 4 && apps[a].fuse[f]; f++) {
-            char path[1024];
-            snprintf(path, sizeof path, "%s/bench/apps/%s", FF_SOURCE_DIR, apps[a].file);
+    for (int a = 0; a < app_ncases; a++)
+        for (int f = 0; f < 4 && app_cases[a].fuse[f]; f++) {
             ff_ir_program *p = NULL;
-            ff_err err = {0};
-            if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
-            ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
-            uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-            for (int d = 0; d < 8 && apps[a].dims[d]; d++) {
-                const char *eq = strchr(apps[a].dims[d], '=');
-                for (int s = 0; s < p->nsizes; s++)
-                    if (!strncmp(p->sizes[s].name, apps[a].dims[d], (size_t)(eq - apps[a].dims[d])) &&
-                        p->sizes[s].name[eq - apps[a].dims[d]] == '\0')
-                        sizes[s] = (uint32_t)atoi(eq + 1);
-            }
-            if (apps[a].graph_tensor)
-                for (int t = 0; t < p->ntensors; t++)
-                    if (!strcmp(p->tensors[t].name, apps[a].graph_tensor))
-                        data[t] = karate(apps[a].self_loops, &p->tensors[t].fmt);
-            if (ff_ir_random_inputs(p, 11 + a, apps[a].density, sizes, data, &err)) fail_msg("%s: %s", path, err.msg);
-            /* Xc is X stored by column: the same values */
-            int tx = -1, txc = -1;
-            for (int t = 0; t < p->ntensors; t++) {
-                if (!strcmp(p->tensors[t].name, "X")) tx = t;
-                if (!strcmp(p->tensors[t].name, "Xc")) txc = t;
-            }
-            if (tx >= 0 && txc >= 0) {
-                ff_tensor_free(data[txc]);
-                if (ff_tensor_convert(data[tx], &p->tensors[txc].fmt, &data[txc], &err)) fail_msg("%s", err.msg);
-            }
+            ff_tensor **data = NULL;
+            app_load(a, &p, &data);
             uint64_t cycles = 0;
-            char what[256];
-            snprintf(what, sizeof what, "%s", apps[a].file);
-            failures += run_program_fused(p, data, NULL, apps[a].fuse[f], 0, what, &cycles);
-            printf("%-16s fuse %-16s %10llu cycles\n", apps[a].file, apps[a].fuse[f], (unsigned long long)cycles);
-            for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
-            free(data);
-            free(sizes);
-            ff_ir_free(p);
+            failures += run_program_fused(p, data, NULL, app_cases[a].fuse[f], 0, app_cases[a].file, &cycles);
+            printf("%-16s fuse %-16s %10llu cycles\n", app_cases[a].file, app_cases[a].fuse[f],
+                   (unsigned long long)cycles);
+            app_free(p, data);
         }
     assert_int_equal(failures, 0);
 }

@@ -1,0 +1,120 @@
+/*
+ * test_cosim_apps.c -- the co-simulation regression over the applications
+ * (docs/cosim.md "Applications"): the four apps of bench/apps at CI size,
+ * every kernel of each schedule on the C cycle model and on the Verilated
+ * `apps` array, outputs bit-exact (to each other and to the reference
+ * interpreter) and cycles exact; for the autoencoder every channel is
+ * compared token for token as well.
+ *
+ * Schedules: unfused, and the most fused schedule whose kernels fit the
+ * array -- fully fused for the autoencoder, per layer for GCN and
+ * GraphSAGE, per component for the GPT-3/BigBird block. Fully fused GCN,
+ * GraphSAGE and GPT need 315, 549 and 694 tiles, more than an array worth
+ * Verilating per CI run (rtl/arrays/apps.json has 248).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "appcases.h"
+#include "ff_cosim_program.h"
+
+static ff_cosim *C;
+
+static int setup(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    if (ff_cosim_new(&C, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_cosim_free(C);
+    return 0;
+}
+
+static void print_kernel(const ff_cosim_kernel *k, void *user)
+{
+    (void)user;
+    printf("  %-48s %3zu tiles  C %8llu  RTL %8llu cycles  %s\n", k->name, k->tiles, (unsigned long long)k->c_cycles,
+           (unsigned long long)k->rtl_cycles, k->failure ? "FAIL" : "ok");
+    if (k->failure) printf("%s\n", k->failure);
+    fflush(stdout);
+}
+
+/* App `a` under schedule `fuse`: every kernel compared, none failing;
+ * with `channels`, every channel of every kernel too (both models run
+ * twice: kept to the small apps to bound the test's time). */
+static void cosim_app_channels(int a, const char *fuse, int channels)
+{
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL;
+    app_load(a, &p, &data);
+    ff_err err = {0};
+    ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
+    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
+    free(in);
+    printf("%s --fuse %s\n", app_cases[a].file, fuse);
+    ff_cosim_program_opts po = {.model = app_cases[a].file, .fuse = fuse, .done = print_kernel};
+    po.graph.channels = channels;
+    ff_cosim_kernel *ks = NULL;
+    int nk = 0;
+    if (ff_cosim_program(C, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", app_cases[a].file, err.msg);
+    int failed = 0, compared = 0;
+    for (int k = 0; k < nk; k++) {
+        failed += ks[k].failure != NULL;
+        compared += ks[k].compared;
+    }
+    ff_cosim_kernels_free(ks, nk);
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(ref[t]);
+    free(ref);
+    app_free(p, data);
+    assert_int_equal(failed, 0);
+    assert_int_equal(compared, nk);
+    assert_true(nk > 0);
+}
+
+static void cosim_app(int a, const char *fuse) { cosim_app_channels(a, fuse, 0); }
+
+static int app_index(const char *file)
+{
+    for (int a = 0; a < app_ncases; a++)
+        if (!strcmp(app_cases[a].file, file)) return a;
+    fail_msg("no app %s", file);
+    return -1;
+}
+
+static void autoencoder_unfused(void **s) { (void)s, cosim_app_channels(app_index("autoencoder.ff"), "none", 1); }
+static void autoencoder_fused(void **s) { (void)s, cosim_app_channels(app_index("autoencoder.ff"), "all", 1); }
+static void gcn_unfused(void **s) { (void)s, cosim_app(app_index("gcn.ff"), "none"); }
+static void gcn_per_layer(void **s) { (void)s, cosim_app(app_index("gcn.ff"), "1-3,4-5,6-8"); }
+static void graphsage_unfused(void **s) { (void)s, cosim_app(app_index("graphsage.ff"), "none"); }
+static void graphsage_per_layer(void **s) { (void)s, cosim_app(app_index("graphsage.ff"), "1-2,3-5,6-8"); }
+static void gpt_unfused(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "none"); }
+static void gpt_per_component(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "1-4,5-7,8,9-11"); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(autoencoder_unfused), cmocka_unit_test(autoencoder_fused),
+        cmocka_unit_test(gcn_unfused),         cmocka_unit_test(gcn_per_layer),
+        cmocka_unit_test(graphsage_unfused),   cmocka_unit_test(graphsage_per_layer),
+        cmocka_unit_test(gpt_unfused),         cmocka_unit_test(gpt_per_component),
+    };
+    return cmocka_run_group_tests_name("cosim_apps", tests, setup, teardown);
+}

@@ -1,0 +1,103 @@
+/*
+ * appcases.c -- the applications at CI size and their data (appcases.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "appcases.h"
+
+const app_case app_cases[] = {
+    {"autoencoder.ff", {"B=4", "D=24", "E=12"}, 0.1, NULL, 0, {"none", "all", NULL}},
+    {"gcn.ff", {"F=10", "H=4", "C=3"}, 0.2, "AI", 1, {"none", "1-3,4-5,6-8", "all", NULL}},
+    {"graphsage.ff", {"F=10", "H=4", "C=3"}, 0.2, "A", 0, {"none", "1-2,3-5,6-8", "all", NULL}},
+    /* Fully fused, the block recomputes the attention inside every
+     * layernorm walk; lowering and simulating that takes minutes even at
+     * this size, so CI runs the block unfused and per component. */
+    {"gpt3_bigbird.ff",
+     {"S=16", "M=8", "H=2", "D=4", "F=16"},
+     0.4,
+     NULL,
+     0,
+     {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}},
+};
+const int app_ncases = (int)(sizeof app_cases / sizeof app_cases[0]);
+
+/* The karate-club graph, optionally with self loops, in format fmt. */
+static ff_tensor *karate(int self_loops, const ff_format *fmt)
+{
+    ff_err err = {0};
+    ff_tensor *k = NULL;
+    if (ff_tensor_read_mtx(FF_SHARED_DATA "/karate/karate.mtx", fmt, 16, &k, &err)) fail_msg("%s", err.msg);
+    if (!self_loops) return k;
+    size_t n = k->nvals + k->dims[0];
+    uint32_t *crd = malloc(2 * n * sizeof *crd);
+    ff_fx *val = malloc(n * sizeof *val);
+    size_t w = 0;
+    uint32_t *cur = crd;
+    for (uint32_t i = 0; i < k->dims[0]; i++) {
+        for (uint32_t p = k->lvl[1].seg[i]; p < k->lvl[1].seg[i + 1]; p++) {
+            *cur++ = i;
+            *cur++ = k->lvl[1].crd[p];
+            val[w++] = k->vals[p];
+        }
+        *cur++ = i;
+        *cur++ = i;
+        val[w++] = 1 << 16;
+    }
+    ff_tensor *t = NULL;
+    if (ff_tensor_from_coo("AI", 2, k->dims, fmt, 16, w, crd, val, &t, &err)) fail_msg("%s", err.msg);
+    free(crd);
+    free(val);
+    ff_tensor_free(k);
+    return t;
+}
+
+void app_load(int a, ff_ir_program **out, ff_tensor ***out_data)
+{
+    const app_case *apps = app_cases;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/bench/apps/%s", FF_SOURCE_DIR, apps[a].file);
+    ff_ir_program *p = NULL;
+    ff_err err = {0};
+    if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
+    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int d = 0; d < 8 && apps[a].dims[d]; d++) {
+        const char *eq = strchr(apps[a].dims[d], '=');
+        for (int s = 0; s < p->nsizes; s++)
+            if (!strncmp(p->sizes[s].name, apps[a].dims[d], (size_t)(eq - apps[a].dims[d])) &&
+                p->sizes[s].name[eq - apps[a].dims[d]] == '\0')
+                sizes[s] = (uint32_t)atoi(eq + 1);
+    }
+    if (apps[a].graph_tensor)
+        for (int t = 0; t < p->ntensors; t++)
+            if (!strcmp(p->tensors[t].name, apps[a].graph_tensor))
+                data[t] = karate(apps[a].self_loops, &p->tensors[t].fmt);
+    if (ff_ir_random_inputs(p, 11 + a, apps[a].density, sizes, data, &err)) fail_msg("%s: %s", path, err.msg);
+    /* Xc is X stored by column: the same values */
+    int tx = -1, txc = -1;
+    for (int t = 0; t < p->ntensors; t++) {
+        if (!strcmp(p->tensors[t].name, "X")) tx = t;
+        if (!strcmp(p->tensors[t].name, "Xc")) txc = t;
+    }
+    if (tx >= 0 && txc >= 0) {
+        ff_tensor_free(data[txc]);
+        if (ff_tensor_convert(data[tx], &p->tensors[txc].fmt, &data[txc], &err)) fail_msg("%s", err.msg);
+    }
+    free(sizes);
+    *out = p;
+    *out_data = data;
+}
+
+void app_free(ff_ir_program *p, ff_tensor **data)
+{
+    for (int t = 0; p && t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    ff_ir_free(p);
+}

@@ -75,10 +75,10 @@ static void export_model(const char *spec, const char *out, const char *sizes, c
 /* ---- comparing an output with PyTorch ---- */
 
 typedef struct check_file {
-    size_t n;       /* entries */
-    double *ref;    /* PyTorch's value, row-major */
-    double *bound;  /* the guaranteed bound on |fuseflow - PyTorch| */
-    double *stat;   /* the statistical bound */
+    size_t n;      /* entries */
+    double *ref;   /* PyTorch's value, row-major */
+    double *bound; /* the guaranteed bound on |fuseflow - PyTorch| */
+    double *stat;  /* the statistical bound */
     char shape[128];
 } check_file;
 
@@ -148,7 +148,8 @@ static int compare_output(const char *what, const char *dir, const char *name)
         if (!(e <= c.bound[i] && e <= c.stat[i])) {
             if (outside < 5)
                 printf("  %s entry %zu: fuseflow %.9g, PyTorch %.9g, error %.3g, bounds %.3g guaranteed, %.3g "
-                       "statistical\n", name, i, g, c.ref[i], e, c.bound[i], c.stat[i]);
+                       "statistical\n",
+                       name, i, g, c.ref[i], e, c.bound[i], c.stat[i]);
             outside++;
         }
     }
@@ -169,9 +170,9 @@ static int compare_output(const char *what, const char *dir, const char *name)
 }
 
 typedef struct example {
-    const char *name;   /* for messages and the work directory */
-    const char *file;   /* the model, relative to the source tree */
-    const char *sizes;  /* --size arguments */
+    const char *name;  /* for messages and the work directory */
+    const char *file;  /* the model, relative to the source tree */
+    const char *sizes; /* --size arguments */
 } example;
 
 static const example examples[] = {
@@ -179,7 +180,7 @@ static const example examples[] = {
     {"graphsage", "examples/torch/graphsage.py", "--size nodes=48"},
     {"autoencoder", "examples/torch/autoencoder.py", "--size batch=8"},
     {"bigbird", "examples/torch/bigbird.py", "--size batch=2 --size seq=32 --size block=4"},
-    {"ops", "tests/torch/ops.py", ""},   /* the ops the examples do not use */
+    {"ops", "tests/torch/ops.py", ""}, /* the ops the examples do not use */
 };
 
 static void run_example(const example *ex)
@@ -189,7 +190,8 @@ static void run_example(const example *ex)
     snprintf(out, sizeof out, "%s/%s", WORK, ex->name);
     snprintf(log, sizeof log, "%s/%s.log", WORK, ex->name);
     export_model(spec, out, ex->sizes, log);
-    int rc = run("cd '%s' && '%s' run model.ff $(cat run.args) --out result --check >> '%s' 2>&1", out, fuseflow_bin, log);
+    int rc =
+        run("cd '%s' && '%s' run model.ff $(cat run.args) --out result --check >> '%s' 2>&1", out, fuseflow_bin, log);
     char *s = slurp(log);
     if (rc != 0) fail_msg("fuseflow run on %s failed (exit %d):\n%s", out, rc, s ? s : "");
     assert_non_null(strstr(s, "match the reference interpreter bit-exactly"));
@@ -262,7 +264,10 @@ static void torch_rejects_conv1d_module(void **state) { expect_refusal("conv1d",
 static void torch_rejects_cumsum_method(void **state) { expect_refusal("cumsum", "Tensor.cumsum"); }
 static void torch_rejects_slicing(void **state) { expect_refusal("slicing", "slicing a tensor"); }
 static void torch_rejects_erf_gelu(void **state) { expect_refusal("erf_gelu", "F.gelu(approximate='none')"); }
-static void torch_rejects_regrouping_view(void **state) { expect_refusal("regroup", "Tensor.view from [6, 4] to [4, 6]"); }
+static void torch_rejects_regrouping_view(void **state)
+{
+    expect_refusal("regroup", "Tensor.view from [6, 4] to [4, 6]");
+}
 static void torch_rejects_masked_fill_where_mask_is_set(void **state)
 {
     expect_refusal("positive_mask", "Tensor.masked_fill fills where its condition is True");
@@ -271,7 +276,10 @@ static void torch_rejects_data_dependent_control_flow(void **state)
 {
     expect_refusal("control_flow", "torch.fx cannot trace the model");
 }
-static void torch_rejects_training_dropout(void **state) { expect_refusal("training_dropout", "F.dropout with training=True"); }
+static void torch_rejects_training_dropout(void **state)
+{
+    expect_refusal("training_dropout", "F.dropout with training=True");
+}
 
 int main(int argc, char **argv)
 {

@@ -7,8 +7,9 @@ What an export directory holds:
   run.args        the --tensor arguments of `fuseflow run` (paths relative
                   to the directory): cd DIR && fuseflow run model.ff
                   $(cat run.args) --out result --check
-  check/NAME.txt  per model output NAME: PyTorch's float64 output and the
-                  bound on |fuseflow - PyTorch| of every entry, row-major
+  check/NAME.txt  per model output NAME, row-major: PyTorch's float64
+                  output and two bounds on |fuseflow - PyTorch| per entry,
+                  guaranteed and statistical (evaluate.py)
   export.json     a summary (inputs, outputs, shapes, bounds)
 
 The directory is written under a temporary name and renamed into place, so
@@ -38,10 +39,12 @@ NOISY_SEED = 20240
 class Export:
     """The result of export(): where everything went and what was measured.
 
-    out_dir, model: paths; inputs: {language name: data file}; outputs: list
-    of dicts (name, shape, max_abs_ref, max_bound); run_args: the arguments
-    after `fuseflow run model.ff`; reference/bound: {name: float64 arrays in
-    the PyTorch output's shape}; text: the model's program."""
+    out_dir, model: paths (None without out_dir); inputs: {language name:
+    data file}; outputs: list of dicts (name, shape, dims, max_abs_ref,
+    max_bound, max_statistical_bound); run_args: the arguments after
+    `fuseflow run model.ff`; reference, bound, statistical_bound: {name:
+    float64 arrays in the PyTorch output's shape}; text: the program;
+    program: the ffprog.Program."""
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
@@ -116,11 +119,11 @@ def export(module, example_inputs, sparse=None, out_dir=None, output_names=None,
     header = ['Exported from PyTorch by fuseflow_torch (docs/torch.md)%s.' % (': ' + source if source else ''),
               'Run it:  fuseflow run model.ff $(cat run.args) --out result --check',
               'Inputs are the model tensors rounded to Q15.16 (data/*.mtx); check/*.txt hold',
-              "PyTorch's float64 outputs and the bound on fuseflow's error per entry.",
+              "PyTorch's float64 outputs and the bounds on fuseflow's error per entry.",
               'Sizes: ' + ', '.join('%s %s' % (t.name, 'x'.join(map(str, t.dims))) for t in prog.tensors
                                     if t.role == 'input')]
     text = prog.text(header)
-    inputs = OrderedInputs(prog)
+    inputs = _input_files(prog)
     run_args = ['--tensor %s=%s' % (t.name, t.file) for t in prog.tensors if t.role == 'input']
     result = Export(out_dir=out_dir, model=os.path.join(out_dir, 'model.ff') if out_dir else None, text=text,
                     inputs={t.name: t.file for t in prog.tensors if t.role == 'input'}, outputs=outputs,
@@ -155,7 +158,7 @@ def _check_statement(st, r):
                                                                      float(got[at]), at, float(ref[at])))
 
 
-def OrderedInputs(prog):
+def _input_files(prog):
     """One entry per data file: (file, Tensor that names it)."""
     files = {}
     for t in prog.tensors:

@@ -37,7 +37,7 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from . import fixed, formats
+from . import formats
 from .ffprog import Acc, Bin, Const, Mask, Norm, Program, Red, Stmt, Tensor, Un, walk
 from .graph import ExportError
 

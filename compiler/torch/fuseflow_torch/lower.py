@@ -20,8 +20,10 @@ Needs: the Translator of trace.py with its factor constraints solved.
    an operand in such a position must be present everywhere: stored dense,
    or copied into a dense tensor first. Zero-preserving positions (+, -, *,
    relu, products, sums, masks) take sparse operands as they are. The one
-   place absence is wanted is softmax over masked_fill(~mask, -inf): there
-   the masked scores are stored in a sparse format, with the mask's support.
+   place absence is wanted is softmax over masked_fill(~mask, -inf): the
+   softmax runs over the masked scores' support, the mask's. Those scores
+   are computed inside the softmax statement when nothing else reads them
+   (see can_inline for why they are not stored).
 
 4. Layouts. For every statement the exporter picks the loop order it will
    be reducible in: the result's indices, the softmax/layernorm index last,

@@ -38,8 +38,10 @@ typedef int (*ff_cosim_order_fn)(const ff_ir_program *p, const ff_kernel *k, ff_
 typedef struct ff_cosim_program_opts {
     const char *model;          /* the model's name in kernel names */
     const char *fuse;           /* ff_fuse_parse spec; NULL: "none" */
-    ff_cosim_order_fn orders;   /* NULL: each root's default order */
+    ff_cosim_order_fn orders;   /* NULL: each root's default order, with par below */
     void *orders_user;
+    const char *par_index;      /* with orders NULL: --par par_index:par on every root (NULL: serial) */
+    int par;
     ff_cosim_opts graph;        /* per kernel; graph.trace goes to the first failing kernel only */
     /* called after each kernel (progress lines); may be NULL */
     void (*done)(const ff_cosim_kernel *k, void *user);

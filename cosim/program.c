@@ -30,14 +30,18 @@ static char *failure_text(const char *msg, const ff_cosim_result *res)
     return buf;
 }
 
-static int default_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
-                          ff_err *err)
+static int default_orders(const ff_ir_program *p, const ff_kernel *k, const ff_cosim_program_opts *o,
+                          ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err)
 {
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
         unsigned char *fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
         ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
         out[r].fuse = fuse;
+        if (o->par_index && o->par > 1) {
+            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", o->par_index);
+            out[r].par = o->par;
+        }
         int rc = ff_lower_default_order(p, k->roots[r], &out[r], err);
         if (rc) return rc;
     }
@@ -98,7 +102,7 @@ int ff_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, ff_t
         ff_err kerr = {0};
         clock_t t0 = clock();
         int krc = opts->orders ? opts->orders(p, ker, ropts, fuse_buf, opts->orders_user, &kerr)
-                               : default_orders(p, ker, ropts, fuse_buf, &kerr);
+                               : default_orders(p, ker, opts, ropts, fuse_buf, &kerr);
         if (!krc) krc = ff_lower_kernel(p, ker, ropts, &g, &kerr);
         if (!krc) {
             in = ff_xcalloc((size_t)g->ntensors + 1, sizeof *in);

@@ -474,6 +474,27 @@ module ff_core
     assign count1_o = '0;
     assign mem_rdata_o = '0;
     assign unused_ports = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i};
+  end else if (Kind == KIND_SERIALIZE) begin : g_serialize
+    ff_core_serialize u_serialize (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .en_i       (en_i),
+      .cfg_i      (cfg_i),
+      .in_valid_i (in_valid_i),
+      .in_data_i  (in_data_i),
+      .in_pop_o   (in_pop_o),
+      .out_ready_i(out_ready_i),
+      .out_push_o (out_push_o),
+      .out_data_o (out_data_o),
+      .fire_o     (fire_o),
+      .fin_o      (fin_o),
+      .err_o      (err_o)
+    );
+    assign ovf_o = 1'b0;
+    assign count0_o = '0;
+    assign count1_o = '0;
+    assign mem_rdata_o = '0;
+    assign unused_ports = ^{conn_i, mem_we_i, mem_addr_i, mem_wdata_i};
   end else begin : g_none
     // not a hardware kind: a tile that never fires
     assign in_pop_o     = '0;

@@ -13,7 +13,8 @@
 #include "ff_lower.h"
 
 static const char help[] =
-    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [-o GRAPH.json] [--dot GRAPH.dot] [-d]\n"
+    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [-o GRAPH.json]\n"
+    "                        [--dot GRAPH.dot] [-d]\n"
     "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
     "\n"
     "Compiles MODEL.ff (docs/language.md) into dataflow graphs (docs/graph-format.md),\n"
@@ -25,6 +26,9 @@ static const char help[] =
     "                    stream from producer to consumer instead of going to memory\n"
     "  --order i,k,j     loop order for the statements with exactly these indices;\n"
     "                    N:i,k,j for statement N only (default: the best legal order)\n"
+    "  --par INDEX:P     replicate the work under output loop INDEX P ways (2..7):\n"
+    "                    forks deal its coordinates round robin to P lanes and\n"
+    "                    serializes put the results back in order (same outputs)\n"
     "  -o GRAPH.json     write the graph(s)\n"
     "  --dot GRAPH.dot   write Graphviz drawings\n"
     "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"
@@ -58,14 +62,61 @@ int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders,
     return 0;
 }
 
-int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, ff_lower_opts *out,
-                         unsigned char *fuse_buf, ff_err *err)
+int driver_parse_par(const char *text, driver_par *out, ff_err *err)
+{
+    const char *colon = strrchr(text, ':');
+    char *end = NULL;
+    long lanes = colon ? strtol(colon + 1, &end, 10) : 0;
+    size_t len = colon ? (size_t)(colon - text) : 0;
+    if (!colon || !len || len >= sizeof out->index || !colon[1] || *end || lanes < 2 || lanes > 7)
+        return ff_err_set(err, FF_EINVAL, "--par %s: expected INDEX:P with P in 2..7 (e.g. i:4)", text);
+    memcpy(out->index, text, len);
+    out->index[len] = '\0';
+    out->lanes = (int)lanes;
+    return 0;
+}
+
+int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_par *par, ff_err *err)
+{
+    if (!par || par->lanes < 2) return 0;
+    char seen[512] = "";
+    size_t len = 0;
+    unsigned char *fuse = calloc((size_t)p->nstmts + 1, 1);
+    for (int k = 0; k < nk; k++)
+        for (int r = 0; r < ks[k].nroots; r++) {
+            ff_lower_opts o;
+            memset(&o, 0, sizeof o);
+            ff_kernel_fuse_flags(p, &ks[k], ks[k].roots[r], fuse);
+            o.fuse = fuse;
+            char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+            ff_err e2 = {0};
+            int n = ff_lower_indices(p, ks[k].roots[r], &o, names, &e2);
+            for (int i = 0; i < n; i++) {
+                if (!strcmp(names[i], par->index)) {
+                    free(fuse);
+                    return 0;
+                }
+                if (!strstr(seen, names[i]) && len + strlen(names[i]) + 3 < sizeof seen)
+                    len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s", len ? ", " : "", names[i]);
+            }
+        }
+    free(fuse);
+    return ff_err_set(err, FF_EINVAL, "--par %s:%d: no statement has a loop '%s' (loops: %s)", par->index, par->lanes,
+                      par->index, seen);
+}
+
+int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_par *par,
+                         ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err)
 {
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
         unsigned char *fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
         ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
         out[r].fuse = fuse;
+        if (par && par->lanes > 1) {
+            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", par->index);
+            out[r].par = par->lanes;
+        }
         int rc = driver_stmt_order(p, k->roots[r], orders, norders, &out[r], err);
         if (!rc && !out[r].norder) rc = ff_lower_default_order(p, k->roots[r], &out[r], err);
         if (rc) return rc;
@@ -103,6 +154,7 @@ int cmd_compile(int argc, char **argv)
     unsigned char *fuse_buf = NULL;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     int norders = 0, dump = 0, bad = 0, rc = 0;
+    driver_par par = {"", 0};
     ff_ir_program *p = NULL;
     ff_err err = {0};
     for (int i = 1; i < argc && !bad; i++) {
@@ -113,6 +165,11 @@ int cmd_compile(int argc, char **argv)
             dump = 1;
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
+            if (!bad && driver_parse_par(v, &par, &err)) {
+                rc = driver_usage("compile", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "-o", &v, &bad)) {
             out = v;
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
@@ -169,11 +226,15 @@ int cmd_compile(int argc, char **argv)
         ff_ir_print(p, stdout);
     }
     int nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
+    if (nk >= 0 && driver_check_par(p, kernels, nk, &par, &err)) {
+        rc = driver_usage("compile", "%s", err.msg);
+        goto done;
+    }
     if (nk < 0) goto fail;
     fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
     for (int k = 0; k < nk; k++) {
         const ff_kernel *ker = &kernels[k];
-        if (driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &err)) goto fail;
+        if (driver_kernel_orders(p, ker, orders, norders, &par, ropts, fuse_buf, &err)) goto fail;
         ff_graph *g = NULL;
         if (ff_lower_kernel(p, ker, ropts, &g, &err)) goto fail;
         char path[4096];

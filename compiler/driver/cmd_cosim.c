@@ -32,7 +32,8 @@ int cmd_cosim(int argc, char **argv)
 
 static const char help[] =
     "usage: fuseflow cosim MODEL.ff (--tensor NAME=FILE ... | --random SEED [--density D] [--dim NAME=SIZE ...])\n"
-    "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--arch ARCH.json] [--array ARRAY.json]\n"
+    "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--arch ARCH.json]\n"
+    "                      [--array ARRAY.json]\n"
     "                      [--max-cycles N] [--channels] [--junit FILE] [--report FILE]\n"
     "                      [--fst FILE] [--fst-window N]\n"
     "\n"
@@ -45,7 +46,7 @@ static const char help[] =
     "and the report names the channel, its producer and consumer tiles, the token index\n"
     "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
-    "  --tensor, --random, --density, --dim, --fuse, --order, --arch   as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --fuse, --order, --par, --arch   as for fuseflow run\n"
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
     "  --channels          compare every channel's tokens and cycles even when outputs and\n"
@@ -128,13 +129,14 @@ static int write_junit(const char *path, const char *model, const ff_cosim_kerne
 typedef struct order_ctx {
     char **orders;
     int norders;
+    const driver_par *par;
 } order_ctx;
 
 static int kernel_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
                          void *user, ff_err *err)
 {
     const order_ctx *o = user;
-    return driver_kernel_orders(p, k, o->orders, o->norders, out, fuse_buf, err);
+    return driver_kernel_orders(p, k, o->orders, o->norders, o->par, out, fuse_buf, err);
 }
 
 /* One line per kernel as it finishes; the failure on stderr. user: the
@@ -161,6 +163,7 @@ int cmd_cosim(int argc, char **argv)
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
     int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0;
+    driver_par par = {"", 0};
     uint64_t seed = 0, max_cycles = 0;
     double density = 0.1;
     ff_arch arch;
@@ -186,6 +189,11 @@ int cmd_cosim(int argc, char **argv)
                 goto done;
             }
             if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
+            if (!bad && driver_parse_par(v, &par, &err)) {
+                rc = driver_usage("cosim", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             fuse_spec = v;
         } else if (!strcmp(argv[i], "--channels")) {
@@ -284,7 +292,16 @@ int cmd_cosim(int argc, char **argv)
     }
 
     printf("cosim %s on array '%s': C cycle model vs RTL\n", model, linked->name);
-    order_ctx octx = {orders, norders};
+    {
+        ff_kernel ks[256];
+        int nks = ff_fuse_parse(p, fuse_spec, ks, 256, &err);
+        if (nks < 0) goto fail;
+        if (driver_check_par(p, ks, nks, &par, &err)) {
+            rc = driver_usage("cosim", "%s", err.msg);
+            goto done;
+        }
+    }
+    order_ctx octx = {orders, norders, &par};
     ff_cosim_program_opts po = {.model = model,
                                 .fuse = fuse_spec,
                                 .orders = kernel_orders,

@@ -36,6 +36,7 @@ static const char help[] =
     "                      bit for bit; exit 1 and print the first difference\n"
     "  --arch ARCH.json    architecture parameters; --functional: results only\n"
     "  --fuse SPEC          none (default), all, or ranges such as 1-3,4 (fuseflow compile)\n"
+    "  --par INDEX:P        as for fuseflow compile\n"
     "  --order             as for fuseflow compile; auto simulates every legal order of\n"
     "                      each kernel result and keeps the fastest\n";
 
@@ -161,6 +162,7 @@ int cmd_run(int argc, char **argv)
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
     int norders = 0, ntensor = 0, ndims = 0, check = 0, bad = 0, rc = 0, have_seed = 0;
+    driver_par par = {"", 0};
     uint64_t seed = 0;
     double density = 0.1;
     ff_sim_opts opts;
@@ -184,6 +186,11 @@ int cmd_run(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
             if (!bad && !strcmp(v, "auto")) order_auto = 1;
+        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
+            if (!bad && driver_parse_par(v, &par, &err)) {
+                rc = driver_usage("run", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             fuse_spec = v;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
@@ -253,10 +260,14 @@ int cmd_run(int argc, char **argv)
 
     int nk = ff_fuse_parse(p, fuse_spec, kernels, 256, &err);
     if (nk < 0) goto fail;
+    if (driver_check_par(p, kernels, nk, &par, &err)) {
+        rc = driver_usage("run", "%s", err.msg);
+        goto done;
+    }
     fuse_buf = calloc((size_t)FF_LOWER_MAX_ROOTS * (size_t)p->nstmts + 1, 1);
     for (int k = 0; k < nk; k++) {
         const ff_kernel *ker = &kernels[k];
-        if (driver_kernel_orders(p, ker, orders, norders, ropts, fuse_buf, &err)) goto fail;
+        if (driver_kernel_orders(p, ker, orders, norders, &par, ropts, fuse_buf, &err)) goto fail;
         if (order_auto)
             for (int q = 0; q < ker->nroots; q++)
                 if (auto_order(&r, ker, ker->roots[q], &ropts[q], &opts, &err)) goto fail;

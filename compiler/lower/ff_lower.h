@@ -40,6 +40,13 @@ typedef struct ff_lower_opts {
      * instead of being read from memory. NULL: every tensor comes from
      * memory. Only statements before the one lowered may be fused. */
     const unsigned char *fuse;
+    /* Parallelization (--par INDEX:P): the region under the output loop
+     * par_index is replicated par ways (2..7) with forks and serializes;
+     * the graph's streams and outputs are the serial graph's. A statement
+     * without that index is lowered serially; one where it is not an output
+     * loop is an error. par < 2: serial. */
+    char par_index[FF_LOWER_NAME];
+    int par;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors

@@ -62,8 +62,18 @@ static int gnode(lw *L, ff_prim_kind kind, const char *fmt, ...)
     for (int k = 2; ff_graph_find_node(L->g, name) >= 0; k++) snprintf(name, sizeof name, "%s_%d", base, k);
     int id = ff_graph_add_node(L->g, name, kind, L->err);
     if (id < 0) longjmp(L->fail, 1);
+    if (id >= L->node_cap) {
+        L->node_cap = L->node_cap ? 2 * L->node_cap : 256;
+        L->node_lvl = ff_xrealloc(L->node_lvl, (size_t)L->node_cap * sizeof *L->node_lvl);
+        L->node_gen = ff_xrealloc(L->node_gen, (size_t)L->node_cap);
+    }
+    L->node_lvl[id] = L->ctx_lvl;
+    L->node_gen[id] = (unsigned char)L->ctx_gen;
     return id;
 }
+
+/* The level node `id`'s streams live at (see lw.node_lvl). */
+static void at_level(lw *L, int id, int lvl) { L->node_lvl[id] = lvl; }
 
 static void gset_str(lw *L, int node, const char *key, const char *v)
 {
@@ -689,6 +699,7 @@ static side scan_leaf(lw *L, int acc, int lvl, side *done, int ndone)
         }
     }
     int n = gnode(L, FF_PRIM_SCAN, "%s_%s", tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
+    at_level(L, n, lvl);
     gset_str(L, n, "format", level_fmt_name(L, acc));
     gset_str(L, n, "tensor", tname(L, a->tensor));
     gset_int(L, n, "level", a->next);
@@ -737,6 +748,7 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
     }
     int j = gnode(L, kind == MT_AND ? FF_PRIM_INTERSECT : FF_PRIM_UNION, "%s_%s",
                   kind == MT_AND ? "isect" : "union", L->idx[L->levels[lvl].index].name);
+    at_level(L, j, lvl);
     gset_int(L, j, "n", nu);
     for (int i = 0; i < nu; i++) {
         char cp[16], rp[16];
@@ -805,6 +817,7 @@ static pref level_rep(lw *L, int lvl)
     level *lv = &L->levels[lvl];
     if (!lv->have_rep) {
         int r = gnode(L, FF_PRIM_REPSIGGEN, "rs_%s", L->idx[lv->index].name);
+        at_level(L, r, lvl);
         gconn(L, lv->crd, r, "in");
         lv->rep = P(r, "rep");
         lv->have_rep = 1;
@@ -816,6 +829,7 @@ static pref level_rep(lw *L, int lvl)
 static pref repeat_over(lw *L, pref s, int lvl, const char *what)
 {
     int r = gnode(L, FF_PRIM_REPEAT, "rep_%s_%s", what, L->idx[L->levels[lvl].index].name);
+    at_level(L, r, lvl);
     gconn(L, s, r, "ref_in");
     gconn(L, level_rep(L, lvl), r, "rep");
     return P(r, "ref");
@@ -833,6 +847,7 @@ static pref dense_range(lw *L, int lvl)
     char dim[96];
     size_text(L, v, dim, sizeof dim);
     int s = gnode(L, FF_PRIM_SCAN, "range_%s", L->idx[v].name);
+    at_level(L, s, lvl);
     gset_str(L, s, "format", "dense");
     if (ff_node_set_str(L->g, s, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
     gconn(L, parent_ref, s, "ref_in");
@@ -844,6 +859,7 @@ static void locate_access(lw *L, int acc, int lvl)
     access *a = &L->acc[acc];
     pref parent = repeat_over(L, a->ref, lvl, tname(L, a->tensor));
     int n = gnode(L, FF_PRIM_LOCATE, "loc_%s_%s", tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
+    at_level(L, n, lvl);
     gset_str(L, n, "format", level_fmt_name(L, acc));
     gset_str(L, n, "tensor", tname(L, a->tensor));
     gset_int(L, n, "level", a->next);
@@ -857,6 +873,8 @@ static void locate_access(lw *L, int acc, int lvl)
 static void process_level(lw *L, int lvl)
 {
     level *lv = &L->levels[lvl];
+    L->ctx_lvl = lvl;
+    L->ctx_gen = 1;
     mt_pool *pool = ff_xcalloc(1, sizeof *pool);
     /* A reduction's level merges its own operand; the top chain the whole
      * expression (whose reductions take part where their chains pass). */
@@ -925,6 +943,9 @@ static void process_levels(lw *L)
             ndone++;
         }
     }
+    /* from here on: values (their sites set the level), then the tail */
+    L->ctx_lvl = LW_TAIL;
+    L->ctx_gen = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -965,6 +986,7 @@ static int deeper(lw *L, int a, int b, ff_srcpos pos)
 static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name)
 {
     int n = gnode(L, FF_PRIM_ALU, "%s", name ? name : ff_alu_op_name((ff_alu_op)op));
+    at_level(L, n, L->node_lvl[a.node]);
     gset_str(L, n, "op", ff_alu_op_name((ff_alu_op)op));
     if (imm && ff_node_set_fx(L->g, n, "imm", *imm, L->err) < 0) longjmp(L->fail, 1);
     gconn(L, a, n, "a");
@@ -1020,6 +1042,7 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
     case FF_IR_ACCESS: {
         access *a = &L->acc[x->acc];
         int n = gnode(L, FF_PRIM_ARRAY, "%s_vals", tname(L, x->tensor));
+        at_level(L, n, a->chain_end);
         gset_str(L, n, "tensor", tname(L, x->tensor));
         gconn(L, a->ref, n, "ref");
         v = P(n, "val");
@@ -1064,6 +1087,7 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
     case FF_IR_REDUCE: {
         pref child = value_at(L, x->a, x->chain);
         int n = gnode(L, FF_PRIM_REDUCE, "%s_%s", x->op == FF_IR_RED_MAX ? "max" : "sum", L->idx[x->index].name);
+        at_level(L, n, x->prefix);
         gset_str(L, n, "op", x->op == FF_IR_RED_MAX ? "max" : "sum");
         gconn(L, child, n, "val_in");
         if (x->prefix >= 0) gconn(L, L->levels[x->prefix].crd, n, "shape");
@@ -1180,6 +1204,12 @@ static pref per_point(lw *L, const int *chain, int n, int l)
 
 static void lw_free(lw *L)
 {
+    ff_graph_free(L->par.g);
+    free(L->par.id);
+    free(L->par.fork_of);
+    free(L->par.ser_of);
+    free(L->node_lvl);
+    free(L->node_gen);
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
     free(L->fmt);
@@ -1264,7 +1294,9 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
     L->root = assign_chains(L, L->root, parent);
     if (spacc) core = sums[nsums - 1]->a;
 
+    L->ctx_lvl = LW_TAIL;
     L->root_node = gnode(L, FF_PRIM_ROOT, "root");
+    at_level(L, L->root_node, -1);
     for (int k = 0; k < L->nacc; k++) L->acc[k].ref = P(L->root_node, "ref");
     process_levels(L);
 
@@ -1329,6 +1361,177 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
     write_vals(L, v);
 }
 
+/* ------------------------------------------------------------------ */
+/* --par: the region under a level, replicated                         */
+/* ------------------------------------------------------------------ */
+
+static int level_depth(lw *L, int lvl)
+{
+    int d = 0;
+    for (; lvl >= 0; lvl = L->levels[lvl].parent) d++;
+    return d;
+}
+
+/* Node i computes on the coordinates of `par` (or below): it is replicated.
+ * The level's own generators (its scanners, merges, locates, repeaters)
+ * stay single: their streams are what the lanes share out. */
+static int in_region(lw *L, int i, int par)
+{
+    int l = L->node_lvl[i];
+    if (l < 0 || !is_ancestor(L, par, l)) return 0;
+    return !(l == par && L->node_gen[i]);
+}
+
+static void copy_node(lw *L, ff_graph *h, const ff_node *n, const char *name)
+{
+    if (ff_graph_find_node(h, name) >= 0)
+        lw_fail(L, L->st->pos, "--par: node name '%s' is taken; cannot replicate '%s'", name, n->name);
+    int id = ff_graph_add_node(h, name, n->kind, L->err);
+    if (id < 0) longjmp(L->fail, 1);
+    for (int k = 0; k < n->nparams; k++) {
+        const ff_param *q = &n->params[k];
+        int rc;
+        switch (q->type) {
+        case FF_PT_INT: rc = ff_node_set_int(h, id, q->key, q->i, L->err); break;
+        case FF_PT_FX: rc = ff_node_set_fx(h, id, q->key, q->fx, L->err); break;
+        case FF_PT_INTS:
+        case FF_PT_FXS: rc = ff_node_set_ints(h, id, q->key, q->ints, q->nints, L->err); break;
+        case FF_PT_DIM:
+            rc = q->s ? ff_node_set_str(h, id, q->key, q->s, L->err) : ff_node_set_int(h, id, q->key, q->i, L->err);
+            break;
+        default: rc = ff_node_set_str(h, id, q->key, q->s ? q->s : "", L->err); break;
+        }
+        if (rc < 0) longjmp(L->fail, 1);
+    }
+}
+
+static void hconn(lw *L, ff_graph *h, int from, const char *fport, int to, const char *tport, int depth)
+{
+    if (ff_graph_connect(h, from, fport, to, tport, depth, L->err) < 0) longjmp(L->fail, 1);
+}
+
+/* Replicates the region under top-chain level `par` `lanes` ways (docs/
+ * language.md "Parallelization"). Streams of the level itself enter the
+ * lanes through forks (coordinates round robin, control tokens to every
+ * lane, so lane k gets the units k, k+n, .. of every fiber); streams of
+ * levels above it are fanned out to every lane unchanged; every stream that
+ * leaves the lanes goes through a serialize, which reads the level's
+ * coordinates to put the units back in order. The result is the serial
+ * graph's streams, token for token. */
+static void parallelize(lw *L, int par, int lanes)
+{
+    const ff_graph *g = L->g;
+    ff_graph *h = L->par.g = ff_graph_new(g->name);
+    h->frac_bits = g->frac_bits;
+    /* node i, lane k -> id[i * lanes + k]; per (node, output port): the fork
+     * or serialize made for it, or -1 */
+    int *id = L->par.id = ff_xcalloc((size_t)g->nnodes * (size_t)lanes + 1, sizeof *id);
+    size_t nports = (size_t)g->nnodes * 8;
+    int *fork_of = L->par.fork_of = ff_xmalloc(nports * sizeof *fork_of);
+    int *ser_of = L->par.ser_of = ff_xmalloc(nports * sizeof *ser_of);
+    for (size_t i = 0; i < nports; i++) fork_of[i] = ser_of[i] = -1;
+
+    for (int t = 0; t < g->ntensors; t++) {
+        const ff_gtensor *gt = &g->tensors[t];
+        if (ff_graph_add_tensor(h, gt->name, gt->is_output, gt->order, gt->format,
+                                gt->is_output ? (const char *const *)gt->shape : NULL, L->err) < 0)
+            longjmp(L->fail, 1);
+    }
+    int nin = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        const ff_node *n = &g->nodes[i];
+        if (!in_region(L, i, par)) {
+            copy_node(L, h, n, n->name);
+            id[i * lanes] = h->nnodes - 1;
+            continue;
+        }
+        nin++;
+        for (int k = 0; k < lanes; k++) {
+            char name[160];
+            snprintf(name, sizeof name, "%s_p%d", n->name, k);
+            copy_node(L, h, n, name);
+            id[i * lanes + k] = h->nnodes - 1;
+        }
+    }
+    if (!nin) lw_fail(L, L->st->pos, "--par %s: nothing computes under that loop", L->idx[L->levels[par].index].name);
+    const pref ctrl = L->levels[par].crd;
+    int pd = level_depth(L, par);
+    for (int e = 0; e < g->nedges; e++) {
+        const ff_edge *ed = &g->edges[e];
+        int u = ed->from_node, v = ed->to_node;
+        const char *fport = g->nodes[u].out[ed->from_port].name, *tport = g->nodes[v].in[ed->to_port].name;
+        int ui = in_region(L, u, par), vi = in_region(L, v, par);
+        size_t slot = (size_t)u * 8 + (size_t)ed->from_port;
+        if (ui == vi) {
+            /* Outside the lanes, a consumer of the level's own streams (a
+             * coordinate drop, a writer) waits for serialized results while
+             * the level runs ahead by a unit per lane: its FIFO holds them. */
+            int depth = ed->depth;
+            if (!ui && L->node_lvl[u] == par && depth < 2 * lanes + 2) depth = 2 * lanes + 2;
+            for (int k = 0; k < (ui ? lanes : 1); k++)
+                hconn(L, h, id[u * lanes + k], fport, id[v * lanes + k], tport, depth);
+        } else if (vi) {
+            int lu = L->node_lvl[u];
+            if (lu == par) {
+                /* the level's own stream: one unit per lane in turn */
+                if (fork_of[slot] < 0) {
+                    char name[160];
+                    snprintf(name, sizeof name, "fork_%s_%s", g->nodes[u].name, fport);
+                    int f = ff_graph_add_node(h, name, FF_PRIM_FORK, L->err);
+                    if (f < 0 || ff_node_set_int(h, f, "n", lanes, L->err) < 0) longjmp(L->fail, 1);
+                    hconn(L, h, id[u * lanes], fport, f, "in", ed->depth);
+                    fork_of[slot] = f;
+                }
+                for (int k = 0; k < lanes; k++) {
+                    char op[16];
+                    snprintf(op, sizeof op, "out%d", k);
+                    hconn(L, h, fork_of[slot], op, id[v * lanes + k], tport, 0);
+                }
+            } else if (lu == -1 || (lu >= 0 && is_ancestor(L, lu, par))) {
+                /* a stream of an enclosing level: every lane reads all of it */
+                for (int k = 0; k < lanes; k++) hconn(L, h, id[u * lanes], fport, id[v * lanes + k], tport, ed->depth);
+            } else {
+                lw_fail(L, L->st->pos, "--par %s: '%s' feeds the parallel region from below the loop; parallelize "
+                        "an outer loop", L->idx[L->levels[par].index].name, g->nodes[u].name);
+            }
+        } else {
+            if (ser_of[slot] < 0) {
+                int unit = level_depth(L, L->node_lvl[u]) - pd - 1;
+                if (unit > 6)
+                    lw_fail(L, L->st->pos, "--par %s: a stream %d levels below the loop leaves the region (at most 7)",
+                            L->idx[L->levels[par].index].name, unit + 1);
+                char name[160];
+                snprintf(name, sizeof name, "ser_%s_%s", g->nodes[u].name, fport);
+                int sz = ff_graph_add_node(h, name, FF_PRIM_SERIALIZE, L->err);
+                if (sz < 0 || ff_node_set_int(h, sz, "n", lanes, L->err) < 0 ||
+                    ff_node_set_int(h, sz, "unit", unit, L->err) < 0)
+                    longjmp(L->fail, 1);
+                /* a lane closes a unit only when it sees its next one, `lanes`
+                 * units later: ctrl holds the coordinates in between */
+                hconn(L, h, id[ctrl.node * lanes], ctrl.port, sz, "ctrl", 2 * lanes + 2);
+                for (int k = 0; k < lanes; k++) {
+                    char ip[16];
+                    snprintf(ip, sizeof ip, "in%d", k);
+                    hconn(L, h, id[u * lanes + k], fport, sz, ip, 0);
+                }
+                ser_of[slot] = sz;
+            }
+            hconn(L, h, ser_of[slot], "out", id[v * lanes], tport, ed->depth);
+        }
+    }
+    ff_graph_free(L->g);
+    L->g = h;
+    L->par.g = NULL;
+}
+
+/* The top-chain level of index `name`, or -1. */
+static int top_level_named(lw *L, const char *name)
+{
+    for (int l = L->top_chain; l >= 0; l = L->levels[l].parent)
+        if (!strcmp(L->idx[L->levels[l].index].name, name)) return l;
+    return -1;
+}
+
 static lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err)
 {
     lw *L = ff_xcalloc(1, sizeof *L);
@@ -1362,6 +1565,23 @@ static int lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opt
         return err ? err->code : FF_EINVAL;
     }
     lower(L, order, norder);
+    if (opts && opts->par > 1) {
+        int lvl = top_level_named(L, opts->par_index);
+        if (lvl < 0) {
+            if (find_index(L, opts->par_index) >= 0)
+                lw_fail(L, L->st->pos, "--par %s: %s is not an output loop of %s here (a reduction or a walk); "
+                        "parallelize a loop of the result", opts->par_index, opts->par_index, p->tensors[L->st->lhs].name);
+        } else {
+            /* ports are resolved by validation; the serial graph must pass it anyway */
+            if (ff_graph_validate(L->g, err)) {
+                ff_err_wrap(err, "internal error lowering line %d: ", L->st->pos.line);
+                ff_graph_free(L->g);
+                lw_delete(L);
+                return FF_EINVAL;
+            }
+            parallelize(L, lvl, opts->par);
+        }
+    }
     if (ff_graph_validate(L->g, err)) {
         /* The lowering made a graph the table rejects: a bug, not the user's. */
         ff_err_wrap(err, "internal error lowering line %d: ", L->st->pos.line);

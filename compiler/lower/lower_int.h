@@ -109,7 +109,23 @@ typedef struct lw {
     ff_format *fmt;      /* per program tensor: the format the graph reads it in
                             (a blocked format's unblocked equivalent) */
     int spacc;           /* the top reduction is accumulated (a reduction above an output) */
+    /* Per graph node: the level-trie node its output streams live at (-1:
+     * the root; LW_TAIL: the output tail -- drops, holds, accumulators,
+     * writers), and whether it generates that level's coordinates (made
+     * while the level was processed) rather than computing on them. --par
+     * cuts the graph by these (parallelize). */
+    int *node_lvl;
+    unsigned char *node_gen;
+    int node_cap;
+    int ctx_lvl, ctx_gen; /* what gnode records, until a site says otherwise */
+    /* parallelize's work in progress (freed with the lw on any error) */
+    struct {
+        ff_graph *g;
+        int *id, *fork_of, *ser_of;
+    } par;
 } lw;
+
+#define LW_TAIL (-3)
 
 /* Reports a user error at pos and unwinds to lw->fail. */
 _Noreturn void lw_fail(lw *L, ff_srcpos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -35,6 +35,7 @@ static const struct {
     [FF_PRIM_FORK] = {init_fork, NULL},
     [FF_PRIM_JOIN] = {init_join, NULL},
     [FF_PRIM_BROADCAST] = {init_broadcast, NULL},
+    [FF_PRIM_SERIALIZE] = {init_serialize, NULL},
     [FF_PRIM_SOURCE] = {init_source, fini_source},
     [FF_PRIM_SINK] = {init_sink, fini_sink},
 };

@@ -14,7 +14,7 @@ const ff_tensor *sim_input(ff_sim *s, const node *n, const char *name, ff_err *e
     X(root) X(scan) X(locate) X(array) X(write_crd) X(write_val)              \
     X(intersect) X(union) X(alu) X(reduce) X(repsiggen) X(repeat)             \
     X(crd_drop) X(crd_hold) X(stkn_drop) X(empty_stkn_drop) X(fork) X(join)   \
-    X(broadcast) X(spacc1) X(spacc2) X(source) X(sink)
+    X(broadcast) X(serialize) X(spacc1) X(spacc2) X(source) X(sink)
 
 #define FF_DECL_INIT_(k) int init_##k(ff_sim *s, node *n, ff_err *err);
 FF_SIM_PRIM_FNS(FF_DECL_INIT_)

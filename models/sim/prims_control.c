@@ -442,6 +442,110 @@ static int init_rr(node *n, fire_fn fire, int ports, ff_err *err)
     return 0;
 }
 
+/* ---- serialize (docs/tokens.md "serialize") ----
+ *
+ * Inputs: ctrl (port 0), the coordinates of the parallel level, one token
+ * per unit; lanes in0..in(n-1) (ports 1..n). Unit m of a fiber of ctrl
+ * comes from lane m mod n. unit < 0: a unit is one token. unit = u >= 0: a
+ * unit is a fiber of the lane's stream, ended by S_u when the lane has more
+ * units in this fiber of ctrl, by the closing stop S_(y+u+1) when it was the
+ * lane's last (ctrl's fiber closes with S_y). The output separates units
+ * with S_u and closes with S_(y+u+1), so lanes that got no unit (their
+ * stream holds just the closing stop) and lanes whose last unit was empty
+ * are told apart by counting ctrl's coordinates, never by guessing. */
+typedef struct serialize_st {
+    int unit;        /* -1: units are tokens */
+    int cur;         /* lane of the next unit */
+    int units;       /* units started in the current fiber of ctrl */
+    int in_unit;     /* reading a unit from lane cur (unit >= 0) */
+    ff_tok closed[8]; /* per lane: the stop that ended its last unit */
+} serialize_st;
+
+static fire_result serialize_bad(ff_sim *s, node *n, int lane, ff_tok got, const char *want)
+{
+    char a[48];
+    return sim_fail(s, n, "lane %d shows '%s' where %s belongs", lane, sim_tokstr(s, got, n->in[1]->type, a), want);
+}
+
+static fire_result fire_serialize(ff_sim *s, node *n)
+{
+    serialize_st *st = n->state;
+    int lanes = n->nin - 1;
+    if (st->in_unit) {
+        int p = 1 + st->cur;
+        if (!in_has(n, p)) return FIRE_STALL_IN;
+        ff_tok t = in_peek(n, p);
+        if (ff_tok_is_done(t)) return serialize_bad(s, n, st->cur, t, "a unit's tokens");
+        if (ff_tok_is_stop(t) && (int)ff_tok_payload(t) >= st->unit) {
+            /* the unit ends; its stop is the output's to choose */
+            in_pop(s, n, p);
+            st->closed[st->cur] = t;
+            st->in_unit = 0;
+            st->cur = (st->cur + 1) % lanes;
+            return FIRE_OK;
+        }
+        if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+        in_pop(s, n, p);
+        out_push(s, n, 0, t);
+        return FIRE_OK;
+    }
+    if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok c = in_peek(n, 0);
+    if (ff_tok_is_data(c) || ff_tok_is_empty(c)) {
+        if (st->unit < 0) {
+            int p = 1 + st->cur;
+            if (!in_has(n, p)) return FIRE_STALL_IN;
+            ff_tok t = in_peek(n, p);
+            if (!ff_tok_is_data(t) && !ff_tok_is_empty(t)) return serialize_bad(s, n, st->cur, t, "a unit token");
+            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+            in_pop(s, n, 0);
+            in_pop(s, n, p);
+            out_push(s, n, 0, t);
+            st->cur = (st->cur + 1) % lanes;
+            st->units++;
+            return FIRE_OK;
+        }
+        /* a unit starts: after the first, the separator goes out first */
+        if (st->units > 0) {
+            if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+            out_push(s, n, 0, ff_tok_stop((uint32_t)st->unit));
+        }
+        in_pop(s, n, 0);
+        st->in_unit = 1;
+        st->units++;
+        return FIRE_OK;
+    }
+    /* ctrl's fiber closes (S_y) or the stream ends (D) */
+    ff_tok closing = ff_tok_is_done(c) || st->unit < 0 ? c : ff_tok_stop(ff_tok_payload(c) + (uint32_t)st->unit + 1);
+    int first_idle = ff_tok_is_done(c) || st->unit < 0 ? 0 : (st->units < lanes ? st->units : lanes);
+    for (int k = 0; k < first_idle; k++)
+        if (st->closed[k] != closing) return serialize_bad(s, n, k, st->closed[k], "the fiber's closing stop");
+    for (int k = first_idle; k < lanes; k++) {
+        if (!in_has(n, 1 + k)) return FIRE_STALL_IN;
+        if (in_peek(n, 1 + k) != closing) return serialize_bad(s, n, k, in_peek(n, 1 + k), "the closing stop");
+    }
+    if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    in_pop(s, n, 0);
+    for (int k = first_idle; k < lanes; k++) in_pop(s, n, 1 + k);
+    out_push(s, n, 0, closing);
+    st->cur = 0;
+    st->units = 0;
+    return ff_tok_is_done(c) ? FIRE_DONE : FIRE_OK;
+}
+
+int init_serialize(ff_sim *s, node *n, ff_err *err)
+{
+    (void)s;
+    serialize_st *st = ff_xcalloc(1, sizeof *st);
+    n->state = st;
+    n->fire = fire_serialize;
+    int64_t k = ff_node_int(n->g, "n"), u = ff_node_int(n->g, "unit");
+    if (k < 2 || k > 7 || k + 1 != n->nin)
+        return ff_err_set(err, FF_EINVAL, "node '%s': n = %lld out of range 2..7", n->g->name, (long long)k);
+    st->unit = (int)u;
+    return 0;
+}
+
 int init_fork(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_fork, n->nout, err); }
 int init_join(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_join, n->nin, err); }
 int init_broadcast(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_broadcast, n->nout, err); }

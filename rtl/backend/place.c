@@ -184,6 +184,10 @@ static int params(placer *p, const ff_node *n, int slot)
     case FF_PRIM_FORK:
     case FF_PRIM_JOIN:
     case FF_PRIM_BROADCAST: set_field(p, k, "n", (uint32_t)ff_node_int(n, "n")); return 0;
+    case FF_PRIM_SERIALIZE:
+        set_field(p, k, "n", (uint32_t)ff_node_int(n, "n"));
+        set_field(p, k, "unit", (uint32_t)(ff_node_int(n, "unit") + 1));
+        return 0;
     default: return 0;
     }
 }

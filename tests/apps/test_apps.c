@@ -35,10 +35,34 @@ static void apps_match_reference_in_every_fusion(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* --par on every app, unfused and in its second schedule (fused per layer
+ * or component; fully fused for the autoencoder), 3 lanes: the same
+ * results bit for bit. */
+static void apps_match_reference_parallelized(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (int a = 0; a < app_ncases; a++)
+        for (int f = 0; f < 2; f++) {
+            ff_ir_program *p = NULL;
+            ff_tensor **data = NULL;
+            app_load(a, &p, &data);
+            uint64_t cycles = 0;
+            char what[128];
+            snprintf(what, sizeof what, "%s --par %s:3", app_cases[a].file, app_cases[a].par);
+            failures += run_program_par(p, data, NULL, app_cases[a].fuse[f], app_cases[a].par, 3, 0, what, &cycles);
+            printf("%-16s fuse %-16s par %s:3 %10llu cycles\n", app_cases[a].file, app_cases[a].fuse[f],
+                   app_cases[a].par, (unsigned long long)cycles);
+            app_free(p, data);
+        }
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apps_match_reference_in_every_fusion),
+        cmocka_unit_test(apps_match_reference_parallelized),
     };
     return cmocka_run_group_tests_name("apps", tests, NULL, NULL);
 }

@@ -135,6 +135,80 @@ static void lower_kernels_match_reference_on_random_inputs(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* --par: every kernel of the table, parallelized under each of its output
+ * loops 2, 3 and 7 ways, on the functional and the cycle model: results
+ * bit-exact with the reference (so with the serial graph), and fewer
+ * cycles than serial somewhere. Loops that are reductions are refused by
+ * the lowering with a reason; that refusal is checked too. */
+static void lower_par_matches_reference(void **state)
+{
+    (void)state;
+    static const int lane_counts[] = {2, 3, 7};
+    int failures = 0, runs = 0, refused = 0, faster = 0;
+    for (size_t ki = 0; ki < sizeof kernels / sizeof kernels[0]; ki++) {
+        const kernel *k = &kernels[ki];
+        ff_ir_program *p0 = parse_kernel(k);
+        char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+        ff_lower_opts o;
+        memset(&o, 0, sizeof o);
+        ff_err err = {0};
+        int last = p0->nstmts - 1, n = ff_lower_indices(p0, last, &o, names, &err);
+        ff_ir_free(p0);
+        for (int v = 0; v < n; v++) {
+            uint64_t serial = 0;
+            for (size_t li = 0; li < sizeof lane_counts / sizeof lane_counts[0]; li++)
+                for (int functional = 0; functional < 2; functional++) {
+                    ff_ir_program *p = parse_kernel(k);
+                    ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
+                    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+                    for (int z = 0; z < p->nsizes; z++) sizes[z] = z % 2 ? 5 : 9;
+                    if (ff_ir_random_inputs(p, 300 + ki, 0.3, sizes, data, &err)) fail_msg("%s: %s", k->name, err.msg);
+                    uint64_t cycles = 0;
+                    if (!functional && li == 0) {
+                        /* the serial cycles, on the same inputs (same seed) */
+                        ff_tensor **d2 = calloc((size_t)p->ntensors, sizeof *d2);
+                        if (ff_ir_random_inputs(p, 300 + ki, 0.3, sizes, d2, &err)) fail_msg("%s: %s", k->name, err.msg);
+                        failures += run_program_par(p, d2, NULL, "none", NULL, 0, 0, k->name, &serial);
+                        free_data(p, d2);
+                    }
+                    /* a statement without the loop, or where it is a reduction: expect the refusal */
+                    ff_lower_opts po;
+                    memset(&po, 0, sizeof po);
+                    snprintf(po.par_index, sizeof po.par_index, "%.*s", FF_LOWER_NAME - 1, names[v]);
+                    po.par = lane_counts[li];
+                    ff_graph *g = NULL;
+                    ff_err e2 = {0};
+                    int lrc = ff_lower_stmt(p, last, &po, &g, &e2);
+                    ff_graph_free(g);
+                    if (lrc) {
+                        if (!strstr(e2.msg, "is not an output loop")) {
+                            printf("FAIL %s --par %s:%d: %s\n", k->name, names[v], lane_counts[li], e2.msg);
+                            failures++;
+                        }
+                        refused++;
+                    } else {
+                        char what[160];
+                        snprintf(what, sizeof what, "%.40s --par %.*s:%d%s", k->name, FF_LOWER_NAME - 1, names[v],
+                                 lane_counts[li],
+                                 functional ? " (functional)" : "");
+                        failures += run_program_par(p, data, NULL, "none", names[v], lane_counts[li], functional, what,
+                                                    &cycles);
+                        runs++;
+                        if (!functional && cycles < serial) faster++;
+                    }
+                    free_data(p, data);
+                    free(sizes);
+                    ff_ir_free(p);
+                }
+        }
+    }
+    printf("--par: %d runs, %d refused (reduction loops), %d faster than serial, %d failures\n", runs, refused, faster,
+           failures);
+    assert_int_equal(failures, 0);
+    assert_true(runs > 100);
+    assert_true(faster > 20);
+}
+
 /* SpMM in all six orders on a real matrix: C = A * A^T with A = west0067
  * (A^T given as the same file read in the transposed role). Reports cycles. */
 static void lower_spmm_all_orders_on_a_real_matrix(void **state)
@@ -329,6 +403,7 @@ int main(void)
         cmocka_unit_test(lower_spmm_all_orders_on_a_real_matrix),
         cmocka_unit_test(lower_every_example_runs_and_checks),
         cmocka_unit_test(lower_fusion_keeps_results),
+        cmocka_unit_test(lower_par_matches_reference),
         cmocka_unit_test(lower_fuse_specs_are_checked),
         cmocka_unit_test(lower_rejects_orders_the_formats_cannot_follow),
         cmocka_unit_test(lower_rejects_reductions_inside_out_of_order),

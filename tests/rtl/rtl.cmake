@@ -10,8 +10,9 @@ if(FUSEFLOW_RTL)
   ff_add_test(NAME test_rtl_graphs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_graphs.c
               LIBS ff_cosim ff_lower ff_ir ff_sim LABELS "rtl;cosim" TIMEOUT 900)
   # The co-simulation library catches a perturbed array (cosim/ff_cosim.h).
+  ff_test_support()
   ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
-              LIBS ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
+              LIBS ff_testsupport ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
   # The applications on the `apps` array, unfused and fused (docs/cosim.md).
   ff_test_support()
   ff_add_test(NAME test_cosim_apps SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c
@@ -26,7 +27,7 @@ if(FUSEFLOW_RTL)
       message(FATAL_ERROR "FF_RTL_FAULT=${FF_RTL_FAULT}: expected FF_FAULT_LATENCY_KIND=K or FF_FAULT_ALU_OP=N")
     endif()
     ff_add_test(NAME test_cosim_broken SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_broken.c
-                LIBS ff_cosim_broken ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
+                LIBS ff_testsupport ff_cosim_broken ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
     target_compile_definitions(test_cosim_broken PRIVATE ${fault_defs})
   endif()
   ff_add_test(NAME test_rtl_bitstream SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_bitstream.c
@@ -41,6 +42,12 @@ if(FUSEFLOW_RTL)
              COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff --random 1 --dim N=6
                      --junit ${FF_JUNIT_DIR}/cosim_cli_${m}.xml)
     set_tests_properties(cosim_cli_${m} PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
+  endforeach()
+  # --par on the array: forks and serializes, outputs and cycles as the C model
+  foreach(m spmv sddmm attention)
+    add_test(NAME cosim_cli_par_${m}
+             COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff --random 3 --dim N=6 --par i:2 --channels)
+    set_tests_properties(cosim_cli_par_${m} PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   endforeach()
   add_test(NAME cosim_cli_fused_softmax
            COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/softmax.ff --random 2 --dim N=5 --fuse all)

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "excase.h"
 #include "ff_cosim.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
@@ -44,34 +45,15 @@ static int teardown(void **state)
  * ff_cosim_graph code, err holding its message. */
 static int run_spmv(const ff_cosim_fault *f, int channels, ff_cosim_result *res, ff_err *err)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/examples/spmv.ff", FF_SOURCE_DIR);
-    ff_ir_program *p = NULL;
-    if (ff_ir_parse(path, NULL, &p, err) || ff_ir_place_reductions(p, err)) fail_msg("%s", err->msg);
-    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
-    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    for (int k = 0; k < p->nsizes; k++) sizes[k] = 8;
-    if (ff_ir_random_inputs(p, 7, 0.4, sizes, data, err)) fail_msg("%s", err->msg);
-    ff_lower_opts o;
-    memset(&o, 0, sizeof o);
-    ff_graph *g = NULL;
-    if (ff_lower_default_order(p, 0, &o, err) || ff_lower_stmt(p, 0, &o, &g, err)) fail_msg("%s", err->msg);
-    const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
-    for (int t = 0; t < g->ntensors; t++)
-        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
-            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    excase x;
+    excase_load(&x, "spmv", 7, 0.4, 8);
     ff_cosim_opts co = {0};
     co.channels = channels;
     if (f) co.fault = *f;
-    int rc = ff_cosim_graph(C, g, in, &co, res, err);
+    int rc = ff_cosim_graph(C, x.g, x.in, &co, res, err);
     printf("  %s\n", rc ? err->msg : "equal");
     if (rc || channels) ff_cosim_print_divergence(&res->div, stdout);
-    free(in);
-    ff_graph_free(g);
-    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
-    free(data);
-    free(sizes);
-    ff_ir_free(p);
+    excase_free(&x);
     return rc;
 }
 

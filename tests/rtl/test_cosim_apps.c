@@ -10,7 +10,9 @@
  * array -- fully fused for the autoencoder, per layer for GCN and
  * GraphSAGE, per component for the GPT-3/BigBird block. Fully fused GCN,
  * GraphSAGE and GPT need 315, 549 and 694 tiles, more than an array worth
- * Verilating per CI run (rtl/arrays/apps.json has 248).
+ * Verilating per CI run (rtl/arrays/apps.json has 271). Parallelized
+ * (--par, 2 lanes): the unfused schedules and the fully fused autoencoder
+ * (GCN per layer with 2 lanes needs 6 intersect and 24 array tiles).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,7 +59,7 @@ static void print_kernel(const ff_cosim_kernel *k, void *user)
 /* App `a` under schedule `fuse`: every kernel compared, none failing;
  * with `channels`, every channel of every kernel too (both models run
  * twice: kept to the small apps to bound the test's time). */
-static void cosim_app_channels(int a, const char *fuse, int channels)
+static void cosim_app_par(int a, const char *fuse, int channels, const char *par, int lanes)
 {
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
@@ -69,8 +71,9 @@ static void cosim_app_channels(int a, const char *fuse, int channels)
         if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
     if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
     free(in);
-    printf("%s --fuse %s\n", app_cases[a].file, fuse);
-    ff_cosim_program_opts po = {.model = app_cases[a].file, .fuse = fuse, .done = print_kernel};
+    printf("%s --fuse %s%s%s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "");
+    ff_cosim_program_opts po = {
+        .model = app_cases[a].file, .fuse = fuse, .par_index = par, .par = lanes, .done = print_kernel};
     po.graph.channels = channels;
     ff_cosim_kernel *ks = NULL;
     int nk = 0;
@@ -89,6 +92,7 @@ static void cosim_app_channels(int a, const char *fuse, int channels)
     assert_true(nk > 0);
 }
 
+static void cosim_app_channels(int a, const char *fuse, int channels) { cosim_app_par(a, fuse, channels, NULL, 0); }
 static void cosim_app(int a, const char *fuse) { cosim_app_channels(a, fuse, 0); }
 
 static int app_index(const char *file)
@@ -108,6 +112,18 @@ static void graphsage_per_layer(void **s) { (void)s, cosim_app(app_index("graphs
 static void gpt_unfused(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "none"); }
 static void gpt_per_component(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "1-4,5-7,8,9-11"); }
 
+/* Parallelized, 2 lanes, under each app's outer loop (tests/support/
+ * appcases.c): forks and serializes on the array as in the C model. */
+static void par_app(const char *file, const char *fuse, int channels)
+{
+    int a = app_index(file);
+    cosim_app_par(a, fuse, channels, app_cases[a].par, 2);
+}
+static void autoencoder_fused_par(void **s) { (void)s, par_app("autoencoder.ff", "all", 1); }
+static void gcn_unfused_par(void **s) { (void)s, par_app("gcn.ff", "none", 0); }
+static void graphsage_unfused_par(void **s) { (void)s, par_app("graphsage.ff", "none", 0); }
+static void gpt_unfused_par(void **s) { (void)s, par_app("gpt3_bigbird.ff", "none", 0); }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,6 +131,9 @@ int main(void)
         cmocka_unit_test(gcn_unfused),         cmocka_unit_test(gcn_per_layer),
         cmocka_unit_test(graphsage_unfused),   cmocka_unit_test(graphsage_per_layer),
         cmocka_unit_test(gpt_unfused),         cmocka_unit_test(gpt_per_component),
+        cmocka_unit_test(autoencoder_fused_par), cmocka_unit_test(gcn_unfused_par),
+        cmocka_unit_test(graphsage_unfused_par),
+        cmocka_unit_test(gpt_unfused_par),
     };
     return cmocka_run_group_tests_name("cosim_apps", tests, setup, teardown);
 }

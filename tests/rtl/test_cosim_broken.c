@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "excase.h"
 #include "ff_cosim.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
@@ -28,35 +29,16 @@
  * both models; returns the ff_cosim_graph code. */
 static int run_example(const char *name, ff_cosim_result *res, ff_err *err)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/examples/%s.ff", FF_SOURCE_DIR, name);
-    ff_ir_program *p = NULL;
-    if (ff_ir_parse(path, NULL, &p, err) || ff_ir_place_reductions(p, err)) fail_msg("%s", err->msg);
-    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
-    uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    for (int k = 0; k < p->nsizes; k++) sizes[k] = 8;
-    if (ff_ir_random_inputs(p, 5, 0.4, sizes, data, err)) fail_msg("%s", err->msg);
-    ff_lower_opts o;
-    memset(&o, 0, sizeof o);
-    ff_graph *g = NULL;
-    if (ff_lower_default_order(p, 0, &o, err) || ff_lower_stmt(p, 0, &o, &g, err)) fail_msg("%s", err->msg);
-    const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
-    for (int t = 0; t < g->ntensors; t++)
-        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
-            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    excase x;
+    excase_load(&x, name, 5, 0.4, 8);
     ff_cosim *c = NULL;
     if (ff_cosim_new(&c, err)) fail_msg("%s", err->msg);
     ff_cosim_opts co = {0};
-    int rc = ff_cosim_graph(c, g, in, &co, res, err);
+    int rc = ff_cosim_graph(c, x.g, x.in, &co, res, err);
     printf("%s: %s\n", name, rc ? err->msg : "equal");
     ff_cosim_print_divergence(&res->div, stdout);
     ff_cosim_free(c);
-    free(in);
-    ff_graph_free(g);
-    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
-    free(data);
-    free(sizes);
-    ff_ir_free(p);
+    excase_free(&x);
     return rc;
 }
 

@@ -90,6 +90,7 @@ typedef struct tcase {
     int32_t vals[MAXMEM];           /* array */
     int nvals;
     int op, has_imm;                /* alu; reduce op */
+    int unit;                       /* serialize */
     int32_t imm;
     uint32_t dim_outer, dim_inner;  /* spacc2 */
     int nin, nout;
@@ -519,6 +520,41 @@ static void gen_join(rng *r, tcase *c)
     set_out(c, 0, "out", FF_ST_CRD);
 }
 
+/* serialize: lanes consistent with ctrl -- unit m of every fiber of ctrl in
+ * lane m mod n, a unit being one token (unit -1) or a fiber of depth unit+1
+ * ended by S_unit, or by the closing stop when it is the lane's last. */
+static void gen_serialize(rng *r, tcase *c)
+{
+    c->n = 2 + (int)below(r, 6);
+    c->unit = (int)below(r, 4) - 1;
+    skel k;
+    gen_skel(r, &k, 6, 9, 2);
+    set_in(c, 0, "ctrl", FF_ST_CRD);
+    for (int p = 0; p < c->n; p++) set_in(c, 1 + p, in_names[p], FF_ST_CRD);
+    for (int g = 0; g < k.ngroups; g++) {
+        int units = k.len[g];
+        for (int m = 0; m < units; m++) {
+            push(&c->in[0], elem_crd(r, c, g, m));
+            ff_tokvec *lane = &c->in[1 + m % c->n];
+            if (c->unit < 0) {
+                push(lane, elem_crd(r, c, g, m));
+                continue;
+            }
+            int groups = (int)below(r, 3);
+            for (int q = 0; q < groups; q++) {
+                for (uint32_t t = below(r, 4); t; t--) push(lane, ff_tok_data(below(r, 50)));
+                if (c->unit > 0 && q + 1 < groups) push(lane, ff_tok_stop(below(r, (uint32_t)c->unit)));
+            }
+            if (m + c->n < units) push(lane, ff_tok_stop((uint32_t)c->unit));
+        }
+        push(&c->in[0], ff_tok_stop(k.stop[g]));
+        ff_tok closing = ff_tok_stop(k.stop[g] + (c->unit < 0 ? 0 : (uint32_t)c->unit + 1));
+        for (int p = 0; p < c->n; p++) push(&c->in[1 + p], closing);
+    }
+    for (int p = 0; p <= c->n; p++) push(&c->in[p], FF_TOK_D);
+    set_out(c, 0, "out", FF_ST_CRD);
+}
+
 static void gen_intersect(rng *r, tcase *c) { gen_merge(r, c); }
 static void gen_union(rng *r, tcase *c) { gen_merge(r, c); }
 
@@ -596,6 +632,10 @@ static int set_c_params(ff_graph *g, int dut, const tcase *c, ff_err *err)
     case FF_PRIM_FORK:
     case FF_PRIM_JOIN:
     case FF_PRIM_BROADCAST: rc = ff_node_set_int(g, dut, "n", c->n, err); break;
+    case FF_PRIM_SERIALIZE:
+        rc = ff_node_set_int(g, dut, "n", c->n, err);
+        if (rc >= 0) rc = ff_node_set_int(g, dut, "unit", c->unit, err);
+        break;
     default: break;
     }
     return rc < 0 ? rc : 0;
@@ -841,6 +881,10 @@ static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_
     case FF_PRIM_FORK: cfgw(slot, FF_RTL_FORK_N_REG, (uint32_t)c->n); break;
     case FF_PRIM_JOIN: cfgw(slot, FF_RTL_JOIN_N_REG, (uint32_t)c->n); break;
     case FF_PRIM_BROADCAST: cfgw(slot, FF_RTL_BROADCAST_N_REG, (uint32_t)c->n); break;
+    case FF_PRIM_SERIALIZE:
+        cfgw(slot, FF_RTL_SERIALIZE_N_REG,
+             ((uint32_t)c->n << FF_RTL_SERIALIZE_N_LSB) | ((uint32_t)(c->unit + 1) << FF_RTL_SERIALIZE_UNIT_LSB));
+        break;
     default: break;
     }
 
@@ -1088,6 +1132,7 @@ PRIM_TEST(EMPTY_STKN_DROP, empty_stkn_drop)
 PRIM_TEST(FORK, fork)
 PRIM_TEST(JOIN, join)
 PRIM_TEST(BROADCAST, broadcast)
+PRIM_TEST(SERIALIZE, serialize)
 
 /* The ALU tile's arithmetic is bit-identical with ff_alu_apply: every op at
  * several F, on edge values and random words, streamed through the tile. */
@@ -1260,6 +1305,7 @@ int main(void)
         cmocka_unit_test(rtl_empty_stkn_drop_matches_model),
         cmocka_unit_test(rtl_fork_matches_model),
         cmocka_unit_test(rtl_join_matches_model),
+        cmocka_unit_test(rtl_serialize_matches_model),
         cmocka_unit_test(rtl_broadcast_matches_model),
     };
     return cmocka_run_group_tests_name("rtl_prims", tests, rtl_setup, rtl_teardown);

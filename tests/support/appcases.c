@@ -13,9 +13,9 @@
 #include "appcases.h"
 
 const app_case app_cases[] = {
-    {"autoencoder.ff", {"B=4", "D=24", "E=12"}, 0.1, NULL, 0, {"none", "all", NULL}},
-    {"gcn.ff", {"F=10", "H=4", "C=3"}, 0.2, "AI", 1, {"none", "1-3,4-5,6-8", "all", NULL}},
-    {"graphsage.ff", {"F=10", "H=4", "C=3"}, 0.2, "A", 0, {"none", "1-2,3-5,6-8", "all", NULL}},
+    {"autoencoder.ff", {"B=4", "D=24", "E=12"}, 0.1, NULL, 0, {"none", "all", NULL}, "b"},
+    {"gcn.ff", {"F=10", "H=4", "C=3"}, 0.2, "AI", 1, {"none", "1-3,4-5,6-8", "all", NULL}, "i"},
+    {"graphsage.ff", {"F=10", "H=4", "C=3"}, 0.2, "A", 0, {"none", "1-2,3-5,6-8", "all", NULL}, "i"},
     /* Fully fused, the block recomputes the attention inside every
      * layernorm walk; lowering and simulating that takes minutes even at
      * this size, so CI runs the block unfused and per component. */
@@ -24,7 +24,7 @@ const app_case app_cases[] = {
      0.4,
      NULL,
      0,
-     {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}},
+     {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}, "s"},
 };
 const int app_ncases = (int)(sizeof app_cases / sizeof app_cases[0]);
 

@@ -17,6 +17,7 @@ typedef struct app_case {
     const char *graph_tensor;      /* karate adjacency bound to this name, or NULL */
     int self_loops;                /* add I to it */
     const char *fuse[4];           /* the schedules the C model test runs */
+    const char *par;               /* the output loop --par replicates */
 } app_case;
 
 extern const app_case app_cases[];

@@ -10,7 +10,13 @@
  * each result in its declared format, and compares all results with the
  * reference interpreter. */
 int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, int functional,
-                             const char *what, uint64_t *cycles)
+                      const char *what, uint64_t *cycles)
+{
+    return run_program_par(p, data, order, fuse, NULL, 0, functional, what, cycles);
+}
+
+int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
+                    int lanes, int functional, const char *what, uint64_t *cycles)
 {
     ff_err err = {0};
     int bad = 0;
@@ -27,6 +33,10 @@ int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, con
             ff_kernel_fuse_flags(p, ker, ker->roots[r], fuse_flags[r]);
             o[r].fuse = fuse_flags[r];
             if (order && ff_lower_parse_order(p, ker->roots[r], order, &o[r], &err)) goto fail;
+            if (par_index) {
+                snprintf(o[r].par_index, sizeof o[r].par_index, "%s", par_index);
+                o[r].par = lanes;
+            }
         }
         ff_graph *g = NULL;
         if (ff_lower_kernel(p, ker, o, &g, &err)) goto fail;

@@ -20,4 +20,9 @@
 int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, int functional,
                       const char *what, uint64_t *cycles);
 
+/* The same with --par par_index:lanes on every kernel root (par_index NULL:
+ * serial). A root that cannot be parallelized there fails the run. */
+int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
+                    int lanes, int functional, const char *what, uint64_t *cycles);
+
 #endif

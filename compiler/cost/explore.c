@@ -157,6 +157,16 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
     return 0;
 }
 
+/* --par for the simulation of a kernel's n roots. */
+static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
+{
+    if (!o->par_index || o->par < 2) return;
+    for (int r = 0; r < n; r++) {
+        snprintf(ord[r].par_index, sizeof ord[r].par_index, "%s", o->par_index);
+        ord[r].par = o->par;
+    }
+}
+
 /* The orders of combination c: the last root varies fastest. */
 static void combo_orders(const kinfo *ki, size_t c, ff_lower_opts *out)
 {
@@ -330,6 +340,7 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
         for (int i = 0; i < o[0].norder && len < sizeof x->baseline_orders; i++)
             len += (size_t)snprintf(x->baseline_orders + len, sizeof x->baseline_orders - len, "%s%s", i ? "," : "",
                                     o[0].order[i]);
+        set_par(X->o, o, 1);
         ff_cost_measured m;
         rc = ff_cost_simulate_kernel(p, &ks[k], o, &X->o->sim, X->data, 1, &m, err);
         if (rc) {
@@ -449,6 +460,7 @@ int ff_cost_explore(const ff_ir_program *p, const ff_tensor *const *inputs, cons
             if (!cb->have_sim) {
                 ff_lower_opts ord[FF_LOWER_MAX_ROOTS];
                 combo_orders(ki, X.kcombo.data[j], ord);
+                set_par(o, ord, ki->k.nroots);
                 ff_err e = {0};
                 if (ff_cost_simulate_kernel(p, &ki->k, ord, &o->sim, X.data, 0, &cb->meas, &e)) {
                     cb->failed = 1;

@@ -162,6 +162,10 @@ typedef struct ff_cost_explore_opts {
     int max_orders;          /* cap per root with order_auto (0: 32) */
     size_t max_configs;      /* cap on configurations, in enumeration order (0: 4096) */
     int no_prune;            /* simulate dominated configurations too */
+    const char *par_index;   /* --par par_index:par on every root of every configuration, the
+                                baseline included (NULL or par < 2: serial); the estimates do not
+                                change (the same work), the simulated cycles do */
+    int par;
     double prune_tol;        /* ff_cost_prune's tol (default 1e-9: the exact rule) */
     ff_sim_opts sim;         /* the cycle model */
     double density;          /* for the cost model's inputs without data (ff_cost_model_new) */

@@ -21,7 +21,7 @@
 static const char help[] =
     "usage: fuseflow explore MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
     "                        --arch ARCH.json --csv OUT.csv [--plot OUT.svg]\n"
-    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--no-prune]\n"
+    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--par INDEX:P] [--no-prune]\n"
     "                        [--max N] [--max-orders N] [--prune-tol T]\n"
     "\n"
     "Explores the schedules of MODEL.ff: every partition of its statements into\n"
@@ -41,6 +41,8 @@ static const char help[] =
     "  --fuse SPEC       explore only these partitions (repeatable; none, all, 1-2,3)\n"
     "  --order           auto: every legal order per root (at most --max-orders, default 32);\n"
     "                    else as for fuseflow compile (default: the best legal order)\n"
+    "  --par INDEX:P     every schedule, the unfused baseline too, parallelized as for\n"
+    "                    fuseflow compile (the estimates and the pruning do not change)\n"
     "  --no-prune        simulate the pruned schedules too, and say whether the\n"
     "                    pruning kept the best one\n"
     "  --max N           at most N schedules, in enumeration order (default 4096)\n"
@@ -169,6 +171,7 @@ int cmd_explore(int argc, char **argv)
                       .dim = calloc((size_t)argc + 1, sizeof(char *)),
                       .density = 0.1};
     int norders = 0, nfuse = 0, bad = 0, rc = 0, shown = 0;
+    driver_par par = {"", 0};
     ff_cost_explore_opts o;
     ff_cost_explore_opts_default(&o);
     ff_ir_program *p = NULL;
@@ -190,6 +193,13 @@ int cmd_explore(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad && !strcmp(v, "auto")) o.order_auto = 1;
             else if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
+            if (!bad && driver_parse_par(v, &par, &err)) {
+                rc = driver_usage("explore", "%s", err.msg);
+                goto done;
+            }
+            o.par_index = par.index;
+            o.par = par.lanes;
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             if (!bad) fuse[nfuse++] = (char *)v;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
@@ -280,6 +290,15 @@ int cmd_explore(int argc, char **argv)
     if (isatty(STDERR_FILENO)) {
         o.progress = progress;
         o.progress_ctx = &shown;
+    }
+    if (par.lanes) {
+        ff_kernel ks[256];
+        int nks = ff_fuse_parse(p, "none", ks, 256, &err);
+        if (nks < 0) goto fail;
+        if (driver_check_par(p, ks, nks, &par, &err)) {
+            rc = driver_usage("explore", "%s", err.msg);
+            goto done;
+        }
     }
     int xrc = ff_cost_explore(p, (const ff_tensor *const *)data, sizes, &o, &x, &err);
     if (shown) fprintf(stderr, "\n");

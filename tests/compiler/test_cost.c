@@ -786,6 +786,29 @@ static void explore_command_line(void **state)
     snprintf(path, sizeof path, "%s/err3.txt", dir);
     char *err3 = slurp(path);
     assert_non_null(strstr(err3, "statements 3..3 are in no kernel"));
+    /* --par: the same schedules, every one parallelized, fewer cycles for
+     * the unfused baseline; a loop no statement has is a usage error */
+    assert_int_equal(sh("'%s' explore '%s' %s --par i:3 --csv '%s/p.csv' >'%s/pout.txt' 2>&1", ff, model, common, dir,
+                        dir),
+                     0);
+    snprintf(path, sizeof path, "%s/pout.txt", dir);
+    char *pout = slurp(path);
+    unsigned long serial = 0, par = 0;
+    const char *u = strstr(out, "unfused ("), *pu = strstr(pout, "unfused (");
+    assert_non_null(u);
+    assert_non_null(pu);
+    assert_int_equal(sscanf(strstr(u, "): ") + 3, "%lu", &serial), 1);
+    assert_int_equal(sscanf(strstr(pu, "): ") + 3, "%lu", &par), 1);
+    printf("explore unfused baseline: %lu cycles serial, %lu with --par i:3\n", serial, par);
+    assert_true(par < serial);
+    assert_int_equal(sh("'%s' explore '%s' %s --par q:3 --csv '%s/q.csv' >/dev/null 2>'%s/err4.txt'", ff, model, common,
+                        dir, dir),
+                     2);
+    snprintf(path, sizeof path, "%s/err4.txt", dir);
+    char *err4 = slurp(path);
+    assert_non_null(strstr(err4, "no statement has a loop 'q'"));
+    free(pout);
+    free(err4);
     free(a);
     free(b);
     free(svg);

@@ -71,7 +71,7 @@ typedef struct ff_cost_est {
 } ff_cost_est;
 
 /* One loop level of a lowered root, as the model sees it. */
-#define FF_COST_MAX_LEVELS 64
+#define FF_COST_MAX_LEVELS 1024 /* as the lowering (LW_MAX_LEVELS): fused GPT blocks have hundreds */
 typedef struct ff_cost_level {
     char index[FF_LOWER_NAME]; /* the index it iterates ("k_XW", "j2" for a softmax walk) */
     int parent;                /* level above (-1 = the root) */

@@ -1388,21 +1388,8 @@ static void copy_node(lw *L, ff_graph *h, const ff_node *n, const char *name)
         lw_fail(L, L->st->pos, "--par: node name '%s' is taken; cannot replicate '%s'", name, n->name);
     int id = ff_graph_add_node(h, name, n->kind, L->err);
     if (id < 0) longjmp(L->fail, 1);
-    for (int k = 0; k < n->nparams; k++) {
-        const ff_param *q = &n->params[k];
-        int rc;
-        switch (q->type) {
-        case FF_PT_INT: rc = ff_node_set_int(h, id, q->key, q->i, L->err); break;
-        case FF_PT_FX: rc = ff_node_set_fx(h, id, q->key, q->fx, L->err); break;
-        case FF_PT_INTS:
-        case FF_PT_FXS: rc = ff_node_set_ints(h, id, q->key, q->ints, q->nints, L->err); break;
-        case FF_PT_DIM:
-            rc = q->s ? ff_node_set_str(h, id, q->key, q->s, L->err) : ff_node_set_int(h, id, q->key, q->i, L->err);
-            break;
-        default: rc = ff_node_set_str(h, id, q->key, q->s ? q->s : "", L->err); break;
-        }
-        if (rc < 0) longjmp(L->fail, 1);
-    }
+    for (int k = 0; k < n->nparams; k++)
+        if (ff_graph_copy_param(h, id, &n->params[k], L->err) < 0) longjmp(L->fail, 1);
 }
 
 static void hconn(lw *L, ff_graph *h, int from, const char *fport, int to, const char *tport, int depth)

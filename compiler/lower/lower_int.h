@@ -127,6 +127,9 @@ typedef struct lw {
 
 #define LW_TAIL (-3)
 
+/* Sets param p (as another node holds it) on node `node` of dst (merge.c). */
+int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err);
+
 /* Reports a user error at pos and unwinds to lw->fail. */
 _Noreturn void lw_fail(lw *L, ff_srcpos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

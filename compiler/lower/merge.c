@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ff_lower.h"
+#include "lower_int.h"
 
-static int copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err)
+int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err)
 {
     switch (p->type) {
     case FF_PT_INT: return ff_node_set_int(dst, node, p->key, p->i, err);
@@ -49,7 +49,7 @@ int ff_graph_merge_into(ff_graph *dst, const ff_graph *src, const char *prefix, 
         int id = ff_graph_add_node(dst, name, n->kind, err);
         if (id < 0) return id;
         for (int k = 0; k < n->nparams; k++) {
-            int rc = copy_param(dst, id, &n->params[k], err);
+            int rc = ff_graph_copy_param(dst, id, &n->params[k], err);
             if (rc < 0) return rc;
         }
     }

@@ -58,8 +58,31 @@ static void apps_match_reference_parallelized(void **state)
     assert_int_equal(failures, 0);
 }
 
-int main(void)
+/* The GPT-3/BigBird block fully fused: one kernel of about 7,000
+ * primitives, 77 million cycles at CI size (about 100 s); a test program of
+ * its own (`test_apps --gpt-fused`) so that CTest runs it beside the rest. */
+static void gpt_fully_fused_matches_reference(void **state)
 {
+    (void)state;
+    int a = 0;
+    while (a < app_ncases && strcmp(app_cases[a].file, "gpt3_bigbird.ff")) a++;
+    assert_true(a < app_ncases);
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL;
+    app_load(a, &p, &data);
+    uint64_t cycles = 0;
+    int failures = run_program_fused(p, data, NULL, "all", 0, "gpt3_bigbird.ff --fuse all", &cycles);
+    printf("%-16s fuse %-16s %10llu cycles\n", app_cases[a].file, "all", (unsigned long long)cycles);
+    app_free(p, data);
+    assert_int_equal(failures, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--gpt-fused")) {
+        const struct CMUnitTest one[] = {cmocka_unit_test(gpt_fully_fused_matches_reference)};
+        return cmocka_run_group_tests_name("apps_gpt_fused", one, NULL, NULL);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apps_match_reference_in_every_fusion),
         cmocka_unit_test(apps_match_reference_parallelized),

@@ -17,8 +17,8 @@ const app_case app_cases[] = {
     {"gcn.ff", {"F=10", "H=4", "C=3"}, 0.2, "AI", 1, {"none", "1-3,4-5,6-8", "all", NULL}, "i"},
     {"graphsage.ff", {"F=10", "H=4", "C=3"}, 0.2, "A", 0, {"none", "1-2,3-5,6-8", "all", NULL}, "i"},
     /* Fully fused, the block recomputes the attention inside every
-     * layernorm walk; lowering and simulating that takes minutes even at
-     * this size, so CI runs the block unfused and per component. */
+     * layernorm walk: 77 million cycles at this size, so test_apps runs
+     * `all` for it in a program of its own (--gpt-fused). */
     {"gpt3_bigbird.ff",
      {"S=16", "M=8", "H=2", "D=4", "F=16"},
      0.4,

@@ -43,7 +43,7 @@ int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const
         ff_sim_opts so;
         ff_sim_opts_default(&so);
         so.functional = functional;
-        so.max_cycles = 50000000;
+        so.max_cycles = 500000000; /* the fully fused GPT block takes 77 million */
         ff_sim *sim = NULL;
         int rc = ff_sim_new(g, &so, &sim, &err);
         for (int t = 0; !rc && t < g->ntensors; t++) {

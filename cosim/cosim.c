@@ -228,6 +228,21 @@ void ff_cosim_print_divergence(const ff_cosim_divergence *d, FILE *f)
     }
 }
 
+/* Compares what s recorded (ff_sim_opts.record) with what the array's taps
+ * recorded, and stops the recording. rtl_end: the cycle the RTL's limit cut
+ * its run at, or UINT64_MAX. */
+static void compare_channels(ff_cosim *c, const ff_graph *g, const ff_bitstream *b, const ff_sim *s, uint64_t rtl_end,
+                             ff_cosim_divergence *d)
+{
+    const ff_rtl_tap *taps;
+    size_t n = ff_rtl_taps(c->rtl, &taps);
+    find_divergence(&c->array, g, b, s, taps, n, ff_rtl_ntaps(c->rtl), rtl_end, d);
+    ff_rtl_record_taps(c->rtl, 0);
+}
+
+/* The cut an RTL run's result code implies (see compare_channels). */
+static uint64_t rtl_end_of(ff_cosim *c, int rtl_rc) { return rtl_rc == FF_ELIMIT ? ff_rtl_cycle(c->rtl) : UINT64_MAX; }
+
 /* Runs both models again, recording every channel, and locates the first
  * divergence; d->channels stays 0 when the C model could not be set up. */
 static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream *b, const ff_tensor *const *inputs,
@@ -241,16 +256,13 @@ static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream
     int rc = ff_sim_new(g, &rec, &s, &e);
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (!g->tensors[t].is_output) rc = ff_sim_bind(s, g->tensors[t].name, inputs[t], &e);
-    if (!rc) ff_sim_run(s, &e); /* a failed run still recorded what moved */
     if (!rc) {
+        ff_sim_run(s, &e); /* a failed run still recorded what moved */
         ff_rtl_result rr = {0};
         ff_rtl_record_taps(c->rtl, 1);
-        uint64_t end = ff_rtl_run_graph(c->rtl, g, b, inputs, ro, &rr, &e) == FF_ELIMIT ? ff_rtl_cycle(c->rtl) : UINT64_MAX;
+        uint64_t end = rtl_end_of(c, ff_rtl_run_graph(c->rtl, g, b, inputs, ro, &rr, &e));
         ff_rtl_result_free(&rr);
-        const ff_rtl_tap *taps;
-        size_t n = ff_rtl_taps(c->rtl, &taps);
-        find_divergence(&c->array, g, b, s, taps, n, ff_rtl_ntaps(c->rtl), end, d);
-        ff_rtl_record_taps(c->rtl, 0);
+        compare_channels(c, g, b, s, end, d);
     }
     ff_sim_free(s);
 }
@@ -274,6 +286,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     ff_sim_opts_default(&so);
     if (opts->arch) so.arch = *opts->arch;
     so.max_cycles = 50000000;
+    so.record = opts->channels; /* --channels compares these runs' channels: no second run */
     rc = ff_sim_new(g, &so, &s, err);
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (!g->tensors[t].is_output) rc = ff_sim_bind(s, g->tensors[t].name, inputs[t], err);
@@ -313,7 +326,9 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
 
     /* the RTL */
     ff_rtl_run_opts ro = {.max_cycles = opts->max_cycles, .watchdog = opts->watchdog};
+    if (opts->channels) ff_rtl_record_taps(c->rtl, 1);
     rc = ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &rr, err);
+    uint64_t rtl_end = rtl_end_of(c, rc);
     if (rc) {
         ff_err_wrap(err, "RTL: ");
     } else {
@@ -329,8 +344,9 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
                             ")",
                             rr.cycles, res->c_cycles, (int64_t)(rr.cycles - res->c_cycles));
     }
-    if ((rc && !opts->no_divergence) || (!rc && opts->channels)) {
-        locate_divergence(c, g, b, inputs, &so, &ro, &res->div);
+    if (opts->channels || (rc && !opts->no_divergence)) {
+        if (opts->channels) compare_channels(c, g, b, s, rtl_end, &res->div);
+        else locate_divergence(c, g, b, inputs, &so, &ro, &res->div);
         if (!rc && res->div.found)
             rc = ff_err_set(err, FF_EMISMATCH,
                             "outputs and cycles equal, but channel %s differs at token %" PRIu64 " (cycle %" PRIu64 ")",
@@ -361,6 +377,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
         ff_rtl_result_free(&again);
     }
 out:
+    ff_rtl_record_taps(c->rtl, 0);
     if (rc && fault[0]) ff_err_wrap(err, "[fault injected: %s] ", fault);
     ff_rtl_result_free(&rr);
     ff_bitstream_free(b);

@@ -91,7 +91,8 @@ typedef struct ff_cosim_opts {
     uint64_t trace_window; /* 0: 200 */
     int no_divergence;     /* skip the search for the first divergence (it re-runs both models) */
     int channels;          /* also when outputs and cycles match: compare every channel's tokens
-                              and cycles, and fail (FF_EMISMATCH) on the first divergence */
+                              and cycles, and fail (FF_EMISMATCH) on the first divergence; both
+                              runs record as they go (no second run) */
     int roundtrip;         /* send the bitstream through its text form (and check it survives) */
     ff_cosim_fault fault;  /* perturb the RTL's configuration (tests) */
 } ff_cosim_opts;

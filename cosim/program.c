@@ -30,22 +30,17 @@ static char *failure_text(const char *msg, const ff_cosim_result *res)
     return buf;
 }
 
-static int default_orders(const ff_ir_program *p, const ff_kernel *k, const ff_cosim_program_opts *o,
-                          ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err)
+/* Without an orders callback: each root in the default order (ff_lower_stmt
+ * picks it), with opts->par. */
+static void default_opts(const ff_kernel *k, const ff_cosim_program_opts *o, ff_lower_opts *out)
 {
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
-        unsigned char *fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
-        ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
-        out[r].fuse = fuse;
         if (o->par_index && o->par > 1) {
             snprintf(out[r].par_index, sizeof out[r].par_index, "%s", o->par_index);
             out[r].par = o->par;
         }
-        int rc = ff_lower_default_order(p, k->roots[r], &out[r], err);
-        if (rc) return rc;
     }
-    return 0;
 }
 
 /* Stores the C model's outputs of kernel graph g for later kernels (in the
@@ -101,8 +96,9 @@ int ff_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, ff_t
         ff_cosim_result res = {0};
         ff_err kerr = {0};
         clock_t t0 = clock();
-        int krc = opts->orders ? opts->orders(p, ker, ropts, fuse_buf, opts->orders_user, &kerr)
-                               : default_orders(p, ker, opts, ropts, fuse_buf, &kerr);
+        int krc = 0;
+        if (opts->orders) krc = opts->orders(p, ker, ropts, fuse_buf, opts->orders_user, &kerr);
+        else default_opts(ker, opts, ropts);
         if (!krc) krc = ff_lower_kernel(p, ker, ropts, &g, &kerr);
         if (!krc) {
             in = ff_xcalloc((size_t)g->ntensors + 1, sizeof *in);

@@ -50,7 +50,7 @@ static const char help[] =
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
     "  --channels          compare every channel's tokens and cycles even when outputs and\n"
-    "                      cycles match (runs both models twice)\n"
+    "                      cycles match (both runs record as they go)\n"
     "  --junit FILE        a JUnit XML testsuite, one testcase per kernel\n"
     "  --report FILE       the failure reports (error and first divergence per failing kernel)\n"
     "  --fst FILE          an FST waveform of the first failing kernel's RTL run: N cycles each\n"

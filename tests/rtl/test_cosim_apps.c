@@ -57,8 +57,8 @@ static void print_kernel(const ff_cosim_kernel *k, void *user)
 }
 
 /* App `a` under schedule `fuse`: every kernel compared, none failing;
- * with `channels`, every channel of every kernel too (both models run
- * twice: kept to the small apps to bound the test's time). */
+ * with `channels`, every channel of every kernel too (recording costs
+ * memory and a tap scan per cycle: kept to the small apps). */
 static void cosim_app_par(int a, const char *fuse, int channels, const char *par, int lanes)
 {
     ff_ir_program *p = NULL;

@@ -14,7 +14,6 @@ if(FUSEFLOW_RTL)
   ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
               LIBS ff_testsupport ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
   # The applications on the `apps` array, unfused and fused (docs/cosim.md).
-  ff_test_support()
   ff_add_test(NAME test_cosim_apps SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c
               LIBS ff_testsupport ff_cosim_prog ff_cosim_apps LABELS "rtl;cosim;app" TIMEOUT 900)
   # A deliberately broken RTL build is caught, naming the broken kind's tile.

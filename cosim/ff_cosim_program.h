@@ -42,6 +42,7 @@ typedef struct ff_cosim_program_opts {
     void *orders_user;
     const char *par_index;      /* with orders NULL: --par par_index:par on every root (NULL: serial) */
     int par;
+    int block;                  /* with orders NULL: --block B on every root (0: scalar) */
     ff_cosim_opts graph;        /* per kernel; graph.trace goes to the first failing kernel only */
     /* called after each kernel (progress lines); may be NULL */
     void (*done)(const ff_cosim_kernel *k, void *user);

@@ -36,6 +36,7 @@ static void default_opts(const ff_kernel *k, const ff_cosim_program_opts *o, ff_
 {
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
+        out[r].block = o->block;
         if (o->par_index && o->par > 1) {
             snprintf(out[r].par_index, sizeof out[r].par_index, "%s", o->par_index);
             out[r].par = o->par;

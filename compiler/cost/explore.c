@@ -157,9 +157,10 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
     return 0;
 }
 
-/* --par for the simulation of a kernel's n roots. */
+/* --par and --block for the simulation of a kernel's n roots. */
 static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
 {
+    for (int r = 0; r < n; r++) ord[r].block = o->block;
     if (!o->par_index || o->par < 2) return;
     for (int r = 0; r < n; r++) {
         snprintf(ord[r].par_index, sizeof ord[r].par_index, "%s", o->par_index);

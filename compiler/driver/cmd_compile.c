@@ -62,7 +62,7 @@ int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders,
     return 0;
 }
 
-int driver_parse_par(const char *text, driver_par *out, ff_err *err)
+int driver_parse_par(const char *text, driver_sched *out, ff_err *err)
 {
     const char *colon = strrchr(text, ':');
     char *end = NULL;
@@ -76,7 +76,17 @@ int driver_parse_par(const char *text, driver_par *out, ff_err *err)
     return 0;
 }
 
-int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_par *par, ff_err *err)
+int driver_parse_block(const char *text, driver_sched *out, ff_err *err)
+{
+    char *end;
+    long b = strtol(text, &end, 10);
+    if (!*text || *end || b < 1 || b > 64)
+        return ff_err_set(err, FF_EINVAL, "--block %s: expected the block size B, 1..64 (16, 32 or 64 for an RDA)", text);
+    out->block = (int)b;
+    return 0;
+}
+
+int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_sched *par, ff_err *err)
 {
     if (!par || par->lanes < 2) return 0;
     char seen[512] = "";
@@ -105,7 +115,7 @@ int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const 
                       par->index, seen);
 }
 
-int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_par *par,
+int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_sched *par,
                          ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err)
 {
     for (int r = 0; r < k->nroots; r++) {
@@ -113,6 +123,7 @@ int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orde
         unsigned char *fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
         ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
         out[r].fuse = fuse;
+        if (par) out[r].block = par->block;
         if (par && par->lanes > 1) {
             snprintf(out[r].par_index, sizeof out[r].par_index, "%s", par->index);
             out[r].par = par->lanes;
@@ -154,7 +165,7 @@ int cmd_compile(int argc, char **argv)
     unsigned char *fuse_buf = NULL;
     char **orders = calloc((size_t)argc + 1, sizeof *orders);
     int norders = 0, dump = 0, bad = 0, rc = 0;
-    driver_par par = {"", 0};
+    driver_sched par = {"", 0, 0};
     ff_ir_program *p = NULL;
     ff_err err = {0};
     for (int i = 1; i < argc && !bad; i++) {
@@ -165,6 +176,11 @@ int cmd_compile(int argc, char **argv)
             dump = 1;
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
+            if (!bad && driver_parse_block(v, &par, &err)) {
+                rc = driver_usage("compile", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
             if (!bad && driver_parse_par(v, &par, &err)) {
                 rc = driver_usage("compile", "%s", err.msg);

@@ -129,7 +129,7 @@ static int write_junit(const char *path, const char *model, const ff_cosim_kerne
 typedef struct order_ctx {
     char **orders;
     int norders;
-    const driver_par *par;
+    const driver_sched *par;
 } order_ctx;
 
 static int kernel_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
@@ -163,7 +163,7 @@ int cmd_cosim(int argc, char **argv)
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
     int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0;
-    driver_par par = {"", 0};
+    driver_sched par = {"", 0, 0};
     uint64_t seed = 0, max_cycles = 0;
     double density = 0.1;
     ff_arch arch;
@@ -189,6 +189,11 @@ int cmd_cosim(int argc, char **argv)
                 goto done;
             }
             if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
+            if (!bad && driver_parse_block(v, &par, &err)) {
+                rc = driver_usage("cosim", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
             if (!bad && driver_parse_par(v, &par, &err)) {
                 rc = driver_usage("cosim", "%s", err.msg);

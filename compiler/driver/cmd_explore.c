@@ -171,7 +171,7 @@ int cmd_explore(int argc, char **argv)
                       .dim = calloc((size_t)argc + 1, sizeof(char *)),
                       .density = 0.1};
     int norders = 0, nfuse = 0, bad = 0, rc = 0, shown = 0;
-    driver_par par = {"", 0};
+    driver_sched par = {"", 0, 0};
     ff_cost_explore_opts o;
     ff_cost_explore_opts_default(&o);
     ff_ir_program *p = NULL;
@@ -193,6 +193,12 @@ int cmd_explore(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad && !strcmp(v, "auto")) o.order_auto = 1;
             else if (!bad) orders[norders++] = (char *)v;
+        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
+            if (!bad && driver_parse_block(v, &par, &err)) {
+                rc = driver_usage("explore", "%s", err.msg);
+                goto done;
+            }
+            o.block = par.block;
         } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
             if (!bad && driver_parse_par(v, &par, &err)) {
                 rc = driver_usage("explore", "%s", err.msg);

@@ -162,7 +162,7 @@ int cmd_run(int argc, char **argv)
     char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
     char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
     int norders = 0, ntensor = 0, ndims = 0, check = 0, bad = 0, rc = 0, have_seed = 0;
-    driver_par par = {"", 0};
+    driver_sched par = {"", 0, 0};
     uint64_t seed = 0;
     double density = 0.1;
     ff_sim_opts opts;
@@ -186,6 +186,11 @@ int cmd_run(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
             if (!bad && !strcmp(v, "auto")) order_auto = 1;
+        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
+            if (!bad && driver_parse_block(v, &par, &err)) {
+                rc = driver_usage("run", "%s", err.msg);
+                goto done;
+            }
         } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
             if (!bad && driver_parse_par(v, &par, &err)) {
                 rc = driver_usage("run", "%s", err.msg);

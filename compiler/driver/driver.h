@@ -31,24 +31,30 @@ int driver_opt(int argc, char **argv, int *i, const char *name, const char **val
  * indices, "N:i,k,j" to statement N (1-based). */
 int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders, ff_lower_opts *o, ff_err *err);
 
-/* --par INDEX:P (docs/language.md "Parallelization"). lanes 0: none. */
-typedef struct driver_par {
+/* The schedule transforms every kernel gets: --par INDEX:P
+ * (docs/language.md "Parallelization"; lanes 0: none) and --block B
+ * ("Block sparsity"; 0: scalar). */
+typedef struct driver_sched {
     char index[FF_LOWER_NAME];
     int lanes;
-} driver_par;
+    int block;
+} driver_sched;
+
+/* Parses --block's B (1..64); a usage error names what was expected. */
+int driver_parse_block(const char *text, driver_sched *out, ff_err *err);
 
 /* Parses "i:4" (P in 2..7); a usage error names what was expected. */
-int driver_parse_par(const char *text, driver_par *out, ff_err *err);
+int driver_parse_par(const char *text, driver_sched *out, ff_err *err);
 
 /* Orders for every root of kernel k (out[r] for k->roots[r], each with its
  * fuse flags in fuse_buf + r * nstmts): from --order, else the default; and
  * --par (par NULL or lanes 0: none). */
-int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_par *par,
+int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_sched *par,
                          ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err);
 
 /* 0 when some root of the kernels has index par->index (or there is no
  * --par), else a usage error listing what there is. */
-int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_par *par, ff_err *err);
+int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_sched *par, ff_err *err);
 
 /* "i,k,j" */
 void driver_order_text(const ff_lower_opts *o, char *buf, size_t n);

@@ -47,6 +47,13 @@ typedef struct ff_lower_opts {
      * loop is an error. par < 2: serial. */
     char par_index[FF_LOWER_NAME];
     int par;
+    /* Block sparsity (--block B, 1..64): every index that iterates a mode
+     * of a tensor stored in a blocked format (bcsr(B)) iterates blocks;
+     * every tensor read along such an index is read in B x B (or B) dense
+     * blocks, and values are blocks: ALUs, reducers and accumulators work
+     * on whole blocks with the architecture's block timing. A statement
+     * with no blocked tensor is lowered as usual. 0: scalar. */
+    int block;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors

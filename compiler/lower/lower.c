@@ -66,7 +66,10 @@ static int gnode(lw *L, ff_prim_kind kind, const char *fmt, ...)
         L->node_cap = L->node_cap ? 2 * L->node_cap : 256;
         L->node_lvl = ff_xrealloc(L->node_lvl, (size_t)L->node_cap * sizeof *L->node_lvl);
         L->node_gen = ff_xrealloc(L->node_gen, (size_t)L->node_cap);
+        L->bax_n = ff_xrealloc(L->bax_n, (size_t)L->node_cap);
+        L->bax = ff_xrealloc(L->bax, (size_t)L->node_cap * sizeof *L->bax);
     }
+    L->bax_n[id] = 0;
     L->node_lvl[id] = L->ctx_lvl;
     L->node_gen[id] = (unsigned char)L->ctx_gen;
     return id;
@@ -94,20 +97,26 @@ static const char *tname(lw *L, int t) { return L->p->tensors[t].name; }
 
 /* "T:m" for the size of local index v: a mode some access of the statement
  * indexes with v (so the tensor is bound whenever the graph runs). */
-static void size_text(lw *L, int v, char *buf, size_t n)
+static int is_blocked(const lw *L, int v) { return L->B && ((L->blocked >> v) & 1); }
+
+/* With `blocks`, a blocked index's size counts blocks ("T:m/B"). */
+static void size_text(lw *L, int v, int blocks, char *buf, size_t n)
 {
     for (int i = 0; i < L->nnodes; i++) {
         lx *x = L->nodes[i];
         if (x->kind != FF_IR_ACCESS) continue;
         for (int m = 0; m < x->nidx; m++)
             if (x->idx[m] == v) {
-                snprintf(buf, n, "%s:%d", tname(L, x->tensor), m);
+                if (blocks && is_blocked(L, v)) snprintf(buf, n, "%s:%d/%d", tname(L, x->tensor), m, L->B);
+                else snprintf(buf, n, "%s:%d", tname(L, x->tensor), m);
                 return;
             }
     }
     const ff_ir_size *sz = &L->p->sizes[L->idx[v].size];
     if (sz->literal > 0) {
-        snprintf(buf, n, "%lld", (long long)sz->literal);
+        long long size = sz->literal;
+        if (blocks && is_blocked(L, v)) size = (size + L->B - 1) / L->B;
+        snprintf(buf, n, "%lld", size);
         return;
     }
     lw_fail(L, L->st->pos, "the size of index %s is not given by any tensor the statement reads", L->idx[v].name);
@@ -153,6 +162,7 @@ static lx *new_lx(lw *L, ff_ir_kind kind, ff_srcpos pos)
     x->chain = x->prefix = x->val_level = -1;
     x->acc = -1;
     x->placed_under = -2;
+    x->contract = -1;
     L->nodes[L->nnodes++] = x;
     return x;
 }
@@ -832,6 +842,8 @@ static pref repeat_over(lw *L, pref s, int lvl, const char *what)
     at_level(L, r, lvl);
     gconn(L, s, r, "ref_in");
     gconn(L, level_rep(L, lvl), r, "rep");
+    L->bax_n[r] = L->bax_n[s.node];
+    memcpy(L->bax[r], L->bax[s.node], sizeof L->bax[r]);
     return P(r, "ref");
 }
 
@@ -845,7 +857,7 @@ static pref dense_range(lw *L, int lvl)
     for (int l = L->levels[lvl].parent; l >= 0; l = L->levels[l].parent) chain[n++] = l;
     for (int k = n - 1; k >= 0; k--) parent_ref = repeat_over(L, parent_ref, chain[k], "root");
     char dim[96];
-    size_text(L, v, dim, sizeof dim);
+    size_text(L, v, 1, dim, sizeof dim);
     int s = gnode(L, FF_PRIM_SCAN, "range_%s", L->idx[v].name);
     at_level(L, s, lvl);
     gset_str(L, s, "format", "dense");
@@ -983,7 +995,65 @@ static int deeper(lw *L, int a, int b, ff_srcpos pos)
     lw_fail(L, pos, "internal: operands live on different loop nests (%s and %s)", ta, tb);
 }
 
-static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name)
+/* ---- block mode: which blocked indices a value's block spans ---- */
+
+static void set_axes(lw *L, int node, const signed char *ax, int n)
+{
+    if (n > 2) {
+        char names[3 * FF_LOWER_NAME + 8];
+        snprintf(names, sizeof names, "%s, %s, %s", L->idx[ax[0]].name, L->idx[ax[1]].name, L->idx[ax[2]].name);
+        lw_fail(L, L->st->pos, "--block %d: a value here spans three blocked indices (%s); a block has at most two "
+                "dims -- block fewer tensors of this statement", L->B, names);
+    }
+    L->bax_n[node] = (unsigned char)n;
+    for (int d = 0; d < n; d++) L->bax[node][d] = ax[d];
+}
+
+/* The layout code of an operand with the node's axes, against the result's
+ * axes `res` (blocks.c): each dim's axis, 2 for the contracted index. */
+static int layout_code(lw *L, int node, const signed char *res, int nres, int contract)
+{
+    int code = 15;
+    for (int d = 0; d < L->bax_n[node]; d++) {
+        int v = L->bax[node][d], ax = -1;
+        for (int k = 0; k < nres; k++)
+            if (res[k] == v) ax = k;
+        if (v == contract) ax = 2;
+        if (ax < 0) lw_fail(L, L->st->pos, "internal: block axis %s has no place in the result", L->idx[v].name);
+        code = (code & ~(3 << (2 * d))) | (ax << (2 * d));
+    }
+    return code;
+}
+
+/* Sets a block-mode node's B and layouts: inputs a (and b) onto result
+ * axes res, contracting `contract`. */
+static void block_params(lw *L, int n, const char *la_key, pref a, const pref *b, const signed char *res, int nres,
+                         int contract)
+{
+    gset_int(L, n, "blk", L->B);
+    gset_int(L, n, la_key, layout_code(L, a.node, res, nres, contract));
+    if (b) gset_int(L, n, "blb", layout_code(L, b->node, res, nres, contract));
+    gset_int(L, n, "bno", nres);
+    set_axes(L, n, res, nres);
+}
+
+/* The union of the operands' axes less `contract`, in index order. */
+static int union_axes(lw *L, pref a, const pref *b, int contract, signed char *res)
+{
+    uint64_t m = 0;
+    for (int d = 0; d < L->bax_n[a.node]; d++) m |= 1ull << L->bax[a.node][d];
+    if (b)
+        for (int d = 0; d < L->bax_n[b->node]; d++) m |= 1ull << L->bax[b->node][d];
+    if (contract >= 0) m &= ~(1ull << contract);
+    int n = 0;
+    for (int v = 0; v < 64 && n < 3; v++)
+        if ((m >> v) & 1) res[n++] = (signed char)v;
+    return n;
+}
+
+/* An ALU whose block spans `res` (NULL: the union of its operands'). */
+static pref alu_onto(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name, const signed char *res,
+                     int nres)
 {
     int n = gnode(L, FF_PRIM_ALU, "%s", name ? name : ff_alu_op_name((ff_alu_op)op));
     at_level(L, n, L->node_lvl[a.node]);
@@ -991,7 +1061,20 @@ static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const ch
     if (imm && ff_node_set_fx(L->g, n, "imm", *imm, L->err) < 0) longjmp(L->fail, 1);
     gconn(L, a, n, "a");
     if (b) gconn(L, *b, n, "b");
+    if (L->B) {
+        signed char u[3];
+        if (!res) {
+            nres = union_axes(L, a, b, L->contract, u);
+            res = u;
+        }
+        block_params(L, n, "bla", a, b, res, nres, L->contract);
+    }
     return P(n, "val");
+}
+
+static pref alu(lw *L, int op, pref a, const pref *b, const ff_fx *imm, const char *name)
+{
+    return alu_onto(L, op, a, b, imm, name, NULL, 0);
 }
 
 static pref lower_value(lw *L, lx *x, int *lvl_out);
@@ -1045,6 +1128,16 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
         at_level(L, n, a->chain_end);
         gset_str(L, n, "tensor", tname(L, x->tensor));
         gconn(L, a->ref, n, "ref");
+        if (L->B) {
+            /* the block's dims are the tensor's blocked modes, in order */
+            signed char ax[FF_IR_MAX_ORDER];
+            int nax = 0;
+            for (int m = 0; m < x->nidx; m++)
+                if (is_blocked(L, x->idx[m])) ax[nax++] = (signed char)x->idx[m];
+            gset_int(L, n, "blk", L->B);
+            gset_int(L, n, "bdims", nax);
+            set_axes(L, n, ax, nax);
+        }
         v = P(n, "val");
         lvl = a->chain_end;
         break;
@@ -1081,14 +1174,28 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
         lower_value(L, x->b, &lb);
         lvl = deeper(L, la, lb, x->pos);
         pref a = value_at(L, x->a, lvl), b = value_at(L, x->b, lvl);
-        v = alu(L, x->op, a, &b, NULL, NULL);
+        L->contract = x->contract;
+        v = alu(L, x->op, a, &b, NULL, x->contract >= 0 ? "matmul" : NULL);
+        L->contract = -1;
         break;
     }
     case FF_IR_REDUCE: {
+        /* Block mode: a product summed over a blocked index contracts that
+         * index inside its ALU (a block matrix product); otherwise the
+         * reducer folds the index out of each block as it sums them. */
+        if (L->B && is_blocked(L, x->index) && x->op == FF_IR_RED_SUM && x->a->kind == FF_IR_BINARY &&
+            x->a->op == FF_ALU_MUL && x->a->nuses == 1 && !x->a->have_val && x->a->a->kind != FF_IR_CONST &&
+            x->a->b->kind != FF_IR_CONST)
+            x->a->contract = x->index;
         pref child = value_at(L, x->a, x->chain);
         int n = gnode(L, FF_PRIM_REDUCE, "%s_%s", x->op == FF_IR_RED_MAX ? "max" : "sum", L->idx[x->index].name);
         at_level(L, n, x->prefix);
         gset_str(L, n, "op", x->op == FF_IR_RED_MAX ? "max" : "sum");
+        if (L->B) {
+            signed char res[3];
+            int nres = union_axes(L, child, NULL, x->index, res);
+            block_params(L, n, "bla", child, NULL, res, nres, x->index);
+        }
         gconn(L, child, n, "val_in");
         if (x->prefix >= 0) gconn(L, L->levels[x->prefix].crd, n, "shape");
         v = P(n, "val");
@@ -1116,6 +1223,17 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
 /* outputs                                                             */
 /* ------------------------------------------------------------------ */
 
+/* A graph tensor's format in block mode: the levels the graph iterates
+ * (blocked modes as block levels), then a dense offset level per blocked
+ * mode, in mode order -- the layout of one block's entries. */
+static void block_format_str(lw *L, const ff_format *walked, unsigned bmodes, char *text, size_t n)
+{
+    ff_format f = *walked;
+    for (int m = 0; m < f.order; m++)
+        if ((bmodes >> m) & 1) f.lv[f.nlevels++] = (ff_level_desc){FF_LVL_DENSE, m, FF_SPLIT_INNER, L->B};
+    ff_format_str(&f, text, n);
+}
+
 static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
 {
     /* inputs: every tensor the statement reads */
@@ -1125,16 +1243,30 @@ static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
         if (x->kind != FF_IR_ACCESS || seen[x->tensor]) continue;
         seen[x->tensor] = 1;
         const ff_ir_tensor *t = &L->p->tensors[x->tensor];
-        char text[64];
-        ff_format_str(tfmt(L, x->tensor), text, sizeof text);
+        char text[96];
+        if (L->B) block_format_str(L, tfmt(L, x->tensor), L->bmodes[x->tensor], text, sizeof text);
+        else ff_format_str(tfmt(L, x->tensor), text, sizeof text);
         if (ff_graph_add_tensor(L->g, t->name, 0, t->order, text, NULL, L->err) < 0) longjmp(L->fail, 1);
     }
     /* the output: compressed levels in loop order */
     const ff_ir_tensor *t = &L->p->tensors[L->st->lhs];
-    char fmt[64], shape_buf[FF_MAX_ORDER][96];
+    char fmt[96], shape_buf[FF_MAX_ORDER][96];
     const char *shape[FF_MAX_ORDER];
     if (t->order == 0) {
         snprintf(fmt, sizeof fmt, "dense");
+    } else if (L->B) {
+        ff_format f;
+        memset(&f, 0, sizeof f);
+        f.order = t->order;
+        unsigned bm = 0;
+        for (int l = 0; l < nlhs_levels; l++) {
+            int m = lhs_levels_modes[l];
+            int blocked = is_blocked(L, local_index(L, L->st->lhs_idx[m]));
+            f.lv[f.nlevels++] = (ff_level_desc){FF_LVL_COMPRESSED, m, blocked ? FF_SPLIT_OUTER : FF_SPLIT_NONE,
+                                                blocked ? L->B : 0};
+            if (blocked) bm |= 1u << m;
+        }
+        block_format_str(L, &f, bm, fmt, sizeof fmt);
     } else {
         size_t n = 0;
         for (int l = 0; l < nlhs_levels; l++) n += (size_t)snprintf(fmt + n, sizeof fmt - n, "c");
@@ -1143,7 +1275,7 @@ static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
             n += (size_t)snprintf(fmt + n, sizeof fmt - n, "%s%d", l ? "," : "", lhs_levels_modes[l]);
     }
     for (int m = 0; m < t->order; m++) {
-        size_text(L, local_index(L, L->st->lhs_idx[m]), shape_buf[m], sizeof shape_buf[m]);
+        size_text(L, local_index(L, L->st->lhs_idx[m]), 0, shape_buf[m], sizeof shape_buf[m]);
         shape[m] = shape_buf[m];
     }
     if (ff_graph_add_tensor(L->g, t->name, 1, t->order, fmt, shape, L->err) < 0) longjmp(L->fail, 1);
@@ -1157,12 +1289,38 @@ static void write_level(lw *L, pref crd, int lvl)
     gconn(L, crd, w, "crd");
 }
 
+/* The blocked indices of the result, in mode order: its blocks' dims. */
+static int lhs_axes(lw *L, signed char *ax)
+{
+    int n = 0;
+    for (int m = 0; m < L->st->nlhs; m++) {
+        int v = local_index(L, L->st->lhs_idx[m]);
+        if (is_blocked(L, v)) ax[n++] = (signed char)v;
+    }
+    return n;
+}
+
 static void write_vals(lw *L, pref v)
 {
+    if (L->B) {
+        /* The written block spans the result's blocked indices in mode
+         * order: a value that lacks one is broadcast along it, one in
+         * another order is transposed. */
+        signed char want[FF_IR_MAX_ORDER];
+        int nwant = lhs_axes(L, want);
+        if (nwant > 2) set_axes(L, v.node, want, nwant); /* fails, naming them */
+        if (L->bax_n[v.node] != nwant || memcmp(L->bax[v.node], want, (size_t)nwant))
+            v = alu_onto(L, FF_ALU_PASS, v, NULL, NULL, "block_out", want, nwant);
+    }
     int w = gnode(L, FF_PRIM_WRITE_VAL, "%s_vals_w", tname(L, L->st->lhs));
     gset_str(L, w, "tensor", tname(L, L->st->lhs));
+    if (L->B) {
+        gset_int(L, w, "blk", L->B);
+        gset_int(L, w, "bdims", L->bax_n[v.node]);
+    }
     gconn(L, v, w, "val");
 }
+
 
 /* Output levels are the top chain; coordinate drops keep every outer level
  * in step with the inner one (an outer coordinate whose inner fiber came out
@@ -1210,6 +1368,9 @@ static void lw_free(lw *L)
     free(L->par.ser_of);
     free(L->node_lvl);
     free(L->node_gen);
+    free(L->bax_n);
+    free(L->bax);
+    free(L->bmodes);
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
     free(L->fmt);
@@ -1237,9 +1398,70 @@ static void copy_stmt(lw *L)
     L->root = copy_ir(L, L->st->rhs, NULL, 0);
 }
 
+/* Counts each node's parents in the expression DAG (each node once). */
+static void count_uses(lx *x)
+{
+    if (!x || x->nuses++) return;
+    count_uses(x->a);
+    count_uses(x->b);
+}
+
+/* Block mode: the blocked indices are those that walk a mode of a tensor
+ * stored in B x B blocks; every tensor is then read in blocks along them,
+ * and iterated by its block levels (the offset levels are the blocks). */
+static void plan_blocks(lw *L)
+{
+    if (!L->B) return;
+    const ff_ir_program *p = L->p;
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS) continue;
+        const ff_format *f = &p->tensors[x->tensor].fmt;
+        for (int l = 0; l < f->nlevels; l++) {
+            if (f->lv[l].split == FF_SPLIT_NONE) continue;
+            if ((int)f->lv[l].block != L->B)
+                lw_fail(L, x->pos, "--block %d: tensor %s is stored in blocks of %u; a graph has one block size", L->B,
+                        tname(L, x->tensor), f->lv[l].block);
+            L->blocked |= 1ull << x->idx[f->lv[l].mode];
+        }
+    }
+    if (!L->blocked) {
+        L->B = 0; /* nothing here is stored in blocks: the statement stays scalar */
+        return;
+    }
+    unsigned char seen[256] = {0};
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS) continue;
+        unsigned bm = 0;
+        int nb = 0;
+        for (int m = 0; m < x->nidx; m++)
+            if (is_blocked(L, x->idx[m])) {
+                bm |= 1u << m;
+                nb++;
+            }
+        if (seen[x->tensor] && L->bmodes[x->tensor] != bm)
+            lw_fail(L, x->pos, "--block %d: tensor %s is read in blocks along different modes in different places",
+                    L->B, tname(L, x->tensor));
+        if (nb > 2)
+            lw_fail(L, x->pos, "--block %d: tensor %s would be read in blocks of %d dims; a block has at most two", L->B,
+                    tname(L, x->tensor), nb);
+        seen[x->tensor] = 1;
+        L->bmodes[x->tensor] = (unsigned char)bm;
+        ff_format f = scalar_format(&p->tensors[x->tensor].fmt);
+        for (int l = 0; l < f.nlevels; l++)
+            if ((bm >> f.lv[l].mode) & 1) {
+                f.lv[l].split = FF_SPLIT_OUTER;
+                f.lv[l].block = (uint32_t)L->B;
+            }
+        L->fmt[x->tensor] = f;
+    }
+}
+
 static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
 {
     copy_stmt(L);
+    plan_blocks(L);
     /* Indices the order does not name (softmax/layernorm walks) come after
      * everything: each is innermost in its own scope. */
     for (int i = 0; i < L->nidx; i++) L->pos_of[i] = 1000 + i;
@@ -1293,6 +1515,8 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
         for (int s = 0; s < nsums; s++) sums[s]->chain = sums[s]->prefix = -2;
     L->root = assign_chains(L, L->root, parent);
     if (spacc) core = sums[nsums - 1]->a;
+    for (int i = 0; i < L->nnodes; i++) L->nodes[i]->nuses = 0;
+    count_uses(L->root);
 
     L->ctx_lvl = LW_TAIL;
     L->root_node = gnode(L, FF_PRIM_ROOT, "root");
@@ -1315,8 +1539,29 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
         emit_writers(L, out_chain, nout, v);
         return;
     }
-    /* Accumulate: points (outer, inner, value) over the whole chain. */
+    /* Accumulate: points (outer, inner, value) over the whole chain. In
+     * block mode a product contracts the one blocked index it is summed
+     * over; any blocked sum index left is folded out of the block first. */
+    int nbsum = 0, bsum = -1;
+    for (int k = 0; k < nsums; k++)
+        if (is_blocked(L, sums[k]->index)) {
+            nbsum++;
+            bsum = sums[k]->index;
+        }
+    if (nbsum > 1)
+        lw_fail(L, L->st->pos, "--block %d: an accumulated sum over two blocked indices; order one of them below the "
+                "output indices", L->B);
+    if (nbsum && core->kind == FF_IR_BINARY && core->op == FF_ALU_MUL && core->a->kind != FF_IR_CONST &&
+        core->b->kind != FF_IR_CONST && core->nuses <= 1 && !core->have_val)
+        core->contract = bsum;
     pref val = value_at(L, core, L->top_chain);
+    for (int d = 0; L->B && d < L->bax_n[val.node]; d++)
+        if (L->bax[val.node][d] == bsum) {
+            L->contract = bsum;
+            val = alu(L, FF_ALU_PASS, val, NULL, NULL, "block_sum");
+            L->contract = -1;
+            break;
+        }
     int dv = gnode(L, FF_PRIM_STKN_DROP, "pt_val");
     gconn(L, val, dv, "in");
     int outer_pos = -1, inner_pos = -1;
@@ -1332,16 +1577,16 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
     char dim[96], dim2[96];
     if (nout == 1) {
         acc = gnode(L, FF_PRIM_SPACC1, "acc");
-        size_text(L, L->levels[out_chain[0]].index, dim, sizeof dim);
+        size_text(L, L->levels[out_chain[0]].index, 1, dim, sizeof dim);
         if (ff_node_set_str(L->g, acc, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
         gconn(L, per_point(L, chain, ntop, outer_pos), acc, "crd_inner_in");
     } else {
         acc = gnode(L, grouped ? FF_PRIM_SPACC1 : FF_PRIM_SPACC2, "acc");
-        size_text(L, L->levels[out_chain[1]].index, dim, sizeof dim);
+        size_text(L, L->levels[out_chain[1]].index, 1, dim, sizeof dim);
         if (grouped) {
             if (ff_node_set_str(L->g, acc, "dim", dim, L->err) < 0) longjmp(L->fail, 1);
         } else {
-            size_text(L, L->levels[out_chain[0]].index, dim2, sizeof dim2);
+            size_text(L, L->levels[out_chain[0]].index, 1, dim2, sizeof dim2);
             if (ff_node_set_str(L->g, acc, "dim_outer", dim2, L->err) < 0 ||
                 ff_node_set_str(L->g, acc, "dim_inner", dim, L->err) < 0)
                 longjmp(L->fail, 1);
@@ -1350,6 +1595,11 @@ static void lower(lw *L, char (*order)[FF_LOWER_NAME], int norder)
         gconn(L, per_point(L, chain, ntop, inner_pos), acc, "crd_inner_in");
     }
     gconn(L, P(dv, "out"), acc, "val_in");
+    if (L->B) {
+        gset_int(L, acc, "blk", L->B);
+        gset_int(L, acc, "bdims", L->bax_n[val.node]);
+        set_axes(L, acc, L->bax[val.node], L->bax_n[val.node]);
+    }
     pref v = P(acc, "val");
     for (int u = nun - 1; u >= 0; u--) v = lower_unary(L, unary_ops[u], v);
     if (nout == 1) {
@@ -1527,6 +1777,9 @@ static lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, f
     L->err = err;
     L->fuse = opts ? opts->fuse : NULL;
     L->fmt = ff_xcalloc((size_t)p->ntensors + 1, sizeof *L->fmt);
+    L->bmodes = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    L->B = opts ? opts->block : 0;
+    L->contract = -1;
     for (int t = 0; t < p->ntensors; t++) L->fmt[t] = scalar_format(&p->tensors[t].fmt);
     return L;
 }

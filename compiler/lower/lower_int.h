@@ -39,6 +39,9 @@ struct lx {
     int prefix;          /* REDUCE: level-trie node its value lives at (-1 = root) */
     int acc;             /* ACCESS: access id */
     int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
+    int nuses;           /* parents in the expression DAG */
+    int contract;        /* block mode: the blocked index this product's ALU
+                            contracts (its only parent sums it), else -1 */
     /* lowering memo */
     int have_val;
     pref val;
@@ -118,6 +121,15 @@ typedef struct lw {
     unsigned char *node_gen;
     int node_cap;
     int ctx_lvl, ctx_gen; /* what gnode records, until a site says otherwise */
+    /* Block mode (--block B, docs/language.md "Block sparsity"): the
+     * blocked indices, and per graph node the blocked indices of the value
+     * it outputs, in the order of its block's dims (bax_n of them). */
+    int B;
+    uint64_t blocked;
+    unsigned char *bax_n;
+    signed char (*bax)[2];
+    int contract;         /* the index the next ALU contracts (-1: none) */
+    unsigned char *bmodes; /* per program tensor: the modes read in blocks */
     /* parallelize's work in progress (freed with the lw on any error) */
     struct {
         ff_graph *g;

@@ -168,7 +168,7 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
         for (int m = 0; m < order; m++)
             if (!shape[m] || !ff_dim_parse(shape[m], NULL, NULL, NULL))
                 return ff_err_set(err, FF_EINVAL,
-                                  "tensor '%s': shape[%d] '%s' is not a dim (an integer or \"T:m\")",
+                                  "tensor '%s': shape[%d] '%s' is not a dim (an integer, \"T:m\" or \"T:m/B\")",
                                   name, m, shape[m] ? shape[m] : "(null)");
     if (g->ntensors == g->cap_tensors) {
         g->cap_tensors = g->cap_tensors ? 2 * g->cap_tensors : 8;
@@ -340,7 +340,7 @@ int ff_node_set_str(ff_graph *g, int node, const char *key, const char *v, ff_er
         if (r == 0) {
             const ff_node *n = &g->nodes[node];
             return ff_err_set(err, FF_EINVAL,
-                              NODE_FMT ": param '%s' = '%s' is not a dim (an integer or \"T:m\")",
+                              NODE_FMT ": param '%s' = '%s' is not a dim (an integer, \"T:m\" or \"T:m/B\")",
                               n->name, kind_name(n->kind), ps->key, v);
         }
         ff_param *p = param_slot(g, node, ps);
@@ -570,7 +570,7 @@ static int check_dim(const ff_graph *g, const char *what, const char *text, int6
     int64_t v = 0;
     int r = ff_dim_parse(text, &v, &tlen, &mode);
     if (r == 0)
-        return ff_err_set(err, FF_EINVAL, "%s = '%s' is not a dim (an integer or \"T:m\")", what, text);
+        return ff_err_set(err, FF_EINVAL, "%s = '%s' is not a dim (an integer, \"T:m\" or \"T:m/B\")", what, text);
     if (r == 1) return check_dim(g, what, NULL, v, min, err);
     char tname[256];
     snprintf(tname, sizeof tname, "%.*s", (int)tlen, text);

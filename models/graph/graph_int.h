@@ -46,7 +46,8 @@ const char *ff_param_wants(const ff_param_spec *ps);
 /* Name of a param type as the table spells it ("int", "enum" ...). */
 const char *ff_param_type_name(ff_param_type t);
 
-/* A dim's text: a decimal integer >= 0 ("16"), or "T:m" (tensor T, mode m).
+/* A dim's text: a decimal integer >= 0 ("16"), "T:m" (tensor T, mode m) or
+ * "T:m/B" (the number of B-blocks along it, B 1..64).
  * Returns 1 for a number (*num set), 2 for "T:m" (*tlen = length of T, *mode
  * = m), 0 when malformed. */
 int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode);

@@ -96,6 +96,11 @@ int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode)
     char *end;
     errno = 0;
     long m = strtol(colon + 1, &end, 10);
+    if (*end == '/') { /* "T:m/B": the number of B-blocks along the mode */
+        const char *b = end + 1;
+        long blk = isdigit((unsigned char)*b) ? strtol(b, &end, 10) : 0;
+        if (blk < 1 || blk > 64) return 0;
+    }
     if (*end || errno || m > 64) return 0;
     if (tlen) *tlen = (size_t)(colon - s);
     if (mode) *mode = (int)m;

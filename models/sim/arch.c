@@ -21,7 +21,7 @@ void ff_arch_default(ff_arch *a)
         a->alu_ii[k] = 1;
         a->block[k] = (ff_block_timing){0, 1, 1, 0};
     }
-    a->block[FF_ALU_MUL] = (ff_block_timing){2, -1, 1, 0};
+    a->block_matmul = (ff_block_timing){2, -1, 1, 0};
     a->offchip = (ff_offchip){0, 8, 100, 1, 16, 64, 200};
     a->clock_ghz = 1.0;
 }
@@ -156,17 +156,17 @@ static int load_root(loader *l, json_t *root, ff_arch *a)
     }
     json_t *block = json_object_get(root, "block");
     if (block) {
-        if (!json_is_object(block)) return fail(l, "block", "expected an object of ALU op names");
+        if (!json_is_object(block)) return fail(l, "block", "expected an object of ALU op names and \"matmul\"");
         const char *key;
         json_object_foreach(block, key, v) {
             static const char *const keys[] = {"latency", "ii", NULL};
             char p[256], q[280];
             snprintf(p, sizeof p, "block.%s", key);
-            int op = ff_alu_op_parse(key);
-            if (op < 0) return fail(l, p, "not an ALU op");
+            int op = strcmp(key, "matmul") ? ff_alu_op_parse(key) : FF_ALU__COUNT;
+            if (op < 0) return fail(l, p, "not an ALU op or \"matmul\"");
             if (!json_is_object(v)) return fail(l, p, "expected {\"latency\": [a, b], \"ii\": [c, d]}");
             if ((rc = only_keys(l, v, p, keys))) return rc;
-            ff_block_timing *bt = &a->block[op];
+            ff_block_timing *bt = op == FF_ALU__COUNT ? &a->block_matmul : &a->block[op];
             json_t *x;
             snprintf(q, sizeof q, "%s.latency", p);
             if ((x = json_object_get(v, "latency")) && (rc = load_linear(l, x, q, &bt->lat_per_b, &bt->lat_const)))

@@ -25,7 +25,7 @@ static const struct {
     [FF_PRIM_UNION] = {init_union, NULL},
     [FF_PRIM_ARRAY] = {init_array, fini_array},
     [FF_PRIM_ALU] = {init_alu, NULL},
-    [FF_PRIM_REDUCE] = {init_reduce, NULL},
+    [FF_PRIM_REDUCE] = {init_reduce, fini_reduce},
     [FF_PRIM_SPACC1] = {init_spacc1, fini_spacc1},
     [FF_PRIM_SPACC2] = {init_spacc2, fini_spacc2},
     [FF_PRIM_CRD_DROP] = {init_crd_drop, NULL},
@@ -120,11 +120,17 @@ static int resolve_dim_text(const ff_graph *g, const ff_tensor *const *inputs, c
     if (len == 0 || len >= sizeof tname) return ff_err_set(err, FF_EINVAL, "dimension '%s': bad tensor name", text);
     memcpy(tname, text, len);
     tname[len] = '\0';
-    unsigned long m = strtoul(colon + 1, &end, 10);
+    unsigned long m = strtoul(colon + 1, &end, 10), block = 1;
+    if (*end == '/') { /* "T:m/B": the number of blocks along the mode */
+        const char *b = end + 1;
+        block = strtoul(b, &end, 10);
+        if (end == b || block == 0) block = 0;
+    }
     int ti = ff_graph_find_tensor(g, tname);
-    if (!colon[1] || *end || ti < 0 || g->tensors[ti].is_output || !inputs[ti] || m >= (unsigned long)inputs[ti]->order)
-        return ff_err_set(err, FF_EINVAL, "dimension '%s': expected MODE of a bound input tensor", text);
-    *out = inputs[ti]->dims[m];
+    if (!colon[1] || *end || !block || ti < 0 || g->tensors[ti].is_output || !inputs[ti] ||
+        m >= (unsigned long)inputs[ti]->order)
+        return ff_err_set(err, FF_EINVAL, "dimension '%s': expected MODE or MODE/BLOCK of a bound input tensor", text);
+    *out = (uint32_t)((inputs[ti]->dims[m] + block - 1) / block);
     return 0;
 }
 
@@ -223,7 +229,27 @@ typedef struct assembly {
     FF_VEC(uint32_t) coords;
     FF_VEC(ff_fx) vals;
     uint32_t cur[FF_MAX_ORDER];
+    int nwritten;  /* levels with writers; the rest are dense offset levels */
+    size_t bw;     /* entries per written value */
 } assembly;
+
+/* The entries of one written value: itself, or in a blocked output (dense
+ * offset levels after the written ones) every entry of its block. */
+static void emit_block(assembly *a, int l, size_t base, size_t off)
+{
+    if (l == a->fmt->nlevels) {
+        for (int m = 0; m < a->order; m++) FF_VEC_PUSH(a->coords, a->cur[m]);
+        FF_VEC_PUSH(a->vals, a->w->vals[base + off]);
+        return;
+    }
+    const ff_level_desc *d = &a->fmt->lv[l];
+    uint32_t saved = a->cur[d->mode];
+    for (uint32_t c = 0; c < (uint32_t)d->block; c++) {
+        a->cur[d->mode] = saved + c;
+        emit_block(a, l + 1, base, off * (size_t)d->block + (size_t)c);
+    }
+    a->cur[d->mode] = saved;
+}
 
 /* Walks fiber f of level l of the written (all-compressed) fibertree. */
 static void walk(assembly *a, int l, size_t f)
@@ -237,9 +263,8 @@ static void walk(assembly *a, int l, size_t f)
         if (d->split == FF_SPLIT_OUTER) a->cur[d->mode] = c * d->block;
         else if (d->split == FF_SPLIT_INNER) a->cur[d->mode] += c;
         else a->cur[d->mode] = c;
-        if (l + 1 == a->fmt->nlevels) {
-            for (int m = 0; m < a->order; m++) FF_VEC_PUSH(a->coords, a->cur[m]);
-            FF_VEC_PUSH(a->vals, w->vals[p]);
+        if (l + 1 == a->nwritten) {
+            emit_block(a, l + 1, (size_t)p * a->bw, 0);
         } else {
             walk(a, l + 1, p);
         }
@@ -263,8 +288,17 @@ int ff_sim_assemble_output(const ff_graph *g, const ff_tensor *const *inputs, co
         if (rc) return ff_err_wrap(err, "output '%s' mode %d: ", name, m);
     }
     if (!w->have_vals) return ff_err_set(err, FF_EINVAL, "output '%s': no value writer", name);
+    /* A blocked output ends in the offset levels of its blocks: written as
+     * whole blocks by the value writer, not by level writers. */
+    int nwritten = fmt.nlevels;
+    size_t bw = 1;
+    while (nwritten > 0 && fmt.lv[nwritten - 1].split == FF_SPLIT_INNER && fmt.lv[nwritten - 1].fmt == FF_LVL_DENSE &&
+           !w->have_level[nwritten - 1]) {
+        nwritten--;
+        bw *= (size_t)fmt.lv[nwritten].block;
+    }
     size_t parent_positions = 1;
-    for (int l = 0; l < fmt.nlevels; l++) {
+    for (int l = 0; l < nwritten; l++) {
         if (!w->have_level[l])
             return ff_err_set(err, FF_EINVAL, "output '%s': level %d (of %d) has no writer", name, l, fmt.nlevels);
         if (w->nseg[l] == 0)
@@ -282,10 +316,10 @@ int ff_sim_assemble_output(const ff_graph *g, const ff_tensor *const *inputs, co
                                   "beyond the %zu coordinates", name, l, f, w->seg[l][f], w->ncrd[l]);
         parent_positions = w->ncrd[l];
     }
-    if (w->nvals != parent_positions)
-        return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates", name, w->nvals,
-                          parent_positions);
-    assembly a = {.w = w, .fmt = &fmt, .order = gt->order};
+    if (w->nvals != parent_positions * bw)
+        return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates%s", name, w->nvals,
+                          parent_positions, bw > 1 ? " (of whole blocks)" : "");
+    assembly a = {.w = w, .fmt = &fmt, .order = gt->order, .nwritten = nwritten, .bw = bw};
     if (fmt.nlevels == 0) {
         if (w->nvals > 1)
             return ff_err_set(err, FF_ERUNTIME, "output '%s' is a scalar but %zu values were written", name, w->nvals);

@@ -97,6 +97,55 @@ static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
     }
 }
 
+/* The block edge B of a node in block mode, 0 for a scalar node. */
+static int block_edge(const ff_node *gn)
+{
+    switch (gn->kind) {
+    case FF_PRIM_ARRAY:
+    case FF_PRIM_ALU:
+    case FF_PRIM_REDUCE:
+    case FF_PRIM_SPACC1:
+    case FF_PRIM_SPACC2:
+    case FF_PRIM_WRITE_VAL: return (int)ff_node_int(gn, "blk");
+    default: return 0;
+    }
+}
+
+/* Block mode's latency and II (docs/timing.md "Block mode"): memory ports
+ * move one row of B words per cycle; ALUs, reducers and accumulators take
+ * the architecture's block timing for the rows they process. */
+static void block_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii)
+{
+    int B = block_edge(gn), lat, per;
+    switch (gn->kind) {
+    case FF_PRIM_ALU: {
+        int op = (int)ff_node_int(gn, "op"), la = (int)ff_node_int(gn, "bla"), lb = (int)ff_node_int(gn, "blb");
+        int dims = (int)ff_node_int(gn, "bno");
+        if (blk_layout_dims(la) > dims) dims = blk_layout_dims(la);
+        if (blk_layout_dims(lb) > dims) dims = blk_layout_dims(lb);
+        const ff_block_timing *t = op == FF_ALU_MUL && blk_contracts(la, lb) ? &a->block_matmul : &a->block[op];
+        blk_timing(t, blk_rows(B, dims), &lat, &per);
+        break;
+    }
+    case FF_PRIM_REDUCE: {
+        int la = (int)ff_node_int(gn, "bla"), dims = (int)ff_node_int(gn, "bno");
+        if (blk_layout_dims(la) > dims) dims = blk_layout_dims(la);
+        blk_timing(&a->block[ff_node_int(gn, "op") == 1 ? FF_ALU_MAX : FF_ALU_ADD], blk_rows(B, dims), &lat, &per);
+        break;
+    }
+    case FF_PRIM_SPACC1:
+    case FF_PRIM_SPACC2:
+        blk_timing(&a->block[FF_ALU_ADD], blk_rows(B, (int)ff_node_int(gn, "bdims")), &lat, &per);
+        break;
+    default: /* array, write_val */
+        lat = 0;
+        per = blk_rows(B, (int)ff_node_int(gn, "bdims"));
+        break;
+    }
+    *latency += lat;
+    if (per > *ii) *ii = per;
+}
+
 int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err *err)
 {
     if (!g->validated)
@@ -106,9 +155,11 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
     if (opts) s->opts = *opts;
     else ff_sim_opts_default(&s->opts);
     s->frac_bits = g->frac_bits;
+    blk_store_init(&s->blocks);
     const ff_arch *a = &s->opts.arch;
     if (!s->opts.functional && a->fifo_depth < 1) {
         int depth = a->fifo_depth;
+        blk_store_free(&s->blocks);
         free(s);
         return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", depth);
     }
@@ -155,11 +206,12 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         if (!s->opts.functional) {
             n->latency = a->latency[n->kind];
             n->ii = a->ii[n->kind];
-            if (n->kind == FF_PRIM_ALU) {
+            if (n->kind == FF_PRIM_ALU && !block_edge(gn)) {
                 int op = (int)ff_node_int(gn, "op");
                 n->latency += a->alu_latency[op];
                 if (a->alu_ii[op] > n->ii) n->ii = a->alu_ii[op];
             }
+            if (block_edge(gn)) block_node_timing(a, gn, &n->latency, &n->ii);
         }
         if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
             ff_sim_free(s);
@@ -220,6 +272,7 @@ void ff_sim_free(ff_sim *s)
     free(s->active);
     free(s->next_active);
     free(s->touched);
+    blk_store_free(&s->blocks);
     free(s);
 }
 

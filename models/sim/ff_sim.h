@@ -46,8 +46,9 @@ typedef struct ff_offchip {
     int startup;      /* cycles before the first request (page open, DMA setup) */
 } ff_offchip;
 
-/* Timing of an op on a BxB dense block (blocked formats): latency and II
- * are linear in B, e.g. a block multiply with latency 2B-1 and II B. */
+/* Timing of an op on a BxB dense block (block mode, docs/timing.md): latency
+ * and II are linear in B, e.g. a block matrix product with latency 2B-1 and
+ * II B. A vector or scalar block counts as B = 1. */
 typedef struct ff_block_timing {
     int lat_per_b, lat_const; /* latency = lat_per_b*B + lat_const */
     int ii_per_b, ii_const;   /* II      = ii_per_b*B + ii_const   */
@@ -62,13 +63,14 @@ typedef struct ff_arch {
     int ii[FF_PRIM__COUNT];         /* initiation interval per kind (>= 1) */
     int alu_latency[FF_ALU__COUNT]; /* extra pipeline cycles per ALU op */
     int alu_ii[FF_ALU__COUNT];      /* initiation interval per ALU op */
-    ff_block_timing block[FF_ALU__COUNT]; /* per ALU op on dense blocks */
+    ff_block_timing block[FF_ALU__COUNT]; /* per ALU op, entry by entry on dense blocks */
+    ff_block_timing block_matmul;   /* a block product contracting an index */
     ff_offchip offchip;
     double clock_ghz;               /* for converting cycles to time */
 } ff_arch;
 
 /* Defaults: depth 2, no extra latency, II 1, off-chip model off, 1 GHz;
- * block ops: mul latency 2B-1, II B; others latency 1, II B. */
+ * block ops: latency 1, II B; a block matrix product latency 2B-1, II B. */
 void ff_arch_default(ff_arch *a);
 
 /* Loads an architecture file over the defaults: keys that are present

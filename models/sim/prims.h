@@ -24,6 +24,7 @@ FF_SIM_PRIM_FNS(FF_DECL_INIT_)
 void fini_scan(node *n);
 void fini_locate(node *n);
 void fini_array(node *n);
+void fini_reduce(node *n);
 void fini_spacc1(node *n);
 void fini_spacc2(node *n);
 void fini_source(node *n);

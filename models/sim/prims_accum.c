@@ -96,7 +96,25 @@ typedef struct spacc1_st {
     int has_outer, final, state;
     int two_level;     /* crd_outer_in is connected */
     uint32_t outer;
+    size_t bw;         /* block mode: words a block; acc[] holds handles */
 } spacc1_st;
+
+/* Sums two accumulated values: numbers, or in block mode the blocks they
+ * name (a new block; the sum of a point's first value is that value). */
+static int acc_add(ff_sim *s, node *n, size_t bw, ff_fx *acc, ff_fx val)
+{
+    if (!bw) {
+        *acc = ff_fx_add(*acc, val);
+        return 0;
+    }
+    uint32_t h;
+    if (!blk_valid_handle(&s->blocks, (uint32_t)val, bw) || blk_add(&s->blocks, (uint32_t)*acc, (uint32_t)val, bw, &h)) {
+        sim_fail(s, n, "block handle %u is outside the block store, or the store is full", (uint32_t)val);
+        return -1;
+    }
+    *acc = (ff_fx)h;
+    return 0;
+}
 
 static fire_result fire_spacc1(ff_sim *s, node *n)
 {
@@ -122,8 +140,8 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
             st->used[c] = 1;
             st->acc[c] = val;
             st->list[st->nlist++] = c;
-        } else {
-            st->acc[c] = ff_fx_add(st->acc[c], val);
+        } else if (acc_add(s, n, st->bw, &st->acc[c], val)) {
+            return FIRE_ERROR;
         }
         st->outer = ff_tok_payload(o);
         st->has_outer = 1;
@@ -175,6 +193,7 @@ int init_spacc1(ff_sim *s, node *n, ff_err *err)
     int rc = sim_resolve_dim(s, n, "dim", &st->dim, err);
     if (rc) return rc;
     st->two_level = n->in[SA_IN_OUTER] != NULL;
+    if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
     st->acc = ff_xcalloc(st->dim + 1, sizeof *st->acc);
     st->used = ff_xcalloc(st->dim + 1, 1);
     st->list = ff_xcalloc(st->dim + 1, sizeof *st->list);
@@ -203,6 +222,7 @@ typedef struct spacc2_st {
     FF_VEC(point) pts;  /* after D: merged and sorted */
     size_t k;           /* next point to emit */
     int state;
+    size_t bw;          /* block mode: words a block; values are handles */
 } spacc2_st;
 
 static int cmp_point(const void *a, const void *b)
@@ -226,9 +246,9 @@ static fire_result fire_spacc2(ff_sim *s, node *n)
             for (size_t k = 0; k < st->pts.len; k++) {
                 point *p = &st->pts.data[k];
                 n->st.ops++;
-                if (w && st->pts.data[w - 1].outer == p->outer && st->pts.data[w - 1].inner == p->inner)
-                    st->pts.data[w - 1].val = ff_fx_add(st->pts.data[w - 1].val, p->val);
-                else
+                if (w && st->pts.data[w - 1].outer == p->outer && st->pts.data[w - 1].inner == p->inner) {
+                    if (acc_add(s, n, st->bw, &st->pts.data[w - 1].val, p->val)) return FIRE_ERROR;
+                } else
                     st->pts.data[w++] = *p;
             }
             st->pts.len = w;
@@ -281,6 +301,7 @@ int init_spacc2(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_spacc2;
     int rc = sim_resolve_dim(s, n, "dim_outer", &st->dim_outer, err);
     if (!rc) rc = sim_resolve_dim(s, n, "dim_inner", &st->dim_inner, err);
+    if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
     return rc;
 }
 

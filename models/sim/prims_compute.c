@@ -10,11 +10,35 @@ typedef struct alu_st {
     ff_alu_op op;
     int unary;   /* only input a is read (unary op, or b is the immediate) */
     ff_fx imm;
+    /* block mode (blk > 0): values are block handles */
+    blk_op_desc bd;
+    size_t wa, wb, wout; /* words of a, b and the result */
+    uint64_t ops_per_block;
 } alu_st;
 
 /* N reads as the fill value 0 wherever a value is expected. */
 static inline int is_value(ff_tok t) { return ff_tok_is_data(t) || ff_tok_is_empty(t); }
 static inline ff_fx value_of(ff_tok t) { return ff_tok_is_data(t) ? (ff_fx)ff_tok_payload(t) : 0; }
+
+/* The block a value token names: N is the zero block. */
+static fire_result block_of(ff_sim *s, node *n, ff_tok t, size_t words, uint32_t *h)
+{
+    *h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
+    if (!blk_valid_handle(&s->blocks, *h, words))
+        return sim_fail(s, n, "block handle %u is outside the block store (%zu words)", *h, s->blocks.words.len);
+    return FIRE_OK;
+}
+
+static fire_result fire_alu_block(ff_sim *s, node *n, alu_st *st, ff_tok a, ff_tok b, ff_tok *out)
+{
+    uint32_t ha, hb = 0, h;
+    if (block_of(s, n, a, st->wa, &ha) || (!st->unary && block_of(s, n, b, st->wb, &hb))) return FIRE_ERROR;
+    if (blk_alloc(&s->blocks, st->wout, &h)) return sim_fail(s, n, "the block store is full (2^32 words)");
+    blk_op(&st->bd, blk_at(&s->blocks, ha), blk_at(&s->blocks, hb), st->imm, blk_at(&s->blocks, h));
+    n->st.ops += st->ops_per_block;
+    *out = ff_tok_data(h);
+    return FIRE_OK;
+}
 
 static fire_result fire_alu(ff_sim *s, node *n)
 {
@@ -23,8 +47,10 @@ static fire_result fire_alu(ff_sim *s, node *n)
     if (!out_ready(n, 0)) return FIRE_STALL_OUT;
     ff_tok a = in_peek(n, 0);
     ff_tok b = st->unary ? a : in_peek(n, 1);
-    ff_tok out;
-    if (is_value(a) && is_value(b)) {
+    ff_tok out = FF_TOK_D;
+    if (st->bd.B && is_value(a) && is_value(b)) {
+        if (fire_alu_block(s, n, st, a, b, &out)) return FIRE_ERROR;
+    } else if (is_value(a) && is_value(b)) {
         ff_fx bv = st->unary ? st->imm : value_of(b);
         out = ff_tok_data((uint32_t)ff_alu_apply(st->op, value_of(a), bv, s->frac_bits));
         n->st.ops++;
@@ -53,6 +79,18 @@ int init_alu(ff_sim *s, node *n, ff_err *err)
     if (!st->unary && !n->in[1])
         return ff_err_set(err, FF_EINVAL, "node '%s' (alu %s): input b is not connected and no imm is given",
                           n->g->name, ff_alu_op_name(st->op));
+    int B = (int)ff_node_int(n->g, "blk");
+    if (!B) return 0;
+    int la = (int)ff_node_int(n->g, "bla"), lb = st->unary ? 15 : (int)ff_node_int(n->g, "blb");
+    int no = (int)ff_node_int(n->g, "bno"), mul = st->op == FF_ALU_MUL;
+    if (!blk_layout_valid(la, no, mul) || !blk_layout_valid(lb, no, mul))
+        return ff_err_set(err, FF_EINVAL, "node '%s' (alu %s): block layouts bla=%d blb=%d do not fit %d result dims%s",
+                          n->g->name, ff_alu_op_name(st->op), la, lb, no, mul ? "" : " (only mul contracts axis 2)");
+    st->bd = (blk_op_desc){st->op, st->unary, B, la, lb, no, s->frac_bits};
+    st->wa = blk_words(B, blk_layout_dims(la));
+    st->wb = blk_words(B, blk_layout_dims(lb));
+    st->wout = blk_words(B, no);
+    st->ops_per_block = st->wout * (blk_contracts(la, lb) ? (uint64_t)B : 1);
     return 0;
 }
 
@@ -72,20 +110,54 @@ typedef struct reduce_st {
     int shaped;       /* the shape input is connected */
     int in_fiber;     /* shaped: a shape coordinate's fiber is being reduced */
     int any;          /* the current fiber had a value */
-    ff_fx acc;
+    ff_fx acc;        /* block mode: the handle of the block being summed */
     uint32_t pending; /* unshaped: k+1 when S(k) must still be emitted */
     uint32_t owed;    /* shaped: k when the last fiber's stop closed k parents */
+    /* block mode (B > 0) */
+    int B, la, nout;
+    size_t win, wout;
+    ff_fx *scratch;   /* one collapsed input block */
+    ff_sim *sim;
 } reduce_st;
 
 enum { RED_IN_VAL = 0, RED_IN_SHAPE = 1 };
 
-static void reduce_add(node *n, reduce_st *st, ff_tok t)
+/* Block mode: collapse the input block's axis 2, then fold it into the
+ * accumulating block (a private block until it is emitted). */
+static int reduce_add_block(node *n, reduce_st *st, ff_tok t)
 {
+    blk_store *bs = &st->sim->blocks;
+    uint32_t h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
+    if (!blk_valid_handle(bs, h, st->win)) return -1;
+    n->st.ops += st->win;
+    if (!st->any) {
+        uint32_t acc;
+        if (blk_alloc(bs, st->wout, &acc)) return -1;
+        blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), blk_at(bs, acc));
+        st->acc = (ff_fx)acc;
+        st->any = 1;
+        return 0;
+    }
+    blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), st->scratch);
+    ff_fx *acc = blk_at(bs, (uint32_t)st->acc);
+    for (size_t i = 0; i < st->wout; i++)
+        acc[i] = st->is_max ? (st->scratch[i] > acc[i] ? st->scratch[i] : acc[i]) : ff_fx_add(acc[i], st->scratch[i]);
+    return 0;
+}
+
+static int reduce_add(node *n, reduce_st *st, ff_tok t)
+{
+    if (st->B) {
+        if (!reduce_add_block(n, st, t)) return 0;
+        sim_fail(st->sim, n, "block handle %u is outside the block store, or the store is full", ff_tok_payload(t));
+        return -1;
+    }
     n->st.ops++;
     ff_fx v = value_of(t);
     if (!st->any) st->acc = v;
     else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
     st->any = 1;
+    return 0;
 }
 
 static ff_tok reduce_result(reduce_st *st)
@@ -103,7 +175,7 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
         if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
         ff_tok v = in_peek(n, RED_IN_VAL);
         if (is_value(v)) {
-            reduce_add(n, st, v);
+            if (reduce_add(n, st, v)) return FIRE_ERROR;
             in_pop(s, n, RED_IN_VAL);
             return FIRE_OK;
         }
@@ -139,7 +211,7 @@ static fire_result fire_reduce_shaped(ff_sim *s, node *n, reduce_st *st)
         if (is_value(v)) {
             in_pop(s, n, RED_IN_SHAPE);
             in_pop(s, n, RED_IN_VAL);
-            reduce_add(n, st, v);
+            if (reduce_add(n, st, v)) return FIRE_ERROR;
             st->in_fiber = 1;
             return FIRE_OK;
         }
@@ -186,7 +258,7 @@ static fire_result fire_reduce(ff_sim *s, node *n)
     if (!in_has(n, RED_IN_VAL)) return FIRE_STALL_IN;
     ff_tok t = in_peek(n, RED_IN_VAL);
     if (is_value(t)) {
-        reduce_add(n, st, t);
+        if (reduce_add(n, st, t)) return FIRE_ERROR;
         in_pop(s, n, RED_IN_VAL);
         return FIRE_OK;
     }
@@ -209,5 +281,23 @@ int init_reduce(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_reduce;
     st->is_max = ff_node_int(n->g, "op") == 1;
     st->shaped = n->in[RED_IN_SHAPE] != NULL;
+    st->sim = s;
+    st->B = (int)ff_node_int(n->g, "blk");
+    if (!st->B) return 0;
+    st->la = (int)ff_node_int(n->g, "bla");
+    st->nout = (int)ff_node_int(n->g, "bno");
+    if (!blk_layout_valid(st->la, st->nout, 1))
+        return ff_err_set(err, FF_EINVAL, "node '%s' (reduce): block layout bla=%d does not fit %d result dims",
+                          n->g->name, st->la, st->nout);
+    st->win = blk_words(st->B, blk_layout_dims(st->la));
+    st->wout = blk_words(st->B, st->nout);
+    st->scratch = ff_xcalloc(st->wout, sizeof *st->scratch);
     return 0;
+}
+
+void fini_reduce(node *n)
+{
+    reduce_st *st = n->state;
+    free(st->scratch);
+    free(st);
 }

@@ -239,13 +239,36 @@ typedef struct array_st {
     const ff_fx *vals;
     size_t nvals;
     ff_fx *own;
+    /* block mode: the tensor's values in the block store, bw words a block */
+    uint32_t base;
+    size_t bw, nblocks;
 } array_st;
+
+/* Block mode: reference r names the r-th whole block, a handle into the
+ * copy of the values the store holds. */
+static fire_result fire_array_block(ff_sim *s, node *n, array_st *st)
+{
+    ff_tok t = in_peek(n, 0), v = t;
+    if (ff_tok_is_data(t)) {
+        uint32_t r = ff_tok_payload(t);
+        if (r >= st->nblocks)
+            return sim_fail(s, n, "reference %u is outside the value array (%zu blocks)", r, st->nblocks);
+        v = ff_tok_data(st->base + (uint32_t)(r * st->bw));
+        n->st.mem_reads += st->bw;
+    } else if (ff_tok_is_empty(t)) {
+        v = ff_tok_data(0); /* the zero block */
+    }
+    in_pop(s, n, 0);
+    out_push(s, n, 0, v);
+    return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
+}
 
 static fire_result fire_array(ff_sim *s, node *n)
 {
     array_st *st = n->state;
     if (!in_has(n, 0)) return FIRE_STALL_IN;
     if (!out_ready(n, 0)) return FIRE_STALL_OUT;
+    if (st->bw) return fire_array_block(s, n, st);
     ff_tok t = in_peek(n, 0);
     ff_tok v = t;
     if (ff_tok_is_data(t)) {
@@ -280,6 +303,27 @@ int init_array(ff_sim *s, node *n, ff_err *err)
         st->vals = st->own;
         st->nvals = p->nints;
     }
+    int B = (int)ff_node_int(n->g, "blk");
+    if (!B) return 0;
+    st->bw = blk_words(B, (int)ff_node_int(n->g, "bdims"));
+    if (st->nvals % st->bw)
+        return ff_err_set(err, FF_EINVAL, "node '%s' (array): %zu values are not whole blocks of %zu", n->g->name,
+                          st->nvals, st->bw);
+    if (tname[0]) {
+        /* A block never straddles the tensor's edge: a padded entry would
+         * enter sums that the scalar graph never makes. */
+        const ff_tensor *t = sim_input(s, n, tname, err);
+        for (int l = 0; l < t->fmt.nlevels; l++) {
+            const ff_level_desc *d = &t->fmt.lv[l];
+            if (d->split == FF_SPLIT_OUTER && t->dims[d->mode] % (uint32_t)d->block)
+                return ff_err_set(err, FF_EINVAL, "tensor '%s': mode %d has size %u, not a multiple of the block size "
+                                  "%d (a blocked graph reads whole blocks)", tname, d->mode, t->dims[d->mode], d->block);
+        }
+    }
+    st->nblocks = st->nvals / st->bw;
+    if (blk_alloc(&s->blocks, st->nvals, &st->base))
+        return ff_err_set(err, FF_EINVAL, "node '%s' (array): the block store is full", n->g->name);
+    memcpy(blk_at(&s->blocks, st->base), st->vals, st->nvals * sizeof *st->vals);
     return 0;
 }
 
@@ -296,6 +340,7 @@ typedef struct write_st {
     outbuf *ob;
     int level;
     int fiber_nonempty;
+    size_t bw; /* block mode: words a value writes */
 } write_st;
 
 static fire_result fire_write_crd(ff_sim *s, node *n)
@@ -334,7 +379,13 @@ static fire_result fire_write_val(ff_sim *s, node *n)
     if (!in_has(n, 0)) return FIRE_STALL_IN;
     ff_tok t = in_peek(n, 0);
     in_pop(s, n, 0);
-    if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {
+    if (st->bw && (ff_tok_is_data(t) || ff_tok_is_empty(t))) {
+        uint32_t h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
+        if (!blk_valid_handle(&s->blocks, h, st->bw))
+            return sim_fail(s, n, "block handle %u is outside the block store", h);
+        for (size_t i = 0; i < st->bw; i++) FF_VEC_PUSH(st->ob->vals, blk_at(&s->blocks, h)[i]);
+        n->st.mem_writes += st->bw;
+    } else if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {
         FF_VEC_PUSH(st->ob->vals, ff_tok_is_data(t) ? (ff_fx)ff_tok_payload(t) : 0);
         n->st.mem_writes++;
     }
@@ -356,6 +407,7 @@ static int init_writer(ff_sim *s, node *n, int is_val, ff_err *err)
         if (st->ob->have_vals)
             return ff_err_set(err, FF_EINVAL, "node '%s': output '%s' has two value writers", n->g->name, tname);
         st->ob->have_vals = 1;
+        if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
         return 0;
     }
     int64_t level = ff_node_int(n->g, "level");

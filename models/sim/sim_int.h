@@ -11,6 +11,7 @@
 #ifndef FF_SIM_INT_H
 #define FF_SIM_INT_H
 
+#include "blocks.h"
 #include "ff_sim.h"
 
 /* A channel: the bounded FIFO of one edge (docs/timing.md "Channels"). */
@@ -99,6 +100,7 @@ struct ff_sim {
     /* observation: opts.trace or opts.record (one test in the push path) */
     int observe;
     struct edge_record *records; /* per edge, with opts.record */
+    blk_store blocks;     /* block values of a blocked graph (blocks.c) */
 };
 
 /* Every token pushed into one channel, with its cycle (opts.record). */

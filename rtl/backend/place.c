@@ -112,6 +112,10 @@ static int params(placer *p, const ff_node *n, int slot)
     int k = n->kind;
     uint32_t v;
     int bound;
+    const ff_param *blk = ff_node_param(n, "blk");
+    if (blk && blk->i > 0)
+        return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): block mode (--block %lld) has no RTL tile yet; the "
+                          "array streams scalar values only", n->name, ff_prim_get(k)->name, (long long)blk->i);
     switch (k) {
     case FF_PRIM_SCAN:
     case FF_PRIM_LOCATE: {

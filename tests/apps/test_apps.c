@@ -58,6 +58,31 @@ static void apps_match_reference_parallelized(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* --block 4 on the apps with a blocked variant (GPT-3/BigBird: the mask and
+ * the attention scores in 4x4 blocks), in each of their schedules: the
+ * attention streams whole blocks and every result is bit-exact. */
+static void apps_match_reference_blocked(void **state)
+{
+    (void)state;
+    int failures = 0, runs = 0;
+    for (int a = 0; a < app_ncases; a++)
+        for (int f = 0; app_cases[a].blocked[0] && f < 4 && app_cases[a].fuse[f]; f++) {
+            ff_ir_program *p = NULL;
+            ff_tensor **data = NULL;
+            app_load_blocked(a, &p, &data);
+            uint64_t cycles = 0;
+            char what[128];
+            snprintf(what, sizeof what, "%s --fuse %s --block 4", app_cases[a].file, app_cases[a].fuse[f]);
+            failures += run_program_sched(p, data, NULL, app_cases[a].fuse[f], NULL, 0, 4, 0, what, &cycles);
+            printf("%-16s fuse %-16s block 4 %10llu cycles\n", app_cases[a].file, app_cases[a].fuse[f],
+                   (unsigned long long)cycles);
+            runs++;
+            app_free(p, data);
+        }
+    assert_int_equal(failures, 0);
+    assert_true(runs >= 3);
+}
+
 /* The GPT-3/BigBird block fully fused: one kernel of about 7,000
  * primitives, 77 million cycles at CI size (about 100 s); a test program of
  * its own (`test_apps --gpt-fused`) so that CTest runs it beside the rest. */
@@ -86,6 +111,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apps_match_reference_in_every_fusion),
         cmocka_unit_test(apps_match_reference_parallelized),
+        cmocka_unit_test(apps_match_reference_blocked),
     };
     return cmocka_run_group_tests_name("apps", tests, NULL, NULL);
 }

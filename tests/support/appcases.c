@@ -24,7 +24,9 @@ const app_case app_cases[] = {
      0.4,
      NULL,
      0,
-     {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}, "s"},
+     {"none", "1-4,5-7,8,9-11", "1-7,8-11", NULL}, "s",
+     /* BigBird's mask and the attention scores it shapes, in blocks */
+     {"Mask=bcsr(4)", "Sc=ddcdd:0,1/4,2/4,1%4,2%4", "P=ddcdd:0,1/4,2/4,1%4,2%4", NULL}},
 };
 const int app_ncases = (int)(sizeof app_cases / sizeof app_cases[0]);
 
@@ -58,14 +60,42 @@ static ff_tensor *karate(int self_loops, const ff_format *fmt)
     return t;
 }
 
-void app_load(int a, ff_ir_program **out, ff_tensor ***out_data)
+/* The app's text with "tensor NAME[...] : FORMAT" redeclared for every
+ * NAME=FORMAT of `formats` (NULL-terminated); the caller frees it. */
+static char *redeclared(const char *path, const char *const *formats)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("%s: cannot read", path);
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap), line[512];
+    while (fgets(line, sizeof line, f)) {
+        for (int k = 0; formats && formats[k]; k++) {
+            const char *eq = strchr(formats[k], '=');
+            char head[80];
+            snprintf(head, sizeof head, "tensor %.*s[", (int)(eq - formats[k]), formats[k]);
+            char *colon = strstr(line, " : ");
+            if (!strncmp(line, head, strlen(head)) && colon) snprintf(colon, sizeof line - (size_t)(colon - line),
+                                                                      " : %s\n", eq + 1);
+        }
+        size_t n = strlen(line);
+        if (len + n + 1 > cap) out = realloc(out, cap *= 2);
+        memcpy(out + len, line, n + 1);
+        len += n;
+    }
+    fclose(f);
+    return out;
+}
+
+static void load(int a, const char *const *formats, ff_ir_program **out, ff_tensor ***out_data)
 {
     const app_case *apps = app_cases;
     char path[1024];
     snprintf(path, sizeof path, "%s/bench/apps/%s", FF_SOURCE_DIR, apps[a].file);
     ff_ir_program *p = NULL;
     ff_err err = {0};
-    if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    char *text = formats ? redeclared(path, formats) : NULL;
+    if (ff_ir_parse(path, text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    free(text);
     ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
     uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
     for (int d = 0; d < 8 && apps[a].dims[d]; d++) {
@@ -93,6 +123,14 @@ void app_load(int a, ff_ir_program **out, ff_tensor ***out_data)
     free(sizes);
     *out = p;
     *out_data = data;
+}
+
+void app_load(int a, ff_ir_program **p, ff_tensor ***data) { load(a, NULL, p, data); }
+
+void app_load_blocked(int a, ff_ir_program **p, ff_tensor ***data)
+{
+    if (!app_cases[a].blocked[0]) fail_msg("%s has no blocked variant", app_cases[a].file);
+    load(a, app_cases[a].blocked, p, data);
 }
 
 void app_free(ff_ir_program *p, ff_tensor **data)

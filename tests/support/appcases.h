@@ -18,6 +18,9 @@ typedef struct app_case {
     int self_loops;                /* add I to it */
     const char *fuse[4];           /* the schedules the C model test runs */
     const char *par;               /* the output loop --par replicates */
+    /* The blocked variant (--block 4): tensors redeclared in 4x4 blocks,
+     * "NAME=FORMAT" (none: the app has no blocked variant). */
+    const char *blocked[4];
 } app_case;
 
 extern const app_case app_cases[];
@@ -27,6 +30,8 @@ extern const int app_ncases;
  * (seed 11 + index): *p and *data (one per program tensor, inputs filled)
  * are new; free with app_free. Fails the test on any error. */
 void app_load(int index, ff_ir_program **p, ff_tensor ***data);
+/* The same with the tensors of app_cases[index].blocked redeclared. */
+void app_load_blocked(int index, ff_ir_program **p, ff_tensor ***data);
 void app_free(ff_ir_program *p, ff_tensor **data);
 
 #endif

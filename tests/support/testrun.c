@@ -18,6 +18,12 @@ int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, con
 int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
                     int lanes, int functional, const char *what, uint64_t *cycles)
 {
+    return run_program_sched(p, data, order, fuse, par_index, lanes, 0, functional, what, cycles);
+}
+
+int run_program_sched(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
+                      int lanes, int block, int functional, const char *what, uint64_t *cycles)
+{
     ff_err err = {0};
     int bad = 0;
     *cycles = 0;
@@ -32,6 +38,7 @@ int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const
         for (int r = 0; r < ker->nroots; r++) {
             ff_kernel_fuse_flags(p, ker, ker->roots[r], fuse_flags[r]);
             o[r].fuse = fuse_flags[r];
+            o[r].block = block;
             if (order && ff_lower_parse_order(p, ker->roots[r], order, &o[r], &err)) goto fail;
             if (par_index) {
                 snprintf(o[r].par_index, sizeof o[r].par_index, "%s", par_index);

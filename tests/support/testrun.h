@@ -25,4 +25,8 @@ int run_program_fused(ff_ir_program *p, ff_tensor **data, const char *order, con
 int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
                     int lanes, int functional, const char *what, uint64_t *cycles);
 
+/* The same with --block B as well (0: scalar). */
+int run_program_sched(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
+                      int lanes, int block, int functional, const char *what, uint64_t *cycles);
+
 #endif

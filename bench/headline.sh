@@ -51,3 +51,40 @@ for r in "${runs[@]}"; do
     printf '| %s | %s (`%s`%s) | %s | %s | %s |\n' "$app" "$label" "$spec" "${par:+ --par ${par[1]}}" "$nk" "$cycles" "$speedup"
   done
 done
+
+# BigBird: scalar vs true-block sparsity. The model is the same block with
+# its mask and the attention scores it shapes (Sc, P) declared in B x B
+# blocks -- BigBird's block size is a property of the model -- on a real
+# BigBird mask (ff_appdata bigbird) of that block size. Scalar runs walk
+# the blocks element by element; --block B streams whole blocks.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+S=256
+bargs="--random 1 --dim S=$S --dim M=32 --dim H=2 --dim D=16 --dim F=64"
+printf '\n| BigBird block (S=%s) | schedule | scalar cycles | block cycles | speedup | attention kernels (Sc, P, O): scalar -> block |\n|---|---|---|---|---|---|\n' "$S"
+for B in 16 32 64; do
+  "$build/bench/ff_appdata" bigbird "$S" "$B" 1 "$tmp/mask$B.mtx" >/dev/null
+  sed "s|^tensor Mask\[S, S\] : csr|tensor Mask[S, S] : bcsr($B)|;
+       s|^tensor Sc\[H, S, S\] : dcc|tensor Sc[H, S, S] : ddcdd:0,1/$B,2/$B,1%$B,2%$B|;
+       s|^tensor P\[H, S, S\] : dcc|tensor P[H, S, S] : ddcdd:0,1/$B,2/$B,1%$B,2%$B|" bench/apps/gpt3_bigbird.ff >"$tmp/gpt$B.ff"
+  for s in none=none per-component=1-4,5-7,8,9-11; do
+    label=${s%%=*}
+    spec=${s#*=}
+    row=()
+    for mode in scalar block; do
+      blk=()
+      [ $mode = block ] && blk=(--block "$B")
+      # shellcheck disable=SC2086
+      out=$("$ff" run "$tmp/gpt$B.ff" $bargs --tensor Mask="$tmp/mask$B.mtx" --fuse "$spec" "${blk[@]}" --arch "$arch" --check 2>&1) ||
+        { echo "headline.sh: BigBird B=$B --fuse $spec ($mode) failed:" >&2; echo "$out" >&2; exit 1; }
+      total=$(sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { print s }')
+      # the kernels computing Sc, P and O (statements 5-7)
+      attn=$(sed -n 's/.*: kernel [0-9]* (statements* \([0-9-]*\)) -> .*: \([0-9]*\) cycles.*/\1 \2/p' <<<"$out" |
+        awk '{ split($1, r, "-"); lo = r[1]; hi = (r[2] == "" ? r[1] : r[2]); if (hi >= 5 && lo <= 7) s += $2 } END { print s }')
+      row+=("$total" "$attn")
+    done
+    speedup=$(awk -v a="${row[0]}" -v b="${row[2]}" 'BEGIN { printf "%.2fx", a / b }')
+    aspeed=$(awk -v a="${row[1]}" -v b="${row[3]}" 'BEGIN { printf "%.2fx", a / b }')
+    printf '| B=%s | %s (`%s`) | %s | %s | %s | %s -> %s (%s) |\n' "$B" "$label" "$spec" "${row[0]}" "${row[2]}" "$speedup" "${row[1]}" "${row[3]}" "$aspeed"
+  done
+done

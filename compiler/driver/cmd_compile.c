@@ -13,7 +13,7 @@
 #include "ff_lower.h"
 
 static const char help[] =
-    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [-o GRAPH.json]\n"
+    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [-o GRAPH.json]\n"
     "                        [--dot GRAPH.dot] [-d]\n"
     "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
     "\n"
@@ -29,6 +29,9 @@ static const char help[] =
     "  --par INDEX:P     replicate the work under output loop INDEX P ways (2..7):\n"
     "                    forks deal its coordinates round robin to P lanes and\n"
     "                    serializes put the results back in order (same outputs)\n"
+    "  --block B         stream B x B dense blocks (1..64): every index over a mode of a\n"
+    "                    tensor stored bcsr(B) iterates blocks, values are blocks and\n"
+    "                    ALUs/reducers take the arch's block timing (same outputs)\n"
     "  -o GRAPH.json     write the graph(s)\n"
     "  --dot GRAPH.dot   write Graphviz drawings\n"
     "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"

@@ -32,7 +32,7 @@ int cmd_cosim(int argc, char **argv)
 
 static const char help[] =
     "usage: fuseflow cosim MODEL.ff (--tensor NAME=FILE ... | --random SEED [--density D] [--dim NAME=SIZE ...])\n"
-    "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--arch ARCH.json]\n"
+    "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [--arch ARCH.json]\n"
     "                      [--array ARRAY.json]\n"
     "                      [--max-cycles N] [--channels] [--junit FILE] [--report FILE]\n"
     "                      [--fst FILE] [--fst-window N]\n"
@@ -46,7 +46,7 @@ static const char help[] =
     "and the report names the channel, its producer and consumer tiles, the token index\n"
     "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
-    "  --tensor, --random, --density, --dim, --fuse, --order, --par, --arch   as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --fuse, --order, --par, --block, --arch   as for fuseflow run\n"
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
     "  --channels          compare every channel's tokens and cycles even when outputs and\n"

@@ -21,7 +21,7 @@
 static const char help[] =
     "usage: fuseflow explore MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
     "                        --arch ARCH.json --csv OUT.csv [--plot OUT.svg]\n"
-    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--par INDEX:P] [--no-prune]\n"
+    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--par INDEX:P] [--block B] [--no-prune]\n"
     "                        [--max N] [--max-orders N] [--prune-tol T]\n"
     "\n"
     "Explores the schedules of MODEL.ff: every partition of its statements into\n"
@@ -43,6 +43,8 @@ static const char help[] =
     "                    else as for fuseflow compile (default: the best legal order)\n"
     "  --par INDEX:P     every schedule, the unfused baseline too, parallelized as for\n"
     "                    fuseflow compile (the estimates and the pruning do not change)\n"
+    "  --block B         every schedule, the unfused baseline too, blocked as for\n"
+    "                    fuseflow compile (the estimates count scalar FLOPs and bytes)\n"
     "  --no-prune        simulate the pruned schedules too, and say whether the\n"
     "                    pruning kept the best one\n"
     "  --max N           at most N schedules, in enumeration order (default 4096)\n"

@@ -37,6 +37,7 @@ static const char help[] =
     "  --arch ARCH.json    architecture parameters; --functional: results only\n"
     "  --fuse SPEC          none (default), all, or ranges such as 1-3,4 (fuseflow compile)\n"
     "  --par INDEX:P        as for fuseflow compile\n"
+    "  --block B            as for fuseflow compile\n"
     "  --order             as for fuseflow compile; auto simulates every legal order of\n"
     "                      each kernel result and keeps the fastest\n";
 

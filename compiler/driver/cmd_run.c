@@ -283,7 +283,11 @@ int cmd_run(int argc, char **argv)
         int rc2 = simulate(&r, g, &opts, 1, &cycles, &err);
         int nprims = g->nnodes;
         ff_graph_free(g);
-        if (rc2) goto fail;
+        if (rc2) {
+            /* bad data for this kernel (a size, a format): say which */
+            if (rc2 == FF_EINVAL) ff_err_wrap(&err, "%s:%d: kernel %d: ", model, p->stmts[ker->first].pos.line, k + 1);
+            goto fail;
+        }
         r.total_cycles += cycles;
         printf("%s:%d: kernel %d (statement%s %d", model, p->stmts[ker->first].pos.line, k + 1,
                ker->first == ker->last ? "" : "s", ker->first + 1);

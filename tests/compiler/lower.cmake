@@ -22,7 +22,7 @@ add_test(NAME cli_block_errors
            if \"$ff\" run blk_spmv.ff --random 1 --block 8 2>e2; then exit 1; fi;
            grep -q 'blk_spmv.ff:[0-9]*:[0-9]*: --block 8: tensor A is stored in blocks of 4' e2;
            if \"$ff\" run blk_spmv.ff --random 1 --dim N=10 --dim K=8 --block 4 2>e3; then exit 1; fi;
-           grep -q 'not a multiple of the block size 4' e3;
+           grep -q 'blk_spmv.ff:[0-9]*: kernel 1: .*not a multiple of the block size 4' e3;
            test $(wc -l <e2) -eq 1; test $(wc -l <e3) -eq 1;
            rm -f e1 e2 e3 blk_spmv.ff"
          $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR})

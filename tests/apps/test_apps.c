@@ -59,8 +59,9 @@ static void apps_match_reference_parallelized(void **state)
 }
 
 /* --block 4 on the apps with a blocked variant (GPT-3/BigBird: the mask and
- * the attention scores in 4x4 blocks), in each of their schedules: the
- * attention streams whole blocks and every result is bit-exact. */
+ * the attention scores in 4x4 blocks), in each of their schedules and the
+ * first two with --par as well: the attention streams whole blocks and
+ * every result is bit-exact. */
 static void apps_match_reference_blocked(void **state)
 {
     (void)state;
@@ -78,9 +79,19 @@ static void apps_match_reference_blocked(void **state)
                    (unsigned long long)cycles);
             runs++;
             app_free(p, data);
+            if (f > 1) continue;
+            /* and with --par: forks and serializes pass block handles */
+            app_load_blocked(a, &p, &data);
+            snprintf(what, sizeof what, "%s --fuse %s --block 4 --par %s:3", app_cases[a].file, app_cases[a].fuse[f],
+                     app_cases[a].par);
+            failures += run_program_sched(p, data, NULL, app_cases[a].fuse[f], app_cases[a].par, 3, 4, 0, what, &cycles);
+            printf("%-16s fuse %-16s block 4 par %s:3 %10llu cycles\n", app_cases[a].file, app_cases[a].fuse[f],
+                   app_cases[a].par, (unsigned long long)cycles);
+            runs++;
+            app_free(p, data);
         }
     assert_int_equal(failures, 0);
-    assert_true(runs >= 3);
+    assert_true(runs >= 5);
 }
 
 /* The GPT-3/BigBird block fully fused: one kernel of about 7,000

@@ -100,15 +100,8 @@ static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
 /* The block edge B of a node in block mode, 0 for a scalar node. */
 static int block_edge(const ff_node *gn)
 {
-    switch (gn->kind) {
-    case FF_PRIM_ARRAY:
-    case FF_PRIM_ALU:
-    case FF_PRIM_REDUCE:
-    case FF_PRIM_SPACC1:
-    case FF_PRIM_SPACC2:
-    case FF_PRIM_WRITE_VAL: return (int)ff_node_int(gn, "blk");
-    default: return 0;
-    }
+    const ff_param *b = ff_node_param(gn, "blk"); /* NULL for kinds without one */
+    return b ? (int)b->i : 0;
 }
 
 /* Block mode's latency and II (docs/timing.md "Block mode"): memory ports

@@ -19,7 +19,7 @@
 
 #include "blocks.h"
 
-enum { BLK_ZERO_WORDS = FF_BLOCK_MAX * FF_BLOCK_MAX };
+enum { BLK_ZERO_WORDS = FF_SIM_BLOCK_ZERO_WORDS };
 
 void blk_store_init(blk_store *b)
 {

@@ -13,7 +13,7 @@
 #include "ff_sim.h"
 
 /* The largest block edge a node may declare (param blk). */
-#define FF_BLOCK_MAX 64
+#define FF_BLOCK_MAX FF_SIM_BLOCK_MAX
 
 /* Every block of one simulation, addressed by word offset (the handle). The
  * first FF_BLOCK_MAX^2 words are the zero block. */

@@ -139,6 +139,19 @@ static void block_node_timing(const ff_arch *a, const ff_node *gn, int *latency,
     if (per > *ii) *ii = per;
 }
 
+void ff_sim_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii)
+{
+    *latency = a->latency[gn->kind];
+    *ii = a->ii[gn->kind];
+    if (block_edge(gn)) {
+        block_node_timing(a, gn, latency, ii);
+    } else if (gn->kind == FF_PRIM_ALU) {
+        int op = (int)ff_node_int(gn, "op");
+        *latency += a->alu_latency[op];
+        if (a->alu_ii[op] > *ii) *ii = a->alu_ii[op];
+    }
+}
+
 int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err *err)
 {
     if (!g->validated)
@@ -196,16 +209,8 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
                 n->out[p][k] = &s->chans[gn->out[p].out_edges[k]];
         }
         n->ii = 1;
-        if (!s->opts.functional) {
-            n->latency = a->latency[n->kind];
-            n->ii = a->ii[n->kind];
-            if (n->kind == FF_PRIM_ALU && !block_edge(gn)) {
-                int op = (int)ff_node_int(gn, "op");
-                n->latency += a->alu_latency[op];
-                if (a->alu_ii[op] > n->ii) n->ii = a->alu_ii[op];
-            }
-            if (block_edge(gn)) block_node_timing(a, gn, &n->latency, &n->ii);
-        }
+        if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
+        if (block_edge(gn)) s->blocked = 1;
         if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
             ff_sim_free(s);
             return ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range",
@@ -410,6 +415,8 @@ static void deadlock_report(ff_sim *s, ff_err *err)
     ff_err_set(err, FF_EDEADLOCK, "%s", buf);
 }
 
+size_t ff_sim_block_words(const ff_sim *s) { return s->blocks.words.len; }
+
 void ff_sim_print_blocked(const ff_sim *s, FILE *f)
 {
     for (int i = 0; i < s->nnodes; i++) {
@@ -452,6 +459,17 @@ int ff_sim_start(ff_sim *s, ff_err *err)
     return 0;
 }
 
+/* Insertion sort: the list is nearly sorted already (nodes that fired are
+ * re-listed in evaluation order; only wake-ups arrive out of order). */
+static void sort_ids(int *a, int n)
+{
+    for (int i = 1; i < n; i++) {
+        int v = a[i], k = i;
+        for (; k > 0 && a[k - 1] > v; k--) a[k] = a[k - 1];
+        a[k] = v;
+    }
+}
+
 int ff_sim_step(ff_sim *s, ff_err *err)
 {
     if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
@@ -467,6 +485,11 @@ int ff_sim_step(ff_sim *s, ff_err *err)
         return ff_err_set(err, FF_ELIMIT, "graph '%s': cycle limit %" PRIu64 " reached with %d of %d nodes unfinished",
                           s->g->name, s->opts.max_cycles, s->nnodes - s->ndone, s->nnodes);
     s->nnext = 0;
+    /* Nodes of a blocked graph allocate blocks as they fire; evaluating them
+     * in node order makes every handle a function of the graph and the data
+     * alone -- the order the RTL's block store grants same-cycle requests
+     * in (docs/tokens.md "Block values"). */
+    if (s->blocked) sort_ids(s->active, s->nactive);
     for (int i = 0; i < s->nactive; i++) {
         int rc = eval(s, &s->nodes[s->active[i]]);
         if (rc) return rc;

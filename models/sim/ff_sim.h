@@ -126,6 +126,20 @@ int ff_sim_step(ff_sim *s, ff_err *err);
  * channel's occupancy -- for the person debugging the graph. */
 void ff_sim_print_blocked(const ff_sim *s, FILE *f);
 
+/* The latency and II the cycle model gives node gn under arch a: the kind's,
+ * an ALU's op added (docs/timing.md), or block mode's (timing.md "Block
+ * mode"). The back end configures tiles with exactly these. */
+void ff_sim_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii);
+
+/* Block values (docs/tokens.md "Block values"): a handle is a word offset
+ * in the run's block store; the first FF_SIM_BLOCK_ZERO_WORDS words are the
+ * zero block, then each blocked value array's values in node order, then
+ * every block made while running, in allocation order. */
+#define FF_SIM_BLOCK_MAX 64
+#define FF_SIM_BLOCK_ZERO_WORDS (FF_SIM_BLOCK_MAX * FF_SIM_BLOCK_MAX)
+/* Words the block store holds (the zero block included). */
+size_t ff_sim_block_words(const ff_sim *s);
+
 /* Cycles the run took: the number of cycles up to and including the last one
  * in which a primitive finished or a token entered a channel, plus, when the
  * off-chip model is enabled, the cycles to load the inputs before and write

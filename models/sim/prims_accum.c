@@ -223,6 +223,7 @@ typedef struct spacc2_st {
     size_t k;           /* next point to emit */
     int state;
     size_t bw;          /* block mode: words a block; values are handles */
+    uint32_t *at;       /* block mode: per (outer, inner), 1 + its point's index, 0 if none */
 } spacc2_st;
 
 static int cmp_point(const void *a, const void *b)
@@ -260,6 +261,20 @@ static fire_result fire_spacc2(ff_sim *s, node *n)
         if (oc >= st->dim_outer || ic >= st->dim_inner)
             return sim_fail(s, n, "point (%u, %u) is outside the accumulator (%u x %u)", oc, ic, st->dim_outer, st->dim_inner);
         point p = {oc, ic, (uint32_t)st->pts.len, ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0};
+        if (st->bw) {
+            /* Blocks are summed as they arrive, as the RTL's accumulator
+             * does: a sum is a new block, and the store hands out blocks in
+             * firing order (docs/tokens.md "Block values"). Same sums, in
+             * the same order, as merging after D. */
+            uint32_t *at = &st->at[(size_t)oc * st->dim_inner + ic];
+            if (*at) {
+                n->st.ops++;
+                if (acc_add(s, n, st->bw, &st->pts.data[*at - 1].val, p.val)) return FIRE_ERROR;
+                pop_point(s, n);
+                return FIRE_OK;
+            }
+            *at = (uint32_t)st->pts.len + 1;
+        }
         FF_VEC_PUSH(st->pts, p);
         pop_point(s, n);
         return FIRE_OK;
@@ -301,7 +316,10 @@ int init_spacc2(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_spacc2;
     int rc = sim_resolve_dim(s, n, "dim_outer", &st->dim_outer, err);
     if (!rc) rc = sim_resolve_dim(s, n, "dim_inner", &st->dim_inner, err);
-    if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
+    if (ff_node_int(n->g, "blk")) {
+        st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
+        if (!rc) st->at = ff_xcalloc((size_t)st->dim_outer * st->dim_inner + 1, sizeof *st->at);
+    }
     return rc;
 }
 
@@ -309,5 +327,6 @@ void fini_spacc2(node *n)
 {
     spacc2_st *st = n->state;
     free(st->pts.data);
+    free(st->at);
     free(st);
 }

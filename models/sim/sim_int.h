@@ -101,6 +101,7 @@ struct ff_sim {
     int observe;
     struct edge_record *records; /* per edge, with opts.record */
     blk_store blocks;     /* block values of a blocked graph (blocks.c) */
+    int blocked;          /* some node works on blocks: evaluate in node order */
 };
 
 /* Every token pushed into one channel, with its cycle (opts.record). */

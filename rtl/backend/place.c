@@ -236,12 +236,8 @@ static int place_node(placer *p, int id)
     const ff_hw_kind *hk = ff_hw_kind_get(n->kind);
     int slot = p->slot[id];
     /* ctrl: latency and II as the cycle model charges them (engine.c) */
-    int lat = p->arch->latency[n->kind], ii = p->arch->ii[n->kind];
-    if (n->kind == FF_PRIM_ALU) {
-        int op = (int)ff_node_int(n, "op");
-        lat += p->arch->alu_latency[op];
-        if (p->arch->alu_ii[op] > ii) ii = p->arch->alu_ii[op];
-    }
+    int lat, ii;
+    ff_sim_node_timing(p->arch, n, &lat, &ii);
     if (lat < 0 || lat > p->a->max_latency)
         return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): latency %d, the array's tiles have 0..%d pipeline stages",
                           n->name, hk->name, lat, p->a->max_latency);

@@ -8,6 +8,7 @@
 // output pipeline charges the op's latency (a real divider would be spread
 // over those L stages; docs/rtl.md).
 module ff_alu_unit
+  import ff_pkg::*;
   import ff_fx_pkg::*;
 (
   input  logic [3:0]  op_i,
@@ -20,50 +21,25 @@ module ff_alu_unit
   localparam logic [31:0] FxMax = 32'h7fff_ffff;
   localparam logic [31:0] FxMin = 32'h8000_0000;
 
-  function automatic logic [63:0] sx(input logic [31:0] v);
-    return {{32{v[31]}}, v};
-  endfunction
-
-  // v / 2^s rounded to nearest, ties to even; s in 0..62; no saturation.
-  function automatic logic [63:0] rne_shift(input logic [63:0] v, input logic [5:0] s);
-    logic [63:0] q, rem, half;
-    if (s == 6'd0) return v;
-    q    = 64'($signed(v) >>> s);
-    rem  = v & ((64'd1 << s) - 64'd1);
-    half = 64'd1 << (s - 6'd1);
-    if (rem > half || (rem == half && q[0])) q = q + 64'd1;
-    return q;
-  endfunction
-
-  function automatic logic [31:0] sat32(input logic [63:0] v);
-    if ($signed(v) > $signed(64'h0000_0000_7fff_ffff)) return FxMax;
-    if ($signed(v) < $signed(64'hffff_ffff_8000_0000)) return FxMin;
-    return v[31:0];
-  endfunction
-
-  function automatic logic [31:0] round_shift(input logic [63:0] v, input logic [5:0] s);
-    return sat32(rne_shift(v, s));
-  endfunction
-
   function automatic logic [31:0] fx_div(input logic [31:0] a, input logic [31:0] b, input logic [4:0] f);
     logic [63:0] n, un, ub, q, r;
     logic        neg;
     if (b == 32'd0) return $signed(a) > 0 ? FxMax : (a[31] ? FxMin : 32'd0);
-    n   = sx(a) << f;
+    n   = fx_sx(a) << f;
     neg = n[63] != b[31];
     un  = n[63] ? -n : n;
-    ub  = b[31] ? -sx(b) : sx(b);
+    ub  = b[31] ? -fx_sx(b) : fx_sx(b);
     q   = un / ub;
     r   = un % ub;
     if ((r << 1) > ub || ((r << 1) == ub && q[0])) q = q + 64'd1;
-    return sat32(neg ? -q : q);
+    return fx_sat32(neg ? -q : q);
   endfunction
 
   function automatic logic [31:0] fx_exp(input logic [31:0] a, input logic [4:0] f);
     logic [63:0] y, n, r, d, p, sh, t0, t1;
     logic [29:0] fr;
     logic [5:0]  i;
-    y  = rne_shift(sx(a) * {32'd0, LOG2E_Q30}, {1'b0, f});
+    y  = fx_rne_shift(fx_sx(a) * {32'd0, LOG2E_Q30}, {1'b0, f});
     n  = 64'($signed(y) >>> 30);
     fr = y[29:0];
     i  = fr[29:24];
@@ -71,11 +47,11 @@ module ff_alu_unit
     t0 = {32'd0, exp2_tab({1'b0, i})};
     t1 = {32'd0, exp2_tab({1'b0, i} + 7'd1)};
     d  = t1 - t0;
-    p  = t0 + rne_shift(d * r, 6'd24);
+    p  = t0 + fx_rne_shift(d * r, 6'd24);
     sh = 64'd30 - {59'd0, f} - n;
-    if (!sh[63]) return round_shift(p, ($signed(sh) > 64'sd62) ? 6'd62 : sh[5:0]);
+    if (!sh[63]) return fx_round_shift(p, ($signed(sh) > 64'sd62) ? 6'd62 : sh[5:0]);
     if ($signed(sh) <= -64'sd32) return FxMax;
-    return sat32(p << (-sh));
+    return fx_sat32(p << (-sh));
   endfunction
 
   function automatic logic [31:0] fx_rsqrt(input logic [31:0] a, input logic [4:0] f);
@@ -100,21 +76,21 @@ module ff_alu_unit
     t0 = {32'd0, rsqrt_tab(i)};
     t1 = {32'd0, rsqrt_tab(i + 8'd1)};
     d  = t1 - t0;
-    pv = t0 + rne_shift(d * r, s);
+    pv = t0 + fx_rne_shift(d * r, s);
     sh = 30 + e - int'(f);
-    if (sh >= 0) return round_shift(pv, 6'(sh));
-    return sat32(pv << (-sh));
+    if (sh >= 0) return fx_round_shift(pv, 6'(sh));
+    return fx_sat32(pv << (-sh));
   endfunction
 
   always_comb begin
     case (op_i)
-      4'd0:    y_o = sat32(sx(a_i) + sx(b_i));
-      4'd1:    y_o = sat32(sx(a_i) - sx(b_i));
-      4'd2:    y_o = round_shift(sx(a_i) * sx(b_i), {1'b0, frac_i});
+      4'd0:    y_o = fx_sat32(fx_sx(a_i) + fx_sx(b_i));
+      4'd1:    y_o = fx_sat32(fx_sx(a_i) - fx_sx(b_i));
+      4'd2:    y_o = fx_mul(a_i, b_i, frac_i);
       4'd3:    y_o = fx_div(a_i, b_i, frac_i);
       4'd4:    y_o = ($signed(a_i) > $signed(b_i)) ? a_i : b_i;
       4'd5:    y_o = ($signed(a_i) < $signed(b_i)) ? a_i : b_i;
-      4'd6:    y_o = sat32(-sx(a_i));
+      4'd6:    y_o = fx_sat32(-fx_sx(a_i));
       4'd7:    y_o = ($signed(a_i) > 0) ? a_i : 32'd0;
       4'd8:    y_o = fx_exp(a_i, frac_i);
       4'd9:    y_o = fx_rsqrt(a_i, frac_i);

@@ -18,8 +18,13 @@
 // are consumers with a FIFO the testbench pops (hout_ready_i = pop).
 //
 // Config bus: address = slot * RegsPerSlot + reg; slot 0/1 geometry (read
-// only), slots FirstTileSlot.. tiles, then one slot per harness output port
-// (its reg REG_IN holds src and depth). Reads are combinational.
+// only, but for the block store's next handle), slots FirstTileSlot..
+// tiles, then one slot per harness output port (its reg REG_IN holds src
+// and depth). Reads are combinational.
+//
+// Block store (MaxBlock > 0, docs/rtl.md "Block mode"): every alu, reduce,
+// spacc1 and spacc2 tile gets a port of ff_block_store, in slot order; its
+// words are SRAM slot 1 of the harness's SRAM bus.
 module ff_array
   import ff_pkg::*;
   import ff_config_pkg::*;
@@ -30,6 +35,8 @@ module ff_array
   parameter int unsigned          NHout      = 8,   // harness output ports
   parameter int unsigned          MaxDepth   = 4,   // FIFO storage per channel
   parameter int unsigned          MaxLat     = 4,   // output pipeline stages per tile
+  parameter int unsigned          MaxBlock   = 0,   // largest block edge (2..16); 0: no block store
+  parameter int unsigned          BlockWords = 0,   // block store words (a power of two; 0 with MaxBlock 0)
   // (derived: the number of consumers, for the tap ports' width)
   parameter int unsigned          NTaps      = array_ncons(TileCounts, NHout)
 ) (
@@ -98,6 +105,17 @@ module ff_array
     return b;
   endfunction
 
+  function automatic logic block_kind(input int unsigned k);
+    return k == KIND_ALU || k == KIND_REDUCE || k == KIND_SPACC1 || k == KIND_SPACC2;
+  endfunction
+
+  // block store port of tile t (when its kind has one)
+  function automatic int unsigned blk_port(input int unsigned t);
+    int unsigned b = 0;
+    for (int unsigned u = 0; u < t; u++) if (block_kind(kind_of(u))) b++;
+    return b;
+  endfunction
+
   localparam int unsigned NTiles  = num_tiles();
   localparam int unsigned NSrc    = out_base(NTiles);
   localparam int unsigned NTileIn = in_base(NTiles);
@@ -105,6 +123,9 @@ module ff_array
   localparam int unsigned NTilesP = (NTiles > 0) ? NTiles : 1;
   localparam int unsigned HoutSlot = FirstTileSlot + NTiles;
   localparam int unsigned SelW    = (NSrc > 1) ? $clog2(NSrc) : 1;  // index of a source
+  localparam int unsigned BW      = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1;
+  localparam int unsigned NBPorts = (MaxBlock > 0) ? blk_port(NTiles) : 0;
+  localparam int unsigned NBP     = (NBPorts > 0) ? NBPorts : 1;
 
   // ---- sources and consumers ---------------------------------------------
 
@@ -150,6 +171,14 @@ module ff_array
   logic [NTilesP-1:0][31:0]     tile_cfg_rdata, tile_mem_rdata;
   logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
 
+  // block store ports, one per block-capable tile
+  logic [NBP-1:0]                     bs_alloc, bs_we;
+  logic [NBP-1:0][31:0]               bs_alloc_n, bs_handle, bs_waddr, bs_wn;
+  logic [NBP-1:0][15:0]               bs_rank;
+  logic [NBP-1:0][1:0][31:0]          bs_rd_addr;
+  logic [NBP-1:0][1:0][BW-1:0][31:0]  bs_rd_data;
+  logic [NBP-1:0][BW-1:0][31:0]       bs_wdata;
+
   assign cfg_slot = cfg_addr_i[AddrBits-1 -: SlotBits];
   assign cfg_reg  = cfg_addr_i[4:0];
   assign mem_slot = mem_slot_i;
@@ -190,12 +219,39 @@ module ff_array
       assign unused_out = ^{out_valid, out_data};
     end
 
+    logic [1:0][31:0]         t_rd_addr;
+    logic [1:0][BW-1:0][31:0] t_rd_data;
+    logic                     t_alloc, t_we;
+    logic [31:0]              t_alloc_n, t_handle, t_waddr, t_wn;
+    logic [15:0]              t_rank;
+    logic [BW-1:0][31:0]      t_wdata;
+
+    if (MaxBlock > 0 && block_kind(K)) begin : g_blk
+      localparam int unsigned BP = blk_port(t);
+      assign bs_rd_addr[BP] = t_rd_addr;
+      assign t_rd_data      = bs_rd_data[BP];
+      assign bs_alloc[BP]   = t_alloc;
+      assign bs_alloc_n[BP] = t_alloc_n;
+      assign bs_rank[BP]    = t_rank;
+      assign t_handle       = bs_handle[BP];
+      assign bs_we[BP]      = t_we;
+      assign bs_waddr[BP]   = t_waddr;
+      assign bs_wn[BP]      = t_wn;
+      assign bs_wdata[BP]   = t_wdata;
+    end else begin : g_no_blk
+      assign t_rd_data = '0;
+      assign t_handle  = '0;
+      logic unused_blk;
+      assign unused_blk = ^{t_rd_addr, t_alloc, t_alloc_n, t_rank, t_we, t_waddr, t_wn, t_wdata};
+    end
+
     ff_tile #(
       .Kind    (K),
       .MaxDepth(MaxDepth),
       .MaxLat  (MaxLat),
       .MemWords(MemWords[K*32 +: 32]),
-      .SrcW    (SrcW)
+      .SrcW    (SrcW),
+      .MaxBlock(MaxBlock)
     ) u_tile (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
@@ -217,8 +273,69 @@ module ff_array
       .out_data_o (out_data),
       .done_o     (tile_done[t]),
       .error_o    (tile_err[t]),
-      .moved_o    (tile_moved[t])
+      .moved_o    (tile_moved[t]),
+      .blk_rd_addr_o(t_rd_addr),
+      .blk_rd_data_i(t_rd_data),
+      .blk_alloc_o  (t_alloc),
+      .blk_alloc_n_o(t_alloc_n),
+      .blk_rank_o   (t_rank),
+      .blk_handle_i (t_handle),
+      .blk_we_o     (t_we),
+      .blk_waddr_o  (t_waddr),
+      .blk_wn_o     (t_wn),
+      .blk_wdata_o  (t_wdata)
     );
+  end
+
+  // ---- block store ----------------------------------------------------------
+
+  logic [31:0] bs_next, bs_h_rdata;
+  logic        bs_full;
+
+  if (NBPorts > 0) begin : g_block_store
+    ff_block_store #(
+      .NPorts(NBPorts),
+      .W     (BW),
+      .Words (BlockWords)
+    ) u_store (
+      .clk_i       (clk_i),
+      .rst_ni      (rst_ni),
+      .alloc_i     (bs_alloc),
+      .alloc_n_i   (bs_alloc_n),
+      .rank_i      (bs_rank),
+      .handle_o    (bs_handle),
+      .rd_addr_i   (bs_rd_addr),
+      .rd_data_o   (bs_rd_data),
+      .we_i        (bs_we),
+      .waddr_i     (bs_waddr),
+      .wn_i        (bs_wn),
+      .wdata_i     (bs_wdata),
+      .next_we_i   (cfg_we_i && 32'(cfg_slot) == 1 && 32'(cfg_reg) == GEO_BLOCK_NEXT),
+      .next_wdata_i(cfg_wdata_i),
+      .next_o      (bs_next),
+      .full_o      (bs_full),
+      .h_we_i      (mem_we_i && 32'(mem_slot) == 1),
+      .h_addr_i    (mem_addr_i),
+      .h_wdata_i   (mem_wdata_i),
+      .h_rdata_o   (bs_h_rdata)
+    );
+  end else begin : g_no_block_store
+    assign bs_next    = '0;
+    assign bs_full    = 1'b0;
+    assign bs_h_rdata = '0;
+    assign bs_handle  = '0;
+    assign bs_rd_data = '0;
+    // no tile has a block store port (MaxBlock 0, or no block-capable tile)
+    assign bs_alloc   = '0;
+    assign bs_alloc_n = '0;
+    assign bs_rank    = '0;
+    assign bs_rd_addr = '0;
+    assign bs_we      = '0;
+    assign bs_waddr   = '0;
+    assign bs_wn      = '0;
+    assign bs_wdata   = '0;
+    logic unused_bs;
+    assign unused_bs = ^{bs_alloc, bs_alloc_n, bs_rank, bs_rd_addr, bs_we, bs_waddr, bs_wn, bs_wdata};
   end
 
   if (NTiles == 0) begin : g_no_tiles
@@ -280,8 +397,12 @@ module ff_array
       else if (32'(cfg_reg) == GEO_MAX_DEPTH) cfg_rdata_o = MaxDepth;
       else if (32'(cfg_reg) == GEO_MAX_LATENCY) cfg_rdata_o = MaxLat;
       else if (32'(cfg_reg) == GEO_MAGIC) cfg_rdata_o = Magic;
+      else if (32'(cfg_reg) == GEO_MAX_BLOCK) cfg_rdata_o = MaxBlock;
+      else if (32'(cfg_reg) == GEO_BLOCK_WORDS) cfg_rdata_o = BlockWords;
     end else if (32'(cfg_slot) == 1) begin
       if (32'(cfg_reg) < NKinds) cfg_rdata_o = MemWords[32'(cfg_reg)*32 +: 32];
+      else if (32'(cfg_reg) == GEO_BLOCK_NEXT) cfg_rdata_o = bs_next;
+      else if (32'(cfg_reg) == GEO_BLOCK_STATUS) cfg_rdata_o = {31'd0, bs_full};
     end else if (32'(cfg_slot) < HoutSlot) begin
       cfg_rdata_o = tile_cfg_rdata[32'(cfg_slot) - FirstTileSlot];
     end else if (32'(cfg_slot) < HoutSlot + NHout) begin
@@ -291,7 +412,8 @@ module ff_array
 
   always_comb begin
     mem_rdata_o = '0;
-    if (32'(mem_slot) >= FirstTileSlot && 32'(mem_slot) < HoutSlot)
+    if (32'(mem_slot) == 1) mem_rdata_o = bs_h_rdata;
+    else if (32'(mem_slot) >= FirstTileSlot && 32'(mem_slot) < HoutSlot)
       mem_rdata_o = tile_mem_rdata[32'(mem_slot) - FirstTileSlot];
   end
 
@@ -301,11 +423,12 @@ module ff_array
   assign tap_data_o = cons_data;
 
   assign done_o   = &tile_done;
-  assign error_o  = |tile_err;
+  assign error_o  = |tile_err || bs_full;
   assign active_o = |tile_moved;
 
 `ifdef FF_ASSERTIONS
-  initial assert (NHin >= 1 && NHout >= 1 && NSrc < (1 << SrcW) && NTaps == NCons)
+  initial assert (NHin >= 1 && NHout >= 1 && NSrc < (1 << SrcW) && NTaps == NCons &&
+                  (MaxBlock == 0 || (MaxBlock >= 2 && MaxBlock <= 16 && BlockWords >= 2)))
     else $fatal(1, "ff_array: bad parameters");
 `endif
 

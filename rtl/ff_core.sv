@@ -9,7 +9,9 @@ module ff_core
   parameter int unsigned Kind     = 0,  // ff_prims.def kind number
   parameter int unsigned NInP     = 1,  // max(1, inputs of the kind)
   parameter int unsigned NOutP    = 1,  // max(1, outputs of the kind)
-  parameter int unsigned MemWords = 0   // SRAM words (memory kinds)
+  parameter int unsigned MemWords = 0,  // SRAM words (memory kinds)
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array; 0: no block store
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -31,11 +33,36 @@ module ff_core
   input  logic                         mem_we_i,
   input  logic [MemAddrBits-1:0]       mem_addr_i,
   input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+  output logic [31:0]                  mem_rdata_o,
+  // block store port (ff_block_store; alu, reduce, spacc1, spacc2)
+  output logic [1:0][31:0]             blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
+  output logic                         blk_alloc_o,
+  output logic [31:0]                  blk_alloc_n_o,
+  output logic [15:0]                  blk_rank_o,
+  input  logic [31:0]                  blk_handle_i,
+  output logic                         blk_we_o,
+  output logic [31:0]                  blk_waddr_o,
+  output logic [31:0]                  blk_wn_o,
+  output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
   // Signals a kind leaves unused (lint: named unused_*).
   logic unused_ports;
+
+  // Kinds without a block datapath leave the block store port idle.
+  if (!(Kind == KIND_ALU || Kind == KIND_REDUCE || Kind == KIND_SPACC1 || Kind == KIND_SPACC2)) begin : g_no_block
+    assign blk_rd_addr_o = '0;
+    assign blk_alloc_o   = 1'b0;
+    assign blk_alloc_n_o = '0;
+    assign blk_rank_o    = '0;
+    assign blk_we_o      = 1'b0;
+    assign blk_waddr_o   = '0;
+    assign blk_wn_o      = '0;
+    assign blk_wdata_o   = '0;
+    logic unused_block;
+    assign unused_block = ^{blk_rd_data_i, blk_handle_i};
+  end
 
   if (Kind == KIND_ROOT) begin : g_root
     ff_core_root u_root (
@@ -247,7 +274,17 @@ module ff_core
     assign count1_o = '0;
     assign unused_ports = ^{rst_ni, conn_i};
   end else if (Kind == KIND_ALU) begin : g_alu
-    ff_core_alu u_alu (
+    ff_core_alu #(.MaxBlock(MaxBlock)) u_alu (
+      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_rd_data_i(blk_rd_data_i),
+      .blk_alloc_o  (blk_alloc_o),
+      .blk_alloc_n_o(blk_alloc_n_o),
+      .blk_rank_o   (blk_rank_o),
+      .blk_handle_i (blk_handle_i),
+      .blk_we_o     (blk_we_o),
+      .blk_waddr_o  (blk_waddr_o),
+      .blk_wn_o     (blk_wn_o),
+      .blk_wdata_o  (blk_wdata_o),
       .en_i       (en_i),
       .cfg_i      (cfg_i),
       .in_valid_i (in_valid_i),
@@ -266,7 +303,17 @@ module ff_core
     assign mem_rdata_o = '0;
     assign unused_ports = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i};
   end else if (Kind == KIND_REDUCE) begin : g_reduce
-    ff_core_reduce u_reduce (
+    ff_core_reduce #(.MaxBlock(MaxBlock)) u_reduce (
+      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_rd_data_i(blk_rd_data_i),
+      .blk_alloc_o  (blk_alloc_o),
+      .blk_alloc_n_o(blk_alloc_n_o),
+      .blk_rank_o   (blk_rank_o),
+      .blk_handle_i (blk_handle_i),
+      .blk_we_o     (blk_we_o),
+      .blk_waddr_o  (blk_waddr_o),
+      .blk_wn_o     (blk_wn_o),
+      .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
       .en_i       (en_i),
@@ -288,7 +335,17 @@ module ff_core
     assign mem_rdata_o = '0;
     assign unused_ports = ^{mem_we_i, mem_addr_i, mem_wdata_i};
   end else if (Kind == KIND_SPACC1) begin : g_spacc1
-    ff_core_spacc1 #(.Words(MemWords)) u_spacc1 (
+    ff_core_spacc1 #(.Words(MemWords), .MaxBlock(MaxBlock)) u_spacc1 (
+      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_rd_data_i(blk_rd_data_i),
+      .blk_alloc_o  (blk_alloc_o),
+      .blk_alloc_n_o(blk_alloc_n_o),
+      .blk_rank_o   (blk_rank_o),
+      .blk_handle_i (blk_handle_i),
+      .blk_we_o     (blk_we_o),
+      .blk_waddr_o  (blk_waddr_o),
+      .blk_wn_o     (blk_wn_o),
+      .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
       .en_i       (en_i),
@@ -312,7 +369,17 @@ module ff_core
     assign count1_o = '0;
     assign unused_ports = ^{conn_i};
   end else if (Kind == KIND_SPACC2) begin : g_spacc2
-    ff_core_spacc2 #(.Words(MemWords)) u_spacc2 (
+    ff_core_spacc2 #(.Words(MemWords), .MaxBlock(MaxBlock)) u_spacc2 (
+      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_rd_data_i(blk_rd_data_i),
+      .blk_alloc_o  (blk_alloc_o),
+      .blk_alloc_n_o(blk_alloc_n_o),
+      .blk_rank_o   (blk_rank_o),
+      .blk_handle_i (blk_handle_i),
+      .blk_we_o     (blk_we_o),
+      .blk_waddr_o  (blk_waddr_o),
+      .blk_wn_o     (blk_wn_o),
+      .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
       .en_i       (en_i),

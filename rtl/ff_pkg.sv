@@ -72,6 +72,70 @@ package ff_pkg;
     return s[31:0];
   endfunction
 
+  function automatic logic [63:0] fx_sx(input logic [31:0] v);
+    return {{32{v[31]}}, v};
+  endfunction
+
+  // v / 2^s rounded to nearest, ties to even; s in 0..62; no saturation.
+  function automatic logic [63:0] fx_rne_shift(input logic [63:0] v, input logic [5:0] s);
+    logic [63:0] q, rem, half;
+    if (s == 6'd0) return v;
+    q    = 64'($signed(v) >>> s);
+    rem  = v & ((64'd1 << s) - 64'd1);
+    half = 64'd1 << (s - 6'd1);
+    if (rem > half || (rem == half && q[0])) q = q + 64'd1;
+    return q;
+  endfunction
+
+  function automatic logic [31:0] fx_sat32(input logic [63:0] v);
+    if ($signed(v) > $signed(64'h0000_0000_7fff_ffff)) return 32'h7fff_ffff;
+    if ($signed(v) < $signed(64'hffff_ffff_8000_0000)) return 32'h8000_0000;
+    return v[31:0];
+  endfunction
+
+  function automatic logic [31:0] fx_round_shift(input logic [63:0] v, input logic [5:0] s);
+    return fx_sat32(fx_rne_shift(v, s));
+  endfunction
+
+  // a * b with F fractional bits (ff_fx_mul): the ALU's mul, and the
+  // products a block ALU contracts.
+  function automatic logic [31:0] fx_mul(input logic [31:0] a, input logic [31:0] b, input logic [4:0] f);
+    return fx_round_shift(fx_sx(a) * fx_sx(b), {1'b0, f});
+  endfunction
+
+  // ---- block layouts (docs/tokens.md "Block values") --------------------
+  // A layout code maps an operand's dims to the op's axes: bits 1:0 the
+  // axis of dim 0, bits 3:2 the axis of dim 1, 3 = no such dim. Axes 0 and
+  // 1 are the result's, axis 2 is summed over.
+
+  function automatic logic [1:0] blk_dims(input logic [3:0] code);
+    if (code[1:0] == 2'd3) return 2'd0;
+    return (code[3:2] == 2'd3) ? 2'd1 : 2'd2;
+  endfunction
+
+  // The operand's word stride along `axis` for block edge B: the last dim
+  // has stride 1, the one before it B; 0 when it has no dim on that axis.
+  function automatic logic [15:0] blk_stride(input logic [3:0] code, input logic [1:0] axis, input logic [6:0] b);
+    logic [1:0] nd;
+    nd = blk_dims(code);
+    if (nd >= 2'd1 && code[1:0] == axis) return (nd == 2'd1) ? 16'd1 : 16'(b);
+    if (nd == 2'd2 && code[3:2] == axis) return 16'd1;
+    return 16'd0;
+  endfunction
+
+  function automatic logic blk_has_axis(input logic [3:0] code, input logic [1:0] axis);
+    logic [1:0] nd;
+    nd = blk_dims(code);
+    return (nd >= 2'd1 && code[1:0] == axis) || (nd == 2'd2 && code[3:2] == axis);
+  endfunction
+
+  // B^dims: the words of a block.
+  function automatic logic [31:0] blk_words(input logic [6:0] b, input logic [1:0] dims);
+    if (dims == 2'd0) return 32'd1;
+    if (dims == 2'd1) return 32'(b);
+    return 32'(b) * 32'(b);
+  endfunction
+
   // Signed compare a > b on words.
   function automatic logic fx_gt(input logic [31:0] a, input logic [31:0] b);
     return $signed(a) > $signed(b);

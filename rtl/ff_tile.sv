@@ -29,6 +29,8 @@ module ff_tile
   parameter int unsigned MaxLat   = 4,    // output pipeline stages
   parameter int unsigned MemWords = 0,    // SRAM words (memory kinds)
   parameter int unsigned SrcW     = 12,   // width of a routing source field
+  parameter int unsigned MaxBlock = 0,    // largest block edge of the array; 0: no block store
+  localparam int unsigned BW      = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1,
   localparam int unsigned NIn     = kind_nin(Kind),
   localparam int unsigned NOut    = kind_nout(Kind),
   localparam int unsigned NInP    = (NIn > 0) ? NIn : 1,
@@ -60,7 +62,18 @@ module ff_tile
   // status
   output logic                        done_o,
   output logic                        error_o,
-  output logic                        moved_o    // this cycle the core fires or a token leaves
+  output logic                        moved_o,   // this cycle the core fires or a token leaves
+  // block store port (ff_block_store), driven by the core
+  output logic [1:0][31:0]            blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]    blk_rd_data_i,
+  output logic                        blk_alloc_o,
+  output logic [31:0]                 blk_alloc_n_o,
+  output logic [15:0]                 blk_rank_o,
+  input  logic [31:0]                 blk_handle_i,
+  output logic                        blk_we_o,
+  output logic [31:0]                 blk_waddr_o,
+  output logic [31:0]                 blk_wn_o,
+  output logic [BW-1:0][31:0]         blk_wdata_o
 );
 
   // ---- configuration registers ----------------------------------------
@@ -157,7 +170,8 @@ module ff_tile
     .Kind    (Kind),
     .NInP    (NInP),
     .NOutP   (NOutP),
-    .MemWords(MemWords)
+    .MemWords(MemWords),
+    .MaxBlock(MaxBlock)
   ) u_core (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
@@ -179,7 +193,17 @@ module ff_tile
     .mem_we_i   (mem_we_i),
     .mem_addr_i (mem_addr_i),
     .mem_wdata_i(mem_wdata_i),
-    .mem_rdata_o(mem_rdata_o)
+    .mem_rdata_o(mem_rdata_o),
+    .blk_rd_addr_o(blk_rd_addr_o),
+    .blk_rd_data_i(blk_rd_data_i),
+    .blk_alloc_o  (blk_alloc_o),
+    .blk_alloc_n_o(blk_alloc_n_o),
+    .blk_rank_o   (blk_rank_o),
+    .blk_handle_i (blk_handle_i),
+    .blk_we_o     (blk_we_o),
+    .blk_waddr_o  (blk_waddr_o),
+    .blk_wn_o     (blk_wn_o),
+    .blk_wdata_o  (blk_wdata_o)
   );
 
   // ---- output pipeline and II -------------------------------------------

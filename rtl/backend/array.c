@@ -46,7 +46,7 @@ static int load_json(json_t *root, const char *origin, ff_array_desc *a, ff_err 
     json_t *v;
     json_object_foreach(root, key, v) {
         static const char *const known[] = {"doc", "name", "tiles", "mem_words", "nhin", "nhout", "max_depth",
-                                            "max_latency"};
+                                            "max_latency", "max_block", "block_words"};
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) ok |= strcmp(key, known[i]) == 0;
         if (!ok) return ff_err_set(err, FF_EINVAL, "%s: unknown key '%s'", origin, key);
@@ -87,6 +87,16 @@ static int load_json(json_t *root, const char *origin, ff_array_desc *a, ff_err 
         int_key(root, "max_depth", 1, 255, &a->max_depth, origin, err) ||
         int_key(root, "max_latency", 1, 15, &a->max_latency, origin, err))
         return FF_EINVAL;
+    json_t *mb = json_object_get(root, "max_block"), *bw = json_object_get(root, "block_words");
+    if (mb || bw) {
+        int words;
+        if (int_key(root, "max_block", 2, 16, &a->max_block, origin, err) ||
+            int_key(root, "block_words", 2, 1 << FF_RTL_MEM_ADDR_BITS, &words, origin, err))
+            return FF_EINVAL;
+        if (words & (words - 1))
+            return ff_err_set(err, FF_EINVAL, "%s: block_words = %d must be a power of two", origin, words);
+        a->block_words = (uint32_t)words;
+    }
     if (FF_RTL_FIRST_TILE_SLOT + ff_array_ntiles(a) + a->nhout > (1 << FF_RTL_SLOT_BITS))
         return ff_err_set(err, FF_EINVAL, "%s: %d tiles and %d harness outputs exceed the %d configuration slots", origin,
                           ff_array_ntiles(a), a->nhout, 1 << FF_RTL_SLOT_BITS);
@@ -136,7 +146,9 @@ uint32_t ff_array_hash(const ff_array_desc *a)
     h = fnv(h, (uint32_t)a->nhin);
     h = fnv(h, (uint32_t)a->nhout);
     h = fnv(h, (uint32_t)a->max_depth);
-    return fnv(h, (uint32_t)a->max_latency);
+    h = fnv(h, (uint32_t)a->max_latency);
+    if (a->max_block) h = fnv(fnv(h, (uint32_t)a->max_block), a->block_words);
+    return h;
 }
 
 int ff_array_ntiles(const ff_array_desc *a)

@@ -133,7 +133,8 @@ int ff_bitstream_equal(const ff_bitstream *a, const ff_bitstream *b)
     if (strcmp(a->array, b->array) || a->hash != b->hash || memcmp(&a->geo.tiles, &b->geo.tiles, sizeof a->geo.tiles) ||
         memcmp(&a->geo.mem_words, &b->geo.mem_words, sizeof a->geo.mem_words) || a->geo.nhin != b->geo.nhin ||
         a->geo.nhout != b->geo.nhout || a->geo.max_depth != b->geo.max_depth ||
-        a->geo.max_latency != b->geo.max_latency || !streq(a->graph, b->graph) || a->words.len != b->words.len ||
+        a->geo.max_latency != b->geo.max_latency || a->geo.max_block != b->geo.max_block ||
+        a->geo.block_words != b->geo.block_words || !streq(a->graph, b->graph) || a->words.len != b->words.len ||
         a->tiles.len != b->tiles.len || a->binds.len != b->binds.len || a->ports.len != b->ports.len)
         return 0;
     for (size_t i = 0; i < a->words.len; i++)
@@ -199,7 +200,8 @@ char *ff_bitstream_to_string(const ff_bitstream *b)
     for (int k = 0; k < FF_RTL_NKINDS; k++) sputf(&s, " %d", g->tiles[k]);
     sputf(&s, " mem_words");
     for (int k = 0; k < FF_RTL_NKINDS; k++) sputf(&s, " %u", g->mem_words[k]);
-    sputf(&s, " nhin %d nhout %d max_depth %d max_latency %d\n", g->nhin, g->nhout, g->max_depth, g->max_latency);
+    sputf(&s, " nhin %d nhout %d max_depth %d max_latency %d max_block %d block_words %u\n", g->nhin, g->nhout,
+          g->max_depth, g->max_latency, g->max_block, g->block_words);
     if (b->graph) sputf(&s, "# graph %s\n", b->graph);
     for (size_t i = 0; i < b->tiles.len; i++) {
         const ff_bs_tile *t = &b->tiles.data[i];
@@ -308,13 +310,13 @@ static int hex32(const char *s, uint32_t *out)
     return 0;
 }
 
-/* `# geometry tiles N.. mem_words N.. nhin N nhout N max_depth N max_latency N` */
+/* `# geometry tiles N.. mem_words N.. nhin N nhout N max_depth N max_latency N max_block N block_words N` */
 static int parse_geometry(lexer *lx, ff_array_desc *g, ff_err *err)
 {
-    int need = 2 + 2 * (1 + FF_RTL_NKINDS) + 8;
+    int need = 2 + 2 * (1 + FF_RTL_NKINDS) + 12;
     if (lx->nwords != need || strcmp(lx->words[2], "tiles") || strcmp(lx->words[3 + FF_RTL_NKINDS], "mem_words"))
-        return bad(lx, err, "expected '# geometry tiles N.. mem_words N.. nhin N nhout N max_depth N max_latency N' "
-                            "with one count per kind");
+        return bad(lx, err, "expected '# geometry tiles N.. mem_words N.. nhin N nhout N max_depth N max_latency N "
+                            "max_block N block_words N' with one count per kind");
     long v;
     for (int k = 0; k < FF_RTL_NKINDS; k++) {
         if (num(lx->words[3 + k], 0, 255, &v)) return bad(lx, err, "geometry: a tile count must be 0..255");
@@ -323,14 +325,20 @@ static int parse_geometry(lexer *lx, ff_array_desc *g, ff_err *err)
             return bad(lx, err, "geometry: bad SRAM size");
         g->mem_words[k] = (uint32_t)v;
     }
-    static const char *const keys[] = {"nhin", "nhout", "max_depth", "max_latency"};
-    int *dst[] = {&g->nhin, &g->nhout, &g->max_depth, &g->max_latency};
+    static const char *const keys[] = {"nhin", "nhout", "max_depth", "max_latency", "max_block", "block_words"};
+    static const long lo[] = {1, 1, 1, 1, 0, 0}, hi[] = {255, 255, 255, 255, 16, 1L << FF_RTL_MEM_ADDR_BITS};
+    long vals[6];
     int at = 4 + 2 * FF_RTL_NKINDS;
-    for (int i = 0; i < 4; i++, at += 2) {
-        if (strcmp(lx->words[at], keys[i]) || num(lx->words[at + 1], 1, 255, &v))
-            return bad(lx, err, "geometry: expected nhin N nhout N max_depth N max_latency N");
-        *dst[i] = (int)v;
+    for (int i = 0; i < 6; i++, at += 2) {
+        if (strcmp(lx->words[at], keys[i]) || num(lx->words[at + 1], lo[i], hi[i], &vals[i]))
+            return bad(lx, err, "geometry: expected nhin N nhout N max_depth N max_latency N max_block N block_words N");
     }
+    g->nhin = (int)vals[0];
+    g->nhout = (int)vals[1];
+    g->max_depth = (int)vals[2];
+    g->max_latency = (int)vals[3];
+    g->max_block = (int)vals[4];
+    g->block_words = (uint32_t)vals[5];
     return 0;
 }
 
@@ -624,8 +632,10 @@ void ff_bitstream_decode(const ff_bitstream *b, FILE *f)
     const be_field *fs = be_fields(&nf);
     char *shown = ff_xcalloc((size_t)nf + 1, 1);
     fprintf(f, "bitstream for array '%s' (hash 0x%08x): %d tiles, %d harness inputs, %d harness outputs, "
-               "FIFO depth <= %d, latency <= %d\n",
+               "FIFO depth <= %d, latency <= %d, ",
             b->array, b->hash, ff_array_ntiles(g), g->nhin, g->nhout, g->max_depth, g->max_latency);
+    if (g->max_block) fprintf(f, "blocks up to %dx%d in a %u-word block store\n", g->max_block, g->max_block, g->block_words);
+    else fprintf(f, "no block store\n");
     fprintf(f, "graph '%s': %zu tiles used, %zu register words\n", b->graph ? b->graph : "?", b->tiles.len,
             b->words.len);
     int last = FF_RTL_FIRST_TILE_SLOT + ff_array_ntiles(g) + g->nhout;

@@ -41,17 +41,22 @@ typedef struct ff_array_desc {
     int nhin, nhout;                    /* harness input / output ports */
     int max_depth;                      /* largest FIFO depth a routing field may select */
     int max_latency;                    /* largest output pipeline latency */
+    int max_block;                      /* largest block edge B in block mode; 0: no block store */
+    uint32_t block_words;               /* words of the block store (0 without one) */
 } ff_array_desc;
 
 /* Loads rtl/arrays/NAME.json with the rules schemagen applies to it (the
  * same file becomes the Verilated top): name, tiles per kind, mem_words per
  * memory kind (a power of two >= 2, 16 when absent), nhin/nhout 1..64,
- * max_depth 1..255, max_latency 1..15. Errors name the file and the key. */
+ * max_depth 1..255, max_latency 1..15, and optionally a block store:
+ * max_block 2..16 with block_words (a power of two up to 2^mem_addr_bits).
+ * Errors name the file and the key. */
 int ff_array_load(const char *path, ff_array_desc *out, ff_err *err);
 int ff_array_load_string(const char *text, const char *origin, ff_array_desc *out, ff_err *err);
 
 /* A hash of every parameter except the name (FNV-1a over the schema magic,
- * the kind count, tiles and SRAM words per kind, ports, depth, latency):
+ * the kind count, tiles and SRAM words per kind, ports, depth, latency, and
+ * the block store when there is one):
  * two arrays with the same hash run the same bitstreams. */
 uint32_t ff_array_hash(const ff_array_desc *a);
 

@@ -1,11 +1,18 @@
 // ff_core_alu.sv -- ALU (docs/timing.md "alu"): binary ops need both heads,
 // unary ops and the immediate (scalar) variant only a. Values combine (N
 // reads as 0); equal control tokens pass once; D finishes. Inputs 0 a, 1 b.
+// Block mode (blk > 0, arrays with a block store): values are block
+// handles (N = the zero block); a firing reads both blocks from the store,
+// computes the whole result block (ff_block_alu), allocates it and writes
+// it, and emits its handle (docs/tokens.md "Block values").
 // Ready/valid rule: see ff_core_root.sv.
 module ff_core_alu
   import ff_pkg::*;
   import ff_config_pkg::*;
-(
+#(
+  parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
   input  logic                         en_i,
   input  logic [RegsPerSlot-1:0][31:0] cfg_i,
   input  logic [1:0]                   in_valid_i,
@@ -16,7 +23,18 @@ module ff_core_alu
   output logic [0:0][33:0]             out_data_o,
   output logic                         fire_o,
   output logic                         fin_o,
-  output logic                         err_o
+  output logic                         err_o,
+  // block store port (ff_block_store)
+  output logic [1:0][31:0]             blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
+  output logic                         blk_alloc_o,
+  output logic [31:0]                  blk_alloc_n_o,
+  output logic [15:0]                  blk_rank_o,
+  input  logic [31:0]                  blk_handle_i,
+  output logic                         blk_we_o,
+  output logic [31:0]                  blk_waddr_o,
+  output logic [31:0]                  blk_wn_o,
+  output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
   logic [3:0]  op;
@@ -42,12 +60,53 @@ module ff_core_alu
     .y_o   (y)
   );
 
-  assign res = (is_elem(a) && is_elem(b)) ? tok_data(y) : a;
+  // ---- block mode -------------------------------------------------------
+
+  logic        block_mode, take_block;
+  logic [31:0] bwords;
+
+  if (MaxBlock > 0) begin : g_block
+    logic [6:0] bsize;
+    assign bsize      = cfg_i[ALU_BLK_REG][ALU_BLK_LSB +: ALU_BLK_W];
+    assign block_mode = (bsize != 7'd0);
+    assign blk_rank_o = cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W];
+    ff_block_alu #(.MaxB(MaxBlock)) u_block (
+      .op_i   (op),
+      .unary_i(unary),
+      .imm_i  (imm),
+      .frac_i (frac),
+      .b_i    (bsize),
+      .la_i   (cfg_i[ALU_BLA_REG][ALU_BLA_LSB +: ALU_BLA_W]),
+      .lb_i   (cfg_i[ALU_BLB_REG][ALU_BLB_LSB +: ALU_BLB_W]),
+      .no_i   (cfg_i[ALU_BNO_REG][ALU_BNO_LSB +: ALU_BNO_W]),
+      .a_i    (blk_rd_data_i[0]),
+      .bb_i   (blk_rd_data_i[1]),
+      .y_o    (blk_wdata_o),
+      .words_o(bwords)
+    );
+  end else begin : g_no_block
+    assign block_mode  = 1'b0;
+    assign bwords      = '0;
+    assign blk_rank_o  = '0;
+    assign blk_wdata_o = '0;
+    logic unused_block;
+    assign unused_block = ^{blk_rd_data_i};
+  end
+
+  // a firing that combines two values makes a block
+  assign take_block    = block_mode && fire_o && is_elem(a) && is_elem(b);
+  assign blk_rd_addr_o = {unary ? 32'd0 : value_of(b), value_of(a)};
+  assign blk_alloc_o   = take_block;
+  assign blk_alloc_n_o = bwords;
+  assign blk_we_o      = take_block;
+  assign blk_waddr_o   = blk_handle_i;
+  assign blk_wn_o      = bwords;
+
+  assign res = !(is_elem(a) && is_elem(b)) ? a : block_mode ? tok_data(blk_handle_i) : tok_data(y);
 
   always_comb begin
     in_pop_o   = '0;
     out_push_o = '0;
-    out_data_o = '0;
     fire_o     = 1'b0;
     fin_o      = 1'b0;
     err_o      = 1'b0;
@@ -59,11 +118,14 @@ module ff_core_alu
         in_pop_o[0]   = 1'b1;
         in_pop_o[1]   = !unary;
         out_push_o[0] = 1'b1;
-        out_data_o[0] = res;
-        fin_o         = is_done(res);
+        fin_o         = !(is_elem(a) && is_elem(b)) && is_done(a);
       end
     end
   end
+
+  // (outside the always block: whether to fire must not look like it
+  // depends on the handle the block store grants)
+  assign out_data_o[0] = out_push_o[0] ? res : '0;
 
   logic unused_cfg;
   assign unused_cfg = ^cfg_i;

@@ -1,5 +1,9 @@
 // ff_core_array.sv -- value array load (docs/timing.md "array"): data r loads
 // vals[r], N loads 0, stops and D pass. Stateless; SRAM vals at word 0.
+// Block mode (blk > 0): the values are whole blocks in the array's block
+// store from handle `base` on (the loader puts them there); data r loads
+// the handle of block r, base + r * B^bdims, N the zero block's (0), and
+// nvals counts blocks.
 // Ready/valid rule: see ff_core_root.sv.
 module ff_core_array
   import ff_pkg::*;
@@ -27,14 +31,19 @@ module ff_core_array
 
   localparam int unsigned AW = $clog2(Words);
 
-  logic [31:0] nvals, rv;
+  logic [31:0] nvals, rv, bhandle;
+  logic        block_mode;
   logic [Words-1:0][31:0] mem;
   tok_t        t, v;
 
   assign nvals = cfg_i[ARRAY_NVALS_REG];
   assign t     = in_data_i[0];
   assign rv    = payload(t);
-  assign v     = is_data(t) ? tok_data((rv < Words) ? mem[rv[AW-1:0]] : 32'd0)
+  assign block_mode = cfg_i[ARRAY_BLK_REG][ARRAY_BLK_LSB +: ARRAY_BLK_W] != '0;
+  assign bhandle = cfg_i[ARRAY_BASE_REG]
+                 + rv * blk_words(cfg_i[ARRAY_BLK_REG][ARRAY_BLK_LSB +: ARRAY_BLK_W],
+                                  cfg_i[ARRAY_BDIMS_REG][ARRAY_BDIMS_LSB +: ARRAY_BDIMS_W]);
+  assign v     = is_data(t) ? tok_data(block_mode ? bhandle : (rv < Words) ? mem[rv[AW-1:0]] : 32'd0)
                : is_empty(t) ? tok_data(32'd0) : t;
 
   ff_sram #(.Words(Words)) u_sram (
@@ -60,7 +69,7 @@ module ff_core_array
     fin_o      = 1'b0;
     err_o      = 1'b0;
     if (en_i && in_valid_i[0] && out_ready_i[0]) begin
-      if (is_data(t) && (rv >= nvals || rv >= Words)) begin
+      if (is_data(t) && (rv >= nvals || (!block_mode && rv >= Words))) begin
         err_o = 1'b1;  // reference outside the value array
       end else begin
         fire_o        = 1'b1;

@@ -3,11 +3,18 @@
 // connected: flag in_fiber, register owed (a shape stop that the previous
 // fiber's stop already closed passes without a value token). Inputs 0
 // val_in, 1 shape.
+// Block mode (blk > 0): values are block handles; the fiber's first value
+// allocates the accumulating block (its input block collapsed, ff_block_fold),
+// later ones fold into it in place; acc holds its handle, so the closing
+// stop emits the handle as the scalar reducer emits the sum.
 // Ready/valid rule: see ff_core_root.sv.
 module ff_core_reduce
   import ff_pkg::*;
   import ff_config_pkg::*;
-(
+#(
+  parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
   input  logic                         en_i,
@@ -21,10 +28,21 @@ module ff_core_reduce
   output logic [0:0][33:0]             out_data_o,
   output logic                         fire_o,
   output logic                         fin_o,
-  output logic                         err_o
+  output logic                         err_o,
+  // block store port (ff_block_store)
+  output logic [1:0][31:0]             blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
+  output logic                         blk_alloc_o,
+  output logic [31:0]                  blk_alloc_n_o,
+  output logic [15:0]                  blk_rank_o,
+  input  logic [31:0]                  blk_handle_i,
+  output logic                         blk_we_o,
+  output logic [31:0]                  blk_waddr_o,
+  output logic [31:0]                  blk_wn_o,
+  output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
-  logic        is_max, shaped;
+  logic        is_max, shaped, take, block_mode;
   logic        any_q, any_d, in_fiber_q, in_fiber_d;
   logic [31:0] acc_q, acc_d, pending_q, pending_d, owed_q, owed_d, acc_next;
   tok_t        v, h, result;
@@ -51,6 +69,7 @@ module ff_core_reduce
     fire_o     = 1'b0;
     fin_o      = 1'b0;
     err_o      = 1'b0;
+    take       = 1'b0;
     if (en_i && !shaped) begin
       if (pending_q != 32'd0) begin
         if (out_ready_i[0]) begin
@@ -65,6 +84,7 @@ module ff_core_reduce
           in_pop_o[0] = 1'b1;
           acc_d       = acc_next;
           any_d       = 1'b1;
+          take        = 1'b1;
         end else if (out_ready_i[0]) begin
           fire_o        = 1'b1;
           in_pop_o[0]   = 1'b1;
@@ -88,6 +108,7 @@ module ff_core_reduce
           in_pop_o[0] = 1'b1;
           acc_d       = acc_next;
           any_d       = 1'b1;
+          take        = 1'b1;
         end else if (!is_stop(v)) begin
           err_o = 1'b1;  // D inside a fiber
         end else if (out_ready_i[0]) begin
@@ -125,6 +146,7 @@ module ff_core_reduce
             acc_d      = acc_next;
             any_d      = 1'b1;
             in_fiber_d = 1'b1;
+            take       = 1'b1;
           end else if (!is_stop(v)) begin
             err_o = 1'b1;
           end else if (out_ready_i[0]) begin
@@ -160,6 +182,47 @@ module ff_core_reduce
     end
   end
 
+  // ---- block mode -------------------------------------------------------
+
+  logic [31:0] bwords;
+
+  if (MaxBlock > 0) begin : g_block
+    logic [6:0]          bsize;
+    logic [BW-1:0][31:0] acc_blk_q;
+    assign bsize      = cfg_i[REDUCE_BLK_REG][REDUCE_BLK_LSB +: REDUCE_BLK_W];
+    assign block_mode = (bsize != 7'd0);
+    assign blk_rank_o = cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W];
+    ff_block_fold #(.MaxB(MaxBlock)) u_fold (
+      .is_max_i(is_max),
+      .first_i (!any_q),
+      .b_i     (bsize),
+      .la_i    (cfg_i[REDUCE_BLA_REG][REDUCE_BLA_LSB +: REDUCE_BLA_W]),
+      .no_i    (cfg_i[REDUCE_BNO_REG][REDUCE_BNO_LSB +: REDUCE_BNO_W]),
+      .in_i    (blk_rd_data_i[0]),
+      .acc_i   (acc_blk_q),
+      .y_o     (blk_wdata_o),
+      .words_o (bwords)
+    );
+    // the accumulating block, as the store holds it (only this tile writes it)
+    always_ff @(posedge clk_i) if (take) acc_blk_q <= blk_wdata_o;
+    logic unused_rd;
+    assign unused_rd = ^blk_rd_data_i[1];
+  end else begin : g_no_block
+    assign block_mode  = 1'b0;
+    assign bwords      = '0;
+    assign blk_rank_o  = '0;
+    assign blk_wdata_o = '0;
+    logic unused_block;
+    assign unused_block = ^{blk_rd_data_i};
+  end
+
+  assign blk_rd_addr_o = {32'd0, value_of(v)};
+  assign blk_alloc_o   = block_mode && take && !any_q;
+  assign blk_alloc_n_o = bwords;
+  assign blk_we_o      = block_mode && take;
+  assign blk_waddr_o   = any_q ? acc_q : blk_handle_i;
+  assign blk_wn_o      = bwords;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       any_q      <= 1'b0;
@@ -169,7 +232,7 @@ module ff_core_reduce
       in_fiber_q <= 1'b0;
     end else begin
       any_q      <= any_d;
-      acc_q      <= acc_d;
+      acc_q      <= (block_mode && take) ? blk_waddr_o : acc_d;
       pending_q  <= pending_d;
       owed_q     <= owed_d;
       in_fiber_q <= in_fiber_d;

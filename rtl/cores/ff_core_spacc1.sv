@@ -3,12 +3,17 @@
 // SRAM (acc[i] at word i) with an occupancy bitmap; EMIT takes the occupied
 // slots in increasing order, one per cycle, with a priority encoder (the C
 // model's sorted list). Inputs/outputs 0 crd_outer, 1 crd_inner, 2 val.
+// Block mode (blk > 0): values are block handles and the SRAM holds them;
+// a point that meets an occupied slot sums the two blocks into a new one
+// (allocated, written, its handle stored), as the C model's acc_add does.
 // Ready/valid rule: see ff_core_root.sv.
 module ff_core_spacc1
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 64     // SRAM words (slots), a power of two
+  parameter int unsigned Words = 64,    // SRAM words (slots), a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -27,7 +32,18 @@ module ff_core_spacc1
   input  logic                         mem_we_i,
   input  logic [MemAddrBits-1:0]       mem_addr_i,
   input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+  output logic [31:0]                  mem_rdata_o,
+  // block store port (ff_block_store)
+  output logic [1:0][31:0]             blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
+  output logic                         blk_alloc_o,
+  output logic [31:0]                  blk_alloc_n_o,
+  output logic [15:0]                  blk_rank_o,
+  input  logic [31:0]                  blk_handle_i,
+  output logic                         blk_we_o,
+  output logic [31:0]                  blk_waddr_o,
+  output logic [31:0]                  blk_wn_o,
+  output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
   localparam int unsigned AW = $clog2(Words);
@@ -41,9 +57,10 @@ module ff_core_spacc1
   logic            heads, ndone, point, ready_all;
   logic            a_we;
   logic [AW-1:0]   a_addr;
-  logic [31:0]     a_wdata;
+  logic [31:0]     a_wdata, a_wdata_c;
   logic [Words-1:0][31:0] mem;
   tok_t            o, i, v;
+  logic            sum, block_mode;  // this firing sums two blocks
 
   assign dim       = cfg_i[SPACC1_DIM_REG];
   assign o         = in_data_i[0];
@@ -94,7 +111,8 @@ module ff_core_spacc1
     ovf_o       = 1'b0;
     a_we        = 1'b0;
     a_addr      = c[AW-1:0];
-    a_wdata     = '0;
+    a_wdata_c   = '0;
+    sum         = 1'b0;
     if (en_i) begin
       case (state_q)
         Accum: begin
@@ -116,7 +134,8 @@ module ff_core_spacc1
               fire_o      = 1'b1;
               in_pop_o    = 3'b111;
               a_we        = 1'b1;
-              a_wdata     = used_q[c[AW-1:0]] ? fx_add(mem[c[AW-1:0]], value_of(v)) : value_of(v);
+              a_wdata_c   = used_q[c[AW-1:0]] ? fx_add(mem[c[AW-1:0]], value_of(v)) : value_of(v);
+              sum         = block_mode && used_q[c[AW-1:0]];
               used_d[c[AW-1:0]] = 1'b1;
               outer_d     = payload(o);
               has_outer_d = 1'b1;
@@ -162,6 +181,40 @@ module ff_core_spacc1
       endcase
     end
   end
+
+  // ---- block mode -------------------------------------------------------
+
+  logic [31:0] bwords;
+
+  if (MaxBlock > 0) begin : g_block
+    logic [6:0] bsize;
+    assign bsize      = cfg_i[SPACC1_BLK_REG][SPACC1_BLK_LSB +: SPACC1_BLK_W];
+    assign block_mode = (bsize != 7'd0);
+    assign blk_rank_o = cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W];
+    assign bwords     = blk_words(bsize, cfg_i[SPACC1_BDIMS_REG][SPACC1_BDIMS_LSB +: SPACC1_BDIMS_W]);
+    for (genvar w = 0; w < BW; w++) begin : g_add
+      assign blk_wdata_o[w] = fx_add(blk_rd_data_i[0][w], blk_rd_data_i[1][w]);
+    end
+  end else begin : g_no_block
+    assign block_mode  = 1'b0;
+    assign bwords      = '0;
+    assign blk_rank_o  = '0;
+    assign blk_wdata_o = '0;
+    logic unused_block;
+    assign unused_block = ^{blk_rd_data_i};
+  end
+
+  // a block sum stores the new block's handle (outside the always block:
+  // whether to sum must not look like it depends on the handle)
+  assign a_wdata = sum ? blk_handle_i : a_wdata_c;
+
+  // the accumulated block and the arriving one
+  assign blk_rd_addr_o = {value_of(v), mem[c[AW-1:0]]};
+  assign blk_alloc_o   = sum;
+  assign blk_alloc_n_o = bwords;
+  assign blk_we_o      = sum;
+  assign blk_waddr_o   = blk_handle_i;
+  assign blk_wn_o      = bwords;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -4,12 +4,19 @@
 // bitmap; after the three D's, EMIT takes occupied slots in increasing
 // (outer, inner) order, one per cycle, with a priority encoder -- the order
 // and sums of the C model's sort-and-merge. Inputs/outputs 0 crd_outer,
-// 1 crd_inner, 2 val. Ready/valid rule: see ff_core_root.sv.
+// 1 crd_inner, 2 val.
+// Block mode (blk > 0): values are block handles and the SRAM holds them;
+// a point that meets an occupied slot sums the two blocks into a new one
+// (allocated, written, its handle stored), as the C model's acc_add does --
+// which in block mode sums on arrival too. Ready/valid rule: see
+// ff_core_root.sv.
 module ff_core_spacc2
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 256    // SRAM words (slots), a power of two
+  parameter int unsigned Words = 256,   // SRAM words (slots), a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -28,7 +35,18 @@ module ff_core_spacc2
   input  logic                         mem_we_i,
   input  logic [MemAddrBits-1:0]       mem_addr_i,
   input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+  output logic [31:0]                  mem_rdata_o,
+  // block store port (ff_block_store)
+  output logic [1:0][31:0]             blk_rd_addr_o,
+  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
+  output logic                         blk_alloc_o,
+  output logic [31:0]                  blk_alloc_n_o,
+  output logic [15:0]                  blk_rank_o,
+  input  logic [31:0]                  blk_handle_i,
+  output logic                         blk_we_o,
+  output logic [31:0]                  blk_waddr_o,
+  output logic [31:0]                  blk_wn_o,
+  output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
   localparam int unsigned AW = $clog2(Words);
@@ -44,8 +62,9 @@ module ff_core_spacc2
   logic            heads, ndone, point, ready_all, last;
   logic [Words-1:0][31:0] mem;
   logic            a_we;
-  logic [31:0]     a_wdata;
+  logic [31:0]     a_wdata, a_wdata_c;
   tok_t            o, i, v;
+  logic            sum, block_mode;  // this firing sums two blocks
 
   assign dim_outer  = cfg_i[SPACC2_DIM_OUTER_REG];
   assign dim_inner  = cfg_i[SPACC2_DIM_INNER_REG];
@@ -105,7 +124,8 @@ module ff_core_spacc2
     err_o      = 1'b0;
     ovf_o      = 1'b0;
     a_we       = 1'b0;
-    a_wdata    = '0;
+    a_wdata_c  = '0;
+    sum        = 1'b0;
     if (en_i) begin
       case (state_q)
         Accum: begin
@@ -125,7 +145,8 @@ module ff_core_spacc2
               fire_o       = 1'b1;
               in_pop_o     = 3'b111;
               a_we         = 1'b1;
-              a_wdata      = used_q[slot] ? fx_add(mem[slot], value_of(v)) : value_of(v);
+              a_wdata_c    = used_q[slot] ? fx_add(mem[slot], value_of(v)) : value_of(v);
+              sum          = block_mode && used_q[slot];
               used_d[slot] = 1'b1;
             end
           end
@@ -169,6 +190,40 @@ module ff_core_spacc2
       endcase
     end
   end
+
+  // ---- block mode -------------------------------------------------------
+
+  logic [31:0] bwords;
+
+  if (MaxBlock > 0) begin : g_block
+    logic [6:0] bsize;
+    assign bsize      = cfg_i[SPACC2_BLK_REG][SPACC2_BLK_LSB +: SPACC2_BLK_W];
+    assign block_mode = (bsize != 7'd0);
+    assign blk_rank_o = cfg_i[SPACC2_RANK_REG][SPACC2_RANK_LSB +: SPACC2_RANK_W];
+    assign bwords     = blk_words(bsize, cfg_i[SPACC2_BDIMS_REG][SPACC2_BDIMS_LSB +: SPACC2_BDIMS_W]);
+    for (genvar w = 0; w < BW; w++) begin : g_add
+      assign blk_wdata_o[w] = fx_add(blk_rd_data_i[0][w], blk_rd_data_i[1][w]);
+    end
+  end else begin : g_no_block
+    assign block_mode  = 1'b0;
+    assign bwords      = '0;
+    assign blk_rank_o  = '0;
+    assign blk_wdata_o = '0;
+    logic unused_block;
+    assign unused_block = ^{blk_rd_data_i};
+  end
+
+  // a block sum stores the new block's handle (outside the always block:
+  // whether to sum must not look like it depends on the handle)
+  assign a_wdata = sum ? blk_handle_i : a_wdata_c;
+
+  // the accumulated block and the arriving one
+  assign blk_rd_addr_o = {value_of(v), mem[slot]};
+  assign blk_alloc_o   = sum;
+  assign blk_alloc_n_o = bwords;
+  assign blk_we_o      = sum;
+  assign blk_waddr_o   = blk_handle_i;
+  assign blk_wn_o      = bwords;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

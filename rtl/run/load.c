@@ -55,6 +55,8 @@ int ff_rtl_bus_read_array(const ff_rtl_bus *bus, ff_array_desc *out, ff_err *err
     if (!rc && !(rc = rd(bus, FF_RTL_GEO_NHOUT, &v, err))) out->nhout = (int)v;
     if (!rc && !(rc = rd(bus, FF_RTL_GEO_MAX_DEPTH, &v, err))) out->max_depth = (int)v;
     if (!rc && !(rc = rd(bus, FF_RTL_GEO_MAX_LATENCY, &v, err))) out->max_latency = (int)v;
+    if (!rc && !(rc = rd(bus, FF_RTL_GEO_MAX_BLOCK, &v, err))) out->max_block = (int)v;
+    if (!rc) rc = rd(bus, FF_RTL_GEO_BLOCK_WORDS, &out->block_words, err);
     return rc;
 }
 

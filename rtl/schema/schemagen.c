@@ -137,7 +137,7 @@ typedef struct kind {
     int num;              /* ff_prims.def kind number */
     int nin, nout, mem;
     const char *in[8], *out[8];
-    field params[8];
+    field params[16];
     int nparams;
 } kind;
 
@@ -218,7 +218,7 @@ static kind kinds[NPRIM];
 static int nkinds;
 static reg regs[8];
 static int nregs;
-static int param_base, regs_per_slot, slot_bits, mem_addr_bits, addr_bits;
+static int param_base, regs_per_slot, slot_bits, mem_addr_bits, addr_bits, block_zero_words;
 static json_t *geometry;
 static json_t *schema_root; /* owns the strings kinds[] and regs[] point into */
 
@@ -231,7 +231,7 @@ static int load_schema(const char *path)
     json_t *bus = json_object_get(root, "bus");
     if (int_of(bus, "regs_per_slot", &regs_per_slot) || int_of(bus, "slot_bits", &slot_bits) ||
         int_of(bus, "mem_addr_bits", &mem_addr_bits) || int_of(bus, "addr_bits", &addr_bits) ||
-        int_of(root, "param_base", &param_base))
+        int_of(root, "param_base", &param_base) || int_of(root, "block_zero_words", &block_zero_words))
         return -1;
     geometry = json_object_get(root, "geometry");
     json_t *rs = json_object_get(root, "regs");
@@ -269,6 +269,8 @@ static int load_schema(const char *path)
         json_array_foreach(json_object_get(r, "inputs"), j, v) k->in[k->nin++] = json_string_value(v);
         json_array_foreach(json_object_get(r, "outputs"), j, v) k->out[k->nout++] = json_string_value(v);
         json_array_foreach(json_object_get(r, "params"), j, v) {
+            if (k->nparams == (int)(sizeof k->params / sizeof k->params[0]))
+                return fail("kind '%s': more than %zu params", k->name, sizeof k->params / sizeof k->params[0]);
             if (read_field(v, &k->params[k->nparams], 0)) return -1;
             field *f = &k->params[k->nparams++];
             if (f->reg < param_base || f->reg >= regs_per_slot)
@@ -292,17 +294,6 @@ static int load_schema(const char *path)
 }
 
 /* ---- emitters ---------------------------------------------------------- */
-
-static int geo_reg(const char *name)
-{
-    size_t i;
-    json_t *g;
-    json_array_foreach(geometry, i, g) if (strcmp(str_of(g, "name"), name) == 0) {
-        json_t *r = json_object_get(g, "reg");
-        return json_is_integer(r) ? (int)json_integer_value(r) : 0;
-    }
-    return -1;
-}
 
 /* A C string literal's body (the docs are plain text, but be safe). */
 static const char *cstr(const char *src)
@@ -335,11 +326,18 @@ static void emit_c(buf *b)
            "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n\n",
         regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
     put(b, "/* Geometry (slot 0: reg k = tiles of kind k; slot 1: reg k = SRAM words). */\n");
-    const char *geo[] = {"nhin", "nhout", "max_depth", "max_latency", "magic"};
-    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
-        upper(U, geo[i], sizeof U);
-        put(b, "#define FF_RTL_GEO_%s %d\n", U, geo_reg(geo[i]));
+    /* every geometry register at a fixed reg: FF_RTL_GEO_NAME is the reg,
+     * FF_RTL_GEO_NAME_SLOT its slot */
+    size_t gi;
+    json_t *g;
+    json_array_foreach(geometry, gi, g) {
+        json_t *r = json_object_get(g, "reg");
+        if (!json_is_integer(r)) continue;
+        upper(U, str_of(g, "name"), sizeof U);
+        put(b, "#define FF_RTL_GEO_%s %d\n#define FF_RTL_GEO_%s_SLOT %d\n", U, (int)json_integer_value(r), U,
+            (int)json_integer_value(json_object_get(g, "slot")));
     }
+    put(b, "#define FF_RTL_BLOCK_ZERO_WORDS %du\n", block_zero_words);
     put(b, "\n/* Field helpers: FF_RTL_GET(word, F) / FF_RTL_SET(word, F, v) with F a\n"
            " * field prefix such as FF_RTL_CTRL_LATENCY (its _LSB and _WIDTH). */\n"
            "#define FF_RTL_MASK_(w) ((w) >= 32 ? 0xffffffffu : ((1u << (w)) - 1u))\n"
@@ -424,11 +422,16 @@ static void emit_sv_pkg(buf *b)
            "  localparam int unsigned ParamBase = %d;\n  localparam int unsigned NKinds = %d;\n"
            "  localparam logic [31:0] Magic = 32'hFF5C0001;\n  localparam int unsigned FirstTileSlot = 2;\n",
         regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
-    const char *geo[] = {"nhin", "nhout", "max_depth", "max_latency", "magic"};
-    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
-        upper(U, geo[i], sizeof U);
-        put(b, "  localparam int unsigned GEO_%s = %d;\n", U, geo_reg(geo[i]));
+    size_t gi;
+    json_t *g;
+    json_array_foreach(geometry, gi, g) {
+        json_t *r = json_object_get(g, "reg");
+        if (!json_is_integer(r)) continue;
+        upper(U, str_of(g, "name"), sizeof U);
+        put(b, "  localparam int unsigned GEO_%s = %d;  // slot %d\n", U, (int)json_integer_value(r),
+            (int)json_integer_value(json_object_get(g, "slot")));
     }
+    put(b, "  localparam int unsigned BlockZeroWords = %d;\n", block_zero_words);
     for (int i = 0; i < nregs; i++) {
         reg *r = &regs[i];
         upper(U, r->name, sizeof U);
@@ -523,9 +526,17 @@ static int emit_array_of(json_t *root, const char *path, const char *outdir)
     int nhout = (int)json_integer_value(json_object_get(root, "nhout"));
     int depth = (int)json_integer_value(json_object_get(root, "max_depth"));
     int lat = (int)json_integer_value(json_object_get(root, "max_latency"));
+    long long max_block = json_integer_value(json_object_get(root, "max_block"));
+    long long block_words = json_integer_value(json_object_get(root, "block_words"));
     if (!name[0] || !json_is_object(tiles) || nhin < 1 || nhin > 64 || nhout < 1 || nhout > 64 || depth < 1 ||
         depth > 255 || lat < 1 || lat > 15) {
         fprintf(stderr, "%s: needs name, tiles, nhin/nhout 1..64, max_depth 1..255, max_latency 1..15\n", path);
+        return -1;
+    }
+    if (max_block < 0 || max_block == 1 || max_block > 16 || (max_block > 0) != (block_words > 0) || block_words < 0 ||
+        block_words > (1ll << mem_addr_bits) || (block_words & (block_words - 1))) {
+        fprintf(stderr, "%s: max_block 2..16 and block_words (a power of two up to %lld) come together: a block "
+                "store or none\n", path, 1ll << mem_addr_bits);
         return -1;
     }
     const char *key;
@@ -560,8 +571,9 @@ static int emit_array_of(json_t *root, const char *path, const char *outdir)
         put(&b, "32'd%lld%s", w, k ? ", " : "");
     }
     put(&b, "},\n  parameter int unsigned NHin = %d,\n  parameter int unsigned NHout = %d,\n"
-            "  parameter int unsigned MaxDepth = %d,\n  parameter int unsigned MaxLat = %d\n) (\n",
-        nhin, nhout, depth, lat);
+            "  parameter int unsigned MaxDepth = %d,\n  parameter int unsigned MaxLat = %d,\n"
+            "  parameter int unsigned MaxBlock = %lld,\n  parameter int unsigned BlockWords = %lld\n) (\n",
+        nhin, nhout, depth, lat, max_block, block_words);
     put(&b, "  input  logic                        clk_i,\n"
             "  input  logic                        rst_ni,\n"
             "  input  logic                        run_i,\n"
@@ -592,7 +604,8 @@ static int emit_array_of(json_t *root, const char *path, const char *outdir)
             "  output logic [%lld:0]                 tap_push_o,\n"
             "  output logic [%lld:0][33:0]           tap_data_o\n);\n\n", ncons - 1, ncons - 1);
     put(&b, "  ff_array #(\n    .TileCounts(TileCounts),\n    .MemWords  (MemWords),\n    .NHin      (NHin),\n"
-            "    .NHout     (NHout),\n    .MaxDepth  (MaxDepth),\n    .MaxLat    (MaxLat)\n  ) u_array (\n");
+            "    .NHout     (NHout),\n    .MaxDepth  (MaxDepth),\n    .MaxLat    (MaxLat),\n"
+            "    .MaxBlock  (MaxBlock),\n    .BlockWords(BlockWords)\n  ) u_array (\n");
     const char *ports[] = {"clk_i", "rst_ni", "run_i", "cfg_we_i", "cfg_addr_i", "cfg_wdata_i", "cfg_rdata_o",
                            "mem_we_i", "mem_slot_i", "mem_addr_i", "mem_wdata_i", "mem_rdata_o", "hin_valid_i",
                            "hin_ready_o", "hin_data_i", "hout_valid_o", "hout_ready_i", "hout_data_o", "done_o",

@@ -124,6 +124,22 @@ static int edge_consumer(const ff_array_desc *a, const ff_graph *g, const ff_bit
     return hp < 0 ? -1 : inputs_before(a, tt->slot) + hp;
 }
 
+/* Edge e carries block handles: a value stream whose values come from a
+ * node in block mode, through any forks, broadcasts and serializes. */
+static int carries_blocks(const ff_graph *g, int e)
+{
+    for (int hops = 0; hops < g->nnodes && e >= 0; hops++) {
+        if (g->edges[e].type != FF_ST_VAL) return 0;
+        const ff_node *u = &g->nodes[g->edges[e].from_node];
+        const ff_param *b = ff_node_param(u, "blk");
+        if (b) return b->i > 0;
+        int in = u->kind == FF_PRIM_FORK || u->kind == FF_PRIM_BROADCAST ? 0 : u->kind == FF_PRIM_SERIALIZE ? 1 : -1;
+        if (in < 0 || in >= u->nin) return 0;
+        e = u->in[in].edge;
+    }
+    return 0;
+}
+
 /* Compares the recorded channels of both models; fills d with the earliest
  * divergence. */
 static void find_divergence(const ff_array_desc *a, const ff_graph *g, const ff_bitstream *b, const ff_sim *s,
@@ -180,6 +196,7 @@ static void find_divergence(const ff_array_desc *a, const ff_graph *g, const ff_
         cur.nhistory = (int)h;
         for (size_t j = 0; j < h; j++) cur.history[j] = rt[i - h + j];
         cur.type = g->edges[e].type;
+        cur.block_handles = carries_blocks(g, e);
         if (!best.found || cur.cycle < best.cycle) best = cur;
     }
     free(start);
@@ -194,7 +211,8 @@ static void find_divergence(const ff_array_desc *a, const ff_graph *g, const ff_
 
 static const char *tok_text(const ff_cosim_divergence *d, ff_tok t, char *buf, size_t n)
 {
-    ff_tok_format(t, d->type, d->frac_bits, buf, n);
+    if (d->block_handles && ff_tok_is_data(t)) snprintf(buf, n, "block @%u", ff_tok_payload(t));
+    else ff_tok_format(t, d->type, d->frac_bits, buf, n);
     return buf;
 }
 

@@ -71,6 +71,7 @@ typedef struct ff_cosim_divergence {
     int nhistory;           /* agreed tokens before it, oldest first */
     ff_cosim_tok history[FF_COSIM_HISTORY];
     ff_stream_type type;    /* for printing the tokens */
+    int block_handles;      /* the channel's values are block handles (block mode) */
     int frac_bits;
     uint64_t channels;      /* channels compared */
     uint64_t tokens;        /* tokens compared, both sides */

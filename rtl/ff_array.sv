@@ -335,7 +335,8 @@ module ff_array
     assign bs_wn      = '0;
     assign bs_wdata   = '0;
     logic unused_bs;
-    assign unused_bs = ^{bs_alloc, bs_alloc_n, bs_rank, bs_rd_addr, bs_we, bs_waddr, bs_wn, bs_wdata};
+    assign unused_bs = ^{bs_alloc, bs_alloc_n, bs_rank, bs_rd_addr, bs_we, bs_waddr, bs_wn, bs_wdata, bs_handle,
+                         bs_rd_data};
   end
 
   if (NTiles == 0) begin : g_no_tiles

@@ -1,9 +1,10 @@
 // ff_block_lane.sv -- one output word of a block ALU (docs/timing.md "Block
-// mode"): op(a[0], b[0]), plus, when the op contracts an index, the
-// products a[c] * b[c] of the further c < nc summed in order -- the C
-// model's blk_op, term by term (models/sim/blocks.c), so a block product
-// equals the scalar one bit for bit. Contraction is only ever of a product
-// (the lowering contracts `mul` alone; the back end refuses anything else).
+// mode"): op(a[0], b[0]), plus, when the op contracts an index, the terms
+// op(a[c], b[c]) of the further c < nc summed in order -- the C model's
+// blk_op, term by term (models/sim/blocks.c), so a block product equals the
+// scalar one bit for bit. Only `mul` (a block product) and `pass` (a sum
+// along the axis) contract (docs/tokens.md "Block values"); the back end
+// refuses any other op that would.
 //
 // Not inlined: a block ALU has MaxBlock^2 lanes and an array many block
 // ALUs; Verilator then compiles the lane (and its ALU unit) once.
@@ -34,7 +35,7 @@ module ff_block_lane
   always_comb begin
     y_o = first;
     for (int unsigned c = 1; c < MaxB; c++)
-      if (c < 32'(nc_i)) y_o = fx_add(y_o, fx_mul(a_i[c], b_i[c], frac_i));
+      if (c < 32'(nc_i)) y_o = fx_add(y_o, (op_i == 4'd10) ? a_i[c] : fx_mul(a_i[c], b_i[c], frac_i));
   end
 
 endmodule

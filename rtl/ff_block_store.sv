@@ -90,16 +90,21 @@ module ff_block_store
         end
   end
 
+  // Blocking writes: Verilator takes no delayed assignment to an array in a
+  // loop, and none is needed -- only the combinational reads above see mem,
+  // and they settle after the edge.
+  /* verilator lint_off BLKSEQ */
   always_ff @(posedge clk_i) begin
-    if (h_we_i && 32'(h_addr_i) < Words) mem[AW'(h_addr_i)] <= h_wdata_i;
+    if (h_we_i && 32'(h_addr_i) < Words) mem[AW'(h_addr_i)] = h_wdata_i;
     for (int unsigned t = 0; t < NPorts; t++)
       if (we_i[t])
         for (int unsigned w = 0; w < W; w++) begin
           logic [31:0] h;
           h = waddr_i[t] + w;
-          if (w < wn_i[t] && in_store(h)) mem[AW'(h - BlockZeroWords)] <= wdata_i[t][w];
+          if (w < wn_i[t] && in_store(h)) mem[AW'(h - BlockZeroWords)] = wdata_i[t][w];
         end
   end
+  /* verilator lint_on BLKSEQ */
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

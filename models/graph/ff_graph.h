@@ -146,6 +146,14 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
                         const char *format, const char *const *shape, ff_err *err);
 int ff_graph_find_tensor(const ff_graph *g, const char *name);
 
+/* A dim param's text: a decimal integer >= 0 ("16"), "T:m" (tensor T, mode
+ * m) or "T:m/B" (the number of B-blocks along it, B 1..64: ceil(size / B)).
+ * Returns 1 for a number (*num set), 2 for "T:m" (*tlen = length of T, *mode
+ * = m, *block = B or 0), 0 when malformed. Any output may be NULL. The one
+ * reading of the form: the graph checks, the C model and the RTL loader
+ * resolve with it. */
+int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode, int *block);
+
 /* Parameters: set by key (replacing an earlier value). The key and the
  * value's type are checked against the table at once. */
 int ff_node_set_int(ff_graph *g, int node, const char *key, int64_t v, ff_err *err);

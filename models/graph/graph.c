@@ -137,7 +137,7 @@ static int tensor_name_ok(const char *s)
     /* A tensor name must read back out of "T:m". */
     char buf[256];
     snprintf(buf, sizeof buf, "%s:0", s);
-    return ff_dim_parse(buf, &num, &tlen, &mode) == 2 && tlen == strlen(s) &&
+    return ff_dim_parse(buf, &num, &tlen, &mode, NULL) == 2 && tlen == strlen(s) &&
            !(s[0] >= '0' && s[0] <= '9');
 }
 
@@ -166,7 +166,7 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
         return ff_err_set(err, FF_EINVAL, "tensor '%s': format is empty", name);
     if (shape)
         for (int m = 0; m < order; m++)
-            if (!shape[m] || !ff_dim_parse(shape[m], NULL, NULL, NULL))
+            if (!shape[m] || !ff_dim_parse(shape[m], NULL, NULL, NULL, NULL))
                 return ff_err_set(err, FF_EINVAL,
                                   "tensor '%s': shape[%d] '%s' is not a dim (an integer, \"T:m\" or \"T:m/B\")",
                                   name, m, shape[m] ? shape[m] : "(null)");
@@ -184,7 +184,7 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
         /* Numbers in canonical form, so that a saved graph reads back equal. */
         int64_t num;
         char buf[32];
-        if (ff_dim_parse(shape[m], &num, NULL, NULL) == 1) {
+        if (ff_dim_parse(shape[m], &num, NULL, NULL, NULL) == 1) {
             snprintf(buf, sizeof buf, "%lld", (long long)num);
             t->shape[m] = ff_xstrdup(buf);
         } else {
@@ -336,7 +336,7 @@ int ff_node_set_str(ff_graph *g, int node, const char *key, const char *v, ff_er
     }
     case FF_PT_DIM: {
         int64_t num = 0;
-        int r = ff_dim_parse(v, &num, NULL, NULL);
+        int r = ff_dim_parse(v, &num, NULL, NULL, NULL);
         if (r == 0) {
             const ff_node *n = &g->nodes[node];
             return ff_err_set(err, FF_EINVAL,
@@ -568,7 +568,7 @@ static int check_dim(const ff_graph *g, const char *what, const char *text, int6
     size_t tlen = 0;
     int mode = 0;
     int64_t v = 0;
-    int r = ff_dim_parse(text, &v, &tlen, &mode);
+    int r = ff_dim_parse(text, &v, &tlen, &mode, NULL);
     if (r == 0)
         return ff_err_set(err, FF_EINVAL, "%s = '%s' is not a dim (an integer, \"T:m\" or \"T:m/B\")", what, text);
     if (r == 1) return check_dim(g, what, NULL, v, min, err);
@@ -608,7 +608,7 @@ static int check_tensors(const ff_graph *g, ff_err *err)
             int rc = check_dim(g, what, gt->shape[m], 0, 0, err);
             if (rc) return rc;
             size_t tlen = 0;
-            if (ff_dim_parse(gt->shape[m], NULL, &tlen, NULL) == 2 &&
+            if (ff_dim_parse(gt->shape[m], NULL, &tlen, NULL, NULL) == 2 &&
                 strncmp(gt->shape[m], gt->name, tlen) == 0 && gt->name[tlen] == '\0')
                 return ff_err_set(err, FF_EINVAL, "%s = '%s' refers to the tensor itself", what,
                                   gt->shape[m]);

@@ -46,11 +46,6 @@ const char *ff_param_wants(const ff_param_spec *ps);
 /* Name of a param type as the table spells it ("int", "enum" ...). */
 const char *ff_param_type_name(ff_param_type t);
 
-/* A dim's text: a decimal integer >= 0 ("16"), "T:m" (tensor T, mode m) or
- * "T:m/B" (the number of B-blocks along it, B 1..64).
- * Returns 1 for a number (*num set), 2 for "T:m" (*tlen = length of T, *mode
- * = m), 0 when malformed. */
-int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode);
 
 /* Is s a name the graph accepts for a node (letters, digits, '_', '-'; not
  * empty; no '.', which separates node and port in "node.port")? */

@@ -522,7 +522,7 @@ static void sb_fx(sbuf *b, ff_fx v, int frac_bits)
 static void sb_dim(sbuf *b, const char *text)
 {
     int64_t num;
-    if (ff_dim_parse(text, &num, NULL, NULL) == 1) sb_int(b, num);
+    if (ff_dim_parse(text, &num, NULL, NULL, NULL) == 1) sb_int(b, num);
     else sb_str(b, text);
 }
 

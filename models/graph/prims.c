@@ -78,7 +78,7 @@ static char **split(char *s, char sep, int *count)
     return v;
 }
 
-int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode)
+int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode, int *block)
 {
     const char *colon = strchr(s, ':');
     if (!colon) {
@@ -95,15 +95,16 @@ int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode)
         if (!isalnum((unsigned char)*p) && *p != '_') return 0;
     char *end;
     errno = 0;
-    long m = strtol(colon + 1, &end, 10);
+    long m = strtol(colon + 1, &end, 10), blk = 0;
     if (*end == '/') { /* "T:m/B": the number of B-blocks along the mode */
         const char *b = end + 1;
-        long blk = isdigit((unsigned char)*b) ? strtol(b, &end, 10) : 0;
+        blk = isdigit((unsigned char)*b) ? strtol(b, &end, 10) : 0;
         if (blk < 1 || blk > 64) return 0;
     }
     if (*end || errno || m > 64) return 0;
     if (tlen) *tlen = (size_t)(colon - s);
     if (mode) *mode = (int)m;
+    if (block) *block = (int)blk;
     return 2;
 }
 
@@ -205,7 +206,7 @@ static void parse_default(const ff_prim_info *info, const ff_param_spec *ps, ff_
     }
     case FF_PT_DIM: {
         int64_t num = 0;
-        int r = ff_dim_parse(d, &num, NULL, NULL);
+        int r = ff_dim_parse(d, &num, NULL, NULL, NULL);
         if (r == 0) die(info->name, "default '%s' is not a dim", d);
         if (r == 1) p->i = num;
         else { p->i = -1; p->s = ff_xstrdup(d); }

@@ -107,30 +107,26 @@ const ff_tensor *sim_input(ff_sim *s, const node *n, const char *name, ff_err *e
 static int resolve_dim_text(const ff_graph *g, const ff_tensor *const *inputs, const char *text, uint32_t *out,
                             ff_err *err)
 {
-    char tname[128];
-    const char *colon = strrchr(text, ':');
-    char *end;
-    if (!colon) {
-        unsigned long v = strtoul(text, &end, 10);
-        if (!*text || *end) return ff_err_set(err, FF_EINVAL, "dimension '%s': expected a number or TENSOR:MODE", text);
-        *out = (uint32_t)v;
+    int64_t num = 0;
+    size_t tlen = 0;
+    int m = 0, block = 0;
+    int r = ff_dim_parse(text, &num, &tlen, &m, &block);
+    if (r == 1 && num <= UINT32_MAX) {
+        *out = (uint32_t)num;
         return 0;
     }
-    size_t len = (size_t)(colon - text);
-    if (len == 0 || len >= sizeof tname) return ff_err_set(err, FF_EINVAL, "dimension '%s': bad tensor name", text);
-    memcpy(tname, text, len);
-    tname[len] = '\0';
-    unsigned long m = strtoul(colon + 1, &end, 10), block = 1;
-    if (*end == '/') { /* "T:m/B": the number of blocks along the mode */
-        const char *b = end + 1;
-        block = strtoul(b, &end, 10);
-        if (end == b || block == 0) block = 0;
+    char tname[128];
+    int ti = -1;
+    if (r == 2 && tlen < sizeof tname) {
+        memcpy(tname, text, tlen);
+        tname[tlen] = '\0';
+        ti = ff_graph_find_tensor(g, tname);
     }
-    int ti = ff_graph_find_tensor(g, tname);
-    if (!colon[1] || *end || !block || ti < 0 || g->tensors[ti].is_output || !inputs[ti] ||
-        m >= (unsigned long)inputs[ti]->order)
-        return ff_err_set(err, FF_EINVAL, "dimension '%s': expected MODE or MODE/BLOCK of a bound input tensor", text);
-    *out = (uint32_t)((inputs[ti]->dims[m] + block - 1) / block);
+    if (ti < 0 || g->tensors[ti].is_output || !inputs[ti] || m >= inputs[ti]->order)
+        return ff_err_set(err, FF_EINVAL, "dimension '%s': expected a number, or MODE or MODE/BLOCK of a bound input "
+                          "tensor", text);
+    uint32_t B = block ? (uint32_t)block : 1u;
+    *out = (inputs[ti]->dims[m] + B - 1) / B;
     return 0;
 }
 

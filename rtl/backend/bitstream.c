@@ -146,7 +146,7 @@ int ff_bitstream_equal(const ff_bitstream *a, const ff_bitstream *b)
     for (size_t i = 0; i < a->binds.len; i++) {
         const ff_bind *x = &a->binds.data[i], *y = &b->binds.data[i];
         if (x->kind != y->kind || x->slot != y->slot || x->level != y->level || !streq(x->tensor, y->tensor) ||
-            !streq(x->field, y->field))
+            !streq(x->field, y->field) || x->block != y->block)
             return 0;
     }
     for (size_t i = 0; i < a->ports.len; i++) {
@@ -216,7 +216,11 @@ char *ff_bitstream_to_string(const ff_bitstream *b)
         case FF_BIND_VALS:
         case FF_BIND_OUT_VALS: sputf(&s, " %s\n", d->tensor); break;
         case FF_BIND_INLINE: sputf(&s, "\n"); break;
-        case FF_BIND_DIM: sputf(&s, " %s %s %d\n", d->field, d->tensor, d->level); break;
+        case FF_BIND_DIM:
+            sputf(&s, " %s %s %d", d->field, d->tensor, d->level);
+            if (d->block) sputf(&s, " /%d", d->block);
+            sputf(&s, "\n");
+            break;
         default: sputf(&s, "\n"); break;
         }
     }
@@ -395,14 +399,19 @@ static int parse_directive(lexer *lx, ff_bitstream *b, int *have, ff_err *err)
             break;
         case FF_BIND_INLINE: ok = lx->nwords == 4; break;
         case FF_BIND_DIM:
-            ok = lx->nwords == 7 && !num(lx->words[6], 0, FF_MAX_ORDER - 1, &v2);
-            if (ok) d.field = ff_xstrdup(lx->words[4]), d.tensor = ff_xstrdup(lx->words[5]), d.level = (int)v2;
+            ok = (lx->nwords == 7 || (lx->nwords == 8 && lx->words[7][0] == '/' &&
+                                      !num(lx->words[7] + 1, 1, 64, &v))) &&
+                 !num(lx->words[6], 0, FF_MAX_ORDER - 1, &v2);
+            if (ok) {
+                d.field = ff_xstrdup(lx->words[4]), d.tensor = ff_xstrdup(lx->words[5]), d.level = (int)v2;
+                d.block = lx->nwords == 8 ? (int)v : 0;
+            }
             break;
         default: break;
         }
         if (!ok)
             return bad(lx, err, "expected '# bind SLOT level T L', 'vals T', 'inline', 'out-level T L', 'out-vals T' "
-                                "or 'dim FIELD T MODE'");
+                                "or 'dim FIELD T MODE [/B]'");
         FF_VEC_PUSH(b->binds, d);
     } else if (!strcmp(key, "port")) {
         if (lx->nwords != 5 || (strcmp(lx->words[2], "in") && strcmp(lx->words[2], "out")) ||
@@ -564,7 +573,7 @@ static const char *const bind_text[FF_BIND__COUNT] = {
     "SRAM <- the node's own seg/crd or vals params (the loader writes them)",
     "writes level %d of output tensor '%s' (the loader sets seg_base and reads it back)",
     "writes the values of output tensor '%s' (the loader reads them back)",
-    "%s <- the size of mode %d of input tensor '%s' (the loader writes it)",
+    "%s <- the size of mode %d of input tensor '%s'%s (the loader writes it)",
 };
 
 static void print_binds(const ff_bitstream *b, FILE *f, int slot)
@@ -584,7 +593,12 @@ static void print_binds(const ff_bitstream *b, FILE *f, int slot)
         case FF_BIND_VALS:
         case FF_BIND_OUT_VALS: fprintf(f, bind_text[d->kind], d->tensor); break;
         case FF_BIND_INLINE: fprintf(f, "%s", bind_text[d->kind]); break;
-        case FF_BIND_DIM: fprintf(f, bind_text[d->kind], d->field, d->level, d->tensor); break;
+        case FF_BIND_DIM: {
+            char per[32] = "";
+            if (d->block) snprintf(per, sizeof per, " in blocks of %d", d->block);
+            fprintf(f, bind_text[d->kind], d->field, d->level, d->tensor, per);
+            break;
+        }
         default: break;
         }
         fprintf(f, "\n");

@@ -118,6 +118,7 @@ typedef struct ff_bind {
     char *tensor;   /* graph tensor; NULL for INLINE */
     int level;      /* LEVEL, OUT_LEVEL: the level; DIM: the mode; else 0 */
     char *field;    /* DIM: the kind's parameter field ("dim", "dim_outer", "dim_inner"); else NULL */
+    int block;      /* DIM: > 0, the size counts blocks of that many (a "T:m/B" dim: ceil(size / B)); else 0 */
 } ff_bind;
 
 /* A harness port that a source or sink node of the graph uses. */

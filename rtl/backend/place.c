@@ -59,11 +59,12 @@ static void flush(placer *p, int slot)
 
 static void bind(placer *p, ff_bind_kind kind, int slot, const char *tensor, int level, const char *field)
 {
-    ff_bind d = {kind, slot, tensor ? ff_xstrdup(tensor) : NULL, level, field ? ff_xstrdup(field) : NULL};
+    ff_bind d = {kind, slot, tensor ? ff_xstrdup(tensor) : NULL, level, field ? ff_xstrdup(field) : NULL, 0};
     FF_VEC_PUSH(p->b->binds, d);
 }
 
-/* A dim param: a number (*v), or "T:m" -> a DIM bind of `field`. */
+/* A dim param: a number (*v), or "T:m" / "T:m/B" -> a DIM bind of `field`
+ * (ff_dim_parse reads the text, as the C model does). */
 static int dim_param(placer *p, const ff_node *n, int slot, const char *key, const char *field, uint32_t *v, int *bound)
 {
     const ff_param *pr = ff_node_param(n, key);
@@ -76,13 +77,12 @@ static int dim_param(placer *p, const ff_node *n, int slot, const char *key, con
         *v = (uint32_t)pr->i;
         return 0;
     }
-    const char *colon = strrchr(pr->s, ':');
-    char *end;
-    long m = colon ? strtol(colon + 1, &end, 10) : -1;
     char tname[128];
-    size_t len = colon ? (size_t)(colon - pr->s) : 0;
-    if (!colon || !colon[1] || *end || m < 0 || m >= FF_MAX_ORDER || len == 0 || len >= sizeof tname)
-        return ff_err_set(p->err, FF_EINVAL, "node '%s': %s '%s': expected a number or TENSOR:MODE", n->name, key, pr->s);
+    size_t len = 0;
+    int m = 0, block = 0;
+    if (ff_dim_parse(pr->s, NULL, &len, &m, &block) != 2 || len >= sizeof tname)
+        return ff_err_set(p->err, FF_EINVAL, "node '%s': %s '%s': expected a number, TENSOR:MODE or TENSOR:MODE/B",
+                          n->name, key, pr->s);
     memcpy(tname, pr->s, len);
     tname[len] = '\0';
     int ti = ff_graph_find_tensor(p->g, tname);
@@ -92,7 +92,8 @@ static int dim_param(placer *p, const ff_node *n, int slot, const char *key, con
     if (!be_word_ok(tname))
         return ff_err_set(p->err, FF_EINVAL, "node '%s': tensor name '%s' cannot be written in a bitstream", n->name,
                           tname);
-    bind(p, FF_BIND_DIM, slot, tname, (int)m, field);
+    bind(p, FF_BIND_DIM, slot, tname, m, field);
+    p->b->binds.data[p->b->binds.len - 1].block = block;
     *bound = 1;
     return 0;
 }
@@ -104,6 +105,55 @@ static int ceil_log2(uint32_t x)
     return s;
 }
 
+/* Block mode's fields (docs/rtl.md "Block mode"): the block edge, layouts,
+ * and the rank that orders the node's block allocations among same-cycle
+ * ones -- its node index, the order the C model evaluates in. */
+static int block_params(placer *p, const ff_node *n)
+{
+    const ff_param *blk = ff_node_param(n, "blk");
+    if (!blk || blk->i == 0) return 0;
+    int k = n->kind, B = (int)blk->i, id = (int)(n - p->g->nodes);
+    const char *kn = ff_prim_get(k)->name;
+    if (!p->a->max_block)
+        return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): block mode (--block %d) needs an array with a block "
+                          "store; array '%s' has none (rtl/arrays/kernels.json has one)", n->name, kn, B, p->a->name);
+    if (B > p->a->max_block)
+        return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): blocks of %dx%d, array '%s' takes up to %dx%d", n->name,
+                          kn, B, B, p->a->name, p->a->max_block, p->a->max_block);
+    if (id >= 1 << 16)
+        return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): node index %d, block allocation ranks are 16 bits",
+                          n->name, kn, id);
+    set_field(p, k, "blk", (uint32_t)B);
+    switch (k) {
+    case FF_PRIM_ALU: {
+        int la = (int)ff_node_int(n, "bla"), lb = (int)ff_node_int(n, "blb");
+        int contracts = ((la & 3) == 2 || ((la >> 2) & 3) == 2 || (lb & 3) == 2 || ((lb >> 2) & 3) == 2);
+        int op = (int)ff_node_int(n, "op");
+        if (contracts && op != FF_ALU_MUL && op != FF_ALU_PASS)
+            return ff_err_set(p->err, FF_EINVAL, "node '%s' (alu): contracts a block index with op %s; the block ALU "
+                              "contracts products and sums (mul, pass) only", n->name, ff_alu_op_name((ff_alu_op)op));
+        set_field(p, k, "bla", (uint32_t)la);
+        set_field(p, k, "blb", (uint32_t)lb);
+        set_field(p, k, "bno", (uint32_t)ff_node_int(n, "bno"));
+        set_field(p, k, "rank", (uint32_t)id);
+        return 0;
+    }
+    case FF_PRIM_REDUCE:
+        set_field(p, k, "bla", (uint32_t)ff_node_int(n, "bla"));
+        set_field(p, k, "bno", (uint32_t)ff_node_int(n, "bno"));
+        set_field(p, k, "rank", (uint32_t)id);
+        return 0;
+    case FF_PRIM_SPACC1:
+    case FF_PRIM_SPACC2:
+        set_field(p, k, "bdims", (uint32_t)ff_node_int(n, "bdims"));
+        set_field(p, k, "rank", (uint32_t)id);
+        return 0;
+    default: /* array, write_val */
+        set_field(p, k, "bdims", (uint32_t)ff_node_int(n, "bdims"));
+        return 0;
+    }
+}
+
 /* The kind's params as fields and binds (docs/bitstream.md "What the loader
  * binds"). */
 static int params(placer *p, const ff_node *n, int slot)
@@ -112,10 +162,7 @@ static int params(placer *p, const ff_node *n, int slot)
     int k = n->kind;
     uint32_t v;
     int bound;
-    const ff_param *blk = ff_node_param(n, "blk");
-    if (blk && blk->i > 0)
-        return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): block mode (--block %lld) has no RTL tile yet; the "
-                          "array streams scalar values only", n->name, ff_prim_get(k)->name, (long long)blk->i);
+    if (block_params(p, n)) return FF_EINVAL;
     switch (k) {
     case FF_PRIM_SCAN:
     case FF_PRIM_LOCATE: {

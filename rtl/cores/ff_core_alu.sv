@@ -70,8 +70,10 @@ module ff_core_alu
     assign bsize      = cfg_i[ALU_BLK_REG][ALU_BLK_LSB +: ALU_BLK_W];
     assign block_mode = (bsize != 7'd0);
     assign blk_rank_o = cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W];
+    // (idle lanes pass: a scalar op such as exp is not evaluated MaxBlock^2
+    // more times every cycle in simulation)
     ff_block_alu #(.MaxB(MaxBlock)) u_block (
-      .op_i   (op),
+      .op_i   (block_mode ? op : 4'd10),
       .unary_i(unary),
       .imm_i  (imm),
       .frac_i (frac),

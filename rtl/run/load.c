@@ -24,6 +24,8 @@ struct ff_rtl_load {
     const ff_graph *g;
     const ff_bitstream *bs;
     ff_array_desc geo;
+    uint32_t *block_base;     /* per configuration slot: a blocked array's first handle, 0 if none */
+    uint32_t block_next;      /* the allocator's first handle after the arrays' blocks */
     const ff_tensor **in;     /* per graph tensor, in the declared format */
     ff_tensor **owned;        /* the converted copies behind in */
     ff_err *err;              /* of the call in progress */
@@ -88,6 +90,21 @@ static int cfg_set(ff_rtl_load *u, int slot, int reg, int lsb, int width, uint32
 #define SET(u, slot, KIND, FIELD, v) \
     cfg_set(u, slot, FF_RTL_##KIND##_##FIELD##_REG, FF_RTL_##KIND##_##FIELD##_LSB, FF_RTL_##KIND##_##FIELD##_WIDTH, v)
 
+/* A field of the kind's params as the bitstream writes it. */
+#define BS_FIELD(u, slot, KIND, FIELD)                                                                         \
+    ((ff_bitstream_reg((u)->bs, slot, FF_RTL_##KIND##_##FIELD##_REG, NULL) >> FF_RTL_##KIND##_##FIELD##_LSB) & \
+     FF_RTL_MASK_(FF_RTL_##KIND##_##FIELD##_WIDTH))
+
+/* Words of one block of a block-mode array or writer tile, 0 for a scalar one. */
+static uint32_t block_words_of(const ff_rtl_load *u, int slot, int kind)
+{
+    _Static_assert(FF_RTL_BLOCK_ZERO_WORDS == FF_SIM_BLOCK_ZERO_WORDS,
+                   "the RTL's zero block is the C model's (rtl/schema/config.json block_zero_words)");
+    uint32_t B = kind == FF_PRIM_ARRAY ? BS_FIELD(u, slot, ARRAY, BLK) : BS_FIELD(u, slot, WRITE_VAL, BLK);
+    uint32_t dims = kind == FF_PRIM_ARRAY ? BS_FIELD(u, slot, ARRAY, BDIMS) : BS_FIELD(u, slot, WRITE_VAL, BDIMS);
+    return B ? (dims == 0 ? 1 : dims == 1 ? B : B * B) : 0;
+}
+
 static int mem_load(ff_rtl_load *u, int slot, uint32_t base, const uint32_t *w, size_t n)
 {
     return n ? u->bus->mem_write(u->bus->user, (uint32_t)slot, base, w, n, u->err) : 0;
@@ -143,6 +160,65 @@ static int ceil_log2(uint32_t x)
     return s;
 }
 
+/* A value array: into the tile's SRAM, or in block mode into the block
+ * store from the handle the array's blocks were given (assign_blocks). */
+static int load_vals(ff_rtl_load *u, int slot, int kind, const uint32_t *vals, size_t n, const char *what)
+{
+    char tt[96];
+    uint32_t bw = block_words_of(u, slot, kind);
+    if (!bw) {
+        if (fits(u, slot, kind, n, what)) return FF_EINVAL;
+        int rc = mem_load(u, slot, 0, vals, n);
+        return rc ? rc : SET(u, slot, ARRAY, NVALS, (uint32_t)n);
+    }
+    if (n % bw)
+        return ff_err_set(u->err, FF_EINVAL, "%s: %s: %zu values are not whole blocks of %u",
+                          tile_text(u, slot, tt, sizeof tt), what, n, bw);
+    int rc = mem_load(u, 1, u->block_base[slot] - FF_RTL_BLOCK_ZERO_WORDS, vals, n);
+    if (!rc) rc = SET(u, slot, ARRAY, BASE, u->block_base[slot]);
+    return rc ? rc : SET(u, slot, ARRAY, NVALS, (uint32_t)(n / bw));
+}
+
+/* Values a value-array bind loads (0 for other binds). */
+static size_t bind_nvals(ff_rtl_load *u, const ff_bind *d)
+{
+    if (d->kind == FF_BIND_VALS) {
+        int ti = ff_graph_find_tensor(u->g, d->tensor);
+        return ti >= 0 && u->in[ti] ? u->in[ti]->nvals : 0;
+    }
+    const ff_bs_tile *t = ff_bitstream_tile(u->bs, d->slot);
+    int node = t && t->kind == FF_PRIM_ARRAY ? ff_graph_find_node(u->g, t->node) : -1;
+    const ff_param *p = node >= 0 ? ff_node_param(&u->g->nodes[node], "vals") : NULL;
+    return p ? p->nints : 0;
+}
+
+/* Block mode: the blocked value arrays' places in the block store, in node
+ * order after the zero block -- where the C model's arrays put them
+ * (docs/tokens.md "Block values") -- and the allocator's start after them. */
+static int assign_blocks(ff_rtl_load *u)
+{
+    u->block_next = FF_RTL_BLOCK_ZERO_WORDS;
+    for (int i = 0; i < u->g->nnodes; i++) {
+        if (u->g->nodes[i].kind != FF_PRIM_ARRAY) continue;
+        for (size_t b = 0; b < u->bs->binds.len; b++) {
+            const ff_bind *d = &u->bs->binds.data[b];
+            const ff_bs_tile *t = ff_bitstream_tile(u->bs, d->slot);
+            if ((d->kind != FF_BIND_VALS && d->kind != FF_BIND_INLINE) || !t || t->kind != FF_PRIM_ARRAY ||
+                strcmp(t->node, u->g->nodes[i].name) || !block_words_of(u, d->slot, FF_PRIM_ARRAY))
+                continue;
+            size_t n = bind_nvals(u, d);
+            if (u->block_next + (uint64_t)n > FF_RTL_BLOCK_ZERO_WORDS + (uint64_t)u->geo.block_words)
+                return ff_err_set(u->err, FF_EINVAL, "graph '%s': the blocked value arrays need %llu words of block "
+                                  "store from node '%s' on, array '%s' has %u", u->g->name,
+                                  (unsigned long long)(u->block_next - FF_RTL_BLOCK_ZERO_WORDS + n),
+                                  u->g->nodes[i].name, u->geo.name, u->geo.block_words);
+            u->block_base[d->slot] = u->block_next;
+            u->block_next += (uint32_t)n;
+        }
+    }
+    return 0;
+}
+
 static int load_bind(ff_rtl_load *u, const ff_bind *d)
 {
     char tt[96], what[160];
@@ -175,9 +251,7 @@ static int load_bind(ff_rtl_load *u, const ff_bind *d)
         const ff_tensor *t = input(u, d->tensor, d->slot);
         if (!t) return FF_EINVAL;
         snprintf(what, sizeof what, "the values of '%s'", d->tensor);
-        if (fits(u, d->slot, kind, t->nvals, what)) return FF_EINVAL;
-        rc = mem_load(u, d->slot, 0, (const uint32_t *)t->vals, t->nvals);
-        return rc ? rc : SET(u, d->slot, ARRAY, NVALS, (uint32_t)t->nvals);
+        return load_vals(u, d->slot, kind, (const uint32_t *)t->vals, t->nvals, what);
     }
     case FF_BIND_INLINE: {
         if (node < 0)
@@ -188,9 +262,7 @@ static int load_bind(ff_rtl_load *u, const ff_bind *d)
             const ff_param *p = ff_node_param(n, "vals");
             uint32_t *v = u32_of(p);
             size_t nv = p ? p->nints : 0;
-            rc = fits(u, d->slot, kind, nv, "its vals param");
-            if (!rc) rc = mem_load(u, d->slot, 0, v, nv);
-            if (!rc) rc = SET(u, d->slot, ARRAY, NVALS, (uint32_t)nv);
+            rc = load_vals(u, d->slot, kind, v, nv, "its vals param");
             free(v);
             return rc;
         }
@@ -213,7 +285,8 @@ static int load_bind(ff_rtl_load *u, const ff_bind *d)
         if (d->level < 0 || d->level >= t->order)
             return ff_err_set(u->err, FF_EINVAL, "%s: mode %d of '%s' does not exist", tile_text(u, d->slot, tt, sizeof tt),
                               d->level, d->tensor);
-        uint32_t v = t->dims[d->level];
+        /* a "T:m/B" dim counts blocks of B along the mode */
+        uint32_t v = d->block ? (t->dims[d->level] + (uint32_t)d->block - 1) / (uint32_t)d->block : t->dims[d->level];
         if (kind == FF_PRIM_SCAN || kind == FF_PRIM_LOCATE) return SET(u, d->slot, SCAN, DIM, v);
         if (kind == FF_PRIM_SPACC1) {
             snprintf(what, sizeof what, "an accumulator of dim %u (mode %d of '%s')", v, d->level, d->tensor);
@@ -258,6 +331,7 @@ void ff_rtl_load_free(ff_rtl_load *ld)
     for (int t = 0; ld->owned && t < ld->g->ntensors; t++) ff_tensor_free(ld->owned[t]);
     free(ld->owned);
     free(ld->in);
+    free(ld->block_base);
     free(ld);
 }
 
@@ -308,10 +382,14 @@ int ff_rtl_load_graph(const ff_rtl_bus *bus, const ff_graph *g, const ff_bitstre
         }
         u->in[t] = u->owned[t];
     }
+    u->block_base = ff_xcalloc((size_t)1 << FF_RTL_SLOT_BITS, sizeof *u->block_base);
+    if (!rc) rc = assign_blocks(u);
     if (!rc) rc = bus->reset(bus->user, err);
     for (size_t i = 0; i < bs->words.len && !rc; i++)
         rc = bus->cfg_write(bus->user, bs->words.data[i].addr, bs->words.data[i].data, err);
     for (size_t i = 0; i < bs->binds.len && !rc; i++) rc = load_bind(u, &bs->binds.data[i]);
+    if (!rc && u->geo.max_block)
+        rc = bus->cfg_write(bus->user, REG_ADDR(FF_RTL_GEO_BLOCK_NEXT_SLOT, FF_RTL_GEO_BLOCK_NEXT), u->block_next, err);
     if (!rc) rc = check_spacc2(u);
     if (rc) {
         ff_rtl_load_free(u);
@@ -328,6 +406,26 @@ const ff_bitstream *ff_rtl_load_bitstream(const ff_rtl_load *ld) { return ld->bs
 const ff_tensor *const *ff_rtl_load_inputs(const ff_rtl_load *ld) { return ld->in; }
 
 /* ---- read-back ---- */
+
+/* The bw words of each of n blocks, by handle, from the block store. */
+static int read_blocks(ff_rtl_load *u, const uint32_t *handles, uint32_t n, uint32_t bw, uint32_t *out, ff_err *err)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = handles[i];
+        if (h < FF_RTL_BLOCK_ZERO_WORDS) {
+            if (h + bw > FF_RTL_BLOCK_ZERO_WORDS)
+                return ff_err_set(err, FF_EINVAL, "array '%s': handle %u straddles the zero block", u->geo.name, h);
+            memset(out + (size_t)i * bw, 0, bw * sizeof *out);
+            continue;
+        }
+        if ((uint64_t)h - FF_RTL_BLOCK_ZERO_WORDS + bw > u->geo.block_words)
+            return ff_err_set(err, FF_EINVAL, "array '%s': block handle %u lies past the %u-word block store", u->geo.name,
+                              h, u->geo.block_words);
+        int rc = u->bus->mem_read(u->bus->user, 1, h - FF_RTL_BLOCK_ZERO_WORDS, out + (size_t)i * bw, bw, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
 
 int ff_rtl_load_read_outputs(ff_rtl_load *u, ff_tensor **outputs, ff_err *err)
 {
@@ -364,6 +462,15 @@ int ff_rtl_load_read_outputs(ff_rtl_load *u, ff_tensor **outputs, ff_err *err)
             bufs[nbufs++] = a;
             if (n0 && (rc = bus->mem_read(bus->user, (uint32_t)d->slot, 0, a, n0, err))) break;
             if (kind == FF_PRIM_WRITE_VAL) {
+                uint32_t bw = block_words_of(u, d->slot, FF_PRIM_WRITE_VAL);
+                if (bw) {
+                    /* block mode: the writer kept handles; gather their blocks */
+                    uint32_t *vals = ff_xmalloc(((size_t)n0 * bw + 1) * sizeof *vals);
+                    bufs[nbufs++] = vals;
+                    if ((rc = read_blocks(u, a, n0, bw, vals, err))) break;
+                    a = vals;
+                    n0 *= bw;
+                }
                 w.vals = (const ff_fx *)a;
                 w.nvals = n0;
                 w.have_vals = 1;
@@ -465,10 +572,18 @@ static int stuck_report(const ff_rtl_load *u, char *buf, size_t cap, ff_err *err
     return rc;
 }
 
-/* Tiles whose sticky error flag is set. */
+/* Tiles whose sticky error flag is set, and a full block store. */
 static int error_report(const ff_rtl_load *u, char *buf, size_t cap, ff_err *err)
 {
     size_t len = strlen(buf);
+    if (u->geo.max_block) {
+        uint32_t st;
+        int rc = rd(u->bus, REG_ADDR(FF_RTL_GEO_BLOCK_STATUS_SLOT, FF_RTL_GEO_BLOCK_STATUS), &st, err);
+        if (rc) return rc;
+        if (st & 1u)
+            len += (size_t)snprintf(buf + len, cap - len, " the block store ran out of its %u words;",
+                                    u->geo.block_words);
+    }
     for (size_t i = 0; i < u->bs->tiles.len && len + 80 < cap; i++) {
         const ff_bs_tile *t = &u->bs->tiles.data[i];
         uint32_t status;

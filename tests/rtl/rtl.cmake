@@ -13,6 +13,9 @@ if(FUSEFLOW_RTL)
   ff_test_support()
   ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
               LIBS ff_testsupport ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
+  # Blocked kernels and the blocked GPT block on `kernels`' block store.
+  ff_add_test(NAME test_cosim_blocks SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_blocks.c
+              LIBS ff_testsupport ff_cosim_prog ff_cosim LABELS "rtl;cosim" TIMEOUT 900)
   # The applications on the `apps` array, unfused and fused (docs/cosim.md).
   ff_add_test(NAME test_cosim_apps SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c
               LIBS ff_testsupport ff_cosim_prog ff_cosim_apps LABELS "rtl;cosim;app" TIMEOUT 900)
@@ -30,7 +33,7 @@ if(FUSEFLOW_RTL)
     target_compile_definitions(test_cosim_broken PRIVATE ${fault_defs})
   endif()
   ff_add_test(NAME test_rtl_bitstream SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_bitstream.c
-              LIBS ff_backend ff_sim LABELS "rtl;unit" TIMEOUT 120)
+              LIBS ff_backend ff_lower ff_ir ff_sim LABELS "rtl;unit" TIMEOUT 120)
 endif()
 # `fuseflow cosim` end to end on small sizes (docs/cosim.md): every kernel's
 # outputs and cycles, C model against RTL; and a run that trips the RTL's
@@ -48,6 +51,15 @@ if(FUSEFLOW_RTL)
              COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff --random 3 --dim N=6 --par i:2 --channels)
     set_tests_properties(cosim_cli_par_${m} PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   endforeach()
+  # --block on the array's block store: handles, outputs and cycles as the C model
+  add_test(NAME cosim_cli_block_attention
+           COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/block_attention.ff --random 1 --dim N=8 --dim D=4
+                   --block 4 --channels)
+  set_tests_properties(cosim_cli_block_attention PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
+  add_test(NAME cosim_cli_block_par_attention
+           COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/block_attention.ff --random 2 --dim N=12 --dim D=4
+                   --block 4 --par i:2 --channels)
+  set_tests_properties(cosim_cli_block_par_attention PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   add_test(NAME cosim_cli_fused_softmax
            COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/softmax.ff --random 2 --dim N=5 --fuse all)
   set_tests_properties(cosim_cli_fused_softmax PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)

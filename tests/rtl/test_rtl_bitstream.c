@@ -21,6 +21,8 @@
 
 #include "ff_backend.h"
 #include "ff_graph.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
 
 static ff_array_desc load_array(const char *name)
 {
@@ -349,6 +351,77 @@ static void array_json_errors(void **state)
     assert_true(ff_array_hash(&d) != ff_array_hash(&k));
 }
 
+/* A graph of --block B: block fields and ranks in the words, "T:m/B" dims as
+ * blocked dim binds, through the text form unchanged; refused, naming node
+ * and array, where the array has no block store or smaller blocks. */
+static ff_graph *blocked_attention(int B)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "tensor M[N,N] : bcsr(%d)\ntensor Q[N,D] : dense\ntensor K[N,D] : dense\n"
+             "S[i,j] = mask(M[i,j], Q[i,d] * K[j,d])\n", B);
+    ff_ir_program *p = NULL;
+    ff_err err = {0};
+    if (ff_ir_parse("ba.ff", text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    o.block = B;
+    ff_graph *g = NULL;
+    if (ff_lower_stmt(p, 0, &o, &g, &err)) fail_msg("%s", err.msg);
+    ff_ir_free(p);
+    return g;
+}
+
+static void backend_places_block_graphs(void **state)
+{
+    (void)state;
+    ff_array_desc k = load_array("kernels"), a = load_array("apps");
+    assert_true(k.max_block >= 4 && k.block_words > 0);
+    assert_int_equal(a.max_block, 0);
+    ff_graph *g = blocked_attention(4);
+    ff_bitstream *b = NULL;
+    ff_err err = {0};
+    if (ff_backend_compile(g, &k, NULL, &b, &err)) fail_msg("%s", err.msg);
+    int alus = 0, blocked_dims = 0;
+    for (size_t i = 0; i < b->tiles.len; i++) {
+        const ff_bs_tile *t = &b->tiles.data[i];
+        if (t->kind != FF_PRIM_ALU) continue;
+        uint32_t w = ff_bitstream_reg(b, t->slot, FF_RTL_ALU_BLK_REG, NULL);
+        assert_int_equal(FF_RTL_GET(w, FF_RTL_ALU_BLK), 4);
+        /* the rank is the node index: the C model's evaluation order */
+        uint32_t r = ff_bitstream_reg(b, t->slot, FF_RTL_ALU_RANK_REG, NULL);
+        assert_int_equal((int)FF_RTL_GET(r, FF_RTL_ALU_RANK), ff_graph_find_node(g, t->node));
+        alus++;
+    }
+    for (size_t i = 0; i < b->binds.len; i++) blocked_dims += b->binds.data[i].kind == FF_BIND_DIM && b->binds.data[i].block == 4;
+    assert_true(alus > 0);
+    assert_true(blocked_dims > 0);
+    round_trip(b, "blocked attention");
+    char *text = ff_bitstream_to_string(b);
+    assert_non_null(strstr(text, " /4\n"));
+    assert_non_null(strstr(text, "max_block 4 block_words"));
+    free(text);
+    ff_bitstream_free(b);
+
+    b = NULL;
+    assert_int_equal(ff_backend_compile(g, &a, NULL, &b, &err), FF_EINVAL);
+    assert_null(b);
+    assert_non_null(strstr(err.msg, "needs an array with a block store; array 'apps' has none"));
+    ff_graph_free(g);
+
+    g = blocked_attention(8);
+    assert_int_equal(ff_backend_compile(g, &k, NULL, &b, &err), FF_EINVAL);
+    assert_non_null(strstr(err.msg, "blocks of 8x8, array 'kernels' takes up to 4x4"));
+    ff_graph_free(g);
+
+    /* an array file's block store comes whole */
+    ff_array_desc x;
+    assert_int_equal(ff_array_load_string("{\"name\": \"t\", \"tiles\": {}, \"nhin\": 1, \"nhout\": 1, "
+                                          "\"max_depth\": 2, \"max_latency\": 1, \"max_block\": 4}", "t.json", &x, &err),
+                     FF_EINVAL);
+    assert_non_null(strstr(err.msg, "block_words"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +431,7 @@ int main(void)
         cmocka_unit_test(backend_translates_params_and_binds),
         cmocka_unit_test(backend_checks_array_limits),
         cmocka_unit_test(bitstream_parse_errors),
+        cmocka_unit_test(backend_places_block_graphs),
     };
     return cmocka_run_group_tests_name("rtl_bitstream", tests, NULL, NULL);
 }

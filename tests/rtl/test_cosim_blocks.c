@@ -1,0 +1,181 @@
+/*
+ * test_cosim_blocks.c -- the blocked variants of the co-simulation
+ * regression (docs/cosim.md "Block mode"): every kernel of blockcases.c and
+ * the GPT-3/BigBird block with its mask and scores in blocks, lowered with
+ * --block B, on the C cycle model and on the Verilated `kernels` array
+ * (block store and 4x4 block datapaths): outputs bit-exact (to each other
+ * and to the reference interpreter), cycles exact, and every channel token
+ * for token -- block handles included, which the array's allocator must
+ * grant exactly as the C model does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "appcases.h"
+#include "blockcases.h"
+#include "ff_cosim_program.h"
+
+static ff_cosim *C;
+
+static int setup(void **state)
+{
+    (void)state;
+    ff_err err = {0};
+    if (ff_cosim_new(&C, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ff_cosim_free(C);
+    return 0;
+}
+
+static void print_kernel(const ff_cosim_kernel *k, void *user)
+{
+    (void)user;
+    printf("  %-56s %3zu tiles  C %7llu  RTL %7llu cycles  %s\n", k->name, k->tiles, (unsigned long long)k->c_cycles,
+           (unsigned long long)k->rtl_cycles, k->failure ? "FAIL" : "ok");
+    if (k->failure) printf("%s\n", k->failure);
+    fflush(stdout);
+}
+
+/* Every root in `order` (or its default order), blocked. */
+typedef struct sched {
+    const char *order;
+    int block;
+} sched;
+
+static int blocked_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
+                          void *user, ff_err *err)
+{
+    const sched *s = user;
+    for (int r = 0; r < k->nroots; r++) {
+        memset(&out[r], 0, sizeof out[r]);
+        ff_kernel_fuse_flags(p, k, k->roots[r], fuse_buf + (size_t)r * (size_t)p->nstmts);
+        out[r].fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
+        if (s->order && ff_lower_parse_order(p, k->roots[r], s->order, &out[r], err)) return FF_EINVAL;
+        out[r].block = s->block;
+    }
+    return 0;
+}
+
+/* Program p on data, schedule `fuse`, blocked B: the kernels that ran, and
+ * how many of them failed. */
+static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, const char *fuse, const char *order,
+                         int B, int *nkernels)
+{
+    ff_err err = {0};
+    ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
+    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", name, err.msg);
+    free(in);
+    sched s = {order, B};
+    ff_cosim_program_opts po = {.model = name, .fuse = fuse, .orders = blocked_orders, .orders_user = &s,
+                                .done = print_kernel};
+    po.graph.channels = 1;
+    ff_cosim_kernel *ks = NULL;
+    int nk = 0;
+    if (ff_cosim_program(C, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
+    int failed = 0;
+    for (int k = 0; k < nk; k++) failed += ks[k].failure != NULL || !ks[k].compared;
+    ff_cosim_kernels_free(ks, nk);
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(ref[t]);
+    free(ref);
+    *nkernels = nk;
+    return failed;
+}
+
+/* The kernel's text with its 4x4 blocks made BxB. */
+static char *with_block(const char *text, int B)
+{
+    char *out = malloc(strlen(text) + 64), *o = out;
+    for (const char *t = text; *t;) {
+        if (!strncmp(t, "bcsr(4)", 7)) {
+            o += sprintf(o, "bcsr(%d)", B);
+            t += 7;
+        } else {
+            *o++ = *t++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Every blocked kernel, blocks of 2 and 4 (the array takes up to 4), sparse
+ * and full, on both models. */
+static void blocked_kernels_match(void **state)
+{
+    (void)state;
+    static const int blocks[] = {2, 4};
+    static const double densities[] = {0.3, 1.0};
+    int runs = 0, failures = 0;
+    for (int c = 0; c < block_ncases; c++)
+        for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++)
+            for (size_t di = 0; di < sizeof densities / sizeof densities[0]; di++) {
+                int B = blocks[bi];
+                char *text = with_block(block_cases[c].text, B), name[96];
+                snprintf(name, sizeof name, "%s.ff --block %d density %.1f", block_cases[c].name, B, densities[di]);
+                ff_ir_program *p = NULL;
+                ff_err err = {0};
+                if (ff_ir_parse(name, text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+                ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+                uint32_t sizes[16];
+                for (int z = 0; z < p->nsizes && z < 16; z++) sizes[z] = (uint32_t)(z % 2 ? 2 * B : 3 * B);
+                if (ff_ir_random_inputs(p, 700 + (uint64_t)c * 7 + bi * 3 + di, densities[di], sizes, data, &err))
+                    fail_msg("%s: %s", name, err.msg);
+                printf("%s\n", name);
+                int nk = 0;
+                failures += cosim_blocked(p, data, name, "none", block_cases[c].order, B, &nk);
+                runs += nk;
+                for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+                free(data);
+                ff_ir_free(p);
+                free(text);
+            }
+    printf("blocked kernels: %d kernel runs on both models, %d failed\n", runs, failures);
+    assert_int_equal(failures, 0);
+    assert_true(runs >= 2 * 2 * block_ncases);
+}
+
+/* The GPT-3/BigBird block with mask and scores in 4x4 blocks, unfused: the
+ * attention kernels stream blocks, the dense projections scalars. */
+static void gpt_blocked_unfused(void **state)
+{
+    (void)state;
+    int a = -1;
+    for (int i = 0; i < app_ncases; i++)
+        if (!strcmp(app_cases[i].file, "gpt3_bigbird.ff")) a = i;
+    assert_true(a >= 0);
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL;
+    app_load_blocked(a, &p, &data);
+    printf("gpt3_bigbird.ff (blocked) --fuse none --block 4\n");
+    int nk = 0;
+    int failed = cosim_blocked(p, data, "gpt3_bigbird.ff", "none", NULL, 4, &nk);
+    app_free(p, data);
+    assert_int_equal(failed, 0);
+    assert_true(nk == 11);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(blocked_kernels_match),
+        cmocka_unit_test(gpt_blocked_unfused),
+    };
+    return cmocka_run_group_tests_name("cosim_blocks", tests, setup, teardown);
+}

@@ -172,10 +172,8 @@ module ff_array
   logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
 
   // block store ports, one per block-capable tile
-  logic [NBP-1:0]                     bs_alloc, bs_we;
-  logic [NBP-1:0][31:0]               bs_alloc_n, bs_handle, bs_waddr, bs_wn;
-  logic [NBP-1:0][15:0]               bs_rank;
-  logic [NBP-1:0][1:0][31:0]          bs_rd_addr;
+  blk_req_t [NBP-1:0]                 bs_req;
+  logic [NBP-1:0][31:0]               bs_handle;
   logic [NBP-1:0][1:0][BW-1:0][31:0]  bs_rd_data;
   logic [NBP-1:0][BW-1:0][31:0]       bs_wdata;
 
@@ -219,30 +217,22 @@ module ff_array
       assign unused_out = ^{out_valid, out_data};
     end
 
-    logic [1:0][31:0]         t_rd_addr;
+    blk_req_t                 t_req;
     logic [1:0][BW-1:0][31:0] t_rd_data;
-    logic                     t_alloc, t_we;
-    logic [31:0]              t_alloc_n, t_handle, t_waddr, t_wn;
-    logic [15:0]              t_rank;
+    logic [31:0]              t_handle;
     logic [BW-1:0][31:0]      t_wdata;
 
     if (MaxBlock > 0 && block_kind(K)) begin : g_blk
       localparam int unsigned BP = blk_port(t);
-      assign bs_rd_addr[BP] = t_rd_addr;
-      assign t_rd_data      = bs_rd_data[BP];
-      assign bs_alloc[BP]   = t_alloc;
-      assign bs_alloc_n[BP] = t_alloc_n;
-      assign bs_rank[BP]    = t_rank;
-      assign t_handle       = bs_handle[BP];
-      assign bs_we[BP]      = t_we;
-      assign bs_waddr[BP]   = t_waddr;
-      assign bs_wn[BP]      = t_wn;
-      assign bs_wdata[BP]   = t_wdata;
+      assign bs_req[BP]   = t_req;
+      assign bs_wdata[BP] = t_wdata;
+      assign t_rd_data    = bs_rd_data[BP];
+      assign t_handle     = bs_handle[BP];
     end else begin : g_no_blk
       assign t_rd_data = '0;
       assign t_handle  = '0;
       logic unused_blk;
-      assign unused_blk = ^{t_rd_addr, t_alloc, t_alloc_n, t_rank, t_we, t_waddr, t_wn, t_wdata};
+      assign unused_blk = ^{t_req, t_wdata};
     end
 
     ff_tile #(
@@ -274,15 +264,9 @@ module ff_array
       .done_o     (tile_done[t]),
       .error_o    (tile_err[t]),
       .moved_o    (tile_moved[t]),
-      .blk_rd_addr_o(t_rd_addr),
+      .blk_req_o    (t_req),
       .blk_rd_data_i(t_rd_data),
-      .blk_alloc_o  (t_alloc),
-      .blk_alloc_n_o(t_alloc_n),
-      .blk_rank_o   (t_rank),
       .blk_handle_i (t_handle),
-      .blk_we_o     (t_we),
-      .blk_waddr_o  (t_waddr),
-      .blk_wn_o     (t_wn),
       .blk_wdata_o  (t_wdata)
     );
   end
@@ -300,15 +284,9 @@ module ff_array
     ) u_store (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
-      .alloc_i     (bs_alloc),
-      .alloc_n_i   (bs_alloc_n),
-      .rank_i      (bs_rank),
+      .req_i       (bs_req),
       .handle_o    (bs_handle),
-      .rd_addr_i   (bs_rd_addr),
       .rd_data_o   (bs_rd_data),
-      .we_i        (bs_we),
-      .waddr_i     (bs_waddr),
-      .wn_i        (bs_wn),
       .wdata_i     (bs_wdata),
       .next_we_i   (cfg_we_i && 32'(cfg_slot) == 1 && 32'(cfg_reg) == GEO_BLOCK_NEXT),
       .next_wdata_i(cfg_wdata_i),
@@ -326,17 +304,10 @@ module ff_array
     assign bs_handle  = '0;
     assign bs_rd_data = '0;
     // no tile has a block store port (MaxBlock 0, or no block-capable tile)
-    assign bs_alloc   = '0;
-    assign bs_alloc_n = '0;
-    assign bs_rank    = '0;
-    assign bs_rd_addr = '0;
-    assign bs_we      = '0;
-    assign bs_waddr   = '0;
-    assign bs_wn      = '0;
-    assign bs_wdata   = '0;
+    assign bs_req   = '0;
+    assign bs_wdata = '0;
     logic unused_bs;
-    assign unused_bs = ^{bs_alloc, bs_alloc_n, bs_rank, bs_rd_addr, bs_we, bs_waddr, bs_wn, bs_wdata, bs_handle,
-                         bs_rd_data};
+    assign unused_bs = ^{bs_req, bs_wdata, bs_handle, bs_rd_data};
   end
 
   if (NTiles == 0) begin : g_no_tiles

@@ -9,7 +9,8 @@
 // it emits it -- so every port reads combinationally within a firing, and a
 // write lands at the clock edge, before any consumer can have the handle.
 //
-// Allocation: each cycle every port may ask for n words; requests are
+// Allocation: each cycle every port may ask for n words (and write them in
+// the same cycle, at the handle it is granted); requests are
 // granted in the order of their tiles' rank (the graph node index), each
 // handle the next free word after those granted before it, so that the
 // handles equal the C model's, which evaluates nodes in node order. An
@@ -31,18 +32,11 @@ module ff_block_store
 ) (
   input  logic                               clk_i,
   input  logic                               rst_ni,
-  // allocation
-  input  logic [NPorts-1:0]                  alloc_i,
-  input  logic [NPorts-1:0][31:0]            alloc_n_i,
-  input  logic [NPorts-1:0][15:0]            rank_i,
+  // per port: the requests (allocation, two reads, one write), the
+  // allocated handle, the two blocks read, the words written
+  input  blk_req_t [NPorts-1:0]              req_i,
   output logic [NPorts-1:0][31:0]            handle_o,
-  // two block reads per port
-  input  logic [NPorts-1:0][1:0][31:0]       rd_addr_i,
   output logic [NPorts-1:0][1:0][W-1:0][31:0] rd_data_o,
-  // one block write per port: wn words from handle waddr
-  input  logic [NPorts-1:0]                  we_i,
-  input  logic [NPorts-1:0][31:0]            waddr_i,
-  input  logic [NPorts-1:0][31:0]            wn_i,
   input  logic [NPorts-1:0][W-1:0][31:0]     wdata_i,
   // configuration: the allocator's next handle, and the full flag
   input  logic                               next_we_i,
@@ -70,12 +64,12 @@ module ff_block_store
     for (int unsigned t = 0; t < NPorts; t++) begin
       handle_o[t] = next_q;
       for (int unsigned u = 0; u < NPorts; u++)
-        if (alloc_i[u] && (rank_i[u] < rank_i[t] || (rank_i[u] == rank_i[t] && u < t)))
-          handle_o[t] = handle_o[t] + alloc_n_i[u];
+        if (req_i[u].alloc && (req_i[u].rank < req_i[t].rank || (req_i[u].rank == req_i[t].rank && u < t)))
+          handle_o[t] = handle_o[t] + req_i[u].alloc_n;
     end
     end_d = 64'(next_q);
     for (int unsigned t = 0; t < NPorts; t++)
-      if (alloc_i[t]) end_d = end_d + 64'(alloc_n_i[t]);
+      if (req_i[t].alloc) end_d = end_d + 64'(req_i[t].alloc_n);
     next_d = next_we_i ? next_wdata_i : end_d[31:0];
     full_d = next_we_i ? 1'b0 : (full_q || end_d > 64'(BlockZeroWords) + 64'(Words));
   end
@@ -85,7 +79,7 @@ module ff_block_store
       for (int unsigned p = 0; p < 2; p++)
         for (int unsigned w = 0; w < W; w++) begin
           logic [31:0] h;
-          h = rd_addr_i[t][p] + w;
+          h = req_i[t].rd_addr[p] + w;
           rd_data_o[t][p][w] = in_store(h) ? mem[AW'(h - BlockZeroWords)] : 32'd0;
         end
   end
@@ -97,11 +91,11 @@ module ff_block_store
   always_ff @(posedge clk_i) begin
     if (h_we_i && 32'(h_addr_i) < Words) mem[AW'(h_addr_i)] = h_wdata_i;
     for (int unsigned t = 0; t < NPorts; t++)
-      if (we_i[t])
+      if (req_i[t].we)
         for (int unsigned w = 0; w < W; w++) begin
           logic [31:0] h;
-          h = waddr_i[t] + w;
-          if (w < wn_i[t] && in_store(h)) mem[AW'(h - BlockZeroWords)] = wdata_i[t][w];
+          h = (req_i[t].alloc ? handle_o[t] : req_i[t].waddr) + w;
+          if (w < req_i[t].wn && in_store(h)) mem[AW'(h - BlockZeroWords)] = wdata_i[t][w];
         end
   end
   /* verilator lint_on BLKSEQ */

@@ -35,15 +35,9 @@ module ff_core
   input  logic [31:0]                  mem_wdata_i,
   output logic [31:0]                  mem_rdata_o,
   // block store port (ff_block_store; alu, reduce, spacc1, spacc2)
-  output logic [1:0][31:0]             blk_rd_addr_o,
+  output ff_pkg::blk_req_t             blk_req_o,
   input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  output logic                         blk_alloc_o,
-  output logic [31:0]                  blk_alloc_n_o,
-  output logic [15:0]                  blk_rank_o,
   input  logic [31:0]                  blk_handle_i,
-  output logic                         blk_we_o,
-  output logic [31:0]                  blk_waddr_o,
-  output logic [31:0]                  blk_wn_o,
   output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
@@ -52,14 +46,8 @@ module ff_core
 
   // Kinds without a block datapath leave the block store port idle.
   if (!(Kind == KIND_ALU || Kind == KIND_REDUCE || Kind == KIND_SPACC1 || Kind == KIND_SPACC2)) begin : g_no_block
-    assign blk_rd_addr_o = '0;
-    assign blk_alloc_o   = 1'b0;
-    assign blk_alloc_n_o = '0;
-    assign blk_rank_o    = '0;
-    assign blk_we_o      = 1'b0;
-    assign blk_waddr_o   = '0;
-    assign blk_wn_o      = '0;
-    assign blk_wdata_o   = '0;
+    assign blk_req_o   = '0;
+    assign blk_wdata_o = '0;
     logic unused_block;
     assign unused_block = ^{blk_rd_data_i, blk_handle_i};
   end
@@ -275,15 +263,9 @@ module ff_core
     assign unused_ports = ^{rst_ni, conn_i};
   end else if (Kind == KIND_ALU) begin : g_alu
     ff_core_alu #(.MaxBlock(MaxBlock)) u_alu (
-      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_req_o    (blk_req_o),
       .blk_rd_data_i(blk_rd_data_i),
-      .blk_alloc_o  (blk_alloc_o),
-      .blk_alloc_n_o(blk_alloc_n_o),
-      .blk_rank_o   (blk_rank_o),
       .blk_handle_i (blk_handle_i),
-      .blk_we_o     (blk_we_o),
-      .blk_waddr_o  (blk_waddr_o),
-      .blk_wn_o     (blk_wn_o),
       .blk_wdata_o  (blk_wdata_o),
       .en_i       (en_i),
       .cfg_i      (cfg_i),
@@ -304,15 +286,9 @@ module ff_core
     assign unused_ports = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i};
   end else if (Kind == KIND_REDUCE) begin : g_reduce
     ff_core_reduce #(.MaxBlock(MaxBlock)) u_reduce (
-      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_req_o    (blk_req_o),
       .blk_rd_data_i(blk_rd_data_i),
-      .blk_alloc_o  (blk_alloc_o),
-      .blk_alloc_n_o(blk_alloc_n_o),
-      .blk_rank_o   (blk_rank_o),
       .blk_handle_i (blk_handle_i),
-      .blk_we_o     (blk_we_o),
-      .blk_waddr_o  (blk_waddr_o),
-      .blk_wn_o     (blk_wn_o),
       .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
@@ -336,15 +312,9 @@ module ff_core
     assign unused_ports = ^{mem_we_i, mem_addr_i, mem_wdata_i};
   end else if (Kind == KIND_SPACC1) begin : g_spacc1
     ff_core_spacc1 #(.Words(MemWords), .MaxBlock(MaxBlock)) u_spacc1 (
-      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_req_o    (blk_req_o),
       .blk_rd_data_i(blk_rd_data_i),
-      .blk_alloc_o  (blk_alloc_o),
-      .blk_alloc_n_o(blk_alloc_n_o),
-      .blk_rank_o   (blk_rank_o),
       .blk_handle_i (blk_handle_i),
-      .blk_we_o     (blk_we_o),
-      .blk_waddr_o  (blk_waddr_o),
-      .blk_wn_o     (blk_wn_o),
       .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
@@ -370,15 +340,9 @@ module ff_core
     assign unused_ports = ^{conn_i};
   end else if (Kind == KIND_SPACC2) begin : g_spacc2
     ff_core_spacc2 #(.Words(MemWords), .MaxBlock(MaxBlock)) u_spacc2 (
-      .blk_rd_addr_o(blk_rd_addr_o),
+      .blk_req_o    (blk_req_o),
       .blk_rd_data_i(blk_rd_data_i),
-      .blk_alloc_o  (blk_alloc_o),
-      .blk_alloc_n_o(blk_alloc_n_o),
-      .blk_rank_o   (blk_rank_o),
       .blk_handle_i (blk_handle_i),
-      .blk_we_o     (blk_we_o),
-      .blk_waddr_o  (blk_waddr_o),
-      .blk_wn_o     (blk_wn_o),
       .blk_wdata_o  (blk_wdata_o),
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),

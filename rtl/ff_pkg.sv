@@ -103,6 +103,22 @@ package ff_pkg;
     return fx_round_shift(fx_sx(a) * fx_sx(b), {1'b0, f});
   endfunction
 
+  // ---- block mode (docs/rtl.md "Block mode") ----------------------------
+
+  // What a tile asks of the array's block store in a cycle. The block
+  // words travel beside it (their width is the array's MaxBlock^2). Nothing
+  // here depends on the handle the store grants: the request must not look
+  // like it feeds back into the allocation.
+  typedef struct packed {
+    logic [1:0][31:0] rd_addr;  // handles of the two blocks read this firing
+    logic             alloc;    // allocate alloc_n words; the handle comes back
+    logic [31:0]      alloc_n;
+    logic [15:0]      rank;     // order among same-cycle allocations (the node index)
+    logic             we;       // write wn words: at the allocated handle when alloc,
+    logic [31:0]      waddr;    // else at waddr (a reducer's block, in place)
+    logic [31:0]      wn;
+  } blk_req_t;
+
   // ---- block layouts (docs/tokens.md "Block values") --------------------
   // A layout code maps an operand's dims to the op's axes: bits 1:0 the
   // axis of dim 0, bits 3:2 the axis of dim 1, 3 = no such dim. Axes 0 and

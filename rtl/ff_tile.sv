@@ -64,15 +64,9 @@ module ff_tile
   output logic                        error_o,
   output logic                        moved_o,   // this cycle the core fires or a token leaves
   // block store port (ff_block_store), driven by the core
-  output logic [1:0][31:0]            blk_rd_addr_o,
+  output blk_req_t                    blk_req_o,
   input  logic [1:0][BW-1:0][31:0]    blk_rd_data_i,
-  output logic                        blk_alloc_o,
-  output logic [31:0]                 blk_alloc_n_o,
-  output logic [15:0]                 blk_rank_o,
   input  logic [31:0]                 blk_handle_i,
-  output logic                        blk_we_o,
-  output logic [31:0]                 blk_waddr_o,
-  output logic [31:0]                 blk_wn_o,
   output logic [BW-1:0][31:0]         blk_wdata_o
 );
 
@@ -194,15 +188,9 @@ module ff_tile
     .mem_addr_i (mem_addr_i),
     .mem_wdata_i(mem_wdata_i),
     .mem_rdata_o(mem_rdata_o),
-    .blk_rd_addr_o(blk_rd_addr_o),
+    .blk_req_o    (blk_req_o),
     .blk_rd_data_i(blk_rd_data_i),
-    .blk_alloc_o  (blk_alloc_o),
-    .blk_alloc_n_o(blk_alloc_n_o),
-    .blk_rank_o   (blk_rank_o),
     .blk_handle_i (blk_handle_i),
-    .blk_we_o     (blk_we_o),
-    .blk_waddr_o  (blk_waddr_o),
-    .blk_wn_o     (blk_wn_o),
     .blk_wdata_o  (blk_wdata_o)
   );
 

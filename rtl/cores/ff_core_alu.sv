@@ -25,15 +25,9 @@ module ff_core_alu
   output logic                         fin_o,
   output logic                         err_o,
   // block store port (ff_block_store)
-  output logic [1:0][31:0]             blk_rd_addr_o,
+  output blk_req_t                     blk_req_o,
   input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  output logic                         blk_alloc_o,
-  output logic [31:0]                  blk_alloc_n_o,
-  output logic [15:0]                  blk_rank_o,
   input  logic [31:0]                  blk_handle_i,
-  output logic                         blk_we_o,
-  output logic [31:0]                  blk_waddr_o,
-  output logic [31:0]                  blk_wn_o,
   output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
@@ -69,7 +63,7 @@ module ff_core_alu
     logic [6:0] bsize;
     assign bsize      = cfg_i[ALU_BLK_REG][ALU_BLK_LSB +: ALU_BLK_W];
     assign block_mode = (bsize != 7'd0);
-    assign blk_rank_o = cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W];
+    assign blk_req_o.rank = cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W];
     // (idle lanes pass: a scalar op such as exp is not evaluated MaxBlock^2
     // more times every cycle in simulation)
     ff_block_alu #(.MaxB(MaxBlock)) u_block (
@@ -89,7 +83,7 @@ module ff_core_alu
   end else begin : g_no_block
     assign block_mode  = 1'b0;
     assign bwords      = '0;
-    assign blk_rank_o  = '0;
+    assign blk_req_o.rank = '0;
     assign blk_wdata_o = '0;
     logic unused_block;
     assign unused_block = ^{blk_rd_data_i};
@@ -97,12 +91,12 @@ module ff_core_alu
 
   // a firing that combines two values makes a block
   assign take_block    = block_mode && fire_o && is_elem(a) && is_elem(b);
-  assign blk_rd_addr_o = {unary ? 32'd0 : value_of(b), value_of(a)};
-  assign blk_alloc_o   = take_block;
-  assign blk_alloc_n_o = bwords;
-  assign blk_we_o      = take_block;
-  assign blk_waddr_o   = blk_handle_i;
-  assign blk_wn_o      = bwords;
+  assign blk_req_o.rd_addr = {unary ? 32'd0 : value_of(b), value_of(a)};
+  assign blk_req_o.alloc = take_block;
+  assign blk_req_o.alloc_n = bwords;
+  assign blk_req_o.we = take_block;
+  assign blk_req_o.waddr = '0;  // (written at the allocated handle)
+  assign blk_req_o.wn = bwords;
 
   assign res = !(is_elem(a) && is_elem(b)) ? a : block_mode ? tok_data(blk_handle_i) : tok_data(y);
 

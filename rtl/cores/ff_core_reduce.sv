@@ -30,15 +30,9 @@ module ff_core_reduce
   output logic                         fin_o,
   output logic                         err_o,
   // block store port (ff_block_store)
-  output logic [1:0][31:0]             blk_rd_addr_o,
+  output blk_req_t                     blk_req_o,
   input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  output logic                         blk_alloc_o,
-  output logic [31:0]                  blk_alloc_n_o,
-  output logic [15:0]                  blk_rank_o,
   input  logic [31:0]                  blk_handle_i,
-  output logic                         blk_we_o,
-  output logic [31:0]                  blk_waddr_o,
-  output logic [31:0]                  blk_wn_o,
   output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
@@ -191,7 +185,7 @@ module ff_core_reduce
     logic [BW-1:0][31:0] acc_blk_q;
     assign bsize      = cfg_i[REDUCE_BLK_REG][REDUCE_BLK_LSB +: REDUCE_BLK_W];
     assign block_mode = (bsize != 7'd0);
-    assign blk_rank_o = cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W];
+    assign blk_req_o.rank = cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W];
     ff_block_fold #(.MaxB(MaxBlock)) u_fold (
       .is_max_i(is_max),
       .first_i (!any_q),
@@ -210,18 +204,18 @@ module ff_core_reduce
   end else begin : g_no_block
     assign block_mode  = 1'b0;
     assign bwords      = '0;
-    assign blk_rank_o  = '0;
+    assign blk_req_o.rank = '0;
     assign blk_wdata_o = '0;
     logic unused_block;
     assign unused_block = ^{blk_rd_data_i};
   end
 
-  assign blk_rd_addr_o = {32'd0, value_of(v)};
-  assign blk_alloc_o   = block_mode && take && !any_q;
-  assign blk_alloc_n_o = bwords;
-  assign blk_we_o      = block_mode && take;
-  assign blk_waddr_o   = any_q ? acc_q : blk_handle_i;
-  assign blk_wn_o      = bwords;
+  assign blk_req_o.rd_addr = {32'd0, value_of(v)};
+  assign blk_req_o.alloc = block_mode && take && !any_q;
+  assign blk_req_o.alloc_n = bwords;
+  assign blk_req_o.we = block_mode && take;
+  assign blk_req_o.waddr = acc_q;  // later values: in place (the first allocates)
+  assign blk_req_o.wn = bwords;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -232,7 +226,7 @@ module ff_core_reduce
       in_fiber_q <= 1'b0;
     end else begin
       any_q      <= any_d;
-      acc_q      <= (block_mode && take) ? blk_waddr_o : acc_d;
+      acc_q      <= (block_mode && take) ? (any_q ? acc_q : blk_handle_i) : acc_d;
       pending_q  <= pending_d;
       owed_q     <= owed_d;
       in_fiber_q <= in_fiber_d;

@@ -34,15 +34,9 @@ module ff_core_spacc1
   input  logic [31:0]                  mem_wdata_i,
   output logic [31:0]                  mem_rdata_o,
   // block store port (ff_block_store)
-  output logic [1:0][31:0]             blk_rd_addr_o,
+  output blk_req_t                     blk_req_o,
   input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  output logic                         blk_alloc_o,
-  output logic [31:0]                  blk_alloc_n_o,
-  output logic [15:0]                  blk_rank_o,
   input  logic [31:0]                  blk_handle_i,
-  output logic                         blk_we_o,
-  output logic [31:0]                  blk_waddr_o,
-  output logic [31:0]                  blk_wn_o,
   output logic [BW-1:0][31:0]          blk_wdata_o
 );
 
@@ -190,7 +184,7 @@ module ff_core_spacc1
     logic [6:0] bsize;
     assign bsize      = cfg_i[SPACC1_BLK_REG][SPACC1_BLK_LSB +: SPACC1_BLK_W];
     assign block_mode = (bsize != 7'd0);
-    assign blk_rank_o = cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W];
+    assign blk_req_o.rank = cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W];
     assign bwords     = blk_words(bsize, cfg_i[SPACC1_BDIMS_REG][SPACC1_BDIMS_LSB +: SPACC1_BDIMS_W]);
     for (genvar w = 0; w < BW; w++) begin : g_add
       assign blk_wdata_o[w] = fx_add(blk_rd_data_i[0][w], blk_rd_data_i[1][w]);
@@ -198,7 +192,7 @@ module ff_core_spacc1
   end else begin : g_no_block
     assign block_mode  = 1'b0;
     assign bwords      = '0;
-    assign blk_rank_o  = '0;
+    assign blk_req_o.rank = '0;
     assign blk_wdata_o = '0;
     logic unused_block;
     assign unused_block = ^{blk_rd_data_i};
@@ -209,12 +203,12 @@ module ff_core_spacc1
   assign a_wdata = sum ? blk_handle_i : a_wdata_c;
 
   // the accumulated block and the arriving one
-  assign blk_rd_addr_o = {value_of(v), mem[c[AW-1:0]]};
-  assign blk_alloc_o   = sum;
-  assign blk_alloc_n_o = bwords;
-  assign blk_we_o      = sum;
-  assign blk_waddr_o   = blk_handle_i;
-  assign blk_wn_o      = bwords;
+  assign blk_req_o.rd_addr = {value_of(v), mem[c[AW-1:0]]};
+  assign blk_req_o.alloc = sum;
+  assign blk_req_o.alloc_n = bwords;
+  assign blk_req_o.we = sum;
+  assign blk_req_o.waddr = '0;  // (written at the allocated handle)
+  assign blk_req_o.wn = bwords;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -6,7 +6,7 @@
  * (block store and 4x4 block datapaths): outputs bit-exact (to each other
  * and to the reference interpreter), cycles exact, and every channel token
  * for token -- block handles included, which the array's allocator must
- * grant exactly as the C model does.
+ * grant exactly as the C model does. Unfused, fused, and parallelized.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,10 +51,13 @@ static void print_kernel(const ff_cosim_kernel *k, void *user)
     fflush(stdout);
 }
 
-/* Every root in `order` (or its default order), blocked. */
+/* Every root in `order` (or its default order), blocked, and with
+ * par_index set, parallelized `lanes` ways. */
 typedef struct sched {
     const char *order;
     int block;
+    const char *par_index;
+    int lanes;
 } sched;
 
 static int blocked_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
@@ -67,14 +70,18 @@ static int blocked_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_o
         out[r].fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
         if (s->order && ff_lower_parse_order(p, k->roots[r], s->order, &out[r], err)) return FF_EINVAL;
         out[r].block = s->block;
+        if (s->par_index) {
+            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
+            out[r].par = s->lanes;
+        }
     }
     return 0;
 }
 
 /* Program p on data, schedule `fuse`, blocked B: the kernels that ran, and
  * how many of them failed. */
-static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, const char *fuse, const char *order,
-                         int B, int *nkernels)
+static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, const char *fuse, const sched *s,
+                       int *nkernels)
 {
     ff_err err = {0};
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
@@ -83,8 +90,7 @@ static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, c
         if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
     if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", name, err.msg);
     free(in);
-    sched s = {order, B};
-    ff_cosim_program_opts po = {.model = name, .fuse = fuse, .orders = blocked_orders, .orders_user = &s,
+    ff_cosim_program_opts po = {.model = name, .fuse = fuse, .orders = blocked_orders, .orders_user = (void *)s,
                                 .done = print_kernel};
     po.graph.channels = 1;
     ff_cosim_kernel *ks = NULL;
@@ -97,6 +103,13 @@ static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, c
     free(ref);
     *nkernels = nk;
     return failed;
+}
+
+static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, const char *fuse, const char *order,
+                         int B, int *nkernels)
+{
+    sched s = {order, B, NULL, 0};
+    return cosim_sched(p, data, name, fuse, &s, nkernels);
 }
 
 /* The kernel's text with its 4x4 blocks made BxB. */
@@ -115,6 +128,35 @@ static char *with_block(const char *text, int B)
     return out;
 }
 
+/* Program `text` (its 4x4 blocks made BxB) on random data of the given
+ * density, sizes 3B and 2B, under schedule `fuse` and s: the kernels run,
+ * and how many failed. */
+static int run_text(const char *label, const char *text, int B, double density, uint64_t seed, const char *fuse,
+                    const sched *s, int *runs)
+{
+    char *bt = with_block(text, B), name[128];
+    snprintf(name, sizeof name, "%s --block %d%s%s --fuse %s density %.1f", label, B, s->par_index ? " --par " : "",
+             s->par_index ? s->par_index : "", fuse, density);
+    ff_ir_program *p = NULL;
+    ff_err err = {0};
+    if (ff_ir_parse(label, bt, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    uint32_t sizes[16];
+    for (int z = 0; z < p->nsizes && z < 16; z++) sizes[z] = (uint32_t)(z % 2 ? 2 * B : 3 * B);
+    if (ff_ir_random_inputs(p, seed, density, sizes, data, &err)) fail_msg("%s: %s", name, err.msg);
+    printf("%s\n", name);
+    int nk = 0;
+    sched bs = *s;
+    bs.block = B;
+    int failed = cosim_sched(p, data, name, fuse, &bs, &nk);
+    *runs += nk;
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
+    free(data);
+    ff_ir_free(p);
+    free(bt);
+    return failed;
+}
+
 /* Every blocked kernel, blocks of 2 and 4 (the array takes up to 4), sparse
  * and full, on both models. */
 static void blocked_kernels_match(void **state)
@@ -126,36 +168,60 @@ static void blocked_kernels_match(void **state)
     for (int c = 0; c < block_ncases; c++)
         for (size_t bi = 0; bi < sizeof blocks / sizeof blocks[0]; bi++)
             for (size_t di = 0; di < sizeof densities / sizeof densities[0]; di++) {
-                int B = blocks[bi];
-                char *text = with_block(block_cases[c].text, B), name[96];
-                snprintf(name, sizeof name, "%s.ff --block %d density %.1f", block_cases[c].name, B, densities[di]);
-                ff_ir_program *p = NULL;
-                ff_err err = {0};
-                if (ff_ir_parse(name, text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
-                ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
-                uint32_t sizes[16];
-                for (int z = 0; z < p->nsizes && z < 16; z++) sizes[z] = (uint32_t)(z % 2 ? 2 * B : 3 * B);
-                if (ff_ir_random_inputs(p, 700 + (uint64_t)c * 7 + bi * 3 + di, densities[di], sizes, data, &err))
-                    fail_msg("%s: %s", name, err.msg);
-                printf("%s\n", name);
-                int nk = 0;
-                failures += cosim_blocked(p, data, name, "none", block_cases[c].order, B, &nk);
-                runs += nk;
-                for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);
-                free(data);
-                ff_ir_free(p);
-                free(text);
+                sched s = {block_cases[c].order, 0, NULL, 0};
+                failures += run_text(block_cases[c].name, block_cases[c].text, blocks[bi], densities[di],
+                                     700 + (uint64_t)c * 7 + bi * 3 + di, "none", &s, &runs);
             }
     printf("blocked kernels: %d kernel runs on both models, %d failed\n", runs, failures);
     assert_int_equal(failures, 0);
     assert_true(runs >= 2 * 2 * block_ncases);
 }
 
-/* The GPT-3/BigBird block with mask and scores in 4x4 blocks, unfused: the
- * attention kernels stream blocks, the dense projections scalars. */
-static void gpt_blocked_unfused(void **state)
+/* Parallelized and blocked: every kernel with 2 lanes under its output
+ * loop i -- forks and serializes pass handles, the lanes allocate in node
+ * order on both models. */
+static void blocked_par_kernels_match(void **state)
 {
     (void)state;
+    int runs = 0, failures = 0;
+    for (int c = 0; c < block_ncases; c++) {
+        sched s = {block_cases[c].order, 0, "i", 2};
+        failures += run_text(block_cases[c].name, block_cases[c].text, 4, 0.5, 900 + (uint64_t)c, "none", &s, &runs);
+    }
+    printf("blocked --par i:2 kernels: %d kernel runs, %d failed\n", runs, failures);
+    assert_int_equal(failures, 0);
+    assert_true(runs >= block_ncases);
+}
+
+/* Fused and blocked: masked attention with its softmax fused whole. (The
+ * GCN layer has no loop order for both products at once with XW stored
+ * column-major.) */
+static void blocked_fused_match(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/block_attention.ff", FF_SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char att[4096];
+    size_t n = fread(att, 1, sizeof att - 1, f);
+    fclose(f);
+    att[n] = '\0';
+    int runs = 0, failures = 0;
+    sched s = {NULL, 0, NULL, 0};
+    for (int B = 2; B <= 4; B += 2)
+        for (int d = 0; d < 2; d++)
+            failures += run_text("block_attention.ff", att, B, d ? 1.0 : 0.4, 950 + (uint64_t)(B + d), "all", &s, &runs);
+    assert_int_equal(failures, 0);
+    assert_int_equal(runs, 4);
+}
+
+/* The GPT-3/BigBird block with mask and scores in 4x4 blocks: the
+ * attention kernels stream blocks, the dense projections scalars. Unfused,
+ * and with the softmax fused into P V (the fused group that fits
+ * `kernels`; per component needs 27 scan tiles). */
+static void gpt_blocked(const char *fuse, int nkernels)
+{
     int a = -1;
     for (int i = 0; i < app_ncases; i++)
         if (!strcmp(app_cases[i].file, "gpt3_bigbird.ff")) a = i;
@@ -163,19 +229,25 @@ static void gpt_blocked_unfused(void **state)
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
     app_load_blocked(a, &p, &data);
-    printf("gpt3_bigbird.ff (blocked) --fuse none --block 4\n");
+    printf("gpt3_bigbird.ff (blocked) --fuse %s --block 4\n", fuse);
     int nk = 0;
-    int failed = cosim_blocked(p, data, "gpt3_bigbird.ff", "none", NULL, 4, &nk);
+    int failed = cosim_blocked(p, data, "gpt3_bigbird.ff", fuse, NULL, 4, &nk);
     app_free(p, data);
     assert_int_equal(failed, 0);
-    assert_true(nk == 11);
+    assert_int_equal(nk, nkernels);
 }
+
+static void gpt_blocked_unfused(void **state) { (void)state, gpt_blocked("none", 11); }
+static void gpt_blocked_softmax_fused(void **state) { (void)state, gpt_blocked("1,2,3,4,5,6-7,8,9,10,11", 10); }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(blocked_kernels_match),
+        cmocka_unit_test(blocked_par_kernels_match),
+        cmocka_unit_test(blocked_fused_match),
         cmocka_unit_test(gpt_blocked_unfused),
+        cmocka_unit_test(gpt_blocked_softmax_fused),
     };
     return cmocka_run_group_tests_name("cosim_blocks", tests, setup, teardown);
 }

@@ -7,9 +7,9 @@
 module ff_block_alu
   import ff_pkg::*;
 #(
-  parameter int unsigned MaxB = 4,      // 2..16
-  localparam int unsigned W = MaxB * MaxB,
-  localparam int unsigned IW = $clog2(W)
+  parameter int unsigned MaxB = 4,      // 2..16; 0: no block datapath (outputs 0)
+  localparam int unsigned W = (MaxB > 0) ? MaxB * MaxB : 1,
+  localparam int unsigned IW = (W > 1) ? $clog2(W) : 1
 ) (
   input  logic [3:0]         op_i,
   input  logic               unary_i,  // b is the immediate
@@ -25,53 +25,60 @@ module ff_block_alu
   output logic [31:0]        words_o   // B^no
 );
 
-  logic [3:0]  lb;
-  logic [15:0] sa0, sa1, sa2, sb0, sb1, sb2;
-  logic [6:0]  n0, n1, nc;
+  if (MaxB == 0) begin : g_none
+    assign y_o     = '0;
+    assign words_o = '0;
+    logic unused;
+    assign unused = ^{op_i, unary_i, imm_i, frac_i, b_i, la_i, lb_i, no_i, a_i, bb_i};
+  end else begin : g_lanes
+    logic [3:0]  lb;
+    logic [15:0] sa0, sa1, sa2, sb0, sb1, sb2;
+    logic [6:0]  n0, n1, nc;
 
-  assign lb  = unary_i ? 4'hf : lb_i;
-  assign sa0 = blk_stride(la_i, 2'd0, b_i);
-  assign sa1 = blk_stride(la_i, 2'd1, b_i);
-  assign sa2 = blk_stride(la_i, 2'd2, b_i);
-  assign sb0 = blk_stride(lb, 2'd0, b_i);
-  assign sb1 = blk_stride(lb, 2'd1, b_i);
-  assign sb2 = blk_stride(lb, 2'd2, b_i);
-  assign n0  = (no_i >= 2'd1) ? b_i : 7'd1;
-  assign n1  = (no_i >= 2'd2) ? b_i : 7'd1;
-  assign nc  = (blk_has_axis(la_i, 2'd2) || blk_has_axis(lb, 2'd2)) ? b_i : 7'd1;
-  assign words_o = blk_words(b_i, no_i);
+    assign lb  = unary_i ? 4'hf : lb_i;
+    assign sa0 = blk_stride(la_i, 2'd0, b_i);
+    assign sa1 = blk_stride(la_i, 2'd1, b_i);
+    assign sa2 = blk_stride(la_i, 2'd2, b_i);
+    assign sb0 = blk_stride(lb, 2'd0, b_i);
+    assign sb1 = blk_stride(lb, 2'd1, b_i);
+    assign sb2 = blk_stride(lb, 2'd2, b_i);
+    assign n0  = (no_i >= 2'd1) ? b_i : 7'd1;
+    assign n1  = (no_i >= 2'd2) ? b_i : 7'd1;
+    assign nc  = (blk_has_axis(la_i, 2'd2) || blk_has_axis(lb, 2'd2)) ? b_i : 7'd1;
+    assign words_o = blk_words(b_i, no_i);
 
-  function automatic logic [31:0] word(input logic [W-1:0][31:0] blk, input logic [31:0] idx);
-    return (idx < W) ? blk[IW'(idx)] : 32'd0;
-  endfunction
+    function automatic logic [31:0] word(input logic [W-1:0][31:0] blk, input logic [31:0] idx);
+      return (idx < W) ? blk[IW'(idx)] : 32'd0;
+    endfunction
 
-  logic [MaxB-1:0][MaxB-1:0][31:0] lane_y;
+    logic [MaxB-1:0][MaxB-1:0][31:0] lane_y;
 
-  for (genvar i = 0; i < MaxB; i++) begin : g_i
-    for (genvar j = 0; j < MaxB; j++) begin : g_j
-      logic [MaxB-1:0][31:0] av, bv;
-      always_comb begin
-        for (int unsigned c = 0; c < MaxB; c++) begin
-          av[c] = word(a_i, i * 32'(sa0) + j * 32'(sa1) + c * 32'(sa2));
-          bv[c] = unary_i ? imm_i : word(bb_i, i * 32'(sb0) + j * 32'(sb1) + c * 32'(sb2));
+    for (genvar i = 0; i < MaxB; i++) begin : g_i
+      for (genvar j = 0; j < MaxB; j++) begin : g_j
+        logic [MaxB-1:0][31:0] av, bv;
+        always_comb begin
+          for (int unsigned c = 0; c < MaxB; c++) begin
+            av[c] = word(a_i, i * 32'(sa0) + j * 32'(sa1) + c * 32'(sa2));
+            bv[c] = unary_i ? imm_i : word(bb_i, i * 32'(sb0) + j * 32'(sb1) + c * 32'(sb2));
+          end
         end
+        ff_block_lane #(.MaxB(MaxB)) u_lane (
+          .op_i  (op_i),
+          .frac_i(frac_i),
+          .nc_i  (nc),
+          .a_i   (av),
+          .b_i   (bv),
+          .y_o   (lane_y[i][j])
+        );
       end
-      ff_block_lane #(.MaxB(MaxB)) u_lane (
-        .op_i  (op_i),
-        .frac_i(frac_i),
-        .nc_i  (nc),
-        .a_i   (av),
-        .b_i   (bv),
-        .y_o   (lane_y[i][j])
-      );
     end
-  end
 
-  always_comb begin
-    y_o = '0;
-    for (int unsigned i = 0; i < MaxB; i++)
-      for (int unsigned j = 0; j < MaxB; j++)
-        if (i < 32'(n0) && j < 32'(n1)) y_o[IW'(i * 32'(n1) + j)] = lane_y[i][j];
+    always_comb begin
+      y_o = '0;
+      for (int unsigned i = 0; i < MaxB; i++)
+        for (int unsigned j = 0; j < MaxB; j++)
+          if (i < 32'(n0) && j < 32'(n1)) y_o[IW'(i * 32'(n1) + j)] = lane_y[i][j];
+    end
   end
 
 endmodule

@@ -5,9 +5,6 @@
 // scalar one bit for bit. Only `mul` (a block product) and `pass` (a sum
 // along the axis) contract (docs/tokens.md "Block values"); the back end
 // refuses any other op that would.
-//
-// Not inlined: a block ALU has MaxBlock^2 lanes and an array many block
-// ALUs; Verilator then compiles the lane (and its ALU unit) once.
 module ff_block_lane
   import ff_pkg::*;
 #(
@@ -20,8 +17,6 @@ module ff_block_lane
   input  logic [MaxB-1:0][31:0]  b_i,
   output logic [31:0]            y_o
 );
-  /*verilator no_inline_module*/
-
   logic [31:0] first;
 
   ff_alu_unit u_unit (

@@ -57,46 +57,34 @@ module ff_core_alu
   // ---- block mode -------------------------------------------------------
 
   logic        block_mode, take_block;
+  logic [6:0]  bsize;
   logic [31:0] bwords;
 
-  if (MaxBlock > 0) begin : g_block
-    logic [6:0] bsize;
-    assign bsize      = cfg_i[ALU_BLK_REG][ALU_BLK_LSB +: ALU_BLK_W];
-    assign block_mode = (bsize != 7'd0);
-    assign blk_req_o.rank = cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W];
-    // (idle lanes pass: a scalar op such as exp is not evaluated MaxBlock^2
-    // more times every cycle in simulation)
-    ff_block_alu #(.MaxB(MaxBlock)) u_block (
-      .op_i   (block_mode ? op : 4'd10),
-      .unary_i(unary),
-      .imm_i  (imm),
-      .frac_i (frac),
-      .b_i    (bsize),
-      .la_i   (cfg_i[ALU_BLA_REG][ALU_BLA_LSB +: ALU_BLA_W]),
-      .lb_i   (cfg_i[ALU_BLB_REG][ALU_BLB_LSB +: ALU_BLB_W]),
-      .no_i   (cfg_i[ALU_BNO_REG][ALU_BNO_LSB +: ALU_BNO_W]),
-      .a_i    (blk_rd_data_i[0]),
-      .bb_i   (blk_rd_data_i[1]),
-      .y_o    (blk_wdata_o),
-      .words_o(bwords)
-    );
-  end else begin : g_no_block
-    assign block_mode  = 1'b0;
-    assign bwords      = '0;
-    assign blk_req_o.rank = '0;
-    assign blk_wdata_o = '0;
-    logic unused_block;
-    assign unused_block = ^{blk_rd_data_i};
-  end
+  assign bsize      = cfg_i[ALU_BLK_REG][ALU_BLK_LSB +: ALU_BLK_W];
+  assign block_mode = (MaxBlock > 0) && (bsize != 7'd0);
+
+  // (idle lanes pass: a scalar op such as exp is not evaluated MaxBlock^2
+  // more times every cycle in simulation)
+  ff_block_alu #(.MaxB(MaxBlock)) u_block (
+    .op_i   (block_mode ? op : 4'd10),
+    .unary_i(unary),
+    .imm_i  (imm),
+    .frac_i (frac),
+    .b_i    (bsize),
+    .la_i   (cfg_i[ALU_BLA_REG][ALU_BLA_LSB +: ALU_BLA_W]),
+    .lb_i   (cfg_i[ALU_BLB_REG][ALU_BLB_LSB +: ALU_BLB_W]),
+    .no_i   (cfg_i[ALU_BNO_REG][ALU_BNO_LSB +: ALU_BNO_W]),
+    .a_i    (blk_rd_data_i[0]),
+    .bb_i   (blk_rd_data_i[1]),
+    .y_o    (blk_wdata_o),
+    .words_o(bwords)
+  );
 
   // a firing that combines two values makes a block
-  assign take_block    = block_mode && fire_o && is_elem(a) && is_elem(b);
-  assign blk_req_o.rd_addr = {unary ? 32'd0 : value_of(b), value_of(a)};
-  assign blk_req_o.alloc = take_block;
-  assign blk_req_o.alloc_n = bwords;
-  assign blk_req_o.we = take_block;
-  assign blk_req_o.waddr = '0;  // (written at the allocated handle)
-  assign blk_req_o.wn = bwords;
+  assign take_block = block_mode && fire_o && is_elem(a) && is_elem(b);
+  assign blk_req_o  = '{rd_addr: {unary ? 32'd0 : value_of(b), value_of(a)}, alloc: take_block, alloc_n: bwords,
+                        rank: cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W], we: take_block,
+                        waddr: '0, wn: bwords};  // written at the handle granted
 
   assign res = !(is_elem(a) && is_elem(b)) ? a : block_mode ? tok_data(blk_handle_i) : tok_data(y);
 

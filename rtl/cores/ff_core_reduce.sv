@@ -178,44 +178,35 @@ module ff_core_reduce
 
   // ---- block mode -------------------------------------------------------
 
-  logic [31:0] bwords;
+  logic [6:0]          bsize;
+  logic [31:0]         bwords;
+  logic [BW-1:0][31:0] acc_blk_q;
 
-  if (MaxBlock > 0) begin : g_block
-    logic [6:0]          bsize;
-    logic [BW-1:0][31:0] acc_blk_q;
-    assign bsize      = cfg_i[REDUCE_BLK_REG][REDUCE_BLK_LSB +: REDUCE_BLK_W];
-    assign block_mode = (bsize != 7'd0);
-    assign blk_req_o.rank = cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W];
-    ff_block_fold #(.MaxB(MaxBlock)) u_fold (
-      .is_max_i(is_max),
-      .first_i (!any_q),
-      .b_i     (bsize),
-      .la_i    (cfg_i[REDUCE_BLA_REG][REDUCE_BLA_LSB +: REDUCE_BLA_W]),
-      .no_i    (cfg_i[REDUCE_BNO_REG][REDUCE_BNO_LSB +: REDUCE_BNO_W]),
-      .in_i    (blk_rd_data_i[0]),
-      .acc_i   (acc_blk_q),
-      .y_o     (blk_wdata_o),
-      .words_o (bwords)
-    );
-    // the accumulating block, as the store holds it (only this tile writes it)
-    always_ff @(posedge clk_i) if (take) acc_blk_q <= blk_wdata_o;
-    logic unused_rd;
-    assign unused_rd = ^blk_rd_data_i[1];
-  end else begin : g_no_block
-    assign block_mode  = 1'b0;
-    assign bwords      = '0;
-    assign blk_req_o.rank = '0;
-    assign blk_wdata_o = '0;
-    logic unused_block;
-    assign unused_block = ^{blk_rd_data_i};
-  end
+  assign bsize      = cfg_i[REDUCE_BLK_REG][REDUCE_BLK_LSB +: REDUCE_BLK_W];
+  assign block_mode = (MaxBlock > 0) && (bsize != 7'd0);
 
-  assign blk_req_o.rd_addr = {32'd0, value_of(v)};
-  assign blk_req_o.alloc = block_mode && take && !any_q;
-  assign blk_req_o.alloc_n = bwords;
-  assign blk_req_o.we = block_mode && take;
-  assign blk_req_o.waddr = acc_q;  // later values: in place (the first allocates)
-  assign blk_req_o.wn = bwords;
+  ff_block_fold #(.MaxB(MaxBlock)) u_fold (
+    .is_max_i(is_max),
+    .first_i (!any_q),
+    .b_i     (bsize),
+    .la_i    (cfg_i[REDUCE_BLA_REG][REDUCE_BLA_LSB +: REDUCE_BLA_W]),
+    .no_i    (cfg_i[REDUCE_BNO_REG][REDUCE_BNO_LSB +: REDUCE_BNO_W]),
+    .in_i    (blk_rd_data_i[0]),
+    .acc_i   (acc_blk_q),
+    .y_o     (blk_wdata_o),
+    .words_o (bwords)
+  );
+
+  // the accumulating block, as the store holds it (only this tile writes it)
+  always_ff @(posedge clk_i) if (take) acc_blk_q <= blk_wdata_o;
+
+  // a fiber's first value allocates, later ones fold in place
+  assign blk_req_o = '{rd_addr: {32'd0, value_of(v)}, alloc: block_mode && take && !any_q, alloc_n: bwords,
+                       rank: cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W], we: block_mode && take,
+                       waddr: acc_q, wn: bwords};
+
+  logic unused_rd;
+  assign unused_rd = ^blk_rd_data_i[1];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

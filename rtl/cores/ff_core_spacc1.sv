@@ -178,37 +178,29 @@ module ff_core_spacc1
 
   // ---- block mode -------------------------------------------------------
 
+  logic [6:0]  bsize;
   logic [31:0] bwords;
 
-  if (MaxBlock > 0) begin : g_block
-    logic [6:0] bsize;
-    assign bsize      = cfg_i[SPACC1_BLK_REG][SPACC1_BLK_LSB +: SPACC1_BLK_W];
-    assign block_mode = (bsize != 7'd0);
-    assign blk_req_o.rank = cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W];
-    assign bwords     = blk_words(bsize, cfg_i[SPACC1_BDIMS_REG][SPACC1_BDIMS_LSB +: SPACC1_BDIMS_W]);
-    for (genvar w = 0; w < BW; w++) begin : g_add
-      assign blk_wdata_o[w] = fx_add(blk_rd_data_i[0][w], blk_rd_data_i[1][w]);
-    end
-  end else begin : g_no_block
-    assign block_mode  = 1'b0;
-    assign bwords      = '0;
-    assign blk_req_o.rank = '0;
-    assign blk_wdata_o = '0;
-    logic unused_block;
-    assign unused_block = ^{blk_rd_data_i};
-  end
+  assign bsize      = cfg_i[SPACC1_BLK_REG][SPACC1_BLK_LSB +: SPACC1_BLK_W];
+  assign block_mode = (MaxBlock > 0) && (bsize != 7'd0);
+
+  ff_block_sum #(.MaxB(MaxBlock)) u_sum (
+    .b_i    (bsize),
+    .dims_i (cfg_i[SPACC1_BDIMS_REG][SPACC1_BDIMS_LSB +: SPACC1_BDIMS_W]),
+    .x_i    (blk_rd_data_i[0]),
+    .y_i    (blk_rd_data_i[1]),
+    .sum_o  (blk_wdata_o),
+    .words_o(bwords)
+  );
 
   // a block sum stores the new block's handle (outside the always block:
   // whether to sum must not look like it depends on the handle)
-  assign a_wdata = sum ? blk_handle_i : a_wdata_c;
-
-  // the accumulated block and the arriving one
-  assign blk_req_o.rd_addr = {value_of(v), mem[c[AW-1:0]]};
-  assign blk_req_o.alloc = sum;
-  assign blk_req_o.alloc_n = bwords;
-  assign blk_req_o.we = sum;
-  assign blk_req_o.waddr = '0;  // (written at the allocated handle)
-  assign blk_req_o.wn = bwords;
+  assign a_wdata   = sum ? blk_handle_i : a_wdata_c;
+  // reads the accumulated block and the arriving one; writes the sum at the
+  // handle granted
+  assign blk_req_o = '{rd_addr: {value_of(v), mem[c[AW-1:0]]}, alloc: sum, alloc_n: bwords,
+                       rank: cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W], we: sum, waddr: '0,
+                       wn: bwords};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

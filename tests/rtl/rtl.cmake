@@ -11,13 +11,16 @@ if(FUSEFLOW_RTL)
               LIBS ff_cosim ff_lower ff_ir ff_sim LABELS "rtl;cosim" TIMEOUT 900)
   # The co-simulation library catches a perturbed array (cosim/ff_cosim.h).
   ff_test_support()
-  ff_add_test(NAME test_cosim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c
+  ff_add_test(NAME test_cosim
+              SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim.c ${CMAKE_CURRENT_LIST_DIR}/cosim_group.c
               LIBS ff_testsupport ff_cosim ff_lower ff_ir LABELS "rtl;cosim" TIMEOUT 120)
-  # Blocked kernels and the blocked GPT block on `kernels`' block store.
-  ff_add_test(NAME test_cosim_blocks SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_blocks.c
+  # Blocked kernels and the blocked GPT block on `kernels`' block store (2x2).
+  ff_add_test(NAME test_cosim_blocks
+              SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_blocks.c ${CMAKE_CURRENT_LIST_DIR}/cosim_group.c
               LIBS ff_testsupport ff_cosim_prog ff_cosim LABELS "rtl;cosim" TIMEOUT 900)
   # The applications on the `apps` array, unfused and fused (docs/cosim.md).
-  ff_add_test(NAME test_cosim_apps SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c
+  ff_add_test(NAME test_cosim_apps
+              SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c ${CMAKE_CURRENT_LIST_DIR}/cosim_group.c
               LIBS ff_testsupport ff_cosim_prog ff_cosim_apps LABELS "rtl;cosim;app" TIMEOUT 900)
   # A deliberately broken RTL build is caught, naming the broken kind's tile.
   if(TARGET ff_cosim_broken)
@@ -54,11 +57,11 @@ if(FUSEFLOW_RTL)
   # --block on the array's block store: handles, outputs and cycles as the C model
   add_test(NAME cosim_cli_block_attention
            COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/block_attention.ff --random 1 --dim N=8 --dim D=4
-                   --block 4 --channels)
+                   --block 2 --channels)
   set_tests_properties(cosim_cli_block_attention PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   add_test(NAME cosim_cli_block_par_attention
            COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/block_attention.ff --random 2 --dim N=12 --dim D=4
-                   --block 4 --par i:2 --channels)
+                   --block 2 --par i:2 --channels)
   set_tests_properties(cosim_cli_block_par_attention PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   add_test(NAME cosim_cli_fused_softmax
            COMMAND fuseflow cosim ${CMAKE_SOURCE_DIR}/examples/softmax.ff --random 2 --dim N=5 --fuse all)

@@ -17,29 +17,11 @@
 #include <cmocka.h>
 
 #include "excase.h"
+#include "cosim_group.h"
 #include "ff_cosim.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
 
-static ff_cosim *C;
-
-static int setup(void **state)
-{
-    (void)state;
-    ff_err err = {0};
-    if (ff_cosim_new(&C, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ff_cosim_free(C);
-    return 0;
-}
 
 /* examples/spmv.ff at size 8 on random data, under fault f; returns the
  * ff_cosim_graph code, err holding its message. */
@@ -50,7 +32,7 @@ static int run_spmv(const ff_cosim_fault *f, int channels, ff_cosim_result *res,
     ff_cosim_opts co = {0};
     co.channels = channels;
     if (f) co.fault = *f;
-    int rc = ff_cosim_graph(C, x.g, x.in, &co, res, err);
+    int rc = ff_cosim_graph(cosim_group, x.g, x.in, &co, res, err);
     printf("  %s\n", rc ? err->msg : "equal");
     if (rc || channels) ff_cosim_print_divergence(&res->div, stdout);
     excase_free(&x);
@@ -128,5 +110,5 @@ int main(void)
         cmocka_unit_test(cosim_alu_latency_fault_is_a_cycle_mismatch),
         cmocka_unit_test(cosim_alu_op_fault_is_an_output_mismatch),
     };
-    return cmocka_run_group_tests_name("cosim", tests, setup, teardown);
+    return cmocka_run_group_tests_name("cosim", tests, cosim_group_setup, cosim_group_teardown);
 }

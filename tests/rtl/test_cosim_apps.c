@@ -25,36 +25,8 @@
 #include <cmocka.h>
 
 #include "appcases.h"
-#include "ff_cosim_program.h"
+#include "cosim_group.h"
 
-static ff_cosim *C;
-
-static int setup(void **state)
-{
-    (void)state;
-    ff_err err = {0};
-    if (ff_cosim_new(&C, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ff_cosim_free(C);
-    return 0;
-}
-
-static void print_kernel(const ff_cosim_kernel *k, void *user)
-{
-    (void)user;
-    printf("  %-48s %3zu tiles  C %8llu  RTL %8llu cycles  %s\n", k->name, k->tiles, (unsigned long long)k->c_cycles,
-           (unsigned long long)k->rtl_cycles, k->failure ? "FAIL" : "ok");
-    if (k->failure) printf("%s\n", k->failure);
-    fflush(stdout);
-}
 
 /* App `a` under schedule `fuse`: every kernel compared, none failing;
  * with `channels`, every channel of every kernel too (recording costs
@@ -73,11 +45,11 @@ static void cosim_app_par(int a, const char *fuse, int channels, const char *par
     free(in);
     printf("%s --fuse %s%s%s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "");
     ff_cosim_program_opts po = {
-        .model = app_cases[a].file, .fuse = fuse, .par_index = par, .par = lanes, .done = print_kernel};
+        .model = app_cases[a].file, .fuse = fuse, .par_index = par, .par = lanes, .done = cosim_group_print_kernel};
     po.graph.channels = channels;
     ff_cosim_kernel *ks = NULL;
     int nk = 0;
-    if (ff_cosim_program(C, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", app_cases[a].file, err.msg);
+    if (ff_cosim_program(cosim_group, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", app_cases[a].file, err.msg);
     int failed = 0, compared = 0;
     for (int k = 0; k < nk; k++) {
         failed += ks[k].failure != NULL;
@@ -135,5 +107,5 @@ int main(void)
         cmocka_unit_test(graphsage_unfused_par),
         cmocka_unit_test(gpt_unfused_par),
     };
-    return cmocka_run_group_tests_name("cosim_apps", tests, setup, teardown);
+    return cmocka_run_group_tests_name("cosim_apps", tests, cosim_group_setup, cosim_group_teardown);
 }

@@ -3,7 +3,7 @@
  * regression (docs/cosim.md "Block mode"): every kernel of blockcases.c and
  * the GPT-3/BigBird block with its mask and scores in blocks, lowered with
  * --block B, on the C cycle model and on the Verilated `kernels` array
- * (block store and 4x4 block datapaths): outputs bit-exact (to each other
+ * (block store and 2x2 block datapaths): outputs bit-exact (to each other
  * and to the reference interpreter), cycles exact, and every channel token
  * for token -- block handles included, which the array's allocator must
  * grant exactly as the C model does. Unfused, fused, and parallelized.
@@ -20,36 +20,8 @@
 
 #include "appcases.h"
 #include "blockcases.h"
-#include "ff_cosim_program.h"
+#include "cosim_group.h"
 
-static ff_cosim *C;
-
-static int setup(void **state)
-{
-    (void)state;
-    ff_err err = {0};
-    if (ff_cosim_new(&C, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ff_cosim_free(C);
-    return 0;
-}
-
-static void print_kernel(const ff_cosim_kernel *k, void *user)
-{
-    (void)user;
-    printf("  %-56s %3zu tiles  C %7llu  RTL %7llu cycles  %s\n", k->name, k->tiles, (unsigned long long)k->c_cycles,
-           (unsigned long long)k->rtl_cycles, k->failure ? "FAIL" : "ok");
-    if (k->failure) printf("%s\n", k->failure);
-    fflush(stdout);
-}
 
 /* Every root in `order` (or its default order), blocked, and with
  * par_index set, parallelized `lanes` ways. */
@@ -91,11 +63,11 @@ static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, con
     if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", name, err.msg);
     free(in);
     ff_cosim_program_opts po = {.model = name, .fuse = fuse, .orders = blocked_orders, .orders_user = (void *)s,
-                                .done = print_kernel};
+                                .done = cosim_group_print_kernel};
     po.graph.channels = 1;
     ff_cosim_kernel *ks = NULL;
     int nk = 0;
-    if (ff_cosim_program(C, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
+    if (ff_cosim_program(cosim_group, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
     int failed = 0;
     for (int k = 0; k < nk; k++) failed += ks[k].failure != NULL || !ks[k].compared;
     ff_cosim_kernels_free(ks, nk);
@@ -112,14 +84,14 @@ static int cosim_blocked(ff_ir_program *p, ff_tensor **data, const char *name, c
     return cosim_sched(p, data, name, fuse, &s, nkernels);
 }
 
-/* The kernel's text with its 4x4 blocks made BxB. */
+/* The text with its bcsr blocks (of whatever size) made BxB. */
 static char *with_block(const char *text, int B)
 {
     char *out = malloc(strlen(text) + 64), *o = out;
     for (const char *t = text; *t;) {
-        if (!strncmp(t, "bcsr(4)", 7)) {
+        if (!strncmp(t, "bcsr(", 5) && strchr(t, ')')) {
             o += sprintf(o, "bcsr(%d)", B);
-            t += 7;
+            t = strchr(t, ')') + 1;
         } else {
             *o++ = *t++;
         }
@@ -157,12 +129,12 @@ static int run_text(const char *label, const char *text, int B, double density, 
     return failed;
 }
 
-/* Every blocked kernel, blocks of 2 and 4 (the array takes up to 4), sparse
- * and full, on both models. */
+/* Every blocked kernel, blocks of 1 and 2 (`kernels` takes up to 2x2),
+ * sparse and full, on both models. */
 static void blocked_kernels_match(void **state)
 {
     (void)state;
-    static const int blocks[] = {2, 4};
+    static const int blocks[] = {1, 2};
     static const double densities[] = {0.3, 1.0};
     int runs = 0, failures = 0;
     for (int c = 0; c < block_ncases; c++)
@@ -186,7 +158,7 @@ static void blocked_par_kernels_match(void **state)
     int runs = 0, failures = 0;
     for (int c = 0; c < block_ncases; c++) {
         sched s = {block_cases[c].order, 0, "i", 2};
-        failures += run_text(block_cases[c].name, block_cases[c].text, 4, 0.5, 900 + (uint64_t)c, "none", &s, &runs);
+        failures += run_text(block_cases[c].name, block_cases[c].text, 2, 0.5, 900 + (uint64_t)c, "none", &s, &runs);
     }
     printf("blocked --par i:2 kernels: %d kernel runs, %d failed\n", runs, failures);
     assert_int_equal(failures, 0);
@@ -209,14 +181,14 @@ static void blocked_fused_match(void **state)
     att[n] = '\0';
     int runs = 0, failures = 0;
     sched s = {NULL, 0, NULL, 0};
-    for (int B = 2; B <= 4; B += 2)
+    for (int B = 1; B <= 2; B++)
         for (int d = 0; d < 2; d++)
             failures += run_text("block_attention.ff", att, B, d ? 1.0 : 0.4, 950 + (uint64_t)(B + d), "all", &s, &runs);
     assert_int_equal(failures, 0);
     assert_int_equal(runs, 4);
 }
 
-/* The GPT-3/BigBird block with mask and scores in 4x4 blocks: the
+/* The GPT-3/BigBird block with mask and scores in 2x2 blocks: the
  * attention kernels stream blocks, the dense projections scalars. Unfused,
  * and with the softmax fused into P V (the fused group that fits
  * `kernels`; per component needs 27 scan tiles). */
@@ -228,10 +200,10 @@ static void gpt_blocked(const char *fuse, int nkernels)
     assert_true(a >= 0);
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
-    app_load_blocked(a, &p, &data);
-    printf("gpt3_bigbird.ff (blocked) --fuse %s --block 4\n", fuse);
+    app_load_blocked_as(a, 2, &p, &data);
+    printf("gpt3_bigbird.ff (blocked 2x2) --fuse %s --block 2\n", fuse);
     int nk = 0;
-    int failed = cosim_blocked(p, data, "gpt3_bigbird.ff", fuse, NULL, 4, &nk);
+    int failed = cosim_blocked(p, data, "gpt3_bigbird.ff", fuse, NULL, 2, &nk);
     app_free(p, data);
     assert_int_equal(failed, 0);
     assert_int_equal(nk, nkernels);
@@ -249,5 +221,5 @@ int main(void)
         cmocka_unit_test(gpt_blocked_unfused),
         cmocka_unit_test(gpt_blocked_softmax_fused),
     };
-    return cmocka_run_group_tests_name("cosim_blocks", tests, setup, teardown);
+    return cmocka_run_group_tests_name("cosim_blocks", tests, cosim_group_setup, cosim_group_teardown);
 }

@@ -133,6 +133,29 @@ void app_load_blocked(int a, ff_ir_program **p, ff_tensor ***data)
     load(a, app_cases[a].blocked, p, data);
 }
 
+void app_load_blocked_as(int a, int B, ff_ir_program **p, ff_tensor ***data)
+{
+    if (!app_cases[a].blocked[0]) fail_msg("%s has no blocked variant", app_cases[a].file);
+    char bufs[4][96];
+    const char *formats[5] = {NULL};
+    for (int k = 0; k < 4 && app_cases[a].blocked[k]; k++) {
+        /* every block size -- after "bcsr(", "/" and "%" -- becomes B */
+        const char *f = app_cases[a].blocked[k];
+        size_t n = 0;
+        while (*f && n + 8 < sizeof bufs[k]) {
+            int size_follows = *f == '(' || *f == '/' || *f == '%';
+            bufs[k][n++] = *f++;
+            if (size_follows && *f >= '0' && *f <= '9') {
+                while (*f >= '0' && *f <= '9') f++;
+                n += (size_t)snprintf(bufs[k] + n, sizeof bufs[k] - n, "%d", B);
+            }
+        }
+        bufs[k][n] = '\0';
+        formats[k] = bufs[k];
+    }
+    load(a, formats, p, data);
+}
+
 void app_free(ff_ir_program *p, ff_tensor **data)
 {
     for (int t = 0; p && t < p->ntensors; t++) ff_tensor_free(data[t]);

@@ -32,6 +32,8 @@ extern const int app_ncases;
 void app_load(int index, ff_ir_program **p, ff_tensor ***data);
 /* The same with the tensors of app_cases[index].blocked redeclared. */
 void app_load_blocked(int index, ff_ir_program **p, ff_tensor ***data);
+/* The same in blocks of B instead (every block size of the redeclarations). */
+void app_load_blocked_as(int index, int B, ff_ir_program **p, ff_tensor ***data);
 void app_free(ff_ir_program *p, ff_tensor **data);
 
 #endif

@@ -118,7 +118,7 @@ typedef struct totals {
  * results (read back over TLM) stored in their declared formats for the
  * kernels after; every result against the reference interpreter. */
 static void run_program(const char *file, const char *const *dims, uint64_t seed, double density,
-                        const char *arch_json, totals *tot)
+                        const char *arch_json, int block, totals *tot)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", FF_SOURCE_DIR, file);
@@ -157,6 +157,7 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
         memset(o, 0, sizeof o);
         ff_graph *g = NULL;
         ff_bitstream *bs = NULL;
+        o[0].block = block;
         if (ff_lower_default_order(p, ks[k].roots[0], &o[0], &err) || ff_lower_kernel(p, &ks[k], o, &g, &err) ||
             ff_backend_compile(g, &ARRAY, &arch, &bs, &err))
             fail_msg("%s kernel %d: %s", file, k + 1, err.msg);
@@ -218,12 +219,23 @@ static void sc_spmm_kernel_matches(void **state)
 {
     (void)state;
     totals tot, piped;
-    run_program("examples/spmm.ff", NULL, 1, 0.1, NULL, &tot);
+    run_program("examples/spmm.ff", NULL, 1, 0.1, NULL, 0, &tot);
     assert_int_equal(tot.kernels, 1);
     /* pipelined: the C model gets the architecture through the mailbox, the
      * array through the bitstream */
-    run_program("examples/spmm.ff", NULL, 1, 0.1, PIPELINED, &piped);
+    run_program("examples/spmm.ff", NULL, 1, 0.1, PIPELINED, 0, &piped);
     assert_true(piped.cycles != tot.cycles);
+}
+
+/* Blocked (--block 2): the blocked value arrays loaded into the block store
+ * and the written blocks read back by handle, all over TLM (SRAM slot 1). */
+static void sc_blocked_attention_matches(void **state)
+{
+    (void)state;
+    totals tot;
+    static const char *const dims[] = {"N=8", "D=4", NULL};
+    run_program("examples/block_attention.ff", dims, 3, 0.4, NULL, 2, &tot);
+    assert_int_equal(tot.kernels, 2);
 }
 
 static void sc_autoencoder_app_matches(void **state)
@@ -231,7 +243,7 @@ static void sc_autoencoder_app_matches(void **state)
     (void)state;
     static const char *const dims[] = {"B=4", "D=24", "E=12", NULL};
     totals tot;
-    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, NULL, &tot);
+    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, NULL, 0, &tot);
     assert_int_equal(tot.kernels, 2);
 }
 
@@ -364,6 +376,7 @@ int ff_sc_main(int argc, char **argv)
     (void)argv;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sc_spmm_kernel_matches),
+        cmocka_unit_test(sc_blocked_attention_matches),
         cmocka_unit_test(sc_autoencoder_app_matches),
         cmocka_unit_test(sc_perturbed_config_is_caught),
         cmocka_unit_test(sc_stopped_array_is_explained),

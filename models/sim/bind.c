@@ -86,7 +86,7 @@ int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err)
         s->inputs[ti] = t;
         return 0;
     }
-    rc = ff_tensor_convert(t, &want, &s->owned_inputs[ti], err);
+    rc = ff_tensor_convert_blocks(t, &want, &s->owned_inputs[ti], err);
     if (rc) return ff_err_wrap(err, "tensor '%s': ", name);
     s->inputs[ti] = s->owned_inputs[ti];
     return 0;

@@ -130,6 +130,14 @@ ff_fx *ff_tensor_to_dense(const ff_tensor *t);
 int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
                       ff_err *err);
 
+/* The same, but when t is stored in blocks (a format with split levels),
+ * every entry of its stored blocks is carried over, zeros included: a
+ * blocked format stores whole blocks, the reference interpreter counts
+ * their zeros as stored, and so must a graph that reads the tensor entry
+ * by entry (docs/language.md "Block sparsity"). Without split levels,
+ * ff_tensor_convert. */
+int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err);
+
 /* Number of stored entries whose value is non-zero. */
 size_t ff_tensor_nnz(const ff_tensor *t);
 

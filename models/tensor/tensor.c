@@ -463,6 +463,22 @@ int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
     return rc;
 }
 
+int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
+{
+    int blocked = 0;
+    for (int k = 0; k < t->fmt.nlevels; k++) blocked |= t->fmt.lv[k].split != FF_SPLIT_NONE;
+    if (!blocked) return ff_tensor_convert(t, fmt, out, err);
+    /* foreach visits exactly the entries of stored blocks (padding of a
+     * partial edge block skipped) */
+    fft_coo c = {.order = t->order};
+    collect_ctx cc = {&c, 1};
+    ff_tensor_foreach(t, collect, &cc);
+    int rc = ff_tensor_from_coo(t->name, t->order, t->dims, fmt, t->frac_bits, c.val.len, c.crd.data, c.val.data,
+                                out, err);
+    fft_coo_free(&c);
+    return rc;
+}
+
 /* "A(3,7)" into buf. */
 static const char *point_str(const char *name, int order, const uint32_t *c, char *buf, size_t n)
 {

@@ -376,7 +376,7 @@ int ff_rtl_load_graph(const ff_rtl_bus *bus, const ff_graph *g, const ff_bitstre
         }
         ff_format want;
         if ((rc = ff_format_parse(gt->format, gt->order, &want, err))) break;
-        if ((rc = ff_tensor_convert(x, &want, &u->owned[t], err))) {
+        if ((rc = ff_tensor_convert_blocks(x, &want, &u->owned[t], err))) {
             ff_err_wrap(err, "tensor '%s': ", gt->name);
             break;
         }

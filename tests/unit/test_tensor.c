@@ -203,6 +203,40 @@ static void coo_sums_duplicates_keeps_zeros(void **state)
 }
 
 /* The classic 4x6 example, in every order-2 format, array by array. */
+/* Read element by element, a blocked tensor keeps its stored blocks' zeros
+ * (ff_tensor_convert_blocks); ff_tensor_convert keeps non-zeros only. */
+static void convert_blocks_keeps_block_zeros(void **state)
+{
+    (void)state;
+    static const ff_fx A[4][6] = {
+        {10, 0, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 70},
+        {0, 0, 0, 0, 0, 0},
+    };
+    uint32_t dims[2] = {4, 6};
+    ff_tensor *b = from_dense("A", 2, dims, "bcsr(2)", &A[0][0]), *kept = NULL, *dropped = NULL;
+    ff_format csr = fmt_of("csr", 2);
+    ff_err err = {0};
+    assert_int_equal(ff_tensor_convert_blocks(b, &csr, &kept, &err), 0);
+    assert_int_equal(ff_tensor_convert(b, &csr, &dropped, &err), 0);
+    /* two stored 2x2 blocks: 8 entries, 2 of them non-zero */
+    assert_int_equal(kept->nvals, 8);
+    assert_int_equal(dropped->nvals, 2);
+    static const uint32_t seg[] = {0, 2, 4, 6, 8}, crd[] = {0, 1, 0, 1, 4, 5, 4, 5};
+    assert_memory_equal(kept->lvl[1].seg, seg, sizeof seg);
+    assert_memory_equal(kept->lvl[1].crd, crd, sizeof crd);
+    assert_int_equal(ff_tensor_compare(kept, b, &err), 0);
+    /* an unblocked source converts as ff_tensor_convert does */
+    ff_tensor *again = NULL;
+    assert_int_equal(ff_tensor_convert_blocks(dropped, &csr, &again, &err), 0);
+    assert_int_equal(again->nvals, 2);
+    ff_tensor_free(again);
+    ff_tensor_free(kept);
+    ff_tensor_free(dropped);
+    ff_tensor_free(b);
+}
+
 static void coo_builds_each_classic_format(void **state)
 {
     static const ff_fx A[4][6] = {
@@ -676,6 +710,7 @@ int main(void)
         cmocka_unit_test(format_parse_errors),
         cmocka_unit_test(coo_sums_duplicates_keeps_zeros),
         cmocka_unit_test(coo_builds_each_classic_format),
+        cmocka_unit_test(convert_blocks_keeps_block_zeros),
         cmocka_unit_test(coo_rejects_bad_points_and_formats),
         cmocka_unit_test(foreach_walks_in_fibertree_order),
         cmocka_unit_test(bcsr_partial_blocks),

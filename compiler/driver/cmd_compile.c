@@ -65,7 +65,7 @@ int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders,
     return 0;
 }
 
-int driver_parse_par(const char *text, driver_sched *out, ff_err *err)
+static int parse_par(const char *text, driver_sched *out, ff_err *err)
 {
     const char *colon = strrchr(text, ':');
     char *end = NULL;
@@ -79,7 +79,7 @@ int driver_parse_par(const char *text, driver_sched *out, ff_err *err)
     return 0;
 }
 
-int driver_parse_block(const char *text, driver_sched *out, ff_err *err)
+static int parse_block(const char *text, driver_sched *out, ff_err *err)
 {
     char *end;
     long b = strtol(text, &end, 10);
@@ -87,6 +87,19 @@ int driver_parse_block(const char *text, driver_sched *out, ff_err *err)
         return ff_err_set(err, FF_EINVAL, "--block %s: expected the block size B, 1..64 (16, 32 or 64 for an RDA)", text);
     out->block = (int)b;
     return 0;
+}
+
+int driver_sched_opt(const char *cmd, int argc, char **argv, int *i, driver_sched *s, int *bad)
+{
+    const char *v;
+    int block = driver_opt(argc, argv, i, "--block", &v, bad);
+    if (!block && !driver_opt(argc, argv, i, "--par", &v, bad)) return 0;
+    ff_err err = {0};
+    if (!*bad && (block ? parse_block(v, s, &err) : parse_par(v, s, &err))) {
+        driver_usage(cmd, "%s", err.msg);
+        *bad = 1;
+    }
+    return 1;
 }
 
 int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_sched *par, ff_err *err)
@@ -179,16 +192,8 @@ int cmd_compile(int argc, char **argv)
             dump = 1;
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
-            if (!bad && driver_parse_block(v, &par, &err)) {
-                rc = driver_usage("compile", "%s", err.msg);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
-            if (!bad && driver_parse_par(v, &par, &err)) {
-                rc = driver_usage("compile", "%s", err.msg);
-                goto done;
-            }
+        } else if (driver_sched_opt("compile", argc, argv, &i, &par, &bad)) {
+            /* --par, --block */
         } else if (driver_opt(argc, argv, &i, "-o", &v, &bad)) {
             out = v;
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {

@@ -189,16 +189,8 @@ int cmd_cosim(int argc, char **argv)
                 goto done;
             }
             if (!bad) orders[norders++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
-            if (!bad && driver_parse_block(v, &par, &err)) {
-                rc = driver_usage("cosim", "%s", err.msg);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
-            if (!bad && driver_parse_par(v, &par, &err)) {
-                rc = driver_usage("cosim", "%s", err.msg);
-                goto done;
-            }
+        } else if (driver_sched_opt("cosim", argc, argv, &i, &par, &bad)) {
+            /* --par, --block */
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             fuse_spec = v;
         } else if (!strcmp(argv[i], "--channels")) {

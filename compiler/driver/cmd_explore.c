@@ -195,19 +195,8 @@ int cmd_explore(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad && !strcmp(v, "auto")) o.order_auto = 1;
             else if (!bad) orders[norders++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
-            if (!bad && driver_parse_block(v, &par, &err)) {
-                rc = driver_usage("explore", "%s", err.msg);
-                goto done;
-            }
-            o.block = par.block;
-        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
-            if (!bad && driver_parse_par(v, &par, &err)) {
-                rc = driver_usage("explore", "%s", err.msg);
-                goto done;
-            }
-            o.par_index = par.index;
-            o.par = par.lanes;
+        } else if (driver_sched_opt("explore", argc, argv, &i, &par, &bad)) {
+            /* --par, --block */
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             if (!bad) fuse[nfuse++] = (char *)v;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
@@ -268,6 +257,9 @@ int cmd_explore(int argc, char **argv)
         rc = 2;
         goto done;
     }
+    o.par_index = par.index;
+    o.par = par.lanes;
+    o.block = par.block;
     if (!model) {
         rc = driver_usage("explore", "which model file?");
         goto done;

@@ -187,16 +187,8 @@ int cmd_run(int argc, char **argv)
         } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
             if (!bad) orders[norders++] = (char *)v;
             if (!bad && !strcmp(v, "auto")) order_auto = 1;
-        } else if (driver_opt(argc, argv, &i, "--block", &v, &bad)) {
-            if (!bad && driver_parse_block(v, &par, &err)) {
-                rc = driver_usage("run", "%s", err.msg);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--par", &v, &bad)) {
-            if (!bad && driver_parse_par(v, &par, &err)) {
-                rc = driver_usage("run", "%s", err.msg);
-                goto done;
-            }
+        } else if (driver_sched_opt("run", argc, argv, &i, &par, &bad)) {
+            /* --par, --block */
         } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
             fuse_spec = v;
         } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {

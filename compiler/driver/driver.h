@@ -40,11 +40,11 @@ typedef struct driver_sched {
     int block;
 } driver_sched;
 
-/* Parses --block's B (1..64); a usage error names what was expected. */
-int driver_parse_block(const char *text, driver_sched *out, ff_err *err);
-
-/* Parses "i:4" (P in 2..7); a usage error names what was expected. */
-int driver_parse_par(const char *text, driver_sched *out, ff_err *err);
+/* The options that set a driver_sched, --par INDEX:P (P 2..7) and --block B
+ * (1..64), at argv[*i] in driver_opt's forms: 1 when argv[*i] is one of
+ * them -- *bad set when its value is missing or malformed, reported once as
+ * a usage error of cmd -- else 0. */
+int driver_sched_opt(const char *cmd, int argc, char **argv, int *i, driver_sched *s, int *bad);
 
 /* Orders for every root of kernel k (out[r] for k->roots[r], each with its
  * fuse flags in fuse_buf + r * nstmts): from --order, else the default; and

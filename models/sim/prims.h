@@ -7,6 +7,11 @@
 
 #include "sim_int.h"
 
+/* Block mode: the handle of the block of `words` words a value token names
+ * (N: the zero block) into *h; FIRE_OK, or FIRE_ERROR reported for node n
+ * when the block lies outside the store. */
+fire_result sim_block_of(ff_sim *s, node *n, ff_tok t, size_t words, uint32_t *h);
+
 /* The bound input tensor `name`, for node n's messages; NULL with err set. */
 const ff_tensor *sim_input(ff_sim *s, const node *n, const char *name, ff_err *err);
 

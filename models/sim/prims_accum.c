@@ -107,9 +107,10 @@ static int acc_add(ff_sim *s, node *n, size_t bw, ff_fx *acc, ff_fx val)
         *acc = ff_fx_add(*acc, val);
         return 0;
     }
-    uint32_t h;
-    if (!blk_valid_handle(&s->blocks, (uint32_t)val, bw) || blk_add(&s->blocks, (uint32_t)*acc, (uint32_t)val, bw, &h)) {
-        sim_fail(s, n, "block handle %u is outside the block store, or the store is full", (uint32_t)val);
+    uint32_t hv, h;
+    if (sim_block_of(s, n, ff_tok_data((uint32_t)val), bw, &hv)) return -1;
+    if (blk_add(&s->blocks, (uint32_t)*acc, hv, bw, &h)) {
+        sim_fail(s, n, "the block store is full (2^32 words)");
         return -1;
     }
     *acc = (ff_fx)h;

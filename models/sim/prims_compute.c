@@ -20,8 +20,7 @@ typedef struct alu_st {
 static inline int is_value(ff_tok t) { return ff_tok_is_data(t) || ff_tok_is_empty(t); }
 static inline ff_fx value_of(ff_tok t) { return ff_tok_is_data(t) ? (ff_fx)ff_tok_payload(t) : 0; }
 
-/* The block a value token names: N is the zero block. */
-static fire_result block_of(ff_sim *s, node *n, ff_tok t, size_t words, uint32_t *h)
+fire_result sim_block_of(ff_sim *s, node *n, ff_tok t, size_t words, uint32_t *h)
 {
     *h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
     if (!blk_valid_handle(&s->blocks, *h, words))
@@ -32,7 +31,7 @@ static fire_result block_of(ff_sim *s, node *n, ff_tok t, size_t words, uint32_t
 static fire_result fire_alu_block(ff_sim *s, node *n, alu_st *st, ff_tok a, ff_tok b, ff_tok *out)
 {
     uint32_t ha, hb = 0, h;
-    if (block_of(s, n, a, st->wa, &ha) || (!st->unary && block_of(s, n, b, st->wb, &hb))) return FIRE_ERROR;
+    if (sim_block_of(s, n, a, st->wa, &ha) || (!st->unary && sim_block_of(s, n, b, st->wb, &hb))) return FIRE_ERROR;
     if (blk_alloc(&s->blocks, st->wout, &h)) return sim_fail(s, n, "the block store is full (2^32 words)");
     blk_op(&st->bd, blk_at(&s->blocks, ha), blk_at(&s->blocks, hb), st->imm, blk_at(&s->blocks, h));
     n->st.ops += st->ops_per_block;
@@ -123,16 +122,20 @@ typedef struct reduce_st {
 enum { RED_IN_VAL = 0, RED_IN_SHAPE = 1 };
 
 /* Block mode: collapse the input block's axis 2, then fold it into the
- * accumulating block (a private block until it is emitted). */
+ * accumulating block (a private block until it is emitted). Failures are
+ * reported. */
 static int reduce_add_block(node *n, reduce_st *st, ff_tok t)
 {
     blk_store *bs = &st->sim->blocks;
-    uint32_t h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
-    if (!blk_valid_handle(bs, h, st->win)) return -1;
+    uint32_t h;
+    if (sim_block_of(st->sim, n, t, st->win, &h)) return -1;
     n->st.ops += st->win;
     if (!st->any) {
         uint32_t acc;
-        if (blk_alloc(bs, st->wout, &acc)) return -1;
+        if (blk_alloc(bs, st->wout, &acc)) {
+            sim_fail(st->sim, n, "the block store is full (2^32 words)");
+            return -1;
+        }
         blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), blk_at(bs, acc));
         st->acc = (ff_fx)acc;
         st->any = 1;
@@ -147,11 +150,7 @@ static int reduce_add_block(node *n, reduce_st *st, ff_tok t)
 
 static int reduce_add(node *n, reduce_st *st, ff_tok t)
 {
-    if (st->B) {
-        if (!reduce_add_block(n, st, t)) return 0;
-        sim_fail(st->sim, n, "block handle %u is outside the block store, or the store is full", ff_tok_payload(t));
-        return -1;
-    }
+    if (st->B) return reduce_add_block(n, st, t);
     n->st.ops++;
     ff_fx v = value_of(t);
     if (!st->any) st->acc = v;

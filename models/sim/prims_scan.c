@@ -380,9 +380,8 @@ static fire_result fire_write_val(ff_sim *s, node *n)
     ff_tok t = in_peek(n, 0);
     in_pop(s, n, 0);
     if (st->bw && (ff_tok_is_data(t) || ff_tok_is_empty(t))) {
-        uint32_t h = ff_tok_is_data(t) ? ff_tok_payload(t) : 0;
-        if (!blk_valid_handle(&s->blocks, h, st->bw))
-            return sim_fail(s, n, "block handle %u is outside the block store", h);
+        uint32_t h;
+        if (sim_block_of(s, n, t, st->bw, &h)) return FIRE_ERROR;
         for (size_t i = 0; i < st->bw; i++) FF_VEC_PUSH(st->ob->vals, blk_at(&s->blocks, h)[i]);
         n->st.mem_writes += st->bw;
     } else if (ff_tok_is_data(t) || ff_tok_is_empty(t)) {

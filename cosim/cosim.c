@@ -131,8 +131,7 @@ static int carries_blocks(const ff_graph *g, int e)
     for (int hops = 0; hops < g->nnodes && e >= 0; hops++) {
         if (g->edges[e].type != FF_ST_VAL) return 0;
         const ff_node *u = &g->nodes[g->edges[e].from_node];
-        const ff_param *b = ff_node_param(u, "blk");
-        if (b) return b->i > 0;
+        if (ff_node_param(u, "blk")) return ff_sim_node_block(u) > 0; /* a kind that makes values */
         int in = u->kind == FF_PRIM_FORK || u->kind == FF_PRIM_BROADCAST ? 0 : u->kind == FF_PRIM_SERIALIZE ? 1 : -1;
         if (in < 0 || in >= u->nin) return 0;
         e = u->in[in].edge;

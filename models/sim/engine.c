@@ -97,11 +97,16 @@ static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
     }
 }
 
-/* The block edge B of a node in block mode, 0 for a scalar node. */
-static int block_edge(const ff_node *gn)
+int ff_sim_node_block(const ff_node *gn)
 {
     const ff_param *b = ff_node_param(gn, "blk"); /* NULL for kinds without one */
     return b ? (int)b->i : 0;
+}
+
+int ff_sim_node_contracts(const ff_node *gn)
+{
+    return gn->kind == FF_PRIM_ALU && ff_sim_node_block(gn) &&
+           blk_contracts((int)ff_node_int(gn, "bla"), (int)ff_node_int(gn, "blb"));
 }
 
 /* Block mode's latency and II (docs/timing.md "Block mode"): memory ports
@@ -109,7 +114,7 @@ static int block_edge(const ff_node *gn)
  * the architecture's block timing for the rows they process. */
 static void block_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii)
 {
-    int B = block_edge(gn), lat, per;
+    int B = ff_sim_node_block(gn), lat, per;
     switch (gn->kind) {
     case FF_PRIM_ALU: {
         int op = (int)ff_node_int(gn, "op"), la = (int)ff_node_int(gn, "bla"), lb = (int)ff_node_int(gn, "blb");
@@ -143,7 +148,7 @@ void ff_sim_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *
 {
     *latency = a->latency[gn->kind];
     *ii = a->ii[gn->kind];
-    if (block_edge(gn)) {
+    if (ff_sim_node_block(gn)) {
         block_node_timing(a, gn, latency, ii);
     } else if (gn->kind == FF_PRIM_ALU) {
         int op = (int)ff_node_int(gn, "op");
@@ -161,11 +166,9 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
     if (opts) s->opts = *opts;
     else ff_sim_opts_default(&s->opts);
     s->frac_bits = g->frac_bits;
-    blk_store_init(&s->blocks);
     const ff_arch *a = &s->opts.arch;
     if (!s->opts.functional && a->fifo_depth < 1) {
         int depth = a->fifo_depth;
-        blk_store_free(&s->blocks);
         free(s);
         return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", depth);
     }
@@ -210,7 +213,7 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         }
         n->ii = 1;
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
-        if (block_edge(gn)) s->blocked = 1;
+        if (ff_sim_node_block(gn)) s->blocked = 1;
         if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
             ff_sim_free(s);
             return ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range",
@@ -218,6 +221,8 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         }
         if (n->latency) n->pipe = ff_xcalloc((size_t)n->latency, sizeof *n->pipe);
     }
+    /* only a blocked graph has block values (an empty store otherwise) */
+    if (s->blocked) blk_store_init(&s->blocks);
     s->active = ff_xmalloc(((size_t)g->nnodes + 1) * sizeof *s->active);
     s->next_active = ff_xmalloc(((size_t)g->nnodes + 1) * sizeof *s->next_active);
     s->touched = ff_xmalloc(((size_t)g->nedges + 1) * sizeof *s->touched);

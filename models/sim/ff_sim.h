@@ -131,6 +131,13 @@ void ff_sim_print_blocked(const ff_sim *s, FILE *f);
  * mode"). The back end configures tiles with exactly these. */
 void ff_sim_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii);
 
+/* The block edge B node gn works on in block mode (its param blk), 0 for a
+ * scalar node or a kind without blocks. */
+int ff_sim_node_block(const ff_node *gn);
+/* An ALU in block mode whose operand layouts have the contracted axis (a
+ * block product, or a sum along the axis). */
+int ff_sim_node_contracts(const ff_node *gn);
+
 /* Block values (docs/tokens.md "Block values"): a handle is a word offset
  * in the run's block store; the first FF_SIM_BLOCK_ZERO_WORDS words are the
  * zero block, then each blocked value array's values in node order, then

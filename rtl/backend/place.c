@@ -110,9 +110,8 @@ static int ceil_log2(uint32_t x)
  * ones -- its node index, the order the C model evaluates in. */
 static int block_params(placer *p, const ff_node *n)
 {
-    const ff_param *blk = ff_node_param(n, "blk");
-    if (!blk || blk->i == 0) return 0;
-    int k = n->kind, B = (int)blk->i, id = (int)(n - p->g->nodes);
+    int k = n->kind, B = ff_sim_node_block(n), id = (int)(n - p->g->nodes);
+    if (!B) return 0;
     const char *kn = ff_prim_get(k)->name;
     if (!p->a->max_block)
         return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): block mode (--block %d) needs an array with a block "
@@ -126,10 +125,8 @@ static int block_params(placer *p, const ff_node *n)
     set_field(p, k, "blk", (uint32_t)B);
     switch (k) {
     case FF_PRIM_ALU: {
-        int la = (int)ff_node_int(n, "bla"), lb = (int)ff_node_int(n, "blb");
-        int contracts = ((la & 3) == 2 || ((la >> 2) & 3) == 2 || (lb & 3) == 2 || ((lb >> 2) & 3) == 2);
-        int op = (int)ff_node_int(n, "op");
-        if (contracts && op != FF_ALU_MUL && op != FF_ALU_PASS)
+        int la = (int)ff_node_int(n, "bla"), lb = (int)ff_node_int(n, "blb"), op = (int)ff_node_int(n, "op");
+        if (ff_sim_node_contracts(n) && op != FF_ALU_MUL && op != FF_ALU_PASS)
             return ff_err_set(p->err, FF_EINVAL, "node '%s' (alu): contracts a block index with op %s; the block ALU "
                               "contracts products and sums (mul, pass) only", n->name, ff_alu_op_name((ff_alu_op)op));
         set_field(p, k, "bla", (uint32_t)la);

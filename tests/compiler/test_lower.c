@@ -217,10 +217,8 @@ static void lower_par_matches_reference(void **state)
  * the block. */
 static int graph_is_blocked(const ff_graph *g)
 {
-    for (int i = 0; i < g->nnodes; i++) {
-        const ff_param *b = ff_node_param(&g->nodes[i], "blk");
-        if (b && b->i > 0) return 1;
-    }
+    for (int i = 0; i < g->nnodes; i++)
+        if (ff_sim_node_block(&g->nodes[i])) return 1;
     return 0;
 }
 

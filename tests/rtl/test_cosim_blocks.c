@@ -35,11 +35,10 @@ typedef struct sched {
 static int blocked_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
                           void *user, ff_err *err)
 {
+    (void)fuse_buf; /* ff_lower_kernel sets each root's fuse flags */
     const sched *s = user;
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
-        ff_kernel_fuse_flags(p, k, k->roots[r], fuse_buf + (size_t)r * (size_t)p->nstmts);
-        out[r].fuse = fuse_buf + (size_t)r * (size_t)p->nstmts;
         if (s->order && ff_lower_parse_order(p, k->roots[r], s->order, &out[r], err)) return FF_EINVAL;
         out[r].block = s->block;
         if (s->par_index) {

@@ -100,8 +100,8 @@ int ff_sc_blob_name(const uint8_t *b, size_t len, char name[64], ff_err *err)
 
 int ff_sc_blob_decode(const uint8_t *b, size_t len, const ff_format *fmt, ff_tensor **out, ff_err *err)
 {
-    int order, frac;
-    size_t nnz;
+    int order = 0, frac = 0;
+    size_t nnz = 0;
     int rc = header(b, len, &order, &frac, &nnz, err);
     if (rc) return rc;
     const char *name = (const char *)b + 16;

@@ -10,51 +10,6 @@
 
 #include "prims.h"
 
-static const struct {
-    init_fn init;
-    fini_fn fini;
-} prim_ops[FF_PRIM__COUNT] = {
-    [FF_PRIM_ROOT] = {init_root, NULL},
-    [FF_PRIM_SCAN] = {init_scan, fini_scan},
-    [FF_PRIM_LOCATE] = {init_locate, fini_locate},
-    [FF_PRIM_WRITE_CRD] = {init_write_crd, NULL},
-    [FF_PRIM_WRITE_VAL] = {init_write_val, NULL},
-    [FF_PRIM_REPSIGGEN] = {init_repsiggen, NULL},
-    [FF_PRIM_REPEAT] = {init_repeat, NULL},
-    [FF_PRIM_INTERSECT] = {init_intersect, NULL},
-    [FF_PRIM_UNION] = {init_union, NULL},
-    [FF_PRIM_ARRAY] = {init_array, fini_array},
-    [FF_PRIM_ALU] = {init_alu, NULL},
-    [FF_PRIM_REDUCE] = {init_reduce, fini_reduce},
-    [FF_PRIM_SPACC1] = {init_spacc1, fini_spacc1},
-    [FF_PRIM_SPACC2] = {init_spacc2, fini_spacc2},
-    [FF_PRIM_CRD_DROP] = {init_crd_drop, NULL},
-    [FF_PRIM_CRD_HOLD] = {init_crd_hold, NULL},
-    [FF_PRIM_STKN_DROP] = {init_stkn_drop, NULL},
-    [FF_PRIM_EMPTY_STKN_DROP] = {init_empty_stkn_drop, NULL},
-    [FF_PRIM_FORK] = {init_fork, NULL},
-    [FF_PRIM_JOIN] = {init_join, NULL},
-    [FF_PRIM_BROADCAST] = {init_broadcast, NULL},
-    [FF_PRIM_SERIALIZE] = {init_serialize, NULL},
-    [FF_PRIM_SOURCE] = {init_source, fini_source},
-    [FF_PRIM_SINK] = {init_sink, fini_sink},
-};
-
-int prim_init(ff_sim *s, node *n, ff_err *err)
-{
-    if (!prim_ops[n->kind].init)
-        return ff_err_set(err, FF_EINVAL, "node '%s': primitive '%s' has no simulation model", n->g->name,
-                          ff_prim_get(n->kind)->name);
-    return prim_ops[n->kind].init(s, n, err);
-}
-
-void prim_fini(node *n)
-{
-    if (prim_ops[n->kind].fini) prim_ops[n->kind].fini(n);
-    else free(n->state);
-    n->state = NULL;
-}
-
 static int formats_equal(const ff_format *a, const ff_format *b)
 {
     if (a->order != b->order || a->nlevels != b->nlevels) return 0;

@@ -1,6 +1,7 @@
 /*
  * engine.c -- the cycle loop: channels, scheduling, output pipelines,
- * deadlock detection and statistics. The primitives live in prims_*.c.
+ * deadlock detection and statistics. The primitives live in prims_*.c; the
+ * engine starts each node through the dispatch table (dispatch.h).
  *
  * One cycle has two phases. Evaluate: every node on the active list fires at
  * most once, seeing channel state as of the start of the cycle (n0). Commit:
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "sim_int.h"
 
 void ff_sim_opts_default(ff_sim_opts *o)
@@ -240,7 +242,8 @@ void ff_sim_free(ff_sim *s)
     if (!s) return;
     for (int i = 0; i < s->nnodes; i++) {
         node *n = &s->nodes[i];
-        if (n->state) prim_fini(n);
+        if (n->fini) n->fini(n);
+        else free(n->state);
         free(n->in);
         if (n->out)
             for (int p = 0; p < n->nout; p++) free(n->out[p]);
@@ -455,7 +458,7 @@ int ff_sim_start(ff_sim *s, ff_err *err)
             return ff_err_set(err, FF_EINVAL, "graph '%s': input tensor '%s' is not bound", s->g->name, gt->name);
     }
     for (int i = 0; i < s->nnodes; i++) {
-        int rc = prim_init(s, &s->nodes[i], err);
+        int rc = sim_prim_init[s->nodes[i].kind](s, &s->nodes[i], err);
         if (rc) return rc;
     }
     for (int i = 0; i < s->nnodes; i++) s->active[i] = i;

@@ -42,6 +42,8 @@ typedef enum fire_result {
 
 struct node;
 typedef fire_result (*fire_fn)(struct ff_sim *s, struct node *n);
+/* Frees a node's state and everything it owns. */
+typedef void (*fini_fn)(struct node *n);
 
 /* Output pipeline for nodes with latency L > 0: a rigid shift register of L
  * stages, each holding at most one token per output port. */
@@ -54,7 +56,8 @@ typedef struct node {
     int id;
     const ff_node *g;     /* the graph node */
     ff_prim_kind kind;
-    fire_fn fire;
+    fire_fn fire;         /* set by the kind's setup function */
+    fini_fn fini;         /* frees state; NULL: free(state) is enough */
     int nin, nout;
     chan **in;            /* per input port, NULL if unconnected */
     chan ***out;          /* per output port, array of the fan-out channels */
@@ -198,16 +201,14 @@ fire_result sim_fail(struct ff_sim *s, node *n, const char *fmt, ...)
  * thread-safe, so callers pass one). */
 const char *sim_tokstr(const struct ff_sim *s, ff_tok t, ff_stream_type type, char buf[48]);
 
-/* ---- per-primitive setup and fire functions (prims_*.c) ---- */
+/* ---- per-primitive setup (prims.h declares one per kind) ---- */
 
-/* Each init reads the node's params and bound tensors, allocates n->state
- * (freed by free(n->state) unless the kind lists a destructor) and sets
- * n->fire. Returns 0 or an FF_E* code with err filled. */
+/* A kind's setup reads the node's params and bound tensors, allocates
+ * n->state and sets n->fire, and n->fini when freeing the state takes more
+ * than free(n->state) -- set together with n->state, so a setup that fails
+ * halfway still leaves a state the simulation can free. Returns 0 or an
+ * FF_E* code with err filled. */
 typedef int (*init_fn)(struct ff_sim *s, node *n, ff_err *err);
-typedef void (*fini_fn)(node *n);
-
-int prim_init(struct ff_sim *s, node *n, ff_err *err);
-void prim_fini(node *n);
 
 /* Resolves a "dim" param (number or "T:m") against the bound tensors. */
 int sim_resolve_dim(struct ff_sim *s, const node *n, const char *key, uint32_t *out,

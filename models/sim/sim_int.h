@@ -1,6 +1,7 @@
 /*
  * sim_int.h -- the engine's internals, shared by engine.c and the primitive
- * files prims_*.c. Not installed; nothing outside models/sim includes it.
+ * files prims_*.c; the out-of-line part of the firing interface is fire.c.
+ * Not installed; nothing outside models/sim includes it.
  *
  * A primitive is a `fire` function called at most once per cycle. It looks
  * at its input heads (in_has/in_peek), at its outputs' space (out_ready),

@@ -1,7 +1,20 @@
 /*
- * sim_int.h -- the engine's internals, shared by engine.c and the primitive
- * files prims_*.c; the out-of-line part of the firing interface is fire.c.
- * Not installed; nothing outside models/sim includes it.
+ * sim_int.h -- the simulator's data model and the firing interface: what
+ * every file of models/sim shares. Not installed; nothing outside
+ * models/sim includes it.
+ *
+ * Files and the direction of their dependencies (each uses only the ones
+ * below it; none calls back up):
+ *     prim_run.c    one primitive on token streams (`fuseflow prim`)
+ *     output.c      writers' buffers and sinks -> tensors and token lists
+ *     engine.c      the cycle loop; reads the dispatch table (dispatch.h)
+ *     stats.c       a run's cycles and statistics, read from its data
+ *     arch.c        architecture files and defaults
+ *     dispatch.c    per-kind table of setup functions, from ff_prims.def
+ *     prims_*.c     the primitives' models (prims.h)
+ *     bind.c        tensors -> node params, level arrays, output buffers (bind.h)
+ *     fire.c        what fire functions call out of line (this header)
+ *     blocks.c      block values (blocks.h)
  *
  * A primitive is a `fire` function called at most once per cycle. It looks
  * at its input heads (in_has/in_peek), at its outputs' space (out_ready),
@@ -210,24 +223,5 @@ const char *sim_tokstr(const struct ff_sim *s, ff_tok t, ff_stream_type type, ch
  * halfway still leaves a state the simulation can free. Returns 0 or an
  * FF_E* code with err filled. */
 typedef int (*init_fn)(struct ff_sim *s, node *n, ff_err *err);
-
-/* Resolves a "dim" param (number or "T:m") against the bound tensors. */
-int sim_resolve_dim(struct ff_sim *s, const node *n, const char *key, uint32_t *out,
-                    ff_err *err);
-
-/* The level arrays a scanner or locate reads: from the bound tensor named by
- * params tensor/level, or inline from params seg/crd/dim. */
-typedef struct level_view {
-    int compressed;
-    uint32_t dim;
-    const uint32_t *seg, *crd;
-    size_t nseg, ncrd;
-    uint32_t *inl_seg, *inl_crd; /* owned copies of inline arrays */
-} level_view;
-
-int sim_level_view(struct ff_sim *s, const node *n, level_view *lv, ff_err *err);
-void sim_level_view_free(level_view *lv);
-
-outbuf *sim_outbuf(struct ff_sim *s, const char *tensor);
 
 #endif

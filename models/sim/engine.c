@@ -1,6 +1,7 @@
 /*
  * engine.c -- the cycle loop: channels, scheduling, output pipelines,
- * deadlock detection and statistics. The primitives live in prims_*.c.
+ * deadlock detection and statistics. The primitives live in prims_*.c; the
+ * engine starts each node through the dispatch table (dispatch.h).
  *
  * One cycle has two phases. Evaluate: every node on the active list fires at
  * most once, seeing channel state as of the start of the cycle (n0). Commit:
@@ -10,10 +11,10 @@
  * channels changes -- its ability to fire depends on nothing else.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "sim_int.h"
 
 void ff_sim_opts_default(ff_sim_opts *o)
@@ -29,34 +30,6 @@ static uint32_t pow2_at_least(uint32_t n)
     return c;
 }
 
-/* Unbounded channels (functional mode) double when full; bounded ones were
- * sized to their depth at creation and never grow. */
-void chan_grow(chan *c)
-{
-    uint32_t cap = c->mask + 1, ncap = cap * 2;
-    ff_tok *nb = ff_xmalloc(ncap * sizeof *nb);
-    for (uint32_t i = 0; i < c->count; i++) nb[i] = c->buf[(c->head + i) & c->mask];
-    free(c->buf);
-    c->buf = nb;
-    c->head = 0;
-    c->mask = ncap - 1;
-}
-
-void chan_trace(ff_sim *s, const chan *c, ff_tok t)
-{
-    if (s->records) {
-        edge_record *r = &s->records[c->edge];
-        FF_VEC_PUSH(r->toks, t);
-        FF_VEC_PUSH(r->cycles, s->cycle);
-    }
-    if (!s->opts.trace) return;
-    char w[48];
-    const ff_edge *e = &s->g->edges[c->edge];
-    const ff_node *from = &s->g->nodes[e->from_node], *to = &s->g->nodes[e->to_node];
-    fprintf(s->opts.trace, "%" PRIu64 " %s.%s->%s.%s %s\n", s->cycle, from->name, from->out[e->from_port].name,
-            to->name, to->in[e->to_port].name, sim_tokstr(s, t, c->type, w));
-}
-
 size_t ff_sim_edge_tokens(const ff_sim *s, int edge, const ff_tok **toks, const uint64_t **cycles)
 {
     if (!s->records || edge < 0 || edge >= s->nchans) {
@@ -67,24 +40,6 @@ size_t ff_sim_edge_tokens(const ff_sim *s, int edge, const ff_tok **toks, const 
     *toks = s->records[edge].toks.data;
     *cycles = s->records[edge].cycles.data;
     return s->records[edge].toks.len;
-}
-
-const char *sim_tokstr(const ff_sim *s, ff_tok t, ff_stream_type type, char buf[48])
-{
-    ff_tok_format(t, type, s->frac_bits, buf, 48);
-    return buf;
-}
-
-fire_result sim_fail(ff_sim *s, node *n, const char *fmt, ...)
-{
-    char what[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    ff_err_set(s->err, FF_ERUNTIME, "node '%s' (%s), cycle %" PRIu64 ": %s", n->g->name,
-               ff_prim_get(n->kind)->name, s->cycle, what);
-    return FIRE_ERROR;
 }
 
 static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
@@ -240,7 +195,8 @@ void ff_sim_free(ff_sim *s)
     if (!s) return;
     for (int i = 0; i < s->nnodes; i++) {
         node *n = &s->nodes[i];
-        if (n->state) prim_fini(n);
+        if (n->fini) n->fini(n);
+        else free(n->state);
         free(n->in);
         if (n->out)
             for (int p = 0; p < n->nout; p++) free(n->out[p]);
@@ -455,7 +411,7 @@ int ff_sim_start(ff_sim *s, ff_err *err)
             return ff_err_set(err, FF_EINVAL, "graph '%s': input tensor '%s' is not bound", s->g->name, gt->name);
     }
     for (int i = 0; i < s->nnodes; i++) {
-        int rc = prim_init(s, &s->nodes[i], err);
+        int rc = sim_prim_init[s->nodes[i].kind](s, &s->nodes[i], err);
         if (rc) return rc;
     }
     for (int i = 0; i < s->nnodes; i++) s->active[i] = i;

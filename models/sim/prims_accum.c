@@ -186,11 +186,21 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
     }
 }
 
-int init_spacc1(ff_sim *s, node *n, ff_err *err)
+static void fini_spacc1(node *n)
+{
+    spacc1_st *st = n->state;
+    free(st->acc);
+    free(st->used);
+    free(st->list);
+    free(st);
+}
+
+int init_SPACC1(ff_sim *s, node *n, ff_err *err)
 {
     spacc1_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_spacc1;
+    n->fini = fini_spacc1;
     int rc = sim_resolve_dim(s, n, "dim", &st->dim, err);
     if (rc) return rc;
     st->two_level = n->in[SA_IN_OUTER] != NULL;
@@ -199,15 +209,6 @@ int init_spacc1(ff_sim *s, node *n, ff_err *err)
     st->used = ff_xcalloc(st->dim + 1, 1);
     st->list = ff_xcalloc(st->dim + 1, sizeof *st->list);
     return 0;
-}
-
-void fini_spacc1(node *n)
-{
-    spacc1_st *st = n->state;
-    free(st->acc);
-    free(st->used);
-    free(st->list);
-    free(st);
 }
 
 /* ---- spacc2 ---- */
@@ -310,11 +311,20 @@ static fire_result fire_spacc2(ff_sim *s, node *n)
     return FIRE_DONE;
 }
 
-int init_spacc2(ff_sim *s, node *n, ff_err *err)
+static void fini_spacc2(node *n)
+{
+    spacc2_st *st = n->state;
+    free(st->pts.data);
+    free(st->at);
+    free(st);
+}
+
+int init_SPACC2(ff_sim *s, node *n, ff_err *err)
 {
     spacc2_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_spacc2;
+    n->fini = fini_spacc2;
     int rc = sim_resolve_dim(s, n, "dim_outer", &st->dim_outer, err);
     if (!rc) rc = sim_resolve_dim(s, n, "dim_inner", &st->dim_inner, err);
     if (ff_node_int(n->g, "blk")) {
@@ -322,12 +332,4 @@ int init_spacc2(ff_sim *s, node *n, ff_err *err)
         if (!rc) st->at = ff_xcalloc((size_t)st->dim_outer * st->dim_inner + 1, sizeof *st->at);
     }
     return rc;
-}
-
-void fini_spacc2(node *n)
-{
-    spacc2_st *st = n->state;
-    free(st->pts.data);
-    free(st->at);
-    free(st);
 }

@@ -66,7 +66,7 @@ static fire_result fire_alu(ff_sim *s, node *n)
     return ff_tok_is_done(out) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_alu(ff_sim *s, node *n, ff_err *err)
+int init_ALU(ff_sim *s, node *n, ff_err *err)
 {
     alu_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
@@ -273,11 +273,19 @@ static fire_result fire_reduce(ff_sim *s, node *n)
     return FIRE_OK;
 }
 
-int init_reduce(ff_sim *s, node *n, ff_err *err)
+static void fini_reduce(node *n)
+{
+    reduce_st *st = n->state;
+    free(st->scratch);
+    free(st);
+}
+
+int init_REDUCE(ff_sim *s, node *n, ff_err *err)
 {
     reduce_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_reduce;
+    n->fini = fini_reduce;
     st->is_max = ff_node_int(n->g, "op") == 1;
     st->shaped = n->in[RED_IN_SHAPE] != NULL;
     st->sim = s;
@@ -292,11 +300,4 @@ int init_reduce(ff_sim *s, node *n, ff_err *err)
     st->wout = blk_words(st->B, st->nout);
     st->scratch = ff_xcalloc(st->wout, sizeof *st->scratch);
     return 0;
-}
-
-void fini_reduce(node *n)
-{
-    reduce_st *st = n->state;
-    free(st->scratch);
-    free(st);
 }

@@ -39,7 +39,7 @@ static fire_result fire_repsiggen(ff_sim *s, node *n)
     return FIRE_OK;
 }
 
-int init_repsiggen(ff_sim *s, node *n, ff_err *err)
+int init_REPSIGGEN(ff_sim *s, node *n, ff_err *err)
 {
     n->fire = fire_repsiggen;
     return 0;
@@ -124,7 +124,7 @@ static fire_result fire_repeat(ff_sim *s, node *n)
     return sim_fail(s, n, "repeat signal stream carries N");
 }
 
-int init_repeat(ff_sim *s, node *n, ff_err *err)
+int init_REPEAT(ff_sim *s, node *n, ff_err *err)
 {
     n->state = ff_xcalloc(1, sizeof(repeat_st));
     n->fire = fire_repeat;
@@ -231,7 +231,7 @@ static fire_result fire_crd_drop(ff_sim *s, node *n)
     return FIRE_OK;
 }
 
-int init_crd_drop(ff_sim *s, node *n, ff_err *err)
+int init_CRD_DROP(ff_sim *s, node *n, ff_err *err)
 {
     n->state = ff_xcalloc(1, sizeof(outer_st));
     n->fire = fire_crd_drop;
@@ -299,7 +299,7 @@ static fire_result fire_crd_hold(ff_sim *s, node *n)
     return FIRE_OK;
 }
 
-int init_crd_hold(ff_sim *s, node *n, ff_err *err)
+int init_CRD_HOLD(ff_sim *s, node *n, ff_err *err)
 {
     n->state = ff_xcalloc(1, sizeof(outer_st));
     n->fire = fire_crd_hold;
@@ -322,7 +322,7 @@ static fire_result fire_stkn_drop(ff_sim *s, node *n)
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_stkn_drop(ff_sim *s, node *n, ff_err *err)
+int init_STKN_DROP(ff_sim *s, node *n, ff_err *err)
 {
     n->fire = fire_stkn_drop;
     return 0;
@@ -361,7 +361,7 @@ static fire_result fire_empty_stkn_drop(ff_sim *s, node *n)
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_empty_stkn_drop(ff_sim *s, node *n, ff_err *err)
+int init_EMPTY_STKN_DROP(ff_sim *s, node *n, ff_err *err)
 {
     n->state = ff_xcalloc(1, sizeof(empty_drop_st));
     n->fire = fire_empty_stkn_drop;
@@ -533,7 +533,7 @@ static fire_result fire_serialize(ff_sim *s, node *n)
     return ff_tok_is_done(c) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_serialize(ff_sim *s, node *n, ff_err *err)
+int init_SERIALIZE(ff_sim *s, node *n, ff_err *err)
 {
     (void)s;
     serialize_st *st = ff_xcalloc(1, sizeof *st);
@@ -546,9 +546,9 @@ int init_serialize(ff_sim *s, node *n, ff_err *err)
     return 0;
 }
 
-int init_fork(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_fork, n->nout, err); }
-int init_join(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_join, n->nin, err); }
-int init_broadcast(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_broadcast, n->nout, err); }
+int init_FORK(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_fork, n->nout, err); }
+int init_JOIN(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_join, n->nin, err); }
+int init_BROADCAST(ff_sim *s, node *n, ff_err *err) { return init_rr(n, fire_broadcast, n->nout, err); }
 
 /* ---- harness: source and sink ---- */
 
@@ -571,11 +571,19 @@ static fire_result fire_source(ff_sim *s, node *n)
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_source(ff_sim *s, node *n, ff_err *err)
+static void fini_source(node *n)
+{
+    source_st *st = n->state;
+    free(st->toks.data);
+    free(st);
+}
+
+int init_SOURCE(ff_sim *s, node *n, ff_err *err)
 {
     source_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_source;
+    n->fini = fini_source;
     ff_stream_type type = (ff_stream_type)ff_node_int(n->g, "type");
     int rc = ff_tok_parse(ff_node_str(n->g, "tokens"), type, s->frac_bits, 1, &st->toks, err);
     if (rc) return ff_err_wrap(err, "node '%s': ", n->g->name);
@@ -588,13 +596,6 @@ int init_source(ff_sim *s, node *n, ff_err *err)
             return ff_err_set(err, FF_EINVAL, "node '%s': D must be the last token (token %zu)", n->g->name, i);
     st->toks.len = last;
     return 0;
-}
-
-void fini_source(node *n)
-{
-    source_st *st = n->state;
-    free(st->toks.data);
-    free(st);
 }
 
 typedef struct sink_st {
@@ -633,11 +634,21 @@ static fire_result fire_sink(ff_sim *s, node *n)
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_sink(ff_sim *s, node *n, ff_err *err)
+static void fini_sink(node *n)
+{
+    sink_st *st = n->state;
+    free(st->pattern);
+    free(st->toks.data);
+    free(st->cycles.data);
+    free(st);
+}
+
+int init_SINK(ff_sim *s, node *n, ff_err *err)
 {
     sink_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_sink;
+    n->fini = fini_sink;
     st->percent = -1;
     const char *r = ff_node_str(n->g, "ready");
     if (!r[0]) return 0;
@@ -659,15 +670,6 @@ int init_sink(ff_sim *s, node *n, ff_err *err)
     st->pattern = ff_xstrdup(r);
     st->plen = len;
     return 0;
-}
-
-void fini_sink(node *n)
-{
-    sink_st *st = n->state;
-    free(st->pattern);
-    free(st->toks.data);
-    free(st->cycles.data);
-    free(st);
 }
 
 void sink_records(const node *n, const ff_tok **toks, const uint64_t **cycles, size_t *count)

@@ -173,5 +173,5 @@ static int init_join_common(ff_sim *s, node *n, fire_fn fire, ff_err *err)
     return 0;
 }
 
-int init_intersect(ff_sim *s, node *n, ff_err *err) { return init_join_common(s, n, fire_intersect, err); }
-int init_union(ff_sim *s, node *n, ff_err *err) { return init_join_common(s, n, fire_union, err); }
+int init_INTERSECT(ff_sim *s, node *n, ff_err *err) { return init_join_common(s, n, fire_intersect, err); }
+int init_UNION(ff_sim *s, node *n, ff_err *err) { return init_join_common(s, n, fire_union, err); }

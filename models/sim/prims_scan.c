@@ -28,7 +28,7 @@ static fire_result fire_root(ff_sim *s, node *n)
     return FIRE_DONE;
 }
 
-int init_root(ff_sim *s, node *n, ff_err *err)
+int init_ROOT(ff_sim *s, node *n, ff_err *err)
 {
     n->state = ff_xcalloc(1, sizeof(root_st));
     n->fire = fire_root;
@@ -155,15 +155,14 @@ static void fini_level_state(node *n)
     free(n->state);
 }
 
-int init_scan(ff_sim *s, node *n, ff_err *err)
+int init_SCAN(ff_sim *s, node *n, ff_err *err)
 {
     scan_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_scan;
+    n->fini = fini_level_state;
     return sim_level_view(s, n, &st->lv, err);
 }
-
-void fini_scan(node *n) { fini_level_state(n); }
 
 /* ---- locate: position of a coordinate within the fiber of a parent ref ---- */
 
@@ -223,15 +222,14 @@ misaligned: {
     }
 }
 
-int init_locate(ff_sim *s, node *n, ff_err *err)
+int init_LOCATE(ff_sim *s, node *n, ff_err *err)
 {
     locate_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_locate;
+    n->fini = fini_level_state;
     return sim_level_view(s, n, &st->lv, err);
 }
-
-void fini_locate(node *n) { fini_level_state(n); }
 
 /* ---- value array ---- */
 
@@ -284,11 +282,19 @@ static fire_result fire_array(ff_sim *s, node *n)
     return ff_tok_is_done(t) ? FIRE_DONE : FIRE_OK;
 }
 
-int init_array(ff_sim *s, node *n, ff_err *err)
+static void fini_array(node *n)
+{
+    array_st *st = n->state;
+    free(st->own);
+    free(st);
+}
+
+int init_ARRAY(ff_sim *s, node *n, ff_err *err)
 {
     array_st *st = ff_xcalloc(1, sizeof *st);
     n->state = st;
     n->fire = fire_array;
+    n->fini = fini_array;
     const char *tname = ff_node_str(n->g, "tensor");
     if (tname[0]) {
         const ff_tensor *t = sim_input(s, n, tname, err);
@@ -325,13 +331,6 @@ int init_array(ff_sim *s, node *n, ff_err *err)
         return ff_err_set(err, FF_EINVAL, "node '%s' (array): the block store is full", n->g->name);
     memcpy(blk_at(&s->blocks, st->base), st->vals, st->nvals * sizeof *st->vals);
     return 0;
-}
-
-void fini_array(node *n)
-{
-    array_st *st = n->state;
-    free(st->own);
-    free(st);
 }
 
 /* ---- level writers ---- */
@@ -421,5 +420,5 @@ static int init_writer(ff_sim *s, node *n, int is_val, ff_err *err)
     return 0;
 }
 
-int init_write_crd(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 0, err); }
-int init_write_val(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 1, err); }
+int init_WRITE_CRD(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 0, err); }
+int init_WRITE_VAL(ff_sim *s, node *n, ff_err *err) { return init_writer(s, n, 1, err); }

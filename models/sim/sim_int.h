@@ -1,6 +1,20 @@
 /*
- * sim_int.h -- the engine's internals, shared by engine.c and the primitive
- * files prims_*.c. Not installed; nothing outside models/sim includes it.
+ * sim_int.h -- the simulator's data model and the firing interface: what
+ * every file of models/sim shares. Not installed; nothing outside
+ * models/sim includes it.
+ *
+ * Files and the direction of their dependencies (each uses only the ones
+ * below it; none calls back up):
+ *     prim_run.c    one primitive on token streams (`fuseflow prim`)
+ *     output.c      writers' buffers and sinks -> tensors and token lists
+ *     engine.c      the cycle loop; reads the dispatch table (dispatch.h)
+ *     stats.c       a run's cycles and statistics, read from its data
+ *     arch.c        architecture files and defaults
+ *     dispatch.c    per-kind table of setup functions, from ff_prims.def
+ *     prims_*.c     the primitives' models (prims.h)
+ *     bind.c        tensors -> node params, level arrays, output buffers (bind.h)
+ *     fire.c        what fire functions call out of line (this header)
+ *     blocks.c      block values (blocks.h)
  *
  * A primitive is a `fire` function called at most once per cycle. It looks
  * at its input heads (in_has/in_peek), at its outputs' space (out_ready),
@@ -42,6 +56,8 @@ typedef enum fire_result {
 
 struct node;
 typedef fire_result (*fire_fn)(struct ff_sim *s, struct node *n);
+/* Frees a node's state and everything it owns. */
+typedef void (*fini_fn)(struct node *n);
 
 /* Output pipeline for nodes with latency L > 0: a rigid shift register of L
  * stages, each holding at most one token per output port. */
@@ -54,7 +70,8 @@ typedef struct node {
     int id;
     const ff_node *g;     /* the graph node */
     ff_prim_kind kind;
-    fire_fn fire;
+    fire_fn fire;         /* set by the kind's setup function */
+    fini_fn fini;         /* frees state; NULL: free(state) is enough */
     int nin, nout;
     chan **in;            /* per input port, NULL if unconnected */
     chan ***out;          /* per output port, array of the fan-out channels */
@@ -198,34 +215,13 @@ fire_result sim_fail(struct ff_sim *s, node *n, const char *fmt, ...)
  * thread-safe, so callers pass one). */
 const char *sim_tokstr(const struct ff_sim *s, ff_tok t, ff_stream_type type, char buf[48]);
 
-/* ---- per-primitive setup and fire functions (prims_*.c) ---- */
+/* ---- per-primitive setup (prims.h declares one per kind) ---- */
 
-/* Each init reads the node's params and bound tensors, allocates n->state
- * (freed by free(n->state) unless the kind lists a destructor) and sets
- * n->fire. Returns 0 or an FF_E* code with err filled. */
+/* A kind's setup reads the node's params and bound tensors, allocates
+ * n->state and sets n->fire, and n->fini when freeing the state takes more
+ * than free(n->state) -- set together with n->state, so a setup that fails
+ * halfway still leaves a state the simulation can free. Returns 0 or an
+ * FF_E* code with err filled. */
 typedef int (*init_fn)(struct ff_sim *s, node *n, ff_err *err);
-typedef void (*fini_fn)(node *n);
-
-int prim_init(struct ff_sim *s, node *n, ff_err *err);
-void prim_fini(node *n);
-
-/* Resolves a "dim" param (number or "T:m") against the bound tensors. */
-int sim_resolve_dim(struct ff_sim *s, const node *n, const char *key, uint32_t *out,
-                    ff_err *err);
-
-/* The level arrays a scanner or locate reads: from the bound tensor named by
- * params tensor/level, or inline from params seg/crd/dim. */
-typedef struct level_view {
-    int compressed;
-    uint32_t dim;
-    const uint32_t *seg, *crd;
-    size_t nseg, ncrd;
-    uint32_t *inl_seg, *inl_crd; /* owned copies of inline arrays */
-} level_view;
-
-int sim_level_view(struct ff_sim *s, const node *n, level_view *lv, ff_err *err);
-void sim_level_view_free(level_view *lv);
-
-outbuf *sim_outbuf(struct ff_sim *s, const char *tensor);
 
 #endif

@@ -21,9 +21,7 @@ int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs 
             return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", a->tensor[i]);
         }
         *eq = '\0';
-        int t = -1;
-        for (int k = 0; k < p->ntensors; k++)
-            if (!strcmp(p->tensors[k].name, a->tensor[i])) t = k;
+        int t = ff_ir_find_tensor(p, a->tensor[i]);
         if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
             return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", a->tensor[i], model, a->tensor[i]);
         int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);

@@ -142,6 +142,11 @@ typedef struct ff_ir_program {
 int ff_ir_parse(const char *path, const char *text, ff_ir_program **out, ff_err *err);
 void ff_ir_free(ff_ir_program *p);
 
+/* The id of p's tensor named `name` (inputs, intermediates and outputs
+ * alike), or -1 when p has none: how a graph's tensors, which carry program
+ * tensor names, find their program tensor. */
+int ff_ir_find_tensor(const ff_ir_program *p, const char *name);
+
 /* Makes every reduction explicit: an index that appears on the right but not
  * on the left is summed at the smallest subexpression that contains all its
  * uses (docs/language.md "Reductions"); afterwards every such index is bound

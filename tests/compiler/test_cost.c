@@ -44,8 +44,8 @@ static int size_id(const ff_ir_program *p, const char *name)
 
 static int tensor_id(const ff_ir_program *p, const char *name)
 {
-    for (int t = 0; t < p->ntensors; t++)
-        if (!strcmp(p->tensors[t].name, name)) return t;
+    int t = ff_ir_find_tensor(p, name);
+    if (t >= 0) return t;
     fail_msg("no tensor %s", name);
     return -1;
 }

@@ -21,12 +21,14 @@ int cmd_graph(int argc, char **argv)
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *action = argv[1], *path = NULL, *out = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
-        else if (!path && argv[i][0] != '-') path = argv[i];
-        else return driver_usage("graph", "unexpected argument '%s'", argv[i]);
-    }
+    const char *pos[2] = {NULL, NULL}, *out = NULL; /* action, path */
+    const driver_option own[] = {{"-o", DRIVER_STR, &out}};
+    const driver_cmd cmd = {"graph", 0, own, 1, help, pos, 2};
+    driver_opts o;
+    int prc = driver_parse(&cmd, argc, argv, &o);
+    driver_opts_free(&o);
+    if (prc) return prc == 1 ? 0 : prc;
+    const char *action = pos[0], *path = pos[1];
     if (!path) return driver_usage("graph", "which graph file?");
     ff_err err = {0};
     ff_graph *g = NULL;

@@ -2,7 +2,13 @@
  * driver.h -- the `fuseflow` command line: one function per subcommand,
  * each taking its own argv (argv[0] = the subcommand) and returning the
  * process exit code. Errors are printed here, once, as one line
- * "fuseflow <cmd>: message".
+ * "fuseflow <cmd>: message": usage errors (an unknown option, a missing or
+ * malformed value) exit 2, input errors 1.
+ *
+ * Options come from one layer (options.c): the shared groups -- inputs
+ * (--tensor --dim --random --density), schedule (--fuse --order --par
+ * --block) and target (--arch) -- and each command's own options, declared
+ * as a table of driver_option rows. A command names the groups it takes.
  */
 #ifndef FF_DRIVER_H
 #define FF_DRIVER_H
@@ -10,6 +16,7 @@
 #include "ff_base.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
+#include "ff_run.h"
 #include "ff_tensor.h"
 
 int cmd_prim(int argc, char **argv);
@@ -17,47 +24,97 @@ int cmd_sim(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
+int cmd_bitstream(int argc, char **argv);
+int cmd_cosim(int argc, char **argv);
 
 /* Prints "fuseflow CMD: MSG" to stderr and returns exit code 1 (2 for usage). */
 int driver_fail(const char *cmd, const ff_err *err);
 int driver_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* True if argv[*i] is `name` and a value follows; advances *i and sets *val.
- * A missing value is reported as a usage error through *bad. */
-int driver_opt(int argc, char **argv, int *i, const char *name, const char **val, int *bad);
+/* Repeatable option values, in command-line order. */
+typedef struct driver_list {
+    const char **v;
+    int n;
+} driver_list;
 
-/* The loop order the --order options give statement s (o->norder = 0 when
- * none applies): "i,k,j" applies to every statement with exactly those
- * indices, "N:i,k,j" to statement N (1-based). */
-int driver_stmt_order(const ff_ir_program *p, int s, char **orders, int norders, ff_lower_opts *o, ff_err *err);
+/* The shared option groups a command takes (driver_cmd.groups). */
+enum {
+    DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D */
+    DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B */
+    DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
+};
 
-/* The schedule transforms every kernel gets: --par INDEX:P
- * (docs/language.md "Parallelization"; lanes 0: none) and --block B
- * ("Block sparsity"; 0: scalar). */
-typedef struct driver_sched {
-    char index[FF_LOWER_NAME];
-    int lanes;
-    int block;
-} driver_sched;
+/* The inputs named on the command line (DRIVER_INPUTS). */
+typedef struct driver_inputs {
+    driver_list tensor;   /* NAME=FILE */
+    driver_list dim;      /* NAME=SIZE */
+    int have_seed;        /* --random given */
+    uint64_t seed;
+    double density;       /* default 0.1 */
+} driver_inputs;
 
-/* The options that set a driver_sched, --par INDEX:P (P 2..7) and --block B
- * (1..64), at argv[*i] in driver_opt's forms: 1 when argv[*i] is one of
- * them -- *bad set when its value is missing or malformed, reported once as
- * a usage error of cmd -- else 0. */
-int driver_sched_opt(const char *cmd, int argc, char **argv, int *i, driver_sched *s, int *bad);
+/* What the shared groups read. */
+typedef struct driver_opts {
+    driver_inputs in;
+    driver_list fuse;     /* every --fuse (the last one is sched.fuse) */
+    driver_list orders;   /* every --order but auto */
+    int order_auto;       /* --order auto given */
+    ff_run_sched sched;   /* fuse (default "none"), orders, par, block */
+    const char *arch;     /* --arch ARCH.json; NULL: none */
+} driver_opts;
 
-/* Orders for every root of kernel k (out[r] for k->roots[r], each with its
- * fuse flags in fuse_buf + r * nstmts): from --order, else the default; and
- * --par (par NULL or lanes 0: none). */
-int driver_kernel_orders(const ff_ir_program *p, const ff_kernel *k, char **orders, int norders, const driver_sched *par,
-                         ff_lower_opts *out, unsigned char *fuse_buf, ff_err *err);
+/* How a command's own option keeps its value. */
+typedef enum driver_kind {
+    DRIVER_FLAG,    /* int, set to 1 */
+    DRIVER_STR,     /* const char * */
+    DRIVER_LIST,    /* driver_list, appended */
+    DRIVER_UINT,    /* uint64_t, digits only, in [lo, hi] */
+    DRIVER_INT,     /* int, in [lo, hi] */
+    DRIVER_REAL,    /* double, in [lo, hi] ([lo, hi) with open_hi) */
+} driver_kind;
 
-/* 0 when some root of the kernels has index par->index (or there is no
- * --par), else a usage error listing what there is. */
-int driver_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const driver_sched *par, ff_err *err);
+/* One own option of a command. A malformed value is the usage error
+ * "NAME VALUE: expected <expected>". */
+typedef struct driver_option {
+    const char *name;       /* "--out", "-o" */
+    driver_kind kind;
+    void *dest;             /* what kind says */
+    const char *expected;   /* numbers: what a good value is ("a positive integer") */
+    double lo, hi;          /* numbers: the range */
+    int open_hi;            /* DRIVER_REAL: hi itself is out */
+} driver_option;
 
-/* "i,k,j" */
-void driver_order_text(const ff_lower_opts *o, char *buf, size_t n);
+/* A command's options: the groups it takes, its own options, its --help
+ * text, and the positional arguments it wants (their names for "which ...?"
+ * in `missing`; at most npos of them into pos[]). */
+typedef struct driver_cmd {
+    const char *name;
+    unsigned groups;
+    const driver_option *own;
+    int nown;
+    const char *help;
+    const char **pos;
+    int npos;
+} driver_cmd;
+
+/* Parses argv (argv[0] = the command) into o and the command's own
+ * destinations. Returns 0 to go on; 1 when --help was printed (the command
+ * exits 0); or 2 after printing one usage line (unknown option, missing or
+ * malformed value, too many arguments). o's lists point into argv; free them
+ * with driver_opts_free. */
+int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o);
+void driver_opts_free(driver_opts *o);
+
+/* The --help text of the groups a command takes, one line per option, as
+ * `fuseflow CMD --help` shows them. */
+void driver_groups_help(unsigned groups, FILE *f);
+
+/* The check every schedule gets once a program is parsed: fuse (a --fuse
+ * spec) parses and s's --par names a loop there is. Returns 0; -1 with err
+ * set (not printed) when fuse does not parse; or 2 after printing the usage
+ * error of a --par loop there is not. */
+int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse, const ff_run_sched *s, ff_err *err);
 
 /* The file of kernel s: path itself for a one-statement program, else
  * "out.json" -> "out.k2.json". */
@@ -67,17 +124,8 @@ void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, ch
  * form) for a scalar, which Matrix Market cannot hold; prints what it wrote. */
 int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err);
 
-/* The inputs named on the command line: --tensor NAME=FILE, --dim NAME=SIZE
- * (arrays of argv strings, edited in place), --random SEED, --density D. */
-typedef struct driver_inputs {
-    char **tensor;
-    int ntensor;
-    char **dim;
-    int ndims;
-    int have_seed;
-    uint64_t seed;
-    double density;
-} driver_inputs;
+/* Creates dir and its parents (mkdir -p). */
+int driver_make_dir(const char *dir, ff_err *err);
 
 /* Binds p's inputs: data[t] from the --tensor files, sizes from --dim, then
  * random data for every input still without any (an error without a seed),

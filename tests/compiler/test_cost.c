@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ff_cost.h"
+#include "ff_run.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
 #include "ff_sim.h"
@@ -72,12 +73,11 @@ static ff_lower_opts order_of(const ff_ir_program *p, const ff_kernel *k, int ro
 {
     ff_lower_opts o;
     memset(&o, 0, sizeof o);
-    unsigned char fuse[64];
-    ff_kernel_fuse_flags(p, k, root, fuse);
-    o.fuse = fuse;
+    int r = 0;
+    while (r < k->nroots && k->roots[r] != root) r++;
+    if (r == k->nroots) fail_msg("statement %d is no root of its kernel", root + 1);
     ff_err err = {0};
-    if (text && ff_lower_parse_order(p, root, text, &o, &err)) fail_msg("%s", err.msg);
-    o.fuse = NULL;
+    if (text && ff_kernel_root_order(p, k, r, text, &o, &err)) fail_msg("%s", err.msg);
     return o;
 }
 
@@ -665,13 +665,11 @@ static void cost_tracks_the_simulator(void **state)
         if (ff_cost_model_new(p, sizes, (const ff_tensor *const *)data, progs[i].density, &m, &err)) fail_msg("%s", err.msg);
         ff_sim_opts so = hbm_opts();
         /* results of the unfused schedule: what later kernels read */
+        ff_run_sim sim = {.opts = so};
+        ff_run_ops ops = {.kernel = ff_run_simulate, .user = &sim};
+        if (ff_run_program(p, data, NULL, &ops, &err)) fail_msg("%s", err.msg);
         ff_kernel ks[16];
         int nk;
-        kernels_of(p, "none", ks, &nk);
-        for (int k = 0; k < nk; k++) {
-            ff_cost_measured me;
-            if (ff_cost_simulate_kernel(p, &ks[k], NULL, &so, data, 1, &me, &err)) fail_msg("%s", err.msg);
-        }
         for (uint64_t mask = 0; mask < ((uint64_t)1 << (p->nstmts - 1)); mask++) {
             char spec[64];
             ff_cost_partition_spec(p->nstmts, mask, spec, sizeof spec);

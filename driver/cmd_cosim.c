@@ -192,26 +192,12 @@ int cmd_cosim(int argc, char **argv)
     }
 
     /* the program and its inputs, as fuseflow run binds them */
-    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
-    data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    if ((rc = driver_load_program("cosim", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
     ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    int usage = 0;
-    if (driver_load_inputs(p, model, &o.in, data, sizes, &usage, &err)) {
-        if (!usage) goto fail;
-        rc = driver_usage("cosim", "%s", err.msg);
-        goto done;
-    }
-    {
-        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-        for (int t = 0; t < p->ntensors; t++)
-            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-        int irc = ff_ir_interpret(p, in, ref, &err);
-        free(in);
-        if (irc) {
-            ff_err_wrap(&err, "reference interpreter: ");
-            goto fail;
-        }
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) {
+        ff_err_wrap(&err, "reference interpreter: ");
+        goto fail;
     }
 
     printf("cosim %s on array '%s': C cycle model vs RTL\n", model, linked->name);

@@ -213,15 +213,8 @@ int cmd_explore(int argc, char **argv)
         goto done;
     }
     if (ff_arch_load(arch_path, &o.sim.arch, &err)) goto fail;
-    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
-    data = calloc((size_t)p->ntensors + 1, sizeof *data);
-    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    int usage = 0;
-    if (driver_load_inputs(p, model, &d.in, data, sizes, &usage, &err)) {
-        if (!usage) goto fail;
-        rc = driver_usage("explore", "%s", err.msg);
-        goto done;
-    }
+    if ((rc = driver_load_program("explore", model, &d.in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
 
     o.fuse = d.fuse.v;
     o.nfuse = d.fuse.n;

@@ -154,17 +154,8 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (o.arch && ff_arch_load(o.arch, &sim->opts.arch, &err)) goto fail;
-    if (ff_ir_parse(model, NULL, &p, &err)) goto fail;
-    if (ff_ir_place_reductions(p, &err)) goto fail;
-    data = calloc((size_t)p->ntensors + 1, sizeof *data);
-    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-
-    int usage = 0;
-    if (driver_load_inputs(p, model, &o.in, data, sizes, &usage, &err)) {
-        if (!usage) goto fail;
-        rc = driver_usage("run", "%s", err.msg);
-        goto done;
-    }
+    if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
     if (inputs_dir) {
         if (driver_make_dir(inputs_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {
@@ -189,12 +180,7 @@ int cmd_run(int argc, char **argv)
     }
     if (check) {
         ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-        for (int t = 0; t < p->ntensors; t++)
-            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-        int irc = ff_ir_interpret(p, in, ref, &err);
-        free(in);
-        if (irc) goto fail;
+        if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) goto fail;
         int checked = 0;
         for (int t = 0; t < p->ntensors; t++) {
             /* an intermediate a fused kernel streamed was never stored */

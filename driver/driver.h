@@ -106,10 +106,6 @@ typedef struct driver_cmd {
 int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o);
 void driver_opts_free(driver_opts *o);
 
-/* The --help text of the groups a command takes, one line per option, as
- * `fuseflow CMD --help` shows them. */
-void driver_groups_help(unsigned groups, FILE *f);
-
 /* The check every schedule gets once a program is parsed: fuse (a --fuse
  * spec) parses and s's --par names a loop there is. Returns 0; -1 with err
  * set (not printed) when fuse does not parse; or 2 after printing the usage
@@ -126,6 +122,14 @@ int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, f
 
 /* Creates dir and its parents (mkdir -p). */
 int driver_make_dir(const char *dir, ff_err *err);
+
+/* MODEL parsed with its reductions placed (*p) and its inputs bound as
+ * driver_load_inputs does into new arrays *data and *sizes (p->ntensors and
+ * p->nsizes long). Returns 0; 2 after printing the usage error of a
+ * malformed --tensor/--dim value; or -1 with err set (not printed) for any
+ * other error. What was made is the caller's to free, also on error. */
+int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
+                        ff_tensor ***data, uint32_t **sizes, ff_err *err);
 
 /* Binds p's inputs: data[t] from the --tensor files, sizes from --dim, then
  * random data for every input still without any (an error without a seed),

@@ -8,6 +8,17 @@
 
 #include "driver.h"
 
+int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
+                        ff_tensor ***data, uint32_t **sizes, ff_err *err)
+{
+    if (ff_ir_parse(model, NULL, p, err) || ff_ir_place_reductions(*p, err)) return -1;
+    *data = calloc((size_t)(*p)->ntensors + 1, sizeof **data);
+    *sizes = calloc((size_t)(*p)->nsizes + 1, sizeof **sizes);
+    int usage = 0;
+    if (!driver_load_inputs(*p, model, in, *data, *sizes, &usage, err)) return 0;
+    return usage ? driver_usage(cmd, "%s", err->msg) : -1;
+}
+
 int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
                        uint32_t *sizes, int *usage, ff_err *err)
 {

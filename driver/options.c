@@ -33,24 +33,11 @@ enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_
 static const struct group_option {
     const char *name;
     unsigned group;
-    const char *help;
 } group_options[G__COUNT] = {
-    {"--tensor", DRIVER_INPUTS, "--tensor NAME=FILE  an input tensor (.mtx or the dense text form)"},
-    {"--dim", DRIVER_INPUTS, "--dim NAME=SIZE     fixes a size symbol (default 16)"},
-    {"--random", DRIVER_INPUTS, "--random SEED       random data for every input not given, in its declared format"},
-    {"--density", DRIVER_INPUTS, "--density D         density of the random sparse inputs (default 0.1)"},
-    {"--fuse", DRIVER_SCHED, "--fuse SPEC         none (default), all, or ranges such as 1-3,4"},
-    {"--order", DRIVER_SCHED, "--order [N:]i,k,j   a loop order (N: statement N only)"},
-    {"--par", DRIVER_SCHED, "--par INDEX:P       replicate output loop INDEX P ways (2..7)"},
-    {"--block", DRIVER_SCHED, "--block B           stream B x B dense blocks (1..64)"},
-    {"--arch", DRIVER_TARGET, "--arch ARCH.json    architecture parameters"},
+    {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
+    {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
+    {"--arch", DRIVER_TARGET},
 };
-
-void driver_groups_help(unsigned groups, FILE *f)
-{
-    for (int i = 0; i < G__COUNT; i++)
-        if (groups & group_options[i].group) fprintf(f, "  %s\n", group_options[i].help);
-}
 
 /* Whether argv[*i] is option `name`; its value (--name VALUE or
  * --name=VALUE) in *val (NULL for a flag match). A missing value is a usage

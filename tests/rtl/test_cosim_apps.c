@@ -38,11 +38,8 @@ static void cosim_app_par(int a, const char *fuse, int channels, const char *par
     app_load(a, &p, &data);
     ff_err err = {0};
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
-    free(in);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
+        fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
     printf("%s --fuse %s%s%s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "");
     ff_run_sched sched = {.fuse = fuse, .par = par ? lanes : 0};
     if (par) snprintf(sched.par_index, sizeof sched.par_index, "%s", par);

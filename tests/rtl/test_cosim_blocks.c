@@ -39,11 +39,8 @@ static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, con
 {
     ff_err err = {0};
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", name, err.msg);
-    free(in);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
+        fail_msg("%s: reference interpreter: %s", name, err.msg);
     ff_run_sched sched = {.fuse = fuse, .orders = &s->order, .norders = s->order != NULL, .block = s->block,
                           .par = s->par_index ? s->lanes : 0};
     if (s->par_index) snprintf(sched.par_index, sizeof sched.par_index, "%s", s->par_index);

@@ -2,8 +2,8 @@
  * test_cost.c -- the cost model (compiler/cost) against values computed by
  * hand from docs/cost-model.md's rules, the dominance pruning on toy sets,
  * and the exploration: every CSV row it writes matches a direct simulation
- * of its schedule (run here with ff_lower_kernel and ff_sim, kernel after
- * kernel), and the pruning's hit rate over several programs simulated in
+ * of its schedule (run here by the program runner, kernel after kernel,
+ * with the row's orders), and the pruning's hit rate over several programs simulated in
  * full.
  */
 #include <math.h>
@@ -399,6 +399,45 @@ static ff_sim_opts hbm_opts(void)
     return so;
 }
 
+/* A CSV row's schedule run directly by the runner: the simulate callback's
+ * record first (its user), the row's orders, per-kernel cycles. */
+typedef struct direct_run {
+    ff_run_sim sim;
+    const char *spec, *orders;
+    uint64_t *kc;
+    int nk;
+} direct_run;
+
+/* The runner's orders hook: "S=i,j,d;P=..." -> each root's order. */
+static int direct_orders(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    (void)err;
+    const direct_run *d = user;
+    const ff_ir_program *p = rk->p;
+    for (int r = 0; r < rk->k->nroots; r++) {
+        const char *name = p->tensors[p->stmts[rk->k->roots[r]].lhs].name;
+        char want[64], text[256] = "";
+        snprintf(want, sizeof want, "%s=", name);
+        for (const char *c = d->orders; c && *c;) {
+            size_t n = strcspn(c, ";");
+            if (!strncmp(c, want, strlen(want))) snprintf(text, sizeof text, "%.*s", (int)(n - strlen(want)), c + strlen(want));
+            c += n + (c[n] == ';');
+        }
+        assert_true(text[0]);
+        rk->orders[r] = order_of(p, rk->k, rk->k->roots[r], text);
+    }
+    return 0;
+}
+
+static int direct_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
+{
+    direct_run *d = user;
+    if (rc) fail_msg("%s %s: %s", d->spec, d->orders, err->msg);
+    d->kc[rk->index] = d->sim.cycles;
+    d->nk = rk->nkernels;
+    return 0;
+}
+
 /* The schedule of a CSV row run directly: kernels in order, each graph
  * lowered and simulated on what the previous kernels stored. Returns the
  * total; per-kernel cycles into kc. */
@@ -408,56 +447,16 @@ static uint64_t run_direct(const ff_ir_program *p, ff_tensor **inputs, const cha
     ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
     for (int t = 0; t < p->ntensors; t++)
         if (p->tensors[t].role == FF_IR_INPUT) data[t] = inputs[t];
-    ff_kernel ks[16];
-    int nk;
-    kernels_of(p, spec, ks, &nk);
-    ff_sim_opts so = hbm_opts();
-    uint64_t total = 0;
+    direct_run d = {.sim = {.opts = hbm_opts()}, .spec = spec, .orders = orders, .kc = kc};
+    ff_run_sched sched = {.fuse = spec};
+    ff_run_ops ops = {.kernel = ff_run_simulate, .orders = direct_orders, .done = direct_done, .user = &d};
     ff_err err = {0};
-    for (int k = 0; k < nk; k++) {
-        ff_lower_opts o[FF_LOWER_MAX_ROOTS];
-        for (int r = 0; r < ks[k].nroots; r++) {
-            /* "S=i,j,d;P=..." -> this root's order */
-            const char *name = p->tensors[p->stmts[ks[k].roots[r]].lhs].name;
-            char want[64], text[256] = "";
-            snprintf(want, sizeof want, "%s=", name);
-            for (const char *c = orders; c && *c;) {
-                size_t n = strcspn(c, ";");
-                if (!strncmp(c, want, strlen(want))) snprintf(text, sizeof text, "%.*s", (int)(n - strlen(want)), c + strlen(want));
-                c += n + (c[n] == ';');
-            }
-            assert_true(text[0]);
-            o[r] = order_of(p, &ks[k], ks[k].roots[r], text);
-        }
-        ff_graph *g = NULL;
-        if (ff_lower_kernel(p, &ks[k], o, &g, &err)) fail_msg("%s %s: %s", spec, orders, err.msg);
-        ff_sim *sim = NULL;
-        int rc = ff_sim_new(g, &so, &sim, &err);
-        for (int t = 0; !rc && t < g->ntensors; t++)
-            if (!g->tensors[t].is_output) rc = ff_sim_bind(sim, g->tensors[t].name, data[tensor_id(p, g->tensors[t].name)], &err);
-        if (!rc) rc = ff_sim_run(sim, &err);
-        if (rc) fail_msg("%s %s: %s", spec, orders, err.msg);
-        kc[k] = ff_sim_cycles(sim);
-        total += kc[k];
-        for (int t = 0; t < g->ntensors; t++) {
-            if (!g->tensors[t].is_output) continue;
-            int pt = tensor_id(p, g->tensors[t].name);
-            ff_tensor *out = NULL, *conv = NULL;
-            if (ff_sim_take_output(sim, g->tensors[t].name, &out, &err) ||
-                ff_tensor_convert(out, &p->tensors[pt].fmt, &conv, &err))
-                fail_msg("%s", err.msg);
-            ff_tensor_free(out);
-            ff_tensor_free(data[pt]);
-            data[pt] = conv;
-        }
-        ff_sim_free(sim);
-        ff_graph_free(g);
-    }
-    *nkc = nk;
+    if (ff_run_program(p, data, &sched, &ops, &err)) fail_msg("%s %s: %s", spec, orders, err.msg);
+    *nkc = d.nk;
     for (int t = 0; t < p->ntensors; t++)
         if (p->tensors[t].role != FF_IR_INPUT) ff_tensor_free(data[t]);
     free(data);
-    return total;
+    return d.sim.total_cycles;
 }
 
 static ff_cost_exploration *explore(const ff_ir_program *p, ff_tensor **data, const uint32_t *sizes, int order_auto,

@@ -38,7 +38,10 @@ typedef struct ff_lower_opts {
      * being lowered wherever it reads it -- the producer's expression is
      * computed in place (and recomputed where the consumer's loops require)
      * instead of being read from memory. NULL: every tensor comes from
-     * memory. Only statements before the one lowered may be fused. */
+     * memory. Only statements before the one lowered may be fused.
+     * Owned by the lowering: ff_lower_kernel and the ff_kernel_root_*
+     * queries set it from the kernel (ff_kernel_fuse_flags) for each root;
+     * callers of those leave it NULL. */
     const unsigned char *fuse;
     /* Parallelization (--par INDEX:P): the region under the output loop
      * par_index is replicated par ways (2..7) with forks and serializes;

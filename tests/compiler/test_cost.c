@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include "ff_cost.h"
 #include "ff_run.h"
 #include "ff_ir.h"
@@ -706,32 +708,6 @@ static void cost_tracks_the_simulator(void **state)
 /* the command line                                                    */
 /* ------------------------------------------------------------------ */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc((size_t)n + 1, 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
-
 /* fuseflow explore end to end: the CSV (the same bytes twice), the plot,
  * nothing on stderr when it is not a terminal, the errors. */
 static void explore_command_line(void **state)
@@ -739,57 +715,57 @@ static void explore_command_line(void **state)
     (void)state;
     const char *dir = FF_BINARY_DIR "/test_cost_cli";
     const char *ff = FF_BINARY_DIR "/fuseflow";
-    assert_int_equal(sh("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
+    assert_int_equal(test_sh("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
     char model[512];
     snprintf(model, sizeof model, "%s/att.ff", dir);
     FILE *f = fopen(model, "w");
     fputs(progs[0].text, f);
     fclose(f);
     const char *common = "--random 1 --density 0.2 --dim N=12 --dim D=4 --arch " FF_SOURCE_DIR "/arch/hbm-study.json";
-    assert_int_equal(sh("'%s' explore '%s' %s --csv '%s/a.csv' --plot '%s/a.svg' >'%s/out.txt' 2>'%s/err.txt'", ff, model,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --csv '%s/a.csv' --plot '%s/a.svg' >'%s/out.txt' 2>'%s/err.txt'", ff, model,
                         common, dir, dir, dir, dir),
                      0);
     char path[512];
     snprintf(path, sizeof path, "%s/a.csv", dir);
-    char *a = slurp(path);
+    char *a = test_slurp(path);
     assert_non_null(a);
     assert_true(!strncmp(a, "config,fuse,orders,cycles,", 26));
     snprintf(path, sizeof path, "%s/a.svg", dir);
-    char *svg = slurp(path);
+    char *svg = test_slurp(path);
     assert_non_null(svg);
     assert_non_null(strstr(svg, "<svg"));
     snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = slurp(path);
+    char *err = test_slurp(path);
     assert_string_equal(err, ""); /* no progress line: stderr is a file */
     snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = slurp(path);
+    char *out = test_slurp(path);
     assert_non_null(strstr(out, "4 partitions"));
     assert_non_null(strstr(out, "pruned: "));
-    assert_int_equal(sh("'%s' explore '%s' %s --csv '%s/b.csv' >/dev/null 2>&1", ff, model, common, dir), 0);
+    assert_int_equal(test_sh("'%s' explore '%s' %s --csv '%s/b.csv' >/dev/null 2>&1", ff, model, common, dir), 0);
     snprintf(path, sizeof path, "%s/b.csv", dir);
-    char *b = slurp(path);
+    char *b = test_slurp(path);
     assert_string_equal(a, b);
     /* gnuplot missing, --arch missing, a bad spec */
-    assert_int_equal(sh("PATH=/nonexistent '%s' explore '%s' %s --csv '%s/c.csv' --plot '%s/c.svg' >/dev/null 2>'%s/err2.txt'",
+    assert_int_equal(test_sh("PATH=/nonexistent '%s' explore '%s' %s --csv '%s/c.csv' --plot '%s/c.svg' >/dev/null 2>'%s/err2.txt'",
                         ff, model, common, dir, dir, dir),
                      1);
     snprintf(path, sizeof path, "%s/err2.txt", dir);
-    char *err2 = slurp(path);
+    char *err2 = test_slurp(path);
     assert_non_null(strstr(err2, "--plot needs gnuplot, which is not on PATH"));
-    assert_int_equal(sh("'%s' explore '%s' --random 1 --csv '%s/d.csv' >/dev/null 2>&1", ff, model, dir), 2);
-    assert_int_equal(sh("'%s' explore '%s' %s --fuse 1-2 --csv '%s/d.csv' >/dev/null 2>'%s/err3.txt'", ff, model, common,
+    assert_int_equal(test_sh("'%s' explore '%s' --random 1 --csv '%s/d.csv' >/dev/null 2>&1", ff, model, dir), 2);
+    assert_int_equal(test_sh("'%s' explore '%s' %s --fuse 1-2 --csv '%s/d.csv' >/dev/null 2>'%s/err3.txt'", ff, model, common,
                         dir, dir),
                      1);
     snprintf(path, sizeof path, "%s/err3.txt", dir);
-    char *err3 = slurp(path);
+    char *err3 = test_slurp(path);
     assert_non_null(strstr(err3, "statements 3..3 are in no kernel"));
     /* --par: the same schedules, every one parallelized, fewer cycles for
      * the unfused baseline; a loop no statement has is a usage error */
-    assert_int_equal(sh("'%s' explore '%s' %s --par i:3 --csv '%s/p.csv' >'%s/pout.txt' 2>&1", ff, model, common, dir,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --par i:3 --csv '%s/p.csv' >'%s/pout.txt' 2>&1", ff, model, common, dir,
                         dir),
                      0);
     snprintf(path, sizeof path, "%s/pout.txt", dir);
-    char *pout = slurp(path);
+    char *pout = test_slurp(path);
     unsigned long serial = 0, par = 0;
     const char *u = strstr(out, "unfused ("), *pu = strstr(pout, "unfused (");
     assert_non_null(u);
@@ -798,11 +774,11 @@ static void explore_command_line(void **state)
     assert_int_equal(sscanf(strstr(pu, "): ") + 3, "%lu", &par), 1);
     printf("explore unfused baseline: %lu cycles serial, %lu with --par i:3\n", serial, par);
     assert_true(par < serial);
-    assert_int_equal(sh("'%s' explore '%s' %s --par q:3 --csv '%s/q.csv' >/dev/null 2>'%s/err4.txt'", ff, model, common,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --par q:3 --csv '%s/q.csv' >/dev/null 2>'%s/err4.txt'", ff, model, common,
                         dir, dir),
                      2);
     snprintf(path, sizeof path, "%s/err4.txt", dir);
-    char *err4 = slurp(path);
+    char *err4 = test_slurp(path);
     assert_non_null(strstr(err4, "no statement has a loop 'q'"));
     free(pout);
     free(err4);

@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
 #include "ff_ir.h"
 #include "ff_run.h"
+#include "shell.h"
 
 static const char gcn[] = "tensor A[N, N] : csr\ntensor X[N, F] : dense\ntensor W[F, G] : dense\n"
                           "tensor b[G] : dense\ntensor XW[N, G] : dd:1,0\n"
@@ -169,23 +169,11 @@ static void run_reports_errors(void **state)
     free_data(p, data);
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
-
 /* `fuseflow ARGS` exits 2 with exactly one line on stderr containing want. */
 static void usage_error(const char *args, const char *want)
 {
     const char *ff = FF_BINARY_DIR "/fuseflow", *e = FF_BINARY_DIR "/test_run_err.txt";
-    int rc = sh("'%s' %s >/dev/null 2>'%s'", ff, args, e);
+    int rc = test_sh("'%s' %s >/dev/null 2>'%s'", ff, args, e);
     FILE *f = fopen(e, "r");
     assert_non_null(f);
     char line[1024] = "";
@@ -215,7 +203,7 @@ static void options_usage_errors_are_one_line(void **state)
     for (int c = 0; c < 4; c++) {
         const char *cmd = model_cmds[c];
         /* cosim without the RTL says so before reading options */
-        if (!strcmp(cmd, "cosim") && sh("'%s/fuseflow' cosim --help >/dev/null 2>&1", FF_BINARY_DIR) != 0) continue;
+        if (!strcmp(cmd, "cosim") && test_sh("'%s/fuseflow' cosim --help >/dev/null 2>&1", FF_BINARY_DIR) != 0) continue;
         for (int g = 0; g < 4; g++) {
             if (strcmp(cmd, "compile")) {
                 snprintf(args, sizeof args, "%s %s %s", cmd, m, inputs[g]);
@@ -265,7 +253,7 @@ static void options_usage_errors_are_one_line(void **state)
     usage_error("explore x.ff --prune-tol 1", "fuseflow explore: --prune-tol 1: expected a number in [0, 1)");
     usage_error("run a.ff b.ff", "fuseflow run: unexpected argument 'b.ff'");
     /* an input error is exit 1 */
-    assert_int_equal(sh("'%s/fuseflow' run /nonexistent.ff --random 1 >/dev/null 2>&1", FF_BINARY_DIR), 1);
+    assert_int_equal(test_sh("'%s/fuseflow' run /nonexistent.ff --random 1 >/dev/null 2>&1", FF_BINARY_DIR), 1);
 }
 
 int main(void)

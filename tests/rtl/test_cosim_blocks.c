@@ -41,14 +41,14 @@ static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, con
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
     if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
         fail_msg("%s: reference interpreter: %s", name, err.msg);
-    ff_run_sched sched = {.fuse = fuse, .orders = &s->order, .norders = s->order != NULL, .block = s->block,
-                          .par = s->par_index ? s->lanes : 0};
-    if (s->par_index) snprintf(sched.par_index, sizeof sched.par_index, "%s", s->par_index);
+    ff_run_sched rs = {.fuse = fuse, .orders = &s->order, .norders = s->order != NULL, .block = s->block,
+                       .par = s->par_index ? s->lanes : 0};
+    if (s->par_index) snprintf(rs.par_index, sizeof rs.par_index, "%s", s->par_index);
     ff_run_cosim_opts po = {.model = name, .done = cosim_group_print_kernel};
     po.graph.channels = 1;
     ff_run_cosim_kernel *ks = NULL;
     int nk = 0;
-    if (ff_run_cosim_program(cosim_group, p, data, ref, &sched, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
+    if (ff_run_cosim_program(cosim_group, p, data, ref, &rs, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
     int failed = 0;
     for (int k = 0; k < nk; k++) failed += ks[k].failure != NULL || !ks[k].compared;
     ff_run_cosim_kernels_free(ks, nk);

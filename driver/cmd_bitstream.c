@@ -32,12 +32,11 @@ int cmd_bitstream(int argc, char **argv)
     }
     if (strcmp(argv[1], "decode")) return driver_usage("bitstream", "unknown action '%s' (decode)", argv[1]);
     const driver_option own[] = {{"--array", DRIVER_STR, &array}};
-    const driver_cmd cmd = {"bitstream", 0, own, 1, help, &file, 1};
+    const driver_cmd cmd = {"bitstream", 0, own, 1, help, &file, 1, "which bitstream file?"};
     driver_opts o;
-    int prc = driver_parse(&cmd, argc - 1, argv + 1, &o); /* after the action */
+    int stop = driver_parse(&cmd, argc - 1, argv + 1, &o, &rc); /* after the action */
     driver_opts_free(&o);
-    if (prc) return prc == 1 ? 0 : prc;
-    if (!file) return driver_usage("bitstream", "which bitstream file?");
+    if (stop) return rc;
     if (ff_bitstream_load(file, &b, &err)) goto fail;
     if (array) {
         ff_array_desc a;

@@ -55,19 +55,12 @@ int cmd_compile(int argc, char **argv)
         {"--array", DRIVER_STR, &array_path},
         {"-d", DRIVER_FLAG, &dump},
     };
-    const driver_cmd cmd = {"compile", DRIVER_SCHED | DRIVER_TARGET, own, 5, help, &model, 1};
+    const driver_cmd cmd = {"compile", DRIVER_SCHED | DRIVER_TARGET, own, 5, help, &model, 1, "which model file?"};
     driver_opts o;
     ff_ir_program *p = NULL;
     ff_err err = {0};
-    if ((rc = driver_parse(&cmd, argc, argv, &o))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     const char *arch_path = o.arch;
-    if (!model) {
-        rc = driver_usage("compile", "which model file?");
-        goto done;
-    }
     if (bit && !array_path) {
         rc = driver_usage("compile", "--bitstream needs --array ARRAY.json (the array to place on)");
         goto done;

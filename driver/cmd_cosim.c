@@ -153,7 +153,7 @@ int cmd_cosim(int argc, char **argv)
         {"--max-cycles", DRIVER_UINT, &max_cycles, "a positive integer", 1, (double)UINT64_MAX},
         {"--channels", DRIVER_FLAG, &channels},
     };
-    const driver_cmd cmd = {"cosim", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 7, help, &model, 1};
+    const driver_cmd cmd = {"cosim", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 7, help, &model, 1, "which model file?"};
     driver_opts o;
     ff_arch arch;
     ff_arch_default(&arch);
@@ -164,17 +164,10 @@ int cmd_cosim(int argc, char **argv)
     ff_cosim *cs = NULL;
     ff_err err = {0};
 
-    if ((rc = driver_parse(&cmd, argc, argv, &o))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     const char *arch_path = o.arch;
     if (o.order_auto) {
         rc = driver_usage("cosim", "--order auto is not supported; give the order");
-        goto done;
-    }
-    if (!model) {
-        rc = driver_usage("cosim", "which model file?");
         goto done;
     }
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;

@@ -179,27 +179,20 @@ int cmd_explore(int argc, char **argv)
         {"--max-orders", DRIVER_INT, &o.max_orders, "a number in 1..100000", 1, 100000},
         {"--prune-tol", DRIVER_REAL, &o.prune_tol, "a number in [0, 1)", 0, 1, 1},
     };
-    const driver_cmd cmd = {"explore", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 6, help, &model, 1};
+    const driver_cmd cmd = {"explore", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 6, help, &model, 1, "which model file?"};
     driver_opts d;
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
     uint32_t *sizes = NULL;
     ff_cost_exploration *x = NULL;
     ff_err err = {0};
-    if ((rc = driver_parse(&cmd, argc, argv, &d))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &d, &rc)) goto done;
     const char *arch_path = d.arch;
     o.max_configs = (size_t)max_configs;
     o.order_auto = d.order_auto;
     o.par_index = d.sched.par_index;
     o.par = d.sched.par;
     o.block = d.sched.block;
-    if (!model) {
-        rc = driver_usage("explore", "which model file?");
-        goto done;
-    }
     if (!arch_path) {
         rc = driver_usage("explore", "--arch ARCH.json is required (arch/hbm-study.json charges off-chip traffic)");
         goto done;

@@ -23,17 +23,15 @@ int cmd_graph(int argc, char **argv)
     }
     const char *pos[2] = {NULL, NULL}, *out = NULL; /* action, path */
     const driver_option own[] = {{"-o", DRIVER_STR, &out}};
-    const driver_cmd cmd = {"graph", 0, own, 1, help, pos, 2};
+    const driver_cmd cmd = {"graph", 0, own, 1, help, pos, 2, "which graph file?"};
     driver_opts o;
-    int prc = driver_parse(&cmd, argc, argv, &o);
+    int rc = 0, stop = driver_parse(&cmd, argc, argv, &o, &rc);
     driver_opts_free(&o);
-    if (prc) return prc == 1 ? 0 : prc;
+    if (stop) return rc;
     const char *action = pos[0], *path = pos[1];
-    if (!path) return driver_usage("graph", "which graph file?");
     ff_err err = {0};
     ff_graph *g = NULL;
     if (ff_graph_load_json(path, &g, &err)) return driver_fail("graph", &err);
-    int rc = 0;
     if (strcmp(action, "check") == 0) {
         int hw = 0;
         for (int i = 0; i < g->nnodes; i++) hw += ff_prim_get(g->nodes[i].kind)->hardware;

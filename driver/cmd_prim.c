@@ -91,10 +91,7 @@ int cmd_prim(int argc, char **argv)
     };
     const driver_cmd cmd = {"prim", 0, own, 8, help, &name, 1};
     driver_opts o;
-    if ((rc = driver_parse(&cmd, argc, argv, &o))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     if (list) {
         list_prims();
         goto done;

@@ -131,7 +131,7 @@ int cmd_run(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--functional", DRIVER_FLAG, &functional},
     };
-    const driver_cmd cmd = {"run", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 4, help, &model, 1};
+    const driver_cmd cmd = {"run", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 4, help, &model, 1, "which model file?"};
     driver_opts o;
     run_ctx ctx = {.sim = {.who = "fuseflow run"}};
     ff_run_sim *sim = &ctx.sim;
@@ -140,15 +140,8 @@ int cmd_run(int argc, char **argv)
     ff_tensor **data = NULL, **ref = NULL;
     uint32_t *sizes = NULL;
     ff_err err = {0};
-    if ((rc = driver_parse(&cmd, argc, argv, &o))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     sim->opts.functional = functional;
-    if (!model) {
-        rc = driver_usage("run", "which model file?");
-        goto done;
-    }
     if (o.arch && functional) {
         rc = driver_usage("run", "--arch and --functional exclude each other");
         goto done;

@@ -69,17 +69,14 @@ int cmd_sim(int argc, char **argv)
         {"--functional", DRIVER_FLAG, &opts.functional},
         {"--table", DRIVER_FLAG, &table},
     };
-    const driver_cmd cmd = {"sim", DRIVER_TARGET, own, 9, help, &graph_path, 1};
+    const driver_cmd cmd = {"sim", DRIVER_TARGET, own, 9, help, &graph_path, 1, "which graph?"};
     driver_opts o;
     binding *binds = calloc((size_t)argc + 1, sizeof *binds);
     ff_graph *g = NULL;
     ff_sim *s = NULL;
     FILE *trace = NULL;
     ff_err err = {0};
-    if ((rc = driver_parse(&cmd, argc, argv, &o))) {
-        rc = rc == 1 ? 0 : rc;
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     const char *arch_path = o.arch;
     for (int i = 0; i < tensors.n; i++) {
         const char *v = tensors.v[i], *eq = strchr(v, '=');
@@ -89,10 +86,6 @@ int cmd_sim(int argc, char **argv)
         }
         binds[nbinds].name = strndup(v, (size_t)(eq - v));
         binds[nbinds++].t = (ff_tensor *)(eq + 1); /* the path, until loaded */
-    }
-    if (!graph_path) {
-        rc = driver_usage("sim", "which graph?");
-        goto done;
     }
     if (arch_path && opts.functional) {
         rc = driver_usage("sim", "--arch and --functional exclude each other");

@@ -86,8 +86,9 @@ typedef struct driver_option {
 } driver_option;
 
 /* A command's options: the groups it takes, its own options, its --help
- * text, and the positional arguments it wants (their names for "which ...?"
- * in `missing`; at most npos of them into pos[]). */
+ * text (written by hand: it explains more than the option names), and its
+ * positional arguments (at most npos of them, into pos[]; fewer is the usage
+ * error `need`, "which model file?", unless need is NULL). */
 typedef struct driver_cmd {
     const char *name;
     unsigned groups;
@@ -96,14 +97,16 @@ typedef struct driver_cmd {
     const char *help;
     const char **pos;
     int npos;
+    const char *need;
 } driver_cmd;
 
 /* Parses argv (argv[0] = the command) into o and the command's own
- * destinations. Returns 0 to go on; 1 when --help was printed (the command
- * exits 0); or 2 after printing one usage line (unknown option, missing or
- * malformed value, too many arguments). o's lists point into argv; free them
- * with driver_opts_free. */
-int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o);
+ * destinations. Returns 0 to go on, or 1 when the command is done, with
+ * *exit_code 0 after --help or 2 after printing one usage line (unknown
+ * option, missing or malformed value, too many or too few arguments). o is
+ * set up either way; its lists point into argv; free them with
+ * driver_opts_free. */
+int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o, int *exit_code);
 void driver_opts_free(driver_opts *o);
 
 /* The check every schedule gets once a program is parsed: fuse (a --fuse

@@ -173,7 +173,7 @@ static int parse_own(const driver_cmd *c, int argc, char **argv, int *i, int *ba
     return 0;
 }
 
-int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o)
+int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o, int *exit_code)
 {
     memset(o, 0, sizeof *o);
     o->in.density = 0.1;
@@ -182,6 +182,7 @@ int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o)
     for (int i = 1; i < argc && !bad; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(c->help, stdout);
+            *exit_code = 0;
             return 1;
         }
         if (parse_group(c, argc, argv, &i, o, &bad) || parse_own(c, argc, argv, &i, &bad)) continue;
@@ -191,7 +192,9 @@ int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o)
     }
     o->sched.orders = o->orders.v;
     o->sched.norders = o->orders.n;
-    return bad;
+    if (!bad && npos < c->npos && c->need) bad = driver_usage(c->name, "%s", c->need);
+    *exit_code = bad;
+    return bad != 0;
 }
 
 void driver_opts_free(driver_opts *o)

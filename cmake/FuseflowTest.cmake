@@ -13,11 +13,12 @@ function(ff_test_support)
     add_library(ff_testsupport STATIC ${CMAKE_SOURCE_DIR}/tests/support/testrun.c
                                       ${CMAKE_SOURCE_DIR}/tests/support/appcases.c
                                       ${CMAKE_SOURCE_DIR}/tests/support/excase.c
-                                      ${CMAKE_SOURCE_DIR}/tests/support/blockcases.c)
+                                      ${CMAKE_SOURCE_DIR}/tests/support/blockcases.c
+                                      ${CMAKE_SOURCE_DIR}/tests/support/shell.c)
     target_include_directories(ff_testsupport PUBLIC ${CMAKE_SOURCE_DIR}/tests/support)
     target_compile_definitions(ff_testsupport PRIVATE FF_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
                                                       FF_SHARED_DATA="${FUSEFLOW_SHARED_DATA}")
-    target_link_libraries(ff_testsupport PUBLIC ff_lower ff_ir ff_sim PkgConfig::CMOCKA)
+    target_link_libraries(ff_testsupport PUBLIC ff_run ff_lower ff_ir ff_sim PkgConfig::CMOCKA)
   endif()
 endfunction()
 

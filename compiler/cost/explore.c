@@ -75,17 +75,17 @@ typedef struct xstate {
     size_t cap_configs;         /* allocated x->configs */
 } xstate;
 
-/* The explicit order for root `root` (fuse flags in o->fuse): "N:..." for
+/* The explicit order for root r of kernel k: "N:..." for
  * statement N, or a plain order that names exactly its indices. */
-static void explicit_order(const xstate *X, int root, ff_lower_opts *o)
+static void explicit_order(const xstate *X, const ff_kernel *k, int r, ff_lower_opts *o)
 {
     o->norder = 0;
     for (int i = 0; i < X->o->norders; i++) {
         const char *text = X->o->orders[i];
         const char *colon = strchr(text, ':');
-        if (colon && atoi(text) != root + 1) continue;
+        if (colon && atoi(text) != k->roots[r] + 1) continue;
         ff_err tmp;
-        if (ff_lower_parse_order(X->p, root, colon ? colon + 1 : text, o, &tmp) == 0) return;
+        if (ff_kernel_root_order(X->p, k, r, colon ? colon + 1 : text, o, &tmp) == 0) return;
         o->norder = 0;
     }
 }
@@ -101,19 +101,16 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
     ki->built = 1;
     ki->k = *k;
     ki->ncombos = 1;
-    unsigned char *fuse = ff_xcalloc((size_t)p->nstmts + 1, 1);
     for (int r = 0; r < k->nroots && !ki->infeasible; r++) {
         int root = k->roots[r];
         ff_lower_opts o;
         memset(&o, 0, sizeof o);
-        ff_kernel_fuse_flags(p, k, root, fuse);
-        o.fuse = fuse;
         ff_err e = {0};
         if (X->o->order_auto) {
             int cap = X->o->max_orders > 0 ? X->o->max_orders : 32;
             char(*buf)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME] = ff_xcalloc((size_t)cap, sizeof *buf);
             int norder = 0, truncated = 0;
-            int n = ff_lower_legal_orders(p, root, &o, buf, cap, ORDER_ENUM_LIMIT, &norder, &truncated, &e);
+            int n = ff_kernel_root_legal_orders(p, k, r, &o, buf, cap, ORDER_ENUM_LIMIT, &norder, &truncated, &e);
             if (n <= 0) {
                 ki->infeasible = 1;
                 snprintf(ki->reason, sizeof ki->reason, "%.500s", n < 0 ? e.msg : "no legal loop order");
@@ -132,27 +129,23 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
             }
             free(buf);
         } else {
-            explicit_order(X, root, &o);
-            if (!o.norder && ff_lower_default_order(p, root, &o, &e)) {
+            explicit_order(X, k, r, &o);
+            if (!o.norder && ff_kernel_root_order(p, k, r, NULL, &o, &e)) {
                 ki->infeasible = 1;
                 snprintf(ki->reason, sizeof ki->reason, "%.500s", e.msg);
             } else {
-                o.fuse = NULL;
                 ki->nchoice[r] = 1;
                 ki->choice[r] = ff_xcalloc(1, sizeof(ff_lower_opts));
                 ki->choice[r][0] = o;
             }
         }
         if (!ki->infeasible) {
-            if (ki->ncombos > SIZE_MAX / (size_t)ki->nchoice[r]) {
-                free(fuse);
+            if (ki->ncombos > SIZE_MAX / (size_t)ki->nchoice[r])
                 return ff_err_set(err, FF_EINVAL, "kernel %d-%d has too many order combinations", k->first + 1,
                                   k->last + 1);
-            }
             ki->ncombos *= (size_t)ki->nchoice[r];
         }
     }
-    free(fuse);
     if (!ki->infeasible) ki->combos = ff_xcalloc(ki->ncombos, sizeof *ki->combos);
     return 0;
 }
@@ -173,7 +166,6 @@ static void combo_orders(const kinfo *ki, size_t c, ff_lower_opts *out)
 {
     for (int r = ki->k.nroots - 1; r >= 0; r--) {
         out[r] = ki->choice[r][c % (size_t)ki->nchoice[r]];
-        out[r].fuse = NULL;
         c /= (size_t)ki->nchoice[r];
     }
 }
@@ -325,17 +317,13 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
     ff_kernel *ks = ff_xcalloc((size_t)p->nstmts + 1, sizeof *ks);
     int nk = ff_fuse_parse(p, "none", ks, p->nstmts, err), rc = nk < 0 ? nk : 0;
     size_t len = 0;
-    unsigned char *fuse = ff_xcalloc((size_t)p->nstmts + 1, 1);
     x->baseline_orders[0] = '\0';
     for (int k = 0; k < nk && !rc; k++) {
         ff_lower_opts o[FF_LOWER_MAX_ROOTS];
         memset(o, 0, sizeof o);
         int root = ks[k].roots[0];
-        ff_kernel_fuse_flags(p, &ks[k], root, fuse);
-        o[0].fuse = fuse;
-        explicit_order(X, root, &o[0]);
-        if (!o[0].norder && (rc = ff_lower_default_order(p, root, &o[0], err))) break;
-        o[0].fuse = NULL;
+        explicit_order(X, &ks[k], 0, &o[0]);
+        if (!o[0].norder && (rc = ff_kernel_root_order(p, &ks[k], 0, NULL, &o[0], err))) break;
         len += (size_t)snprintf(x->baseline_orders + len, sizeof x->baseline_orders - len, "%s%s=", len ? ";" : "",
                                 p->tensors[p->stmts[root].lhs].name);
         for (int i = 0; i < o[0].norder && len < sizeof x->baseline_orders; i++)
@@ -361,7 +349,6 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
             ki->combos[c].meas = m;
         }
     }
-    free(fuse);
     free(ks);
     return rc;
 }

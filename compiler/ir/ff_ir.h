@@ -142,6 +142,11 @@ typedef struct ff_ir_program {
 int ff_ir_parse(const char *path, const char *text, ff_ir_program **out, ff_err *err);
 void ff_ir_free(ff_ir_program *p);
 
+/* The id of p's tensor named `name` (inputs, intermediates and outputs
+ * alike), or -1 when p has none: how a graph's tensors, which carry program
+ * tensor names, find their program tensor. */
+int ff_ir_find_tensor(const ff_ir_program *p, const char *name);
+
 /* Makes every reduction explicit: an index that appears on the right but not
  * on the left is summed at the smallest subexpression that contains all its
  * uses (docs/language.md "Reductions"); afterwards every such index is bound
@@ -167,8 +172,9 @@ int ff_ir_bind_sizes(const ff_ir_program *p, const ff_tensor *const *inputs, uin
  * fixed point, with the support semantics above, using exactly the ALU
  * algorithms of ff_fixed (so results are bit-exact with a dataflow graph that
  * performs the same operations in the same order: products left to right,
- * reductions in increasing index order). inputs[t] for input tensors;
- * results[t] receives a new tensor for every assigned tensor (in its
+ * reductions in increasing index order). inputs[t] for input tensors (the
+ * entries of other tensors are never read, so a run's data array, with the
+ * results so far, may be passed as it is); results[t] receives a new tensor for every assigned tensor (in its
  * declared format), NULL elsewhere; the caller frees them. */
 int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
                     ff_err *err);

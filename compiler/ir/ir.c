@@ -398,6 +398,13 @@ static int verify_reads(verifier *v, const ff_ir_expr *e, int *read, int s)
     return rc ? rc : verify_reads(v, e->b, read, s);
 }
 
+int ff_ir_find_tensor(const ff_ir_program *p, const char *name)
+{
+    for (int t = 0; t < p->ntensors; t++)
+        if (!strcmp(p->tensors[t].name, name)) return t;
+    return -1;
+}
+
 int ff_ir_verify(const ff_ir_program *p, ff_err *err)
 {
     verifier v = {.p = p, .err = err};

@@ -38,7 +38,10 @@ typedef struct ff_lower_opts {
      * being lowered wherever it reads it -- the producer's expression is
      * computed in place (and recomputed where the consumer's loops require)
      * instead of being read from memory. NULL: every tensor comes from
-     * memory. Only statements before the one lowered may be fused. */
+     * memory. Only statements before the one lowered may be fused.
+     * Owned by the lowering: ff_lower_kernel and the ff_kernel_root_*
+     * queries set it from the kernel (ff_kernel_fuse_flags) for each root;
+     * callers of those leave it NULL. */
     const unsigned char *fuse;
     /* Parallelization (--par INDEX:P): the region under the output loop
      * par_index is replicated par ways (2..7) with forks and serializes;
@@ -114,6 +117,23 @@ int ff_fuse_parse(const ff_ir_program *p, const char *spec, ff_kernel *kernels, 
 /* The fuse flags for lowering root `root` of kernel k into fuse[] (one per
  * program statement): the kernel's statements before the root. */
 void ff_kernel_fuse_flags(const ff_ir_program *p, const ff_kernel *k, int root, unsigned char *fuse);
+
+/* The order queries for root r of kernel k (k->roots[r]), with the root's
+ * fuse flags (ff_kernel_fuse_flags) set for the call and cleared after it, so
+ * callers never fill ff_lower_opts.fuse themselves: ff_lower_kernel sets it
+ * when lowering. ff_kernel_root_order parses `text` ("i,k,j") into o, or
+ * takes the default order when text is NULL (ff_lower_parse_order,
+ * ff_lower_default_order); ff_kernel_root_indices and
+ * ff_kernel_root_legal_orders are ff_lower_indices and ff_lower_legal_orders
+ * for the root. o's order, par and block are the caller's; o->fuse is NULL on
+ * return. Errors and returns as those functions'. */
+int ff_kernel_root_order(const ff_ir_program *p, const ff_kernel *k, int r, const char *text, ff_lower_opts *o,
+                         ff_err *err);
+int ff_kernel_root_indices(const ff_ir_program *p, const ff_kernel *k, int r, char names[][FF_LOWER_NAME],
+                           ff_err *err);
+int ff_kernel_root_legal_orders(const ff_ir_program *p, const ff_kernel *k, int r, ff_lower_opts *o,
+                                char (*orders)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME], int max, int limit,
+                                int *norder, int *truncated, ff_err *err);
 
 /* Lowers kernel k: each root with its order (orders[r] for k->roots[r]; an
  * entry with norder == 0, or orders == NULL, takes the default), merged

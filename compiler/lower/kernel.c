@@ -96,6 +96,48 @@ void ff_kernel_fuse_flags(const ff_ir_program *p, const ff_kernel *k, int root, 
     for (int s = k->first; s < root; s++) fuse[s] = 1;
 }
 
+/* o with the fuse flags of root r of kernel k in a new buffer (the caller
+ * frees it and clears o->fuse). */
+static unsigned char *root_fuse(const ff_ir_program *p, const ff_kernel *k, int r, ff_lower_opts *o)
+{
+    unsigned char *fuse = calloc((size_t)p->nstmts + 1, 1);
+    ff_kernel_fuse_flags(p, k, k->roots[r], fuse);
+    o->fuse = fuse;
+    return fuse;
+}
+
+int ff_kernel_root_order(const ff_ir_program *p, const ff_kernel *k, int r, const char *text, ff_lower_opts *o,
+                         ff_err *err)
+{
+    unsigned char *fuse = root_fuse(p, k, r, o);
+    int rc = text ? ff_lower_parse_order(p, k->roots[r], text, o, err) : ff_lower_default_order(p, k->roots[r], o, err);
+    o->fuse = NULL;
+    free(fuse);
+    return rc;
+}
+
+int ff_kernel_root_indices(const ff_ir_program *p, const ff_kernel *k, int r, char names[][FF_LOWER_NAME],
+                           ff_err *err)
+{
+    ff_lower_opts o;
+    memset(&o, 0, sizeof o);
+    unsigned char *fuse = root_fuse(p, k, r, &o);
+    int n = ff_lower_indices(p, k->roots[r], &o, names, err);
+    free(fuse);
+    return n;
+}
+
+int ff_kernel_root_legal_orders(const ff_ir_program *p, const ff_kernel *k, int r, ff_lower_opts *o,
+                                char (*orders)[FF_LOWER_MAX_INDICES][FF_LOWER_NAME], int max, int limit,
+                                int *norder, int *truncated, ff_err *err)
+{
+    unsigned char *fuse = root_fuse(p, k, r, o);
+    int n = ff_lower_legal_orders(p, k->roots[r], o, orders, max, limit, norder, truncated, err);
+    o->fuse = NULL;
+    free(fuse);
+    return n;
+}
+
 int ff_lower_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_graph **out,
                     ff_err *err)
 {

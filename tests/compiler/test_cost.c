@@ -2,8 +2,8 @@
  * test_cost.c -- the cost model (compiler/cost) against values computed by
  * hand from docs/cost-model.md's rules, the dominance pruning on toy sets,
  * and the exploration: every CSV row it writes matches a direct simulation
- * of its schedule (run here with ff_lower_kernel and ff_sim, kernel after
- * kernel), and the pruning's hit rate over several programs simulated in
+ * of its schedule (run here by the program runner, kernel after kernel,
+ * with the row's orders), and the pruning's hit rate over several programs simulated in
  * full.
  */
 #include <math.h>
@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include "shell.h"
+
 #include "ff_cost.h"
+#include "ff_run.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
 #include "ff_sim.h"
@@ -44,8 +47,8 @@ static int size_id(const ff_ir_program *p, const char *name)
 
 static int tensor_id(const ff_ir_program *p, const char *name)
 {
-    for (int t = 0; t < p->ntensors; t++)
-        if (!strcmp(p->tensors[t].name, name)) return t;
+    int t = ff_ir_find_tensor(p, name);
+    if (t >= 0) return t;
     fail_msg("no tensor %s", name);
     return -1;
 }
@@ -72,12 +75,11 @@ static ff_lower_opts order_of(const ff_ir_program *p, const ff_kernel *k, int ro
 {
     ff_lower_opts o;
     memset(&o, 0, sizeof o);
-    unsigned char fuse[64];
-    ff_kernel_fuse_flags(p, k, root, fuse);
-    o.fuse = fuse;
+    int r = 0;
+    while (r < k->nroots && k->roots[r] != root) r++;
+    if (r == k->nroots) fail_msg("statement %d is no root of its kernel", root + 1);
     ff_err err = {0};
-    if (text && ff_lower_parse_order(p, root, text, &o, &err)) fail_msg("%s", err.msg);
-    o.fuse = NULL;
+    if (text && ff_kernel_root_order(p, k, r, text, &o, &err)) fail_msg("%s", err.msg);
     return o;
 }
 
@@ -399,6 +401,45 @@ static ff_sim_opts hbm_opts(void)
     return so;
 }
 
+/* A CSV row's schedule run directly by the runner: the simulate callback's
+ * record first (its user), the row's orders, per-kernel cycles. */
+typedef struct direct_run {
+    ff_run_sim sim;
+    const char *spec, *orders;
+    uint64_t *kc;
+    int nk;
+} direct_run;
+
+/* The runner's orders hook: "S=i,j,d;P=..." -> each root's order. */
+static int direct_orders(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    (void)err;
+    const direct_run *d = user;
+    const ff_ir_program *p = rk->p;
+    for (int r = 0; r < rk->k->nroots; r++) {
+        const char *name = p->tensors[p->stmts[rk->k->roots[r]].lhs].name;
+        char want[64], text[256] = "";
+        snprintf(want, sizeof want, "%s=", name);
+        for (const char *c = d->orders; c && *c;) {
+            size_t n = strcspn(c, ";");
+            if (!strncmp(c, want, strlen(want))) snprintf(text, sizeof text, "%.*s", (int)(n - strlen(want)), c + strlen(want));
+            c += n + (c[n] == ';');
+        }
+        assert_true(text[0]);
+        rk->orders[r] = order_of(p, rk->k, rk->k->roots[r], text);
+    }
+    return 0;
+}
+
+static int direct_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
+{
+    direct_run *d = user;
+    if (rc) fail_msg("%s %s: %s", d->spec, d->orders, err->msg);
+    d->kc[rk->index] = d->sim.cycles;
+    d->nk = rk->nkernels;
+    return 0;
+}
+
 /* The schedule of a CSV row run directly: kernels in order, each graph
  * lowered and simulated on what the previous kernels stored. Returns the
  * total; per-kernel cycles into kc. */
@@ -408,56 +449,16 @@ static uint64_t run_direct(const ff_ir_program *p, ff_tensor **inputs, const cha
     ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
     for (int t = 0; t < p->ntensors; t++)
         if (p->tensors[t].role == FF_IR_INPUT) data[t] = inputs[t];
-    ff_kernel ks[16];
-    int nk;
-    kernels_of(p, spec, ks, &nk);
-    ff_sim_opts so = hbm_opts();
-    uint64_t total = 0;
+    direct_run d = {.sim = {.opts = hbm_opts()}, .spec = spec, .orders = orders, .kc = kc};
+    ff_run_sched sched = {.fuse = spec};
+    ff_run_ops ops = {.kernel = ff_run_simulate, .orders = direct_orders, .done = direct_done, .user = &d};
     ff_err err = {0};
-    for (int k = 0; k < nk; k++) {
-        ff_lower_opts o[FF_LOWER_MAX_ROOTS];
-        for (int r = 0; r < ks[k].nroots; r++) {
-            /* "S=i,j,d;P=..." -> this root's order */
-            const char *name = p->tensors[p->stmts[ks[k].roots[r]].lhs].name;
-            char want[64], text[256] = "";
-            snprintf(want, sizeof want, "%s=", name);
-            for (const char *c = orders; c && *c;) {
-                size_t n = strcspn(c, ";");
-                if (!strncmp(c, want, strlen(want))) snprintf(text, sizeof text, "%.*s", (int)(n - strlen(want)), c + strlen(want));
-                c += n + (c[n] == ';');
-            }
-            assert_true(text[0]);
-            o[r] = order_of(p, &ks[k], ks[k].roots[r], text);
-        }
-        ff_graph *g = NULL;
-        if (ff_lower_kernel(p, &ks[k], o, &g, &err)) fail_msg("%s %s: %s", spec, orders, err.msg);
-        ff_sim *sim = NULL;
-        int rc = ff_sim_new(g, &so, &sim, &err);
-        for (int t = 0; !rc && t < g->ntensors; t++)
-            if (!g->tensors[t].is_output) rc = ff_sim_bind(sim, g->tensors[t].name, data[tensor_id(p, g->tensors[t].name)], &err);
-        if (!rc) rc = ff_sim_run(sim, &err);
-        if (rc) fail_msg("%s %s: %s", spec, orders, err.msg);
-        kc[k] = ff_sim_cycles(sim);
-        total += kc[k];
-        for (int t = 0; t < g->ntensors; t++) {
-            if (!g->tensors[t].is_output) continue;
-            int pt = tensor_id(p, g->tensors[t].name);
-            ff_tensor *out = NULL, *conv = NULL;
-            if (ff_sim_take_output(sim, g->tensors[t].name, &out, &err) ||
-                ff_tensor_convert(out, &p->tensors[pt].fmt, &conv, &err))
-                fail_msg("%s", err.msg);
-            ff_tensor_free(out);
-            ff_tensor_free(data[pt]);
-            data[pt] = conv;
-        }
-        ff_sim_free(sim);
-        ff_graph_free(g);
-    }
-    *nkc = nk;
+    if (ff_run_program(p, data, &sched, &ops, &err)) fail_msg("%s %s: %s", spec, orders, err.msg);
+    *nkc = d.nk;
     for (int t = 0; t < p->ntensors; t++)
         if (p->tensors[t].role != FF_IR_INPUT) ff_tensor_free(data[t]);
     free(data);
-    return total;
+    return d.sim.total_cycles;
 }
 
 static ff_cost_exploration *explore(const ff_ir_program *p, ff_tensor **data, const uint32_t *sizes, int order_auto,
@@ -665,13 +666,11 @@ static void cost_tracks_the_simulator(void **state)
         if (ff_cost_model_new(p, sizes, (const ff_tensor *const *)data, progs[i].density, &m, &err)) fail_msg("%s", err.msg);
         ff_sim_opts so = hbm_opts();
         /* results of the unfused schedule: what later kernels read */
+        ff_run_sim sim = {.opts = so};
+        ff_run_ops ops = {.kernel = ff_run_simulate, .user = &sim};
+        if (ff_run_program(p, data, NULL, &ops, &err)) fail_msg("%s", err.msg);
         ff_kernel ks[16];
         int nk;
-        kernels_of(p, "none", ks, &nk);
-        for (int k = 0; k < nk; k++) {
-            ff_cost_measured me;
-            if (ff_cost_simulate_kernel(p, &ks[k], NULL, &so, data, 1, &me, &err)) fail_msg("%s", err.msg);
-        }
         for (uint64_t mask = 0; mask < ((uint64_t)1 << (p->nstmts - 1)); mask++) {
             char spec[64];
             ff_cost_partition_spec(p->nstmts, mask, spec, sizeof spec);
@@ -709,32 +708,6 @@ static void cost_tracks_the_simulator(void **state)
 /* the command line                                                    */
 /* ------------------------------------------------------------------ */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = calloc((size_t)n + 1, 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
-}
-
 /* fuseflow explore end to end: the CSV (the same bytes twice), the plot,
  * nothing on stderr when it is not a terminal, the errors. */
 static void explore_command_line(void **state)
@@ -742,57 +715,57 @@ static void explore_command_line(void **state)
     (void)state;
     const char *dir = FF_BINARY_DIR "/test_cost_cli";
     const char *ff = FF_BINARY_DIR "/fuseflow";
-    assert_int_equal(sh("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
+    assert_int_equal(test_sh("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
     char model[512];
     snprintf(model, sizeof model, "%s/att.ff", dir);
     FILE *f = fopen(model, "w");
     fputs(progs[0].text, f);
     fclose(f);
     const char *common = "--random 1 --density 0.2 --dim N=12 --dim D=4 --arch " FF_SOURCE_DIR "/arch/hbm-study.json";
-    assert_int_equal(sh("'%s' explore '%s' %s --csv '%s/a.csv' --plot '%s/a.svg' >'%s/out.txt' 2>'%s/err.txt'", ff, model,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --csv '%s/a.csv' --plot '%s/a.svg' >'%s/out.txt' 2>'%s/err.txt'", ff, model,
                         common, dir, dir, dir, dir),
                      0);
     char path[512];
     snprintf(path, sizeof path, "%s/a.csv", dir);
-    char *a = slurp(path);
+    char *a = test_slurp(path);
     assert_non_null(a);
     assert_true(!strncmp(a, "config,fuse,orders,cycles,", 26));
     snprintf(path, sizeof path, "%s/a.svg", dir);
-    char *svg = slurp(path);
+    char *svg = test_slurp(path);
     assert_non_null(svg);
     assert_non_null(strstr(svg, "<svg"));
     snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *err = slurp(path);
+    char *err = test_slurp(path);
     assert_string_equal(err, ""); /* no progress line: stderr is a file */
     snprintf(path, sizeof path, "%s/out.txt", dir);
-    char *out = slurp(path);
+    char *out = test_slurp(path);
     assert_non_null(strstr(out, "4 partitions"));
     assert_non_null(strstr(out, "pruned: "));
-    assert_int_equal(sh("'%s' explore '%s' %s --csv '%s/b.csv' >/dev/null 2>&1", ff, model, common, dir), 0);
+    assert_int_equal(test_sh("'%s' explore '%s' %s --csv '%s/b.csv' >/dev/null 2>&1", ff, model, common, dir), 0);
     snprintf(path, sizeof path, "%s/b.csv", dir);
-    char *b = slurp(path);
+    char *b = test_slurp(path);
     assert_string_equal(a, b);
     /* gnuplot missing, --arch missing, a bad spec */
-    assert_int_equal(sh("PATH=/nonexistent '%s' explore '%s' %s --csv '%s/c.csv' --plot '%s/c.svg' >/dev/null 2>'%s/err2.txt'",
+    assert_int_equal(test_sh("PATH=/nonexistent '%s' explore '%s' %s --csv '%s/c.csv' --plot '%s/c.svg' >/dev/null 2>'%s/err2.txt'",
                         ff, model, common, dir, dir, dir),
                      1);
     snprintf(path, sizeof path, "%s/err2.txt", dir);
-    char *err2 = slurp(path);
+    char *err2 = test_slurp(path);
     assert_non_null(strstr(err2, "--plot needs gnuplot, which is not on PATH"));
-    assert_int_equal(sh("'%s' explore '%s' --random 1 --csv '%s/d.csv' >/dev/null 2>&1", ff, model, dir), 2);
-    assert_int_equal(sh("'%s' explore '%s' %s --fuse 1-2 --csv '%s/d.csv' >/dev/null 2>'%s/err3.txt'", ff, model, common,
+    assert_int_equal(test_sh("'%s' explore '%s' --random 1 --csv '%s/d.csv' >/dev/null 2>&1", ff, model, dir), 2);
+    assert_int_equal(test_sh("'%s' explore '%s' %s --fuse 1-2 --csv '%s/d.csv' >/dev/null 2>'%s/err3.txt'", ff, model, common,
                         dir, dir),
                      1);
     snprintf(path, sizeof path, "%s/err3.txt", dir);
-    char *err3 = slurp(path);
+    char *err3 = test_slurp(path);
     assert_non_null(strstr(err3, "statements 3..3 are in no kernel"));
     /* --par: the same schedules, every one parallelized, fewer cycles for
      * the unfused baseline; a loop no statement has is a usage error */
-    assert_int_equal(sh("'%s' explore '%s' %s --par i:3 --csv '%s/p.csv' >'%s/pout.txt' 2>&1", ff, model, common, dir,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --par i:3 --csv '%s/p.csv' >'%s/pout.txt' 2>&1", ff, model, common, dir,
                         dir),
                      0);
     snprintf(path, sizeof path, "%s/pout.txt", dir);
-    char *pout = slurp(path);
+    char *pout = test_slurp(path);
     unsigned long serial = 0, par = 0;
     const char *u = strstr(out, "unfused ("), *pu = strstr(pout, "unfused (");
     assert_non_null(u);
@@ -801,11 +774,11 @@ static void explore_command_line(void **state)
     assert_int_equal(sscanf(strstr(pu, "): ") + 3, "%lu", &par), 1);
     printf("explore unfused baseline: %lu cycles serial, %lu with --par i:3\n", serial, par);
     assert_true(par < serial);
-    assert_int_equal(sh("'%s' explore '%s' %s --par q:3 --csv '%s/q.csv' >/dev/null 2>'%s/err4.txt'", ff, model, common,
+    assert_int_equal(test_sh("'%s' explore '%s' %s --par q:3 --csv '%s/q.csv' >/dev/null 2>'%s/err4.txt'", ff, model, common,
                         dir, dir),
                      2);
     snprintf(path, sizeof path, "%s/err4.txt", dir);
-    char *err4 = slurp(path);
+    char *err4 = test_slurp(path);
     assert_non_null(strstr(err4, "no statement has a loop 'q'"));
     free(pout);
     free(err4);

@@ -129,8 +129,8 @@ static ff_ir_program *prog(const char *text)
 
 static int tid(const ff_ir_program *p, const char *name)
 {
-    for (int t = 0; t < p->ntensors; t++)
-        if (strcmp(p->tensors[t].name, name) == 0) return t;
+    int t = ff_ir_find_tensor(p, name);
+    if (t >= 0) return t;
     fail_msg("no tensor %s", name);
     return -1;
 }

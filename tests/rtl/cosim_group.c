@@ -26,7 +26,7 @@ int cosim_group_teardown(void **state)
     return 0;
 }
 
-void cosim_group_print_kernel(const ff_cosim_kernel *k, void *user)
+void cosim_group_print_kernel(const ff_run_cosim_kernel *k, void *user)
 {
     (void)user;
     printf("  %-56s %3zu tiles  C %8llu  RTL %8llu cycles  %s\n", k->name, k->tiles, (unsigned long long)k->c_cycles,

@@ -6,7 +6,7 @@
 #ifndef FF_COSIM_GROUP_H
 #define FF_COSIM_GROUP_H
 
-#include "ff_cosim_program.h"
+#include "ff_run_cosim.h"
 
 /* The group's co-simulation (NULL outside the group). */
 extern ff_cosim *cosim_group;
@@ -14,8 +14,8 @@ extern ff_cosim *cosim_group;
 int cosim_group_setup(void **state);
 int cosim_group_teardown(void **state);
 
-/* ff_cosim_program_opts.done: one line per kernel (tiles, both models'
+/* ff_run_cosim_opts.done: one line per kernel (tiles, both models'
  * cycles, ok/FAIL), the failure's report after it. */
-void cosim_group_print_kernel(const ff_cosim_kernel *k, void *user);
+void cosim_group_print_kernel(const ff_run_cosim_kernel *k, void *user);
 
 #endif

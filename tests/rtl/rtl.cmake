@@ -17,11 +17,11 @@ if(FUSEFLOW_RTL)
   # Blocked kernels and the blocked GPT block on `kernels`' block store (2x2).
   ff_add_test(NAME test_cosim_blocks
               SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_blocks.c ${CMAKE_CURRENT_LIST_DIR}/cosim_group.c
-              LIBS ff_testsupport ff_cosim_prog ff_cosim LABELS "rtl;cosim" TIMEOUT 900)
+              LIBS ff_testsupport ff_run_cosim ff_cosim LABELS "rtl;cosim" TIMEOUT 900)
   # The applications on the `apps` array, unfused and fused (docs/cosim.md).
   ff_add_test(NAME test_cosim_apps
               SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cosim_apps.c ${CMAKE_CURRENT_LIST_DIR}/cosim_group.c
-              LIBS ff_testsupport ff_cosim_prog ff_cosim_apps LABELS "rtl;cosim;app" TIMEOUT 900)
+              LIBS ff_testsupport ff_run_cosim ff_cosim_apps LABELS "rtl;cosim;app" TIMEOUT 900)
   # A deliberately broken RTL build is caught, naming the broken kind's tile.
   if(TARGET ff_cosim_broken)
     if(FF_RTL_FAULT MATCHES "^FF_FAULT_LATENCY_KIND=([0-9]+)$")

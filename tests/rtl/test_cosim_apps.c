@@ -38,24 +38,22 @@ static void cosim_app_par(int a, const char *fuse, int channels, const char *par
     app_load(a, &p, &data);
     ff_err err = {0};
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
-    free(in);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
+        fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
     printf("%s --fuse %s%s%s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "");
-    ff_cosim_program_opts po = {
-        .model = app_cases[a].file, .fuse = fuse, .par_index = par, .par = lanes, .done = cosim_group_print_kernel};
+    ff_run_sched sched = {.fuse = fuse, .par = par ? lanes : 0};
+    if (par) snprintf(sched.par_index, sizeof sched.par_index, "%s", par);
+    ff_run_cosim_opts po = {.model = app_cases[a].file, .done = cosim_group_print_kernel};
     po.graph.channels = channels;
-    ff_cosim_kernel *ks = NULL;
+    ff_run_cosim_kernel *ks = NULL;
     int nk = 0;
-    if (ff_cosim_program(cosim_group, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", app_cases[a].file, err.msg);
+    if (ff_run_cosim_program(cosim_group, p, data, ref, &sched, &po, &ks, &nk, &err)) fail_msg("%s: %s", app_cases[a].file, err.msg);
     int failed = 0, compared = 0;
     for (int k = 0; k < nk; k++) {
         failed += ks[k].failure != NULL;
         compared += ks[k].compared;
     }
-    ff_cosim_kernels_free(ks, nk);
+    ff_run_cosim_kernels_free(ks, nk);
     for (int t = 0; t < p->ntensors; t++) ff_tensor_free(ref[t]);
     free(ref);
     app_free(p, data);

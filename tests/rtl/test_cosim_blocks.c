@@ -32,23 +32,6 @@ typedef struct sched {
     int lanes;
 } sched;
 
-static int blocked_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
-                          void *user, ff_err *err)
-{
-    (void)fuse_buf; /* ff_lower_kernel sets each root's fuse flags */
-    const sched *s = user;
-    for (int r = 0; r < k->nroots; r++) {
-        memset(&out[r], 0, sizeof out[r]);
-        if (s->order && ff_lower_parse_order(p, k->roots[r], s->order, &out[r], err)) return FF_EINVAL;
-        out[r].block = s->block;
-        if (s->par_index) {
-            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
-            out[r].par = s->lanes;
-        }
-    }
-    return 0;
-}
-
 /* Program p on data, schedule `fuse`, blocked B: the kernels that ran, and
  * how many of them failed. */
 static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, const char *fuse, const sched *s,
@@ -56,20 +39,19 @@ static int cosim_sched(ff_ir_program *p, ff_tensor **data, const char *name, con
 {
     ff_err err = {0};
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-    if (ff_ir_interpret(p, in, ref, &err)) fail_msg("%s: reference interpreter: %s", name, err.msg);
-    free(in);
-    ff_cosim_program_opts po = {.model = name, .fuse = fuse, .orders = blocked_orders, .orders_user = (void *)s,
-                                .done = cosim_group_print_kernel};
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
+        fail_msg("%s: reference interpreter: %s", name, err.msg);
+    ff_run_sched rs = {.fuse = fuse, .orders = &s->order, .norders = s->order != NULL, .block = s->block,
+                       .par = s->par_index ? s->lanes : 0};
+    if (s->par_index) snprintf(rs.par_index, sizeof rs.par_index, "%s", s->par_index);
+    ff_run_cosim_opts po = {.model = name, .done = cosim_group_print_kernel};
     po.graph.channels = 1;
-    ff_cosim_kernel *ks = NULL;
+    ff_run_cosim_kernel *ks = NULL;
     int nk = 0;
-    if (ff_cosim_program(cosim_group, p, data, ref, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
+    if (ff_run_cosim_program(cosim_group, p, data, ref, &rs, &po, &ks, &nk, &err)) fail_msg("%s: %s", name, err.msg);
     int failed = 0;
     for (int k = 0; k < nk; k++) failed += ks[k].failure != NULL || !ks[k].compared;
-    ff_cosim_kernels_free(ks, nk);
+    ff_run_cosim_kernels_free(ks, nk);
     for (int t = 0; t < p->ntensors; t++) ff_tensor_free(ref[t]);
     free(ref);
     *nkernels = nk;

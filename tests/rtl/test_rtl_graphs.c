@@ -259,8 +259,8 @@ static int run_example(const char *file, uint64_t seed, double density, uint32_t
         const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
         for (int t = 0; t < g->ntensors; t++) {
             if (g->tensors[t].is_output) continue;
-            for (int k = 0; k < p->ntensors; k++)
-                if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+            int k = ff_ir_find_tensor(p, g->tensors[t].name);
+            if (k >= 0) in[t] = data[k];
             if (!in[t]) fail_msg("%s: statement %d reads '%s', which has no data", file, s + 1, g->tensors[t].name);
         }
         ff_tensor **out = calloc((size_t)g->ntensors + 1, sizeof *out);

@@ -32,6 +32,7 @@
 #include "ff_backend.h"
 #include "ff_ir.h"
 #include "ff_lower.h"
+#include "ff_run.h"
 #include "ff_sc.h"
 #include "ff_sc_map.h"
 
@@ -74,9 +75,10 @@ static double now(void)
 static const ff_tensor **graph_inputs(const ff_ir_program *p, ff_tensor **data, const ff_graph *g)
 {
     const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
-    for (int t = 0; t < g->ntensors; t++)
-        for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
-            if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k];
+    for (int t = 0; t < g->ntensors; t++) {
+        int k = g->tensors[t].is_output ? -1 : ff_ir_find_tensor(p, g->tensors[t].name);
+        if (k >= 0) in[t] = data[k];
+    }
     return in;
 }
 
@@ -117,6 +119,54 @@ typedef struct totals {
  * every kernel through the testbench and compared there; the array's
  * results (read back over TLM) stored in their declared formats for the
  * kernels after; every result against the reference interpreter. */
+/* A program run by the runner (ff_run.h), each kernel on the SystemC
+ * testbench: what one kernel needs. */
+typedef struct sc_run {
+    const char *file;
+    const ff_arch *arch;
+    const ff_sc_opts *so;
+    totals *tot;
+} sc_run;
+
+/* The runner's kernel callback: the kernel's bitstream on the array and the
+ * C model behind the TLM target, equal; the array's results go on. */
+static int sc_kernel(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    sc_run *r = user;
+    const ff_graph *g = rk->g;
+    ff_bitstream *bs = NULL;
+    if (ff_backend_compile(g, &ARRAY, r->arch, &bs, err)) fail_msg("%s kernel %d: %s", r->file, rk->index + 1, err->msg);
+    ff_sc_result res;
+    double t0 = now();
+    int rc = ff_sc_run_graph(SC, g, bs, rk->in, r->so, &res, err);
+    double dt = now() - t0;
+    printf("  %s kernel %d (%s): array %llu, C model %llu cycles; %llu clock cycles in all, %llu TLM transactions; "
+           "%.2f s: %s\n",
+           r->file, rk->index + 1, g->name, (unsigned long long)res.array_cycles, (unsigned long long)res.model_cycles,
+           (unsigned long long)res.edges, (unsigned long long)res.transactions, dt, rc ? err->msg : "equal");
+    assert_int_equal(rc, 0);
+    assert_true(res.array_cycles > 0);
+    assert_int_equal(res.array_cycles, res.model_cycles);
+    check_direct(g, rk->in, r->arch, &res);
+    totals *tot = r->tot;
+    tot->kernels++;
+    tot->cycles += res.array_cycles;
+    tot->edges += res.edges;
+    tot->run_edges += res.run_edges;
+    tot->transactions += res.transactions;
+    tot->bytes += res.bytes;
+    tot->seconds += dt;
+    /* the array's results for the kernels after this one */
+    for (int t = 0; t < g->ntensors; t++)
+        if (g->tensors[t].is_output) {
+            rk->out[t] = res.array_out[t];
+            res.array_out[t] = NULL;
+        }
+    ff_sc_result_free(&res);
+    ff_bitstream_free(bs);
+    return 0;
+}
+
 static void run_program(const char *file, const char *const *dims, uint64_t seed, double density,
                         const char *arch_json, int block, totals *tot)
 {
@@ -141,62 +191,12 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
     if (ff_ir_random_inputs(p, seed, density, sizes, data, &err) ||
         ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, &err))
         fail_msg("%s: %s", file, err.msg);
-    {
-        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-        for (int t = 0; t < p->ntensors; t++)
-            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-        if (ff_ir_interpret(p, in, ref, &err)) fail_msg("reference interpreter: %s", err.msg);
-        free(in);
-    }
-    ff_kernel ks[64];
-    int nk = ff_fuse_parse(p, "none", ks, 64, &err);
-    if (nk < 1) fail_msg("%s", err.msg);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("reference interpreter: %s", err.msg);
     memset(tot, 0, sizeof *tot);
-    for (int k = 0; k < nk; k++) {
-        ff_lower_opts o[FF_LOWER_MAX_ROOTS];
-        memset(o, 0, sizeof o);
-        ff_graph *g = NULL;
-        ff_bitstream *bs = NULL;
-        o[0].block = block;
-        if (ff_lower_default_order(p, ks[k].roots[0], &o[0], &err) || ff_lower_kernel(p, &ks[k], o, &g, &err) ||
-            ff_backend_compile(g, &ARRAY, &arch, &bs, &err))
-            fail_msg("%s kernel %d: %s", file, k + 1, err.msg);
-        const ff_tensor **in = graph_inputs(p, data, g);
-        ff_sc_result res;
-        double t0 = now();
-        int rc = ff_sc_run_graph(SC, g, bs, in, &so, &res, &err);
-        double dt = now() - t0;
-        printf("  %s kernel %d (%s): array %llu, C model %llu cycles; %llu clock cycles in all, %llu TLM transactions; "
-               "%.2f s: %s\n",
-               file, k + 1, g->name, (unsigned long long)res.array_cycles, (unsigned long long)res.model_cycles,
-               (unsigned long long)res.edges, (unsigned long long)res.transactions, dt, rc ? err.msg : "equal");
-        assert_int_equal(rc, 0);
-        assert_true(res.array_cycles > 0);
-        assert_int_equal(res.array_cycles, res.model_cycles);
-        check_direct(g, in, &arch, &res);
-        tot->kernels++;
-        tot->cycles += res.array_cycles;
-        tot->edges += res.edges;
-        tot->run_edges += res.run_edges;
-        tot->transactions += res.transactions;
-        tot->bytes += res.bytes;
-        tot->seconds += dt;
-        /* the array's results for the kernels after this one */
-        for (int t = 0; t < g->ntensors; t++) {
-            if (!g->tensors[t].is_output) continue;
-            for (int q = 0; q < p->ntensors; q++) {
-                if (strcmp(p->tensors[q].name, g->tensors[t].name)) continue;
-                ff_tensor *conv = NULL;
-                if (ff_tensor_convert(res.array_out[t], &p->tensors[q].fmt, &conv, &err)) fail_msg("%s", err.msg);
-                ff_tensor_free(data[q]);
-                data[q] = conv;
-            }
-        }
-        ff_sc_result_free(&res);
-        free(in);
-        ff_bitstream_free(bs);
-        ff_graph_free(g);
-    }
+    sc_run r = {file, &arch, &so, tot};
+    ff_run_sched sched = {.block = block};
+    ff_run_ops ops = {.kernel = sc_kernel, .user = &r};
+    if (ff_run_program(p, data, &sched, &ops, &err)) fail_msg("%s: %s", file, err.msg);
     for (int t = 0; t < p->ntensors; t++) {
         if (p->tensors[t].role != FF_IR_INPUT && ref[t] && ff_tensor_compare(data[t], ref[t], &err))
             fail_msg("%s: '%s' against the reference interpreter: %s", file, p->tensors[t].name, err.msg);

@@ -105,17 +105,11 @@ static void load(int a, const char *const *formats, ff_ir_program **out, ff_tens
                 p->sizes[s].name[eq - apps[a].dims[d]] == '\0')
                 sizes[s] = (uint32_t)atoi(eq + 1);
     }
-    if (apps[a].graph_tensor)
-        for (int t = 0; t < p->ntensors; t++)
-            if (!strcmp(p->tensors[t].name, apps[a].graph_tensor))
-                data[t] = karate(apps[a].self_loops, &p->tensors[t].fmt);
+    int tg = apps[a].graph_tensor ? ff_ir_find_tensor(p, apps[a].graph_tensor) : -1;
+    if (tg >= 0) data[tg] = karate(apps[a].self_loops, &p->tensors[tg].fmt);
     if (ff_ir_random_inputs(p, 11 + a, apps[a].density, sizes, data, &err)) fail_msg("%s: %s", path, err.msg);
     /* Xc is X stored by column: the same values */
-    int tx = -1, txc = -1;
-    for (int t = 0; t < p->ntensors; t++) {
-        if (!strcmp(p->tensors[t].name, "X")) tx = t;
-        if (!strcmp(p->tensors[t].name, "Xc")) txc = t;
-    }
+    int tx = ff_ir_find_tensor(p, "X"), txc = ff_ir_find_tensor(p, "Xc");
     if (tx >= 0 && txc >= 0) {
         ff_tensor_free(data[txc]);
         if (ff_tensor_convert(data[tx], &p->tensors[txc].fmt, &data[txc], &err)) fail_msg("%s", err.msg);

@@ -30,9 +30,10 @@ void excase_load(excase *x, const char *name, uint64_t seed, double density, uin
     if (ff_lower_default_order(x->p, 0, &o, &err) || ff_lower_stmt(x->p, 0, &o, &x->g, &err))
         fail_msg("%s: %s", name, err.msg);
     x->in = calloc((size_t)x->g->ntensors + 1, sizeof *x->in);
-    for (int t = 0; t < x->g->ntensors; t++)
-        for (int k = 0; k < x->p->ntensors && !x->g->tensors[t].is_output; k++)
-            if (!strcmp(x->p->tensors[k].name, x->g->tensors[t].name)) x->in[t] = x->data[k];
+    for (int t = 0; t < x->g->ntensors; t++) {
+        int k = x->g->tensors[t].is_output ? -1 : ff_ir_find_tensor(x->p, x->g->tensors[t].name);
+        if (k >= 0) x->in[t] = x->data[k];
+    }
 }
 
 void excase_free(excase *x)

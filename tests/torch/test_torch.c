@@ -29,45 +29,20 @@
 #include <cmocka.h>
 
 #include "ff_tensor.h"
+#include "shell.h"
 
 static const char *fuseflow_bin = FF_BINARY_DIR "/fuseflow";
 static const char *python = "/usr/bin/python3";
 
 #define WORK FF_BINARY_DIR "/torch"
 
-/* Runs a shell command; returns its exit status (-1 if it did not exit). */
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void export_model(const char *spec, const char *out, const char *sizes, const char *log)
 {
-    int rc = run("rm -rf '%s' && PYTHONPATH='%s/compiler/torch' FUSEFLOW_SHARED_DATA='%s' '%s' -m fuseflow_torch "
+    int rc = test_sh("rm -rf '%s' && PYTHONPATH='%s/compiler/torch' FUSEFLOW_SHARED_DATA='%s' '%s' -m fuseflow_torch "
                  "export '%s' --seed 1 %s --out '%s' > '%s' 2>&1",
                  out, FF_SOURCE_DIR, FF_SHARED_DATA, python, spec, sizes, out, log);
     if (rc != 0) {
-        char *s = slurp(log);
+        char *s = test_slurp(log);
         fail_msg("export of %s failed (exit %d):\n%s", spec, rc, s ? s : "(no output)");
     }
 }
@@ -191,15 +166,15 @@ static void run_example(const example *ex)
     snprintf(log, sizeof log, "%s/%s.log", WORK, ex->name);
     export_model(spec, out, ex->sizes, log);
     int rc =
-        run("cd '%s' && '%s' run model.ff $(cat run.args) --out result --check >> '%s' 2>&1", out, fuseflow_bin, log);
-    char *s = slurp(log);
+        test_sh("cd '%s' && '%s' run model.ff $(cat run.args) --out result --check >> '%s' 2>&1", out, fuseflow_bin, log);
+    char *s = test_slurp(log);
     if (rc != 0) fail_msg("fuseflow run on %s failed (exit %d):\n%s", out, rc, s ? s : "");
     assert_non_null(strstr(s, "match the reference interpreter bit-exactly"));
     free(s);
     /* every output the exporter checked */
     char list[2048];
     if (snprintf(list, sizeof list, "%s/check.list", out) >= (int)sizeof list) fail_msg("path too long");
-    run("ls '%s/check' | sed -n 's/\\.txt$//p' > '%s'", out, list);
+    test_sh("ls '%s/check' | sed -n 's/\\.txt$//p' > '%s'", out, list);
     FILE *f = fopen(list, "r");
     assert_non_null(f);
     char name[256];
@@ -224,7 +199,7 @@ static void torch_other_ops_match_pytorch(void **state) { run_example(&examples[
 /* The line of tests/torch/unsupported.py marked "# ERROR: <fn>". */
 static int marked_line(const char *fn)
 {
-    char *src = slurp(FF_SOURCE_DIR "/tests/torch/unsupported.py");
+    char *src = test_slurp(FF_SOURCE_DIR "/tests/torch/unsupported.py");
     assert_non_null(src);
     char mark[128];
     snprintf(mark, sizeof mark, "# ERROR: %s\n", fn);
@@ -241,10 +216,10 @@ static void expect_refusal(const char *fn, const char *op)
     char out[1024], log[1024], where[256];
     snprintf(out, sizeof out, "%s/unsupported_%s", WORK, fn);
     snprintf(log, sizeof log, "%s/unsupported_%s.log", WORK, fn);
-    int rc = run("rm -rf '%s' && PYTHONPATH='%s/compiler/torch' '%s' -m fuseflow_torch export "
+    int rc = test_sh("rm -rf '%s' && PYTHONPATH='%s/compiler/torch' '%s' -m fuseflow_torch export "
                  "'%s/tests/torch/unsupported.py:%s' --out '%s' > '%s' 2>&1",
                  out, FF_SOURCE_DIR, python, FF_SOURCE_DIR, fn, out, log);
-    char *s = slurp(log);
+    char *s = test_slurp(log);
     assert_non_null(s);
     printf("torch refuses %-16s %s", fn, s);
     assert_int_equal(rc, 1);

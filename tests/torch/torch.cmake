@@ -16,6 +16,7 @@ if(FUSEFLOW_TORCH)
     endif()
     set(FF_TORCH_CHECKED "${FUSEFLOW_PYTHON}" CACHE INTERNAL "Python whose torch import worked")
   endif()
-  ff_add_test(NAME test_torch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_torch.c LIBS ff_tensor ff_fixed ff_base m
+  ff_test_support()
+  ff_add_test(NAME test_torch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_torch.c LIBS ff_testsupport ff_tensor ff_fixed ff_base m
               LABELS torch TIMEOUT 300 ARGS $<TARGET_FILE:fuseflow> ${FUSEFLOW_PYTHON})
 endif()

@@ -119,9 +119,10 @@ static void step_is_run_on_every_example(void **state)
             if (ff_lower_default_order(p, s, &o, &err) || ff_lower_stmt(p, s, &o, &g, &err))
                 fail_msg("%s statement %d: %s", e->d_name, s + 1, err.msg);
             const ff_tensor **in = calloc((size_t)g->ntensors + 1, sizeof *in);
-            for (int t = 0; t < g->ntensors; t++)
-                for (int k = 0; k < p->ntensors && !g->tensors[t].is_output; k++)
-                    if (!strcmp(p->tensors[k].name, g->tensors[t].name)) in[t] = data[k] ? data[k] : ref[k];
+            for (int t = 0; t < g->ntensors; t++) {
+                int k = g->tensors[t].is_output ? -1 : ff_ir_find_tensor(p, g->tensors[t].name);
+                if (k >= 0) in[t] = data[k] ? data[k] : ref[k];
+            }
             char what[256];
             snprintf(what, sizeof what, "%s statement %d", e->d_name, s + 1);
             same(g, in, &plain, what, &runs);

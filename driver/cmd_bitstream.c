@@ -22,8 +22,8 @@ static const char help[] =
 
 int cmd_bitstream(int argc, char **argv)
 {
-    const char *file = NULL, *array = NULL, *v;
-    int bad = 0, rc = 0;
+    const char *file = NULL, *array = NULL;
+    int rc = 0;
     ff_bitstream *b = NULL;
     ff_err err = {0};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -31,22 +31,12 @@ int cmd_bitstream(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "decode")) return driver_usage("bitstream", "unknown action '%s' (decode)", argv[1]);
-    for (int i = 2; i < argc && !bad; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            return 0;
-        } else if (driver_opt(argc, argv, &i, "--array", &v, &bad)) {
-            array = v;
-        } else if (argv[i][0] == '-') {
-            return driver_usage("bitstream", "unknown option '%s'", argv[i]);
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            return driver_usage("bitstream", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (bad) return 2;
-    if (!file) return driver_usage("bitstream", "which bitstream file?");
+    const driver_option own[] = {{"--array", DRIVER_STR, &array}};
+    const driver_cmd cmd = {"bitstream", 0, own, 1, help, &file, 1, "which bitstream file?"};
+    driver_opts o;
+    int stop = driver_parse(&cmd, argc - 1, argv + 1, &o, &rc); /* after the action */
+    driver_opts_free(&o);
+    if (stop) return rc;
     if (ff_bitstream_load(file, &b, &err)) goto fail;
     if (array) {
         ff_array_desc a;

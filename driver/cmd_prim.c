@@ -73,46 +73,27 @@ static void list_prims(void)
 
 int cmd_prim(int argc, char **argv)
 {
-    const char *name = NULL, *ready = "", *v;
-    const char **params = calloc((size_t)argc + 1, sizeof *params);
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    int nparams = 0, ninputs = 0, cycles = 0, bad = 0, rc = 0;
+    const char *name = NULL, *ready = "";
+    driver_list params = {0}, inputs = {0};
+    int cycles = 0, list = 0, rc = 0;
     ff_sim_opts opts;
     ff_sim_opts_default(&opts);
     int latency = 0, ii = 1;
-    for (int i = 1; i < argc && !bad; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            goto done;
-        } else if (strcmp(argv[i], "--list") == 0) {
-            list_prims();
-            goto done;
-        } else if (strcmp(argv[i], "--cycles") == 0) {
-            cycles = 1;
-        } else if (driver_opt(argc, argv, &i, "--param", &v, &bad)) {
-            if (!bad) params[nparams++] = v;
-        } else if (driver_opt(argc, argv, &i, "--in", &v, &bad)) {
-            if (!bad) inputs[ninputs++] = v;
-        } else if (driver_opt(argc, argv, &i, "--ready", &v, &bad)) {
-            ready = v;
-        } else if (driver_opt(argc, argv, &i, "--depth", &v, &bad)) {
-            opts.arch.fifo_depth = atoi(v);
-        } else if (driver_opt(argc, argv, &i, "--latency", &v, &bad)) {
-            latency = atoi(v);
-        } else if (driver_opt(argc, argv, &i, "--ii", &v, &bad)) {
-            ii = atoi(v);
-        } else if (argv[i][0] == '-') {
-            rc = driver_usage("prim", "unknown option '%s'", argv[i]);
-            goto done;
-        } else if (!name) {
-            name = argv[i];
-        } else {
-            rc = driver_usage("prim", "unexpected argument '%s'", argv[i]);
-            goto done;
-        }
-    }
-    if (bad) {
-        rc = 2;
+    const driver_option own[] = {
+        {"--param", DRIVER_LIST, &params},
+        {"--in", DRIVER_LIST, &inputs},
+        {"--ready", DRIVER_STR, &ready},
+        {"--depth", DRIVER_INT, &opts.arch.fifo_depth, "a positive integer", 1, 1e9},
+        {"--latency", DRIVER_INT, &latency, "an integer >= 0", 0, 1e9},
+        {"--ii", DRIVER_INT, &ii, "a positive integer", 1, 1e9},
+        {"--cycles", DRIVER_FLAG, &cycles},
+        {"--list", DRIVER_FLAG, &list},
+    };
+    const driver_cmd cmd = {"prim", 0, own, 8, help, &name, 1};
+    driver_opts o;
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
+    if (list) {
+        list_prims();
         goto done;
     }
     if (!name) {
@@ -126,14 +107,15 @@ int cmd_prim(int argc, char **argv)
     }
     ff_err err = {0};
     char *report = NULL;
-    if (ff_prim_run(name, params, nparams, inputs, ninputs, ready, &opts, cycles, &report, &err)) {
+    if (ff_prim_run(name, params.v, params.n, inputs.v, inputs.n, ready, &opts, cycles, &report, &err)) {
         rc = driver_fail("prim", &err);
         goto done;
     }
     fputs(report, stdout);
     free(report);
 done:
-    free(params);
-    free(inputs);
+    free(params.v);
+    free(inputs.v);
+    driver_opts_free(&o);
     return rc;
 }

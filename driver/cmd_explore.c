@@ -166,104 +166,33 @@ static int write_plot(const ff_cost_exploration *x, const char *model, const cha
 
 int cmd_explore(int argc, char **argv)
 {
-    const char *model = NULL, *arch_path = NULL, *csv = NULL, *plot = NULL, *v;
-    char **orders = calloc((size_t)argc + 1, sizeof *orders);
-    char **fuse = calloc((size_t)argc + 1, sizeof *fuse);
-    driver_inputs in = {.tensor = calloc((size_t)argc + 1, sizeof(char *)),
-                      .dim = calloc((size_t)argc + 1, sizeof(char *)),
-                      .density = 0.1};
-    int norders = 0, nfuse = 0, bad = 0, rc = 0, shown = 0;
-    driver_sched par = {"", 0, 0};
+    const char *model = NULL, *csv = NULL, *plot = NULL;
+    int rc = 0, shown = 0;
     ff_cost_explore_opts o;
     ff_cost_explore_opts_default(&o);
+    uint64_t max_configs = o.max_configs;
+    const driver_option own[] = {
+        {"--csv", DRIVER_STR, &csv},
+        {"--plot", DRIVER_STR, &plot},
+        {"--no-prune", DRIVER_FLAG, &o.no_prune},
+        {"--max", DRIVER_UINT, &max_configs, "a positive number of schedules", 1, (double)SIZE_MAX},
+        {"--max-orders", DRIVER_INT, &o.max_orders, "a number in 1..100000", 1, 100000},
+        {"--prune-tol", DRIVER_REAL, &o.prune_tol, "a number in [0, 1)", 0, 1, 1},
+    };
+    const driver_cmd cmd = {"explore", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 6, help, &model, 1, "which model file?"};
+    driver_opts d;
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
     uint32_t *sizes = NULL;
     ff_cost_exploration *x = NULL;
     ff_err err = {0};
-    for (int i = 1; i < argc && !bad; i++) {
-        char *end;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            goto done;
-        } else if (!strcmp(argv[i], "--no-prune")) {
-            o.no_prune = 1;
-        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
-            if (!bad) in.tensor[in.ntensor++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--dim", &v, &bad)) {
-            if (!bad) in.dim[in.ndims++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
-            if (!bad && !strcmp(v, "auto")) o.order_auto = 1;
-            else if (!bad) orders[norders++] = (char *)v;
-        } else if (driver_sched_opt("explore", argc, argv, &i, &par, &bad)) {
-            /* --par, --block */
-        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
-            if (!bad) fuse[nfuse++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--random", &v, &bad)) {
-            if (bad) break;
-            in.seed = strtoull(v, &end, 10);
-            if (*end || !*v) {
-                rc = driver_usage("explore", "--random %s: expected an integer seed", v);
-                goto done;
-            }
-            in.have_seed = 1;
-        } else if (driver_opt(argc, argv, &i, "--density", &v, &bad)) {
-            if (bad) break;
-            in.density = strtod(v, &end);
-            if (*end || !(in.density >= 0 && in.density <= 1)) {
-                rc = driver_usage("explore", "--density %s: expected a number in [0, 1]", v);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--max", &v, &bad)) {
-            if (bad) break;
-            long long n = strtoll(v, &end, 10);
-            if (*end || n < 1) {
-                rc = driver_usage("explore", "--max %s: expected a positive number of schedules", v);
-                goto done;
-            }
-            o.max_configs = (size_t)n;
-        } else if (driver_opt(argc, argv, &i, "--max-orders", &v, &bad)) {
-            if (bad) break;
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 100000) {
-                rc = driver_usage("explore", "--max-orders %s: expected a number in 1..100000", v);
-                goto done;
-            }
-            o.max_orders = (int)n;
-        } else if (driver_opt(argc, argv, &i, "--prune-tol", &v, &bad)) {
-            if (bad) break;
-            o.prune_tol = strtod(v, &end);
-            if (*end || !(o.prune_tol >= 0 && o.prune_tol < 1)) {
-                rc = driver_usage("explore", "--prune-tol %s: expected a number in [0, 1)", v);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
-            arch_path = v;
-        } else if (driver_opt(argc, argv, &i, "--csv", &v, &bad)) {
-            csv = v;
-        } else if (driver_opt(argc, argv, &i, "--plot", &v, &bad)) {
-            plot = v;
-        } else if (argv[i][0] == '-') {
-            rc = driver_usage("explore", "unknown option '%s'", argv[i]);
-            goto done;
-        } else if (!model) {
-            model = argv[i];
-        } else {
-            rc = driver_usage("explore", "unexpected argument '%s'", argv[i]);
-            goto done;
-        }
-    }
-    if (bad) {
-        rc = 2;
-        goto done;
-    }
-    o.par_index = par.index;
-    o.par = par.lanes;
-    o.block = par.block;
-    if (!model) {
-        rc = driver_usage("explore", "which model file?");
-        goto done;
-    }
+    if (driver_parse(&cmd, argc, argv, &d, &rc)) goto done;
+    const char *arch_path = d.arch;
+    o.max_configs = (size_t)max_configs;
+    o.order_auto = d.order_auto;
+    o.par_index = d.sched.par_index;
+    o.par = d.sched.par;
+    o.block = d.sched.block;
     if (!arch_path) {
         rc = driver_usage("explore", "--arch ARCH.json is required (arch/hbm-study.json charges off-chip traffic)");
         goto done;
@@ -272,34 +201,25 @@ int cmd_explore(int argc, char **argv)
         rc = driver_usage("explore", "--csv OUT.csv is required");
         goto done;
     }
-    if (o.order_auto && norders) {
+    if (o.order_auto && d.orders.n) {
         rc = driver_usage("explore", "--order auto and explicit orders exclude each other");
         goto done;
     }
     if (ff_arch_load(arch_path, &o.sim.arch, &err)) goto fail;
-    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
-    data = calloc((size_t)p->ntensors + 1, sizeof *data);
-    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    if (driver_load_inputs(p, model, &in, data, sizes, NULL, &err)) goto fail;
+    if ((rc = driver_load_program("explore", model, &d.in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
 
-    o.fuse = (const char *const *)fuse;
-    o.nfuse = nfuse;
-    o.orders = (const char *const *)orders;
-    o.norders = norders;
-    o.density = in.density;
+    o.fuse = d.fuse.v;
+    o.nfuse = d.fuse.n;
+    o.orders = d.orders.v;
+    o.norders = d.orders.n;
+    o.density = d.in.density;
     if (isatty(STDERR_FILENO)) {
         o.progress = progress;
         o.progress_ctx = &shown;
     }
-    if (par.lanes) {
-        ff_kernel ks[256];
-        int nks = ff_fuse_parse(p, "none", ks, 256, &err);
-        if (nks < 0) goto fail;
-        if (driver_check_par(p, ks, nks, &par, &err)) {
-            rc = driver_usage("explore", "%s", err.msg);
-            goto done;
-        }
-    }
+    if ((rc = driver_check_sched("explore", p, "none", &d.sched, &err)) < 0) goto fail;
+    if (rc) goto done;
     int xrc = ff_cost_explore(p, (const ff_tensor *const *)data, sizes, &o, &x, &err);
     if (shown) fprintf(stderr, "\n");
     if (xrc) goto fail;
@@ -346,9 +266,6 @@ done:
     free(data);
     free(sizes);
     ff_ir_free(p);
-    free(orders);
-    free(fuse);
-    free(in.tensor);
-    free(in.dim);
+    driver_opts_free(&d);
     return rc;
 }

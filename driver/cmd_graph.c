@@ -21,17 +21,17 @@ int cmd_graph(int argc, char **argv)
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    const char *action = argv[1], *path = NULL, *out = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
-        else if (!path && argv[i][0] != '-') path = argv[i];
-        else return driver_usage("graph", "unexpected argument '%s'", argv[i]);
-    }
-    if (!path) return driver_usage("graph", "which graph file?");
+    const char *pos[2] = {NULL, NULL}, *out = NULL; /* action, path */
+    const driver_option own[] = {{"-o", DRIVER_STR, &out}};
+    const driver_cmd cmd = {"graph", 0, own, 1, help, pos, 2, "which graph file?"};
+    driver_opts o;
+    int rc = 0, stop = driver_parse(&cmd, argc, argv, &o, &rc);
+    driver_opts_free(&o);
+    if (stop) return rc;
+    const char *action = pos[0], *path = pos[1];
     ff_err err = {0};
     ff_graph *g = NULL;
     if (ff_graph_load_json(path, &g, &err)) return driver_fail("graph", &err);
-    int rc = 0;
     if (strcmp(action, "check") == 0) {
         int hw = 0;
         for (int i = 0; i < g->nnodes; i++) hw += ff_prim_get(g->nodes[i].kind)->hardware;

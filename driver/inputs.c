@@ -8,43 +8,54 @@
 
 #include "driver.h"
 
+int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
+                        ff_tensor ***data, uint32_t **sizes, ff_err *err)
+{
+    if (ff_ir_parse(model, NULL, p, err) || ff_ir_place_reductions(*p, err)) return -1;
+    *data = calloc((size_t)(*p)->ntensors + 1, sizeof **data);
+    *sizes = calloc((size_t)(*p)->nsizes + 1, sizeof **sizes);
+    int usage = 0;
+    if (!driver_load_inputs(*p, model, in, *data, *sizes, &usage, err)) return 0;
+    return usage ? driver_usage(cmd, "%s", err->msg) : -1;
+}
+
 int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
                        uint32_t *sizes, int *usage, ff_err *err)
 {
     int dummy;
     if (!usage) usage = &dummy;
     *usage = 0;
-    for (int i = 0; i < a->ntensor; i++) {
-        char *eq = strchr(a->tensor[i], '=');
-        if (!eq || eq == a->tensor[i]) {
+    for (int i = 0; i < a->tensor.n; i++) {
+        char *arg = (char *)a->tensor.v[i]; /* argv: NAME=FILE is cut at '=' */
+        char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
             *usage = 1;
-            return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", a->tensor[i]);
+            return ff_err_set(err, FF_EINVAL, "--tensor '%s': expected NAME=FILE", arg);
         }
         *eq = '\0';
-        int t = -1;
-        for (int k = 0; k < p->ntensors; k++)
-            if (!strcmp(p->tensors[k].name, a->tensor[i])) t = k;
+        int t = ff_ir_find_tensor(p, arg);
         if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
-            return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", a->tensor[i], model, a->tensor[i]);
+            return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", arg, model, arg);
         int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
         if (rc) return rc;
         snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
     }
-    for (int i = 0; i < a->ndims; i++) {
-        char *eq = strchr(a->dim[i], '=');
+    for (int i = 0; i < a->dim.n; i++) {
+        char *arg = (char *)a->dim.v[i];
+        char *eq = strchr(arg, '=');
         long val = eq ? strtol(eq + 1, NULL, 10) : 0;
         if (!eq || val <= 0) {
             *usage = 1;
-            return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", a->dim[i]);
+            return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", arg);
         }
         *eq = '\0';
         int found = 0;
         for (int k = 0; k < p->nsizes; k++)
-            if (!strcmp(p->sizes[k].name, a->dim[i])) {
+            if (!strcmp(p->sizes[k].name, arg)) {
                 sizes[k] = (uint32_t)val;
                 found = 1;
             }
-        if (!found) return ff_err_set(err, FF_EINVAL, "--dim %s: %s has no size named '%s'", a->dim[i], model, a->dim[i]);
+        if (!found) return ff_err_set(err, FF_EINVAL, "--dim %s: %s has no size named '%s'", arg, model, arg);
     }
     /* ff_ir_random_inputs fills every input still without data at once */
     for (int t = 0; t < p->ntensors; t++)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "driver.h"
 #include "ff_graph.h"
@@ -52,83 +51,41 @@ static const ff_tensor *lookup(void *ctx, const char *name)
     return NULL;
 }
 
-static int make_dir(const char *dir, ff_err *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(path, 0777) && errno != EEXIST) return ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(path, 0777) && errno != EEXIST) return ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
-    return 0;
-}
-
 int cmd_sim(int argc, char **argv)
 {
-    const char *graph_path = NULL, *out_dir = NULL, *trace_path = NULL, *stats_path = NULL, *arch_path = NULL, *v;
-    binding *binds = calloc((size_t)argc + 1, sizeof *binds);
-    int nbinds = 0, check = 0, table = 0, bad = 0, rc = 0, depth = 0;
+    const char *graph_path = NULL, *out_dir = NULL, *trace_path = NULL, *stats_path = NULL;
+    driver_list tensors = {0};
+    int nbinds = 0, check = 0, table = 0, rc = 0, depth = 0;
     ff_sim_opts opts;
     ff_sim_opts_default(&opts);
+    const driver_option own[] = {
+        {"--tensor", DRIVER_LIST, &tensors},
+        {"--out", DRIVER_STR, &out_dir},
+        {"--trace", DRIVER_STR, &trace_path},
+        {"--stats", DRIVER_STR, &stats_path},
+        {"--depth", DRIVER_INT, &depth, "a positive integer", 1, 1e9},
+        {"--max-cycles", DRIVER_UINT, &opts.max_cycles, "an integer (0: no limit)", 0, (double)UINT64_MAX},
+        {"--check", DRIVER_FLAG, &check},
+        {"--functional", DRIVER_FLAG, &opts.functional},
+        {"--table", DRIVER_FLAG, &table},
+    };
+    const driver_cmd cmd = {"sim", DRIVER_TARGET, own, 9, help, &graph_path, 1, "which graph?"};
+    driver_opts o;
+    binding *binds = calloc((size_t)argc + 1, sizeof *binds);
     ff_graph *g = NULL;
     ff_sim *s = NULL;
     FILE *trace = NULL;
     ff_err err = {0};
-    for (int i = 1; i < argc && !bad; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(help, stdout);
-            goto done;
-        } else if (strcmp(argv[i], "--functional") == 0) {
-            opts.functional = 1;
-        } else if (strcmp(argv[i], "--check") == 0) {
-            check = 1;
-        } else if (strcmp(argv[i], "--table") == 0) {
-            table = 1;
-        } else if (driver_opt(argc, argv, &i, "--stats", &v, &bad)) {
-            stats_path = v;
-        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
-            arch_path = v;
-        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
-            if (bad) break;
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || !eq[1]) {
-                rc = driver_usage("sim", "--tensor '%s': expected NAME=FILE", v);
-                goto done;
-            }
-            binds[nbinds].name = strndup(v, (size_t)(eq - v));
-            binds[nbinds++].t = (ff_tensor *)(eq + 1); /* the path, until loaded */
-        } else if (driver_opt(argc, argv, &i, "--out", &v, &bad)) {
-            out_dir = v;
-        } else if (driver_opt(argc, argv, &i, "--trace", &v, &bad)) {
-            trace_path = v;
-        } else if (driver_opt(argc, argv, &i, "--depth", &v, &bad)) {
-            depth = atoi(v);
-            if (depth < 1) {
-                rc = driver_usage("sim", "--depth %s: expected a positive integer", v);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--max-cycles", &v, &bad)) {
-            opts.max_cycles = strtoull(v, NULL, 10);
-        } else if (argv[i][0] == '-') {
-            rc = driver_usage("sim", "unknown option '%s'", argv[i]);
-            goto done;
-        } else if (!graph_path) {
-            graph_path = argv[i];
-        } else {
-            rc = driver_usage("sim", "unexpected argument '%s'", argv[i]);
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
+    const char *arch_path = o.arch;
+    for (int i = 0; i < tensors.n; i++) {
+        const char *v = tensors.v[i], *eq = strchr(v, '=');
+        if (!eq || eq == v || !eq[1]) {
+            rc = driver_usage("sim", "--tensor '%s': expected NAME=FILE", v);
             goto done;
         }
-    }
-    if (bad) {
-        rc = 2;
-        goto done;
-    }
-    if (!graph_path) {
-        rc = driver_usage("sim", "which graph?");
-        goto done;
+        binds[nbinds].name = strndup(v, (size_t)(eq - v));
+        binds[nbinds++].t = (ff_tensor *)(eq + 1); /* the path, until loaded */
     }
     if (arch_path && opts.functional) {
         rc = driver_usage("sim", "--arch and --functional exclude each other");
@@ -180,7 +137,7 @@ int cmd_sim(int argc, char **argv)
         if (ff_sim_write_stats(s, stats_path, &err)) goto fail;
         printf("wrote %s\n", stats_path);
     }
-    if (out_dir && make_dir(out_dir, &err)) goto fail;
+    if (out_dir && driver_make_dir(out_dir, &err)) goto fail;
     lookup_ctx lctx = {binds, nbinds};
     for (int t = 0; t < g->ntensors; t++) {
         if (!g->tensors[t].is_output) continue;
@@ -220,6 +177,8 @@ done:
         ff_tensor_free(binds[i].t);
     }
     free(binds);
+    free(tensors.v);
+    driver_opts_free(&o);
     ff_graph_free(g);
     return rc;
 }

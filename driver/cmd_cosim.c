@@ -26,7 +26,7 @@ int cmd_cosim(int argc, char **argv)
 #else
 
 #include "ff_cosim.h"
-#include "ff_cosim_program.h"
+#include "ff_run_cosim.h"
 #include "ff_graph.h"
 #include "ff_sim.h"
 
@@ -58,7 +58,7 @@ static const char help[] =
     "  --fst-window N      (default 200)\n";
 
 /* Writes every failure to path via a temporary file and rename. */
-static int write_report(const char *path, const char *model, const ff_cosim_kernel *cs, int n, ff_err *err)
+static int write_report(const char *path, const char *model, const ff_run_cosim_kernel *cs, int n, ff_err *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -91,7 +91,7 @@ static void xml_text(FILE *f, const char *s)
 }
 
 /* Writes the testsuite to path via a temporary file and rename. */
-static int write_junit(const char *path, const char *model, const ff_cosim_kernel *cs, int n, ff_err *err)
+static int write_junit(const char *path, const char *model, const ff_run_cosim_kernel *cs, int n, ff_err *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -126,22 +126,9 @@ static int write_junit(const char *path, const char *model, const ff_cosim_kerne
     return 0;
 }
 
-typedef struct order_ctx {
-    char **orders;
-    int norders;
-    const driver_sched *par;
-} order_ctx;
-
-static int kernel_orders(const ff_ir_program *p, const ff_kernel *k, ff_lower_opts *out, unsigned char *fuse_buf,
-                         void *user, ff_err *err)
-{
-    const order_ctx *o = user;
-    return driver_kernel_orders(p, k, o->orders, o->norders, o->par, out, fuse_buf, err);
-}
-
 /* One line per kernel as it finishes; the failure on stderr. user: the
  * --fst path (a const char *const *). */
-static void print_kernel(const ff_cosim_kernel *k, void *user)
+static void print_kernel(const ff_run_cosim_kernel *k, void *user)
 {
     printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s\n", k->name, k->c_cycles, k->rtl_cycles,
            k->failure ? "FAIL" : "ok");
@@ -154,100 +141,33 @@ static void print_kernel(const ff_cosim_kernel *k, void *user)
 
 int cmd_cosim(int argc, char **argv)
 {
-    const char *model = NULL, *arch_path = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *fuse_spec = "none",
-               *report = NULL;
-    int channels = 0;
-    uint64_t fst_window = 0;
-    const char *v;
-    char **orders = calloc((size_t)argc + 1, sizeof *orders);
-    char **tensor_args = calloc((size_t)argc + 1, sizeof *tensor_args);
-    char **dim_args = calloc((size_t)argc + 1, sizeof *dim_args);
-    int norders = 0, ntensor = 0, ndims = 0, bad = 0, rc = 0, have_seed = 0, nk = 0;
-    driver_sched par = {"", 0, 0};
-    uint64_t seed = 0, max_cycles = 0;
-    double density = 0.1;
+    const char *model = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *report = NULL;
+    int channels = 0, rc = 0, nk = 0;
+    uint64_t fst_window = 0, max_cycles = 0;
+    const driver_option own[] = {
+        {"--array", DRIVER_STR, &array_path},
+        {"--junit", DRIVER_STR, &junit},
+        {"--report", DRIVER_STR, &report},
+        {"--fst", DRIVER_STR, &fst},
+        {"--fst-window", DRIVER_UINT, &fst_window, "a positive integer", 1, (double)UINT64_MAX},
+        {"--max-cycles", DRIVER_UINT, &max_cycles, "a positive integer", 1, (double)UINT64_MAX},
+        {"--channels", DRIVER_FLAG, &channels},
+    };
+    const driver_cmd cmd = {"cosim", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 7, help, &model, 1, "which model file?"};
+    driver_opts o;
     ff_arch arch;
     ff_arch_default(&arch);
-    ff_cosim_kernel *kernels = NULL;
+    ff_run_cosim_kernel *kernels = NULL;
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL, **ref = NULL;
     uint32_t *sizes = NULL;
     ff_cosim *cs = NULL;
     ff_err err = {0};
 
-    for (int i = 1; i < argc && !bad; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(help, stdout);
-            goto done;
-        } else if (driver_opt(argc, argv, &i, "--tensor", &v, &bad)) {
-            if (!bad) tensor_args[ntensor++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--dim", &v, &bad)) {
-            if (!bad) dim_args[ndims++] = (char *)v;
-        } else if (driver_opt(argc, argv, &i, "--order", &v, &bad)) {
-            if (!bad && !strcmp(v, "auto")) {
-                rc = driver_usage("cosim", "--order auto is not supported; give the order");
-                goto done;
-            }
-            if (!bad) orders[norders++] = (char *)v;
-        } else if (driver_sched_opt("cosim", argc, argv, &i, &par, &bad)) {
-            /* --par, --block */
-        } else if (driver_opt(argc, argv, &i, "--fuse", &v, &bad)) {
-            fuse_spec = v;
-        } else if (!strcmp(argv[i], "--channels")) {
-            channels = 1;
-        } else if (driver_opt(argc, argv, &i, "--random", &v, &bad) ||
-                   driver_opt(argc, argv, &i, "--max-cycles", &v, &bad) ||
-                   driver_opt(argc, argv, &i, "--fst-window", &v, &bad)) {
-            if (bad) break;
-            int is_seed = !strcmp(argv[i - 1], "--random");
-            int is_window = !strcmp(argv[i - 1], "--fst-window");
-            char *end;
-            uint64_t x = strtoull(v, &end, 10);
-            if (*end || !*v || *v == '-' || (!is_seed && !x)) {
-                rc = driver_usage("cosim", "%s %s: expected a%s integer", argv[i - 1], v, is_seed ? "n" : " positive");
-                goto done;
-            }
-            if (is_seed) {
-                seed = x;
-                have_seed = 1;
-            } else if (is_window) {
-                fst_window = x;
-            } else {
-                max_cycles = x;
-            }
-        } else if (driver_opt(argc, argv, &i, "--density", &v, &bad)) {
-            char *end;
-            density = strtod(v, &end);
-            if (*end || !(density >= 0 && density <= 1)) {
-                rc = driver_usage("cosim", "--density %s: expected a number in [0, 1]", v);
-                goto done;
-            }
-        } else if (driver_opt(argc, argv, &i, "--arch", &v, &bad)) {
-            arch_path = v;
-        } else if (driver_opt(argc, argv, &i, "--array", &v, &bad)) {
-            array_path = v;
-        } else if (driver_opt(argc, argv, &i, "--junit", &v, &bad)) {
-            junit = v;
-        } else if (driver_opt(argc, argv, &i, "--fst", &v, &bad)) {
-            fst = v;
-        } else if (driver_opt(argc, argv, &i, "--report", &v, &bad)) {
-            report = v;
-        } else if (argv[i][0] == '-') {
-            rc = driver_usage("cosim", "unknown option '%s'", argv[i]);
-            goto done;
-        } else if (!model) {
-            model = argv[i];
-        } else {
-            rc = driver_usage("cosim", "unexpected argument '%s'", argv[i]);
-            goto done;
-        }
-    }
-    if (bad) {
-        rc = 2;
-        goto done;
-    }
-    if (!model) {
-        rc = driver_usage("cosim", "which model file?");
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
+    const char *arch_path = o.arch;
+    if (o.order_auto) {
+        rc = driver_usage("cosim", "--order auto is not supported; give the order");
         goto done;
     }
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
@@ -265,52 +185,26 @@ int cmd_cosim(int argc, char **argv)
     }
 
     /* the program and its inputs, as fuseflow run binds them */
-    if (ff_ir_parse(model, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) goto fail;
-    data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    if ((rc = driver_load_program("cosim", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
     ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
-    sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    driver_inputs given = {tensor_args, ntensor, dim_args, ndims, have_seed, seed, density};
-    int usage = 0;
-    if (driver_load_inputs(p, model, &given, data, sizes, &usage, &err)) {
-        if (!usage) goto fail;
-        rc = driver_usage("cosim", "%s", err.msg);
-        goto done;
-    }
-    {
-        const ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
-        for (int t = 0; t < p->ntensors; t++)
-            if (p->tensors[t].role == FF_IR_INPUT) in[t] = data[t];
-        int irc = ff_ir_interpret(p, in, ref, &err);
-        free(in);
-        if (irc) {
-            ff_err_wrap(&err, "reference interpreter: ");
-            goto fail;
-        }
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) {
+        ff_err_wrap(&err, "reference interpreter: ");
+        goto fail;
     }
 
     printf("cosim %s on array '%s': C cycle model vs RTL\n", model, linked->name);
-    {
-        ff_kernel ks[256];
-        int nks = ff_fuse_parse(p, fuse_spec, ks, 256, &err);
-        if (nks < 0) goto fail;
-        if (driver_check_par(p, ks, nks, &par, &err)) {
-            rc = driver_usage("cosim", "%s", err.msg);
-            goto done;
-        }
-    }
-    order_ctx octx = {orders, norders, &par};
-    ff_cosim_program_opts po = {.model = model,
-                                .fuse = fuse_spec,
-                                .orders = kernel_orders,
-                                .orders_user = &octx,
-                                .graph = {.arch = &arch,
-                                          .max_cycles = max_cycles,
-                                          .trace = fst,
-                                          .trace_window = fst_window,
-                                          .channels = channels},
-                                .done = print_kernel,
-                                .done_user = &fst};
-    if (ff_cosim_program(cs, p, data, ref, &po, &kernels, &nk, &err)) goto fail;
+    if ((rc = driver_check_sched("cosim", p, o.sched.fuse, &o.sched, &err)) < 0) goto fail;
+    if (rc) goto done;
+    ff_run_cosim_opts po = {.model = model,
+                            .graph = {.arch = &arch,
+                                      .max_cycles = max_cycles,
+                                      .trace = fst,
+                                      .trace_window = fst_window,
+                                      .channels = channels},
+                            .done = print_kernel,
+                            .done_user = &fst};
+    if (ff_run_cosim_program(cs, p, data, ref, &o.sched, &po, &kernels, &nk, &err)) goto fail;
     int compared = 0, failed = 0;
     uint64_t c_total = 0, rtl_total = 0;
     for (int k = 0; k < nk; k++) {
@@ -333,13 +227,13 @@ fail:
     rc = driver_fail("cosim", &err);
     if (junit && nk == 0) {
         /* a run that could not start is one failed testcase */
-        ff_cosim_kernel one = {.failure = err.msg};
+        ff_run_cosim_kernel one = {.failure = err.msg};
         snprintf(one.name, sizeof one.name, "%s", model ? model : "cosim");
         ff_err e2 = {0};
         if (write_junit(junit, model ? model : "", &one, 1, &e2)) driver_fail("cosim", &e2);
     }
 done:
-    ff_cosim_kernels_free(kernels, nk);
+    ff_run_cosim_kernels_free(kernels, nk);
     if (p) {
         for (int t = 0; t < p->ntensors; t++) {
             if (data) ff_tensor_free(data[t]);
@@ -351,9 +245,7 @@ done:
     free(sizes);
     ff_ir_free(p);
     ff_cosim_free(cs);
-    free(orders);
-    free(tensor_args);
-    free(dim_args);
+    driver_opts_free(&o);
     return rc;
 }
 

@@ -1,0 +1,128 @@
+/*
+ * ff_run.h -- a program run kernel by kernel: the one loop behind `fuseflow
+ * run`, the exploration's measurements, the co-simulation of a program and
+ * the end-to-end tests.
+ *
+ * What goes in: a checked program (reductions placed), the data of its
+ * inputs (data[t] per program tensor; the rest NULL), a schedule (fusion
+ * spec, --order texts, --par, --block) and a kernel callback that executes
+ * one lowered kernel graph. Per kernel of the schedule the runner picks each
+ * root's order, lowers the kernel (ff_lower_kernel), binds the graph's
+ * inputs from data by program-tensor name, calls the callback, converts the
+ * outputs it left to the program's declared formats and stores them in data
+ * for the kernels after it -- what `fuseflow run` has always done between
+ * kernels.
+ *
+ * Library ff_run (compiler/run): needs ff_lower, ff_ir and ff_sim (the stock
+ * simulate callback). The stock co-simulate callback is ff_run_cosim
+ * (ff_run_cosim.h), built only with FUSEFLOW_RTL.
+ */
+#ifndef FF_RUN_H
+#define FF_RUN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ff_base.h"
+#include "ff_graph.h"
+#include "ff_ir.h"
+#include "ff_lower.h"
+#include "ff_sim.h"
+#include "ff_tensor.h"
+
+/* The schedule every kernel gets (the driver's --fuse, --order, --par and
+ * --block). A zeroed ff_run_sched is the default: unfused, default orders,
+ * serial, scalar. */
+typedef struct ff_run_sched {
+    const char *fuse;           /* ff_fuse_parse spec; NULL: "none" */
+    const char *const *orders;  /* --order texts: "i,k,j" for every statement with exactly these
+                                 * indices, "N:i,k,j" for statement N (1-based); "auto" is skipped
+                                 * (an orders hook's job); none applies: the default order */
+    int norders;
+    char par_index[FF_LOWER_NAME]; /* --par INDEX:P on every root; par < 2: serial */
+    int par;
+    int block;                  /* --block B on every root; 0: scalar */
+} ff_run_sched;
+
+/* One kernel as the callbacks see it. */
+typedef struct ff_run_kernel {
+    const ff_ir_program *p;
+    const ff_kernel *k;         /* its statements and roots */
+    int index;                  /* its number in the schedule, 0-based */
+    int nkernels;               /* how many the schedule has */
+    ff_lower_opts orders[FF_LOWER_MAX_ROOTS]; /* per root (k->roots[r]), as it is lowered */
+    ff_graph *g;                /* the lowered graph; NULL before lowering (and if it failed) */
+    const ff_tensor **in;       /* per graph tensor: its bound input, NULL for outputs */
+    ff_tensor **out;            /* per graph tensor: the outputs the kernel callback leaves, in the
+                                 * graph's formats (NULL where none); the runner stores and frees them */
+    ff_tensor **data;           /* per program tensor: the data so far (the runner's to change) */
+} ff_run_kernel;
+
+/* The callbacks of a run; user is passed to each. */
+typedef struct ff_run_ops {
+    /* Executes rk->g on rk->in and leaves its outputs in rk->out. Required. */
+    int (*kernel)(ff_run_kernel *rk, void *user, ff_err *err);
+    /* Called with the schedule's orders before lowering; may change
+     * rk->orders (--order auto) or refuse the kernel. May be NULL. */
+    int (*orders)(ff_run_kernel *rk, void *user, ff_err *err);
+    /* Called after each kernel whatever happened, rc its result (0, or the
+     * code of err from choosing orders, lowering, binding, the kernel
+     * callback or storing); rk->g is still there. Returns 0 to go on to the
+     * next kernel or a code (err set) to stop the run. May be NULL: a
+     * failing kernel stops the run. */
+    int (*done)(ff_run_kernel *rk, int rc, void *user, ff_err *err);
+    void *user;
+} ff_run_ops;
+
+/* Runs program p with schedule s (NULL: the default), kernel by kernel, as
+ * above. data holds p->ntensors entries: the inputs, and the results as they
+ * are stored (each replacing what was there); the caller owns data and its
+ * tensors, also on error. Returns 0, the fusion spec's error, or the first
+ * kernel error ops->done did not swallow. */
+int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,
+                   ff_err *err);
+
+/* One kernel k with the given orders (orders[r] for k->roots[r]; NULL or
+ * norder 0: the default): lowered, bound from data, ops->kernel called and,
+ * with store, its outputs stored in data as ff_run_program does (without,
+ * they are dropped). ops->orders and ops->done are not called. For
+ * callers that choose orders themselves (the exploration). */
+int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
+                      int store, const ff_run_ops *ops, ff_err *err);
+
+/* The orders schedule s gives the roots of kernel k (out[r] for
+ * k->roots[r]): --order text where one applies, else the default order;
+ * --par and --block as s says. A malformed text is an error only for a
+ * one-statement program (elsewhere it may be meant for another statement). */
+int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
+                         ff_err *err);
+
+/* 0 when some root of the nk kernels has a loop named s->par_index (or s
+ * asks for no --par), else an error listing the loops there are (a usage
+ * error for the driver). */
+int ff_run_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err);
+
+/* "i,k,j": the order in o, into buf (n bytes, n >= 1). */
+void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n);
+
+/* The stock simulate callback, ff_run_simulate with user = an ff_run_sim:
+ * the kernel on the C cycle model with opts, its measurements in the
+ * record. With blocked set, a deadlock or a cycle limit prints the error and
+ * every unfinished primitive there ("<who>: <error>\nunfinished
+ * primitives:\n...") and the error becomes "graph 'G' did not finish: ...". */
+typedef struct ff_run_sim {
+    ff_sim_opts opts;           /* in: how to simulate */
+    FILE *blocked;              /* in: where to report an unfinished run (NULL: nowhere) */
+    const char *who;            /* in: its prefix ("fuseflow run") */
+    /* out, the last kernel's: */
+    uint64_t cycles;            /* ff_sim_cycles */
+    ff_sim_timing timing;       /* its parts and bytes moved (ff_sim_timing_of) */
+    uint64_t ops;               /* arithmetic operations of all primitives */
+    int nprims;                 /* nodes of its graph */
+    /* out, summed over the kernels run: */
+    uint64_t total_cycles;
+} ff_run_sim;
+
+int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err);
+
+#endif

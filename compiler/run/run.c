@@ -1,0 +1,208 @@
+/*
+ * run.c -- a program run kernel by kernel (ff_run.h): orders, lowering,
+ * binding by program-tensor name, the kernel callback, storing results.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ff_run.h"
+
+/* The --order texts applied to root r of kernel k (o->norder = 0 when none
+ * applies). */
+static int root_order(const ff_ir_program *p, const ff_kernel *k, int r, const ff_run_sched *s, ff_lower_opts *o,
+                      ff_err *err)
+{
+    o->norder = 0;
+    for (int i = 0; i < s->norders; i++) {
+        const char *text = s->orders[i];
+        if (!strcmp(text, "auto")) continue; /* the orders hook's */
+        const char *colon = strchr(text, ':');
+        if (colon) {
+            if (atoi(text) != k->roots[r] + 1) continue;
+            return ff_kernel_root_order(p, k, r, colon + 1, o, err);
+        }
+        ff_err tmp;
+        if (ff_kernel_root_order(p, k, r, text, o, &tmp) == 0) return 0;
+        if (p->nstmts == 1) {
+            *err = tmp;
+            return tmp.code;
+        }
+        o->norder = 0;
+    }
+    return 0;
+}
+
+int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
+                         ff_err *err)
+{
+    static const ff_run_sched none;
+    if (!s) s = &none;
+    for (int r = 0; r < k->nroots; r++) {
+        memset(&out[r], 0, sizeof out[r]);
+        out[r].block = s->block;
+        if (s->par > 1) {
+            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
+            out[r].par = s->par;
+        }
+        int rc = root_order(p, k, r, s, &out[r], err);
+        if (!rc && !out[r].norder) rc = ff_kernel_root_order(p, k, r, NULL, &out[r], err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int ff_run_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err)
+{
+    if (!s || s->par < 2) return 0;
+    char seen[512] = "";
+    size_t len = 0;
+    for (int k = 0; k < nk; k++)
+        for (int r = 0; r < ks[k].nroots; r++) {
+            char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+            ff_err e2 = {0};
+            int n = ff_kernel_root_indices(p, &ks[k], r, names, &e2);
+            for (int i = 0; i < n; i++) {
+                if (!strcmp(names[i], s->par_index)) return 0;
+                if (!strstr(seen, names[i]) && len + strlen(names[i]) + 3 < sizeof seen)
+                    len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s", len ? ", " : "", names[i]);
+            }
+        }
+    return ff_err_set(err, FF_EINVAL, "--par %s:%d: no statement has a loop '%s' (loops: %s)", s->par_index, s->par,
+                      s->par_index, seen);
+}
+
+void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < o->norder && len < n - 1; k++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", k ? "," : "", o->order[k]);
+}
+
+/* The graph's inputs from the data, by program-tensor name. */
+static int bind_inputs(ff_run_kernel *rk, ff_err *err)
+{
+    const ff_graph *g = rk->g;
+    for (int t = 0; t < g->ntensors; t++) {
+        if (g->tensors[t].is_output) continue;
+        int pt = ff_ir_find_tensor(rk->p, g->tensors[t].name);
+        if (pt < 0 || !(rk->in[t] = rk->data[pt]))
+            return ff_err_set(err, FF_EINVAL, "graph '%s' reads '%s', which has no data", g->name, g->tensors[t].name);
+    }
+    return 0;
+}
+
+/* The outputs the kernel left, converted to the program's formats, into the
+ * data (replacing what was there). */
+static int store_outputs(ff_run_kernel *rk, ff_err *err)
+{
+    const ff_ir_program *p = rk->p;
+    const ff_graph *g = rk->g;
+    for (int t = 0; t < g->ntensors; t++) {
+        if (!rk->out[t]) continue;
+        int pt = ff_ir_find_tensor(p, g->tensors[t].name);
+        if (pt < 0)
+            return ff_err_set(err, FF_EINVAL, "graph '%s' writes '%s', which the program does not have", g->name,
+                              g->tensors[t].name);
+        ff_tensor *conv = NULL;
+        int rc = ff_tensor_convert(rk->out[t], &p->tensors[pt].fmt, &conv, err);
+        if (rc) return rc;
+        snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
+        ff_tensor_free(rk->data[pt]);
+        rk->data[pt] = conv;
+    }
+    return 0;
+}
+
+/* Lower, bind, execute, store (with store) the kernel of rk, whose orders
+ * are set. rk->g, in and out stay for release(). */
+static int execute(ff_run_kernel *rk, int store, const ff_run_ops *ops, ff_err *err)
+{
+    int rc = ff_lower_kernel(rk->p, rk->k, rk->orders, &rk->g, err);
+    if (rc) {
+        rk->g = NULL;
+        return rc;
+    }
+    rk->in = ff_xcalloc((size_t)rk->g->ntensors + 1, sizeof *rk->in);
+    rk->out = ff_xcalloc((size_t)rk->g->ntensors + 1, sizeof *rk->out);
+    rc = bind_inputs(rk, err);
+    if (!rc) rc = ops->kernel(rk, ops->user, err);
+    if (!rc && store) rc = store_outputs(rk, err);
+    return rc;
+}
+
+static void release(ff_run_kernel *rk)
+{
+    for (int t = 0; rk->g && rk->out && t < rk->g->ntensors; t++) ff_tensor_free(rk->out[t]);
+    free(rk->out);
+    free(rk->in);
+    ff_graph_free(rk->g);
+    rk->g = NULL;
+    rk->in = NULL;
+    rk->out = NULL;
+}
+
+int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
+                      int store, const ff_run_ops *ops, ff_err *err)
+{
+    ff_run_kernel rk = {.p = p, .k = k, .nkernels = 1, .data = data};
+    for (int r = 0; orders && r < k->nroots; r++) rk.orders[r] = orders[r];
+    int rc = execute(&rk, store, ops, err);
+    release(&rk);
+    return rc;
+}
+
+int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,
+                   ff_err *err)
+{
+    enum { MAX_KERNELS = 256 };
+    ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
+    int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
+    int rc = nk < 0 ? nk : 0;
+    for (int k = 0; k < nk && !rc; k++) {
+        ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data};
+        ff_err kerr = {0};
+        rc = ff_run_kernel_orders(p, &ks[k], s, rk.orders, &kerr);
+        if (!rc && ops->orders) rc = ops->orders(&rk, ops->user, &kerr);
+        if (!rc) rc = execute(&rk, 1, ops, &kerr);
+        if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
+        if (rc) *err = kerr;
+        release(&rk);
+    }
+    free(ks);
+    return rc;
+}
+
+int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    ff_run_sim *r = user;
+    const ff_graph *g = rk->g;
+    ff_sim *sim = NULL;
+    int rc = ff_sim_new(g, &r->opts, &sim, err);
+    for (int t = 0; !rc && t < g->ntensors; t++)
+        if (rk->in[t]) rc = ff_sim_bind(sim, g->tensors[t].name, rk->in[t], err);
+    if (!rc && (rc = ff_sim_run(sim, err)) && (rc == FF_EDEADLOCK || rc == FF_ELIMIT) && r->blocked) {
+        /* The one-line error names the first few; people debugging a graph
+         * need every blocked primitive and its channels. */
+        fprintf(r->blocked, "%s: %s\nunfinished primitives:\n", r->who ? r->who : "fuseflow", err->msg);
+        ff_sim_print_blocked(sim, r->blocked);
+        ff_err_set(err, rc, "graph '%s' did not finish: %s", g->name, rc == FF_EDEADLOCK ? "deadlock (above)" : "cycle limit");
+    }
+    if (!rc) {
+        r->cycles = ff_sim_cycles(sim);
+        r->total_cycles += r->cycles;
+        ff_sim_timing_of(sim, &r->timing);
+        r->nprims = g->nnodes;
+        r->ops = 0;
+        for (int i = 0; i < g->nnodes; i++) {
+            ff_node_stats ns;
+            ff_sim_node_stats(sim, i, &ns);
+            r->ops += ns.ops;
+        }
+    }
+    for (int t = 0; !rc && t < g->ntensors; t++)
+        if (g->tensors[t].is_output) rc = ff_sim_take_output(sim, g->tensors[t].name, &rk->out[t], err);
+    ff_sim_free(sim);
+    return rc;
+}

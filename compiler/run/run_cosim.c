@@ -1,0 +1,163 @@
+/*
+ * run_cosim.c -- the co-simulate callbacks of the program runner
+ * (ff_run_cosim.h): each kernel on the C model and the RTL, recorded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ff_run_cosim.h"
+
+typedef struct cstate {
+    ff_cosim *c;
+    const ff_run_cosim_opts *o;
+    ff_tensor *const *ref;
+    ff_run_cosim_kernel *ks; /* one per kernel, allocated at the first */
+    int nk;
+    int traced;              /* a waveform was written: no more */
+    int stop;                /* a kernel produced nothing: the rest are not run */
+    /* the current kernel */
+    clock_t t0;
+    int ran;                 /* the C model finished: its results are stored */
+    ff_cosim_result res;
+    int mismatch;            /* ff_cosim_graph's error although the C model ran */
+    ff_err mismatch_err;
+} cstate;
+
+/* The error and, when one was searched for, the divergence report. */
+static char *failure_text(const char *msg, const ff_cosim_result *res)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return ff_xstrdup(msg);
+    fprintf(f, "%s\n", msg);
+    if (res->div.channels) ff_cosim_print_divergence(&res->div, f);
+    fclose(f);
+    while (len && buf[len - 1] == '\n') buf[--len] = '\0';
+    return buf;
+}
+
+/* The record of rk's kernel, named and its clock started the first time
+ * (the records are allocated at the first kernel). */
+static ff_run_cosim_kernel *record(cstate *S, const ff_run_kernel *rk)
+{
+    const ff_ir_program *p = rk->p;
+    if (!S->ks) {
+        S->ks = ff_xcalloc((size_t)rk->nkernels + 1, sizeof *S->ks);
+        S->nk = rk->nkernels;
+    }
+    ff_run_cosim_kernel *kc = &S->ks[rk->index];
+    if (kc->name[0]) return kc;
+    int n = snprintf(kc->name, sizeof kc->name, "%s:%d kernel %d ->", S->o->model ? S->o->model : "program",
+                     p->stmts[rk->k->first].pos.line, rk->index + 1);
+    for (int q = 0; q < rk->k->nroots && n < (int)sizeof kc->name; q++)
+        n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, " %s", p->tensors[p->stmts[rk->k->roots[q]].lhs].name);
+    S->t0 = clock();
+    S->ran = 0;
+    S->mismatch = 0;
+    memset(&S->res, 0, sizeof S->res);
+    return kc;
+}
+
+/* Refuses a kernel after one that produced nothing. */
+static int begin(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    cstate *S = user;
+    record(S, rk);
+    if (S->stop) return ff_err_set(err, FF_EINVAL, "not run: an earlier kernel produced no results");
+    return 0;
+}
+
+/* Both models; the C model's outputs go to the runner to store. */
+static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    cstate *S = user;
+    ff_run_cosim_kernel *kc = &S->ks[rk->index];
+    ff_cosim_opts co = S->o->graph;
+    if (S->traced) co.trace = NULL;
+    ff_err kerr = {0};
+    int krc = ff_cosim_graph(S->c, rk->g, rk->in, &co, &S->res, &kerr);
+    kc->c_cycles = S->res.c_cycles;
+    kc->rtl_cycles = S->res.rtl_cycles;
+    kc->tiles = S->res.tiles;
+    kc->traced = S->res.traced;
+    kc->trace_from = S->res.trace_from;
+    kc->trace_to = S->res.trace_to;
+    S->traced |= S->res.traced;
+    S->ran = S->res.c_out && S->res.c_cycles;
+    kc->compared = S->ran && S->res.rtl_cycles;
+    if (!S->ran) {
+        *err = kerr;
+        return krc ? krc : ff_err_set(err, FF_EINVAL, "the C model produced no results");
+    }
+    for (int t = 0; t < rk->g->ntensors; t++)
+        if (rk->g->tensors[t].is_output && ff_ir_find_tensor(rk->p, rk->g->tensors[t].name) >= 0) {
+            rk->out[t] = S->res.c_out[t];
+            S->res.c_out[t] = NULL;
+        }
+    S->mismatch = krc;
+    S->mismatch_err = kerr;
+    return 0;
+}
+
+/* The stored results against the reference interpreter's. */
+static int check_ref(const cstate *S, const ff_run_kernel *rk, ff_err *err)
+{
+    for (int t = 0; S->ref && t < rk->g->ntensors; t++) {
+        if (!rk->g->tensors[t].is_output) continue;
+        int pt = ff_ir_find_tensor(rk->p, rk->g->tensors[t].name);
+        if (pt < 0 || !S->ref[pt] || !rk->data[pt]) continue;
+        int rc = ff_tensor_compare(rk->data[pt], S->ref[pt], err);
+        if (rc) {
+            ff_err_wrap(err, "C model vs reference interpreter: ");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Records the kernel's outcome; the run always goes on. */
+static int finish(ff_run_kernel *rk, int rc, void *user, ff_err *err)
+{
+    cstate *S = user;
+    ff_run_cosim_kernel *kc = record(S, rk);
+    if (S->stop) {
+        kc->failure = ff_xstrdup("not run: an earlier kernel produced no results");
+    } else {
+        if (!rc && S->ran) rc = check_ref(S, rk, err);
+        if (S->mismatch) kc->failure = failure_text(S->mismatch_err.msg, &S->res);
+        else if (rc) kc->failure = failure_text(err->msg, &S->res);
+        if (!S->ran) S->stop = 1;
+        kc->seconds = (double)(clock() - S->t0) / CLOCKS_PER_SEC;
+    }
+    ff_cosim_result_free(&S->res);
+    memset(&S->res, 0, sizeof S->res);
+    if (S->o->done) S->o->done(kc, S->o->done_user);
+    return 0;
+}
+
+int ff_run_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, ff_tensor *const *ref,
+                         const ff_run_sched *s, const ff_run_cosim_opts *opts, ff_run_cosim_kernel **kernels,
+                         int *nkernels, ff_err *err)
+{
+    cstate S = {.c = c, .o = opts, .ref = ref};
+    ff_run_ops ops = {.kernel = cosim_kernel, .orders = begin, .done = finish, .user = &S};
+    *kernels = NULL;
+    *nkernels = 0;
+    int rc = ff_run_program(p, data, s, &ops, err);
+    if (rc) {
+        ff_run_cosim_kernels_free(S.ks, S.nk);
+        return rc;
+    }
+    *kernels = S.ks;
+    *nkernels = S.nk;
+    return 0;
+}
+
+void ff_run_cosim_kernels_free(ff_run_cosim_kernel *kernels, int n)
+{
+    for (int i = 0; kernels && i < n; i++) free(kernels[i].failure);
+    free(kernels);
+}

@@ -1,10 +1,13 @@
 /*
- * interp.c -- binding sizes to data, random inputs, and the reference
- * interpreter: the bit-exact statement of what a program computes
- * (docs/language.md "Semantics"), which every dataflow graph is checked
- * against. The values at a point come from eval.c.
+ * interp.c -- binding sizes to data, random inputs, and the dense reference
+ * interpreter (ff_ir_interpret_dense): the bit-exact statement of what a
+ * program computes (docs/language.md "Semantics") by walking every point of
+ * the index space -- the oracle the sparse evaluator (sparse.c,
+ * ff_ir_interpret, what --check runs) is tested against. The values at a
+ * point come from eval.c, which both share; only the choice of points
+ * differs.
  *
- * How the interpreter evaluates a statement (ir_run_program places
+ * How the dense interpreter evaluates a statement (ir_run_program places
  * the implicit reductions on a private copy, so every reduction is an
  * explicit node): nodes that look at a whole fiber -- sum/max over k,
  * softmax and layernorm over j -- are "materialised": computed once,
@@ -451,8 +454,8 @@ out:
     return rc;
 }
 
-int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
-                    ff_err *err)
+int ff_ir_interpret_dense(const ff_ir_program *p, const ff_tensor *const *inputs,
+                          ff_tensor **results, ff_err *err)
 {
     interp I = {0};
     int rc = ir_run_program(p, inputs, results, err, dense_stmt, &I);

@@ -134,14 +134,7 @@ static int tensor_lookup(const ff_tensor *t, const uint32_t *c, ff_fx *v)
             pos = pos * L->dim + x;
             continue;
         }
-        size_t lo = L->seg[pos], hi = L->seg[pos + 1];
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (L->crd[mid] < x) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo == L->seg[pos + 1] || L->crd[lo] != x) return 0;
-        pos = lo;
+        if (!ir_fiber_find(L, pos, x, &pos)) return 0;
     }
     *v = t->vals[pos];
     return 1;

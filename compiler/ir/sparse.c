@@ -565,14 +565,7 @@ static void leaf_descend(snode *L, int d, const uint32_t *cur)
         } else if (a->fk == FK_LIST && k == a->lev && a->cur < a->hi && a->crd[a->cur] == x) {
             b->pos = a->cur; /* the cursor is on it */
         } else {
-            size_t lo = lv->seg[b->pos], hi = lv->seg[b->pos + 1];
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (lv->crd[mid] < x) lo = mid + 1;
-                else hi = mid;
-            }
-            if (lo == lv->seg[b->pos + 1] || lv->crd[lo] != x) b->absent = 1;
-            else b->pos = lo;
+            if (!ir_fiber_find(lv, b->pos, x, &b->pos)) b->absent = 1;
         }
         b->lev++;
     }

@@ -32,17 +32,18 @@
  * terms in increasing k whatever the loop order, and softmax/layernorm run
  * their index innermost and see each fiber's entries in increasing index.
  *
- * The loop order of a nest follows its sparsest *required* leaf (one whose
- * support contains the tree's: through intersections, unary functions and a
- * mask's first argument), then the other slots; a softmax/layernorm index
- * goes last; a sum/max index goes where the driving leaf has it, and the
- * nest accumulates the output points below it (the slots after k) in a dense
- * workspace that is emitted in order after each outer point (Gustavson's
- * SpMM: A's row i scales rows k of B into a row accumulator). A leaf whose
- * compressed levels the order would visit against its level order -- and
- * every blocked tensor -- is walked through a copy laid out in loop order
- * (all levels compressed, every stored entry kept, zeros included); a fiber
- * node's result is stored that way for the nest that reads it.
+ * The loop order of a nest is, of the orders led by one leaf's levels (and
+ * the slots' own order), the one expected to visit the fewest points (each
+ * level's average fan-out, intersected or united as the tree says); a
+ * softmax/layernorm index goes last; a sum/max index stays where the order
+ * puts it when the output points below it (the slots after k) fit a dense
+ * workspace, which is emitted in order after each outer point (Gustavson's
+ * SpMM: A's row i scales rows k of B into a row accumulator), and goes last
+ * otherwise. A leaf whose compressed levels the order would visit against
+ * its level order -- and every blocked tensor -- is walked through a copy
+ * laid out in loop order (all levels compressed, every stored entry kept,
+ * zeros included); a fiber node's result is stored that way for the nest
+ * that reads it.
  *
  * Needs: a checked program (ir_run_program verifies it). Limits: ff_ir.h.
  */

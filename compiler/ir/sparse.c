@@ -225,6 +225,7 @@ typedef struct plan {
     int order[IR_MAX_SLOTS];
     int depth[IR_MAX_SLOTS]; /* slot -> depth, -1 if not in the nest */
     int kd;                  /* depth of the fiber node's index, -1 for the statement */
+    double wsize;            /* entries of a sum's workspace (1 when its index is last) */
     double *fan;             /* per leaf and slot: expected fiber length */
 } plan;
 
@@ -245,12 +246,14 @@ static void plan_order(const nest *N, sp *S, snode *drv, const int *slots, int n
     for (int i = 0; i < ns; i++)
         if (ir_set_find(P->order, k, slots[i]) < 0) P->order[k++] = slots[i];
     P->kd = -1;
+    P->wsize = 0;
     if (index >= 0) {
         int at = ir_set_find(P->order, k, index);
         int64_t w = 1;
         for (int i = at + 1; i < k && w <= FF_IR_INTERP_MAX_DENSE; i++) w *= S->r->size[P->order[i]];
         if (SE(N->node)->kind == FF_IR_REDUCE && w <= FF_IR_INTERP_MAX_DENSE) {
             P->kd = at;
+            P->wsize = (double)w;
         } else {
             memmove(&P->order[at], &P->order[at + 1], sizeof(int) * (size_t)(k - 1 - at));
             P->order[k - 1] = index;
@@ -318,11 +321,12 @@ static double plan_cands(const nest *N, sp *S, const plan *P, const snode *n, in
     }
 }
 
-/* Points plan P visits, expected, plus the entries it copies. */
+/* Points plan P visits, expected, plus the entries it copies and the
+ * workspace it clears. */
 static double plan_cost(const nest *N, sp *S, plan *P)
 {
     plan_fan(N, S, P);
-    double cost = 0, pts = 1;
+    double cost = P->wsize, pts = 1;
     for (int d = 0; d < N->n; d++) {
         pts *= plan_cands(N, S, P, N->root, d);
         cost += pts;

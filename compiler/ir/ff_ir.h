@@ -221,4 +221,34 @@ int ff_ir_verify(const ff_ir_program *p, ff_err *err);
  * indices than its left side; afterwards they are the same set. */
 int ff_ir_expr_indices(const ff_ir_expr *e, int *out);
 
+/* ---- the sparse reference (sparse.c) ---- */
+
+/* ff_ir_interpret (above) is the sparse evaluator: it co-iterates the stored
+ * coordinates of the accesses instead of walking the dense index space, so
+ * its work is proportional to the entries each statement touches (a dense
+ * operand, or a union with a constant or a broadcast, is dense support and
+ * costs its dense size). Its results are bit for bit those of
+ * ff_ir_interpret_dense -- same values, same support, same format -- which
+ * the tests cross-check. Its limits: one loop nest visits at most
+ * FF_IR_SPARSE_MAX_VISITS points (counted as they are walked); a computed
+ * fiber node (sum/max/softmax/layernorm result) stores at most
+ * FF_IR_SPARSE_MAX_ENTRIES entries; a sum accumulates into a dense
+ * workspace of at most FF_IR_INTERP_MAX_DENSE entries (else it runs its
+ * index innermost); a result stored in a format with dense levels has at
+ * most FF_IR_SPARSE_MAX_ENTRIES positions. Beyond them it fails with an
+ * error naming the node ("path:line:col: sum visited more than 2^32
+ * points, the interpreter's limit"), every result NULL. */
+#define FF_IR_SPARSE_MAX_VISITS_LOG2 32
+#define FF_IR_SPARSE_MAX_VISITS ((int64_t)1 << FF_IR_SPARSE_MAX_VISITS_LOG2)
+#define FF_IR_SPARSE_MAX_ENTRIES_LOG2 30
+#define FF_IR_SPARSE_MAX_ENTRIES ((int64_t)1 << FF_IR_SPARSE_MAX_ENTRIES_LOG2)
+
+/* The dense reference interpreter, as ff_ir_interpret was before the sparse
+ * evaluator: every point of every loop nest, with the limits
+ * FF_IR_INTERP_MAX_DENSE and FF_IR_INTERP_MAX_VISITS above. Same arguments,
+ * results and errors as ff_ir_interpret; the independent oracle the sparse
+ * evaluator is tested against. */
+int ff_ir_interpret_dense(const ff_ir_program *p, const ff_tensor *const *inputs,
+                          ff_tensor **results, ff_err *err);
+
 #endif

@@ -1,20 +1,23 @@
 /*
- * interp.c -- binding sizes to data, random inputs, and the reference
- * interpreter: the bit-exact statement of what a program computes
- * (docs/language.md "Semantics"), which every dataflow graph is checked
- * against.
+ * interp.c -- binding sizes to data, random inputs, and the dense reference
+ * interpreter (ff_ir_interpret_dense): the bit-exact statement of what a
+ * program computes (docs/language.md "Semantics") by walking every point of
+ * the index space -- the oracle the sparse evaluator (sparse.c,
+ * ff_ir_interpret, what --check runs) is tested against. The values at a
+ * point come from eval.c, which both share; only the choice of points
+ * differs.
  *
- * How the interpreter evaluates a statement: on a private copy of the right
- * side, implicit reductions are placed (reduce.c), so every reduction is an
- * explicit node. Nodes that look at a whole fiber -- sum/max over k, softmax
- * and layernorm over j -- are "materialised": computed once, children first,
- * into a dense value array plus a dense presence map over their own free
- * indices. Every other node is elementwise, so its value at a point is a
- * function of its operands at the same point; it is computed on demand,
- * point by point, inside the loops of the node that needs it (eval below).
- * That gives exactly the values of evaluating every node into a dense array
- * over its free indices, without the memory of the big intermediate
- * products (the operand of sum[k] in SpMM spans i, j and k).
+ * How the dense interpreter evaluates a statement (ir_run_program places
+ * the implicit reductions on a private copy, so every reduction is an
+ * explicit node): nodes that look at a whole fiber -- sum/max over k,
+ * softmax and layernorm over j -- are "materialised": computed once,
+ * children first, into a dense value array plus a dense presence map over
+ * their own free indices. Every other node is elementwise, so its value at a
+ * point is a function of its operands at the same point; it is computed on
+ * demand, point by point, inside the loops of the node that needs it. That
+ * gives exactly the values of evaluating every node into a dense array over
+ * its free indices, without the memory of the big intermediate products
+ * (the operand of sum[k] in SpMM spans i, j and k).
  *
  * A sum/max whose operand can only be present where some sparse access
  * stores an entry (A in A[i,k] * B[k,j]) runs its loops over that access's
@@ -28,20 +31,18 @@
  * are looked up level by level in their fibertree (binary search in
  * compressed levels), so a large sparse input costs no dense memory.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir_int.h"
+#include "interp_int.h"
 
-#define MAX_SLOTS 64 /* index variables of one statement */
+#define MAX_SLOTS IR_MAX_SLOTS
 #define ACCESS_DENSE_MAX ((int64_t)1 << 24)
 
 /* A node of the statement being evaluated. */
 typedef struct enode enode;
 struct enode {
-    const ff_ir_expr *e;
-    enode *a, *b;
+    ir_node base;              /* e, a, b */
     int index;                 /* REDUCE/SOFTMAX/LAYERNORM: slot reduced/normalised over */
     /* materialised nodes: value and presence over the free slots, row-major */
     int ns;
@@ -55,34 +56,13 @@ struct enode {
     int64_t astride[FF_IR_MAX_ORDER]; /* of the dense copy in v/pres, if there is one */
 };
 
+#define EA(n) ((enode *)(n)->base.a)
+#define EE(n) ((n)->base.e)
+
 typedef struct interp {
-    const ff_ir_program *p;
-    ff_err *err;
-    int F;
-    ff_fx one, gelu_c;
-    const uint32_t *sizes;   /* per size symbol */
-    const ff_tensor **data;  /* per tensor: its input, or its result once assigned */
-    ir_arena *arena;         /* per statement: the copy of the right side, enodes */
+    ir_run *r;
     FF_VEC(void *) owned;    /* per statement: malloc'd arrays */
-    int nslots;
-    int glob[MAX_SLOTS];     /* slot -> program index id */
-    uint32_t size[MAX_SLOTS];
-    uint32_t cur[MAX_SLOTS]; /* the point being evaluated */
 } interp;
-
-static int ifail(interp *I, const ff_ir_expr *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int ifail(interp *I, const ff_ir_expr *e, int code, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ff_err_set(I->err, code, "%s:%d:%d: %s", I->p->path ? I->p->path : "?", e->pos.line,
-                      e->pos.col, msg);
-}
 
 /* malloc that reports failure (these arrays can be big) and is freed at the
  * end of the statement. */
@@ -99,27 +79,12 @@ static void release(interp *I)
     I->owned.len = 0;
 }
 
-/* The slot of program index `index`, given one if new; -1 (err set) when the
- * statement has too many. */
-static int slot_of(interp *I, int index, const ff_ir_expr *at)
-{
-    for (int s = 0; s < I->nslots; s++)
-        if (I->glob[s] == index) return s;
-    if (I->nslots == MAX_SLOTS) {
-        ifail(I, at, FF_EINVAL, "more than %d index variables in one statement", MAX_SLOTS);
-        return -1;
-    }
-    I->glob[I->nslots] = index;
-    I->size[I->nslots] = I->sizes[I->p->indices[index].size];
-    return I->nslots++;
-}
-
 /* Product of the sizes of slots[0..n), or limit + 1 if it exceeds limit. */
 static int64_t space(const interp *I, const int *slots, int n, int64_t limit)
 {
     int64_t v = 1;
     for (int i = 0; i < n; i++) {
-        v *= I->size[slots[i]];
+        v *= I->r->size[slots[i]];
         if (v > limit) return limit + 1;
     }
     return v;
@@ -130,8 +95,8 @@ static int64_t space(const interp *I, const int *slots, int n, int64_t limit)
 static int odo_start(interp *I, const int *slots, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (I->size[slots[i]] == 0) return 0;
-        I->cur[slots[i]] = 0;
+        if (I->r->size[slots[i]] == 0) return 0;
+        I->r->cur[slots[i]] = 0;
     }
     return 1;
 }
@@ -139,8 +104,8 @@ static int odo_start(interp *I, const int *slots, int n)
 static int odo_next(interp *I, const int *slots, int n)
 {
     for (int i = n - 1; i >= 0; i--) {
-        if (++I->cur[slots[i]] < I->size[slots[i]]) return 1;
-        I->cur[slots[i]] = 0;
+        if (++I->r->cur[slots[i]] < I->r->size[slots[i]]) return 1;
+        I->r->cur[slots[i]] = 0;
     }
     return 0;
 }
@@ -148,7 +113,7 @@ static int odo_next(interp *I, const int *slots, int n)
 static int64_t offset(const interp *I, const enode *n)
 {
     int64_t o = 0;
-    for (int i = 0; i < n->ns; i++) o += (int64_t)I->cur[n->slot[i]] * n->stride[i];
+    for (int i = 0; i < n->ns; i++) o += (int64_t)I->r->cur[n->slot[i]] * n->stride[i];
     return o;
 }
 
@@ -169,14 +134,7 @@ static int tensor_lookup(const ff_tensor *t, const uint32_t *c, ff_fx *v)
             pos = pos * L->dim + x;
             continue;
         }
-        size_t lo = L->seg[pos], hi = L->seg[pos + 1];
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (L->crd[mid] < x) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo == L->seg[pos + 1] || L->crd[lo] != x) return 0;
-        pos = lo;
+        if (!ir_fiber_find(L, pos, x, &pos)) return 0;
     }
     *v = t->vals[pos];
     return 1;
@@ -199,88 +157,55 @@ static int fill_visit(void *ctx, const uint32_t *coords, ff_fx val)
 
 static int access_get(interp *I, const enode *n, ff_fx *out)
 {
-    const ff_ir_expr *e = n->e;
+    const ff_ir_expr *e = EE(n);
     if (n->v) {
         int64_t o = 0;
-        for (int m = 0; m < e->nidx; m++) o += (int64_t)I->cur[n->aslot[m]] * n->astride[m];
+        for (int m = 0; m < e->nidx; m++) o += (int64_t)I->r->cur[n->aslot[m]] * n->astride[m];
         if (!n->pres[o]) return 0;
         *out = n->v[o];
         return 1;
     }
     uint32_t c[FF_IR_MAX_ORDER];
-    for (int m = 0; m < e->nidx; m++) c[m] = I->cur[n->aslot[m]];
+    for (int m = 0; m < e->nidx; m++) c[m] = I->r->cur[n->aslot[m]];
     return tensor_lookup(n->t, c, out);
 }
 
 /* ---- values ---- */
 
-static ff_fx unary_apply(const interp *I, int op, ff_fx x)
+/* The leaves of the element-wise evaluation: accesses, and fiber nodes
+ * materialised beforehand. */
+static int leaf(void *ctx, const ir_node *in, ff_fx *out)
 {
-    int F = I->F;
-    switch (op) {
-    case FF_IR_FN_SQRT: return ff_fx_mul(x, ff_fx_rsqrt(x, F), F);
-    case FF_IR_FN_GELU:
-        return ff_fx_div(x, ff_fx_add(ff_fx_exp(ff_fx_mul(x, I->gelu_c, F), F), I->one), F);
-    default: return ff_alu_apply((ff_alu_op)op, x, 0, F);
-    }
+    interp *I = ctx;
+    const enode *n = (const enode *)in;
+    if (in->e->kind == FF_IR_ACCESS) return access_get(I, n, out);
+    int64_t o = offset(I, n);
+    if (!n->pres[o]) return 0;
+    *out = n->v[o];
+    return 1;
 }
 
-/* The value of n at the point I->cur; returns whether the point is in n's
+/* The value of n at the point I->r->cur; returns whether the point is in n's
  * support. */
 static int eval(interp *I, const enode *n, ff_fx *out)
 {
-    const ff_ir_expr *e = n->e;
-    ff_fx x, y;
-    switch (e->kind) {
-    case FF_IR_ACCESS: return access_get(I, n, out);
-    case FF_IR_CONST: *out = e->value; return 1;
-    case FF_IR_UNARY:
-        if (!eval(I, n->a, &x)) return 0;
-        *out = unary_apply(I, e->op, x);
-        return 1;
-    case FF_IR_BINARY: {
-        int pa = eval(I, n->a, &x);
-        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) { /* union, absent = 0 */
-            int pb = eval(I, n->b, &y);
-            if (!pa && !pb) return 0;
-            if (!pa) x = 0;
-            if (!pb) y = 0;
-        } else if (!pa || !eval(I, n->b, &y)) { /* intersection */
-            return 0;
-        }
-        *out = ff_alu_apply((ff_alu_op)e->op, x, y, I->F);
-        return 1;
-    }
-    case FF_IR_MASK:
-        if (!eval(I, n->a, &x)) return 0;
-        *out = eval(I, n->b, &y) ? y : 0;
-        return 1;
-    case FF_IR_REDUCE:
-    case FF_IR_SOFTMAX:
-    case FF_IR_LAYERNORM: {
-        int64_t o = offset(I, n);
-        if (!n->pres[o]) return 0;
-        *out = n->v[o];
-        return 1;
-    }
-    }
-    IR_UNREACHABLE();
+    return ir_eval(&I->r->fx, leaf, I, &n->base, out);
 }
 
 /* ---- building the statement's nodes ---- */
 
 static int build(interp *I, const ff_ir_expr *e, enode **out)
 {
-    enode *n = ir_arena_alloc(I->arena, sizeof *n);
-    n->e = e;
+    enode *n = ir_arena_alloc(I->r->arena, sizeof *n);
+    n->base.e = e;
     int rc;
-    if (e->a && (rc = build(I, e->a, &n->a))) return rc;
-    if (e->b && (rc = build(I, e->b, &n->b))) return rc;
+    if (e->a && (rc = build(I, e->a, (enode **)&n->base.a))) return rc;
+    if (e->b && (rc = build(I, e->b, (enode **)&n->base.b))) return rc;
     if (e->kind == FF_IR_ACCESS) {
-        const ff_tensor *t = I->data[e->tensor];
+        const ff_tensor *t = I->r->data[e->tensor];
         n->t = t;
         for (int m = 0; m < e->nidx; m++) {
-            int s = slot_of(I, e->idx[m], e);
+            int s = ir_slot_of(I->r, e->idx[m], e);
             if (s < 0) return FF_EINVAL;
             n->aslot[m] = s;
         }
@@ -294,13 +219,14 @@ static int build(interp *I, const ff_ir_expr *e, enode **out)
             n->v = big_alloc(I, sizeof(ff_fx) * (size_t)total, 0);
             n->pres = big_alloc(I, (size_t)total, 1);
             if (!n->v || !n->pres)
-                return ifail(I, e, FF_ENOMEM, "no memory for a dense copy of %s", t->name);
+                return ir_fail(I->r, e->pos, FF_ENOMEM, "no memory for a dense copy of %s",
+                               t->name);
             fill_ctx f = {n, t->order};
             ff_tensor_foreach(t, fill_visit, &f);
         }
     }
     if (e->kind == FF_IR_REDUCE || e->kind == FF_IR_SOFTMAX || e->kind == FF_IR_LAYERNORM) {
-        n->index = slot_of(I, e->index, e);
+        n->index = ir_slot_of(I->r, e->index, e);
         if (n->index < 0) return FF_EINVAL;
     }
     *out = n;
@@ -311,26 +237,22 @@ static int build(interp *I, const ff_ir_expr *e, enode **out)
  * allocates its arrays. */
 static int alloc_mat(interp *I, enode *n, const char *what)
 {
-    int set[MAX_SLOTS * 2], k = 0;
-    ir_free_indices(n->e, set, &k);
+    int k = ir_free_slots(I->r, EE(n), n->slot);
+    if (k < 0) return FF_EINVAL;
     n->ns = k;
-    for (int i = 0; i < k; i++) {
-        n->slot[i] = slot_of(I, set[i], n->e);
-        if (n->slot[i] < 0) return FF_EINVAL;
-    }
     int64_t total = space(I, n->slot, k, FF_IR_INTERP_MAX_DENSE);
     if (total > FF_IR_INTERP_MAX_DENSE)
-        return ifail(I, n->e, FF_EINVAL,
-                     "%s needs a dense array of more than 2^%d entries, the interpreter's limit",
-                     what, FF_IR_INTERP_MAX_DENSE_LOG2);
+        return ir_fail(I->r, EE(n)->pos, FF_EINVAL,
+                       "%s needs a dense array of more than 2^%d entries, the interpreter's limit",
+                       what, FF_IR_INTERP_MAX_DENSE_LOG2);
     int64_t st = 1;
     for (int i = k - 1; i >= 0; i--) {
         n->stride[i] = st;
-        st *= I->size[n->slot[i]];
+        st *= I->r->size[n->slot[i]];
     }
     n->v = big_alloc(I, sizeof(ff_fx) * (size_t)total, 0);
     n->pres = big_alloc(I, (size_t)total, 1);
-    if (!n->v || !n->pres) return ifail(I, n->e, FF_ENOMEM, "no memory for %s", what);
+    if (!n->v || !n->pres) return ir_fail(I->r, EE(n)->pos, FF_ENOMEM, "no memory for %s", what);
     return 0;
 }
 
@@ -338,19 +260,16 @@ static int alloc_mat(interp *I, enode *n, const char *what)
  * innermost), and the visit count checked. */
 static int loop_slots(interp *I, enode *n, int *slots, int *ns, const char *what)
 {
-    int set[MAX_SLOTS * 2], k = 0;
-    ir_free_indices(n->e->a, set, &k);
+    int set[MAX_SLOTS], k = ir_free_slots(I->r, EE(n)->a, set);
+    if (k < 0) return FF_EINVAL;
     *ns = 0;
-    for (int i = 0; i < k; i++) {
-        int s = slot_of(I, set[i], n->e);
-        if (s < 0) return FF_EINVAL;
-        if (s != n->index) slots[(*ns)++] = s;
-    }
+    for (int i = 0; i < k; i++)
+        if (set[i] != n->index) slots[(*ns)++] = set[i];
     slots[(*ns)++] = n->index;
     if (space(I, slots, *ns, FF_IR_INTERP_MAX_VISITS) > FF_IR_INTERP_MAX_VISITS)
-        return ifail(I, n->e, FF_EINVAL,
-                     "%s would visit more than 2^%d points, the interpreter's limit", what,
-                     FF_IR_INTERP_MAX_VISITS_LOG2);
+        return ir_fail(I->r, EE(n)->pos, FF_EINVAL,
+                       "%s would visit more than 2^%d points, the interpreter's limit", what,
+                       FF_IR_INTERP_MAX_VISITS_LOG2);
     return 0;
 }
 
@@ -360,7 +279,7 @@ static int loop_slots(interp *I, enode *n, int *slots, int *ns, const char *what
  * such access with fewer stored entries than points (*best: its density). */
 static void required_access(const enode *n, const enode **req, double *best)
 {
-    const ff_ir_expr *e = n->e;
+    const ff_ir_expr *e = EE(n);
     switch (e->kind) {
     case FF_IR_ACCESS: {
         double pts = 1;
@@ -372,13 +291,13 @@ static void required_access(const enode *n, const enode **req, double *best)
         }
         return;
     }
-    case FF_IR_UNARY: required_access(n->a, req, best); return;
+    case FF_IR_UNARY: required_access(EA(n), req, best); return;
     case FF_IR_BINARY:
         if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) return; /* a union */
-        required_access(n->a, req, best);
-        required_access(n->b, req, best);
+        required_access(EA(n), req, best);
+        required_access((const enode *)n->base.b, req, best);
         return;
-    case FF_IR_MASK: required_access(n->a, req, best); return;
+    case FF_IR_MASK: required_access(EA(n), req, best); return;
     default: return; /* constants, and fiber nodes (whose support is computed) */
     }
 }
@@ -392,27 +311,26 @@ static void required_access(const enode *n, const enode **req, double *best)
 static int reduce_guarded(interp *I, enode *n, const enode *req, const int *slots, int outer)
 {
     int k = n->index, as[FF_IR_MAX_ORDER], na = 0, rest[MAX_SLOTS], nr = 0, has_k = 0;
-    for (int m = 0; m < req->e->nidx; m++) {
+    for (int m = 0; m < EE(req)->nidx; m++) {
         if (req->aslot[m] == k) has_k = 1;
         else as[na++] = req->aslot[m];
     }
     for (int i = 0; i < outer; i++)
         if (ir_set_find(as, na, slots[i]) < 0) rest[nr++] = slots[i];
-    uint32_t len = I->size[k];
-    int sum = n->e->op == FF_IR_RED_SUM;
+    uint32_t len = I->r->size[k];
     ff_fx x;
     if (!odo_start(I, as, na) || len == 0) return 0;
     do {
         if (!has_k && !access_get(I, req, &x)) continue;
         for (uint32_t j = 0; j < len; j++) {
-            I->cur[k] = j;
+            I->r->cur[k] = j;
             if (has_k && !access_get(I, req, &x)) continue;
             if (!odo_start(I, rest, nr)) break;
             do {
-                if (!eval(I, n->a, &x)) continue;
+                if (!eval(I, EA(n), &x)) continue;
                 int64_t o = offset(I, n);
-                if (!n->pres[o]) n->v[o] = x; /* the first present term starts the sum */
-                else n->v[o] = sum ? ff_fx_add(n->v[o], x) : (x > n->v[o] ? x : n->v[o]);
+                /* the first present term starts the fold */
+                n->v[o] = n->pres[o] ? ir_fold(EE(n)->op, n->v[o], x) : x;
                 n->pres[o] = 1;
             } while (odo_next(I, rest, nr));
         }
@@ -425,8 +343,8 @@ static int materialize(interp *I, enode *n);
 static int materialize_children(interp *I, enode *n)
 {
     int rc;
-    if (n->a && (rc = materialize(I, n->a))) return rc;
-    if (n->b && (rc = materialize(I, n->b))) return rc;
+    if (n->base.a && (rc = materialize(I, EA(n)))) return rc;
+    if (n->base.b && (rc = materialize(I, (enode *)n->base.b))) return rc;
     return 0;
 }
 
@@ -435,28 +353,28 @@ static int materialize(interp *I, enode *n)
 {
     int rc = materialize_children(I, n);
     if (rc) return rc;
-    const ff_ir_expr *e = n->e;
+    const ff_ir_expr *e = EE(n);
     if (e->kind != FF_IR_REDUCE && e->kind != FF_IR_SOFTMAX && e->kind != FF_IR_LAYERNORM)
         return 0;
     const char *what = ir_func_of(e->kind, e->op)->name;
     int slots[MAX_SLOTS], ns;
     if ((rc = alloc_mat(I, n, what)) || (rc = loop_slots(I, n, slots, &ns, what))) return rc;
-    int outer = ns - 1, k = n->index, F = I->F;
-    uint32_t len = I->size[k];
+    int outer = ns - 1, k = n->index;
+    uint32_t len = I->r->size[k];
+    uint32_t *cur = I->r->cur;
     if (e->kind == FF_IR_REDUCE) {
         const enode *req = NULL;
         double best = 1.0;
-        required_access(n->a, &req, &best);
+        required_access(EA(n), &req, &best);
         if (req) return reduce_guarded(I, n, req, slots, outer);
         if (!odo_start(I, slots, outer) || len == 0) return 0;
         do {
             ff_fx acc = 0, x;
             int have = 0;
             for (uint32_t j = 0; j < len; j++) {
-                I->cur[k] = j;
-                if (!eval(I, n->a, &x)) continue;
-                if (!have) acc = x; /* the first present term starts the sum */
-                else acc = e->op == FF_IR_RED_SUM ? ff_fx_add(acc, x) : (x > acc ? x : acc);
+                cur[k] = j;
+                if (!eval(I, EA(n), &x)) continue;
+                acc = have ? ir_fold(e->op, acc, x) : x; /* the first present term starts it */
                 have = 1;
             }
             if (have) {
@@ -467,54 +385,24 @@ static int materialize(interp *I, enode *n)
         } while (odo_next(I, slots, outer));
         return 0;
     }
-    /* softmax / layernorm: one fiber along k at a time */
+    /* softmax / layernorm: one fiber along k at a time, its present entries
+     * gathered in increasing k */
     ff_fx *x = big_alloc(I, sizeof(ff_fx) * (size_t)len, 0);
-    uint8_t *have = big_alloc(I, (size_t)len, 0);
-    if (!x || !have) return ifail(I, e, FF_ENOMEM, "no memory for a %s fiber", what);
+    uint32_t *at = big_alloc(I, sizeof(uint32_t) * (size_t)len, 0);
+    if (!x || !at) return ir_fail(I->r, e->pos, FF_ENOMEM, "no memory for a %s fiber", what);
     if (!odo_start(I, slots, outer) || len == 0) return 0;
     do {
-        uint32_t count = 0, first = len;
+        uint32_t count = 0;
         for (uint32_t j = 0; j < len; j++) {
-            I->cur[k] = j;
-            have[j] = (uint8_t)eval(I, n->a, &x[j]);
-            if (have[j]) {
-                count++;
-                if (first == len) first = j;
-            }
+            cur[k] = j;
+            if (eval(I, EA(n), &x[count])) at[count++] = j;
         }
         if (count == 0) continue;
-        if (e->kind == FF_IR_SOFTMAX) {
-            ff_fx m = x[first], s = 0;
-            for (uint32_t j = first; j < len; j++)
-                if (have[j] && x[j] > m) m = x[j];
-            for (uint32_t j = first; j < len; j++)
-                if (have[j]) {
-                    x[j] = ff_fx_exp(ff_fx_sub(x[j], m), F);
-                    s = j == first ? x[j] : ff_fx_add(s, x[j]);
-                }
-            for (uint32_t j = first; j < len; j++)
-                if (have[j]) x[j] = ff_fx_div(x[j], s, F);
-        } else {
-            ff_fx nfx = ff_fx_from_int(count, F), sum = 0, sq = 0;
-            for (uint32_t j = first; j < len; j++)
-                if (have[j]) sum = j == first ? x[j] : ff_fx_add(sum, x[j]);
-            ff_fx mean = ff_fx_div(sum, nfx, F);
-            for (uint32_t j = first; j < len; j++)
-                if (have[j]) {
-                    x[j] = ff_fx_sub(x[j], mean);
-                    ff_fx d2 = ff_fx_mul(x[j], x[j], F);
-                    sq = j == first ? d2 : ff_fx_add(sq, d2);
-                }
-            ff_fx var = ff_fx_div(sq, nfx, F);
-            ff_fx r = ff_fx_rsqrt(ff_fx_add(var, 1), F); /* eps = 1 ulp */
-            for (uint32_t j = first; j < len; j++)
-                if (have[j]) x[j] = ff_fx_mul(x[j], r, F);
-        }
-        for (uint32_t j = first; j < len; j++) {
-            if (!have[j]) continue;
-            I->cur[k] = j;
+        ir_normalise(&I->r->fx, e->kind, x, count);
+        for (uint32_t q = 0; q < count; q++) {
+            cur[k] = at[q];
             int64_t o = offset(I, n);
-            n->v[o] = x[j];
+            n->v[o] = x[q];
             n->pres[o] = 1;
         }
     } while (odo_next(I, slots, outer));
@@ -523,80 +411,48 @@ static int materialize(interp *I, enode *n)
 
 /* ---- statements ---- */
 
-static int run_stmt(interp *I, int si, ff_tensor **result)
+static int dense_stmt(ir_run *r, void *ctx, ff_tensor **result)
 {
-    const ff_ir_program *p = I->p;
-    ff_ir_stmt st = p->stmts[si];
-    const ff_ir_tensor *lhs = &p->tensors[st.lhs];
-    st.rhs = ir_expr_copy(I->arena, st.rhs);
-    ir_place_stmt(I->arena, &st, p->nindices);
-    I->nslots = 0;
+    interp *I = ctx;
+    I->r = r;
+    const ff_ir_stmt *st = &r->st;
+    const ff_ir_tensor *lhs = &r->p->tensors[st->lhs];
     int lslot[FF_IR_MAX_ORDER], rc;
-    for (int m = 0; m < st.nlhs; m++) {
-        lslot[m] = slot_of(I, st.lhs_idx[m], st.rhs);
+    for (int m = 0; m < st->nlhs; m++) {
+        lslot[m] = ir_slot_of(r, st->lhs_idx[m], st->rhs);
         if (lslot[m] < 0) return FF_EINVAL;
     }
     enode *root;
-    if ((rc = build(I, st.rhs, &root)) || (rc = materialize(I, root))) return rc;
-    ff_ir_expr at = {.pos = st.pos};
-    if (space(I, lslot, st.nlhs, FF_IR_INTERP_MAX_VISITS) > FF_IR_INTERP_MAX_VISITS)
-        return ifail(I, &at, FF_EINVAL,
-                     "%s has more than 2^%d points, the interpreter's limit", lhs->name,
-                     FF_IR_INTERP_MAX_VISITS_LOG2);
+    if ((rc = build(I, st->rhs, &root)) || (rc = materialize(I, root))) goto out;
+    if (space(I, lslot, st->nlhs, FF_IR_INTERP_MAX_VISITS) > FF_IR_INTERP_MAX_VISITS) {
+        rc = ir_fail(r, st->pos, FF_EINVAL, "%s has more than 2^%d points, the interpreter's limit",
+                     lhs->name, FF_IR_INTERP_MAX_VISITS_LOG2);
+        goto out;
+    }
     FF_VEC(uint32_t) crd = {0};
     FF_VEC(ff_fx) val = {0};
-    if (odo_start(I, lslot, st.nlhs)) {
+    if (odo_start(I, lslot, st->nlhs)) {
         do {
             ff_fx v;
             if (!eval(I, root, &v)) continue;
-            for (int m = 0; m < st.nlhs; m++) FF_VEC_PUSH(crd, I->cur[lslot[m]]);
+            for (int m = 0; m < st->nlhs; m++) FF_VEC_PUSH(crd, r->cur[lslot[m]]);
             FF_VEC_PUSH(val, v);
-        } while (odo_next(I, lslot, st.nlhs));
+        } while (odo_next(I, lslot, st->nlhs));
     }
-    uint32_t dims[FF_IR_MAX_ORDER];
-    for (int m = 0; m < lhs->order; m++) dims[m] = I->sizes[lhs->dims[m]];
-    rc = ff_tensor_from_coo(lhs->name, lhs->order, dims, &lhs->fmt, I->F, val.len, crd.data,
-                            val.data, result, I->err);
+    rc = ir_store_result(r, val.len, crd.data, val.data, result);
     free(crd.data);
     free(val.data);
-    if (rc) return ff_err_wrap(I->err, "%s:%d:%d: ", p->path ? p->path : "?", st.pos.line,
-                               st.pos.col);
-    return 0;
+out:
+    release(I);
+    return rc;
 }
 
-int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
-                    ff_err *err)
+int ff_ir_interpret_dense(const ff_ir_program *p, const ff_tensor *const *inputs,
+                          ff_tensor **results, ff_err *err)
 {
-    for (int t = 0; t < p->ntensors; t++) results[t] = NULL;
-    int rc = ff_ir_verify(p, err);
-    if (rc) return rc;
-    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof(uint32_t));
-    if ((rc = ff_ir_bind_sizes(p, inputs, sizes, err))) {
-        free(sizes);
-        return rc;
-    }
-    interp I = {.p = p, .err = err, .F = p->frac_bits, .sizes = sizes};
-    I.one = ff_fx_from_int(1, I.F);
-    if (ff_fx_parse("-1.702", I.F, &I.gelu_c) != 0) IR_UNREACHABLE();
-    I.data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *I.data);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) I.data[t] = inputs[t];
-    for (int s = 0; s < p->nstmts && !rc; s++) {
-        I.arena = ir_arena_new();
-        int lhs = p->stmts[s].lhs;
-        rc = run_stmt(&I, s, &results[lhs]);
-        if (!rc) I.data[lhs] = results[lhs];
-        release(&I);
-        ir_arena_free(I.arena);
-    }
+    interp I = {0};
+    int rc = ir_run_program(p, inputs, results, err, dense_stmt, &I);
     free(I.owned.data);
-    free(I.data);
-    free(sizes);
-    if (rc)
-        for (int t = 0; t < p->ntensors; t++) {
-            ff_tensor_free(results[t]);
-            results[t] = NULL;
-        }
     return rc;
 }
 

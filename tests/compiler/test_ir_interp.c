@@ -978,6 +978,8 @@ static void large_sparse_input(void **state)
     run_free(&r);
 }
 
+/* The dense interpreter's limits (the sparse evaluator, ff_ir_interpret, runs
+ * these; its own limits are tested in test_ir_sparse.c). */
 static void limits_are_errors(void **state)
 {
     (void)state;
@@ -990,7 +992,7 @@ static void limits_are_errors(void **state)
         r.in[0] = A;
         r.in[1] = A;
         ff_err err = {0};
-        assert_int_equal(ff_ir_interpret(r.p, (const ff_tensor *const *)r.in, r.out, &err),
+        assert_int_equal(ff_ir_interpret_dense(r.p, (const ff_tensor *const *)r.in, r.out, &err),
                          FF_EINVAL);
         assert_string_equal(err.msg, "k.ff:3:17: sum needs a dense array of more than 2^26 "
                                      "entries, the interpreter's limit");
@@ -1003,7 +1005,7 @@ static void limits_are_errors(void **state)
         r.in[0] = A;
         r.in[1] = x;
         ff_err err = {0};
-        assert_int_equal(ff_ir_interpret(r.p, (const ff_tensor *const *)r.in, r.out, &err),
+        assert_int_equal(ff_ir_interpret_dense(r.p, (const ff_tensor *const *)r.in, r.out, &err),
                          FF_EINVAL);
         assert_string_equal(err.msg, "k.ff:3:15: sum would visit more than 2^32 points, the "
                                      "interpreter's limit");

@@ -1,0 +1,183 @@
+/*
+ * eval.c -- the value semantics both evaluators share (interp_int.h): the
+ * program frame, element-wise evaluation at a point, the unary functions'
+ * ALU sequences, softmax and layernorm of a fiber, storing a result.
+ * docs/language.md "The exact operations" is this file in prose.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "interp_int.h"
+
+int ir_fail(const ir_run *r, ff_srcpos pos, int code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ff_err_set(r->err, code, "%s:%d:%d: %s", r->p->path ? r->p->path : "?", pos.line,
+                      pos.col, msg);
+}
+
+int ir_slot_of(ir_run *r, int index, const ff_ir_expr *at)
+{
+    for (int s = 0; s < r->nslots; s++)
+        if (r->glob[s] == index) return s;
+    if (r->nslots == IR_MAX_SLOTS) {
+        ir_fail(r, at->pos, FF_EINVAL, "more than %d index variables in one statement",
+                IR_MAX_SLOTS);
+        return -1;
+    }
+    r->glob[r->nslots] = index;
+    r->size[r->nslots] = r->sizes[r->p->indices[index].size];
+    return r->nslots++;
+}
+
+int ir_free_slots(ir_run *r, const ff_ir_expr *e, int *slots)
+{
+    int set[IR_MAX_SLOTS * 2], k = 0;
+    ir_free_indices(e, set, &k);
+    for (int i = 0; i < k; i++)
+        if ((slots[i] = ir_slot_of(r, set[i], e)) < 0) return -1;
+    return k;
+}
+
+static ff_fx unary_apply(const ir_fx *fx, int op, ff_fx x)
+{
+    int F = fx->F;
+    switch (op) {
+    case FF_IR_FN_SQRT: return ff_fx_mul(x, ff_fx_rsqrt(x, F), F);
+    case FF_IR_FN_GELU:
+        return ff_fx_div(x, ff_fx_add(ff_fx_exp(ff_fx_mul(x, fx->gelu_c, F), F), fx->one), F);
+    default: return ff_alu_apply((ff_alu_op)op, x, 0, F);
+    }
+}
+
+int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ff_fx *out)
+{
+    const ff_ir_expr *e = n->e;
+    ff_fx x, y;
+    switch (e->kind) {
+    case FF_IR_ACCESS:
+    case FF_IR_REDUCE:
+    case FF_IR_SOFTMAX:
+    case FF_IR_LAYERNORM: return leaf(ctx, n, out);
+    case FF_IR_CONST: *out = e->value; return 1;
+    case FF_IR_UNARY:
+        if (!ir_eval(fx, leaf, ctx, n->a, &x)) return 0;
+        *out = unary_apply(fx, e->op, x);
+        return 1;
+    case FF_IR_BINARY: {
+        int pa = ir_eval(fx, leaf, ctx, n->a, &x);
+        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) { /* union, absent = 0 */
+            int pb = ir_eval(fx, leaf, ctx, n->b, &y);
+            if (!pa && !pb) return 0;
+            if (!pa) x = 0;
+            if (!pb) y = 0;
+        } else if (!pa || !ir_eval(fx, leaf, ctx, n->b, &y)) { /* intersection */
+            return 0;
+        }
+        *out = ff_alu_apply((ff_alu_op)e->op, x, y, fx->F);
+        return 1;
+    }
+    case FF_IR_MASK:
+        if (!ir_eval(fx, leaf, ctx, n->a, &x)) return 0;
+        *out = ir_eval(fx, leaf, ctx, n->b, &y) ? y : 0;
+        return 1;
+    }
+    IR_UNREACHABLE();
+}
+
+void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ff_fx *x, uint32_t n)
+{
+    int F = fx->F;
+    if (kind == FF_IR_SOFTMAX) {
+        ff_fx m = x[0], s = 0;
+        for (uint32_t j = 1; j < n; j++)
+            if (x[j] > m) m = x[j];
+        for (uint32_t j = 0; j < n; j++) {
+            x[j] = ff_fx_exp(ff_fx_sub(x[j], m), F);
+            s = j == 0 ? x[j] : ff_fx_add(s, x[j]);
+        }
+        for (uint32_t j = 0; j < n; j++) x[j] = ff_fx_div(x[j], s, F);
+        return;
+    }
+    ff_fx nfx = ff_fx_from_int(n, F), sum = 0, sq = 0;
+    for (uint32_t j = 0; j < n; j++) sum = j == 0 ? x[j] : ff_fx_add(sum, x[j]);
+    ff_fx mean = ff_fx_div(sum, nfx, F);
+    for (uint32_t j = 0; j < n; j++) {
+        x[j] = ff_fx_sub(x[j], mean);
+        ff_fx d2 = ff_fx_mul(x[j], x[j], F);
+        sq = j == 0 ? d2 : ff_fx_add(sq, d2);
+    }
+    ff_fx var = ff_fx_div(sq, nfx, F);
+    ff_fx r = ff_fx_rsqrt(ff_fx_add(var, 1), F); /* eps = 1 ulp */
+    for (uint32_t j = 0; j < n; j++) x[j] = ff_fx_mul(x[j], r, F);
+}
+
+int ir_fiber_find(const ff_level *L, size_t parent, uint32_t x, size_t *pos)
+{
+    size_t lo = L->seg[parent], hi = L->seg[parent + 1], end = hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (L->crd[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == end || L->crd[lo] != x) return 0;
+    *pos = lo;
+    return 1;
+}
+
+int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ff_fx *val,
+                    ff_tensor **result)
+{
+    const ff_ir_tensor *lhs = &r->p->tensors[r->st.lhs];
+    uint32_t dims[FF_IR_MAX_ORDER];
+    for (int m = 0; m < lhs->order; m++) dims[m] = r->sizes[lhs->dims[m]];
+    int rc = ff_tensor_from_coo(lhs->name, lhs->order, dims, &lhs->fmt, r->fx.F, n, crd, val,
+                                result, r->err);
+    if (rc)
+        return ff_err_wrap(r->err, "%s:%d:%d: ", r->p->path ? r->p->path : "?", r->st.pos.line,
+                           r->st.pos.col);
+    return 0;
+}
+
+int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                   ff_err *err, ir_stmt_fn fn, void *ctx)
+{
+    for (int t = 0; t < p->ntensors; t++) results[t] = NULL;
+    int rc = ff_ir_verify(p, err);
+    if (rc) return rc;
+    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof(uint32_t));
+    if ((rc = ff_ir_bind_sizes(p, inputs, sizes, err))) {
+        free(sizes);
+        return rc;
+    }
+    ir_run r = {.p = p, .err = err, .sizes = sizes};
+    r.fx.F = p->frac_bits;
+    r.fx.one = ff_fx_from_int(1, r.fx.F);
+    if (ff_fx_parse("-1.702", r.fx.F, &r.fx.gelu_c) != 0) IR_UNREACHABLE();
+    r.data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *r.data);
+    for (int t = 0; t < p->ntensors; t++)
+        if (p->tensors[t].role == FF_IR_INPUT) r.data[t] = inputs[t];
+    for (int s = 0; s < p->nstmts && !rc; s++) {
+        r.arena = ir_arena_new();
+        r.st = p->stmts[s];
+        r.st.rhs = ir_expr_copy(r.arena, r.st.rhs);
+        ir_place_stmt(r.arena, &r.st, p->nindices);
+        r.nslots = 0;
+        int lhs = r.st.lhs;
+        rc = fn(&r, ctx, &results[lhs]);
+        if (!rc) r.data[lhs] = results[lhs];
+        ir_arena_free(r.arena);
+    }
+    free(r.data);
+    free(sizes);
+    if (rc)
+        for (int t = 0; t < p->ntensors; t++) {
+            ff_tensor_free(results[t]);
+            results[t] = NULL;
+        }
+    return rc;
+}

@@ -1,0 +1,103 @@
+/*
+ * interp_int.h -- what the two evaluators of a program share: the dense
+ * interpreter (interp.c, ff_ir_interpret_dense), which walks every point of
+ * the index space, and the sparse evaluator (sparse.c, ff_ir_interpret),
+ * which co-iterates the stored coordinates. Both must give the same bits, so
+ * everything that decides a value -- the element-wise expression at a point,
+ * the unary functions, a reduction step, softmax and layernorm of a fiber,
+ * the way a statement's result is stored -- is written once, here, and only
+ * the choice of points differs.
+ */
+#ifndef FF_IR_INTERP_INT_H
+#define FF_IR_INTERP_INT_H
+
+#include "ir_int.h"
+
+#define IR_MAX_SLOTS 64 /* index variables of one statement (the parser's limit) */
+
+/* The constants the ALU sequences need, for one fraction-bit count. */
+typedef struct ir_fx {
+    int F;        /* fraction bits */
+    ff_fx one;    /* 1.0 */
+    ff_fx gelu_c; /* -1.702, rounded (docs/language.md "The exact operations") */
+} ir_fx;
+
+/* An expression node as both evaluators see it: the evaluator-specific node
+ * types start with this, so the shared code can walk their trees. */
+typedef struct ir_node ir_node;
+struct ir_node {
+    const ff_ir_expr *e;
+    ir_node *a, *b; /* e->a, e->b */
+};
+
+/* The value of a leaf at the point being evaluated -- an ACCESS, or a fiber
+ * node (REDUCE, SOFTMAX, LAYERNORM) computed beforehand. Returns whether the
+ * point is in the leaf's support. */
+typedef int (*ir_leaf_fn)(void *ctx, const ir_node *n, ff_fx *out);
+
+/* One program run: what a statement evaluator needs. */
+typedef struct ir_run {
+    const ff_ir_program *p;
+    ff_err *err;
+    ir_fx fx;
+    const uint32_t *sizes;  /* per size symbol */
+    const ff_tensor **data; /* per tensor: its input, or its result once assigned */
+    ir_arena *arena;        /* per statement: the copy of the right side, nodes */
+    ff_ir_stmt st;          /* the statement, on a copy with its reductions placed */
+    /* slots: the statement's index variables, numbered from 0 */
+    int nslots;
+    int glob[IR_MAX_SLOTS];     /* slot -> program index id */
+    uint32_t size[IR_MAX_SLOTS];
+    uint32_t cur[IR_MAX_SLOTS]; /* the point being evaluated */
+} ir_run;
+
+/* Evaluates statement r->st into *result (a new tensor in the left side's
+ * format). Returns 0 or an error (err set, *result untouched). */
+typedef int (*ir_stmt_fn)(ir_run *r, void *ctx, ff_tensor **result);
+
+/* The frame both evaluators share: verifies p, binds sizes, and for each
+ * statement in order places its reductions on a copy, calls fn, and makes
+ * the result visible to later statements. On error every result is freed
+ * and NULL. */
+int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                   ff_err *err, ir_stmt_fn fn, void *ctx);
+
+/* Sets err to "path:line:col: <message>" at pos and returns code. */
+int ir_fail(const ir_run *r, ff_srcpos pos, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The slot of program index `index` in this statement, given one if new;
+ * -1 (err set, at `at`) when the statement has too many. */
+int ir_slot_of(ir_run *r, int index, const ff_ir_expr *at);
+
+/* The slots of e's free indices, in first-appearance order, into slots
+ * (room for IR_MAX_SLOTS); returns the count or -1 (err set). */
+int ir_free_slots(ir_run *r, const ff_ir_expr *e, int *slots);
+
+/* The value of n at the current point, given its leaves: the element-wise
+ * semantics (intersection for * / max min, union with absent = 0 for + -,
+ * a constant everywhere, mask). Returns whether the point is in n's support. */
+int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ff_fx *out);
+
+/* One step of sum[k] or max[k] (op: ff_ir_red): acc combined with the next
+ * present term x. The first present term starts the fold, not 0. */
+static inline ff_fx ir_fold(int op, ff_fx acc, ff_fx x)
+{
+    return op == FF_IR_RED_SUM ? ff_fx_add(acc, x) : (x > acc ? x : acc);
+}
+
+/* softmax (kind FF_IR_SOFTMAX) or layernorm (FF_IR_LAYERNORM) of one fiber:
+ * v[0..n) are its present entries in increasing index, replaced by the
+ * results. n > 0. */
+void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ff_fx *v, uint32_t n);
+
+/* The position of coordinate x in the fiber of compressed level L under
+ * parent position `parent` (binary search): returns whether it is stored. */
+int ir_fiber_find(const ff_level *L, size_t parent, uint32_t x, size_t *pos);
+
+/* Stores the statement's points as the left tensor, in its format: crd
+ * holds n points of r->st.nlhs coordinates each (left-side mode order). */
+int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ff_fx *val,
+                    ff_tensor **result);
+
+#endif

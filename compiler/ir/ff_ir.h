@@ -168,14 +168,16 @@ int ff_ir_equal(const ff_ir_program *a, const ff_ir_program *b);
 int ff_ir_bind_sizes(const ff_ir_program *p, const ff_tensor *const *inputs, uint32_t *sizes_out,
                      ff_err *err);
 
-/* The reference interpreter: evaluates every statement in order, densely, in
- * fixed point, with the support semantics above, using exactly the ALU
+/* The reference interpreter: evaluates every statement in order, walking the
+ * stored coordinates (see "the sparse reference" below), in fixed point, with
+ * the support semantics above, using exactly the ALU
  * algorithms of ff_fixed (so results are bit-exact with a dataflow graph that
  * performs the same operations in the same order: products left to right,
  * reductions in increasing index order). inputs[t] for input tensors (the
  * entries of other tensors are never read, so a run's data array, with the
- * results so far, may be passed as it is); results[t] receives a new tensor for every assigned tensor (in its
- * declared format), NULL elsewhere; the caller frees them. */
+ * results so far, may be passed as it is); results[t] receives a new tensor
+ * for every assigned tensor (in its declared format), NULL elsewhere; the
+ * caller frees them. */
 int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
                     ff_err *err);
 

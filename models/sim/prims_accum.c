@@ -244,7 +244,7 @@ static fire_result fire_spacc2(ff_sim *s, node *n)
         fire_result r = point_heads(s, n, &o, &i, &v);
         if (r != FIRE_OK) return r;
         if (ff_tok_is_done(o)) {
-            qsort(st->pts.data, st->pts.len, sizeof *st->pts.data, cmp_point);
+            if (st->pts.len) qsort(st->pts.data, st->pts.len, sizeof *st->pts.data, cmp_point);
             size_t w = 0;
             for (size_t k = 0; k < st->pts.len; k++) {
                 point *p = &st->pts.data[k];

@@ -45,7 +45,7 @@ module ff_core
   logic unused_ports;
 
   // Kinds without a block datapath leave the block store port idle.
-  if (!(Kind == KIND_ALU || Kind == KIND_REDUCE || Kind == KIND_SPACC1 || Kind == KIND_SPACC2)) begin : g_no_block
+  if (!kind_has_block(Kind)) begin : g_no_block
     assign blk_req_o   = '0;
     assign blk_wdata_o = '0;
     logic unused_block;

@@ -16,6 +16,9 @@
  *                      with that file's parameters.
  * The kind list of the schema is checked against models/graph/ff_prims.def
  * (ORDER FF_PRIM): same names, same numbering, every hardware kind present.
+ * A kind's hardware ports and its block flag are not in the schema: they are
+ * read from ff_prims.def's port string (a family `x#` expands to x0..x(N-1),
+ * N the top of its param n's range) and its blk column.
  * Files are written only when their text changes, so a rebuild that changes
  * nothing does not re-verilate.
  *
@@ -33,9 +36,10 @@
 
 static const struct {
     const char *name;
-    int hw;
+    int hw, blk;
+    const char *ports, *params;
 } prim_table[] = { /* ORDER FF_PRIM */
-#define FF_PRIM(e, name, hw, ports, params, summary) {name, hw},
+#define FF_PRIM(e, name, hw, blk, ports, params, summary) {name, hw, blk, ports, params},
 #include "ff_prims.def"
 #undef FF_PRIM
 };
@@ -135,8 +139,8 @@ typedef struct field {
 typedef struct kind {
     const char *name;
     int num;              /* ff_prims.def kind number */
-    int nin, nout, mem;
-    const char *in[8], *out[8];
+    int nin, nout, mem, blk;
+    char in[8][32], out[8][32];
     field params[16];
     int nparams;
 } kind;
@@ -206,6 +210,55 @@ static int read_field(json_t *o, field *f, int reg)
     return 0;
 }
 
+/* The top of param `key`'s int(lo..hi) range in an ff_prims.def params
+ * string, or -1. */
+static int param_hi(const char *params, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *q = params; (q = strstr(q, key)) != NULL; q++) {
+        int lo, hi;
+        if ((q == params || q[-1] == ' ' || q[-1] == ';') && q[n] == ':' &&
+            sscanf(q + n, ":int(%d..%d)", &lo, &hi) == 2)
+            return hi;
+    }
+    return -1;
+}
+
+/* A kind's hardware ports from its ff_prims.def port string ("in a:crd,
+ * b?:val, crd#:crd; out ..."): names in table order, families expanded to
+ * the largest n the kind takes (the tile has every port; a node uses n). */
+static int read_ports(kind *k, const char *ports, const char *params)
+{
+    char text[512];
+    if (strlen(ports) >= sizeof text) return fail("kind '%s': port string too long", k->name);
+    strcpy(text, ports);
+    int out = 0;
+    for (char *sec = strtok(text, ";"); sec; sec = strtok(NULL, ";")) {
+        while (*sec == ' ') sec++;
+        if (strncmp(sec, "in ", 3) == 0) out = 0;
+        else if (strncmp(sec, "out ", 4) == 0) out = 1;
+        else return fail("kind '%s': port section '%s' is neither 'in' nor 'out'", k->name, sec);
+        char *list = sec + (out ? 4 : 3);
+        for (char *save = NULL, *pt = strtok_r(list, ",", &save); pt; pt = strtok_r(NULL, ",", &save)) {
+            while (*pt == ' ') pt++;
+            size_t len = strcspn(pt, "?#:");
+            int family = pt[len] == '#' || (pt[len] == '?' && pt[len + 1] == '#');
+            int count = 1;
+            if (family && (count = param_hi(params, "n")) < 1)
+                return fail("kind '%s': port family '%.*s' needs a param n:int(lo..hi)", k->name, (int)len, pt);
+            for (int i = 0; i < count; i++) {
+                int *np = out ? &k->nout : &k->nin;
+                if (*np == 8) return fail("kind '%s': more than 8 %s ports", k->name, out ? "output" : "input");
+                char *dst = out ? k->out[*np] : k->in[*np];
+                if (family) snprintf(dst, 32, "%.*s%d", (int)len, pt, i);
+                else snprintf(dst, 32, "%.*s", (int)len, pt);
+                ++*np;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Common registers, in schema order. */
 typedef struct reg {
     const char *name;
@@ -264,10 +317,12 @@ static int load_schema(const char *path)
         if (k->num < 0 || !prim_table[k->num].hw) return fail("kind '%s' is not a hardware kind of ff_prims.def", k->name);
         if (k->num != (int)i) return fail("kind '%s' is #%zu, ff_prims.def numbers it %d (ORDER FF_PRIM)", k->name, i, k->num);
         k->mem = json_is_true(json_object_get(r, "mem"));
+        k->blk = prim_table[k->num].blk;
+        if (json_object_get(r, "inputs") || json_object_get(r, "outputs"))
+            return fail("kind '%s': ports come from ff_prims.def, not the schema", k->name);
+        if (read_ports(k, prim_table[k->num].ports, prim_table[k->num].params)) return -1;
         size_t j;
         json_t *v;
-        json_array_foreach(json_object_get(r, "inputs"), j, v) k->in[k->nin++] = json_string_value(v);
-        json_array_foreach(json_object_get(r, "outputs"), j, v) k->out[k->nout++] = json_string_value(v);
         json_array_foreach(json_object_get(r, "params"), j, v) {
             if (k->nparams == (int)(sizeof k->params / sizeof k->params[0]))
                 return fail("kind '%s': more than %zu params", k->name, sizeof k->params / sizeof k->params[0]);
@@ -469,6 +524,15 @@ static void emit_sv_pkg(buf *b)
     }
     /* ff_array's tap ports are one per consumer; the width is a parameter
      * default, so it must be computable in the module header */
+    put(b, "\n  // Kinds whose tile has a block-mode datapath on the array's block store\n"
+           "  // (ff_prims.def column blk).\n"
+           "  function automatic logic kind_has_block(int unsigned k);\n    case (k)\n");
+    for (int k = 0; k < nkinds; k++) {
+        if (!kinds[k].blk) continue;
+        upper(U, kinds[k].name, sizeof U);
+        put(b, "      KIND_%s: return 1'b1;\n", U);
+    }
+    put(b, "      default: return 1'b0;\n    endcase\n  endfunction\n");
     put(b, "\n  // Consumers of an array (every tile input, then the harness outputs):\n"
            "  // the width of ff_array's tap ports.\n"
            "  function automatic int unsigned array_ncons(input logic [NKinds*8-1:0] counts,\n"

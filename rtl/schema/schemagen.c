@@ -375,7 +375,7 @@ static void emit_c(buf *b)
            " *   status [0] done [1] error [2] overflow [3] started      (read-only)\n"
            " *   in(p)  [11:0]  src      [23:16] depth            (p = 0..7)\n"
            " *   occ_lo/occ_hi  tokens in input 0..3 / 4..7's FIFO, 8 bits each (read-only)\n */\n"
-           "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n");
+           "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n#include <stdint.h>\n\n");
     put(b, "#define FF_RTL_REGS_PER_SLOT %d\n#define FF_RTL_SLOT_BITS %d\n#define FF_RTL_ADDR_BITS %d\n"
            "#define FF_RTL_MEM_ADDR_BITS %d\n#define FF_RTL_PARAM_BASE %d\n#define FF_RTL_NKINDS %d\n"
            "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n\n",
@@ -421,6 +421,23 @@ static void emit_c(buf *b)
             upper(F, f->name, sizeof F);
             put(b, "#define FF_RTL_%s_%s_REG %d\n#define FF_RTL_%s_%s_LSB %d\n#define FF_RTL_%s_%s_WIDTH %d /* %s */\n", U, F,
                 f->reg, U, F, f->lsb, U, F, f->width, f->doc);
+        }
+    }
+    put(b, "\n/* Setters of a tile's configuration image img[FF_RTL_REGS_PER_SLOT], one per\n"
+           " * kind parameter field: ff_cfg_set_KIND_FIELD(img, v) sets the field to v\n"
+           " * (masked to its width) and returns the register it changed, for a caller\n"
+           " * that records which registers it wrote. A field the schema drops is a\n"
+           " * compile error in its caller, not a failed lookup at run time. */\n");
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        for (int j = 0; j < kd->nparams; j++) {
+            field *f = &kd->params[j];
+            upper(F, f->name, sizeof F);
+            put(b, "static inline int ff_cfg_set_%s_%s(uint32_t *img, uint32_t v)\n{\n"
+                   "    img[FF_RTL_%s_%s_REG] = FF_RTL_SET(img[FF_RTL_%s_%s_REG], FF_RTL_%s_%s, v);\n"
+                   "    return FF_RTL_%s_%s_REG;\n}\n",
+                kd->name, f->name, U, F, U, F, U, F, U, F);
         }
     }
     put(b, "\n/* Port names in hardware order ({0} = none). */\n");

@@ -4,30 +4,23 @@
 // store from handle `base` on (the loader puts them there); data r loads
 // the handle of block r, base + r * B^bdims, N the zero block's (0), and
 // nvals counts blocks.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_array
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 256    // SRAM words, a power of two
+  parameter int unsigned Words = 256,  // SRAM words, a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_ARRAY,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [0:0]                   in_valid_i,
-  input  logic [0:0][33:0]             in_data_i,
-  output logic [0:0]                   in_pop_o,
-  input  logic [0:0]                   out_ready_i,
-  output logic [0:0]                   out_push_o,
-  output logic [0:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  input  logic                         mem_we_i,
-  input  logic [MemAddrBits-1:0]       mem_addr_i,
-  input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{rst_ni, conn_i, blk_rd_data_i, blk_handle_i};
 
   localparam int unsigned AW = $clog2(Words);
 

@@ -39,18 +39,18 @@ module ff_core_locate
   assign rv         = payload(r);
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (1'b0),
-    .a_addr_i ('0),
-    .a_wdata_i('0),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (mem)
+    .clk_i      (clk_i),
+    .a_we_i     (1'b0),
+    .a_addr_i   ('0),
+    .a_wdata_i  ('0),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (mem)
   );
 
   function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] base,

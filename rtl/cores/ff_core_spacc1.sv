@@ -51,18 +51,18 @@ module ff_core_spacc1
   assign ready_all = &out_ready_i;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (a_we),
-    .a_addr_i (a_addr),
-    .a_wdata_i(a_wdata),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (mem)
+    .clk_i      (clk_i),
+    .a_we_i     (a_we),
+    .a_addr_i   (a_addr),
+    .a_wdata_i  (a_wdata),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (mem)
   );
 
   // the lowest occupied slot

@@ -40,18 +40,18 @@ module ff_core_write_crd
   logic [Words-1:0][31:0] unused_words;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (a_we),
-    .a_addr_i (a_addr[AW-1:0]),
-    .a_wdata_i(a_wdata),
-    .b_we_i   (b_we),
-    .b_addr_i (seg_base[AW-1:0]),
-    .b_wdata_i(32'd0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (unused_words)
+    .clk_i      (clk_i),
+    .a_we_i     (a_we),
+    .a_addr_i   (a_addr[AW-1:0]),
+    .a_wdata_i  (a_wdata),
+    .b_we_i     (b_we),
+    .b_addr_i   (seg_base[AW-1:0]),
+    .b_wdata_i  (32'd0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (unused_words)
   );
 
   always_comb begin

@@ -32,18 +32,18 @@ module ff_core_write_val
   logic [Words-1:0][31:0] unused_words;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (a_we),
-    .a_addr_i (n_q[AW-1:0]),
-    .a_wdata_i(value_of(t)),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (unused_words)
+    .clk_i      (clk_i),
+    .a_we_i     (a_we),
+    .a_addr_i   (n_q[AW-1:0]),
+    .a_wdata_i  (value_of(t)),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (unused_words)
   );
 
   always_comb begin

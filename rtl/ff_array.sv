@@ -105,14 +105,10 @@ module ff_array
     return b;
   endfunction
 
-  function automatic logic block_kind(input int unsigned k);
-    return k == KIND_ALU || k == KIND_REDUCE || k == KIND_SPACC1 || k == KIND_SPACC2;
-  endfunction
-
   // block store port of tile t (when its kind has one)
   function automatic int unsigned blk_port(input int unsigned t);
     int unsigned b = 0;
-    for (int unsigned u = 0; u < t; u++) if (block_kind(kind_of(u))) b++;
+    for (int unsigned u = 0; u < t; u++) if (kind_has_block(kind_of(u))) b++;
     return b;
   endfunction
 
@@ -222,7 +218,7 @@ module ff_array
     logic [31:0]              t_handle;
     logic [BW-1:0][31:0]      t_wdata;
 
-    if (MaxBlock > 0 && block_kind(K)) begin : g_blk
+    if (MaxBlock > 0 && kind_has_block(K)) begin : g_blk
       localparam int unsigned BP = blk_port(t);
       assign bs_req[BP]   = t_req;
       assign bs_wdata[BP] = t_wdata;

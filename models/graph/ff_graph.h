@@ -25,7 +25,7 @@
 #include "ff_token.h"
 
 typedef enum ff_prim_kind {
-#define FF_PRIM(e, name, hw, ports, params, summary) FF_PRIM_##e,
+#define FF_PRIM(e, name, hw, blk, ports, params, summary) FF_PRIM_##e,
 #include "ff_prims.def"
 #undef FF_PRIM
     FF_PRIM__COUNT
@@ -66,6 +66,7 @@ typedef struct ff_prim_info {
     ff_prim_kind kind;
     const char *name;
     int hardware;                 /* has an RTL tile */
+    int block_port;               /* its tile has a block-mode datapath on the block store (ff_prims.def blk) */
     const char *summary;
     const ff_port_spec *ports;    /* inputs first, then outputs, in table order */
     int nports;

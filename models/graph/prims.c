@@ -15,14 +15,14 @@
 
 typedef struct raw_prim {
     const char *name;
-    int hw;
+    int hw, blk;
     const char *ports, *params, *summary;
 } raw_prim;
 
 /* ORDER FF_PRIM: indexed by kind, straight from the table. */
 static const raw_prim raw_table[FF_PRIM__COUNT] = {
-#define FF_PRIM(e, name, hw, ports, params, summary) \
-    [FF_PRIM_##e] = {name, hw, ports, params, summary},
+#define FF_PRIM(e, name, hw, blk, ports, params, summary) \
+    [FF_PRIM_##e] = {name, hw, blk, ports, params, summary},
 #include "ff_prims.def"
 #undef FF_PRIM
 };
@@ -325,10 +325,13 @@ static void init_table(void)
         info->kind = (ff_prim_kind)k;
         info->name = r->name;
         info->hardware = r->hw;
+        info->block_port = r->blk;
         info->summary = r->summary;
         if (!ff_name_ok(r->name)) die(r->name, "%s", "bad kind name");
         parse_ports(info, r->ports);
         parse_params(info, r->params);
+        if (r->blk && (!r->hw || ff_prim_param_index(info, "blk") < 0))
+            die(r->name, "%s", "blk = 1 needs a hardware kind with a 'blk' param");
     }
     for (int k = 0; k < FF_PRIM__COUNT; k++) check_kind(&infos[k]);
 }

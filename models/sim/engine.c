@@ -70,7 +70,11 @@ int ff_sim_node_contracts(const ff_node *gn)
 static void block_node_timing(const ff_arch *a, const ff_node *gn, int *latency, int *ii)
 {
     int B = ff_sim_node_block(gn), lat, per;
-    switch (gn->kind) {
+    if (!ff_prim_get(gn->kind)->block_port) {
+        /* no block datapath (array, write_val): a memory port, a row per cycle */
+        lat = 0;
+        per = blk_rows(B, (int)ff_node_int(gn, "bdims"));
+    } else switch (gn->kind) { /* the kinds of ff_prims.def's blk column */
     case FF_PRIM_ALU: {
         int op = (int)ff_node_int(gn, "op"), la = (int)ff_node_int(gn, "bla"), lb = (int)ff_node_int(gn, "blb");
         int dims = (int)ff_node_int(gn, "bno");
@@ -90,10 +94,8 @@ static void block_node_timing(const ff_arch *a, const ff_node *gn, int *latency,
     case FF_PRIM_SPACC2:
         blk_timing(&a->block[FF_ALU_ADD], blk_rows(B, (int)ff_node_int(gn, "bdims")), &lat, &per);
         break;
-    default: /* array, write_val */
-        lat = 0;
-        per = blk_rows(B, (int)ff_node_int(gn, "bdims"));
-        break;
+    default: /* a block kind added to ff_prims.def needs its timing here */
+        abort();
     }
     *latency += lat;
     if (per > *ii) *ii = per;

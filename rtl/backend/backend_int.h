@@ -26,12 +26,9 @@ typedef struct be_field {
 /* Every field, common ones first, then per kind in schema order; *n set. */
 const be_field *be_fields(int *n);
 
-/* The field of `kind` named `name` (a kind parameter), or NULL. */
-const be_field *be_param(int kind, const char *name);
-
-/* Bits of a field in a register word, and the word with them replaced. */
+/* Bits of a field in a register word (for decoders; writers use the
+ * generated FF_RTL_SET and ff_cfg_set_* of ff_config.h). */
 uint32_t be_get(uint32_t word, const be_field *f);
-uint32_t be_set(uint32_t word, const be_field *f, uint32_t v);
 
 /* Word i of "w0|w1|.." into buf ("" if there is none). */
 const char *be_value_word(const char *values, uint32_t i, char *buf, size_t n);

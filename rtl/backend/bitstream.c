@@ -29,22 +29,9 @@ const be_field *be_fields(int *n)
     return fields;
 }
 
-const be_field *be_param(int kind, const char *name)
-{
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (fields[i].kind == kind && strcmp(fields[i].name, name) == 0) return &fields[i];
-    return NULL;
-}
-
 static uint32_t mask_of(int width) { return width >= 32 ? 0xffffffffu : (1u << width) - 1u; }
 
 uint32_t be_get(uint32_t word, const be_field *f) { return (word >> f->lsb) & mask_of(f->width); }
-
-uint32_t be_set(uint32_t word, const be_field *f, uint32_t v)
-{
-    uint32_t m = mask_of(f->width) << f->lsb;
-    return (word & ~m) | ((v << f->lsb) & m);
-}
 
 const char *be_value_word(const char *values, uint32_t i, char *buf, size_t n)
 {

@@ -39,12 +39,11 @@ static void put(placer *p, int reg, uint32_t v)
     p->written |= 1u << reg;
 }
 
-static void set_field(placer *p, int kind, const char *name, uint32_t v)
-{
-    const be_field *f = be_param(kind, name);
-    if (!f) abort(); /* the schema lost a field this file relies on */
-    put(p, f->regno, be_set(p->img[f->regno], f, v));
-}
+/* SET(p, kind_field, v): a kind parameter field of the current slot, through
+ * the setter schemagen generates for it (ff_config.h), which returns the
+ * register it changed. */
+static void wrote(placer *p, int reg) { p->written |= 1u << reg; }
+#define SET(p, kind_field, v) wrote((p), ff_cfg_set_##kind_field((p)->img, (uint32_t)(v)))
 
 static void flush(placer *p, int slot)
 {
@@ -106,8 +105,9 @@ static int ceil_log2(uint32_t x)
 }
 
 /* Block mode's fields (docs/rtl.md "Block mode"): the block edge, layouts,
- * and the rank that orders the node's block allocations among same-cycle
- * ones -- its node index, the order the C model evaluates in. */
+ * and, for a kind with a block datapath (ff_prims.def blk), the rank that
+ * orders the node's block allocations among same-cycle ones -- its node
+ * index, the order the C model evaluates in. */
 static int block_params(placer *p, const ff_node *n)
 {
     int k = n->kind, B = ff_sim_node_block(n), id = (int)(n - p->g->nodes);
@@ -122,32 +122,45 @@ static int block_params(placer *p, const ff_node *n)
     if (id >= 1 << 16)
         return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): node index %d, block allocation ranks are 16 bits",
                           n->name, kn, id);
-    set_field(p, k, "blk", (uint32_t)B);
     switch (k) {
     case FF_PRIM_ALU: {
-        int la = (int)ff_node_int(n, "bla"), lb = (int)ff_node_int(n, "blb"), op = (int)ff_node_int(n, "op");
+        int op = (int)ff_node_int(n, "op");
         if (ff_sim_node_contracts(n) && op != FF_ALU_MUL && op != FF_ALU_PASS)
             return ff_err_set(p->err, FF_EINVAL, "node '%s' (alu): contracts a block index with op %s; the block ALU "
                               "contracts products and sums (mul, pass) only", n->name, ff_alu_op_name((ff_alu_op)op));
-        set_field(p, k, "bla", (uint32_t)la);
-        set_field(p, k, "blb", (uint32_t)lb);
-        set_field(p, k, "bno", (uint32_t)ff_node_int(n, "bno"));
-        set_field(p, k, "rank", (uint32_t)id);
+        SET(p, alu_blk, B);
+        SET(p, alu_bla, ff_node_int(n, "bla"));
+        SET(p, alu_blb, ff_node_int(n, "blb"));
+        SET(p, alu_bno, ff_node_int(n, "bno"));
+        SET(p, alu_rank, id);
         return 0;
     }
     case FF_PRIM_REDUCE:
-        set_field(p, k, "bla", (uint32_t)ff_node_int(n, "bla"));
-        set_field(p, k, "bno", (uint32_t)ff_node_int(n, "bno"));
-        set_field(p, k, "rank", (uint32_t)id);
+        SET(p, reduce_blk, B);
+        SET(p, reduce_bla, ff_node_int(n, "bla"));
+        SET(p, reduce_bno, ff_node_int(n, "bno"));
+        SET(p, reduce_rank, id);
         return 0;
     case FF_PRIM_SPACC1:
+        SET(p, spacc1_blk, B);
+        SET(p, spacc1_bdims, ff_node_int(n, "bdims"));
+        SET(p, spacc1_rank, id);
+        return 0;
     case FF_PRIM_SPACC2:
-        set_field(p, k, "bdims", (uint32_t)ff_node_int(n, "bdims"));
-        set_field(p, k, "rank", (uint32_t)id);
+        SET(p, spacc2_blk, B);
+        SET(p, spacc2_bdims, ff_node_int(n, "bdims"));
+        SET(p, spacc2_rank, id);
         return 0;
-    default: /* array, write_val */
-        set_field(p, k, "bdims", (uint32_t)ff_node_int(n, "bdims"));
+    case FF_PRIM_ARRAY:
+        SET(p, array_blk, B);
+        SET(p, array_bdims, ff_node_int(n, "bdims"));
         return 0;
+    case FF_PRIM_WRITE_VAL:
+        SET(p, write_val_blk, B);
+        SET(p, write_val_bdims, ff_node_int(n, "bdims"));
+        return 0;
+    default: /* a kind with a blk param (ff_prims.def) needs its block fields here */
+        abort();
     }
 }
 
@@ -164,7 +177,8 @@ static int params(placer *p, const ff_node *n, int slot)
     case FF_PRIM_SCAN:
     case FF_PRIM_LOCATE: {
         int compressed = strcmp(ff_node_str(n, "format"), "compressed") == 0;
-        set_field(p, k, "format", (uint32_t)compressed);
+        if (k == FF_PRIM_SCAN) SET(p, scan_format, compressed);
+        else SET(p, locate_format, compressed);
         const char *tensor = ff_node_str(n, "tensor");
         if (tensor[0]) {
             int ti = ff_graph_find_tensor(p->g, tensor);
@@ -175,7 +189,8 @@ static int params(placer *p, const ff_node *n, int slot)
             bind(p, FF_BIND_INLINE, slot, NULL, 0, NULL);
         } else {
             if (dim_param(p, n, slot, "dim", "dim", &v, &bound)) return FF_EINVAL;
-            if (!bound) set_field(p, k, "dim", v);
+            if (!bound && k == FF_PRIM_SCAN) SET(p, scan_dim, v);
+            else if (!bound) SET(p, locate_dim, v);
         }
         return 0;
     }
@@ -196,19 +211,19 @@ static int params(placer *p, const ff_node *n, int slot)
         return 0;
     case FF_PRIM_WRITE_VAL: bind(p, FF_BIND_OUT_VALS, slot, ff_node_str(n, "tensor"), 0, NULL); return 0;
     case FF_PRIM_ALU:
-        set_field(p, k, "op", (uint32_t)ff_node_int(n, "op"));
-        set_field(p, k, "has_imm", (uint32_t)ff_node_has(n, "imm"));
-        set_field(p, k, "frac_bits", (uint32_t)p->g->frac_bits);
-        if (ff_node_has(n, "imm")) set_field(p, k, "imm", (uint32_t)ff_node_int(n, "imm"));
+        SET(p, alu_op, ff_node_int(n, "op"));
+        SET(p, alu_has_imm, ff_node_has(n, "imm"));
+        SET(p, alu_frac_bits, p->g->frac_bits);
+        if (ff_node_has(n, "imm")) SET(p, alu_imm, ff_node_int(n, "imm"));
         return 0;
-    case FF_PRIM_REDUCE: set_field(p, k, "op", (uint32_t)ff_node_int(n, "op")); return 0;
+    case FF_PRIM_REDUCE: SET(p, reduce_op, ff_node_int(n, "op")); return 0;
     case FF_PRIM_SPACC1:
         if (dim_param(p, n, slot, "dim", "dim", &v, &bound)) return FF_EINVAL;
         if (!bound) {
             if (v > a->mem_words[k])
                 return ff_err_set(p->err, FF_EINVAL, "node '%s': spacc1 dim %u exceeds the tile's %u SRAM words", n->name,
                                   v, a->mem_words[k]);
-            set_field(p, k, "dim", v);
+            SET(p, spacc1_dim, v);
         }
         return 0;
     case FF_PRIM_SPACC2: {
@@ -217,24 +232,24 @@ static int params(placer *p, const ff_node *n, int slot)
         if (dim_param(p, n, slot, "dim_outer", "dim_outer", &outer, &bo) ||
             dim_param(p, n, slot, "dim_inner", "dim_inner", &inner, &bi))
             return FF_EINVAL;
-        if (!bo) set_field(p, k, "dim_outer", outer);
+        if (!bo) SET(p, spacc2_dim_outer, outer);
         if (!bi) {
-            set_field(p, k, "dim_inner", inner);
-            set_field(p, k, "inner_shift", (uint32_t)ceil_log2(inner));
+            SET(p, spacc2_dim_inner, inner);
+            SET(p, spacc2_inner_shift, ceil_log2(inner));
         }
         if (!bo && !bi && ((uint64_t)outer << ceil_log2(inner)) > a->mem_words[k])
             return ff_err_set(p->err, FF_EINVAL, "node '%s': spacc2 needs %u x %u accumulator words, the tile has %u",
                               n->name, outer, 1u << ceil_log2(inner), a->mem_words[k]);
         return 0;
     }
-    case FF_PRIM_INTERSECT:
-    case FF_PRIM_UNION:
-    case FF_PRIM_FORK:
-    case FF_PRIM_JOIN:
-    case FF_PRIM_BROADCAST: set_field(p, k, "n", (uint32_t)ff_node_int(n, "n")); return 0;
+    case FF_PRIM_INTERSECT: SET(p, intersect_n, ff_node_int(n, "n")); return 0;
+    case FF_PRIM_UNION: SET(p, union_n, ff_node_int(n, "n")); return 0;
+    case FF_PRIM_FORK: SET(p, fork_n, ff_node_int(n, "n")); return 0;
+    case FF_PRIM_JOIN: SET(p, join_n, ff_node_int(n, "n")); return 0;
+    case FF_PRIM_BROADCAST: SET(p, broadcast_n, ff_node_int(n, "n")); return 0;
     case FF_PRIM_SERIALIZE:
-        set_field(p, k, "n", (uint32_t)ff_node_int(n, "n"));
-        set_field(p, k, "unit", (uint32_t)(ff_node_int(n, "unit") + 1));
+        SET(p, serialize_n, ff_node_int(n, "n"));
+        SET(p, serialize_unit, ff_node_int(n, "unit") + 1);
         return 0;
     default: return 0;
     }
@@ -260,17 +275,7 @@ static int route(placer *p, const ff_edge *e, const ff_node *n, uint32_t *word)
         return ff_err_set(p->err, FF_EINVAL, "edge %s.%s -> %s.%s: depth %d, the array's FIFOs hold 1..%d", u->name,
                           u->out[e->from_port].name, n->name, n->in[e->to_port].name, depth, p->a->max_depth);
     }
-    const be_field *fs;
-    int nf;
-    fs = be_fields(&nf);
-    const be_field *fsrc = NULL, *fdepth = NULL;
-    for (int i = 0; i < nf; i++)
-        if (fs[i].kind < 0 && !strcmp(fs[i].reg, "in")) {
-            if (!strcmp(fs[i].name, "src")) fsrc = &fs[i];
-            if (!strcmp(fs[i].name, "depth")) fdepth = &fs[i];
-        }
-    if (!fsrc || !fdepth) abort();
-    *word = be_set(be_set(0, fsrc, src_of(p, e)), fdepth, (uint32_t)depth);
+    *word = FF_RTL_SET(FF_RTL_SET(0, FF_RTL_IN_SRC, src_of(p, e)), FF_RTL_IN_DEPTH, depth);
     return 0;
 }
 
@@ -287,17 +292,8 @@ static int place_node(placer *p, int id)
                           n->name, hk->name, lat, p->a->max_latency);
     if (ii < 1 || ii > 255)
         return ff_err_set(p->err, FF_EINVAL, "node '%s' (%s): II %d outside 1..255", n->name, hk->name, ii);
-    const be_field *fs;
-    int nf;
-    fs = be_fields(&nf);
-    uint32_t ctrl = 0;
-    for (int i = 0; i < nf; i++)
-        if (fs[i].kind < 0 && !strcmp(fs[i].reg, "ctrl")) {
-            if (!strcmp(fs[i].name, "enable")) ctrl = be_set(ctrl, &fs[i], 1);
-            else if (!strcmp(fs[i].name, "latency")) ctrl = be_set(ctrl, &fs[i], (uint32_t)lat);
-            else if (!strcmp(fs[i].name, "ii")) ctrl = be_set(ctrl, &fs[i], (uint32_t)ii);
-        }
-    put(p, FF_RTL_REG_CTRL, ctrl);
+    put(p, FF_RTL_REG_CTRL,
+        FF_RTL_SET(FF_RTL_SET(FF_RTL_SET(0, FF_RTL_CTRL_ENABLE, 1), FF_RTL_CTRL_LATENCY, lat), FF_RTL_CTRL_II, ii));
     /* one routing register per connected input, by hardware port name */
     for (int q = 0; q < n->nin; q++) {
         int hp = -1;

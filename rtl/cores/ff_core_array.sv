@@ -4,30 +4,23 @@
 // store from handle `base` on (the loader puts them there); data r loads
 // the handle of block r, base + r * B^bdims, N the zero block's (0), and
 // nvals counts blocks.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_array
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 256    // SRAM words, a power of two
+  parameter int unsigned Words = 256,  // SRAM words, a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_ARRAY,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [0:0]                   in_valid_i,
-  input  logic [0:0][33:0]             in_data_i,
-  output logic [0:0]                   in_pop_o,
-  input  logic [0:0]                   out_ready_i,
-  output logic [0:0]                   out_push_o,
-  output logic [0:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  input  logic                         mem_we_i,
-  input  logic [MemAddrBits-1:0]       mem_addr_i,
-  input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{rst_ni, conn_i, blk_rd_data_i, blk_handle_i};
 
   localparam int unsigned AW = $clog2(Words);
 
@@ -47,18 +40,18 @@ module ff_core_array
                : is_empty(t) ? tok_data(32'd0) : t;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (1'b0),
-    .a_addr_i ('0),
-    .a_wdata_i('0),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (mem)
+    .clk_i      (clk_i),
+    .a_we_i     (1'b0),
+    .a_addr_i   ('0),
+    .a_wdata_i  ('0),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (mem)
   );
 
   always_comb begin

@@ -7,34 +7,22 @@
 // allocates the accumulating block (its input block collapsed, ff_block_fold),
 // later ones fold into it in place; acc holds its handle, so the closing
 // stop emits the handle as the scalar reducer emits the sum.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_reduce
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
   parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned Kind = KIND_REDUCE,  // the port counts
   localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [1:0]                   conn_i,
-  input  logic [1:0]                   in_valid_i,
-  input  logic [1:0][33:0]             in_data_i,
-  output logic [1:0]                   in_pop_o,
-  input  logic [0:0]                   out_ready_i,
-  output logic [0:0]                   out_push_o,
-  output logic [0:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  // block store port (ff_block_store)
-  output blk_req_t                     blk_req_o,
-  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  input  logic [31:0]                  blk_handle_i,
-  output logic [BW-1:0][31:0]          blk_wdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, mem_rdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{mem_we_i, mem_addr_i, mem_wdata_i};
 
   logic        is_max, shaped, take, block_mode;
   logic        any_q, any_d, in_fiber_q, in_fiber_d;

@@ -1,26 +1,22 @@
 // ff_core_root.sv -- root (docs/timing.md "root"): pushes the reference 0,
 // then D. State `sent`.
-//
-// Ready/valid rule (every core): the tile gives en_i (may fire), the input
-// heads (in_valid_i = FIFO not empty, in_data_i = head) and out_ready_i (the
-// registered space of every destination, or the pipeline's advance). The core
-// decides combinationally and all or nothing: it asserts in_pop_o only for
-// valid heads and out_push_o only for ready outputs, and fire_o when it
-// changes anything; fin_o marks its last firing; err_o a broken contract (it
-// then does not fire).
+// Ready/valid rule and ports: see ff_core_ports.svh.
 module ff_core_root
   import ff_pkg::*;
-(
-  input  logic             clk_i,
-  input  logic             rst_ni,
-  input  logic             en_i,
-  input  logic [0:0]       out_ready_i,
-  output logic [0:0]       out_push_o,
-  output logic [0:0][33:0] out_data_o,
-  output logic             fire_o,
-  output logic             fin_o,
-  output logic             err_o
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_ROOT,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {in_pop_o, ovf_o, count0_o, count1_o, mem_rdata_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{cfg_i, conn_i, in_valid_i, in_data_i, mem_we_i, mem_addr_i, mem_wdata_i,
+                           blk_rd_data_i, blk_handle_i};
 
   logic sent_q, sent_d;
 

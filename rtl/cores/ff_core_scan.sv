@@ -2,31 +2,23 @@
 // IDLE | FIBER | END, registers pos, end, base. SRAM: seg at word 0, crd at
 // word crd_base (compressed); a dense level uses no SRAM. Reads complete
 // within the firing (an IDLE firing reads seg[r], seg[r+1] and crd[seg[r]]).
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_scan
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 256    // SRAM words, a power of two
+  parameter int unsigned Words = 256,  // SRAM words, a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_SCAN,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [0:0]                   in_valid_i,
-  input  logic [0:0][33:0]             in_data_i,
-  output logic [0:0]                   in_pop_o,
-  input  logic [1:0]                   out_ready_i,
-  output logic [1:0]                   out_push_o,
-  output logic [1:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  input  logic                         mem_we_i,
-  input  logic [MemAddrBits-1:0]       mem_addr_i,
-  input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{conn_i, blk_rd_data_i, blk_handle_i};
 
   localparam int unsigned AW = $clog2(Words);
   typedef enum logic [1:0] {Idle, Fiber, End} state_e;
@@ -50,18 +42,18 @@ module ff_core_scan
   assign r          = payload(t);
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (1'b0),
-    .a_addr_i ('0),
-    .a_wdata_i('0),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (mem)
+    .clk_i      (clk_i),
+    .a_we_i     (1'b0),
+    .a_addr_i   ('0),
+    .a_wdata_i  ('0),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (mem)
   );
 
   // The fiber a data reference names (fiber_bounds in prims_scan.c).

@@ -6,25 +6,22 @@
 // or by the closing stop S_(y+u+1) (its last); the output separates units by
 // S_u and closes the fiber once. The same decisions, in the same cycles, as
 // fire_serialize in models/sim/prims_control.c.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_serialize
   import ff_pkg::*;
   import ff_config_pkg::*;
-(
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [7:0]                   in_valid_i,
-  input  logic [7:0][33:0]             in_data_i,
-  output logic [7:0]                   in_pop_o,
-  input  logic [0:0]                   out_ready_i,
-  output logic [0:0]                   out_push_o,
-  output logic [0:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o
+#(
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_SERIALIZE,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, mem_rdata_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i, blk_handle_i};
 
   logic [3:0]  n;
   logic [2:0]  unit_p1;          // 0: token units; u + 1: fiber units ended by S_u

@@ -6,39 +6,23 @@
 // Block mode (blk > 0): values are block handles and the SRAM holds them;
 // a point that meets an occupied slot sums the two blocks into a new one
 // (allocated, written, its handle stored), as the C model's acc_add does.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_spacc1
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
   parameter int unsigned Words = 64,    // SRAM words (slots), a power of two
   parameter int unsigned MaxBlock = 0,  // largest block edge; 0: scalar only
+  localparam int unsigned Kind = KIND_SPACC1,  // the port counts
   localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [2:0]                   in_valid_i,
-  input  logic [2:0][33:0]             in_data_i,
-  output logic [2:0]                   in_pop_o,
-  input  logic [2:0]                   out_ready_i,
-  output logic [2:0]                   out_push_o,
-  output logic [2:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  output logic                         ovf_o,
-  input  logic                         mem_we_i,
-  input  logic [MemAddrBits-1:0]       mem_addr_i,
-  input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o,
-  // block store port (ff_block_store)
-  output blk_req_t                     blk_req_o,
-  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,
-  input  logic [31:0]                  blk_handle_i,
-  output logic [BW-1:0][31:0]          blk_wdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {count0_o, count1_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{conn_i};
 
   localparam int unsigned AW = $clog2(Words);
   typedef enum logic [1:0] {Accum, Emit, Close, Done} state_e;
@@ -67,18 +51,18 @@ module ff_core_spacc1
   assign ready_all = &out_ready_i;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (a_we),
-    .a_addr_i (a_addr),
-    .a_wdata_i(a_wdata),
-    .b_we_i   (1'b0),
-    .b_addr_i ('0),
-    .b_wdata_i('0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (mem)
+    .clk_i      (clk_i),
+    .a_we_i     (a_we),
+    .a_addr_i   (a_addr),
+    .a_wdata_i  (a_wdata),
+    .b_we_i     (1'b0),
+    .b_addr_i   ('0),
+    .b_wdata_i  ('0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (mem)
   );
 
   // the lowest occupied slot

@@ -1,20 +1,22 @@
 // ff_core_stkn_drop.sv -- stop-token dropper (docs/timing.md "stkn_drop"):
 // a stop at the head is popped and dropped; anything else passes. Stateless.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_stkn_drop
   import ff_pkg::*;
-(
-  input  logic             en_i,
-  input  logic [0:0]       in_valid_i,
-  input  logic [0:0][33:0] in_data_i,
-  output logic [0:0]       in_pop_o,
-  input  logic [0:0]       out_ready_i,
-  output logic [0:0]       out_push_o,
-  output logic [0:0][33:0] out_data_o,
-  output logic             fire_o,
-  output logic             fin_o,
-  output logic             err_o
+  import ff_config_pkg::*;
+#(
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_STKN_DROP,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, mem_rdata_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{clk_i, rst_ni, cfg_i, conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i,
+                           blk_handle_i};
 
   tok_t t;
   assign t = in_data_i[0];

@@ -4,31 +4,23 @@
 // count to seg (words seg_base..). seg[0] = 0 is written with the first
 // firing. One token per cycle, never stalls on output. Running out of either
 // region sets ovf_o (sticky in the tile) and drops the word.
-// Ready/valid rule: see ff_core_root.sv.
+// Ready/valid rule: see ff_core_ports.svh.
 module ff_core_write_crd
   import ff_pkg::*;
   import ff_config_pkg::*;
 #(
-  parameter int unsigned Words = 256    // SRAM words, a power of two
+  parameter int unsigned Words = 256,  // SRAM words, a power of two
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = KIND_WRITE_CRD,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
 ) (
-  input  logic                         clk_i,
-  input  logic                         rst_ni,
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [0:0]                   in_valid_i,
-  input  logic [0:0][33:0]             in_data_i,
-  output logic [0:0]                   in_pop_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o,
-  output logic                         ovf_o,
-  output logic [31:0]                  count0_o,
-  output logic [31:0]                  count1_o,
-  input  logic                         mem_we_i,
-  input  logic [MemAddrBits-1:0]       mem_addr_i,
-  input  logic [31:0]                  mem_wdata_i,
-  output logic [31:0]                  mem_rdata_o
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {out_push_o, out_data_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{conn_i, out_ready_i, blk_rd_data_i, blk_handle_i};
 
   localparam int unsigned AW = $clog2(Words);
 
@@ -48,18 +40,18 @@ module ff_core_write_crd
   logic [Words-1:0][31:0] unused_words;
 
   ff_sram #(.Words(Words)) u_sram (
-    .clk_i    (clk_i),
-    .a_we_i   (a_we),
-    .a_addr_i (a_addr[AW-1:0]),
-    .a_wdata_i(a_wdata),
-    .b_we_i   (b_we),
-    .b_addr_i (seg_base[AW-1:0]),
-    .b_wdata_i(32'd0),
-    .h_we_i   (mem_we_i && 32'(mem_addr_i) < Words),
-    .h_addr_i (mem_addr_i[AW-1:0]),
-    .h_wdata_i(mem_wdata_i),
-    .h_rdata_o(mem_rdata_o),
-    .mem_o    (unused_words)
+    .clk_i      (clk_i),
+    .a_we_i     (a_we),
+    .a_addr_i   (a_addr[AW-1:0]),
+    .a_wdata_i  (a_wdata),
+    .b_we_i     (b_we),
+    .b_addr_i   (seg_base[AW-1:0]),
+    .b_wdata_i  (32'd0),
+    .mem_we_i   (mem_we_i),
+    .mem_addr_i (mem_addr_i),
+    .mem_wdata_i(mem_wdata_i),
+    .mem_rdata_o(mem_rdata_o),
+    .mem_o      (unused_words)
   );
 
   always_comb begin

@@ -9,6 +9,8 @@
  *   ff_config.h        the C view: register numbers, field positions, the
  *                      kind table (ports, SRAM) for the harness and cosim;
  *   ff_config_pkg.sv   the same as a SystemVerilog package for the tiles;
+ *   ff_core.sv         the kind dispatch of a tile: one instance of each
+ *                      kind's core, all with the same port bundle;
  *   ff_fx_pkg.sv       the exp2/rsqrt ROMs and LOG2E, from
  *                      models/fixed/fx_tables.def (included at compile time,
  *                      so this program cannot disagree with the C model);
@@ -16,6 +18,9 @@
  *                      with that file's parameters.
  * The kind list of the schema is checked against models/graph/ff_prims.def
  * (ORDER FF_PRIM): same names, same numbering, every hardware kind present.
+ * A kind's hardware ports and its block flag are not in the schema: they are
+ * read from ff_prims.def's port string (a family `x#` expands to x0..x(N-1),
+ * N the top of its param n's range) and its blk column.
  * Files are written only when their text changes, so a rebuild that changes
  * nothing does not re-verilate.
  *
@@ -33,9 +38,10 @@
 
 static const struct {
     const char *name;
-    int hw;
+    int hw, blk;
+    const char *ports, *params;
 } prim_table[] = { /* ORDER FF_PRIM */
-#define FF_PRIM(e, name, hw, ports, params, summary) {name, hw},
+#define FF_PRIM(e, name, hw, blk, ports, params, summary) {name, hw, blk, ports, params},
 #include "ff_prims.def"
 #undef FF_PRIM
 };
@@ -135,8 +141,10 @@ typedef struct field {
 typedef struct kind {
     const char *name;
     int num;              /* ff_prims.def kind number */
-    int nin, nout, mem;
-    const char *in[8], *out[8];
+    int nin, nout, mem, blk;
+    char in[8][32], out[8][32];
+    const char *core;     /* the core module: ff_core_NAME unless "core" says */
+    char core_params[128]; /* ".P(v), " per "core_params" entry */
     field params[16];
     int nparams;
 } kind;
@@ -206,6 +214,55 @@ static int read_field(json_t *o, field *f, int reg)
     return 0;
 }
 
+/* The top of param `key`'s int(lo..hi) range in an ff_prims.def params
+ * string, or -1. */
+static int param_hi(const char *params, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *q = params; (q = strstr(q, key)) != NULL; q++) {
+        int lo, hi;
+        if ((q == params || q[-1] == ' ' || q[-1] == ';') && q[n] == ':' &&
+            sscanf(q + n, ":int(%d..%d)", &lo, &hi) == 2)
+            return hi;
+    }
+    return -1;
+}
+
+/* A kind's hardware ports from its ff_prims.def port string ("in a:crd,
+ * b?:val, crd#:crd; out ..."): names in table order, families expanded to
+ * the largest n the kind takes (the tile has every port; a node uses n). */
+static int read_ports(kind *k, const char *ports, const char *params)
+{
+    char text[512];
+    if (strlen(ports) >= sizeof text) return fail("kind '%s': port string too long", k->name);
+    strcpy(text, ports);
+    int out = 0;
+    for (char *sec = strtok(text, ";"); sec; sec = strtok(NULL, ";")) {
+        while (*sec == ' ') sec++;
+        if (strncmp(sec, "in ", 3) == 0) out = 0;
+        else if (strncmp(sec, "out ", 4) == 0) out = 1;
+        else return fail("kind '%s': port section '%s' is neither 'in' nor 'out'", k->name, sec);
+        char *list = sec + (out ? 4 : 3);
+        for (char *save = NULL, *pt = strtok_r(list, ",", &save); pt; pt = strtok_r(NULL, ",", &save)) {
+            while (*pt == ' ') pt++;
+            size_t len = strcspn(pt, "?#:");
+            int family = pt[len] == '#' || (pt[len] == '?' && pt[len + 1] == '#');
+            int count = 1;
+            if (family && (count = param_hi(params, "n")) < 1)
+                return fail("kind '%s': port family '%.*s' needs a param n:int(lo..hi)", k->name, (int)len, pt);
+            for (int i = 0; i < count; i++) {
+                int *np = out ? &k->nout : &k->nin;
+                if (*np == 8) return fail("kind '%s': more than 8 %s ports", k->name, out ? "output" : "input");
+                char *dst = out ? k->out[*np] : k->in[*np];
+                if (family) snprintf(dst, 32, "%.*s%d", (int)len, pt, i);
+                else snprintf(dst, 32, "%.*s", (int)len, pt);
+                ++*np;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Common registers, in schema order. */
 typedef struct reg {
     const char *name;
@@ -264,10 +321,22 @@ static int load_schema(const char *path)
         if (k->num < 0 || !prim_table[k->num].hw) return fail("kind '%s' is not a hardware kind of ff_prims.def", k->name);
         if (k->num != (int)i) return fail("kind '%s' is #%zu, ff_prims.def numbers it %d (ORDER FF_PRIM)", k->name, i, k->num);
         k->mem = json_is_true(json_object_get(r, "mem"));
+        k->blk = prim_table[k->num].blk;
+        if (json_object_get(r, "inputs") || json_object_get(r, "outputs"))
+            return fail("kind '%s': ports come from ff_prims.def, not the schema", k->name);
+        if (read_ports(k, prim_table[k->num].ports, prim_table[k->num].params)) return -1;
+        k->core = json_is_string(json_object_get(r, "core")) ? json_string_value(json_object_get(r, "core")) : NULL;
+        const char *pk;
+        json_t *pv;
+        size_t cl = 0;
+        json_object_foreach(json_object_get(r, "core_params"), pk, pv) {
+            if (!json_is_integer(pv)) return fail("kind '%s': core_params.%s must be an integer", k->name, pk);
+            cl += (size_t)snprintf(k->core_params + cl, cl < sizeof k->core_params ? sizeof k->core_params - cl : 0,
+                                   ".%s(%lld), ", pk, (long long)json_integer_value(pv));
+        }
+        if (cl >= sizeof k->core_params) return fail("kind '%s': core_params too long", k->name);
         size_t j;
         json_t *v;
-        json_array_foreach(json_object_get(r, "inputs"), j, v) k->in[k->nin++] = json_string_value(v);
-        json_array_foreach(json_object_get(r, "outputs"), j, v) k->out[k->nout++] = json_string_value(v);
         json_array_foreach(json_object_get(r, "params"), j, v) {
             if (k->nparams == (int)(sizeof k->params / sizeof k->params[0]))
                 return fail("kind '%s': more than %zu params", k->name, sizeof k->params / sizeof k->params[0]);
@@ -320,7 +389,7 @@ static void emit_c(buf *b)
            " *   status [0] done [1] error [2] overflow [3] started      (read-only)\n"
            " *   in(p)  [11:0]  src      [23:16] depth            (p = 0..7)\n"
            " *   occ_lo/occ_hi  tokens in input 0..3 / 4..7's FIFO, 8 bits each (read-only)\n */\n"
-           "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n");
+           "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n#include <stdint.h>\n\n");
     put(b, "#define FF_RTL_REGS_PER_SLOT %d\n#define FF_RTL_SLOT_BITS %d\n#define FF_RTL_ADDR_BITS %d\n"
            "#define FF_RTL_MEM_ADDR_BITS %d\n#define FF_RTL_PARAM_BASE %d\n#define FF_RTL_NKINDS %d\n"
            "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n\n",
@@ -366,6 +435,23 @@ static void emit_c(buf *b)
             upper(F, f->name, sizeof F);
             put(b, "#define FF_RTL_%s_%s_REG %d\n#define FF_RTL_%s_%s_LSB %d\n#define FF_RTL_%s_%s_WIDTH %d /* %s */\n", U, F,
                 f->reg, U, F, f->lsb, U, F, f->width, f->doc);
+        }
+    }
+    put(b, "\n/* Setters of a tile's configuration image img[FF_RTL_REGS_PER_SLOT], one per\n"
+           " * kind parameter field: ff_cfg_set_KIND_FIELD(img, v) sets the field to v\n"
+           " * (masked to its width) and returns the register it changed, for a caller\n"
+           " * that records which registers it wrote. A field the schema drops is a\n"
+           " * compile error in its caller, not a failed lookup at run time. */\n");
+    for (int k = 0; k < nkinds; k++) {
+        kind *kd = &kinds[k];
+        upper(U, kd->name, sizeof U);
+        for (int j = 0; j < kd->nparams; j++) {
+            field *f = &kd->params[j];
+            upper(F, f->name, sizeof F);
+            put(b, "static inline int ff_cfg_set_%s_%s(uint32_t *img, uint32_t v)\n{\n"
+                   "    img[FF_RTL_%s_%s_REG] = FF_RTL_SET(img[FF_RTL_%s_%s_REG], FF_RTL_%s_%s, v);\n"
+                   "    return FF_RTL_%s_%s_REG;\n}\n",
+                kd->name, f->name, U, F, U, F, U, F, U, F);
         }
     }
     put(b, "\n/* Port names in hardware order ({0} = none). */\n");
@@ -469,6 +555,20 @@ static void emit_sv_pkg(buf *b)
     }
     /* ff_array's tap ports are one per consumer; the width is a parameter
      * default, so it must be computable in the module header */
+    put(b, "\n  // A core's stream port counts (rtl/cores/ff_core_ports.svh): at least 1.\n"
+           "  function automatic int unsigned kind_ninp(int unsigned k);\n"
+           "    return (kind_nin(k) > 0) ? kind_nin(k) : 1;\n  endfunction\n"
+           "  function automatic int unsigned kind_noutp(int unsigned k);\n"
+           "    return (kind_nout(k) > 0) ? kind_nout(k) : 1;\n  endfunction\n");
+    put(b, "\n  // Kinds whose tile has a block-mode datapath on the array's block store\n"
+           "  // (ff_prims.def column blk).\n"
+           "  function automatic logic kind_has_block(int unsigned k);\n    case (k)\n");
+    for (int k = 0; k < nkinds; k++) {
+        if (!kinds[k].blk) continue;
+        upper(U, kinds[k].name, sizeof U);
+        put(b, "      KIND_%s: return 1'b1;\n", U);
+    }
+    put(b, "      default: return 1'b0;\n    endcase\n  endfunction\n");
     put(b, "\n  // Consumers of an array (every tile input, then the harness outputs):\n"
            "  // the width of ff_array's tap ports.\n"
            "  function automatic int unsigned array_ncons(input logic [NKinds*8-1:0] counts,\n"
@@ -500,6 +600,80 @@ static void emit_fx_pkg(buf *b)
            "  function automatic logic [31:0] rsqrt_tab(input logic [7:0] i);\n"
            "    return (32'(i) < RsqrtN) ? RsqrtRom[i] : 32'd0;\n  endfunction\n\nendpackage\n"
            "/* verilator lint_on UNUSEDPARAM */\n");
+}
+
+/* ff_core.sv: the kind dispatch of a tile. Every core has the same port
+ * bundle (rtl/cores/ff_core_ports.svh), so the dispatch is one
+ * instance per kind, all ports connected by name; memory kinds take the SRAM
+ * size. */
+static void emit_core(buf *b)
+{
+    static const char *const bundle[] = {
+        "clk_i", "rst_ni", "en_i", "cfg_i", "conn_i", "in_valid_i", "in_data_i", "in_pop_o", "out_ready_i",
+        "out_push_o", "out_data_o", "fire_o", "fin_o", "err_o", "ovf_o", "count0_o", "count1_o", "mem_we_i",
+        "mem_addr_i", "mem_wdata_i", "mem_rdata_o", "blk_req_o", "blk_rd_data_i", "blk_handle_i", "blk_wdata_o"};
+    enum { NB = sizeof bundle / sizeof bundle[0] };
+    char U[64];
+    put(b, "// ff_core.sv -- GENERATED by rtl/schema/schemagen.c from models/graph/ff_prims.def\n"
+           "// and rtl/schema/config.json. Do not edit: a new kind needs its table row and its\n"
+           "// core rtl/cores/ff_core_NAME.sv with the common port bundle (docs/adding-a-primitive.md).\n"
+           "//\n"
+           "// The primitive core of a tile, chosen by Kind (ORDER FF_PRIM). Every core has\n"
+           "// the same ports and ties off what its kind does not use, so this is one\n"
+           "// instance per kind. Ready/valid rule: see rtl/cores/ff_core_ports.svh.\n"
+           "module ff_core\n  import ff_config_pkg::*;\n#(\n"
+           "  parameter int unsigned Kind     = 0,  // ff_prims.def kind number\n"
+           "  parameter int unsigned NInP     = 1,  // max(1, inputs of the kind)\n"
+           "  parameter int unsigned NOutP    = 1,  // max(1, outputs of the kind)\n"
+           "  parameter int unsigned MemWords = 0,  // SRAM words (memory kinds)\n"
+           "  parameter int unsigned MaxBlock = 0,  // largest block edge of the array; 0: no block store\n"
+           "  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1\n) (\n"
+           "  input  logic                         clk_i,\n"
+           "  input  logic                         rst_ni,\n"
+           "  input  logic                         en_i,\n"
+           "  input  logic [RegsPerSlot-1:0][31:0] cfg_i,\n"
+           "  input  logic [NInP-1:0]              conn_i,\n"
+           "  input  logic [NInP-1:0]              in_valid_i,\n"
+           "  input  logic [NInP-1:0][33:0]        in_data_i,\n"
+           "  output logic [NInP-1:0]              in_pop_o,\n"
+           "  input  logic [NOutP-1:0]             out_ready_i,\n"
+           "  output logic [NOutP-1:0]             out_push_o,\n"
+           "  output logic [NOutP-1:0][33:0]       out_data_o,\n"
+           "  output logic                         fire_o,\n"
+           "  output logic                         fin_o,\n"
+           "  output logic                         err_o,\n"
+           "  output logic                         ovf_o,\n"
+           "  output logic [31:0]                  count0_o,\n"
+           "  output logic [31:0]                  count1_o,\n"
+           "  input  logic                         mem_we_i,\n"
+           "  input  logic [MemAddrBits-1:0]       mem_addr_i,\n"
+           "  input  logic [31:0]                  mem_wdata_i,\n"
+           "  output logic [31:0]                  mem_rdata_o,\n"
+           "  // block store port (ff_block_store; the kinds of ff_prims.def's blk column)\n"
+           "  output ff_pkg::blk_req_t             blk_req_o,\n"
+           "  input  logic [1:0][BW-1:0][31:0]     blk_rd_data_i,\n"
+           "  input  logic [31:0]                  blk_handle_i,\n"
+           "  output logic [BW-1:0][31:0]          blk_wdata_o\n);\n\n");
+    for (int k = 0; k < nkinds; k++) {
+        upper(U, kinds[k].name, sizeof U);
+        put(b, "  %sif (Kind == KIND_%s) begin : g_%s\n", k ? "end else " : "", U, kinds[k].name);
+        if (kinds[k].core) put(b, "    %s #(%s", kinds[k].core, kinds[k].core_params);
+        else put(b, "    ff_core_%s #(", kinds[k].name);
+        if (kinds[k].mem) put(b, ".Words(MemWords), ");
+        put(b, ".MaxBlock(MaxBlock)) u_%s (\n", kinds[k].name);
+        for (int i = 0; i < NB; i++) put(b, "      .%-13s(%s)%s\n", bundle[i], bundle[i], i + 1 < NB ? "," : "");
+        put(b, "    );\n");
+    }
+    put(b, "  end else begin : g_none\n"
+           "    // not a hardware kind: a tile that never fires\n"
+           "    assign in_pop_o    = '0;\n    assign out_push_o  = '0;\n    assign out_data_o  = '0;\n"
+           "    assign fire_o      = 1'b0;\n    assign fin_o       = 1'b0;\n    assign err_o       = 1'b0;\n"
+           "    assign ovf_o       = 1'b0;\n    assign count0_o    = '0;\n    assign count1_o    = '0;\n"
+           "    assign mem_rdata_o = '0;\n    assign blk_req_o   = '0;\n    assign blk_wdata_o = '0;\n"
+           "    logic unused_ports;\n"
+           "    assign unused_ports = ^{clk_i, rst_ni, en_i, cfg_i, conn_i, in_valid_i, in_data_i, out_ready_i,\n"
+           "                            mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i, blk_handle_i};\n"
+           "  end\n\nendmodule\n");
 }
 
 static int emit_array_of(json_t *root, const char *path, const char *outdir);
@@ -634,6 +808,10 @@ int main(int argc, char **argv)
     if (!rc) {
         emit_sv_pkg(&b);
         rc = flush(&b, argv[2], "ff_config_pkg.sv");
+    }
+    if (!rc) {
+        emit_core(&b);
+        rc = flush(&b, argv[2], "ff_core.sv");
     }
     if (!rc) {
         emit_fx_pkg(&b);

@@ -1,24 +1,25 @@
-// ff_core_union.sv -- n-ary union, n = 2..4 (docs/timing.md "intersect,
-// union"). Inputs 0..3 crd0..crd3, 4..7 ref0..ref3; outputs 0 crd, 1..4
+// ff_core_merge.sv -- the core of intersect (Union = 0) and union (Union = 1),
+// n-ary, n = 2..4 (docs/timing.md "intersect, union"). Inputs 0..3 crd0..crd3, 4..7 ref0..ref3; outputs 0 crd, 1..4
 // ref0..ref3; sides i >= n are ignored. Stateless: every firing looks at all
 // n sides' heads (all must be present, crd and ref of a side in step).
-// Ready/valid rule: see ff_core_root.sv.
-module ff_core_union
+// Ready/valid rule: see ff_core_ports.svh.
+module ff_core_merge
   import ff_pkg::*;
   import ff_config_pkg::*;
-(
-  input  logic                         en_i,
-  input  logic [RegsPerSlot-1:0][31:0] cfg_i,
-  input  logic [7:0]                   in_valid_i,
-  input  logic [7:0][33:0]             in_data_i,
-  output logic [7:0]                   in_pop_o,
-  input  logic [4:0]                   out_ready_i,
-  output logic [4:0]                   out_push_o,
-  output logic [4:0][33:0]             out_data_o,
-  output logic                         fire_o,
-  output logic                         fin_o,
-  output logic                         err_o
+#(
+  parameter int unsigned Union = 0,     // 0: intersect, 1: union (config.json "core_params")
+  parameter int unsigned MaxBlock = 0,  // largest block edge of the array (the block port's width); 0: none
+  localparam int unsigned Kind = (Union != 0) ? KIND_UNION : KIND_INTERSECT,  // the port counts
+  localparam int unsigned BW = (MaxBlock > 0) ? MaxBlock * MaxBlock : 1
+) (
+`include "ff_core_ports.svh"
 );
+
+  // The bundle ports (ff_core_ports.svh) this kind does not use.
+  assign {ovf_o, count0_o, count1_o, mem_rdata_o, blk_req_o, blk_wdata_o} = '0;
+  logic unused_bundle;
+  assign unused_bundle = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i,
+                           blk_handle_i};
 
   logic [2:0]  n;
   logic [3:0]  side;       // side i < n
@@ -29,15 +30,16 @@ module ff_core_union
   tok_t [3:0]  crd, ref_t;
 
   // intersect tracks the largest coordinate, union the smallest
-  localparam bit UseMin = 1'b1;
+  localparam bit IsUnion = (Union != 0);
 
-  assign n = cfg_i[UNION_N_REG][UNION_N_LSB +: UNION_N_W];
+  assign n = IsUnion ? cfg_i[UNION_N_REG][UNION_N_LSB +: UNION_N_W]
+                   : cfg_i[INTERSECT_N_REG][INTERSECT_N_LSB +: INTERSECT_N_W];
 
   always_comb begin
     heads     = 1'b1;
     aligned   = 1'b1;
     ctl_equal = 1'b1;
-    ext       = (UseMin) ? 32'hffff_ffff : 32'd0;
+    ext       = (IsUnion) ? 32'hffff_ffff : 32'd0;
     for (int unsigned i = 0; i < 4; i++) begin
       side[i]     = (i < 32'(n));
       crd[i]      = in_data_i[i];
@@ -52,7 +54,7 @@ module ff_core_union
                        (is_data(crd[i]) && is_empty(ref_t[i]))))
         aligned = 1'b0;
       if (side[i] && crd[i] != crd[0]) ctl_equal = 1'b0;
-      if (at_data[i] && ((UseMin) ? payload(crd[i]) < ext : payload(crd[i]) > ext)) ext = payload(crd[i]);
+      if (at_data[i] && ((IsUnion) ? payload(crd[i]) < ext : payload(crd[i]) > ext)) ext = payload(crd[i]);
     end
     all_equal = 1'b1;
     for (int unsigned i = 0; i < 4; i++) begin
@@ -86,9 +88,13 @@ module ff_core_union
           for (int unsigned p = 0; p < 5; p++) out_data_o[p] = outs[p] ? crd[0] : '0;
           fin_o = is_done(crd[0]);
         end
+      end else if (!IsUnion && at_stop != '0) begin
+        // intersect, some fibers ended: drain the others, nothing can match any more
+        fire_o   = 1'b1;
+        in_pop_o = {side & ~at_stop, side & ~at_stop};
       end else if (at_empty != '0) begin
-        if (at_empty == side) begin
-          // no side has this fiber
+        if (!IsUnion || at_empty == side) begin
+          // intersect: a missing fiber empties the result; union: no side has this fiber
           if (ready_all) begin
             fire_o     = 1'b1;
             in_pop_o   = {side, side};
@@ -96,12 +102,26 @@ module ff_core_union
             for (int unsigned p = 0; p < 5; p++) out_data_o[p] = outs[p] ? TokN : '0;
           end
         end else begin
-          // a missing fiber contributes nothing: skip its N
+          // union: a missing fiber contributes nothing: skip its N
           fire_o   = 1'b1;
           in_pop_o = {at_empty, at_empty};
         end
+      end else if (!IsUnion) begin
+        if (all_equal) begin
+          if (ready_all) begin
+            fire_o        = 1'b1;
+            in_pop_o      = {side, side};
+            out_push_o    = outs;
+            out_data_o[0] = tok_data(ext);
+            for (int unsigned i = 0; i < 4; i++) out_data_o[1 + i] = side[i] ? ref_t[i] : '0;
+          end
+        end else begin
+          // intersect: advance every side behind the largest coordinate
+          fire_o   = 1'b1;
+          in_pop_o = {side & ~at_ext, side & ~at_ext};
+        end
       end else if (ready_all) begin
-        // the smallest coordinate; sides without it get N on their ref
+        // union: the smallest coordinate; sides without it get N on their ref
         fire_o        = 1'b1;
         in_pop_o      = {at_ext, at_ext};
         out_push_o    = outs;
@@ -113,6 +133,6 @@ module ff_core_union
   end
 
   logic unused_cfg;
-  assign unused_cfg = ^{cfg_i, all_equal, at_ext};
+  assign unused_cfg = ^cfg_i;
 
 endmodule

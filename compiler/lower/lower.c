@@ -60,13 +60,8 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
 
 int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
 {
-    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
     ff_lower_opts o;
-    memset(&o, 0, sizeof o);
-    if (opts) o = *opts;
-    if (!o.norder) {
-        int rc = ff_lower_default_order(p, stmt, &o, err);
-        if (rc) return rc;
-    }
+    int rc = lw_complete_opts(p, stmt, opts, &o, err);
+    if (rc) return rc;
     return lw_lower_with(p, stmt, &o, o.order, o.norder, out, err);
 }

@@ -30,6 +30,11 @@ void lw_parallelize(lw *L, int par, int lanes);
 int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char (*order)[FF_LOWER_NAME],
                   int norder, ff_graph **out, ff_err *err);
 
+/* *o = *opts (opts NULL: all zero) with the default order when it names
+ * none (order.c). Returns 0, or an error for a statement out of range or
+ * without a legal order. */
+int lw_complete_opts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_lower_opts *o, ff_err *err);
+
 /* Sets param p (as another node holds it) on node `node` of dst (merge.c). */
 int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err);
 

@@ -267,3 +267,11 @@ int ff_lower_default_order(const ff_ir_program *p, int stmt, ff_lower_opts *opts
     opts->norder = sp.n;
     return 0;
 }
+
+int lw_complete_opts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_lower_opts *o, ff_err *err)
+{
+    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
+    memset(o, 0, sizeof *o);
+    if (opts) *o = *opts;
+    return o->norder ? 0 : ff_lower_default_order(p, stmt, o, err);
+}

@@ -726,14 +726,9 @@ void lw_delete(lw *L)
 
 int lw_plan_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, lw **out, ff_err *err)
 {
-    if (stmt < 0 || stmt >= p->nstmts) return ff_err_set(err, FF_EINVAL, "no statement %d", stmt);
     ff_lower_opts o;
-    memset(&o, 0, sizeof o);
-    if (opts) o = *opts;
-    if (!o.norder) {
-        int rc = ff_lower_default_order(p, stmt, &o, err);
-        if (rc) return rc;
-    }
+    int rc = lw_complete_opts(p, stmt, opts, &o, err);
+    if (rc) return rc;
     lw *L = lw_new(p, stmt, &o, err);
     if (setjmp(L->fail)) {
         lw_delete(L);

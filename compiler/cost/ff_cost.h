@@ -83,6 +83,11 @@ typedef struct ff_cost_detail {
     int nlevels;
     ff_cost_level levels[FF_COST_MAX_LEVELS]; /* parents before children */
     int accumulated;                          /* the top reduction goes to a sparse accumulator */
+    /* Value nodes of the lowered (scalar, serial) graph the operations are
+     * counted on: a check that the model counts the graph's work. */
+    int alus;                                 /* ALU nodes */
+    int reducers;                             /* reducer nodes */
+    int arrays;                               /* value arrays (tensor values read) */
 } ff_cost_detail;
 
 /* Estimates root `root` (a statement) of kernel k in loop order `order`

@@ -94,8 +94,11 @@ typedef struct ff_cost_detail {
  * (order->norder == 0 or order NULL: the lowering's default order; the fuse
  * field is ignored -- the kernel decides what is fused). bytes_read counts
  * the tensors this root reads alone. detail, if not NULL, receives the
- * levels. Errors: an order naming indices the root does not have, a root
- * outside the kernel, the default order failing. */
+ * levels. The estimate walks the lowering's plan of the root, so errors
+ * are the lowering's planning errors (an order naming indices the root does
+ * not have, or one the root cannot be lowered in: a tensor's levels out of
+ * order, a sum ordered above an index it is inside of), a root outside the
+ * kernel, the default order failing. */
 int ff_cost_root(const ff_cost_model *m, const ff_kernel *k, int root, const ff_lower_opts *order, ff_cost_est *out,
                  ff_cost_detail *detail, ff_err *err);
 

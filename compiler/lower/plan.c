@@ -532,6 +532,10 @@ static void check_levels(lw *L)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* the statement                                                       */
+/* ------------------------------------------------------------------ */
+
 /* Copies the statement (fusing producers in) and numbers the indices. */
 void lw_copy_stmt(lw *L)
 {

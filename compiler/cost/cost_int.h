@@ -9,14 +9,10 @@
 struct ff_cost_model {
     const ff_ir_program *p;
     uint32_t *sizes;                     /* per size symbol */
-    ff_format *fmt;                      /* per tensor: the format a graph reads it in */
+    ff_format *fmt;                      /* per tensor: the format a graph reads it in (lw_scalar_format) */
     double (*prob)[FF_MAX_LEVELS];       /* per tensor and level of fmt: P(coordinate stored | parent stored) */
     double *density;                     /* per tensor: stored / all coordinates */
     double *words;                       /* per tensor: 32-bit words in memory */
 };
-
-/* The format a graph reads a tensor in: as declared, or a blocked format's
- * unblocked equivalent (the lowering walks bcsr(B) as csr). */
-ff_format cost_read_format(const ff_format *f);
 
 #endif

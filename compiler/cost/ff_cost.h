@@ -83,14 +83,22 @@ typedef struct ff_cost_detail {
     int nlevels;
     ff_cost_level levels[FF_COST_MAX_LEVELS]; /* parents before children */
     int accumulated;                          /* the top reduction goes to a sparse accumulator */
+    /* Value nodes of the lowered (scalar, serial) graph the operations are
+     * counted on: a check that the model counts the graph's work. */
+    int alus;                                 /* ALU nodes */
+    int reducers;                             /* reducer nodes */
+    int arrays;                               /* value arrays (tensor values read) */
 } ff_cost_detail;
 
 /* Estimates root `root` (a statement) of kernel k in loop order `order`
  * (order->norder == 0 or order NULL: the lowering's default order; the fuse
  * field is ignored -- the kernel decides what is fused). bytes_read counts
  * the tensors this root reads alone. detail, if not NULL, receives the
- * levels. Errors: an order naming indices the root does not have, a root
- * outside the kernel, the default order failing. */
+ * levels. The estimate walks the lowering's plan of the root, so errors
+ * are the lowering's planning errors (an order naming indices the root does
+ * not have, or one the root cannot be lowered in: a tensor's levels out of
+ * order, a sum ordered above an index it is inside of), a root outside the
+ * kernel, the default order failing. */
 int ff_cost_root(const ff_cost_model *m, const ff_kernel *k, int root, const ff_lower_opts *order, ff_cost_est *out,
                  ff_cost_detail *detail, ff_err *err);
 

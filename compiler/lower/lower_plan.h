@@ -1,0 +1,233 @@
+/*
+ * lower_plan.h -- the lowering plan: what a statement lowers to, before any
+ * graph node exists. Built by plan.c, read by emit.c (which turns it into
+ * graph nodes) and by the cost model (compiler/cost/model.c, which counts
+ * points and operations on it), so an estimate walks exactly the structure
+ * the graph is emitted from.
+ *
+ * A plan holds:
+ *   indices  the statement's own indices, those of fused producers (renamed
+ *            apart, "k_XW") and the fresh walks of softmax/layernorm ("j2"),
+ *            with their place in the loop order (lw.idx, lw.pos_of)
+ *   tree     the expression with fused producers inlined and softmax/
+ *            layernorm expanded into reductions (lw.root, a DAG of lx; a
+ *            subtree the level trie needs in two places is cloned)
+ *   trie     the level trie: the top chain (output indices in loop order,
+ *            plus accumulated sums) and, per reduction, its own level below
+ *            the shortest prefix holding its free indices (lw.levels)
+ *   accesses every tensor access with the level its chain ends at (lw.acc)
+ *   top      the output levels, the sums an accumulator takes (lw.spacc)
+ * and it has passed order legality: a reduction ordered above an index it is
+ * inside of, and a tensor whose levels the order cannot follow, are user
+ * errors of planning, as they are of lowering.
+ *
+ * The structs also carry emit.c's working fields (marked "emit:"); a plan
+ * leaves them zero and nothing but emit.c writes them.
+ */
+#ifndef FF_LOWER_PLAN_H
+#define FF_LOWER_PLAN_H
+
+#include <setjmp.h>
+
+#include "ff_lower.h"
+
+#define LW_MAX_IDX 64
+#define LW_MAX_LEVELS 1024
+#define LW_MAX_ACCESS 2048
+#define LW_MAX_TOP_OPS 16 /* unary ops and sums peeled off the top of a statement */
+
+/* A stream in the graph: an output port of a node (emit's). */
+typedef struct pref {
+    int node;
+    char port[16];
+} pref;
+
+typedef struct lx lx;
+struct lx {
+    ff_ir_kind kind;
+    int op;              /* ALU op / FF_IR_FN_* / ff_ir_red; LW_FN_ONE (internal) */
+    int index;           /* REDUCE: local index id */
+    ff_fx value;         /* CONST */
+    int tensor;          /* ACCESS / MASK's M (via a) */
+    int nidx, idx[FF_IR_MAX_ORDER]; /* ACCESS: local index ids per mode */
+    lx *a, *b;
+    int bcast_b;         /* BINARY: b is a broadcast value; support is a's */
+    ff_srcpos pos;
+    int id;              /* its index in lw.nodes (a key for per-node tables) */
+    /* analysis */
+    uint64_t free;       /* free indices (bitmask of local ids) */
+    int chain;           /* REDUCE: level-trie node of its own index level
+                            (-2: an accumulated top sum, iterated by the top
+                            chain); ACCESS: level-trie node at the end of its chain */
+    int prefix;          /* REDUCE: level-trie node its value lives at (-1 = root) */
+    int acc;             /* ACCESS: access id */
+    int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
+    int nuses;           /* parents in the expression DAG */
+    int contract;        /* emit: block mode: the blocked index this product's ALU
+                            contracts (its only parent sums it), else -1 */
+    /* emit: the value memo */
+    int have_val;
+    pref val;
+    int val_level;       /* level-trie node the value lives at (-1 = root) */
+};
+
+/* Internal unary function: 1 wherever the operand is stored (layernorm's count). */
+enum { LW_FN_ONE = FF_IR_FN__END };
+
+/* One level of an iteration chain. */
+typedef struct level {
+    int index;           /* local index id */
+    int parent;          /* level-trie node above (-1 = root) */
+    lx *owner;           /* the reduction that iterates it; NULL on the top chain */
+    pref crd;            /* emit: the merged coordinate stream of this level */
+    int have_crd;
+    pref rep;            /* emit: repeat signal generated from crd (made on demand) */
+    int have_rep;
+} level;
+
+typedef struct access {
+    lx *node;
+    int tensor;
+    int chain_end;       /* level-trie node its chain ends at */
+    int next;            /* emit: next tensor level to iterate */
+    pref ref;            /* emit: reference stream at the current depth */
+} access;
+
+enum { LW_IDX_OWN, LW_IDX_INLINED, LW_IDX_EXPANSION };
+
+typedef struct lw_index {
+    char name[FF_LOWER_NAME];
+    int size;            /* program size symbol */
+    int prog_index;      /* program index id of the lowered statement's own, else -1 */
+    int kind;            /* LW_IDX_*: own, from a fused producer, or from softmax/layernorm */
+} lw_index;
+
+/* Program index ids -> local ids while copying one fused producer's
+ * expression (its own indices are renamed apart from the consumer's). */
+typedef struct idxmap {
+    int prog[LW_MAX_IDX], local[LW_MAX_IDX], n;
+    const char *tag;     /* the producer's tensor, for readable names */
+} idxmap;
+
+typedef struct lw {
+    const ff_ir_program *p;
+    const ff_ir_stmt *st;
+    const unsigned char *fuse; /* per statement: streamed into this one */
+    ff_err *err;
+    jmp_buf fail;        /* user errors unwind here */
+    /* indices */
+    lw_index idx[LW_MAX_IDX];
+    int nidx;
+    int pos_of[LW_MAX_IDX]; /* position of each local index in the loop order
+                               (1000 + id: a walk the order does not name) */
+    /* expression */
+    lx *root;
+    lx **nodes;          /* every lx allocated (clones included), for freeing */
+    int nnodes, cap_nodes;
+    /* levels and accesses */
+    level levels[LW_MAX_LEVELS]; /* parents before children */
+    int nlevels;
+    access acc[LW_MAX_ACCESS];
+    int nacc;
+    ff_format *fmt;      /* per program tensor: the format the graph reads it in
+                            (a blocked format's unblocked equivalent; in block
+                            mode its block levels) */
+    /* the top of the statement */
+    int lhs[FF_MAX_ORDER], nlhs; /* local ids of the result's indices, by mode */
+    int top[LW_MAX_IDX], chain[LW_MAX_IDX], ntop; /* the top chain: indices and levels, outermost first */
+    int top_chain;       /* last level of the top chain (-1 = scalar) */
+    int out_chain[FF_MAX_ORDER], out_modes[FF_MAX_ORDER], nout; /* output levels of the top chain and
+                                                                   the result modes they write */
+    int unary_ops[LW_MAX_TOP_OPS], nun; /* unary ops above the top sums, outermost first */
+    lx *sums[LW_MAX_TOP_OPS];           /* the sums directly under them, outermost first */
+    int nsums;
+    int spacc;           /* the top sums are accumulated (one is above an output index) */
+    lx *core;            /* with spacc: what the innermost accumulated sum adds up */
+    /* Block mode (--block B, docs/language.md "Block sparsity"): the
+     * blocked indices, and per program tensor the modes read in blocks. */
+    int B;
+    uint64_t blocked;
+    unsigned char *bmodes;
+    /* ---- emit: the graph under construction ---- */
+    ff_graph *g;
+    int root_node;       /* graph node of the root */
+    /* Per graph node: the level-trie node its output streams live at (-1:
+     * the root; LW_TAIL: the output tail -- drops, holds, accumulators,
+     * writers), and whether it generates that level's coordinates (made
+     * while the level was processed) rather than computing on them. --par
+     * cuts the graph by these (parallelize). */
+    int *node_lvl;
+    unsigned char *node_gen;
+    int node_cap;
+    int ctx_lvl, ctx_gen; /* what gnode records, until a site says otherwise */
+    /* per graph node the blocked indices of the value it outputs, in the
+     * order of its block's dims (bax_n of them) */
+    unsigned char *bax_n;
+    signed char (*bax)[2];
+    int contract;         /* the index the next ALU contracts (-1: none) */
+    /* parallelize's work in progress (freed with the lw on any error) */
+    struct {
+        ff_graph *g;
+        int *id, *fork_of, *ser_of;
+    } par;
+} lw;
+
+#define LW_TAIL (-3)
+
+/* Plans statement `stmt` of p (reductions placed) for lowering in opts'
+ * order (norder == 0: ff_lower_default_order's), with opts->fuse and
+ * opts->block. No graph is built. On success *out is the caller's
+ * (lw_delete); on a user error (an order naming unknown indices or leaving
+ * one out, an order a reduction or a tensor's levels cannot follow) err is
+ * set and nothing is returned. opts->fuse must outlive the plan. */
+int lw_plan_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, lw **out, ff_err *err);
+
+/* A fresh lw for statement stmt (nothing planned yet); lw_delete frees it
+ * and everything it holds, the graph under construction excepted. */
+lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err);
+void lw_delete(lw *L);
+
+/* The planning passes, for callers that unwind errors through L->fail:
+ * lw_plan runs all of them with a complete order; lw_copy_stmt only names
+ * the indices and copies the expression (with fused producers inlined and
+ * softmax/layernorm expanded), which is what order enumeration needs. */
+void lw_plan(lw *L, char (*order)[FF_LOWER_NAME], int norder);
+void lw_copy_stmt(lw *L);
+
+/* Reports a user error at pos and unwinds to L->fail. */
+_Noreturn void lw_fail(lw *L, ff_srcpos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Local ids: the lowered statement's own index for a program index
+ * (created on first use), and the index named `name` (-1: none). */
+int lw_local_index(lw *L, int prog_index);
+int lw_find_index(const lw *L, const char *name);
+
+/* Free-index sets of x and everything below it; returns x's. */
+uint64_t lw_compute_free(lx *x);
+
+/* Whether level anc is lvl or above it (anc -1: the root, above all). */
+int lw_is_ancestor(const lw *L, int anc, int lvl);
+
+/* Does access a, next to iterate tensor level `next`, iterate level lvl
+ * (its chain passes through lvl and that tensor level's index is lvl's)?
+ * Fails (L->fail) when a later level of the tensor is lvl's: the order
+ * visits the tensor's levels out of their order. */
+int lw_iterates(lw *L, const access *a, int next, int lvl);
+
+/* The levels in processing order, every parent before its children: the
+ * order emit.c builds them in and the order-legality check walks them in,
+ * so both meet the same first error. Fills order[L->nlevels]. */
+void lw_level_order(const lw *L, int *order);
+
+/* The format a graph reads a tensor in: as declared, or for a blocked
+ * format its unblocked equivalent -- each mode once, in the order its block
+ * index is iterated, compressed if any of its levels is (bcsr(B) reads as
+ * csr). The cost model reads tensors in the same format. */
+ff_format lw_scalar_format(const ff_format *f);
+
+static inline const char *lw_tname(const lw *L, int t) { return L->p->tensors[t].name; }
+static inline const ff_format *lw_tfmt(const lw *L, int t) { return &L->fmt[t]; }
+/* Whether local index v iterates blocks (--block). */
+static inline int lw_is_blocked(const lw *L, int v) { return L->B && ((L->blocked >> v) & 1); }
+
+#endif

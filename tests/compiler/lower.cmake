@@ -18,12 +18,12 @@ add_test(NAME cli_block_errors
          COMMAND sh -c "set -e; ff=\"$0\"; src=\"$1\";
            sed 's/^tensor A\\[N, K\\] : csr/tensor A[N, K] : bcsr(4)/' \"$src/examples/spmv.ff\" >blk_spmv.ff;
            \"$ff\" run blk_spmv.ff --random 1 --dim N=16 --dim K=8 --block 4 --check | grep -q 'bit-exactly';
-           if \"$ff\" run blk_spmv.ff --random 1 --block 0 2>e1; then exit 1; fi; grep -q 'expected the block size B, 1..64' e1;
-           if \"$ff\" run blk_spmv.ff --random 1 --block 8 2>e2; then exit 1; fi;
-           grep -q 'blk_spmv.ff:[0-9]*:[0-9]*: --block 8: tensor A is stored in blocks of 4' e2;
-           if \"$ff\" run blk_spmv.ff --random 1 --dim N=10 --dim K=8 --block 4 2>e3; then exit 1; fi;
-           grep -q 'blk_spmv.ff:[0-9]*: kernel 1: .*not a multiple of the block size 4' e3;
-           test $(wc -l <e2) -eq 1; test $(wc -l <e3) -eq 1;
-           rm -f e1 e2 e3 blk_spmv.ff"
+           if \"$ff\" run blk_spmv.ff --random 1 --block 0 2>b1; then exit 1; fi; grep -q 'expected the block size B, 1..64' b1;
+           if \"$ff\" run blk_spmv.ff --random 1 --block 8 2>b2; then exit 1; fi;
+           grep -q 'blk_spmv.ff:[0-9]*:[0-9]*: --block 8: tensor A is stored in blocks of 4' b2;
+           if \"$ff\" run blk_spmv.ff --random 1 --dim N=10 --dim K=8 --block 4 2>b3; then exit 1; fi;
+           grep -q 'blk_spmv.ff:[0-9]*: kernel 1: .*not a multiple of the block size 4' b3;
+           test $(wc -l <b2) -eq 1; test $(wc -l <b3) -eq 1;
+           rm -f b1 b2 b3 blk_spmv.ff"
          $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_block_errors PROPERTIES LABELS compiler TIMEOUT 60)

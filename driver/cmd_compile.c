@@ -76,7 +76,7 @@ int cmd_compile(int argc, char **argv)
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ff_ir_parse(model, NULL, &p, &err)) goto fail;
+    if (driver_parse_model(model, &p, &err)) goto fail;
     if (dump) {
         printf("# %s after parse\n", model);
         ff_ir_print(p, stdout);

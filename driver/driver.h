@@ -126,6 +126,10 @@ int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, f
 /* Creates dir and its parents (mkdir -p). */
 int driver_make_dir(const char *dir, ff_err *err);
 
+/* MODEL parsed into *p (the caller's to free, also on error). Returns 0, or
+ * -1 with err set (not printed), also for a model without a statement. */
+int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err);
+
 /* MODEL parsed with its reductions placed (*p) and its inputs bound as
  * driver_load_inputs does into new arrays *data and *sizes (p->ntensors and
  * p->nsizes long). Returns 0; 2 after printing the usage error of a

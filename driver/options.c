@@ -128,8 +128,9 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
     case G_TENSOR: list_add(&o->in.tensor, v, argc); break;
     case G_DIM: list_add(&o->in.dim, v, argc); break;
     case G_RANDOM:
+        errno = 0;
         o->in.seed = strtoull(v, &end, 10);
-        if (*end || !*v || *v == '-') ff_err_set(&err, FF_EINVAL, "--random %s: expected an integer seed", v);
+        if (*end || !*v || *v == '-' || *v == '+' || errno) ff_err_set(&err, FF_EINVAL, "--random %s: expected an integer seed", v);
         o->in.have_seed = 1;
         break;
     case G_DENSITY:
@@ -208,6 +209,16 @@ void driver_opts_free(driver_opts *o)
 
 int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse, const ff_run_sched *s, ff_err *err)
 {
+    /* "N:ORDER" names statement N: one the model has not would apply to
+     * nothing, silently */
+    for (int i = 0; s && i < s->norders; i++) {
+        const char *text = s->orders[i], *colon = strchr(text, ':');
+        if (!colon) continue;
+        char *end = NULL;
+        long n = text[0] >= '0' && text[0] <= '9' ? strtol(text, &end, 10) : 0;
+        if (end != colon || n < 1 || n > p->nstmts)
+            return driver_usage(cmd, "--order %s: expected [N:]ORDER with N a statement, 1..%d", text, p->nstmts);
+    }
     ff_kernel *ks = ff_xcalloc(256, sizeof *ks);
     int nk = ff_fuse_parse(p, fuse, ks, 256, err), rc = 0;
     if (nk >= 0 && ff_run_check_par(p, ks, nk, s, err)) rc = driver_usage(cmd, "%s", err->msg);

@@ -1,0 +1,39 @@
+# Bad command lines and inputs that crashed (exit 139) or were silently
+# accepted (issue 16): each exits 2 (usage) or 1 (input) with one line saying
+# what was expected. A case: ff_cli_case(NAME EXIT MESSAGE ARGS...), ARGS
+# after `fuseflow`; @EX@ is the examples folder, @G@ the spmv graph, @T@ this
+# test's scratch folder.
+set(FF_CLI_CASE ${CMAKE_CURRENT_LIST_DIR}/cli_case.sh)
+function(ff_cli_case name code msg)
+  set(args)
+  foreach(a ${ARGN})
+    string(REPLACE "@EX@" "${CMAKE_SOURCE_DIR}/examples" a "${a}")
+    string(REPLACE "@G@" "${CMAKE_SOURCE_DIR}/tests/graphs/spmv.json" a "${a}")
+    string(REPLACE "@T@" "${CMAKE_CURRENT_BINARY_DIR}" a "${a}")
+    list(APPEND args "${a}")
+  endforeach()
+  add_test(NAME cli_case_${name} COMMAND sh ${FF_CLI_CASE} ${code} "${msg}" $<TARGET_FILE:fuseflow> ${args})
+  set_tests_properties(cli_case_${name} PROPERTIES LABELS compiler TIMEOUT 60)
+endfunction()
+
+ff_cli_case(run_random_last 2 "--random needs a value" run @EX@/spmv.ff --random)
+ff_cli_case(run_density_last 2 "--density needs a value" run @EX@/spmv.ff --random 1 --density)
+# an empty argument does not survive a CMake list: registered by hand
+add_test(NAME cli_case_run_density_empty
+         COMMAND sh ${FF_CLI_CASE} 2 "--density : expected a number in [0, 1]" $<TARGET_FILE:fuseflow>
+                 run ${CMAKE_SOURCE_DIR}/examples/spmv.ff --random 1 --density "")
+set_tests_properties(cli_case_run_density_empty PROPERTIES LABELS compiler TIMEOUT 60)
+ff_cli_case(cosim_density_last 2 "fuseflow cosim:" cosim @EX@/spmv.ff --density)
+ff_cli_case(sim_depth_last 2 "--depth needs a value" sim @G@ --depth)
+ff_cli_case(sim_max_cycles_last 2 "--max-cycles needs a value" sim @G@ --max-cycles)
+ff_cli_case(sim_depth_5x 2 "--depth 5x: expected a positive integer" sim @G@ --depth 5x)
+ff_cli_case(sim_tensor_missing 1 "/nonexistent.mtx: cannot open" sim @G@ --tensor A=/nonexistent.mtx)
+ff_cli_case(prim_ii_0 2 "--ii 0: expected a positive integer" prim scan --ii 0)
+ff_cli_case(run_dim_wraps 2 "--dim 'N=4294967297': expected NAME=SIZE with SIZE in 1..4294967295" run @EX@/spmv.ff --random 1 --dim N=4294967297)
+ff_cli_case(run_dim_trailing 2 "--dim 'N=5abc': expected NAME=SIZE" run @EX@/spmv.ff --random 1 --dim N=5abc)
+ff_cli_case(run_random_wraps 2 "--random 99999999999999999999: expected an integer seed" run @EX@/spmv.ff --random 99999999999999999999)
+ff_cli_case(run_order_stmt 2 "--order 99:i,k: expected [N:]ORDER with N a statement, 1..1" run @EX@/spmv.ff --random 1 --order 99:i,k)
+ff_cli_case(run_order_not_n 2 "--order x:i,k: expected [N:]ORDER" run @EX@/spmv.ff --random 1 --order x:i,k)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/empty.ff "# no statement\n")
+ff_cli_case(run_empty_model 1 "empty.ff: no statement" run @T@/empty.ff --random 1)
+ff_cli_case(compile_empty_model 1 "empty.ff: no statement" compile @T@/empty.ff)

@@ -37,3 +37,16 @@ ff_cli_case(run_order_not_n 2 "--order x:i,k: expected [N:]ORDER" run @EX@/spmv.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/empty.ff "# no statement\n")
 ff_cli_case(run_empty_model 1 "empty.ff: no statement" run @T@/empty.ff --random 1)
 ff_cli_case(compile_empty_model 1 "empty.ff: no statement" compile @T@/empty.ff)
+# A 2^31-row csr is refused at the size line, before its 8 GiB row array.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/rows2g.mtx "%%MatrixMarket matrix coordinate real general\n2147483648 4 1\n1 1 1.0\n")
+ff_cli_case(mtx_rows_2g 1 "rows2g.mtx:2: a 2147483648x4 tensor in format \"csr\" needs more than 2^31 positions at level 1"
+            run @EX@/spmv.ff --tensor A=@T@/rows2g.mtx --random 1)
+set_tests_properties(cli_case_mtx_rows_2g PROPERTIES TIMEOUT 10)
+# --check on a 4294967295^2 tensor: the reference walks stored coordinates
+# (the dense walk's size guard overflowed and it hung).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/huge.mtx "%%MatrixMarket matrix coordinate real general\n4294967295 4294967295 1\n7 9 1.5\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/huge.ff "tensor A[N, M] : dcsr\nB[i,j] = A[i,j] * A[i,j]\n")
+add_test(NAME cli_case_check_huge
+         COMMAND sh -c "\"$0\" run \"$1/huge.ff\" --tensor A=\"$1/huge.mtx\" --check | grep -q 'bit-exactly'"
+                 $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(cli_case_check_huge PROPERTIES LABELS compiler TIMEOUT 10)

@@ -50,3 +50,14 @@ add_test(NAME cli_case_check_huge
          COMMAND sh -c "\"$0\" run \"$1/huge.ff\" --tensor A=\"$1/huge.mtx\" --check | grep -q 'bit-exactly'"
                  $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(cli_case_check_huge PROPERTIES LABELS compiler TIMEOUT 10)
+# Loading a graph of 100k nodes and 20k tensors is linear (a name index):
+# the old name lookup, a loop per added name, took minutes.
+add_test(NAME cli_case_graph_100k
+         COMMAND sh -c "set -e; { printf '{\"fuseflow\": \"graph\", \"version\": 1, \"name\": \"big\", \"tensors\": [\\n';
+             seq 1 20000 | awk '{printf \"%s{\\\"name\\\": \\\"t%d\\\", \\\"role\\\": \\\"input\\\", \\\"order\\\": 1, \\\"format\\\": \\\"dense\\\"}\\n\", (NR>1?\",\":\"\"), $1}';
+             printf '], \"nodes\": [\\n';
+             seq 1 100000 | awk '{printf \"%s{\\\"name\\\": \\\"n%d\\\", \\\"prim\\\": \\\"root\\\"}\\n\", (NR>1?\",\":\"\"), $1}';
+             printf '], \"edges\": []}\\n'; } >graph100k.json;
+           \"$0\" graph check graph100k.json | grep -q '100000 nodes.*20000 tensors'; rm -f graph100k.json"
+         $<TARGET_FILE:fuseflow>)
+set_tests_properties(cli_case_graph_100k PROPERTIES LABELS compiler TIMEOUT 15)

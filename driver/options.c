@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -254,11 +255,31 @@ void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, ch
     snprintf(buf, n, "%.*s.k%d%s", (int)(dot - path), path, s + 1, *dot ? dot : ext);
 }
 
-int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err)
+void driver_outputs_add(driver_outputs *w, const char *path)
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 8;
+        w->path = ff_xrealloc(w->path, sizeof *w->path * (size_t)w->cap);
+    }
+    w->path[w->n++] = ff_xstrdup(path);
+}
+
+void driver_outputs_end(driver_outputs *w, int failed)
+{
+    for (int i = 0; i < w->n; i++) {
+        if (failed) unlink(w->path[i]); /* never a directory */
+        free(w->path[i]);
+    }
+    free(w->path);
+    memset(w, 0, sizeof *w);
+}
+
+int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, driver_outputs *w, ff_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, t->order ? "mtx" : "txt");
     int rc = t->order ? ff_tensor_write_mtx(t, path, err) : ff_tensor_write_text(t, path, err);
+    if (!rc && w) driver_outputs_add(w, path);
     if (!rc) printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(t));
     return rc;
 }

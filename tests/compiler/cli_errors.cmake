@@ -61,3 +61,18 @@ add_test(NAME cli_case_graph_100k
            \"$0\" graph check graph100k.json | grep -q '100000 nodes.*20000 tensors'; rm -f graph100k.json"
          $<TARGET_FILE:fuseflow>)
 set_tests_properties(cli_case_graph_100k PROPERTIES LABELS compiler TIMEOUT 15)
+# On failure nothing the command wrote is left: compile -o with a --dot it
+# cannot write, and run --out whose second output cannot be written (a
+# directory in the way, which stays).
+add_test(NAME cli_case_compile_leaves_nothing
+         COMMAND sh -c "set -e; rm -f cl.json; if \"$0\" compile \"$1\" -o cl.json --dot /nonexistent/x.dot >/dev/null 2>err; then exit 1; fi;
+           grep -q '/nonexistent/x.dot: No such file or directory' err; test ! -e cl.json; rm -f err"
+         $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmv.ff)
+set_tests_properties(cli_case_compile_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 60)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/two_outputs.ff "tensor A[N, K] : csr\ntensor x[K] : dense\ny[i] = A[i,k] * x[k]\nz[i] = A[i,k] * x[k]\n")
+add_test(NAME cli_case_run_leaves_nothing
+         COMMAND sh -c "set -e; rm -rf two_out; mkdir -p two_out/z.mtx;
+           if \"$0\" run two_outputs.ff --random 1 --out two_out >/dev/null 2>err; then exit 1; fi;
+           test $(wc -l <err) -eq 1; test ! -e two_out/y.mtx; test -d two_out/z.mtx; rm -rf err two_out"
+         $<TARGET_FILE:fuseflow>)
+set_tests_properties(cli_case_run_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 60 WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})

@@ -76,3 +76,10 @@ add_test(NAME cli_case_run_leaves_nothing
            test $(wc -l <err) -eq 1; test ! -e two_out/y.mtx; test -d two_out/z.mtx; rm -rf err two_out"
          $<TARGET_FILE:fuseflow>)
 set_tests_properties(cli_case_run_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 60 WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+# explore whose plot fails (gnuplot cannot write it, or is not installed)
+# leaves no CSV and no half plot.
+add_test(NAME cli_case_explore_leaves_nothing
+         COMMAND sh -c "set -e; rm -f ex.csv; if \"$0\" explore \"$1/examples/spmv.ff\" --random 1 --arch \"$1/arch/hbm-study.json\" --csv ex.csv --plot /nonexistent/p.svg >/dev/null 2>err; then exit 1; fi;
+           grep -q 'fuseflow explore: .*gnuplot' err; test ! -e ex.csv; rm -f err"
+         $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_case_explore_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 120)

@@ -127,15 +127,6 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         free(s);
         return ff_err_set(err, FF_EINVAL, "architecture: fifo_depth %d must be at least 1", depth);
     }
-    /* an ii of 0 (ff_arch.ii's contract says >= 1) let a node fire with
-     * nothing to pop: the heap use-after-free of `prim scan --ii 0` */
-    for (int k = 0; !s->opts.functional && k < FF_PRIM__COUNT + FF_ALU__COUNT; k++) {
-        int ii = k < FF_PRIM__COUNT ? a->ii[k] : a->alu_ii[k - FF_PRIM__COUNT];
-        if (ii < 1) {
-            free(s);
-            return ff_err_set(err, FF_EINVAL, "architecture: an initiation interval of %d must be at least 1", ii);
-        }
-    }
 
     s->nchans = g->nedges;
     s->chans = ff_xcalloc((size_t)g->nedges + 1, sizeof *s->chans);
@@ -179,9 +170,12 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
         if (ff_sim_node_block(gn)) s->blocked = 1;
         if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
+            /* n lives in s: the message is made before s is freed (reading
+             * n after ff_sim_free was the use-after-free of --ii 0) */
+            ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range", gn->name,
+                       n->latency, n->ii, gn->nout);
             ff_sim_free(s);
-            return ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range",
-                              gn->name, n->latency, n->ii, gn->nout);
+            return FF_EINVAL;
         }
         if (n->latency) n->pipe = ff_xcalloc((size_t)n->latency, sizeof *n->pipe);
     }

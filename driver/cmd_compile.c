@@ -1,6 +1,7 @@
 /*
  * cmd_compile.c -- `fuseflow compile`: a model file to dataflow graphs.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ int cmd_compile(int argc, char **argv)
     driver_opts o;
     ff_ir_program *p = NULL;
     ff_err err = {0};
+    driver_outputs w = {0}; /* every graph, bitstream and dot file: removed on failure */
+    int failed = 0;
     if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     const char *arch_path = o.arch;
     if (bit && !array_path) {
@@ -76,7 +79,7 @@ int cmd_compile(int argc, char **argv)
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ff_ir_parse(model, NULL, &p, &err)) goto fail;
+    if (driver_parse_model(model, &p, &err)) goto fail;
     if (dump) {
         printf("# %s after parse\n", model);
         ff_ir_print(p, stdout);
@@ -111,6 +114,7 @@ int cmd_compile(int argc, char **argv)
                 ff_graph_free(g);
                 goto fail;
             }
+            driver_outputs_add(&w, path);
             printf(" -> %s", path);
         }
         if (bit) {
@@ -122,6 +126,7 @@ int cmd_compile(int argc, char **argv)
                 ff_graph_free(g);
                 goto fail;
             }
+            driver_outputs_add(&w, path);
             printf(" -> %s (%zu tiles of array '%s')", path, b->tiles.len, array.name);
             ff_bitstream_free(b);
         }
@@ -129,13 +134,13 @@ int cmd_compile(int argc, char **argv)
         if (dot) {
             driver_kernel_path(dot, nk, ker->first, ".dot", path, sizeof path);
             FILE *f = fopen(path, "w");
-            if (!f || ff_graph_write_dot(g, f, &err)) {
-                if (f) fclose(f);
-                else ff_err_set(&err, FF_EIO, "%s: cannot write", path);
+            if (f) driver_outputs_add(&w, path);
+            int wrc = !f ? ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno)) : ff_graph_write_dot(g, f, &err);
+            if (f && fclose(f) && !wrc) wrc = ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno));
+            if (wrc) {
                 ff_graph_free(g);
                 goto fail;
             }
-            fclose(f);
         }
         ff_graph_free(g);
     }
@@ -145,7 +150,9 @@ int cmd_compile(int argc, char **argv)
     goto done;
 fail:
     rc = driver_fail("compile", &err);
+    failed = 1;
 done:
+    driver_outputs_end(&w, failed);
     ff_ir_free(p);
     driver_opts_free(&o);
     return rc;

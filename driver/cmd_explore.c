@@ -133,8 +133,11 @@ static int write_plot(const ff_cost_exploration *x, const char *model, const cha
         free(r);
         return ff_err_set(err, FF_EIO, "cannot run gnuplot: %s", strerror(errno));
     }
+    /* gnuplot writes a temp file, renamed once it succeeds: a failure leaves no half plot */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     fprintf(g, "set terminal svg size 900,500 dynamic font 'sans,11' background rgb 'white'\nset output ");
-    gp_string(g, path);
+    gp_string(g, tmp);
     fprintf(g, "\nset title ");
     char title[1024];
     snprintf(title, sizeof title, "%s: %zu schedules, %zu pruned%s", model, x->nconfigs, x->npruned,
@@ -158,10 +161,12 @@ static int write_plot(const ff_cost_exploration *x, const char *model, const cha
     if (have[1]) fprintf(g, ", $pruned using 1:2 with points pt 2 ps 1 lc rgb '#d62728' title 'pruned (dominated)'");
     fprintf(g, "\n");
     free(r);
-    int st = pclose(g);
-    if (st == -1) return ff_err_set(err, FF_EIO, "gnuplot: %s", strerror(errno));
-    if (st != 0) return ff_err_set(err, FF_EIO, "gnuplot failed writing %s (exit status %d)", path, st);
-    return 0;
+    int st = pclose(g), rc = 0;
+    if (st == -1) rc = ff_err_set(err, FF_EIO, "gnuplot: %s", strerror(errno));
+    else if (st != 0) rc = ff_err_set(err, FF_EIO, "gnuplot failed writing %s (exit status %d)", path, st);
+    else if (rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
+    if (rc) unlink(tmp);
+    return rc;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -186,6 +191,8 @@ int cmd_explore(int argc, char **argv)
     uint32_t *sizes = NULL;
     ff_cost_exploration *x = NULL;
     ff_err err = {0};
+    driver_outputs w = {0}; /* the CSV: removed when the plot then fails */
+    int cmd_failed = 0;
     if (driver_parse(&cmd, argc, argv, &d, &rc)) goto done;
     const char *arch_path = d.arch;
     o.max_configs = (size_t)max_configs;
@@ -224,6 +231,7 @@ int cmd_explore(int argc, char **argv)
     if (shown) fprintf(stderr, "\n");
     if (xrc) goto fail;
     if (write_csv(x, csv, &err)) goto fail;
+    driver_outputs_add(&w, csv);
 
     printf("explore %s: %d statement%s, %" PRIu64 " partition%s", model, p->nstmts, p->nstmts == 1 ? "" : "s",
            x->npartitions, x->npartitions == 1 ? "" : "s");
@@ -259,7 +267,9 @@ int cmd_explore(int argc, char **argv)
     goto done;
 fail:
     rc = driver_fail("explore", &err);
+    cmd_failed = 1;
 done:
+    driver_outputs_end(&w, cmd_failed);
     ff_cost_exploration_free(x);
     if (p && data)
         for (int t = 0; t < p->ntensors; t++) ff_tensor_free(data[t]);

@@ -140,6 +140,7 @@ int cmd_run(int argc, char **argv)
     ff_tensor **data = NULL, **ref = NULL;
     uint32_t *sizes = NULL;
     ff_err err = {0};
+    driver_outputs w = {0}; /* removed unless the run succeeds (a failed check keeps them: they are whole) */
     if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     sim->opts.functional = functional;
     if (o.arch && functional) {
@@ -153,7 +154,7 @@ int cmd_run(int argc, char **argv)
         if (driver_make_dir(inputs_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {
             if (p->tensors[t].role != FF_IR_INPUT) continue;
-            if (driver_write_tensor(data[t], inputs_dir, p->tensors[t].name, &err)) goto fail;
+            if (driver_write_tensor(data[t], inputs_dir, p->tensors[t].name, &w, &err)) goto fail;
         }
     }
     if ((rc = driver_check_sched("run", p, o.sched.fuse, &o.sched, &err)) < 0) goto fail;
@@ -168,7 +169,7 @@ int cmd_run(int argc, char **argv)
         if (driver_make_dir(out_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {
             if (p->tensors[t].role != FF_IR_OUTPUT) continue;
-            if (driver_write_tensor(data[t], out_dir, p->tensors[t].name, &err)) goto fail;
+            if (driver_write_tensor(data[t], out_dir, p->tensors[t].name, &w, &err)) goto fail;
         }
     }
     if (check) {
@@ -195,7 +196,9 @@ int cmd_run(int argc, char **argv)
     goto done;
 fail:
     rc = driver_fail("run", &err);
+    driver_outputs_end(&w, 1);
 done:
+    driver_outputs_end(&w, 0);
     for (int t = 0; p && t < p->ntensors; t++) {
         if (data) ff_tensor_free(data[t]);
         if (ref) ff_tensor_free(ref[t]);

@@ -76,6 +76,8 @@ int cmd_sim(int argc, char **argv)
     ff_sim *s = NULL;
     FILE *trace = NULL;
     ff_err err = {0};
+    driver_outputs w = {0}; /* removed when the run fails (a failed check keeps them: they are whole) */
+    int failed = 0;
     if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
     const char *arch_path = o.arch;
     for (int i = 0; i < tensors.n; i++) {
@@ -113,7 +115,8 @@ int cmd_sim(int argc, char **argv)
         if (ff_tensor_load(path, &fmt, g->frac_bits, &binds[i].t, &err)) goto fail;
         snprintf(binds[i].t->name, sizeof binds[i].t->name, "%s", binds[i].name);
     }
-    if (trace_path && !(trace = fopen(trace_path, "w"))) {
+    if (trace_path && (trace = fopen(trace_path, "w"))) driver_outputs_add(&w, trace_path);
+    if (trace_path && !trace) {
         ff_err_set(&err, FF_EIO, "%s: %s", trace_path, strerror(errno));
         goto fail;
     }
@@ -135,6 +138,7 @@ int cmd_sim(int argc, char **argv)
     if (table) ff_sim_print_stats(s, stdout);
     if (stats_path) {
         if (ff_sim_write_stats(s, stats_path, &err)) goto fail;
+        driver_outputs_add(&w, stats_path);
         printf("wrote %s\n", stats_path);
     }
     if (out_dir && driver_make_dir(out_dir, &err)) goto fail;
@@ -143,7 +147,7 @@ int cmd_sim(int argc, char **argv)
         if (!g->tensors[t].is_output) continue;
         ff_tensor *out = NULL;
         if (ff_sim_take_output(s, g->tensors[t].name, &out, &err)) goto fail;
-        if (out_dir && driver_write_tensor(out, out_dir, g->tensors[t].name, &err)) {
+        if (out_dir && driver_write_tensor(out, out_dir, g->tensors[t].name, &w, &err)) {
             ff_tensor_free(out);
             goto fail;
         }
@@ -169,8 +173,10 @@ int cmd_sim(int argc, char **argv)
     goto done;
 fail:
     rc = driver_fail("sim", &err);
+    failed = 1;
 done:
     if (trace) fclose(trace);
+    driver_outputs_end(&w, failed);
     ff_sim_free(s);
     for (int i = 0; i < nbinds; i++) {
         free((char *)binds[i].name);

@@ -119,12 +119,35 @@ int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse
  * "out.json" -> "out.k2.json". */
 void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, char *buf, size_t n);
 
+/* The files a command writes, so that a failure leaves none of them behind
+ * (whole, but part of a run that failed). The library writers write a
+ * temp file and rename it, so no file is half-written; a driver writer that
+ * opens its file itself records it as soon as it is created. A path is
+ * recorded only once this command made it, so a file it never touched is
+ * never removed. The command ends with driver_outputs_end. Zero-initialize. */
+typedef struct driver_outputs {
+    char **path; /* owned copies */
+    int n, cap;
+} driver_outputs;
+
+/* Records path (copied) as one this command created or wrote. */
+void driver_outputs_add(driver_outputs *w, const char *path);
+
+/* Ends the command's writing: when failed, removes every recorded file (a
+ * file never created is no error). Frees what w holds; w is empty after. */
+void driver_outputs_end(driver_outputs *w, int failed);
+
 /* Writes t as DIR/NAME.mtx (Matrix Market), or DIR/NAME.txt (the dense text
- * form) for a scalar, which Matrix Market cannot hold; prints what it wrote. */
-int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err);
+ * form) for a scalar, which Matrix Market cannot hold; prints what it wrote.
+ * The path is recorded in w (may be NULL) once written. */
+int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, driver_outputs *w, ff_err *err);
 
 /* Creates dir and its parents (mkdir -p). */
 int driver_make_dir(const char *dir, ff_err *err);
+
+/* MODEL parsed into *p (the caller's to free, also on error). Returns 0, or
+ * -1 with err set (not printed), also for a model without a statement. */
+int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err);
 
 /* MODEL parsed with its reductions placed (*p) and its inputs bound as
  * driver_load_inputs does into new arrays *data and *sizes (p->ntensors and

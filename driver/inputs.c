@@ -2,16 +2,26 @@
  * inputs.c -- the data of a model's inputs from the command line, shared by
  * run, cosim and explore: --tensor files, --dim sizes, then --random data.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
 
+int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err)
+{
+    if (ff_ir_parse(model, NULL, p, err)) return -1;
+    /* the parser takes declarations alone (tests build programs so); a
+     * model file without a statement would succeed with no output */
+    if (!(*p)->nstmts) return ff_err_set(err, FF_EINVAL, "%s: no statement: a model computes at least one tensor", model);
+    return 0;
+}
+
 int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
                         ff_tensor ***data, uint32_t **sizes, ff_err *err)
 {
-    if (ff_ir_parse(model, NULL, p, err) || ff_ir_place_reductions(*p, err)) return -1;
+    if (driver_parse_model(model, p, err) || ff_ir_place_reductions(*p, err)) return -1;
     *data = calloc((size_t)(*p)->ntensors + 1, sizeof **data);
     *sizes = calloc((size_t)(*p)->nsizes + 1, sizeof **sizes);
     int usage = 0;
@@ -43,10 +53,13 @@ int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs 
     for (int i = 0; i < a->dim.n; i++) {
         char *arg = (char *)a->dim.v[i];
         char *eq = strchr(arg, '=');
-        long val = eq ? strtol(eq + 1, NULL, 10) : 0;
-        if (!eq || val <= 0) {
+        /* digits only, 1..2^32-1: strtol would take "5abc" as 5, and the
+         * uint32_t cast would make 4294967297 a 1 */
+        char *end = NULL;
+        unsigned long long val = eq && eq[1] >= '0' && eq[1] <= '9' ? strtoull(eq + 1, &end, 10) : 0;
+        if (!eq || eq == arg || !end || *end || val == 0 || val > UINT32_MAX) {
             *usage = 1;
-            return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE", arg);
+            return ff_err_set(err, FF_EINVAL, "--dim '%s': expected NAME=SIZE with SIZE in 1..4294967295", arg);
         }
         *eq = '\0';
         int found = 0;

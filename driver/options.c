@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -128,8 +129,9 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
     case G_TENSOR: list_add(&o->in.tensor, v, argc); break;
     case G_DIM: list_add(&o->in.dim, v, argc); break;
     case G_RANDOM:
+        errno = 0;
         o->in.seed = strtoull(v, &end, 10);
-        if (*end || !*v || *v == '-') ff_err_set(&err, FF_EINVAL, "--random %s: expected an integer seed", v);
+        if (*end || !*v || *v == '-' || *v == '+' || errno) ff_err_set(&err, FF_EINVAL, "--random %s: expected an integer seed", v);
         o->in.have_seed = 1;
         break;
     case G_DENSITY:
@@ -208,6 +210,16 @@ void driver_opts_free(driver_opts *o)
 
 int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse, const ff_run_sched *s, ff_err *err)
 {
+    /* "N:ORDER" names statement N: one the model has not would apply to
+     * nothing, silently */
+    for (int i = 0; s && i < s->norders; i++) {
+        const char *text = s->orders[i], *colon = strchr(text, ':');
+        if (!colon) continue;
+        char *end = NULL;
+        long n = text[0] >= '0' && text[0] <= '9' ? strtol(text, &end, 10) : 0;
+        if (end != colon || n < 1 || n > p->nstmts)
+            return driver_usage(cmd, "--order %s: expected [N:]ORDER with N a statement, 1..%d", text, p->nstmts);
+    }
     ff_kernel *ks = ff_xcalloc(256, sizeof *ks);
     int nk = ff_fuse_parse(p, fuse, ks, 256, err), rc = 0;
     if (nk >= 0 && ff_run_check_par(p, ks, nk, s, err)) rc = driver_usage(cmd, "%s", err->msg);
@@ -243,11 +255,31 @@ void driver_kernel_path(const char *path, int nstmts, int s, const char *ext, ch
     snprintf(buf, n, "%.*s.k%d%s", (int)(dot - path), path, s + 1, *dot ? dot : ext);
 }
 
-int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, ff_err *err)
+void driver_outputs_add(driver_outputs *w, const char *path)
+{
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 8;
+        w->path = ff_xrealloc(w->path, sizeof *w->path * (size_t)w->cap);
+    }
+    w->path[w->n++] = ff_xstrdup(path);
+}
+
+void driver_outputs_end(driver_outputs *w, int failed)
+{
+    for (int i = 0; i < w->n; i++) {
+        if (failed) unlink(w->path[i]); /* never a directory */
+        free(w->path[i]);
+    }
+    free(w->path);
+    memset(w, 0, sizeof *w);
+}
+
+int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, driver_outputs *w, ff_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, t->order ? "mtx" : "txt");
     int rc = t->order ? ff_tensor_write_mtx(t, path, err) : ff_tensor_write_text(t, path, err);
+    if (!rc && w) driver_outputs_add(w, path);
     if (!rc) printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(t));
     return rc;
 }

@@ -90,18 +90,57 @@ void ff_graph_free(ff_graph *g)
     free(g->nodes);
     free(g->edges);
     free(gi->en);
+    free(gi->nodes.slot);
+    free(gi->tensors.slot);
     free(g->tensors);
     free(g->name);
     free(g->reference);
     free(gi);
 }
 
+/* ---- name index (graph_int.h) ---- */
+
+typedef const char *(*name_of_fn)(const ff_graph *g, int i);
+static const char *node_name(const ff_graph *g, int i) { return g->nodes[i].name; }
+static const char *tensor_name(const ff_graph *g, int i) { return g->tensors[i].name; }
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* The slot of name: where it is, or the free slot that ends its probe. */
+static size_t ix_slot(const ff_name_index *ix, const ff_graph *g, name_of_fn name_of, const char *name)
+{
+    size_t h = name_hash(name) & (ix->cap - 1);
+    while (ix->slot[h] && strcmp(name_of(g, ix->slot[h] - 1), name) != 0) h = (h + 1) & (ix->cap - 1);
+    return h;
+}
+
+static int ix_find(const ff_name_index *ix, const ff_graph *g, name_of_fn name_of, const char *name)
+{
+    if (!name || !ix->cap) return -1;
+    return ix->slot[ix_slot(ix, g, name_of, name)] - 1;
+}
+
+/* Adds entry i (entries 0..i-1 are in already), growing to keep the table
+ * at most half full. */
+static void ix_add(ff_name_index *ix, const ff_graph *g, name_of_fn name_of, int i)
+{
+    if (2 * ((size_t)i + 1) > ix->cap) {
+        free(ix->slot);
+        ix->cap = ix->cap ? 2 * ix->cap : 64;
+        ix->slot = ff_xcalloc(ix->cap, sizeof *ix->slot);
+        for (int k = 0; k < i; k++) ix->slot[ix_slot(ix, g, name_of, name_of(g, k))] = k + 1;
+    }
+    ix->slot[ix_slot(ix, g, name_of, name_of(g, i))] = i + 1;
+}
+
 int ff_graph_find_node(const ff_graph *g, const char *name)
 {
-    if (!name) return -1;
-    for (int i = 0; i < g->nnodes; i++)
-        if (strcmp(g->nodes[i].name, name) == 0) return i;
-    return -1;
+    return ix_find(&FF_GIC(g)->nodes, g, node_name, name);
 }
 
 int ff_graph_add_node(ff_graph *g, const char *name, ff_prim_kind kind, ff_err *err)
@@ -123,6 +162,7 @@ int ff_graph_add_node(ff_graph *g, const char *name, ff_prim_kind kind, ff_err *
     n->name = ff_xstrdup(name);
     n->kind = kind;
     g->validated = 0;
+    ix_add(&FF_GI(g)->nodes, g, node_name, g->nnodes);
     return g->nnodes++;
 }
 
@@ -143,10 +183,7 @@ static int tensor_name_ok(const char *s)
 
 int ff_graph_find_tensor(const ff_graph *g, const char *name)
 {
-    if (!name) return -1;
-    for (int i = 0; i < g->ntensors; i++)
-        if (strcmp(g->tensors[i].name, name) == 0) return i;
-    return -1;
+    return ix_find(&FF_GIC(g)->tensors, g, tensor_name, name);
 }
 
 int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
@@ -192,6 +229,7 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
         }
     }
     g->validated = 0;
+    ix_add(&FF_GI(g)->tensors, g, tensor_name, g->ntensors);
     return g->ntensors++;
 }
 

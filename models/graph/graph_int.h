@@ -20,9 +20,20 @@ typedef struct ff_edge_names {
     char *to;   /* input port name on edges[i].to_node */
 } ff_edge_names;
 
+/* Names -> indices, open addressing with linear probing: slot[h] is an
+ * index + 1, 0 when free; cap is 0 or a power of two at least twice the
+ * entries. Nodes and tensors are never removed or renamed, so an entry
+ * added by ff_graph_add_node/_tensor stays right. */
+typedef struct ff_name_index {
+    int *slot;
+    size_t cap;
+} ff_name_index;
+
 typedef struct ff_graph_int {
     ff_graph g;          /* first: ff_graph * <-> ff_graph_int * */
     ff_edge_names *en;   /* parallel to g.edges; capacity g.cap_edges */
+    ff_name_index nodes; /* g.nodes[i].name -> i (a loop over 100k names made loading quadratic) */
+    ff_name_index tensors; /* g.tensors[i].name -> i */
 } ff_graph_int;
 
 #define FF_GI(gp) ((ff_graph_int *)(void *)(gp))

@@ -172,9 +172,12 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
         if (ff_sim_node_block(gn)) s->blocked = 1;
         if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
+            /* n lives in s: the message is made before s is freed (reading
+             * n after ff_sim_free was the use-after-free of --ii 0) */
+            ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range", gn->name,
+                       n->latency, n->ii, gn->nout);
             ff_sim_free(s);
-            return ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range",
-                              gn->name, n->latency, n->ii, gn->nout);
+            return FF_EINVAL;
         }
         if (n->latency) n->pipe = ff_xcalloc((size_t)n->latency, sizeof *n->pipe);
     }

@@ -281,6 +281,11 @@ int ff_tensor_read_mtx(const char *path, const ff_format *fmt, int frac_bits, ff
         goto done;
     }
 
+    /* before reading the entries: a shape too large for fmt would be
+     * refused only after allocating its level arrays */
+    char where[1024];
+    snprintf(where, sizeof where, "%s:%ld", path, r.lineno);
+    if ((rc = fft_check_levels(where, order, dims, fmt, err))) goto done;
     c.order = order;
     rc = coordinate ? read_coordinate(&r, order, dims, nnz, field, sym, frac_bits, &c, err)
                     : read_array(&r, order, dims, field, sym, frac_bits, &c, err);

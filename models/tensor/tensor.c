@@ -153,11 +153,32 @@ static int check_shape(const char *name, int order, const ff_format *fmt, int fr
     return 0;
 }
 
+int fft_check_levels(const char *name, int order, const uint32_t *dims, const ff_format *fmt, ff_err *err)
+{
+    size_t parent_n = 1;
+    for (int k = 0; k < fmt->nlevels; k++) {
+        size_t dim = ff_format_level_dim(fmt, k, dims);
+        /* a compressed level's seg array has parent_n + 1 entries; below it
+         * the positions are bounded by the points, not the shape */
+        int compressed = fmt->lv[k].fmt != FF_LVL_DENSE;
+        if (compressed ? parent_n >= FFT_POS_LIMIT : dim != 0 && parent_n > FFT_POS_LIMIT / dim) {
+            char fs[64], ds[96];
+            ff_format_str(fmt, fs, sizeof fs);
+            return ff_err_set(err, FF_EINVAL, "%s: a %s tensor in format \"%s\" needs more than 2^31 positions at level %d",
+                              name && name[0] ? name : "tensor", fft_dims_str(order, dims, ds, sizeof ds), fs, k);
+        }
+        if (compressed) break;
+        parent_n *= dim;
+    }
+    return 0;
+}
+
 int ff_tensor_from_coo(const char *name, int order, const uint32_t *dims, const ff_format *fmt,
                        int frac_bits, size_t nnz, const uint32_t *coords, const ff_fx *vals,
                        ff_tensor **out, ff_err *err)
 {
     int rc = check_shape(name, order, fmt, frac_bits, err);
+    if (!rc) rc = fft_check_levels(name, order, dims, fmt, err);
     if (rc) return rc;
     const char *nm = name && name[0] ? name : "tensor";
     const int L = fmt->nlevels;

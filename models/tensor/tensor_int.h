@@ -53,6 +53,13 @@ enum {
  * must be zeroed). */
 void fft_entries(const ff_tensor *t, int which, fft_coo *out);
 
+/* Refuses, before anything is allocated, a shape whose levels in fmt (checked
+ * already) would need more than FFT_POS_LIMIT positions above the first
+ * compressed level, or a compressed level whose seg array would: err names
+ * the tensor (name, or "tensor"), its shape and the level. Returns 0 or
+ * FF_EINVAL. */
+int fft_check_levels(const char *name, int order, const uint32_t *dims, const ff_format *fmt, ff_err *err);
+
 /* Stable sort of perm[0..n) by cmp (negative, zero, positive). */
 typedef int (*fft_cmp_fn)(const void *ctx, size_t a, size_t b);
 void fft_sort_perm(size_t *perm, size_t n, fft_cmp_fn cmp, const void *ctx);

@@ -275,6 +275,23 @@ static void prims_latency_and_ii(void **state)
     free(report);
 }
 
+/* An initiation interval of 0 is refused with a message: ff_sim_new read
+ * the node after freeing the simulator (`fuseflow prim scan --ii 0`). */
+static void prims_ii_0_refused(void **state)
+{
+    (void)state;
+    const char *params[] = {"seg=0,2,2,3", "crd=4,5,6"};
+    const char *inputs[] = {"ref_in=0 1 2 S0 D"};
+    ff_sim_opts opts;
+    ff_sim_opts_default(&opts);
+    opts.arch.ii[FF_PRIM_SCAN] = 0;
+    char *report = NULL;
+    ff_err err = {0};
+    assert_int_not_equal(ff_prim_run("scan", params, 2, inputs, 1, "", &opts, 1, &report, &err), 0);
+    assert_non_null(strstr(err.msg, "node 'dut': latency 0 / II 0 / 2 outputs out of range"));
+    free(report);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +300,7 @@ int main(void)
         cmocka_unit_test(prims_scan_timing),
         cmocka_unit_test(prims_depth_one_halves_throughput),
         cmocka_unit_test(prims_latency_and_ii),
+        cmocka_unit_test(prims_ii_0_refused),
     };
     return cmocka_run_group_tests_name("prims", tests, NULL, NULL);
 }

@@ -1,0 +1,85 @@
+# Bad command lines and inputs that crashed (exit 139) or were silently
+# accepted (issue 16): each exits 2 (usage) or 1 (input) with one line saying
+# what was expected. A case: ff_cli_case(NAME EXIT MESSAGE ARGS...), ARGS
+# after `fuseflow`; @EX@ is the examples folder, @G@ the spmv graph, @T@ this
+# test's scratch folder.
+set(FF_CLI_CASE ${CMAKE_CURRENT_LIST_DIR}/cli_case.sh)
+function(ff_cli_case name code msg)
+  set(args)
+  foreach(a ${ARGN})
+    string(REPLACE "@EX@" "${CMAKE_SOURCE_DIR}/examples" a "${a}")
+    string(REPLACE "@G@" "${CMAKE_SOURCE_DIR}/tests/graphs/spmv.json" a "${a}")
+    string(REPLACE "@T@" "${CMAKE_CURRENT_BINARY_DIR}" a "${a}")
+    list(APPEND args "${a}")
+  endforeach()
+  add_test(NAME cli_case_${name} COMMAND sh ${FF_CLI_CASE} ${code} "${msg}" $<TARGET_FILE:fuseflow> ${args})
+  set_tests_properties(cli_case_${name} PROPERTIES LABELS compiler TIMEOUT 60)
+endfunction()
+
+ff_cli_case(run_random_last 2 "--random needs a value" run @EX@/spmv.ff --random)
+ff_cli_case(run_density_last 2 "--density needs a value" run @EX@/spmv.ff --random 1 --density)
+# an empty argument does not survive a CMake list: registered by hand
+add_test(NAME cli_case_run_density_empty
+         COMMAND sh ${FF_CLI_CASE} 2 "--density : expected a number in [0, 1]" $<TARGET_FILE:fuseflow>
+                 run ${CMAKE_SOURCE_DIR}/examples/spmv.ff --random 1 --density "")
+set_tests_properties(cli_case_run_density_empty PROPERTIES LABELS compiler TIMEOUT 60)
+ff_cli_case(cosim_density_last 2 "fuseflow cosim:" cosim @EX@/spmv.ff --density)
+ff_cli_case(sim_depth_last 2 "--depth needs a value" sim @G@ --depth)
+ff_cli_case(sim_max_cycles_last 2 "--max-cycles needs a value" sim @G@ --max-cycles)
+ff_cli_case(sim_depth_5x 2 "--depth 5x: expected a positive integer" sim @G@ --depth 5x)
+ff_cli_case(sim_tensor_missing 1 "/nonexistent.mtx: cannot open" sim @G@ --tensor A=/nonexistent.mtx)
+ff_cli_case(prim_ii_0 2 "--ii 0: expected a positive integer" prim scan --ii 0)
+ff_cli_case(run_dim_wraps 2 "--dim 'N=4294967297': expected NAME=SIZE with SIZE in 1..4294967295" run @EX@/spmv.ff --random 1 --dim N=4294967297)
+ff_cli_case(run_dim_trailing 2 "--dim 'N=5abc': expected NAME=SIZE" run @EX@/spmv.ff --random 1 --dim N=5abc)
+ff_cli_case(run_random_wraps 2 "--random 99999999999999999999: expected an integer seed" run @EX@/spmv.ff --random 99999999999999999999)
+ff_cli_case(run_order_stmt 2 "--order 99:i,k: expected [N:]ORDER with N a statement, 1..1" run @EX@/spmv.ff --random 1 --order 99:i,k)
+ff_cli_case(run_order_not_n 2 "--order x:i,k: expected [N:]ORDER" run @EX@/spmv.ff --random 1 --order x:i,k)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/empty.ff "# no statement\n")
+ff_cli_case(run_empty_model 1 "empty.ff: no statement" run @T@/empty.ff --random 1)
+ff_cli_case(compile_empty_model 1 "empty.ff: no statement" compile @T@/empty.ff)
+# A 2^31-row csr is refused at the size line, before its 8 GiB row array.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/rows2g.mtx "%%MatrixMarket matrix coordinate real general\n2147483648 4 1\n1 1 1.0\n")
+ff_cli_case(mtx_rows_2g 1 "rows2g.mtx:2: a 2147483648x4 tensor in format \"csr\" needs more than 2^31 positions at level 1"
+            run @EX@/spmv.ff --tensor A=@T@/rows2g.mtx --random 1)
+set_tests_properties(cli_case_mtx_rows_2g PROPERTIES TIMEOUT 10)
+# --check on a 4294967295^2 tensor: the reference walks stored coordinates
+# (the dense walk's size guard overflowed and it hung).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/huge.mtx "%%MatrixMarket matrix coordinate real general\n4294967295 4294967295 1\n7 9 1.5\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/huge.ff "tensor A[N, M] : dcsr\nB[i,j] = A[i,j] * A[i,j]\n")
+add_test(NAME cli_case_check_huge
+         COMMAND sh -c "\"$0\" run \"$1/huge.ff\" --tensor A=\"$1/huge.mtx\" --check | grep -q 'bit-exactly'"
+                 $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(cli_case_check_huge PROPERTIES LABELS compiler TIMEOUT 10)
+# Loading a graph of 100k nodes and 20k tensors is linear (a name index):
+# the old name lookup, a loop per added name, took minutes.
+add_test(NAME cli_case_graph_100k
+         COMMAND sh -c "set -e; { printf '{\"fuseflow\": \"graph\", \"version\": 1, \"name\": \"big\", \"tensors\": [\\n';
+             seq 1 20000 | awk '{printf \"%s{\\\"name\\\": \\\"t%d\\\", \\\"role\\\": \\\"input\\\", \\\"order\\\": 1, \\\"format\\\": \\\"dense\\\"}\\n\", (NR>1?\",\":\"\"), $1}';
+             printf '], \"nodes\": [\\n';
+             seq 1 100000 | awk '{printf \"%s{\\\"name\\\": \\\"n%d\\\", \\\"prim\\\": \\\"root\\\"}\\n\", (NR>1?\",\":\"\"), $1}';
+             printf '], \"edges\": []}\\n'; } >graph100k.json;
+           \"$0\" graph check graph100k.json | grep -q '100000 nodes.*20000 tensors'; rm -f graph100k.json"
+         $<TARGET_FILE:fuseflow>)
+set_tests_properties(cli_case_graph_100k PROPERTIES LABELS compiler TIMEOUT 15)
+# On failure nothing the command wrote is left: compile -o with a --dot it
+# cannot write, and run --out whose second output cannot be written (a
+# directory in the way, which stays).
+add_test(NAME cli_case_compile_leaves_nothing
+         COMMAND sh -c "set -e; rm -f cl.json; if \"$0\" compile \"$1\" -o cl.json --dot /nonexistent/x.dot >/dev/null 2>err; then exit 1; fi;
+           grep -q '/nonexistent/x.dot: No such file or directory' err; test ! -e cl.json; rm -f err"
+         $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmv.ff)
+set_tests_properties(cli_case_compile_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 60)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/two_outputs.ff "tensor A[N, K] : csr\ntensor x[K] : dense\ny[i] = A[i,k] * x[k]\nz[i] = A[i,k] * x[k]\n")
+add_test(NAME cli_case_run_leaves_nothing
+         COMMAND sh -c "set -e; rm -rf two_out; mkdir -p two_out/z.mtx;
+           if \"$0\" run two_outputs.ff --random 1 --out two_out >/dev/null 2>err; then exit 1; fi;
+           test $(wc -l <err) -eq 1; test ! -e two_out/y.mtx; test -d two_out/z.mtx; rm -rf err two_out"
+         $<TARGET_FILE:fuseflow>)
+set_tests_properties(cli_case_run_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 60 WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+# explore whose plot fails (gnuplot cannot write it, or is not installed)
+# leaves no CSV and no half plot.
+add_test(NAME cli_case_explore_leaves_nothing
+         COMMAND sh -c "set -e; rm -f ex.csv; if \"$0\" explore \"$1/examples/spmv.ff\" --random 1 --arch \"$1/arch/hbm-study.json\" --csv ex.csv --plot /nonexistent/p.svg >/dev/null 2>err; then exit 1; fi;
+           grep -q 'fuseflow explore: .*gnuplot' err; test ! -e ex.csv; rm -f err"
+         $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_case_explore_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 120)

@@ -93,8 +93,8 @@ static int bind_inputs(ff_run_kernel *rk, ff_err *err)
     return 0;
 }
 
-/* The outputs the kernel left, converted to the program's formats, into the
- * data (replacing what was there). */
+/* The outputs the kernel left, converted to the program's formats with
+ * their whole support, into the data (replacing what was there). */
 static int store_outputs(ff_run_kernel *rk, ff_err *err)
 {
     const ff_ir_program *p = rk->p;
@@ -106,7 +106,10 @@ static int store_outputs(ff_run_kernel *rk, ff_err *err)
             return ff_err_set(err, FF_EINVAL, "graph '%s' writes '%s', which the program does not have", g->name,
                               g->tensors[t].name);
         ff_tensor *conv = NULL;
-        int rc = ff_tensor_convert(rk->out[t], &p->tensors[pt].fmt, &conv, err);
+        /* The whole written support, computed zeros included: the
+         * reference stores them, and a later kernel's softmax or f(0) != 0
+         * reads them as entries. */
+        int rc = ff_tensor_convert_support(rk->out[t], &p->tensors[pt].fmt, &conv, err);
         if (rc) return rc;
         snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
         ff_tensor_free(rk->data[pt]);

@@ -130,6 +130,13 @@ ff_fx *ff_tensor_to_dense(const ff_tensor *t);
 int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
                       ff_err *err);
 
+/* The same values in another format with t's whole support: every entry t
+ * stores, explicit zeros included (a dense level stores all its
+ * positions). A kernel's result is stored this way, because a computed 0
+ * is part of a statement's support (docs/language.md "Stored zeros") and a
+ * later softmax, layernorm or f with f(0) != 0 must see it. */
+int ff_tensor_convert_support(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err);
+
 /* The same, but when t is stored in blocks (a format with split levels),
  * every entry of its stored blocks is carried over, zeros included: a
  * blocked format stores whole blocks, the reference interpreter counts

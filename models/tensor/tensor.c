@@ -463,6 +463,20 @@ int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
     return rc;
 }
 
+int ff_tensor_convert_support(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
+{
+    /* foreach visits every stored position (a dense level's included), so
+     * a computed 0 stays part of the support; FFT_STORED would keep zeros
+     * only under a compressed last level. */
+    fft_coo c = {.order = t->order};
+    collect_ctx cc = {&c, 1};
+    ff_tensor_foreach(t, collect, &cc);
+    int rc = ff_tensor_from_coo(t->name, t->order, t->dims, fmt, t->frac_bits, c.val.len, c.crd.data, c.val.data,
+                                out, err);
+    fft_coo_free(&c);
+    return rc;
+}
+
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
 {
     int blocked = 0;

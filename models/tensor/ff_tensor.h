@@ -146,12 +146,12 @@ typedef int (*ff_tensor_keep_fn)(void *ctx, const uint32_t *coords);
 int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_keep_fn keep, void *ctx,
                            ff_tensor **out, ff_err *err);
 
-/* The same, but when t is stored in blocks (a format with split levels),
- * every entry of its stored blocks is carried over, zeros included: a
- * blocked format stores whole blocks, the reference interpreter counts
- * their zeros as stored, and so must a graph that reads the tensor entry
- * by entry (docs/language.md "Block sparsity"). Without split levels,
- * ff_tensor_convert. */
+/* The same values in another format with every entry t stores, zeros
+ * included: a blocked format stores whole blocks, a dense level all its
+ * positions, a kernel's result its computed zeros, and the reference
+ * interpreter counts them all as stored -- so must a graph that reads the
+ * tensor in another layout (docs/language.md "Stored zeros"). Inputs are
+ * bound to graphs (C model and RTL) through this. */
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err);
 
 /* Number of stored entries whose value is non-zero. */

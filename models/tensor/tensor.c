@@ -506,11 +506,9 @@ int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_k
 
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
 {
-    int blocked = 0;
-    for (int k = 0; k < t->fmt.nlevels; k++) blocked |= t->fmt.lv[k].split != FF_SPLIT_NONE;
-    if (!blocked) return ff_tensor_convert(t, fmt, out, err);
-    /* foreach visits exactly the entries of stored blocks (padding of a
-     * partial edge block skipped) */
+    /* foreach visits exactly the stored entries (padding of a partial edge
+     * block skipped): a graph must stream a stored 0 as the reference
+     * counts it, whether a block, a dense level or a computed 0 put it there */
     fft_coo c = {.order = t->order};
     collect_ctx cc = {&c, 1};
     ff_tensor_foreach(t, collect, &cc);

@@ -155,16 +155,83 @@ static void used_indices(const ff_ir_expr *e, char *used)
     if (e->kind != FF_IR_MASK || e->b) used_indices(e->b, used);
 }
 
-/* Some value of free[n..] makes statement st present. */
-static int some(support *S, int st, const int *free, int n)
+/* The stored coordinates of index k in a leaf that must be present for e
+ * to be (a factor of a product, not a side of a sum): its fiber at the
+ * level of k, when every level above it is bound (k's other indices set)
+ * and unsplit. Returns 1 with the fiber in *crd and *n (or *crd NULL: the
+ * leaf does not store that fiber, nothing can be present), 0 when no such
+ * leaf exists. Keeps the walk over k to the entries a leaf stores instead
+ * of k's whole range. */
+static int fiber_of(support *S, const ff_ir_expr *e, int k, const char *bound, const uint32_t **crd, size_t *n)
+{
+    switch (e->kind) {
+    case FF_IR_ACCESS: {
+        const ff_tensor *t = S->data[e->tensor];
+        if (!t) return 0;
+        size_t pos = 0;
+        for (int l = 0; l < t->fmt.nlevels; l++) {
+            const ff_level_desc *d = &t->fmt.lv[l];
+            const ff_level *lv = &t->lvl[l];
+            int v = e->idx[d->mode];
+            if (d->split != FF_SPLIT_NONE) return 0;
+            if (v == k) {
+                if (d->fmt == FF_LVL_DENSE) return 0; /* all of k's range */
+                *crd = lv->crd + lv->seg[pos];
+                *n = lv->seg[pos + 1] - lv->seg[pos];
+                return 1;
+            }
+            if (!bound[v]) return 0;
+            uint32_t c = S->cur[v];
+            if (d->fmt == FF_LVL_DENSE) {
+                pos = pos * lv->dim + c;
+                continue;
+            }
+            size_t lo = lv->seg[pos], hi = lv->seg[pos + 1];
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (lv->crd[mid] < c) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo == lv->seg[pos + 1] || lv->crd[lo] != c) {
+                *crd = NULL;
+                *n = 0;
+                return 1;
+            }
+            pos = lo;
+        }
+        return 0;
+    }
+    case FF_IR_BINARY:
+        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) return 0;
+        return fiber_of(S, e->a, k, bound, crd, n) || fiber_of(S, e->b, k, bound, crd, n);
+    case FF_IR_CONST: return 0;
+    default: return fiber_of(S, e->a, k, bound, crd, n); /* unary, mask's M, fiber nodes */
+    }
+}
+
+/* Some value of free[n..] makes statement st present (bound: the indices
+ * set so far). */
+static int some(support *S, int st, const int *free, int n, char *bound)
 {
     if (n == 0) return present(S, st, S->p->stmts[st].rhs);
-    uint32_t size = S->sizes[S->p->indices[free[0]].size];
-    for (uint32_t c = 0; c < size; c++) {
-        S->cur[free[0]] = c;
-        if (some(S, st, free + 1, n - 1)) return 1;
+    int k = free[0], r = 0;
+    const uint32_t *crd;
+    size_t nc;
+    bound[k] = 1;
+    if (fiber_of(S, S->p->stmts[st].rhs, k, bound, &crd, &nc)) {
+        for (size_t i = 0; i < nc && !r; i++) {
+            S->cur[k] = crd[i];
+            r = some(S, st, free + 1, n - 1, bound);
+        }
+    } else {
+        uint32_t size = S->sizes[S->p->indices[k].size];
+        for (uint32_t c = 0; c < size && !r; c++) {
+            S->cur[k] = c;
+            r = some(S, st, free + 1, n - 1, bound);
+        }
     }
-    return 0;
+    bound[k] = 0;
+    return r;
 }
 
 static int stmt_present(support *S, int st, const uint32_t *lhs)
@@ -181,7 +248,10 @@ static int stmt_present(support *S, int st, const uint32_t *lhs)
     int *free_idx = ff_xcalloc((size_t)S->p->nindices + 1, sizeof *free_idx), n = 0;
     for (int i = 0; i < S->p->nindices; i++)
         if (used[i]) free_idx[n++] = i;
-    int r = some(S, st, free_idx, n);
+    /* bound: the left side's indices; used is free to reuse as the set */
+    memset(used, 0, (size_t)S->p->nindices);
+    for (int m = 0; m < s->nlhs; m++) used[s->lhs_idx[m]] = 1;
+    int r = some(S, st, free_idx, n, used);
     memcpy(S->cur, saved, (size_t)S->p->nindices * sizeof *saved);
     free(free_idx);
     free(used);

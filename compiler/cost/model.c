@@ -98,9 +98,9 @@ static double index_size(const ff_cost_model *m, int prog_index)
  * into 1 - (1 - f)^K, and keeps the others -- in sum[k](M[i,j] * A[i,k] *
  * B[j,k]) the mask M does not vary along k, so the result keeps M's density.
  *
- * The same for the non-zero values (z, within the support): a stored result
- * keeps only those (ff_tensor_convert drops zeros), so that is what a later
- * kernel reads. Values are assumed symmetric about 0 and never cancelling:
+ * The same for the non-zero values (z, within the support). A stored result
+ * keeps its whole support, computed zeros included (docs/language.md
+ * "Stored zeros"), so a later kernel reads s, not z. Values are assumed symmetric about 0 and never cancelling:
  * relu zeroes half of what it sees, mask() zero-fills where its value is
  * absent, exp, rsqrt, softmax and layernorm are never 0, a constant 0 is. */
 #define NFAC 32
@@ -216,14 +216,6 @@ static double support(const ff_cost_model *m, const ff_ir_expr *e)
     return facs_product(&s);
 }
 
-/* The density of e's non-zero values. */
-static double nonzeros(const ff_cost_model *m, const ff_ir_expr *e)
-{
-    facs s, z;
-    factors(m, e, &s, &z);
-    return facs_product(&z);
-}
-
 int ff_cost_model_new(const ff_ir_program *p, const uint32_t *sizes, const ff_tensor *const *inputs, double density,
                       ff_cost_model **out, ff_err *err)
 {
@@ -253,8 +245,8 @@ int ff_cost_model_new(const ff_ir_program *p, const uint32_t *sizes, const ff_te
         for (int l = 0; l < m->fmt[t].nlevels; l++) sparse |= m->fmt[t].lv[l].fmt == FF_LVL_COMPRESSED;
         uniform_levels(m, t, sparse ? d : 1);
     }
-    /* statements in order: each stored result's non-zeros from what it reads */
-    for (int s = 0; s < p->nstmts; s++) uniform_levels(m, p->stmts[s].lhs, nonzeros(m, p->stmts[s].rhs));
+    /* statements in order: each stored result's support from what it reads */
+    for (int s = 0; s < p->nstmts; s++) uniform_levels(m, p->stmts[s].lhs, support(m, p->stmts[s].rhs));
     *out = m;
     return 0;
 }

@@ -93,26 +93,221 @@ static int bind_inputs(ff_run_kernel *rk, ff_err *err)
     return 0;
 }
 
-/* The outputs the kernel left, converted to the program's formats, into the
- * data (replacing what was there). */
+/* ---- the support of a statement at one point ----
+ *
+ * A kernel's graph writes a 0 both where the statement computes one (part
+ * of its support, which the reference stores and a later softmax or
+ * f(0) != 0 reads) and where an inner product's intersection came out
+ * empty (not part of it). Only the stored zeros are asked about, so this
+ * decides each by the semantics (docs/language.md "Stored zeros"), from the
+ * stored coordinates of what the statement reads: an access is present
+ * where its tensor stores the point, a constant everywhere, a sum or
+ * difference where either side is, any other binary where both are, a
+ * unary, softmax or layernorm where its operand is, mask(M, e) where M is,
+ * and a point of the statement where some value of its summed indices
+ * makes the tree present. Where the sums sit does not matter for presence:
+ * "some k" distributes over "either" and passes through "both" with a side
+ * that does not use k. A tensor this kernel computes without storing it
+ * is decided by its own statement in turn. */
+
+typedef struct support {
+    const ff_ir_program *p;
+    ff_tensor *const *data;
+    const uint32_t *sizes; /* per size symbol, from the data (0 unknown) */
+    uint32_t *cur;         /* per index: its coordinate */
+    int stmt;              /* the statement the kept tensor's zeros are from */
+} support;
+
+static int stmt_present(support *S, int st, const uint32_t *lhs);
+
+static int present(support *S, int st, const ff_ir_expr *e)
+{
+    switch (e->kind) {
+    case FF_IR_ACCESS: {
+        uint32_t c[FF_IR_MAX_ORDER];
+        for (int m = 0; m < e->nidx; m++) c[m] = S->cur[e->idx[m]];
+        if (S->data[e->tensor]) return ff_tensor_stored(S->data[e->tensor], c);
+        for (int d = st - 1; d >= 0; d--) /* computed in this kernel, not stored */
+            if (S->p->stmts[d].lhs == e->tensor) return stmt_present(S, d, c);
+        return 0;
+    }
+    case FF_IR_CONST: return 1;
+    case FF_IR_BINARY:
+        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) return present(S, st, e->a) || present(S, st, e->b);
+        return present(S, st, e->a) && present(S, st, e->b);
+    case FF_IR_MASK: return present(S, st, e->a);
+    case FF_IR_UNARY:
+    case FF_IR_SOFTMAX:
+    case FF_IR_LAYERNORM:
+    case FF_IR_REDUCE: /* its index is free below, as an implicit sum's */
+    default: return present(S, st, e->a);
+    }
+}
+
+/* Marks in used the indices e reads. */
+static void used_indices(const ff_ir_expr *e, char *used)
+{
+    if (!e) return;
+    if (e->kind == FF_IR_ACCESS || e->kind == FF_IR_MASK)
+        for (int m = 0; m < e->nidx; m++) used[e->idx[m]] = 1;
+    if (e->kind == FF_IR_REDUCE || e->kind == FF_IR_SOFTMAX || e->kind == FF_IR_LAYERNORM) used[e->index] = 1;
+    used_indices(e->a, used);
+    if (e->kind != FF_IR_MASK || e->b) used_indices(e->b, used);
+}
+
+/* The stored coordinates of index k in a leaf that must be present for e
+ * to be (a factor of a product, not a side of a sum): its fiber at the
+ * level of k, when every level above it is bound (k's other indices set)
+ * and unsplit. Returns 1 with the fiber in *crd and *n (or *crd NULL: the
+ * leaf does not store that fiber, nothing can be present), 0 when no such
+ * leaf exists. Keeps the walk over k to the entries a leaf stores instead
+ * of k's whole range. */
+static int fiber_of(support *S, const ff_ir_expr *e, int k, const char *bound, const uint32_t **crd, size_t *n)
+{
+    switch (e->kind) {
+    case FF_IR_ACCESS: {
+        const ff_tensor *t = S->data[e->tensor];
+        if (!t) return 0;
+        size_t pos = 0;
+        for (int l = 0; l < t->fmt.nlevels; l++) {
+            const ff_level_desc *d = &t->fmt.lv[l];
+            const ff_level *lv = &t->lvl[l];
+            int v = e->idx[d->mode];
+            if (d->split != FF_SPLIT_NONE) return 0;
+            if (v == k) {
+                if (d->fmt == FF_LVL_DENSE) return 0; /* all of k's range */
+                *crd = lv->crd + lv->seg[pos];
+                *n = lv->seg[pos + 1] - lv->seg[pos];
+                return 1;
+            }
+            if (!bound[v]) return 0;
+            uint32_t c = S->cur[v];
+            if (d->fmt == FF_LVL_DENSE) {
+                pos = pos * lv->dim + c;
+                continue;
+            }
+            size_t lo = lv->seg[pos], hi = lv->seg[pos + 1];
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (lv->crd[mid] < c) lo = mid + 1;
+                else hi = mid;
+            }
+            if (lo == lv->seg[pos + 1] || lv->crd[lo] != c) {
+                *crd = NULL;
+                *n = 0;
+                return 1;
+            }
+            pos = lo;
+        }
+        return 0;
+    }
+    case FF_IR_BINARY:
+        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB) return 0;
+        return fiber_of(S, e->a, k, bound, crd, n) || fiber_of(S, e->b, k, bound, crd, n);
+    case FF_IR_CONST: return 0;
+    default: return fiber_of(S, e->a, k, bound, crd, n); /* unary, mask's M, fiber nodes */
+    }
+}
+
+/* Some value of free[n..] makes statement st present (bound: the indices
+ * set so far). */
+static int some(support *S, int st, const int *free, int n, char *bound)
+{
+    if (n == 0) return present(S, st, S->p->stmts[st].rhs);
+    int k = free[0], r = 0;
+    const uint32_t *crd;
+    size_t nc;
+    bound[k] = 1;
+    if (fiber_of(S, S->p->stmts[st].rhs, k, bound, &crd, &nc)) {
+        for (size_t i = 0; i < nc && !r; i++) {
+            S->cur[k] = crd[i];
+            r = some(S, st, free + 1, n - 1, bound);
+        }
+    } else {
+        uint32_t size = S->sizes[S->p->indices[k].size];
+        for (uint32_t c = 0; c < size && !r; c++) {
+            S->cur[k] = c;
+            r = some(S, st, free + 1, n - 1, bound);
+        }
+    }
+    bound[k] = 0;
+    return r;
+}
+
+static int stmt_present(support *S, int st, const uint32_t *lhs)
+{
+    const ff_ir_stmt *s = &S->p->stmts[st];
+    uint32_t *saved = ff_xcalloc((size_t)S->p->nindices + 1, sizeof *saved);
+    memcpy(saved, S->cur, (size_t)S->p->nindices * sizeof *saved);
+    char *used = ff_xcalloc((size_t)S->p->nindices + 1, 1);
+    used_indices(s->rhs, used);
+    for (int m = 0; m < s->nlhs; m++) {
+        S->cur[s->lhs_idx[m]] = lhs[m];
+        used[s->lhs_idx[m]] = 0;
+    }
+    int *free_idx = ff_xcalloc((size_t)S->p->nindices + 1, sizeof *free_idx), n = 0;
+    for (int i = 0; i < S->p->nindices; i++)
+        if (used[i]) free_idx[n++] = i;
+    /* bound: the left side's indices; used is free to reuse as the set */
+    memset(used, 0, (size_t)S->p->nindices);
+    for (int m = 0; m < s->nlhs; m++) used[s->lhs_idx[m]] = 1;
+    int r = some(S, st, free_idx, n, used);
+    memcpy(S->cur, saved, (size_t)S->p->nindices * sizeof *saved);
+    free(free_idx);
+    free(used);
+    free(saved);
+    return r;
+}
+
+static int keep_zero(void *ctx, const uint32_t *coords)
+{
+    support *S = ctx;
+    return stmt_present(S, S->stmt, coords);
+}
+
+/* The outputs the kernel left, converted to the program's formats with
+ * their whole support, into the data (replacing what was there). */
 static int store_outputs(ff_run_kernel *rk, ff_err *err)
 {
     const ff_ir_program *p = rk->p;
     const ff_graph *g = rk->g;
+    /* sizes of the symbols, from every tensor with data and from the outputs */
+    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof *sizes);
+    uint32_t *cur = ff_xcalloc((size_t)p->nindices + 1, sizeof *cur);
+    for (int s = 0; s < p->nsizes; s++)
+        if (p->sizes[s].literal > 0) sizes[s] = (uint32_t)p->sizes[s].literal;
+    for (int pt = 0; pt < p->ntensors; pt++)
+        for (int m = 0; rk->data[pt] && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = rk->data[pt]->dims[m];
     for (int t = 0; t < g->ntensors; t++) {
+        int pt = rk->out[t] ? ff_ir_find_tensor(p, g->tensors[t].name) : -1;
+        for (int m = 0; pt >= 0 && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = rk->out[t]->dims[m];
+    }
+    int rc = 0;
+    for (int t = 0; t < g->ntensors && !rc; t++) {
         if (!rk->out[t]) continue;
         int pt = ff_ir_find_tensor(p, g->tensors[t].name);
-        if (pt < 0)
-            return ff_err_set(err, FF_EINVAL, "graph '%s' writes '%s', which the program does not have", g->name,
-                              g->tensors[t].name);
+        if (pt < 0) {
+            rc = ff_err_set(err, FF_EINVAL, "graph '%s' writes '%s', which the program does not have", g->name,
+                            g->tensors[t].name);
+            break;
+        }
         ff_tensor *conv = NULL;
-        int rc = ff_tensor_convert(rk->out[t], &p->tensors[pt].fmt, &conv, err);
-        if (rc) return rc;
+        int st = -1;
+        for (int d = 0; d < p->nstmts; d++)
+            if (p->stmts[d].lhs == pt) st = d;
+        support S = {.p = p, .data = rk->data, .sizes = sizes, .cur = cur, .stmt = st};
+        /* The support, computed zeros included: the reference stores them,
+         * and a later kernel's softmax or f(0) != 0 reads them as entries. */
+        rc = st < 0 ? ff_tensor_convert(rk->out[t], &p->tensors[pt].fmt, &conv, err)
+                    : ff_tensor_convert_keep(rk->out[t], &p->tensors[pt].fmt, keep_zero, &S, &conv, err);
+        if (rc) break;
         snprintf(conv->name, sizeof conv->name, "%s", p->tensors[pt].name);
         ff_tensor_free(rk->data[pt]);
         rk->data[pt] = conv;
     }
-    return 0;
+    free(cur);
+    free(sizes);
+    return rc;
 }
 
 /* Lower, bind, execute, store (with store) the kernel of rk, whose orders

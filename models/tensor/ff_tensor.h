@@ -120,6 +120,10 @@ int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx);
 /* Value at a coordinate (0 where nothing is stored). */
 ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords);
 
+/* Whether t stores coords (a position of a dense level, or of a stored
+ * block, counts; coordinates beyond dims do not). */
+int ff_tensor_stored(const ff_tensor *t, const uint32_t *coords);
+
 /* Dense row-major copy (caller frees); NULL if prod(dims) overflows size_t
  * or exceeds 1<<31 entries. */
 ff_fx *ff_tensor_to_dense(const ff_tensor *t);
@@ -130,12 +134,24 @@ ff_fx *ff_tensor_to_dense(const ff_tensor *t);
 int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
                       ff_err *err);
 
-/* The same, but when t is stored in blocks (a format with split levels),
- * every entry of its stored blocks is carried over, zeros included: a
- * blocked format stores whole blocks, the reference interpreter counts
- * their zeros as stored, and so must a graph that reads the tensor entry
- * by entry (docs/language.md "Block sparsity"). Without split levels,
- * ff_tensor_convert. */
+/* Whether a stored zero at coords is kept (ff_tensor_convert_keep). */
+typedef int (*ff_tensor_keep_fn)(void *ctx, const uint32_t *coords);
+
+/* The same values in another format, with every non-zero entry t stores and
+ * those of its stored zeros for which keep(ctx, coords) is non-zero (a
+ * dense level stores all its positions). The runner keeps a kernel's
+ * computed zeros this way: they are part of a statement's support
+ * (docs/language.md "Stored zeros"), but a zero the graph wrote where the
+ * support has nothing is not. */
+int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_keep_fn keep, void *ctx,
+                           ff_tensor **out, ff_err *err);
+
+/* The same values in another format with every entry t stores, zeros
+ * included: a blocked format stores whole blocks, a dense level all its
+ * positions, a kernel's result its computed zeros, and the reference
+ * interpreter counts them all as stored -- so must a graph that reads the
+ * tensor in another layout (docs/language.md "Stored zeros"). Inputs are
+ * bound to graphs (C model and RTL) through this. */
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err);
 
 /* Number of stored entries whose value is non-zero. */

@@ -366,7 +366,8 @@ int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx)
     return walk_level(&w, 0, 0);
 }
 
-ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords)
+/* Where coords is stored: 1 and its value position in *pos, or 0. */
+static int find_pos(const ff_tensor *t, const uint32_t *coords, size_t *out)
 {
     size_t pos = 0;
     for (int m = 0; m < t->order; m++)
@@ -388,7 +389,20 @@ ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords)
         if (lo == lv->seg[pos + 1] || lv->crd[lo] != c) return 0;
         pos = lo;
     }
-    return t->vals[pos];
+    *out = pos;
+    return 1;
+}
+
+ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords)
+{
+    size_t pos;
+    return find_pos(t, coords, &pos) ? t->vals[pos] : 0;
+}
+
+int ff_tensor_stored(const ff_tensor *t, const uint32_t *coords)
+{
+    size_t pos;
+    return find_pos(t, coords, &pos);
 }
 
 typedef struct dense_ctx {
@@ -484,13 +498,38 @@ int ff_tensor_convert(const ff_tensor *t, const ff_format *fmt, ff_tensor **out,
     return rc;
 }
 
+typedef struct keep_ctx {
+    fft_coo *out;
+    ff_tensor_keep_fn keep;
+    void *ctx;
+} keep_ctx;
+
+static int collect_kept(void *ctx, const uint32_t *coords, ff_fx v)
+{
+    keep_ctx *kc = ctx;
+    if (v != 0 || kc->keep(kc->ctx, coords)) fft_coo_push(kc->out, coords, v);
+    return 0;
+}
+
+int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_keep_fn keep, void *ctx,
+                           ff_tensor **out, ff_err *err)
+{
+    /* foreach visits every stored position (a dense level's included), so
+     * every stored 0 is offered to keep. */
+    fft_coo c = {.order = t->order};
+    keep_ctx kc = {&c, keep, ctx};
+    ff_tensor_foreach(t, collect_kept, &kc);
+    int rc = ff_tensor_from_coo(t->name, t->order, t->dims, fmt, t->frac_bits, c.val.len, c.crd.data, c.val.data,
+                                out, err);
+    fft_coo_free(&c);
+    return rc;
+}
+
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
 {
-    int blocked = 0;
-    for (int k = 0; k < t->fmt.nlevels; k++) blocked |= t->fmt.lv[k].split != FF_SPLIT_NONE;
-    if (!blocked) return ff_tensor_convert(t, fmt, out, err);
-    /* foreach visits exactly the entries of stored blocks (padding of a
-     * partial edge block skipped) */
+    /* foreach visits exactly the stored entries (padding of a partial edge
+     * block skipped): a graph must stream a stored 0 as the reference
+     * counts it, whether a block, a dense level or a computed 0 put it there */
     fft_coo c = {.order = t->order};
     collect_ctx cc = {&c, 1};
     ff_tensor_foreach(t, collect, &cc);

@@ -95,6 +95,68 @@ static void run_binds_by_name_and_keeps_results(void **state)
     free_data(p, data);
 }
 
+/* A two-kernel program on given data (A csr 2x2, B in fmt_b), unfused,
+ * against the reference interpreter: 0 if every result agrees. */
+static int two_kernels_agree(const char *text, const uint32_t *acrd, const ff_fx *aval, size_t an,
+                             const uint32_t *bcrd, const ff_fx *bval, size_t bn)
+{
+    ff_ir_program *p = NULL;
+    ff_err err = {0};
+    if (ff_ir_parse("t.ff", text, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
+    ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
+    const uint32_t dims[2] = {2, 2};
+    int a = ff_ir_find_tensor(p, "A"), b = ff_ir_find_tensor(p, "B");
+    if (ff_tensor_from_coo("A", 2, dims, &p->tensors[a].fmt, p->frac_bits, an, acrd, aval, &data[a], &err) ||
+        ff_tensor_from_coo("B", 2, dims, &p->tensors[b].fmt, p->frac_bits, bn, bcrd, bval, &data[b], &err))
+        fail_msg("%s", err.msg);
+    seen s = {0};
+    ff_run_ops ops = {.kernel = counting, .user = &s};
+    if (ff_run_program(p, data, NULL, &ops, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(s.kernels, 2);
+    ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("%s", err.msg);
+    int bad = 0;
+    for (int t = 0; t < p->ntensors; t++)
+        if (ref[t] && ff_tensor_compare(data[t], ref[t], &err)) {
+            print_message("%s\n", err.msg);
+            bad = 1;
+        }
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(ref[t]);
+    free(ref);
+    free_data(p, data);
+    return bad;
+}
+
+#define ONE(x) ((ff_fx)(x) * 65536)
+
+/* Issue 16: Z(0,1) = 1*2 + 1*-2 = 0 is part of Z's support, so the
+ * softmax over row 0 of the second kernel runs over both classes (it ran
+ * over one when the runner dropped the stored 0: P(0,0) got 0). */
+static void run_keeps_computed_zeros_between_kernels(void **state)
+{
+    (void)state;
+    const char text[] = "tensor A[N, K] : csr\ntensor B[K, C] : dense\n"
+                        "Z[i,c] = A[i,k] * B[k,c]\nP[i,c] = softmax[c](Z[i,c])\n";
+    const uint32_t acrd[] = {0, 0, 0, 1, 1, 0};
+    const ff_fx aval[] = {ONE(1), ONE(1), ONE(2)};
+    const uint32_t bcrd[] = {0, 0, 0, 1, 1, 0, 1, 1}; /* [[1, 2], [-1, 3]] */
+    const ff_fx bval[] = {ONE(1), ONE(2), ONE(-1), ONE(3)};
+    assert_int_equal(two_kernels_agree(text, acrd, aval, 3, bcrd, bval, 4), 0);
+}
+
+/* The other side: an inner product whose intersection is empty at (0,1)
+ * writes a 0 the support does not have; stored, the softmax would run over
+ * it (P(0,0) 0.73 instead of 1). */
+static void run_drops_empty_intersection_zeros(void **state)
+{
+    (void)state;
+    const char text[] = "tensor A[N, K] : csr\ntensor B[K, C] : csc\n"
+                        "Z[i,c] = A[i,k] * B[k,c]\nP[i,c] = softmax[c](Z[i,c])\n";
+    const uint32_t acrd[] = {0, 0, 1, 1}, bcrd[] = {0, 0, 1, 1};
+    const ff_fx aval[] = {ONE(1), ONE(1)}, bval[] = {ONE(1), ONE(2)};
+    assert_int_equal(two_kernels_agree(text, acrd, aval, 2, bcrd, bval, 2), 0);
+}
+
 /* Fused: one kernel; XW streams and is never stored. */
 static void run_fused_is_one_kernel(void **state)
 {
@@ -261,6 +323,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_binds_by_name_and_keeps_results),
         cmocka_unit_test(run_fused_is_one_kernel),
+        cmocka_unit_test(run_keeps_computed_zeros_between_kernels),
+        cmocka_unit_test(run_drops_empty_intersection_zeros),
         cmocka_unit_test(run_reports_errors),
         cmocka_unit_test(options_usage_errors_are_one_line),
     };

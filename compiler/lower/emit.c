@@ -778,7 +778,8 @@ static void block_format_str(lw *L, const ff_format *walked, unsigned bmodes, ch
 static void declare_tensors(lw *L, const int *lhs_levels_modes, int nlhs_levels)
 {
     /* inputs: every tensor the statement reads */
-    int seen[256] = {0};
+    unsigned char *seen = L->tseen;
+    memset(seen, 0, (size_t)L->p->ntensors);
     for (int i = 0; i < L->nnodes; i++) {
         lx *x = L->nodes[i];
         if (x->kind != FF_IR_ACCESS || seen[x->tensor]) continue;

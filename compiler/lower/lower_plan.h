@@ -148,6 +148,9 @@ typedef struct lw {
     int B;
     uint64_t blocked;
     unsigned char *bmodes;
+    /* per program tensor, scratch for one walk over the accesses ("seen");
+     * zero it before use */
+    unsigned char *tseen;
     /* ---- emit: the graph under construction ---- */
     ff_graph *g;
     int root_node;       /* graph node of the root */

@@ -574,7 +574,8 @@ static void plan_blocks(lw *L)
         L->B = 0; /* nothing here is stored in blocks: the statement stays scalar */
         return;
     }
-    unsigned char seen[256] = {0};
+    unsigned char *seen = L->tseen;
+    memset(seen, 0, (size_t)L->p->ntensors);
     for (int i = 0; i < L->nnodes; i++) {
         lx *x = L->nodes[i];
         if (x->kind != FF_IR_ACCESS) continue;
@@ -703,6 +704,7 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->fuse = opts ? opts->fuse : NULL;
     L->fmt = ff_xcalloc((size_t)p->ntensors + 1, sizeof *L->fmt);
     L->bmodes = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    L->tseen = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->B = opts ? opts->block : 0;
     L->contract = -1;
     L->top_chain = -1;
@@ -722,6 +724,7 @@ void lw_delete(lw *L)
     free(L->bax_n);
     free(L->bax);
     free(L->bmodes);
+    free(L->tseen);
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
     free(L->fmt);

@@ -83,3 +83,14 @@ add_test(NAME cli_case_explore_leaves_nothing
            grep -q 'fuseflow explore: .*gnuplot' err; test ! -e ex.csv; rm -f err"
          $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_case_explore_leaves_nothing PROPERTIES LABELS compiler TIMEOUT 120)
+# Kernels that read program tensors numbered past 255 (420 chained
+# statements fused 60 at a time; kernel 7 reads y359): the lowering's
+# per-tensor scratch was a fixed 256-entry array, overrun there (kernel 7
+# failed with "internal error ... tensor 'y359' is not declared").
+add_test(NAME cli_case_fuse_many_tensors
+         COMMAND sh -c "set -e; { echo 'tensor x[N] : dense'; echo 'y0[i] = x[i] + 1';
+             seq 1 419 | awk '{printf \"y%d[i] = y%d[i] + 1\\n\", $1, $1 - 1}'; } >many.ff;
+           \"$0\" run many.ff --random 1 --dim N=4 --fuse 1-60,61-120,121-180,181-240,241-300,301-360,361-420 --check | grep -q 'bit-exactly';
+           rm -f many.ff"
+         $<TARGET_FILE:fuseflow>)
+set_tests_properties(cli_case_fuse_many_tensors PROPERTIES LABELS compiler TIMEOUT 60)

@@ -36,6 +36,11 @@ ff_cli_case(run_order_stmt 2 "--order 99:i,k: expected [N:]ORDER with N a statem
 ff_cli_case(run_order_not_n 2 "--order x:i,k: expected [N:]ORDER" run @EX@/spmv.ff --random 1 --order x:i,k)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/empty.ff "# no statement\n")
 ff_cli_case(run_empty_model 1 "empty.ff: no statement" run @T@/empty.ff --random 1)
+# More functions or sums peeled off the top of a statement than the
+# lowering's fixed tables hold (once a stack overflow): one line naming it.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/unary17.ff "tensor x[N] : dense\ny[i] = -----------------(x[i])\n")
+ff_cli_case(lower_unary_17 1 "unary17.ff:2:24: more than 16 functions applied at the top of a statement"
+            run @T@/unary17.ff --random 1)
 ff_cli_case(compile_empty_model 1 "empty.ff: no statement" compile @T@/empty.ff)
 # A 2^31-row csr is refused at the size line, before its 8 GiB row array.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/rows2g.mtx "%%MatrixMarket matrix coordinate real general\n2147483648 4 1\n1 1 1.0\n")

@@ -24,6 +24,8 @@ static const char help[] =
     "(charged as memory traffic when the architecture models it).\n"
     "\n"
     "  --tensor NAME=FILE  an input tensor (.mtx or the dense text form)\n"
+    "  --allow-rounding    go on (with a warning) when a file's values saturate or\n"
+    "                      nonzeros round to 0 in the number format (else exit 1)\n"
     "  --random SEED       random data for every input not given, in its declared\n"
     "                      format; --density D (default 0.1) for sparse formats;\n"
     "                      --dim NAME=SIZE fixes a size symbol (default 16)\n"

@@ -76,6 +76,18 @@ int ff_fx_format(ff_fx v, int frac_bits, char *buf, int n);
  * saturation. Returns 0, or -1 if text is not a whole number literal. */
 int ff_fx_parse(const char *text, int frac_bits, ff_fx *out);
 
+/* What parsing lost of a literal beyond ordinary rounding to the nearest
+ * representable value (which is not loss: "0.1" is FF_FX_EXACT here). */
+typedef enum ff_fx_loss {
+    FF_FX_EXACT,     /* the value, rounded to nearest */
+    FF_FX_SATURATED, /* |x| beyond the format: became FF_FX_MAX or FF_FX_MIN */
+    FF_FX_UNDERFLOW  /* a nonzero literal that rounded to exactly 0 */
+} ff_fx_loss;
+
+/* ff_fx_parse that also says, in *loss (may be NULL), whether the value was
+ * saturated or a nonzero became 0; *out is the same as ff_fx_parse's. */
+int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *loss);
+
 /* The individual operations (ff_alu_apply dispatches to these). */
 ff_fx ff_fx_add(ff_fx a, ff_fx b);
 ff_fx ff_fx_sub(ff_fx a, ff_fx b);

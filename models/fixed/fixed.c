@@ -315,6 +315,11 @@ static int literal_mag(const char *sig, int nsig, int sticky, long point, int F,
  *   literal := [+-]? (digits ["." digits?] | "." digits) ([eE] [+-]? digits)? */
 int ff_fx_parse(const char *text, int frac_bits, ff_fx *out)
 {
+    return ff_fx_parse_loss(text, frac_bits, out, NULL);
+}
+
+int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *loss)
+{
     assert(frac_bits >= 0 && frac_bits <= 30);
     const char *s = text;
     int neg = 0;
@@ -354,13 +359,19 @@ int ff_fx_parse(const char *text, int frac_bits, ff_fx *out)
     if (*s != '\0') return -1;
 
     uint64_t mag = 0;
+    int sat = 0;
     if (nsig > 0 && literal_mag(sig, nsig, sticky, point, frac_bits, &mag)) {
         *out = neg ? FF_FX_MIN : FF_FX_MAX;
+        sat = 1;
     } else if (neg) {
+        sat = mag > (UINT64_C(1) << 31); /* -2^31 itself is FF_FX_MIN exactly */
         *out = mag >= (UINT64_C(1) << 31) ? FF_FX_MIN : (ff_fx) - (int64_t)mag;
     } else {
-        *out = mag > (uint64_t)FF_FX_MAX ? FF_FX_MAX : (ff_fx)mag;
+        sat = mag > (uint64_t)FF_FX_MAX;
+        *out = sat ? FF_FX_MAX : (ff_fx)mag;
     }
+    /* nsig counts digits after the leading zeros: a nonzero literal */
+    if (loss) *loss = sat ? FF_FX_SATURATED : nsig > 0 && mag == 0 ? FF_FX_UNDERFLOW : FF_FX_EXACT;
     return 0;
 }
 

@@ -372,6 +372,30 @@ static void parse_accepts_and_rejects(void **state)
     }
 }
 
+/* Loss is saturation or a nonzero becoming 0, never rounding to nearest. */
+static void parse_loss_saturates_and_underflows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        ff_fx_loss loss;
+    } cases[] = {
+        {"0.1", FF_FX_EXACT},        {"0", FF_FX_EXACT},           {"-0.000", FF_FX_EXACT},
+        {"-32768", FF_FX_EXACT},     {"32767.99998", FF_FX_EXACT}, {"0.00002", FF_FX_EXACT},
+        {"40000", FF_FX_SATURATED},  {"-32768.00001", FF_FX_SATURATED}, {"32767.999995", FF_FX_SATURATED},
+        {"1e12", FF_FX_SATURATED},   {"-1e1000000", FF_FX_SATURATED},
+        {"1e-7", FF_FX_UNDERFLOW},   {"-0.0000076", FF_FX_UNDERFLOW}, {"1e-1000000", FF_FX_UNDERFLOW},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ff_fx v, w;
+        ff_fx_loss k = (ff_fx_loss)-1;
+        assert_int_equal(ff_fx_parse_loss(cases[i].text, 16, &v, &k), 0);
+        assert_int_equal(ff_fx_parse(cases[i].text, 16, &w), 0);
+        if (k != cases[i].loss) fail_msg("\"%s\": loss %d, expected %d", cases[i].text, (int)k, (int)cases[i].loss);
+        assert_int_equal(v, w); /* the value is ff_fx_parse's */
+    }
+}
+
 /* Parsing agrees with correctly rounded strtod where double rounding cannot
  * interfere (short literals), an independent check of the digit doubling. */
 static void parse_matches_strtod(void **state)
@@ -462,6 +486,7 @@ int main(void)
         cmocka_unit_test(alu_names_arity_and_apply),
         cmocka_unit_test(from_double_rounds_and_saturates),
         cmocka_unit_test(parse_accepts_and_rejects),
+        cmocka_unit_test(parse_loss_saturates_and_underflows),
         cmocka_unit_test(parse_matches_strtod),
         cmocka_unit_test(format_is_shortest_round_trip),
     };

@@ -137,6 +137,11 @@ int cmd_sim(int argc, char **argv)
         }
         goto fail;
     }
+    const char *most;
+    uint64_t nsat = ff_sim_saturated(s, &most);
+    if (nsat)
+        fprintf(stderr, "fuseflow sim: warning: %s: %" PRIu64 " ALU result%s saturated (most at node %s)\n", graph_path,
+                nsat, nsat == 1 ? "" : "s", most);
     if (opts.functional) printf("%s: functional run complete\n", g->name);
     else printf("%s: %" PRIu64 " cycles on '%s'\n", g->name, ff_sim_cycles(s), opts.arch.name);
     if (table) ff_sim_print_stats(s, stdout);

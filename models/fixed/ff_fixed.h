@@ -57,6 +57,13 @@ int ff_alu_op_parse(const char *name);
 /* Applies op to a and b with F fractional bits. */
 ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits);
 
+/* ff_alu_apply (the same result), also setting *saturated (not NULL) to 1
+ * when the result saturated -- the exact value was beyond the format and
+ * FF_FX_MAX/MIN stands in for it (div by zero of a nonzero counts; exp and
+ * rsqrt count a result of FF_FX_MAX) -- else 0. For the simulator's
+ * statistics; the RTL has no such output. */
+ff_fx ff_alu_apply_sat(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits, int *saturated);
+
 /* Edge conversions. from_double rounds to nearest even and saturates; NaN
  * converts to 0. to_double is exact (every ff_fx is a double). */
 ff_fx ff_fx_from_double(double x, int frac_bits);

@@ -8,7 +8,7 @@ file(WRITE ${ff_rd}/round_sat.mtx "%%MatrixMarket matrix coordinate real general
 file(WRITE ${ff_rd}/round_under.mtx "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1e-7\n2 2 2\n")
 file(WRITE ${ff_rd}/round_tenth.mtx "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 0.1\n2 2 -32768\n")
 file(WRITE ${ff_rd}/round_sat.txt "shape 2\n1 -70000.5\n")
-file(WRITE ${ff_rd}/round_x.txt "shape 2\n1 2\n")
+file(WRITE ${ff_rd}/round_x.txt "shape 2\n1 0.5\n")
 ff_cli_case(round_saturates 1 "round_sat.mtx:4: values lost in Q15.16: 1 saturated (outside [-32768, 32768)), 0 nonzeros rounded to 0; worst \"40000\""
             run @EX@/spmv.ff --tensor A=@T@/round_sat.mtx --random 1)
 ff_cli_case(round_saturates_allowed 0 "fuseflow run: warning: " run @EX@/spmv.ff --tensor A=@T@/round_sat.mtx --random 1 --allow-rounding --check)
@@ -23,3 +23,10 @@ add_test(NAME cli_case_round_tenth_silent
          COMMAND sh -c "\"$0\" run \"$1\" --tensor A=\"$2/round_tenth.mtx\" --random 1 --check 2>\"$2/round_tenth.err\" >/dev/null && test ! -s \"$2/round_tenth.err\""
                  $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmv.ff ${ff_rd})
 set_tests_properties(cli_case_round_tenth_silent PROPERTIES LABELS compiler TIMEOUT 60)
+# An ALU result that saturates during a run (200 * 300, -300 * 200) is counted
+# and reported as one warning line per kernel, naming the node; the run
+# succeeds and agrees with the reference (which saturates the same way).
+file(WRITE ${ff_rd}/round_ma.txt "shape 2 2\n200 1\n0 -300\n")
+file(WRITE ${ff_rd}/round_mb.txt "shape 2 2\n300 2\n0 200\n")
+ff_cli_case(round_alu_run 0 "mul.ff:5: kernel 1: 2 ALU results saturated (most at node mul)"
+            run @EX@/mul.ff --tensor A=@T@/round_ma.txt --tensor B=@T@/round_mb.txt --check)

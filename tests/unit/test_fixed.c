@@ -396,6 +396,34 @@ static void parse_loss_saturates_and_underflows(void **state)
     }
 }
 
+/* ff_alu_apply_sat gives ff_alu_apply's result and flags exactly the
+ * results that stand in for a value beyond the format. */
+static void alu_apply_sat_flags_saturation(void **state)
+{
+    (void)state;
+    const ff_fx one = 1 << 16, big = 200 << 16;
+    static const int F = 16;
+    const struct {
+        ff_alu_op op;
+        ff_fx a, b;
+        int sat;
+    } cases[] = {
+        {FF_ALU_MUL, big, 300 << 16, 1},     {FF_ALU_MUL, -big, big, 1},       {FF_ALU_MUL, big, 100 << 16, 0},
+        {FF_ALU_MUL, 1, 1, 0},               {FF_ALU_ADD, FF_FX_MAX, 1, 1},    {FF_ALU_ADD, FF_FX_MAX, 0, 0},
+        {FF_ALU_SUB, FF_FX_MIN, 1, 1},       {FF_ALU_SUB, FF_FX_MIN, -1, 0},   {FF_ALU_NEG, FF_FX_MIN, 0, 1},
+        {FF_ALU_NEG, FF_FX_MAX, 0, 0},       {FF_ALU_DIV, one, 0, 1},          {FF_ALU_DIV, 0, 0, 0},
+        {FF_ALU_DIV, big, 1, 1},             {FF_ALU_DIV, big, one, 0},        {FF_ALU_EXP, 20 << 16, 0, 1},
+        {FF_ALU_EXP, one, 0, 0},             {FF_ALU_RSQRT, 0, 0, 1},          {FF_ALU_RSQRT, one, 0, 0},
+        {FF_ALU_MAX, FF_FX_MAX, 0, 0},       {FF_ALU_PASS, FF_FX_MIN, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int sat = -1;
+        ff_fx r = ff_alu_apply_sat(cases[i].op, cases[i].a, cases[i].b, F, &sat);
+        assert_int_equal(r, ff_alu_apply(cases[i].op, cases[i].a, cases[i].b, F));
+        if (sat != cases[i].sat) fail_msg("case %zu (%s): saturated %d", i, ff_alu_op_name(cases[i].op), sat);
+    }
+}
+
 /* Parsing agrees with correctly rounded strtod where double rounding cannot
  * interfere (short literals), an independent check of the digit doubling. */
 static void parse_matches_strtod(void **state)
@@ -487,6 +515,7 @@ int main(void)
         cmocka_unit_test(from_double_rounds_and_saturates),
         cmocka_unit_test(parse_accepts_and_rejects),
         cmocka_unit_test(parse_loss_saturates_and_underflows),
+        cmocka_unit_test(alu_apply_sat_flags_saturation),
         cmocka_unit_test(parse_matches_strtod),
         cmocka_unit_test(format_is_shortest_round_trip),
     };

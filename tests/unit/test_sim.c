@@ -147,6 +147,45 @@ static void sim_stats_account_every_cycle(void **state)
     ff_graph_free(g);
 }
 
+/* 200 * 300 and -300 * 200 are beyond Q15.16: the ALU saturates them (the
+ * values are what the RTL computes) and counts both; 1 * 2 is not counted. */
+static void sim_stats_count_alu_saturation(void **state)
+{
+    ff_graph *g = ff_graph_new("sat");
+    int a = node(g, "a", FF_PRIM_SOURCE), b = node(g, "b", FF_PRIM_SOURCE);
+    int mul = node(g, "mul", FF_PRIM_ALU), snk = node(g, "snk", FF_PRIM_SINK);
+    set_str(g, a, "type", "val");
+    set_str(g, a, "tokens", "200 1 -300 S0 D");
+    set_str(g, b, "type", "val");
+    set_str(g, b, "tokens", "300 2 200 S0 D");
+    set_str(g, mul, "op", "mul");
+    connect(g, a, "out", mul, "a");
+    connect(g, b, "out", mul, "b");
+    connect(g, mul, "val", snk, "in");
+    ff_err err = {0};
+    assert_int_equal(ff_graph_validate(g, &err), 0);
+    ff_sim *s = NULL;
+    assert_int_equal(ff_sim_new(g, NULL, &s, &err), 0);
+    assert_int_equal(ff_sim_run(s, &err), 0);
+    ff_node_stats st;
+    ff_sim_node_stats(s, mul, &st);
+    assert_int_equal(st.ops, 3);
+    assert_int_equal(st.saturated, 2);
+    const char *most = NULL;
+    assert_int_equal(ff_sim_saturated(s, &most), 2);
+    assert_string_equal(most, "mul");
+    const ff_tok *toks;
+    const uint64_t *cycles;
+    size_t n;
+    assert_int_equal(ff_sim_sink(s, "snk", &toks, &cycles, &n, &err), 0);
+    assert_true(n >= 3);
+    assert_int_equal(toks[0], ff_tok_data((uint32_t)FF_FX_MAX));
+    assert_int_equal(toks[1], ff_tok_data((uint32_t)(2 << 16)));
+    assert_int_equal(toks[2], ff_tok_data((uint32_t)FF_FX_MIN));
+    ff_sim_free(s);
+    ff_graph_free(g);
+}
+
 static void sim_trace_lists_every_push(void **state)
 {
     ff_graph *g = chain_graph("1 -2 S0 D", NULL);
@@ -260,6 +299,7 @@ int main(void)
         cmocka_unit_test(sim_cycle_limit_stops_the_run),
         cmocka_unit_test(sim_contract_violation_names_node_and_cycle),
         cmocka_unit_test(sim_stats_account_every_cycle),
+        cmocka_unit_test(sim_stats_count_alu_saturation),
         cmocka_unit_test(sim_trace_lists_every_push),
         cmocka_unit_test(sim_is_deterministic_and_thread_safe),
         cmocka_unit_test(sim_requires_every_input_bound),

@@ -30,7 +30,7 @@ static const char help[] =
     "estimated without simulating (docs/cost-model.md); a schedule another beats on\n"
     "both is pruned; the rest run on the cycle model. One CSV row per schedule.\n"
     "\n"
-    "  --tensor, --random, --density, --dim   the data, as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --allow-rounding   the data, as for fuseflow run\n"
     "  --arch ARCH.json  the cycle model; use one with the off-chip model enabled\n"
     "                    (arch/hbm-study.json) so unfused schedules pay for their\n"
     "                    intermediates' round trips\n"

@@ -24,6 +24,8 @@ static const char help[] =
     "(charged as memory traffic when the architecture models it).\n"
     "\n"
     "  --tensor NAME=FILE  an input tensor (.mtx or the dense text form)\n"
+    "  --allow-rounding    go on (with a warning) when a file's values saturate or\n"
+    "                      nonzeros round to 0 in the number format (else exit 1)\n"
     "  --random SEED       random data for every input not given, in its declared\n"
     "                      format; --density D (default 0.1) for sparse formats;\n"
     "                      --dim NAME=SIZE fixes a size symbol (default 16)\n"
@@ -118,6 +120,10 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     for (int q = 0; q < ker->nroots; q++) printf(" %s", p->tensors[p->stmts[ker->roots[q]].lhs].name);
     if (sim->opts.functional) printf(": computed (functional)\n");
     else printf(": %" PRIu64 " cycles, %d primitives\n", sim->cycles, sim->nprims);
+    if (sim->saturated)
+        fprintf(stderr, "fuseflow run: warning: %s:%d: kernel %d: %" PRIu64 " ALU result%s saturated (most at node %s)\n",
+                p->path, p->stmts[ker->first].pos.line, rk->index + 1, sim->saturated, sim->saturated == 1 ? "" : "s",
+                sim->sat_node);
     return 0;
 }
 

@@ -16,12 +16,14 @@
 static const char help[] =
     "usage: fuseflow sim GRAPH.json --tensor NAME=FILE ... [--out DIR] [--check]\n"
     "                    [--arch ARCH.json | --functional] [--depth N] [--max-cycles N]\n"
-    "                    [--trace FILE] [--stats FILE.json] [--table]\n"
+    "                    [--trace FILE] [--stats FILE.json] [--table] [--allow-rounding]\n"
     "\n"
     "Runs a dataflow graph (docs/graph-format.md) on input tensors (.mtx, or the\n"
     "dense text form) and writes every output tensor as DIR/NAME.mtx.\n"
     "\n"
     "  --tensor NAME=FILE  bind input tensor NAME (converted to the graph's format)\n"
+    "  --allow-rounding    go on (with a warning) when a file's values saturate or\n"
+    "                      nonzeros round to 0 in the number format (else exit 1)\n"
     "  --out DIR           write outputs there (created if missing)\n"
     "  --check             compare each output with the graph's \"reference\" index\n"
     "                      expression evaluated densely; exit 1 on a difference\n"
@@ -35,7 +37,8 @@ static const char help[] =
 
 typedef struct binding {
     const char *name;
-    ff_tensor *t;
+    const char *path; /* argv's FILE */
+    ff_tensor *t;     /* loaded from path; NULL until then */
 } binding;
 
 typedef struct lookup_ctx {
@@ -55,7 +58,7 @@ int cmd_sim(int argc, char **argv)
 {
     const char *graph_path = NULL, *out_dir = NULL, *trace_path = NULL, *stats_path = NULL;
     driver_list tensors = {0};
-    int nbinds = 0, check = 0, table = 0, rc = 0, depth = 0;
+    int nbinds = 0, check = 0, table = 0, rc = 0, depth = 0, allow_rounding = 0;
     ff_sim_opts opts;
     ff_sim_opts_default(&opts);
     const driver_option own[] = {
@@ -68,8 +71,9 @@ int cmd_sim(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--functional", DRIVER_FLAG, &opts.functional},
         {"--table", DRIVER_FLAG, &table},
+        {"--allow-rounding", DRIVER_FLAG, &allow_rounding},
     };
-    const driver_cmd cmd = {"sim", DRIVER_TARGET, own, 9, help, &graph_path, 1, "which graph?"};
+    const driver_cmd cmd = {"sim", DRIVER_TARGET, own, 10, help, &graph_path, 1, "which graph?"};
     driver_opts o;
     binding *binds = calloc((size_t)argc + 1, sizeof *binds);
     ff_graph *g = NULL;
@@ -87,7 +91,7 @@ int cmd_sim(int argc, char **argv)
             goto done;
         }
         binds[nbinds].name = strndup(v, (size_t)(eq - v));
-        binds[nbinds++].t = (ff_tensor *)(eq + 1); /* the path, until loaded */
+        binds[nbinds++].path = eq + 1;
     }
     if (arch_path && opts.functional) {
         rc = driver_usage("sim", "--arch and --functional exclude each other");
@@ -102,8 +106,7 @@ int cmd_sim(int argc, char **argv)
     }
     /* Load every bound tensor in the format the graph declares for it. */
     for (int i = 0; i < nbinds; i++) {
-        const char *path = (const char *)binds[i].t;
-        binds[i].t = NULL;
+        const char *path = binds[i].path;
         int ti = ff_graph_find_tensor(g, binds[i].name);
         if (ti < 0 || g->tensors[ti].is_output) {
             ff_err_set(&err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", binds[i].name, graph_path,
@@ -113,6 +116,7 @@ int cmd_sim(int argc, char **argv)
         ff_format fmt;
         if (ff_format_parse(g->tensors[ti].format, g->tensors[ti].order, &fmt, &err)) goto fail;
         if (ff_tensor_load(path, &fmt, g->frac_bits, &binds[i].t, &err)) goto fail;
+        if (driver_check_loss("sim", path, binds[i].t, allow_rounding, &err)) goto fail;
         snprintf(binds[i].t->name, sizeof binds[i].t->name, "%s", binds[i].name);
     }
     if (trace_path && (trace = fopen(trace_path, "w"))) driver_outputs_add(&w, trace_path);
@@ -133,6 +137,11 @@ int cmd_sim(int argc, char **argv)
         }
         goto fail;
     }
+    const char *most;
+    uint64_t nsat = ff_sim_saturated(s, &most);
+    if (nsat)
+        fprintf(stderr, "fuseflow sim: warning: %s: %" PRIu64 " ALU result%s saturated (most at node %s)\n", graph_path,
+                nsat, nsat == 1 ? "" : "s", most);
     if (opts.functional) printf("%s: functional run complete\n", g->name);
     else printf("%s: %" PRIu64 " cycles on '%s'\n", g->name, ff_sim_cycles(s), opts.arch.name);
     if (table) ff_sim_print_stats(s, stdout);

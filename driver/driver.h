@@ -40,7 +40,7 @@ typedef struct driver_list {
 
 /* The shared option groups a command takes (driver_cmd.groups). */
 enum {
-    DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D */
+    DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D, --allow-rounding */
     DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B */
     DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
 };
@@ -52,6 +52,7 @@ typedef struct driver_inputs {
     int have_seed;        /* --random given */
     uint64_t seed;
     double density;       /* default 0.1 */
+    int allow_rounding;   /* --allow-rounding: data loss in the files is a warning */
 } driver_inputs;
 
 /* What the shared groups read. */
@@ -157,13 +158,20 @@ int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err);
 int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
                         ff_tensor ***data, uint32_t **sizes, ff_err *err);
 
-/* Binds p's inputs: data[t] from the --tensor files, sizes from --dim, then
+/* Binds p's inputs for command cmd: data[t] from the --tensor files (data
+ * loss in them as driver_check_loss), sizes from --dim, then
  * random data for every input still without any (an error without a seed),
  * and every size bound (ff_ir_bind_sizes). data and sizes are p->ntensors
  * and p->nsizes long, zeroed; data's tensors become the caller's. *usage
  * (may be NULL) is set when the error is a malformed option value rather
  * than a problem with the model or a file. */
-int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
+int driver_load_inputs(const char *cmd, ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
                        uint32_t *sizes, int *usage, ff_err *err);
+
+/* The data loss t->loss records of reading path (saturated values, nonzeros
+ * rounded to 0): none: 0. Otherwise, with allow, prints it as one warning
+ * line on stderr under cmd and returns 0; without, returns -1 with err set
+ * (an input error: the caller prints it and exits 1). */
+int driver_check_loss(const char *cmd, const char *path, const ff_tensor *t, int allow, ff_err *err);
 
 #endif

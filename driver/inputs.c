@@ -25,11 +25,27 @@ int driver_load_program(const char *cmd, const char *model, const driver_inputs 
     *data = calloc((size_t)(*p)->ntensors + 1, sizeof **data);
     *sizes = calloc((size_t)(*p)->nsizes + 1, sizeof **sizes);
     int usage = 0;
-    if (!driver_load_inputs(*p, model, in, *data, *sizes, &usage, err)) return 0;
+    if (!driver_load_inputs(cmd, *p, model, in, *data, *sizes, &usage, err)) return 0;
     return usage ? driver_usage(cmd, "%s", err->msg) : -1;
 }
 
-int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
+int driver_check_loss(const char *cmd, const char *path, const ff_tensor *t, int allow, ff_err *err)
+{
+    const ff_tensor_loss *l = &t->loss;
+    if (!l->saturated && !l->underflow) return 0;
+    int F = t->frac_bits;
+    ff_err_set(err, FF_EINVAL,
+               "%s:%ld: values lost in Q%d.%d: %llu saturated (outside [-%llu, %llu)), %llu nonzeros rounded to 0; "
+               "worst \"%s\"%s",
+               path, l->worst_line, 31 - F, F, (unsigned long long)l->saturated, 1ULL << (31 - F), 1ULL << (31 - F),
+               (unsigned long long)l->underflow, l->worst, allow ? "" : " (--allow-rounding goes on with them)");
+    if (!allow) return -1;
+    fprintf(stderr, "fuseflow %s: warning: %s\n", cmd, err->msg);
+    *err = (ff_err){0};
+    return 0;
+}
+
+int driver_load_inputs(const char *cmd, ff_ir_program *p, const char *model, const driver_inputs *a, ff_tensor **data,
                        uint32_t *sizes, int *usage, ff_err *err)
 {
     int dummy;
@@ -48,6 +64,7 @@ int driver_load_inputs(ff_ir_program *p, const char *model, const driver_inputs 
             return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", arg, model, arg);
         int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
         if (rc) return rc;
+        if (driver_check_loss(cmd, eq + 1, data[t], a->allow_rounding, err)) return -1;
         snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);
     }
     for (int i = 0; i < a->dim.n; i++) {

@@ -30,12 +30,14 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_ARCH, G__COUNT };
+enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_ARCH, G__COUNT };
 static const struct group_option {
     const char *name;
     unsigned group;
+    int flag; /* takes no value */
 } group_options[G__COUNT] = {
     {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
+    {"--allow-rounding", DRIVER_INPUTS, 1},
     {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
     {"--arch", DRIVER_TARGET},
 };
@@ -119,7 +121,7 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
     const char *v;
     int g;
     for (g = 0; g < G__COUNT; g++)
-        if ((c->groups & group_options[g].group) && match(c->name, argc, argv, i, group_options[g].name, 1, &v, bad))
+        if ((c->groups & group_options[g].group) && match(c->name, argc, argv, i, group_options[g].name, !group_options[g].flag, &v, bad))
             break;
     if (g == G__COUNT) return 0;
     if (*bad) return 1;
@@ -139,6 +141,7 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         if (*end || !*v || !(o->in.density >= 0 && o->in.density <= 1))
             ff_err_set(&err, FF_EINVAL, "--density %s: expected a number in [0, 1]", v);
         break;
+    case G_ALLOW_ROUNDING: o->in.allow_rounding = 1; break;
     case G_FUSE:
         list_add(&o->fuse, v, argc);
         o->sched.fuse = v;

@@ -395,6 +395,9 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
             ff_sim_node_stats(sim, i, &ns);
             r->ops += ns.ops;
         }
+        const char *most = NULL;
+        r->saturated = ff_sim_saturated(sim, &most);
+        snprintf(r->sat_node, sizeof r->sat_node, "%s", most ? most : "");
     }
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (g->tensors[t].is_output) rc = ff_sim_take_output(sim, g->tensors[t].name, &rk->out[t], err);

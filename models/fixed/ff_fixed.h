@@ -57,6 +57,13 @@ int ff_alu_op_parse(const char *name);
 /* Applies op to a and b with F fractional bits. */
 ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits);
 
+/* ff_alu_apply (the same result), also setting *saturated (not NULL) to 1
+ * when the result saturated -- the exact value was beyond the format and
+ * FF_FX_MAX/MIN stands in for it (div by zero of a nonzero counts; exp and
+ * rsqrt count a result of FF_FX_MAX) -- else 0. For the simulator's
+ * statistics; the RTL has no such output. */
+ff_fx ff_alu_apply_sat(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits, int *saturated);
+
 /* Edge conversions. from_double rounds to nearest even and saturates; NaN
  * converts to 0. to_double is exact (every ff_fx is a double). */
 ff_fx ff_fx_from_double(double x, int frac_bits);
@@ -75,6 +82,18 @@ int ff_fx_format(ff_fx v, int frac_bits, char *buf, int n);
 /* Parses a decimal number ("1.5", "-2", "3e-2") into fixed point with RNE and
  * saturation. Returns 0, or -1 if text is not a whole number literal. */
 int ff_fx_parse(const char *text, int frac_bits, ff_fx *out);
+
+/* What parsing lost of a literal beyond ordinary rounding to the nearest
+ * representable value (which is not loss: "0.1" is FF_FX_EXACT here). */
+typedef enum ff_fx_loss {
+    FF_FX_EXACT,     /* the value, rounded to nearest */
+    FF_FX_SATURATED, /* |x| beyond the format: became FF_FX_MAX or FF_FX_MIN */
+    FF_FX_UNDERFLOW  /* a nonzero literal that rounded to exactly 0 */
+} ff_fx_loss;
+
+/* ff_fx_parse that also says, in *loss (may be NULL), whether the value was
+ * saturated or a nonzero became 0; *out is the same as ff_fx_parse's. */
+int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *loss);
 
 /* The individual operations (ff_alu_apply dispatches to these). */
 ff_fx ff_fx_add(ff_fx a, ff_fx b);

@@ -91,10 +91,8 @@ ff_fx ff_fx_mul(ff_fx a, ff_fx b, int frac_bits)
 /* RNE of the true quotient (a * 2^F) / b, on magnitudes: RNE is symmetric
  * under negation, so rounding |n|/|b| and then applying the sign is exact.
  * This is what a restoring divider with a final remainder compare does. */
-ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits)
+static int64_t div_wide(ff_fx a, ff_fx b, int frac_bits)
 {
-    assert(frac_bits >= 0 && frac_bits <= 30);
-    if (b == 0) return a > 0 ? FF_FX_MAX : a < 0 ? FF_FX_MIN : 0;
     int64_t n = (int64_t)a * ((int64_t)1 << frac_bits); /* |n| <= 2^61 */
     int neg = (n < 0) != (b < 0);
     uint64_t un = n < 0 ? (uint64_t)-n : (uint64_t)n;
@@ -102,7 +100,14 @@ ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits)
     uint64_t q = un / ub, r = un % ub;
     if (2 * r > ub || (2 * r == ub && (q & 1))) q++;
     /* q <= 2^61 + 1, so the signed value fits before saturation. */
-    return sat32(neg ? -(int64_t)q : (int64_t)q);
+    return neg ? -(int64_t)q : (int64_t)q;
+}
+
+ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    if (b == 0) return a > 0 ? FF_FX_MAX : a < 0 ? FF_FX_MIN : 0;
+    return sat32(div_wide(a, b, frac_bits));
 }
 
 /* e^x = 2^(x log2 e). y = x * LOG2E_Q30 is rounded to 30 fraction bits,
@@ -207,6 +212,26 @@ ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits)
     }
     assert(!"ff_alu_apply: invalid op");
     return a;
+}
+
+/* The result is ff_alu_apply's; saturation is found by redoing the exact
+ * (unsaturated) value where there is one and comparing. exp and rsqrt have
+ * no wide value: their only saturation is a result of FF_FX_MAX (exp of a
+ * large input; rsqrt of a <= 0 or of a tiny a). */
+ff_fx ff_alu_apply_sat(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits, int *saturated)
+{
+    ff_fx r = ff_alu_apply(op, a, b, frac_bits);
+    switch (op) {
+    case FF_ALU_ADD: *saturated = (int64_t)a + b != r; break;
+    case FF_ALU_SUB: *saturated = (int64_t)a - b != r; break;
+    case FF_ALU_MUL: *saturated = rne_shift((int64_t)a * b, frac_bits) != r; break;
+    case FF_ALU_DIV: *saturated = b == 0 ? a != 0 : div_wide(a, b, frac_bits) != r; break;
+    case FF_ALU_NEG: *saturated = a == FF_FX_MIN; break;
+    case FF_ALU_EXP:
+    case FF_ALU_RSQRT: *saturated = r == FF_FX_MAX; break;
+    default: *saturated = 0; break;
+    }
+    return r;
 }
 
 /* ---- conversions -------------------------------------------------------- */
@@ -315,6 +340,11 @@ static int literal_mag(const char *sig, int nsig, int sticky, long point, int F,
  *   literal := [+-]? (digits ["." digits?] | "." digits) ([eE] [+-]? digits)? */
 int ff_fx_parse(const char *text, int frac_bits, ff_fx *out)
 {
+    return ff_fx_parse_loss(text, frac_bits, out, NULL);
+}
+
+int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *loss)
+{
     assert(frac_bits >= 0 && frac_bits <= 30);
     const char *s = text;
     int neg = 0;
@@ -354,13 +384,19 @@ int ff_fx_parse(const char *text, int frac_bits, ff_fx *out)
     if (*s != '\0') return -1;
 
     uint64_t mag = 0;
+    int sat = 0;
     if (nsig > 0 && literal_mag(sig, nsig, sticky, point, frac_bits, &mag)) {
         *out = neg ? FF_FX_MIN : FF_FX_MAX;
+        sat = 1;
     } else if (neg) {
+        sat = mag > (UINT64_C(1) << 31); /* -2^31 itself is FF_FX_MIN exactly */
         *out = mag >= (UINT64_C(1) << 31) ? FF_FX_MIN : (ff_fx) - (int64_t)mag;
     } else {
-        *out = mag > (uint64_t)FF_FX_MAX ? FF_FX_MAX : (ff_fx)mag;
+        sat = mag > (uint64_t)FF_FX_MAX;
+        *out = sat ? FF_FX_MAX : (ff_fx)mag;
     }
+    /* nsig counts digits after the leading zeros: a nonzero literal */
+    if (loss) *loss = sat ? FF_FX_SATURATED : nsig > 0 && mag == 0 ? FF_FX_UNDERFLOW : FF_FX_EXACT;
     return 0;
 }
 

@@ -210,6 +210,7 @@ typedef struct ff_node_stats {
     uint64_t mem_reads;      /* 32-bit words read from its SRAM */
     uint64_t mem_writes;     /* 32-bit words written to its SRAM */
     uint64_t ops;            /* arithmetic operations (ALU results, reductions, accumulations) */
+    uint64_t saturated;      /* scalar ALU results that saturated (ff_alu_apply_sat) */
 } ff_node_stats;
 
 typedef struct ff_chan_stats {
@@ -219,6 +220,11 @@ typedef struct ff_chan_stats {
 } ff_chan_stats;
 
 void ff_sim_node_stats(const ff_sim *s, int node, ff_node_stats *out);
+
+/* ALU results that saturated so far, summed over the nodes; *most (may be
+ * NULL) is the name of the node with the most of them (the simulation's;
+ * NULL when there are none). */
+uint64_t ff_sim_saturated(const ff_sim *s, const char **most);
 void ff_sim_edge_stats(const ff_sim *s, int edge, ff_chan_stats *out);
 
 /* With opts.record: every token pushed into the channel of graph edge

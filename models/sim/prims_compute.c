@@ -51,8 +51,10 @@ static fire_result fire_alu(ff_sim *s, node *n)
         if (fire_alu_block(s, n, st, a, b, &out)) return FIRE_ERROR;
     } else if (is_value(a) && is_value(b)) {
         ff_fx bv = st->unary ? st->imm : value_of(b);
-        out = ff_tok_data((uint32_t)ff_alu_apply(st->op, value_of(a), bv, s->frac_bits));
+        int sat;
+        out = ff_tok_data((uint32_t)ff_alu_apply_sat(st->op, value_of(a), bv, s->frac_bits, &sat));
         n->st.ops++;
+        n->st.saturated += (uint64_t)sat;
     } else if (a == b) {
         out = a; /* matching stop tokens pass once; D ends the stream */
     } else {

@@ -93,6 +93,22 @@ static void port_name(const ff_sim *s, int node_i, const char *port, char *buf, 
     snprintf(buf, n, "%s.%s", s->g->nodes[node_i].name, port);
 }
 
+uint64_t ff_sim_saturated(const ff_sim *s, const char **most)
+{
+    uint64_t sum = 0, top = 0;
+    const char *name = NULL;
+    for (int i = 0; i < s->nnodes; i++) {
+        uint64_t k = s->nodes[i].st.saturated;
+        sum += k;
+        if (k > top) {
+            top = k;
+            name = s->nodes[i].g->name;
+        }
+    }
+    if (most) *most = name;
+    return sum;
+}
+
 int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
 {
     ff_sim_timing t;
@@ -123,6 +139,7 @@ int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
         json_object_set_new(o, "mem_reads", json_integer((json_int_t)n->st.mem_reads));
         json_object_set_new(o, "mem_writes", json_integer((json_int_t)n->st.mem_writes));
         json_object_set_new(o, "ops", json_integer((json_int_t)n->st.ops));
+        json_object_set_new(o, "saturated", json_integer((json_int_t)n->st.saturated));
         json_array_append_new(nodes, o);
     }
     json_object_set_new(root, "nodes", nodes);
@@ -219,4 +236,7 @@ void ff_sim_print_stats(const ff_sim *s, FILE *f)
             any = 1;
         }
     fprintf(f, "%s\n", any ? "" : " none");
+    for (int i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].st.saturated)
+            fprintf(f, "saturated: %" PRIu64 " results of %s\n", s->nodes[i].st.saturated, s->nodes[i].g->name);
 }

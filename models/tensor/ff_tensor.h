@@ -81,6 +81,16 @@ typedef struct ff_level {
     size_t nseg, ncrd;
 } ff_level;
 
+/* What a reader lost of a file's values beyond rounding to nearest
+ * (ff_fx_loss), counted per value written in the file. */
+typedef struct ff_tensor_loss {
+    uint64_t saturated;            /* values beyond the format, saturated */
+    uint64_t underflow;            /* nonzero values that became exactly 0 */
+    long worst_line;               /* line of the worst of them; 0: none lost */
+    char worst[48];                /* its text as written (cut to fit): the largest
+                                    * saturated value, else the smallest underflow */
+} ff_tensor_loss;
+
 typedef struct ff_tensor {
     char name[64];                 /* for messages; may be empty */
     int order;
@@ -91,6 +101,7 @@ typedef struct ff_tensor {
     ff_fx *vals;                   /* one per position of the last level */
     size_t nvals;
     int frac_bits;                 /* fixed-point format of vals */
+    ff_tensor_loss loss;           /* set by the file readers; zero otherwise */
 } ff_tensor;
 
 void ff_tensor_free(ff_tensor *t);

@@ -53,7 +53,7 @@ static int parse_value(fft_lines *r, const char *tok, int field, int frac_bits, 
     if (field == FIELD_INTEGER && !is_integer_text(tok))
         return ff_err_set(err, FF_EINVAL, "%s:%ld: expected an integer value, got \"%s\"", r->path,
                           r->lineno, tok);
-    if (ff_fx_parse(tok, frac_bits, v) != 0)
+    if (fft_parse_value(r, tok, frac_bits, v) != 0)
         return ff_err_set(err, FF_EINVAL, "%s:%ld: expected a number, got \"%s\"", r->path,
                           r->lineno, tok);
     return 0;
@@ -294,6 +294,7 @@ int ff_tensor_read_mtx(const char *path, const ff_format *fmt, int frac_bits, ff
     rc = ff_tensor_from_coo(fft_stem(path, name, sizeof name), order, dims, fmt, frac_bits,
                             c.val.len, c.crd.data, c.val.data, out, err);
     if (rc) ff_err_wrap(err, "%s: ", path);
+    else (*out)->loss = r.loss;
 
 done:
     fft_coo_free(&c);

@@ -82,6 +82,7 @@ typedef struct fft_lines {
     char *buf;     /* the current line, without its line break */
     size_t cap;
     long lineno;   /* number of the current line, 1-based; lines read so far */
+    ff_tensor_loss loss; /* values fft_parse_value lost so far */
 } fft_lines;
 
 /* Opens path for reading; FF_EIO naming the path and the reason. */
@@ -89,6 +90,11 @@ int fft_lines_open(fft_lines *r, const char *path, ff_err *err);
 /* Next line into r->buf: 1, or 0 at the end of the file, or FF_EIO. */
 int fft_lines_next(fft_lines *r, ff_err *err);
 void fft_lines_close(fft_lines *r);
+
+/* ff_fx_parse of token tok on r's current line, noting in r->loss a value
+ * that saturated or a nonzero that became 0. 0, or -1 (nothing set in an
+ * ff_err: the caller names what it expected). */
+int fft_parse_value(fft_lines *r, const char *tok, int frac_bits, ff_fx *v);
 
 /* Splits s in place at blanks (space, tab, CR, VT, FF) into at most max
  * tokens; returns how many there were (which may exceed max: the extra ones

@@ -85,7 +85,7 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
                                 r.lineno, (unsigned long long)want);
                 goto done;
             }
-            if (ff_fx_parse(t, frac_bits, &dense[got]) != 0) {
+            if (fft_parse_value(&r, t, frac_bits, &dense[got]) != 0) {
                 rc = ff_err_set(err, FF_EINVAL, "%s:%ld: expected a number, got \"%s\"", path,
                                 r.lineno, t);
                 goto done;
@@ -121,6 +121,7 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
     rc = ff_tensor_from_dense(fft_stem(path, name, sizeof name), order, dims, fmt, frac_bits, dense,
                               out, err);
     if (rc) ff_err_wrap(err, "%s: ", path);
+    else (*out)->loss = r.loss;
 
 done:
     free(dense);

@@ -4,6 +4,8 @@
  * rename step that keeps a failed write from leaving half a file behind.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -35,6 +37,34 @@ int fft_lines_next(fft_lines *r, ff_err *err)
                           r->lineno);
     while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = '\0';
     return 1;
+}
+
+/* How far |x| of a lost literal is from the format, for picking the worst
+ * one to name (a message, so strtod is fine here). */
+static double loss_badness(ff_fx_loss k, const char *tok)
+{
+    double x = strtod(tok, NULL);
+    if (x < 0) x = -x;
+    return k == FF_FX_SATURATED ? x : x > 0 ? 1 / x : HUGE_VAL;
+}
+
+int fft_parse_value(fft_lines *r, const char *tok, int frac_bits, ff_fx *v)
+{
+    ff_fx_loss k;
+    if (ff_fx_parse_loss(tok, frac_bits, v, &k) != 0) return -1;
+    if (k == FF_FX_EXACT) return 0;
+    ff_tensor_loss *l = &r->loss;
+    /* a saturated value is worse than any underflow */
+    int worse = !l->worst_line ||
+                (k == FF_FX_SATURATED && (!l->saturated || loss_badness(k, tok) > loss_badness(k, l->worst))) ||
+                (k == FF_FX_UNDERFLOW && !l->saturated && loss_badness(k, tok) > loss_badness(k, l->worst));
+    if (k == FF_FX_SATURATED) l->saturated++;
+    else l->underflow++;
+    if (worse) {
+        l->worst_line = r->lineno;
+        snprintf(l->worst, sizeof l->worst, "%s", tok);
+    }
+    return 0;
 }
 
 void fft_lines_close(fft_lines *r)

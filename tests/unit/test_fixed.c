@@ -372,6 +372,58 @@ static void parse_accepts_and_rejects(void **state)
     }
 }
 
+/* Loss is saturation or a nonzero becoming 0, never rounding to nearest. */
+static void parse_loss_saturates_and_underflows(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        ff_fx_loss loss;
+    } cases[] = {
+        {"0.1", FF_FX_EXACT},        {"0", FF_FX_EXACT},           {"-0.000", FF_FX_EXACT},
+        {"-32768", FF_FX_EXACT},     {"32767.99998", FF_FX_EXACT}, {"0.00002", FF_FX_EXACT},
+        {"40000", FF_FX_SATURATED},  {"-32768.00001", FF_FX_SATURATED}, {"32767.999995", FF_FX_SATURATED},
+        {"1e12", FF_FX_SATURATED},   {"-1e1000000", FF_FX_SATURATED},
+        {"1e-7", FF_FX_UNDERFLOW},   {"-0.0000076", FF_FX_UNDERFLOW}, {"1e-1000000", FF_FX_UNDERFLOW},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ff_fx v, w;
+        ff_fx_loss k = (ff_fx_loss)-1;
+        assert_int_equal(ff_fx_parse_loss(cases[i].text, 16, &v, &k), 0);
+        assert_int_equal(ff_fx_parse(cases[i].text, 16, &w), 0);
+        if (k != cases[i].loss) fail_msg("\"%s\": loss %d, expected %d", cases[i].text, (int)k, (int)cases[i].loss);
+        assert_int_equal(v, w); /* the value is ff_fx_parse's */
+    }
+}
+
+/* ff_alu_apply_sat gives ff_alu_apply's result and flags exactly the
+ * results that stand in for a value beyond the format. */
+static void alu_apply_sat_flags_saturation(void **state)
+{
+    (void)state;
+    const ff_fx one = 1 << 16, big = 200 << 16;
+    static const int F = 16;
+    const struct {
+        ff_alu_op op;
+        ff_fx a, b;
+        int sat;
+    } cases[] = {
+        {FF_ALU_MUL, big, 300 << 16, 1},     {FF_ALU_MUL, -big, big, 1},       {FF_ALU_MUL, big, 100 << 16, 0},
+        {FF_ALU_MUL, 1, 1, 0},               {FF_ALU_ADD, FF_FX_MAX, 1, 1},    {FF_ALU_ADD, FF_FX_MAX, 0, 0},
+        {FF_ALU_SUB, FF_FX_MIN, 1, 1},       {FF_ALU_SUB, FF_FX_MIN, -1, 0},   {FF_ALU_NEG, FF_FX_MIN, 0, 1},
+        {FF_ALU_NEG, FF_FX_MAX, 0, 0},       {FF_ALU_DIV, one, 0, 1},          {FF_ALU_DIV, 0, 0, 0},
+        {FF_ALU_DIV, big, 1, 1},             {FF_ALU_DIV, big, one, 0},        {FF_ALU_EXP, 20 << 16, 0, 1},
+        {FF_ALU_EXP, one, 0, 0},             {FF_ALU_RSQRT, 0, 0, 1},          {FF_ALU_RSQRT, one, 0, 0},
+        {FF_ALU_MAX, FF_FX_MAX, 0, 0},       {FF_ALU_PASS, FF_FX_MIN, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int sat = -1;
+        ff_fx r = ff_alu_apply_sat(cases[i].op, cases[i].a, cases[i].b, F, &sat);
+        assert_int_equal(r, ff_alu_apply(cases[i].op, cases[i].a, cases[i].b, F));
+        if (sat != cases[i].sat) fail_msg("case %zu (%s): saturated %d", i, ff_alu_op_name(cases[i].op), sat);
+    }
+}
+
 /* Parsing agrees with correctly rounded strtod where double rounding cannot
  * interfere (short literals), an independent check of the digit doubling. */
 static void parse_matches_strtod(void **state)
@@ -462,6 +514,8 @@ int main(void)
         cmocka_unit_test(alu_names_arity_and_apply),
         cmocka_unit_test(from_double_rounds_and_saturates),
         cmocka_unit_test(parse_accepts_and_rejects),
+        cmocka_unit_test(parse_loss_saturates_and_underflows),
+        cmocka_unit_test(alu_apply_sat_flags_saturation),
         cmocka_unit_test(parse_matches_strtod),
         cmocka_unit_test(format_is_shortest_round_trip),
     };

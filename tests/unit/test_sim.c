@@ -97,21 +97,29 @@ static void sim_cycle_limit_stops_the_run(void **state)
     ff_graph_free(g);
 }
 
-static void sim_contract_violation_names_node_and_cycle(void **state)
+/* Sources a and b (value tokens) into ALU 'mul' into sink 'snk'. */
+static ff_graph *mul_graph(const char *name, const char *a_tokens, const char *b_tokens)
 {
-    ff_graph *g = ff_graph_new("bad");
+    ff_graph *g = ff_graph_new(name);
     int a = node(g, "a", FF_PRIM_SOURCE), b = node(g, "b", FF_PRIM_SOURCE);
     int mul = node(g, "mul", FF_PRIM_ALU), snk = node(g, "snk", FF_PRIM_SINK);
     set_str(g, a, "type", "val");
-    set_str(g, a, "tokens", "1 2 S0 D");
+    set_str(g, a, "tokens", a_tokens);
     set_str(g, b, "type", "val");
-    set_str(g, b, "tokens", "1 S0 D");
+    set_str(g, b, "tokens", b_tokens);
     set_str(g, mul, "op", "mul");
     connect(g, a, "out", mul, "a");
     connect(g, b, "out", mul, "b");
     connect(g, mul, "val", snk, "in");
     ff_err err = {0};
     assert_int_equal(ff_graph_validate(g, &err), 0);
+    return g;
+}
+
+static void sim_contract_violation_names_node_and_cycle(void **state)
+{
+    ff_graph *g = mul_graph("bad", "1 2 S0 D", "1 S0 D");
+    ff_err err = {0};
     ff_sim *s = NULL;
     assert_int_equal(ff_sim_new(g, NULL, &s, &err), 0);
     assert_int_equal(ff_sim_run(s, &err), FF_ERUNTIME);
@@ -143,6 +151,35 @@ static void sim_stats_account_every_cycle(void **state)
     assert_int_equal(cs.tokens, 9);
     assert_int_equal(cs.depth, 2);
     assert_int_equal(cs.high_water, 2);
+    ff_sim_free(s);
+    ff_graph_free(g);
+}
+
+/* 200 * 300 and -300 * 200 are beyond Q15.16: the ALU saturates them (the
+ * values are what the RTL computes) and counts both; 1 * 2 is not counted. */
+static void sim_stats_count_alu_saturation(void **state)
+{
+    ff_graph *g = mul_graph("sat", "200 1 -300 S0 D", "300 2 200 S0 D");
+    int mul = ff_graph_find_node(g, "mul");
+    ff_err err = {0};
+    ff_sim *s = NULL;
+    assert_int_equal(ff_sim_new(g, NULL, &s, &err), 0);
+    assert_int_equal(ff_sim_run(s, &err), 0);
+    ff_node_stats st;
+    ff_sim_node_stats(s, mul, &st);
+    assert_int_equal(st.ops, 3);
+    assert_int_equal(st.saturated, 2);
+    const char *most = NULL;
+    assert_int_equal(ff_sim_saturated(s, &most), 2);
+    assert_string_equal(most, "mul");
+    const ff_tok *toks;
+    const uint64_t *cycles;
+    size_t n;
+    assert_int_equal(ff_sim_sink(s, "snk", &toks, &cycles, &n, &err), 0);
+    assert_true(n >= 3);
+    assert_int_equal(toks[0], ff_tok_data((uint32_t)FF_FX_MAX));
+    assert_int_equal(toks[1], ff_tok_data((uint32_t)(2 << 16)));
+    assert_int_equal(toks[2], ff_tok_data((uint32_t)FF_FX_MIN));
     ff_sim_free(s);
     ff_graph_free(g);
 }
@@ -260,6 +297,7 @@ int main(void)
         cmocka_unit_test(sim_cycle_limit_stops_the_run),
         cmocka_unit_test(sim_contract_violation_names_node_and_cycle),
         cmocka_unit_test(sim_stats_account_every_cycle),
+        cmocka_unit_test(sim_stats_count_alu_saturation),
         cmocka_unit_test(sim_trace_lists_every_push),
         cmocka_unit_test(sim_is_deterministic_and_thread_safe),
         cmocka_unit_test(sim_requires_every_input_bound),

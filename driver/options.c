@@ -280,7 +280,9 @@ void driver_outputs_end(driver_outputs *w, int failed)
 int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, driver_outputs *w, ff_err *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.%s", dir, name, t->order ? "mtx" : "txt");
+    size_t dlen = strlen(dir);
+    const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/"; /* --out out/ names out/y.mtx, not out//y.mtx */
+    snprintf(path, sizeof path, "%s%s%s.%s", dir, sep, name, t->order ? "mtx" : "txt");
     int rc = t->order ? ff_tensor_write_mtx(t, path, err) : ff_tensor_write_text(t, path, err);
     if (!rc && w) driver_outputs_add(w, path);
     if (!rc) printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(t));

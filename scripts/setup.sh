@@ -12,6 +12,7 @@ packages=(
   verilator libsystemc-dev
   libcmocka-dev libjansson-dev
   graphviz gnuplot-nox
+  clang libclang-rt-14-dev
 )
 for arg in "$@"; do
   case "$arg" in

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds fuseflow and runs the whole test suite: the unit tests once more
-# under AddressSanitizer + UndefinedBehaviorSanitizer, then every test.
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then every test, then
+# each libFuzzer harness for a short fixed time (clang build in build-fuzz;
+# tests/fuzz/README.md; FUSEFLOW_FUZZ_SECONDS, default 25, per harness).
 # README's test command; .ci/run runs exactly it. Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +15,10 @@ cmake --build build-asan -j"$jobs"
 cmake -S . -B build >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+# The fuzz harnesses need clang with libFuzzer (scripts/setup.sh installs it).
+fuzz_seconds=${FUSEFLOW_FUZZ_SECONDS:-25}
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DFUSEFLOW_FUZZ=ON -DFUSEFLOW_RTL=OFF -DFUSEFLOW_TORCH=OFF \
+  -DFUSEFLOW_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz_all
+(cd build-fuzz && ctest -L fuzz --output-on-failure -j"$jobs")

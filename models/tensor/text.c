@@ -22,7 +22,7 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
     if (rc) return rc;
     int have_shape = 0, order = 0;
     uint32_t dims[FF_MAX_ORDER] = {0};
-    uint64_t want = 0, got = 0;
+    uint64_t want = 0, got = 0, cap = 0; /* cap: values dense has room for */
     ff_fx *dense = NULL;
     ff_format deflt;
     char *tok[FF_MAX_ORDER + 2];
@@ -62,7 +62,11 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
                                 path, r.lineno, fft_dims_str(order, dims, ds, sizeof ds));
                 goto done;
             }
-            dense = calloc(want ? want : 1, sizeof *dense);
+            /* The values grow as they are read (doubling, up to want), so a
+             * short file claiming a huge shape fails on its count, not by
+             * allocating the shape first. */
+            cap = want < 1024 ? (want ? want : 1) : 1024;
+            dense = calloc(cap, sizeof *dense);
             if (!dense) {
                 rc = ff_err_set(err, FF_ENOMEM, "%s:%ld: out of memory for %llu values", path,
                                 r.lineno, (unsigned long long)want);
@@ -84,6 +88,17 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
                 rc = ff_err_set(err, FF_EINVAL, "%s:%ld: expected %llu values, found more", path,
                                 r.lineno, (unsigned long long)want);
                 goto done;
+            }
+            if (got == cap) {
+                uint64_t ncap = cap * 2 < want ? cap * 2 : want;
+                ff_fx *grown = realloc(dense, ncap * sizeof *dense);
+                if (!grown) {
+                    rc = ff_err_set(err, FF_ENOMEM, "%s:%ld: out of memory for %llu values", path,
+                                    r.lineno, (unsigned long long)want);
+                    goto done;
+                }
+                dense = grown;
+                cap = ncap;
             }
             if (fft_parse_value(&r, t, frac_bits, &dense[got]) != 0) {
                 rc = ff_err_set(err, FF_EINVAL, "%s:%ld: expected a number, got \"%s\"", path,

@@ -9,12 +9,23 @@
 
 #include "driver.h"
 
+/* One warning line per index summed over one factor alone. */
+static void warn_lonely(void *user, int stmt, int index, const ff_ir_expr *factor)
+{
+    const ff_ir_program *p = user;
+    (void)stmt;
+    fprintf(stderr, "fuseflow: warning: %s:%d:%d: index %s appears in this factor alone and not on the left, so it is "
+            "summed over it by itself (a typo for another index?)\n",
+            p->path, factor->pos.line, factor->pos.col, p->indices[index].name);
+}
+
 int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err)
 {
     if (ff_ir_parse(model, NULL, p, err)) return -1;
     /* the parser takes declarations alone (tests build programs so); a
      * model file without a statement would succeed with no output */
     if (!(*p)->nstmts) return ff_err_set(err, FF_EINVAL, "%s: no statement: a model computes at least one tensor", model);
+    ff_ir_lonely_indices(*p, warn_lonely, *p);
     return 0;
 }
 

@@ -153,6 +153,16 @@ int ff_ir_find_tensor(const ff_ir_program *p, const char *name);
  * by exactly one FF_IR_REDUCE. Idempotent. */
 int ff_ir_place_reductions(ff_ir_program *p, ff_err *err);
 
+/* Indices that are most likely typos: in a product of two or more factors
+ * that have indices, an index the left side lacks (and no explicit sum
+ * encloses) that only one factor uses -- `y[i] = A[i,k] * x[j]` sums A's
+ * row and x separately (both k and j are reported). Calls fn once per such
+ * index and factor (factor: where to point the user). Call it before
+ * ff_ir_place_reductions, which makes every summed index explicit. Returns
+ * how many it reported; the program is not changed. */
+typedef void (*ff_ir_lonely_fn)(void *user, int stmt, int index, const ff_ir_expr *factor);
+int ff_ir_lonely_indices(const ff_ir_program *p, ff_ir_lonely_fn fn, void *user);
+
 /* Prints the program in the model language (explicit `sum[k](...)` once
  * reductions are placed); ff_ir_parse reads it back to an equal program. */
 void ff_ir_print(const ff_ir_program *p, FILE *f);

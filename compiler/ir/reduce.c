@@ -16,6 +16,7 @@
  * the mask.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ir_int.h"
 
@@ -60,4 +61,90 @@ int ff_ir_place_reductions(ff_ir_program *p, ff_err *err)
     (void)err; /* a checked program always has a placement */
     for (int s = 0; s < p->nstmts; s++) ir_place_stmt(p->arena, &p->stmts[s], p->nindices);
     return 0;
+}
+
+/* ---- indices summed over one factor alone (likely typos) ---- */
+
+typedef struct lonely_walk {
+    const ff_ir_program *p;
+    int stmt;
+    unsigned char *bound; /* per index: the left side has it, or an enclosing explicit reduction */
+    int *set;             /* scratch for ff_ir_expr_indices, p->nindices long */
+    ff_ir_lonely_fn fn;
+    void *user;
+    int count;
+} lonely_walk;
+
+static void lonely_factors(const ff_ir_expr *e, const ff_ir_expr **f, int *nf, int max)
+{
+    if (e->kind == FF_IR_BINARY && e->op == FF_ALU_MUL) {
+        lonely_factors(e->a, f, nf, max);
+        lonely_factors(e->b, f, nf, max);
+    } else if (*nf < max) {
+        f[(*nf)++] = e;
+    }
+}
+
+static void lonely_expr(lonely_walk *w, const ff_ir_expr *e)
+{
+    if (!e) return;
+    if (e->kind == FF_IR_BINARY && e->op == FF_ALU_MUL) {
+        enum { MAXF = 64 };
+        const ff_ir_expr *f[MAXF];
+        int nf = 0, indexed = 0;
+        lonely_factors(e, f, &nf, MAXF);
+        for (int i = 0; i < nf; i++) indexed += ff_ir_expr_indices(f[i], w->set) > 0;
+        if (indexed >= 2) {
+            for (int i = 0; i < nf; i++) {
+                int n = ff_ir_expr_indices(f[i], w->set);
+                for (int k = 0; k < n; k++) {
+                    int v = w->set[k], others = 0;
+                    if (w->bound[v]) continue;
+                    for (int j = 0; j < nf && !others; j++) {
+                        if (j == i) continue;
+                        int m = ff_ir_expr_indices(f[j], w->set + n);
+                        for (int q = 0; q < m; q++) others |= w->set[n + q] == v;
+                    }
+                    if (!others) {
+                        w->count++;
+                        w->fn(w->user, w->stmt, v, f[i]);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < nf; i++) lonely_expr(w, f[i]);
+        return;
+    }
+    if (e->kind == FF_IR_REDUCE) {
+        /* an explicit sum over the index says it is meant */
+        unsigned char was = w->bound[e->index];
+        w->bound[e->index] = 1;
+        lonely_expr(w, e->a);
+        w->bound[e->index] = was;
+        return;
+    }
+    if (e->kind == FF_IR_MASK) {
+        lonely_expr(w, e->b); /* a is the mask's access */
+        return;
+    }
+    lonely_expr(w, e->a);
+    lonely_expr(w, e->b);
+}
+
+int ff_ir_lonely_indices(const ff_ir_program *p, ff_ir_lonely_fn fn, void *user)
+{
+    lonely_walk w = {.p = p, .fn = fn, .user = user};
+    w.bound = calloc((size_t)p->nindices + 1, 1);
+    /* two sets side by side: a factor's indices, then another's */
+    w.set = calloc(2 * (size_t)p->nindices + 2, sizeof *w.set);
+    for (int s = 0; s < p->nstmts; s++) {
+        const ff_ir_stmt *st = &p->stmts[s];
+        memset(w.bound, 0, (size_t)p->nindices + 1);
+        for (int m = 0; m < st->nlhs; m++) w.bound[st->lhs_idx[m]] = 1;
+        w.stmt = s;
+        lonely_expr(&w, st->rhs);
+    }
+    free(w.bound);
+    free(w.set);
+    return w.count;
 }

@@ -99,3 +99,7 @@ add_test(NAME cli_case_fuse_many_tensors
            rm -f many.ff"
          $<TARGET_FILE:fuseflow>)
 set_tests_properties(cli_case_fuse_many_tensors PROPERTIES LABELS compiler TIMEOUT 60)
+# An index summed over one factor alone is almost always a typo: one warning
+# line naming it and where (the run goes on: the model is legal).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/typo.ff "tensor A[N, K] : csr\ntensor x[K] : dense\ny[i] = A[i,k] * x[j] * x[k]\n")
+ff_cli_case(warn_lonely_index 0 "typo.ff:3:17: index j appears in this factor alone" run @T@/typo.ff --random 1 --check)

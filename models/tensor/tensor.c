@@ -525,18 +525,19 @@ int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_k
     return rc;
 }
 
+static int keep_all(void *ctx, const uint32_t *coords)
+{
+    (void)ctx;
+    (void)coords;
+    return 1;
+}
+
 int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor **out, ff_err *err)
 {
     /* foreach visits exactly the stored entries (padding of a partial edge
      * block skipped): a graph must stream a stored 0 as the reference
      * counts it, whether a block, a dense level or a computed 0 put it there */
-    fft_coo c = {.order = t->order};
-    collect_ctx cc = {&c, 1};
-    ff_tensor_foreach(t, collect, &cc);
-    int rc = ff_tensor_from_coo(t->name, t->order, t->dims, fmt, t->frac_bits, c.val.len, c.crd.data, c.val.data,
-                                out, err);
-    fft_coo_free(&c);
-    return rc;
+    return ff_tensor_convert_keep(t, fmt, keep_all, NULL, out, err);
 }
 
 /* "A(3,7)" into buf. */

@@ -70,6 +70,7 @@ typedef struct lonely_walk {
     int stmt;
     unsigned char *bound; /* per index: the left side has it, or an enclosing explicit reduction */
     int *set;             /* scratch for ff_ir_expr_indices, p->nindices long */
+    int *uses;            /* per index: the factors of the product at hand that use it */
     ff_ir_lonely_fn fn;
     void *user;
     int count;
@@ -95,20 +96,19 @@ static void lonely_expr(lonely_walk *w, const ff_ir_expr *e)
         lonely_factors(e, f, &nf, MAXF);
         for (int i = 0; i < nf; i++) indexed += ff_ir_expr_indices(f[i], w->set) > 0;
         if (indexed >= 2) {
+            /* how many factors use each index, each factor's set taken once */
+            memset(w->uses, 0, (size_t)w->p->nindices * sizeof *w->uses);
+            for (int i = 0; i < nf; i++) {
+                int n = ff_ir_expr_indices(f[i], w->set);
+                for (int k = 0; k < n; k++) w->uses[w->set[k]]++;
+            }
             for (int i = 0; i < nf; i++) {
                 int n = ff_ir_expr_indices(f[i], w->set);
                 for (int k = 0; k < n; k++) {
-                    int v = w->set[k], others = 0;
-                    if (w->bound[v]) continue;
-                    for (int j = 0; j < nf && !others; j++) {
-                        if (j == i) continue;
-                        int m = ff_ir_expr_indices(f[j], w->set + n);
-                        for (int q = 0; q < m; q++) others |= w->set[n + q] == v;
-                    }
-                    if (!others) {
-                        w->count++;
-                        w->fn(w->user, w->stmt, v, f[i]);
-                    }
+                    int v = w->set[k];
+                    if (w->bound[v] || w->uses[v] != 1) continue;
+                    w->count++;
+                    w->fn(w->user, w->stmt, v, f[i]);
                 }
             }
         }
@@ -135,8 +135,8 @@ int ff_ir_lonely_indices(const ff_ir_program *p, ff_ir_lonely_fn fn, void *user)
 {
     lonely_walk w = {.p = p, .fn = fn, .user = user};
     w.bound = calloc((size_t)p->nindices + 1, 1);
-    /* two sets side by side: a factor's indices, then another's */
-    w.set = calloc(2 * (size_t)p->nindices + 2, sizeof *w.set);
+    w.set = calloc((size_t)p->nindices + 1, sizeof *w.set);
+    w.uses = calloc((size_t)p->nindices + 1, sizeof *w.uses);
     for (int s = 0; s < p->nstmts; s++) {
         const ff_ir_stmt *st = &p->stmts[s];
         memset(w.bound, 0, (size_t)p->nindices + 1);
@@ -146,5 +146,6 @@ int ff_ir_lonely_indices(const ff_ir_program *p, ff_ir_lonely_fn fn, void *user)
     }
     free(w.bound);
     free(w.set);
+    free(w.uses);
     return w.count;
 }

@@ -116,19 +116,6 @@ void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ff_fx *x, uint32_t n)
     for (uint32_t j = 0; j < n; j++) x[j] = ff_fx_mul(x[j], r, F);
 }
 
-int ir_fiber_find(const ff_level *L, size_t parent, uint32_t x, size_t *pos)
-{
-    size_t lo = L->seg[parent], hi = L->seg[parent + 1], end = hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (L->crd[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo == end || L->crd[lo] != x) return 0;
-    *pos = lo;
-    return 1;
-}
-
 int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ff_fx *val,
                     ff_tensor **result)
 {

@@ -134,7 +134,7 @@ static int tensor_lookup(const ff_tensor *t, const uint32_t *c, ff_fx *v)
             pos = pos * L->dim + x;
             continue;
         }
-        if (!ir_fiber_find(L, pos, x, &pos)) return 0;
+        if (!ff_level_find(L, pos, x, &pos)) return 0;
     }
     *v = t->vals[pos];
     return 1;

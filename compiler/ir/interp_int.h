@@ -91,10 +91,6 @@ static inline ff_fx ir_fold(int op, ff_fx acc, ff_fx x)
  * results. n > 0. */
 void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ff_fx *v, uint32_t n);
 
-/* The position of coordinate x in the fiber of compressed level L under
- * parent position `parent` (binary search): returns whether it is stored. */
-int ir_fiber_find(const ff_level *L, size_t parent, uint32_t x, size_t *pos);
-
 /* Stores the statement's points as the left tensor, in its format: crd
  * holds n points of r->st.nlhs coordinates each (left-side mode order). */
 int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ff_fx *val,

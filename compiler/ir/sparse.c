@@ -570,7 +570,7 @@ static void leaf_descend(snode *L, int d, const uint32_t *cur)
         } else if (a->fk == FK_LIST && k == a->lev && a->cur < a->hi && a->crd[a->cur] == x) {
             b->pos = a->cur; /* the cursor is on it */
         } else {
-            if (!ir_fiber_find(lv, b->pos, x, &b->pos)) b->absent = 1;
+            if (!ff_level_find(lv, b->pos, x, &b->pos)) b->absent = 1;
         }
         b->lev++;
     }

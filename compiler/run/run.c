@@ -186,18 +186,11 @@ static int fiber_of(support *S, const ff_ir_expr *e, int k, const char *bound, c
                 pos = pos * lv->dim + c;
                 continue;
             }
-            size_t lo = lv->seg[pos], hi = lv->seg[pos + 1];
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (lv->crd[mid] < c) lo = mid + 1;
-                else hi = mid;
-            }
-            if (lo == lv->seg[pos + 1] || lv->crd[lo] != c) {
+            if (!ff_level_find(lv, pos, c, &pos)) {
                 *crd = NULL;
                 *n = 0;
                 return 1;
             }
-            pos = lo;
         }
         return 0;
     }

@@ -272,13 +272,8 @@ typedef struct loopnest {
 /* Position of coordinate c in the fiber below parent at trie level k, or -1. */
 static long long fiber_find(const ff_level *lv, size_t parent, uint32_t c)
 {
-    size_t lo = lv->seg[parent], hi = lv->seg[parent + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (lv->crd[mid] < c) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < lv->seg[parent + 1] && lv->crd[lo] == c ? (long long)lo : -1;
+    size_t pos;
+    return ff_level_find(lv, parent, c, &pos) ? (long long)pos : -1;
 }
 
 static void loop(loopnest *ln, int d, size_t out_off)

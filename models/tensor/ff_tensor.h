@@ -131,6 +131,11 @@ int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx);
 /* Value at a coordinate (0 where nothing is stored). */
 ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords);
 
+/* The position of coordinate c in the fiber at position `parent` of a
+ * compressed level (its crd[seg[parent]..seg[parent+1]) increasing): 1 and
+ * *pos, or 0 when the fiber does not store c. A binary search. */
+int ff_level_find(const ff_level *lv, size_t parent, uint32_t c, size_t *pos);
+
 /* Whether t stores coords (a position of a dense level, or of a stored
  * block, counts; coordinates beyond dims do not). */
 int ff_tensor_stored(const ff_tensor *t, const uint32_t *coords);

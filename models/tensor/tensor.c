@@ -366,6 +366,19 @@ int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx)
     return walk_level(&w, 0, 0);
 }
 
+int ff_level_find(const ff_level *lv, size_t parent, uint32_t c, size_t *pos)
+{
+    size_t lo = lv->seg[parent], hi = lv->seg[parent + 1], end = hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lv->crd[mid] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == end || lv->crd[lo] != c) return 0;
+    *pos = lo;
+    return 1;
+}
+
 /* Where coords is stored: 1 and its value position in *pos, or 0. */
 static int find_pos(const ff_tensor *t, const uint32_t *coords, size_t *out)
 {
@@ -380,14 +393,7 @@ static int find_pos(const ff_tensor *t, const uint32_t *coords, size_t *out)
             pos = pos * lv->dim + c;
             continue;
         }
-        size_t lo = lv->seg[pos], hi = lv->seg[pos + 1]; /* crd[lo..hi) increasing */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (lv->crd[mid] < c) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo == lv->seg[pos + 1] || lv->crd[lo] != c) return 0;
-        pos = lo;
+        if (!ff_level_find(lv, pos, c, &pos)) return 0;
     }
     *out = pos;
     return 1;

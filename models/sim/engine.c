@@ -269,7 +269,7 @@ static void pipe_step(ff_sim *s, node *n)
 
 static void account(node *n, uint64_t cycles, fire_result r)
 {
-    if (r == FIRE_STALL_IN) n->st.stall_in += cycles;
+    if (r == FIRE_STALL_IN || r == FIRE_STALL_ANY) n->st.stall_in += cycles;
     else if (r == FIRE_STALL_OUT) n->st.stall_out += cycles;
 }
 
@@ -355,9 +355,11 @@ static void deadlock_report(ff_sim *s, ff_err *err)
             break;
         }
         len += (size_t)snprintf(buf + len, sizeof buf - len, " '%s' %s", n->g->name,
-                                n->last == FIRE_STALL_OUT ? "waits for space on " : "waits for input on ");
+                                n->last == FIRE_STALL_OUT   ? "waits for space on "
+                                : n->last == FIRE_STALL_ANY ? "waits for input or space on "
+                                                            : "waits for input on ");
         int listed = 0;
-        if (n->last == FIRE_STALL_OUT) {
+        if (n->last == FIRE_STALL_OUT || n->last == FIRE_STALL_ANY) {
             for (int p = 0; p < n->nout; p++)
                 for (int k = 0; k < n->nout_ch[p]; k++) {
                     chan *c = n->out[p][k];
@@ -366,7 +368,8 @@ static void deadlock_report(ff_sim *s, ff_err *err)
                                                 listed++ ? "," : "", n->g->out[p].name, c->n0,
                                                 s->nodes[c->consumer].g->name);
                 }
-        } else {
+        }
+        if (n->last != FIRE_STALL_OUT) {
             for (int p = 0; p < n->nin; p++) {
                 chan *c = n->in[p];
                 if (c && c->n0 == 0 && len < sizeof buf - 64)
@@ -389,7 +392,10 @@ void ff_sim_print_blocked(const ff_sim *s, FILE *f)
         const node *n = &s->nodes[i];
         if (n->done && !n->pipe_busy) continue;
         fprintf(f, "  %-16s %-15s %s;", n->g->name, ff_prim_get(n->kind)->name,
-                n->last == FIRE_STALL_OUT ? "waits for space" : n->last == FIRE_STALL_IN ? "waits for input" : "active");
+                n->last == FIRE_STALL_OUT  ? "waits for space"
+                : n->last == FIRE_STALL_IN ? "waits for input"
+                : n->last == FIRE_STALL_ANY ? "waits for input or space"
+                                           : "active");
         for (int p = 0; p < n->nin; p++) {
             const chan *c = n->in[p];
             if (!c) continue;
@@ -466,8 +472,10 @@ int ff_sim_step(ff_sim *s, ff_err *err)
     for (int i = 0; i < s->ntouched; i++) {
         chan *c = s->touched[i];
         c->n0 = c->count;
-        if (c->pushed && s->nodes[c->consumer].last == FIRE_STALL_IN) activate(s, c->consumer);
-        if (c->popped && s->nodes[c->producer].last == FIRE_STALL_OUT) activate(s, c->producer);
+        if (c->pushed && (s->nodes[c->consumer].last == FIRE_STALL_IN || s->nodes[c->consumer].last == FIRE_STALL_ANY))
+            activate(s, c->consumer);
+        if (c->popped && (s->nodes[c->producer].last == FIRE_STALL_OUT || s->nodes[c->producer].last == FIRE_STALL_ANY))
+            activate(s, c->producer);
         c->pushed = c->popped = 0;
     }
     s->ntouched = 0;

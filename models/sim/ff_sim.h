@@ -59,6 +59,8 @@ typedef struct ff_block_timing {
 typedef struct ff_arch {
     char name[64];
     int fifo_depth;                 /* default channel depth (>= 1) */
+    int buffer_words;               /* capacity of one stream buffer (buffer
+                                       primitive): words, two per entry */
     int latency[FF_PRIM__COUNT];    /* extra pipeline cycles per primitive kind */
     int ii[FF_PRIM__COUNT];         /* initiation interval per kind (>= 1) */
     int alu_latency[FF_ALU__COUNT]; /* extra pipeline cycles per ALU op */
@@ -69,7 +71,7 @@ typedef struct ff_arch {
     double clock_ghz;               /* for converting cycles to time */
 } ff_arch;
 
-/* Defaults: depth 2, no extra latency, II 1, off-chip model off, 1 GHz;
+/* Defaults: depth 2, buffers of 8192 words, no extra latency, II 1, off-chip model off, 1 GHz;
  * block ops: latency 1, II B; a block matrix product latency 2B-1, II B. */
 void ff_arch_default(ff_arch *a);
 

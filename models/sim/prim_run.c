@@ -176,10 +176,11 @@ int ff_prim_run(const char *kind, const char *const *params, int nparams, const 
             goto out;
         }
     }
-    /* One sink per output port, expanding families with param n. */
+    /* One sink per output port, expanding families with param n (its
+     * default when not given: ff_node_param applies it). */
     int64_t fam_n = 2;
-    for (int i = 0; i < g->nodes[dut].nparams; i++)
-        if (strcmp(g->nodes[dut].params[i].key, "n") == 0) fam_n = g->nodes[dut].params[i].i;
+    const ff_param *np = ff_node_param(&g->nodes[dut], "n");
+    if (np) fam_n = np->i;
     if (fam_n < 1 || fam_n > 8) {
         rc = ff_err_set(err, FF_EINVAL, "n = %lld out of range", (long long)fam_n);
         goto out;

@@ -51,6 +51,9 @@ typedef enum fire_result {
     FIRE_STALL_IN,  /* could not fire: an input it needs is empty */
     FIRE_STALL_OUT, /* could not fire: an output it must write is full */
     FIRE_DONE,      /* fired its last time (pushed or consumed D) */
+    FIRE_STALL_ANY, /* could not fire: parts of it wait for input, others for
+                       space (a buffer's write side and readers); wakes on
+                       any of its channels, counted as waiting for input */
     FIRE_ERROR      /* the streams broke the contract; sim->err is filled */
 } fire_result;
 

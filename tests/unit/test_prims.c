@@ -137,6 +137,34 @@ static const prim_case cases[] = {
     {"join rejects lanes that disagree", "join", {0}, {"in0=1 S0 D", "in1=D"}, "lane 1 is at 'D' but lane 0 at 'S0'", 1},
     {"broadcast", "broadcast", {"n=3"}, {"in=1 S0 D"}, "out0: 1 S0 D\nout1: 1 S0 D\nout2: 1 S0 D\n"},
 
+    /* buffer: FIFO mode (n readers), replay mode (rep) */
+    {"buffer streams a fiber tree through", "buffer", {0}, {"crd_in=0 3 S0 S0 5 S1 D", "val_in=1 2 S0 S0 3 S1 D"},
+     "crd0: 0 3 S0 S0 5 S1 D\nval0: 1 2 S0 S0 3 S1 D\n"},
+    {"buffer with two readers", "buffer", {"n=2"}, {"crd_in=0 S0 D", "val_in=N S0 D"},
+     "crd0: 0 S0 D\ncrd1: 0 S0 D\nval0: N S0 D\nval1: N S0 D\n"},
+    {"buffer of a stream that is only D", "buffer", {"n=3"}, {"crd_in=D", "val_in=D"},
+     "crd0: D\ncrd1: D\ncrd2: D\nval0: D\nval1: D\nval2: D\n"},
+    {"buffer rejects misaligned lanes", "buffer", {0}, {"crd_in=0 S0 D", "val_in=S0 D"},
+     "crd_in is at '0' but val_in at 'S0'", 1},
+    {"buffer replays each fiber once per R", "buffer", {0},
+     {"crd_in=0 3 S0 5 S1 D", "val_in=1 2 S0 3 S1 D", "rep=R R S0 R S1 D"},
+     "crd0: 0 3 S0 0 3 S1 5 S2 D\nval0: 1 2 S0 1 2 S1 3 S2 D\n"},
+    {"buffer replays an empty fiber, and skips a fiber with no R", "buffer", {0},
+     {"crd_in=S0 5 S1 D", "val_in=S0 3 S1 D", "rep=R R S0 S1 D"}, "crd0: S0 S1 S2 D\nval0: S0 S1 S2 D\n"},
+    {"buffer replay through an empty outer fiber", "buffer", {0},
+     {"crd_in=0 S1 S1 4 S2 D", "val_in=1 S1 S1 2 S2 D", "rep=R R S1 S1 R S2 D"},
+     "crd0: 0 S0 0 S2 S2 4 S3 D\nval0: 1 S0 1 S2 S2 2 S3 D\n"},
+    {"buffer replay with deep stops", "buffer", {0}, {"crd_in=7 S3 D", "val_in=1 S3 D", "rep=R R R S3 D"},
+     "crd0: 7 S0 7 S0 7 S4 D\nval0: 1 S0 1 S0 1 S4 D\n"},
+    {"buffer replay rejects a group that does not match the fiber", "buffer", {0},
+     {"crd_in=0 S0 D", "val_in=1 S0 D", "rep=R S1 D"}, "repeat signal 'S1' but the buffered fiber closes with 'S0'", 1},
+    {"buffer replay rejects D against a fiber", "buffer", {0}, {"crd_in=0 S0 D", "val_in=1 S0 D", "rep=D"},
+     "repeat signal D but the buffered stream is at '0'", 1},
+    {"buffer replay rejects an input that ends inside a fiber", "buffer", {0},
+     {"crd_in=0 S0 D", "val_in=1 S0 D", "rep=R S0 R S0 D"}, "the buffered stream ended (D) inside a fiber", 1},
+    {"buffer replay has one reader", "buffer", {"n=2"}, {"crd_in=D", "val_in=D", "rep=D"},
+     "a replaying buffer (rep connected) has one reader", 1},
+
     /* sparse accumulators */
     {"spacc1 sums and sorts each group", "spacc1", {"dim=8"},
      {"crd_outer_in=0 0 0 2 2 D", "crd_inner_in=3 0 3 2 1 D", "val_in=1 2 3 4 5 D"},
@@ -292,6 +320,36 @@ static void prims_ii_0_refused(void **state)
     free(report);
 }
 
+/* A buffer holds buffer_words / 2 entries: a fiber that exactly fills it
+ * replays; one entry more cannot (its closing stop never fits) and is
+ * reported, not left to deadlock. A FIFO-mode buffer that fills only
+ * slows its writer down. */
+static void prims_buffer_capacity(void **state)
+{
+    (void)state;
+    const char *fits[] = {"crd_in=0 1 S0 4 S1 D", "val_in=1 2 S0 3 S1 D", "rep=R R S0 R S1 D"};
+    const char *too_long[] = {"crd_in=0 1 2 S0 D", "val_in=1 2 3 S0 D", "rep=R R S0 D"};
+    const char *fifo[] = {"crd_in=0 1 2 3 4 5 S0 D", "val_in=1 2 3 4 5 6 S0 D"};
+    ff_sim_opts opts;
+    ff_sim_opts_default(&opts);
+    opts.arch.buffer_words = 6; /* 3 entries */
+    char *report = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_prim_run("buffer", NULL, 0, fits, 3, "", &opts, 0, &report, &err), 0);
+    assert_string_equal(report, "crd0: 0 1 S0 0 1 S1 4 S2 D\nval0: 1 2 S0 1 2 S1 3 S2 D\n");
+    free(report);
+    report = NULL;
+    assert_int_not_equal(ff_prim_run("buffer", NULL, 0, too_long, 3, "", &opts, 0, &report, &err), 0);
+    assert_non_null(strstr(err.msg, "a fiber longer than the buffer's 3 entries"));
+    free(report);
+    report = NULL;
+    opts.arch.buffer_words = 2; /* one entry: half throughput, same stream */
+    assert_int_equal(ff_prim_run("buffer", NULL, 0, fifo, 2, "", &opts, 1, &report, &err), 0);
+    assert_string_equal(report, "crd0: 0@3 1@5 2@7 3@9 4@11 5@13 S0@15 D@17\n"
+                                "val0: 1@3 2@5 3@7 4@9 5@11 6@13 S0@15 D@17\ncycles: 18\n");
+    free(report);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +359,7 @@ int main(void)
         cmocka_unit_test(prims_depth_one_halves_throughput),
         cmocka_unit_test(prims_latency_and_ii),
         cmocka_unit_test(prims_ii_0_refused),
+        cmocka_unit_test(prims_buffer_capacity),
     };
     return cmocka_run_group_tests_name("prims", tests, NULL, NULL);
 }

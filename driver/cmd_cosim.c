@@ -171,6 +171,7 @@ int cmd_cosim(int argc, char **argv)
         goto done;
     }
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
+    o.sched.buffer_words = arch.buffer_words;
     if (ff_cosim_new(&cs, &err)) goto fail;
     const ff_array_desc *linked = ff_cosim_array(cs);
     if (array_path) {

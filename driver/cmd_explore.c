@@ -200,6 +200,7 @@ int cmd_explore(int argc, char **argv)
     o.par_index = d.sched.par_index;
     o.par = d.sched.par;
     o.block = d.sched.block;
+    o.reuse = d.sched.reuse;
     if (!arch_path) {
         rc = driver_usage("explore", "--arch ARCH.json is required (arch/hbm-study.json charges off-chip traffic)");
         goto done;

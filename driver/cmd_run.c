@@ -154,6 +154,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (o.arch && ff_arch_load(o.arch, &sim->opts.arch, &err)) goto fail;
+    if (!functional) o.sched.buffer_words = sim->opts.arch.buffer_words;
     if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;
     if (inputs_dir) {

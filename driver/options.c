@@ -30,7 +30,7 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_ARCH, G__COUNT };
+enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_ARCH, G__COUNT };
 static const struct group_option {
     const char *name;
     unsigned group;
@@ -39,7 +39,7 @@ static const struct group_option {
     {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
     {"--allow-rounding", DRIVER_INPUTS, 1},
     {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
-    {"--arch", DRIVER_TARGET},
+    {"--reuse", DRIVER_SCHED},   {"--arch", DRIVER_TARGET},
 };
 
 /* Whether argv[*i] is option `name`; its value (--name VALUE or
@@ -152,6 +152,12 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         break;
     case G_PAR: parse_par(v, &o->sched, &err); break;
     case G_BLOCK: parse_block(v, &o->sched, &err); break;
+    case G_REUSE: {
+        int r = ff_reuse_parse(v);
+        if (r < 0) ff_err_set(&err, FF_EINVAL, "--reuse %s: expected recompute, buffer or auto", v);
+        else o->sched.reuse = (ff_reuse)r;
+        break;
+    }
     case G_ARCH: o->arch = v; break;
     }
     if (err.code) *bad = driver_usage(c->name, "%s", err.msg);

@@ -153,7 +153,11 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
 /* --par and --block for the simulation of a kernel's n roots. */
 static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
 {
-    for (int r = 0; r < n; r++) ord[r].block = o->block;
+    for (int r = 0; r < n; r++) {
+        ord[r].block = o->block;
+        ord[r].reuse = o->reuse;
+        ord[r].buffer_words = o->sim.arch.buffer_words;
+    }
     if (!o->par_index || o->par < 2) return;
     for (int r = 0; r < n; r++) {
         snprintf(ord[r].par_index, sizeof ord[r].par_index, "%s", o->par_index);
@@ -176,6 +180,7 @@ static int combo_estimate(xstate *X, kinfo *ki, size_t c, ff_err *err)
     if (cb->have_est) return 0;
     ff_lower_opts o[FF_LOWER_MAX_ROOTS];
     combo_orders(ki, c, o);
+    for (int r = 0; r < ki->k.nroots; r++) o[r].reuse = X->o->reuse;
     int rc = ff_cost_kernel(X->model, &ki->k, o, &cb->est, err);
     if (!rc) cb->have_est = 1;
     return rc;

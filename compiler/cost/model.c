@@ -330,6 +330,10 @@ static mp merge(const cm *C, const lx *x, int l)
         mp k = merge(C, x->a, l);
         return prob_of(k.neutral ? 1 : k.p);
     }
+    case LW_REPLAY: /* the capture walk's coordinates, read back; its rows along outer levels */
+        if (C->L->levels[l].index != x->index) return merge(C, x->cap->a, l);
+        if (!lw_is_ancestor(C->L, l, x->chain)) return NEUTRAL;
+        return merge(C, x->cap->a, x->cap->chain);
     case FF_IR_BINARY: {
         if (x->bcast_b) return merge(C, x->a, l);
         mp a = merge(C, x->a, l), b = merge(C, x->b, l);
@@ -409,6 +413,9 @@ static int value_level(cm *C, const lx *x)
     case FF_IR_MASK:
         value_level(C, x->b);
         l = x->a->chain;
+        break;
+    case LW_REPLAY: /* a buffer's reader: no ALU, the capture computed it once */
+        l = x->chain;
         break;
     case FF_IR_CONST:
         lw_fail(C->L, x->pos, "a constant on its own has no coordinates: combine it with a tensor");

@@ -106,11 +106,12 @@ static void size_text(lw *L, int v, int blocks, char *buf, size_t n)
 /* ------------------------------------------------------------------ */
 
 /* The merge tree of an expression at one level. */
-enum { MT_NEUTRAL, MT_FULL, MT_LEAF, MT_AND, MT_OR, MT_MASK };
+enum { MT_NEUTRAL, MT_FULL, MT_LEAF, MT_AND, MT_OR, MT_MASK, MT_REPLAY };
 
 typedef struct mt {
     int kind;
     int acc;            /* LEAF */
+    lx *replay;         /* REPLAY: the replay that drives the level */
     struct mt *kid[8];  /* AND/OR children; MASK: kid[0] = mask leaf, kid[1] = value */
     int nkid;
 } mt;
@@ -142,6 +143,15 @@ static mt *build_mt(lw *L, mt_pool *pool, lx *x, int lvl)
     }
     case FF_IR_CONST:
         return mt_new(L, pool, MT_NEUTRAL);
+    case LW_REPLAY: {
+        /* Along an outer level a replay has its capture's support (the rows
+         * the capture walked); along its own index it drives the level. */
+        if (L->levels[lvl].index != x->index) return build_mt(L, pool, x->cap->a, lvl);
+        if (!lw_is_ancestor(L, lvl, x->chain)) return mt_new(L, pool, MT_NEUTRAL);
+        mt *m = mt_new(L, pool, MT_REPLAY);
+        m->replay = x;
+        return m;
+    }
     case FF_IR_UNARY:
         return build_mt(L, pool, x->a, lvl);
     case FF_IR_REDUCE:
@@ -185,6 +195,26 @@ static mt *build_mt(lw *L, mt_pool *pool, lx *x, int lvl)
     }
 }
 
+static int mt_has_replay(const mt *m)
+{
+    if (m->kind == MT_REPLAY) return 1;
+    for (int i = 0; i < m->nkid; i++)
+        if (mt_has_replay(m->kid[i])) return 1;
+    return 0;
+}
+
+/* A buffered walk this level cannot have: its replay would have to be
+ * merged with another operand's coordinates (a replay carries values, not
+ * references, so it cannot enter a joiner) or located in a dense walk. The
+ * statement is lowered again without buffers (lower.c) unless they were
+ * required. */
+static _Noreturn void cannot_buffer(lw *L, int lvl, const char *why)
+{
+    L->buffer_refused = 1;
+    lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s cannot read its operand back from a stream buffer: %s",
+            L->idx[L->levels[lvl].index].name, why);
+}
+
 /* Leaves of a merge tree. */
 static void mt_leaves(const mt *m, int *accs, int *n)
 {
@@ -219,6 +249,7 @@ static int mt_covers(lw *L, const mt *m)
             if (mt_covers(L, m->kid[i])) return 1;
         return 0;
     case MT_MASK: return mt_covers(L, m->kid[0]);
+    case MT_REPLAY: return 0;
     }
     return 0;
 }
@@ -266,6 +297,91 @@ static side scan_leaf(lw *L, int acc, int lvl, side *done, int ndone)
     return s;
 }
 
+static pref level_rep(lw *L, int lvl);
+
+/* The words of the longest fiber a buffer at level lvl holds (its
+ * coordinates and values, and the closing stop), or 0 when the size is not
+ * bound at compile time. */
+static long long fiber_words(lw *L, int lvl)
+{
+    const ff_ir_size *sz = &L->p->sizes[L->idx[L->levels[lvl].index].size];
+    long long n = sz->literal > 0 ? sz->literal : L->sizes ? (long long)L->sizes[L->idx[L->levels[lvl].index].size] : 0;
+    if (n <= 0) return 0;
+    if (lw_is_blocked(L, L->levels[lvl].index)) n = (n + L->B - 1) / L->B;
+    return 2 * (n + 1);
+}
+
+/* The side of a replay at level lvl: a new reader of its capture's buffer,
+ * replayed once per coordinate of every level between the capture's
+ * prefix and lvl (a fiber revisited by an inner loop). Its value is the
+ * reader's value stream. */
+static side replay_side(lw *L, lx *x, int lvl)
+{
+    lx *cap = x->cap;
+    if (x->val.port[0]) { /* met twice in one merge (d * d): one stream */
+        side sd = {x->rcrd, x->val, -1};
+        return sd;
+    }
+    if (cap->chain < 0 || !lw_is_ancestor(L, cap->prefix, L->levels[lvl].parent))
+        cannot_buffer(L, lvl, "it is not inside the loops that computed it");
+    long long need = fiber_words(L, cap->chain);
+    if (L->buffer_words > 0 && need > L->buffer_words) {
+        L->buffer_refused = 1;
+        lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s (statement computing %s) needs a stream buffer of "
+                "%lld words for its longest fiber, the architecture has %d (buffer_words)",
+                L->idx[L->levels[lvl].index].name, lw_tname(L, L->st->lhs), need, L->buffer_words);
+    }
+    if (cap->nreaders == 4) cannot_buffer(L, lvl, "a buffer has at most 4 readers");
+    int k = cap->nreaders++, port = L->B ? 0 : k;
+    L->nbuffers++;
+    if (k == 0 || L->B) {
+        cap->buf[k] = gnode(L, FF_PRIM_BUFFER, "buf_%s", L->idx[cap->index].name);
+        at_level(L, cap->buf[k], cap->chain);
+    } else {
+        cap->buf[k] = cap->buf[0];
+    }
+    char cp[16], vp[16];
+    snprintf(cp, sizeof cp, "crd%d", port);
+    snprintf(vp, sizeof vp, "val%d", port);
+    pref crd = P(cap->buf[k], cp), val = P(cap->buf[k], vp);
+    /* the levels between the capture's prefix and lvl, outermost first */
+    int path[LW_MAX_LEVELS], n = 0;
+    for (int l = L->levels[lvl].parent; l != cap->prefix; l = L->levels[l].parent) path[n++] = l;
+    for (int q = n - 1; q >= 0; q--) {
+        int b = gnode(L, FF_PRIM_BUFFER, "replay_%s_%s", L->idx[cap->index].name, L->idx[L->levels[path[q]].index].name);
+        at_level(L, b, path[q]);
+        gconn(L, crd, b, "crd_in");
+        gconn(L, val, b, "val_in");
+        gconn(L, level_rep(L, path[q]), b, "rep");
+        crd = P(b, "crd0");
+        val = P(b, "val0");
+    }
+    /* the value is ready once the capture's is (lower_value: block axes) */
+    x->val = val;
+    x->val_level = lvl;
+    x->rcrd = crd;
+    side sd = {crd, val, -1};
+    return sd;
+}
+
+/* The capture's buffers get their input -- the capture walk's coordinates
+ * and the operand's values on it -- once everything is emitted. */
+static pref value_at(lw *L, lx *x, int at);
+static void connect_buffers(lw *L)
+{
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *cap = L->nodes[i];
+        if (cap->kind != FF_IR_REDUCE || cap->nreaders == 0) continue;
+        pref v = value_at(L, cap->a, cap->chain);
+        for (int k = 0; k < cap->nreaders; k++) {
+            if (k > 0 && cap->buf[k] == cap->buf[0]) continue;
+            gconn(L, L->levels[cap->chain].crd, cap->buf[k], "crd_in");
+            gconn(L, v, cap->buf[k], "val_in");
+            gset_int(L, cap->buf[k], "n", cap->buf[k] == cap->buf[0] && !L->B ? cap->nreaders : 1);
+        }
+    }
+}
+
 static void add_located(iter *it, int acc)
 {
     for (int i = 0; i < it->nlocated; i++)
@@ -304,6 +420,8 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
         for (int i = 0; i < n; i++) out->s[out->n++] = all[i];
         return;
     }
+    for (int i = 0; i < nu; i++)
+        if (uniq[i].acc < 0) cannot_buffer(L, lvl, "it would be merged with another sparse operand");
     int j = gnode(L, kind == MT_AND ? FF_PRIM_INTERSECT : FF_PRIM_UNION, "%s_%s",
                   kind == MT_AND ? "isect" : "union", L->idx[L->levels[lvl].index].name);
     at_level(L, j, lvl);
@@ -333,6 +451,10 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
     case MT_NEUTRAL:
     case MT_FULL:
         return;
+    case MT_REPLAY:
+        out->s[0] = replay_side(L, m->replay, lvl);
+        out->n = 1;
+        return;
     case MT_LEAF:
         if (leaf_dense(L, m->acc)) {
             add_located(out, m->acc);
@@ -344,12 +466,14 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         return;
     case MT_MASK:
         /* The mask drives the level; everything under it is located. */
+        if (mt_has_replay(m->kid[1])) cannot_buffer(L, lvl, "a mask would locate it");
         realize(L, m->kid[0], lvl, out, done, ndone);
         mt_leaves(m->kid[1], leaves, &nl);
         for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
         return;
     case MT_OR:
         if (mt_covers(L, m)) {
+            if (mt_has_replay(m)) cannot_buffer(L, lvl, "the walk covers every coordinate, the buffer only its own");
             mt_leaves(m, leaves, &nl);
             for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
             return;
@@ -449,6 +573,7 @@ static void process_level(lw *L, int lvl)
     if (it.n) {
         lv->crd = it.s[0].crd;
         for (int i = 0; i < it.n; i++) {
+            if (it.s[i].acc < 0) continue; /* a replay */
             access *a = &L->acc[it.s[i].acc];
             a->ref = it.s[i].ref;
             a->next++;
@@ -750,6 +875,21 @@ static pref lower_value(lw *L, lx *x, int *lvl_out)
         break;
     case FF_IR_CONST:
         lw_fail(L, x->pos, "a constant on its own has no coordinates: combine it with a tensor");
+    case LW_REPLAY: {
+        /* its stream was made by its level (replay_side); its blocks span
+         * what the capture's do, with the capture's walk index renamed */
+        if (!x->val.port[0]) lw_fail(L, x->pos, "internal: a replay whose walk was never emitted");
+        pref c = value_at(L, x->cap->a, x->cap->chain);
+        v = x->val;
+        lvl = x->val_level;
+        if (L->B) {
+            signed char ax[2];
+            int n = L->bax_n[c.node];
+            for (int d = 0; d < n; d++) ax[d] = L->bax[c.node][d] == x->cap->index ? (signed char)x->index : L->bax[c.node][d];
+            set_axes(L, v.node, ax, n);
+        }
+        break;
+    }
     default:
         lw_fail(L, x->pos, "internal: unexpanded expression");
     }
@@ -916,6 +1056,7 @@ void lw_emit(lw *L)
     if (!L->spacc) {
         pref v = value_at(L, L->root, L->top_chain);
         emit_writers(L, out_chain, nout, v);
+        connect_buffers(L);
         return;
     }
     /* Accumulate: points (outer, inner, value) over the whole chain. In
@@ -988,5 +1129,6 @@ void lw_emit(lw *L)
         write_level(L, P(acc, "crd_inner"), 1);
     }
     write_vals(L, v);
+    connect_buffers(L);
 }
 

@@ -27,6 +27,12 @@
 #define FF_LOWER_MAX_INDICES 32
 #define FF_LOWER_NAME 32
 
+typedef enum ff_reuse { FF_REUSE_AUTO, FF_REUSE_BUFFER, FF_REUSE_RECOMPUTE } ff_reuse;
+
+/* "auto", "buffer", "recompute" -> the mode, or -1. */
+int ff_reuse_parse(const char *text);
+const char *ff_reuse_name(ff_reuse r);
+
 typedef struct ff_lower_opts {
     /* Loop order, outermost first, by index name as `fuseflow compile -d`
      * prints them: the statement's own indices and, when producers are
@@ -57,6 +63,19 @@ typedef struct ff_lower_opts {
      * on whole blocks with the architecture's block timing. A statement
      * with no blocked tensor is lowered as usual. 0: scalar. */
     int block;
+    /* Reuse of a value a statement walks more than once (--reuse): a
+     * softmax's or layernorm's operand is computed once and replayed from a
+     * stream buffer (FF_REUSE_BUFFER: wherever a walk can be buffered, an
+     * error where it cannot), recomputed by every walk (FF_REUSE_RECOMPUTE),
+     * or buffered where it can be and recomputed elsewhere (FF_REUSE_AUTO,
+     * the default). */
+    ff_reuse reuse;
+    /* The capacity of one stream buffer, in words (the arch's buffer_words;
+     * 0: not checked), and the program's bound sizes (indexed like
+     * ff_ir_program.sizes; NULL: unknown): a buffer whose longest fiber
+     * needs more words than that is refused at compile time. */
+    int buffer_words;
+    const uint32_t *sizes;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors

@@ -29,13 +29,26 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
                   int norder, ff_graph **out, ff_err *err)
 {
     lw *L = lw_new(p, stmt, opts, err);
+    int retry_unbuffered = 0;
     char gname[96];
     snprintf(gname, sizeof gname, "%s", p->tensors[L->st->lhs].name);
     L->g = ff_graph_new(gname);
     L->g->frac_bits = p->frac_bits;
     if (setjmp(L->fail)) {
+        /* --par needs every node of the region on one level; a buffer feeds
+         * several walks, so a region that cuts through its readers is
+         * lowered without buffers */
+        retry_unbuffered = (L->buffer_refused || (L->parallelizing && L->nbuffers)) && opts &&
+                           opts->reuse == FF_REUSE_AUTO;
         ff_graph_free(L->g);
         lw_delete(L);
+        if (retry_unbuffered) {
+            /* --reuse auto: a walk that cannot be buffered is recomputed */
+            ff_lower_opts o = *opts;
+            o.reuse = FF_REUSE_RECOMPUTE;
+            if (err) memset(err, 0, sizeof *err);
+            return lw_lower_with(p, stmt, &o, order, norder, out, err);
+        }
         return err ? err->code : FF_EINVAL;
     }
     lw_plan(L, order, norder);
@@ -49,13 +62,29 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
         } else {
             /* ports are resolved by validation; the serial graph must pass it anyway */
             if (ff_graph_validate(L->g, err)) return internal_error(L, err);
+            L->parallelizing = 1;
             lw_parallelize(L, lvl, opts->par);
+            L->parallelizing = 0;
         }
     }
     if (ff_graph_validate(L->g, err)) return internal_error(L, err);
     *out = L->g;
     lw_delete(L);
     return 0;
+}
+
+int ff_reuse_parse(const char *text)
+{
+    static const char *const names[] = {"auto", "buffer", "recompute"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) return i;
+    return -1;
+}
+
+const char *ff_reuse_name(ff_reuse r)
+{
+    static const char *const names[] = {"auto", "buffer", "recompute"};
+    return (unsigned)r < 3 ? names[r] : "?";
 }
 
 int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)

@@ -44,7 +44,7 @@ typedef struct pref {
 
 typedef struct lx lx;
 struct lx {
-    ff_ir_kind kind;
+    int kind;            /* ff_ir_kind, or LW_REPLAY (internal) */
     int op;              /* ALU op / FF_IR_FN_* / ff_ir_red; LW_FN_ONE (internal) */
     int index;           /* REDUCE: local index id */
     ff_fx value;         /* CONST */
@@ -63,6 +63,12 @@ struct lx {
     int acc;             /* ACCESS: access id */
     int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
     int nuses;           /* parents in the expression DAG */
+    lx *cap;             /* LW_REPLAY: the reduction whose walk is buffered */
+    pref rcrd;           /* emit: LW_REPLAY: its coordinate stream (once made) */
+    int buf[4];          /* emit: REDUCE that captures: the stream buffer node of
+                            each reader (one node for all of them; in block
+                            mode one per reader, whose blocks span its own index) */
+    int nreaders;        /* emit: the buffer's readers so far */
     int contract;        /* emit: block mode: the blocked index this product's ALU
                             contracts (its only parent sums it), else -1 */
     /* emit: the value memo */
@@ -73,6 +79,15 @@ struct lx {
 
 /* Internal unary function: 1 wherever the operand is stored (layernorm's count). */
 enum { LW_FN_ONE = FF_IR_FN__END };
+
+/* Internal expression kind: a replay (plan.c, "buffered walks"). A softmax
+ * or layernorm walks its operand several times; buffered, the operand is
+ * computed once, by the first walk's reduction `cap` (a row maximum or sum,
+ * whose operand `cap->a` streams along `cap->index`), kept in a stream
+ * buffer, and every later walk reads it back along its own `index` instead
+ * of recomputing it. A replay is a leaf: it drives its level's coordinates
+ * the way a scanned access does, and its value is the buffer's. */
+#define LW_REPLAY (FF_IR_MASK + 1)
 
 /* One level of an iteration chain. */
 typedef struct level {
@@ -147,6 +162,19 @@ typedef struct lw {
      * blocked indices, and per program tensor the modes read in blocks. */
     int B;
     uint64_t blocked;
+    /* Buffered walks (ff_lower_opts.reuse): softmax/layernorm read their
+     * operand back from a stream buffer instead of recomputing it. A walk
+     * emission cannot buffer (its replay would have to be merged with
+     * another sparse operand) unwinds with buffer_refused set, and the
+     * statement is lowered again without buffers unless buffers were
+     * required. */
+    int buffer;
+    int buffer_refused;
+    int nbuffers;        /* emit: stream buffers in the graph (--par cannot cut
+                            through one: the statement is lowered unbuffered) */
+    int parallelizing;   /* lw_parallelize is running */
+    int buffer_words;    /* capacity of one buffer (0: unchecked) */
+    const uint32_t *sizes; /* bound program sizes, or NULL */
     unsigned char *bmodes;
     /* per program tensor, scratch for one walk over the accesses ("seen");
      * zero it before use */

@@ -67,7 +67,7 @@ ff_format lw_scalar_format(const ff_format *f)
 /* copy: IR expression -> lx DAG, with softmax/layernorm expanded      */
 /* ------------------------------------------------------------------ */
 
-static lx *new_lx(lw *L, ff_ir_kind kind, ff_srcpos pos)
+static lx *new_lx(lw *L, int kind, ff_srcpos pos)
 {
     if (L->nnodes == L->cap_nodes) {
         L->cap_nodes = L->cap_nodes ? 2 * L->cap_nodes : 64;
@@ -146,7 +146,8 @@ static int fresh_index(lw *L, int like)
 static int uses_index(const lx *x, int v)
 {
     if (!x) return 0;
-    if (x->kind == FF_IR_REDUCE && x->index == v) return 1;
+    if ((x->kind == FF_IR_REDUCE || x->kind == LW_REPLAY) && x->index == v) return 1;
+    if (x->kind == LW_REPLAY) return 0; /* its operand is the capture's */
     for (int m = 0; x->kind == FF_IR_ACCESS && m < x->nidx; m++)
         if (x->idx[m] == v) return 1;
     return uses_index(x->a, v) || uses_index(x->b, v);
@@ -165,6 +166,7 @@ static lx *rename_copy(lw *L, lx *x, int from, int to)
     y->nidx = x->nidx;
     for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
     y->bcast_b = x->bcast_b;
+    y->cap = x->cap;
     y->a = rename_copy(L, x->a, from, to);
     /* A broadcast value (a row's maximum) is shared by the copies unless it
      * depends on `from` itself (a layernorm's row mean, inside a softmax
@@ -207,30 +209,58 @@ static lx *mk_red(lw *L, int op, int index, lx *a)
     return r;
 }
 
+/* A replay of capture reduction cap's operand along index `index`. */
+static lx *mk_replay(lw *L, lx *cap, int index)
+{
+    lx *r = new_lx(L, LW_REPLAY, cap->pos);
+    r->cap = cap;
+    r->index = index;
+    return r;
+}
+
+/* The operand of a walk after the first: recomputed (a copy of the
+ * expression, renamed to the walk's own index), or with buffers read back
+ * from the first walk's reduction `cap`. */
+static lx *walk_operand(lw *L, lx *a, int j, int jk, lx *cap)
+{
+    if (L->buffer) return mk_replay(L, cap, jk);
+    return jk == j ? a : rename_copy(L, a, j, jk);
+}
+
 /* softmax[j](a): m = max[j1](a'), s = sum[j2](exp(a'' - m)),
- * result exp(a - m) / s -- exactly the interpreter's sequence of ops. */
+ * result exp(a - m) / s -- exactly the interpreter's sequence of ops.
+ * Buffered, a' is computed once (the maximum's walk) and a'', a are its
+ * replays. */
 static lx *expand_softmax(lw *L, lx *a, int j)
 {
     int j1 = fresh_index(L, j), j2 = fresh_index(L, j);
     lx *m = mk_red(L, FF_IR_RED_MAX, j1, rename_copy(L, a, j, j1));
-    lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, rename_copy(L, a, j, j2), m, 1));
+    lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j2, m), m, 1));
     lx *s = mk_red(L, FF_IR_RED_SUM, j2, e2);
-    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, a, m, 1));
+    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, m), m, 1));
     return mk_bin(L, FF_ALU_DIV, e, s, 1);
 }
 
 /* layernorm[j](a): n = count, mean = sum/n, d = a - mean,
- * var = sum(d*d)/n, result d * rsqrt(var + eps). */
+ * var = sum(d*d)/n, result d * rsqrt(var + eps). Buffered, the sum's walk
+ * computes a once and the count and the others replay it. */
 static lx *expand_layernorm(lw *L, lx *a, int j)
 {
     int j1 = fresh_index(L, j), j2 = fresh_index(L, j), j3 = fresh_index(L, j);
-    lx *n = mk_red(L, FF_IR_RED_SUM, j1, mk_un(L, LW_FN_ONE, rename_copy(L, a, j, j1)));
-    lx *mean = mk_bin(L, FF_ALU_DIV, mk_red(L, FF_IR_RED_SUM, j2, rename_copy(L, a, j, j2)), n, 0);
-    lx *d3 = mk_bin(L, FF_ALU_SUB, rename_copy(L, a, j, j3), mean, 1);
+    lx *n, *sum;
+    if (L->buffer) {
+        sum = mk_red(L, FF_IR_RED_SUM, j1, rename_copy(L, a, j, j1));
+        n = mk_red(L, FF_IR_RED_SUM, j2, mk_un(L, LW_FN_ONE, mk_replay(L, sum, j2)));
+    } else {
+        n = mk_red(L, FF_IR_RED_SUM, j1, mk_un(L, LW_FN_ONE, rename_copy(L, a, j, j1)));
+        sum = mk_red(L, FF_IR_RED_SUM, j2, rename_copy(L, a, j, j2));
+    }
+    lx *mean = mk_bin(L, FF_ALU_DIV, sum, n, 0);
+    lx *d3 = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j3, sum), mean, 1);
     lx *var = mk_bin(L, FF_ALU_DIV, mk_red(L, FF_IR_RED_SUM, j3, mk_bin(L, FF_ALU_MUL, d3, d3, 0)), n, 0);
     /* eps = one unit in the last place: the word 1 */
     lx *inv = mk_un(L, FF_ALU_RSQRT, mk_bin(L, FF_ALU_ADD, var, mk_const(L, 1, a->pos), 0));
-    lx *d = mk_bin(L, FF_ALU_SUB, a, mean, 1);
+    lx *d = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, sum), mean, 1);
     return mk_bin(L, FF_ALU_MUL, d, inv, 1);
 }
 
@@ -317,6 +347,9 @@ uint64_t lw_compute_free(lx *x)
     case FF_IR_REDUCE:
         x->free = lw_compute_free(x->a) & ~(1ull << x->index);
         break;
+    case LW_REPLAY: /* the capture's row, along this walk's own index */
+        x->free = (lw_compute_free(x->cap) & ~(1ull << x->cap->index)) | 1ull << x->index;
+        break;
     default:
         x->free = lw_compute_free(x->a) | lw_compute_free(x->b);
         break;
@@ -384,6 +417,7 @@ static lx *clone(lw *L, lx *x)
     y->nidx = x->nidx;
     memcpy(y->idx, x->idx, sizeof y->idx);
     y->bcast_b = x->bcast_b;
+    y->cap = x->cap;
     y->free = x->free;
     y->a = clone(L, x->a);
     y->b = clone(L, x->b);
@@ -405,6 +439,10 @@ static lx *assign_chains(lw *L, lx *x, int enclosing)
         if (x->acc < 0) new_access(L, x, enclosing);
         return x;
     case FF_IR_CONST:
+        return x;
+    case LW_REPLAY: /* a leaf, like an access: its value lives where it is used */
+        if (x->chain >= 0 && x->chain != enclosing) x = clone(L, x);
+        x->chain = enclosing;
         return x;
     case FF_IR_REDUCE: {
         if (x->chain == -2) { /* an accumulated sum: part of the top chain */
@@ -488,30 +526,67 @@ void lw_level_order(const lw *L, int *order)
     }
 }
 
+/* What takes part in the merge at one level (check_merge). */
+typedef struct merge_parts {
+    int replay;          /* a replay drives the level */
+    int sparse;          /* an access iterates a compressed level here */
+} merge_parts;
+
+static _Noreturn void replay_refused(lw *L, int lvl, const char *why)
+{
+    L->buffer_refused = 1;
+    lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s cannot read its operand back from a stream buffer: %s",
+            L->idx[L->levels[lvl].index].name, why);
+}
+
 /* The accesses of x that take part in the merge at level lvl, checked in
  * the order emit.c's merge tree meets them (build_mt): a broadcast operand
- * and a reduction whose chain misses lvl take no part. */
-static void check_merge(lw *L, const lx *x, int lvl, const int *next)
+ * and a reduction whose chain misses lvl take no part. A replay that would
+ * have to be merged with another operand (emit.c's join, a union that
+ * covers the level, a mask's located value) cannot be buffered: refused
+ * here, where the plan is made, so the cost model plans what the lowering
+ * emits. */
+static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
 {
-    if (!x) return;
+    merge_parts r = {0, 0}, a, b;
+    if (!x) return r;
     switch (x->kind) {
     case FF_IR_ACCESS:
-        lw_iterates(L, &L->acc[x->acc], next[x->acc], lvl);
-        return;
+        if (lw_iterates(L, &L->acc[x->acc], next[x->acc], lvl))
+            r.sparse = lw_tfmt(L, x->tensor)->lv[next[x->acc]].fmt != FF_LVL_DENSE;
+        return r;
     case FF_IR_CONST:
-        return;
+        return r;
+    case LW_REPLAY:
+        if (L->levels[lvl].index != x->index) return check_merge(L, x->cap->a, lvl, next);
+        r.replay = lw_is_ancestor(L, lvl, x->chain);
+        return r;
     case FF_IR_REDUCE:
-        if (x->chain != -2 && !lw_is_ancestor(L, lvl, x->chain)) return;
-        check_merge(L, x->a, lvl, next);
-        return;
+        if (x->chain != -2 && !lw_is_ancestor(L, lvl, x->chain)) return r;
+        return check_merge(L, x->a, lvl, next);
+    case FF_IR_MASK:
+        a = check_merge(L, x->a, lvl, next);
+        b = check_merge(L, x->b, lvl, next);
+        if (b.replay) replay_refused(L, lvl, "a mask would locate it");
+        r.replay = a.replay;
+        r.sparse = a.sparse | b.sparse;
+        return r;
     case FF_IR_BINARY:
-        check_merge(L, x->a, lvl, next);
-        if (!x->bcast_b) check_merge(L, x->b, lvl, next);
-        return;
+        a = check_merge(L, x->a, lvl, next);
+        if (x->bcast_b) return a;
+        b = check_merge(L, x->b, lvl, next);
+        if ((a.replay || b.replay) && (x->op == FF_ALU_ADD || x->op == FF_ALU_SUB))
+            replay_refused(L, lvl, "a sum walks the union of its operands' coordinates");
+        r.replay = a.replay | b.replay;
+        r.sparse = a.sparse | b.sparse;
+        if (r.replay && r.sparse) replay_refused(L, lvl, "it would be merged with another sparse operand");
+        return r;
     default:
-        check_merge(L, x->a, lvl, next);
-        check_merge(L, x->b, lvl, next);
-        return;
+        a = check_merge(L, x->a, lvl, next);
+        b = check_merge(L, x->b, lvl, next);
+        r.replay = a.replay | b.replay;
+        r.sparse = a.sparse | b.sparse;
+        return r;
     }
 }
 
@@ -526,7 +601,8 @@ static void check_levels(lw *L)
     lw_level_order(L, order);
     for (int i = 0; i < L->nlevels; i++) {
         int lvl = order[i];
-        check_merge(L, L->levels[lvl].owner ? L->levels[lvl].owner->a : L->root, lvl, next);
+        merge_parts m = check_merge(L, L->levels[lvl].owner ? L->levels[lvl].owner->a : L->root, lvl, next);
+        if (m.replay && m.sparse) replay_refused(L, lvl, "it would be merged with another sparse operand");
         for (int k = 0; k < L->nacc; k++) step[k] = lw_iterates(L, &L->acc[k], next[k], lvl);
         for (int k = 0; k < L->nacc; k++) next[k] += step[k];
     }
@@ -547,6 +623,7 @@ void lw_copy_stmt(lw *L)
 static void count_uses(lx *x)
 {
     if (!x || x->nuses++) return;
+    if (x->kind == LW_REPLAY) return; /* its capture is counted where it is used */
     count_uses(x->a);
     count_uses(x->b);
 }
@@ -604,6 +681,24 @@ static void plan_blocks(lw *L)
     }
 }
 
+
+/* Every replay must read its buffer inside the loops that filled it: the
+ * level it walks lies below its capture's prefix (an order that puts the
+ * walk's own index above the capture's rows cannot buffer it). */
+static void check_replays(lw *L)
+{
+    for (int i = 0; i < L->nnodes; i++) {
+        const lx *x = L->nodes[i];
+        if (x->kind != LW_REPLAY || x->chain < 0) continue;
+        int lvl = x->chain;
+        while (lvl >= 0 && L->levels[lvl].index != x->index) lvl = L->levels[lvl].parent;
+        if (lvl < 0 || x->cap->chain < 0 || !lw_is_ancestor(L, x->cap->prefix, L->levels[lvl].parent)) {
+            L->buffer_refused = 1;
+            lw_fail(L, x->pos, "--reuse buffer: the order walks %s outside the loops that compute it once; "
+                    "it cannot be read back from a stream buffer", L->idx[x->index].name);
+        }
+    }
+}
 
 /* Peels unary ops and directly nested sums off the top of the expression:
  * the shape an accumulator can compute. */
@@ -688,6 +783,7 @@ void lw_plan(lw *L, char (*order)[FF_LOWER_NAME], int norder)
                 L->out_chain[L->nout] = L->chain[k];
                 L->out_modes[L->nout++] = m;
             }
+    check_replays(L);
     check_levels(L);
 }
 
@@ -706,6 +802,9 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->bmodes = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->tseen = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->B = opts ? opts->block : 0;
+    L->buffer = !opts || opts->reuse != FF_REUSE_RECOMPUTE;
+    L->buffer_words = opts ? opts->buffer_words : 0;
+    L->sizes = opts ? opts->sizes : NULL;
     L->contract = -1;
     L->top_chain = -1;
     for (int t = 0; t < p->ntensors; t++) L->fmt[t] = lw_scalar_format(&p->tensors[t].fmt);
@@ -738,7 +837,13 @@ int lw_plan_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, lw 
     if (rc) return rc;
     lw *L = lw_new(p, stmt, &o, err);
     if (setjmp(L->fail)) {
+        int retry = L->buffer_refused && o.reuse == FF_REUSE_AUTO;
         lw_delete(L);
+        if (retry) { /* as lowering does: what cannot be buffered is recomputed */
+            o.reuse = FF_REUSE_RECOMPUTE;
+            if (err) memset(err, 0, sizeof *err);
+            return lw_plan_new(p, stmt, &o, out, err);
+        }
         return err ? err->code : FF_EINVAL;
     }
     lw_plan(L, o.order, o.norder);

@@ -42,6 +42,8 @@ typedef struct ff_run_sched {
     char par_index[FF_LOWER_NAME]; /* --par INDEX:P on every root; par < 2: serial */
     int par;
     int block;                  /* --block B on every root; 0: scalar */
+    ff_reuse reuse;             /* --reuse on every root (ff_lower_opts.reuse) */
+    int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
 } ff_run_sched;
 
 /* One kernel as the callbacks see it. */

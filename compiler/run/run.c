@@ -41,6 +41,8 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
     for (int r = 0; r < k->nroots; r++) {
         memset(&out[r], 0, sizeof out[r]);
         out[r].block = s->block;
+        out[r].reuse = s->reuse;
+        out[r].buffer_words = s->buffer_words;
         if (s->par > 1) {
             snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
             out[r].par = s->par;
@@ -348,16 +350,24 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
     int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
     int rc = nk < 0 ? nk : 0;
+    /* the sizes the inputs bind: the lowering checks buffer capacities on them */
+    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int z = 0; z < p->nsizes; z++)
+        if (p->sizes[z].literal > 0) sizes[z] = (uint32_t)p->sizes[z].literal;
+    for (int pt = 0; pt < p->ntensors; pt++)
+        for (int m = 0; data[pt] && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = data[pt]->dims[m];
     for (int k = 0; k < nk && !rc; k++) {
         ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data};
         ff_err kerr = {0};
         rc = ff_run_kernel_orders(p, &ks[k], s, rk.orders, &kerr);
+        for (int r = 0; r < ks[k].nroots; r++) rk.orders[r].sizes = sizes;
         if (!rc && ops->orders) rc = ops->orders(&rk, ops->user, &kerr);
         if (!rc) rc = execute(&rk, 1, ops, &kerr);
         if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
         if (rc) *err = kerr;
         release(&rk);
     }
+    free(sizes);
     free(ks);
     return rc;
 }

@@ -414,7 +414,8 @@ static int value_level(cm *C, const lx *x)
         value_level(C, x->b);
         l = x->a->chain;
         break;
-    case LW_REPLAY: /* a buffer's reader: no ALU, the capture computed it once */
+    case LW_REPLAY: /* a buffer's reader: no ALU, the capture computes it once */
+        value_level(C, x->cap->a);
         l = x->chain;
         break;
     case FF_IR_CONST:

@@ -64,6 +64,7 @@ struct lx {
     int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
     int nuses;           /* parents in the expression DAG */
     lx *cap;             /* LW_REPLAY: the reduction whose walk is buffered */
+    int inlined;         /* the root of a fused producer's expression */
     pref rcrd;           /* emit: LW_REPLAY: its coordinate stream (once made) */
     int buf[4];          /* emit: REDUCE that captures: the stream buffer node of
                             each reader (one node for all of them; in block
@@ -88,6 +89,13 @@ enum { LW_FN_ONE = FF_IR_FN__END };
  * of recomputing it. A replay is a leaf: it drives its level's coordinates
  * the way a scanned access does, and its value is the buffer's. */
 #define LW_REPLAY (FF_IR_MASK + 1)
+
+/* Internal reduction op: a capture, a walk that computes its operand once
+ * for replays and reduces nothing (no reducer is emitted). A fused
+ * producer whose consumer revisits it (a row F1[s,:] read once per output
+ * column m) is computed by a capture under the loops it depends on and
+ * replayed where it is used. */
+enum { LW_RED_CAPTURE = FF_IR_RED_MAX + 1 };
 
 /* One level of an iteration chain. */
 typedef struct level {
@@ -170,6 +178,7 @@ typedef struct lw {
      * required. */
     int buffer;
     int buffer_refused;
+    ff_reuse reuse;
     int nbuffers;        /* emit: stream buffers in the graph (--par cannot cut
                             through one: the statement is lowered unbuffered) */
     int parallelizing;   /* lw_parallelize is running */

@@ -167,6 +167,7 @@ static lx *rename_copy(lw *L, lx *x, int from, int to)
     for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
     y->bcast_b = x->bcast_b;
     y->cap = x->cap;
+    y->inlined = x->inlined;
     y->a = rename_copy(L, x->a, from, to);
     /* A broadcast value (a row's maximum) is shared by the copies unless it
      * depends on `from` itself (a layernorm's row mean, inside a softmax
@@ -288,7 +289,9 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
                 sub.prog[sub.n] = prod->lhs_idx[m];
                 sub.local[sub.n++] = mapped_index(L, map, e->idx[m]);
             }
-            return copy_ir(L, prod->rhs, &sub, depth + 1);
+            lx *r = copy_ir(L, prod->rhs, &sub, depth + 1);
+            r->inlined = 1;
+            return r;
         }
     }
     lx *x = new_lx(L, e->kind, e->pos);
@@ -418,6 +421,7 @@ static lx *clone(lw *L, lx *x)
     memcpy(y->idx, x->idx, sizeof y->idx);
     y->bcast_b = x->bcast_b;
     y->cap = x->cap;
+    y->inlined = x->inlined;
     y->free = x->free;
     y->a = clone(L, x->a);
     y->b = clone(L, x->b);
@@ -443,6 +447,8 @@ static lx *assign_chains(lw *L, lx *x, int enclosing)
     case LW_REPLAY: /* a leaf, like an access: its value lives where it is used */
         if (x->chain >= 0 && x->chain != enclosing) x = clone(L, x);
         x->chain = enclosing;
+        /* a producer's capture is in no expression: placed from its use */
+        if (x->cap->chain < 0) x->cap = assign_chains(L, x->cap, enclosing);
         return x;
     case FF_IR_REDUCE: {
         if (x->chain == -2) { /* an accumulated sum: part of the top chain */
@@ -623,7 +629,10 @@ void lw_copy_stmt(lw *L)
 static void count_uses(lx *x)
 {
     if (!x || x->nuses++) return;
-    if (x->kind == LW_REPLAY) return; /* its capture is counted where it is used */
+    if (x->kind == LW_REPLAY) { /* a softmax's capture is used elsewhere too; a producer's only here */
+        if (!x->cap->nuses) count_uses(x->cap);
+        return;
+    }
     count_uses(x->a);
     count_uses(x->b);
 }
@@ -700,6 +709,110 @@ static void check_replays(lw *L)
     }
 }
 
+/* Buffered producers: a fused producer's expression x, used inside the
+ * loops ctx[0..nctx) (outermost first), is recomputed once per iteration of
+ * every loop that lies between the loops it depends on and its innermost
+ * index v -- F1[s,f] inside Y's loops s, m, f is recomputed for every m.
+ * Such a use becomes a replay of a capture that computes x's fiber along v
+ * once, under the loops holding its other indices. The capture's own
+ * operand is searched the same way in its own loops. memo: per original
+ * node id (< nmemo), what it became (a node shared by two parents is
+ * replaced once). */
+typedef struct revisit_memo {
+    lx **to;
+    int n;
+} revisit_memo;
+
+/* Whether x does work per element of its fiber along v beyond a fixed
+ * number of ALU ops: a reduction that depends on v (a dot product per
+ * element). Reductions that do not are computed once per fiber wherever x
+ * is used, and a replay costs what recomputing the rest does. */
+static int work_per_element(const lx *x, int v)
+{
+    if (!x || x->kind == LW_REPLAY) return 0;
+    if (x->kind == FF_IR_REDUCE && ((x->free >> v) & 1)) return 1;
+    return work_per_element(x->a, v) || work_per_element(x->b, v);
+}
+
+/* Whether x holds an accumulated top sum: its loop is the top chain's, so
+ * the top chain's loops between x's indices are x's own, not revisits. */
+static int holds_top_sum(const lx *x)
+{
+    if (!x || x->kind == LW_REPLAY) return 0;
+    if (x->kind == FF_IR_REDUCE && x->chain == -2) return 1;
+    return holds_top_sum(x->a) || holds_top_sum(x->b);
+}
+
+static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo *memo)
+{
+    if (!x) return NULL;
+    if (x->id < memo->n && memo->to[x->id]) return memo->to[x->id];
+    lx *out = x;
+    int vpos = -1;
+    for (int k = 0; k < nctx; k++)
+        if ((x->free >> ctx[k]) & 1) vpos = k;
+    int revisit = 0, pend = -1;
+    if (x->inlined && vpos >= 0 && x->kind != FF_IR_ACCESS && !holds_top_sum(x)) {
+        int v = ctx[vpos];
+        uint64_t rest = x->free & ~(1ull << v), seen = 0;
+        for (int k = 0; k < vpos; k++) {
+            if ((rest >> ctx[k]) & 1) pend = k;
+            seen |= 1ull << ctx[k];
+        }
+        for (int k = pend + 1; k < vpos; k++)
+            if (!((x->free >> ctx[k]) & 1)) revisit = 1;
+        if ((rest & ~seen) != 0) revisit = 0; /* not all of its loops enclose it here */
+        /* --reuse auto buffers what recomputing would cost more than a
+         * replay; --reuse buffer everything revisited */
+        if (L->reuse == FF_REUSE_AUTO && !work_per_element(x, v)) revisit = 0;
+    }
+    if (revisit) {
+        int v = ctx[vpos];
+        int v2 = fresh_index(L, v);
+        L->pos_of[v2] = 1000 + v2;
+        if (lw_is_blocked(L, v)) L->blocked |= 1ull << v2;
+        lx *body = rename_copy(L, x, v, v2);
+        body->inlined = 0; /* computed in place, inside its capture */
+        lx *cap = mk_red(L, LW_RED_CAPTURE, v2, body);
+        lw_compute_free(cap);
+        int cctx[LW_MAX_IDX], n = 0;
+        for (int k = 0; k <= pend; k++) cctx[n++] = ctx[k];
+        cctx[n++] = v2;
+        cap->a = buffer_revisits(L, cap->a, cctx, n, memo);
+        out = mk_replay(L, cap, v);
+    } else {
+        switch (x->kind) {
+        case FF_IR_ACCESS:
+        case FF_IR_CONST:
+        case LW_REPLAY:
+            break;
+        case FF_IR_REDUCE: {
+            if (x->chain == -2) { /* an accumulated top sum: iterated by the top chain */
+                x->a = buffer_revisits(L, x->a, ctx, nctx, memo);
+                break;
+            }
+            /* its loops: the shortest prefix of ctx holding its free
+             * indices (assign_chains' rule), then its own index */
+            int inner[LW_MAX_IDX], n = 0, k = 0;
+            uint64_t need = x->free, have = 0;
+            while ((need & ~have) && k < nctx) {
+                have |= 1ull << ctx[k];
+                inner[n++] = ctx[k++];
+            }
+            inner[n++] = x->index;
+            x->a = buffer_revisits(L, x->a, inner, n, memo);
+            break;
+        }
+        default:
+            x->a = buffer_revisits(L, x->a, ctx, nctx, memo);
+            x->b = buffer_revisits(L, x->b, ctx, nctx, memo);
+            break;
+        }
+    }
+    if (x->id < memo->n) memo->to[x->id] = out;
+    return out;
+}
+
 /* Peels unary ops and directly nested sums off the top of the expression:
  * the shape an accumulator can compute. */
 static lx *peel_top_sums(lw *L, lx *x)
@@ -770,6 +883,12 @@ void lw_plan(lw *L, char (*order)[FF_LOWER_NAME], int norder)
     L->top_chain = parent;
     if (spacc) /* the sums are iterated as part of the top chain */
         for (int s = 0; s < L->nsums; s++) L->sums[s]->chain = L->sums[s]->prefix = -2;
+    if (L->buffer && L->fuse) {
+        revisit_memo memo = {ff_xcalloc((size_t)L->nnodes + 1, sizeof *memo.to), L->nnodes};
+        L->root = buffer_revisits(L, L->root, L->top, L->ntop, &memo);
+        free(memo.to);
+        lw_compute_free(L->root);
+    }
     L->root = assign_chains(L, L->root, parent);
     if (spacc) L->core = L->sums[L->nsums - 1]->a;
     for (int i = 0; i < L->nnodes; i++) L->nodes[i]->nuses = 0;
@@ -803,6 +922,7 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->tseen = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->B = opts ? opts->block : 0;
     L->buffer = !opts || opts->reuse != FF_REUSE_RECOMPUTE;
+    L->reuse = opts ? opts->reuse : FF_REUSE_AUTO;
     L->buffer_words = opts ? opts->buffer_words : 0;
     L->sizes = opts ? opts->sizes : NULL;
     L->contract = -1;

@@ -195,24 +195,18 @@ static mt *build_mt(lw *L, mt_pool *pool, lx *x, int lvl)
     }
 }
 
-static int mt_has_replay(const mt *m)
+/* The first replay in a merge tree, or NULL. A replay carries values, not
+ * references: it cannot enter a joiner or be located in a dense walk, and
+ * such a walk unwinds to be planned again with its site recomputed
+ * (lw_refuse_replay; the plan's check_merge refuses these first). */
+static const lx *mt_replay(const mt *m)
 {
-    if (m->kind == MT_REPLAY) return 1;
-    for (int i = 0; i < m->nkid; i++)
-        if (mt_has_replay(m->kid[i])) return 1;
-    return 0;
-}
-
-/* A buffered walk this level cannot have: its replay would have to be
- * merged with another operand's coordinates (a replay carries values, not
- * references, so it cannot enter a joiner) or located in a dense walk. The
- * statement is lowered again without buffers (lower.c) unless they were
- * required. */
-static _Noreturn void cannot_buffer(lw *L, int lvl, const char *why)
-{
-    L->buffer_refused = 1;
-    lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s cannot read its operand back from a stream buffer: %s",
-            L->idx[L->levels[lvl].index].name, why);
+    if (m->kind == MT_REPLAY) return m->replay;
+    for (int i = 0; i < m->nkid; i++) {
+        const lx *r = mt_replay(m->kid[i]);
+        if (r) return r;
+    }
+    return NULL;
 }
 
 /* Leaves of a merge tree. */
@@ -258,7 +252,8 @@ static int mt_covers(lw *L, const mt *m)
  * reference stream aligned with it. */
 typedef struct side {
     pref crd, ref;
-    int acc;
+    int acc;            /* -1: a replay (rx) */
+    const lx *rx;
 } side;
 
 typedef struct iter {
@@ -319,19 +314,20 @@ static side replay_side(lw *L, lx *x, int lvl)
 {
     lx *cap = x->cap;
     if (x->val.port[0]) { /* met twice in one merge (d * d): one stream */
-        side sd = {x->rcrd, x->val, -1};
+        side sd = {x->rcrd, x->val, -1, x};
         return sd;
     }
     if (cap->chain < 0 || !lw_is_ancestor(L, cap->prefix, L->levels[lvl].parent))
-        cannot_buffer(L, lvl, "it is not inside the loops that computed it");
+        lw_refuse_replay(L, lvl, x, "it is not inside the loops that computed it");
     long long need = fiber_words(L, cap->chain);
     if (L->buffer_words > 0 && need > L->buffer_words) {
-        L->buffer_refused = 1;
+        /* --reuse auto recomputes it; --reuse buffer says why it cannot */
+        if (L->reuse == FF_REUSE_AUTO) L->refused_site = cap->site;
         lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s (statement computing %s) needs a stream buffer of "
                 "%lld words for its longest fiber, the architecture has %d (buffer_words)",
                 L->idx[L->levels[lvl].index].name, lw_tname(L, L->st->lhs), need, L->buffer_words);
     }
-    if (cap->nreaders == 4) cannot_buffer(L, lvl, "a buffer has at most 4 readers");
+    if (cap->nreaders == 4) lw_refuse_replay(L, lvl, x, "a buffer has at most 4 readers");
     int k = cap->nreaders++, port = L->B ? 0 : k;
     L->nbuffers++;
     if (k == 0 || L->B) {
@@ -360,7 +356,7 @@ static side replay_side(lw *L, lx *x, int lvl)
     x->val = val;
     x->val_level = lvl;
     x->rcrd = crd;
-    side sd = {crd, val, -1};
+    side sd = {crd, val, -1, x};
     return sd;
 }
 
@@ -421,7 +417,7 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
         return;
     }
     for (int i = 0; i < nu; i++)
-        if (uniq[i].acc < 0) cannot_buffer(L, lvl, "it would be merged with another sparse operand");
+        if (uniq[i].acc < 0) lw_refuse_replay(L, lvl, uniq[i].rx, "it would be merged with another sparse operand");
     int j = gnode(L, kind == MT_AND ? FF_PRIM_INTERSECT : FF_PRIM_UNION, "%s_%s",
                   kind == MT_AND ? "isect" : "union", L->idx[L->levels[lvl].index].name);
     at_level(L, j, lvl);
@@ -466,14 +462,15 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         return;
     case MT_MASK:
         /* The mask drives the level; everything under it is located. */
-        if (mt_has_replay(m->kid[1])) cannot_buffer(L, lvl, "a mask would locate it");
+        if (mt_replay(m->kid[1])) lw_refuse_replay(L, lvl, mt_replay(m->kid[1]), "a mask would locate it");
         realize(L, m->kid[0], lvl, out, done, ndone);
         mt_leaves(m->kid[1], leaves, &nl);
         for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
         return;
     case MT_OR:
         if (mt_covers(L, m)) {
-            if (mt_has_replay(m)) cannot_buffer(L, lvl, "the walk covers every coordinate, the buffer only its own");
+            if (mt_replay(m))
+                lw_refuse_replay(L, lvl, mt_replay(m), "the walk covers every coordinate, the buffer only its own");
             mt_leaves(m, leaves, &nl);
             for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
             return;

@@ -25,30 +25,31 @@ static int internal_error(lw *L, ff_err *err)
     return FF_EINVAL;
 }
 
-int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char (*order)[FF_LOWER_NAME],
-                  int norder, ff_graph **out, ff_err *err)
+/* One lowering with the buffer sites in `off` recomputed; on a failure
+ * *refused is the site to turn off before trying again (-1: none). */
+static int lower_once(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, uint64_t off,
+                      char (*order)[FF_LOWER_NAME], int norder, ff_graph **out, int *refused, ff_err *err)
 {
     lw *L = lw_new(p, stmt, opts, err);
-    int retry_unbuffered = 0;
+    L->sites_off = off;
+    *refused = -1;
     char gname[96];
     snprintf(gname, sizeof gname, "%s", p->tensors[L->st->lhs].name);
     L->g = ff_graph_new(gname);
     L->g->frac_bits = p->frac_bits;
     if (setjmp(L->fail)) {
-        /* --par needs every node of the region on one level; a buffer feeds
-         * several walks, so a region that cuts through its readers is
-         * lowered without buffers */
-        retry_unbuffered = (L->buffer_refused || (L->parallelizing && L->nbuffers)) && opts &&
-                           opts->reuse == FF_REUSE_AUTO;
+        *refused = L->refused_site;
+        /* --par needs every node of its region on the region's levels; a
+         * buffer feeds several walks, so a region that cuts through its
+         * readers is lowered again with the buffers off, one at a time */
+        if (*refused < 0 && L->parallelizing && L->nbuffers)
+            for (int site = 0; site < L->nsites && site < 64; site++)
+                if (!((off >> site) & 1)) {
+                    *refused = site;
+                    break;
+                }
         ff_graph_free(L->g);
         lw_delete(L);
-        if (retry_unbuffered) {
-            /* --reuse auto: a walk that cannot be buffered is recomputed */
-            ff_lower_opts o = *opts;
-            o.reuse = FF_REUSE_RECOMPUTE;
-            if (err) memset(err, 0, sizeof *err);
-            return lw_lower_with(p, stmt, &o, order, norder, out, err);
-        }
         return err ? err->code : FF_EINVAL;
     }
     lw_plan(L, order, norder);
@@ -71,6 +72,18 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
     *out = L->g;
     lw_delete(L);
     return 0;
+}
+
+int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char (*order)[FF_LOWER_NAME],
+                  int norder, ff_graph **out, ff_err *err)
+{
+    uint64_t off = 0;
+    for (;;) {
+        int refused;
+        int rc = lower_once(p, stmt, opts, off, order, norder, out, &refused, err);
+        if (rc && lw_retry_site(&off, refused, err)) continue;
+        return rc;
+    }
 }
 
 int ff_reuse_parse(const char *text)

@@ -28,6 +28,7 @@
 #define FF_LOWER_PLAN_H
 
 #include <setjmp.h>
+#include <string.h>
 
 #include "ff_lower.h"
 
@@ -65,6 +66,7 @@ struct lx {
     int nuses;           /* parents in the expression DAG */
     lx *cap;             /* LW_REPLAY: the reduction whose walk is buffered */
     int inlined;         /* the root of a fused producer's expression */
+    int site;            /* a capture: its buffer site (lw.sites_off) */
     pref rcrd;           /* emit: LW_REPLAY: its coordinate stream (once made) */
     int buf[4];          /* emit: REDUCE that captures: the stream buffer node of
                             each reader (one node for all of them; in block
@@ -171,14 +173,19 @@ typedef struct lw {
     int B;
     uint64_t blocked;
     /* Buffered walks (ff_lower_opts.reuse): softmax/layernorm read their
-     * operand back from a stream buffer instead of recomputing it. A walk
-     * emission cannot buffer (its replay would have to be merged with
-     * another sparse operand) unwinds with buffer_refused set, and the
-     * statement is lowered again without buffers unless buffers were
-     * required. */
+     * operand back from a stream buffer instead of recomputing it, and so
+     * do fused producers their consumer revisits. */
     int buffer;
-    int buffer_refused;
     ff_reuse reuse;
+    /* Buffer sites: each softmax/layernorm expansion and each revisited
+     * producer is numbered as the plan meets it (the same numbers every
+     * time a statement is planned with the same options). A site in
+     * sites_off is recomputed; a plan or emission that finds a site it
+     * cannot buffer unwinds with refused_site set, and the statement is
+     * lowered again with that site off. */
+    int nsites;
+    uint64_t sites_off;
+    int refused_site;    /* -1: none */
     int nbuffers;        /* emit: stream buffers in the graph (--par cannot cut
                             through one: the statement is lowered unbuffered) */
     int parallelizing;   /* lw_parallelize is running */
@@ -233,6 +240,21 @@ void lw_delete(lw *L);
  * softmax/layernorm expanded), which is what order enumeration needs. */
 void lw_plan(lw *L, char (*order)[FF_LOWER_NAME], int norder);
 void lw_copy_stmt(lw *L);
+
+/* A buffer site that cannot be buffered for the reason `why`: unwinds
+ * with L->refused_site set (plan.c and emit.c). */
+_Noreturn void lw_refuse_replay(lw *L, int lvl, const lx *replay, const char *why);
+
+/* After a plan or lowering failed: if `site` (its refused_site) can be
+ * turned off and was not yet, adds it to *off, clears err and returns 1
+ * (plan again); else 0. */
+static inline int lw_retry_site(uint64_t *off, int site, ff_err *err)
+{
+    if (site < 0 || site >= 64 || ((*off >> site) & 1)) return 0;
+    *off |= 1ull << site;
+    if (err) memset(err, 0, sizeof *err);
+    return 1;
+}
 
 /* Reports a user error at pos and unwinds to L->fail. */
 _Noreturn void lw_fail(lw *L, ff_srcpos pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -224,8 +224,15 @@ static lx *mk_replay(lw *L, lx *cap, int index)
  * from the first walk's reduction `cap`. */
 static lx *walk_operand(lw *L, lx *a, int j, int jk, lx *cap)
 {
-    if (L->buffer) return mk_replay(L, cap, jk);
+    if (cap) return mk_replay(L, cap, jk);
     return jk == j ? a : rename_copy(L, a, j, jk);
+}
+
+/* The next buffer site, and whether it is buffered. */
+static int next_site(lw *L, int *site)
+{
+    *site = L->nsites++;
+    return L->buffer && !(*site < 64 && ((L->sites_off >> *site) & 1));
 }
 
 /* softmax[j](a): m = max[j1](a'), s = sum[j2](exp(a'' - m)),
@@ -234,11 +241,14 @@ static lx *walk_operand(lw *L, lx *a, int j, int jk, lx *cap)
  * replays. */
 static lx *expand_softmax(lw *L, lx *a, int j)
 {
-    int j1 = fresh_index(L, j), j2 = fresh_index(L, j);
+    int j1 = fresh_index(L, j), j2 = fresh_index(L, j), site;
+    int buffered = next_site(L, &site);
     lx *m = mk_red(L, FF_IR_RED_MAX, j1, rename_copy(L, a, j, j1));
-    lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j2, m), m, 1));
+    m->site = site;
+    lx *cap = buffered ? m : NULL;
+    lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j2, cap), m, 1));
     lx *s = mk_red(L, FF_IR_RED_SUM, j2, e2);
-    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, m), m, 1));
+    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, cap), m, 1));
     return mk_bin(L, FF_ALU_DIV, e, s, 1);
 }
 
@@ -247,21 +257,24 @@ static lx *expand_softmax(lw *L, lx *a, int j)
  * computes a once and the count and the others replay it. */
 static lx *expand_layernorm(lw *L, lx *a, int j)
 {
-    int j1 = fresh_index(L, j), j2 = fresh_index(L, j), j3 = fresh_index(L, j);
+    int j1 = fresh_index(L, j), j2 = fresh_index(L, j), j3 = fresh_index(L, j), site;
+    int buffered = next_site(L, &site);
     lx *n, *sum;
-    if (L->buffer) {
+    if (buffered) {
         sum = mk_red(L, FF_IR_RED_SUM, j1, rename_copy(L, a, j, j1));
+        sum->site = site;
         n = mk_red(L, FF_IR_RED_SUM, j2, mk_un(L, LW_FN_ONE, mk_replay(L, sum, j2)));
     } else {
         n = mk_red(L, FF_IR_RED_SUM, j1, mk_un(L, LW_FN_ONE, rename_copy(L, a, j, j1)));
         sum = mk_red(L, FF_IR_RED_SUM, j2, rename_copy(L, a, j, j2));
     }
     lx *mean = mk_bin(L, FF_ALU_DIV, sum, n, 0);
-    lx *d3 = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j3, sum), mean, 1);
+    lx *cap = buffered ? sum : NULL;
+    lx *d3 = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j3, cap), mean, 1);
     lx *var = mk_bin(L, FF_ALU_DIV, mk_red(L, FF_IR_RED_SUM, j3, mk_bin(L, FF_ALU_MUL, d3, d3, 0)), n, 0);
     /* eps = one unit in the last place: the word 1 */
     lx *inv = mk_un(L, FF_ALU_RSQRT, mk_bin(L, FF_ALU_ADD, var, mk_const(L, 1, a->pos), 0));
-    lx *d = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, sum), mean, 1);
+    lx *d = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, cap), mean, 1);
     return mk_bin(L, FF_ALU_MUL, d, inv, 1);
 }
 
@@ -534,13 +547,13 @@ void lw_level_order(const lw *L, int *order)
 
 /* What takes part in the merge at one level (check_merge). */
 typedef struct merge_parts {
-    int replay;          /* a replay drives the level */
+    const lx *replay;    /* a replay that drives the level */
     int sparse;          /* an access iterates a compressed level here */
 } merge_parts;
 
-static _Noreturn void replay_refused(lw *L, int lvl, const char *why)
+_Noreturn void lw_refuse_replay(lw *L, int lvl, const lx *replay, const char *why)
 {
-    L->buffer_refused = 1;
+    L->refused_site = replay->cap->site;
     lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s cannot read its operand back from a stream buffer: %s",
             L->idx[L->levels[lvl].index].name, why);
 }
@@ -554,7 +567,7 @@ static _Noreturn void replay_refused(lw *L, int lvl, const char *why)
  * emits. */
 static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
 {
-    merge_parts r = {0, 0}, a, b;
+    merge_parts r = {NULL, 0}, a, b;
     if (!x) return r;
     switch (x->kind) {
     case FF_IR_ACCESS:
@@ -565,7 +578,7 @@ static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
         return r;
     case LW_REPLAY:
         if (L->levels[lvl].index != x->index) return check_merge(L, x->cap->a, lvl, next);
-        r.replay = lw_is_ancestor(L, lvl, x->chain);
+        r.replay = lw_is_ancestor(L, lvl, x->chain) ? x : NULL;
         return r;
     case FF_IR_REDUCE:
         if (x->chain != -2 && !lw_is_ancestor(L, lvl, x->chain)) return r;
@@ -573,7 +586,7 @@ static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
     case FF_IR_MASK:
         a = check_merge(L, x->a, lvl, next);
         b = check_merge(L, x->b, lvl, next);
-        if (b.replay) replay_refused(L, lvl, "a mask would locate it");
+        if (b.replay) lw_refuse_replay(L, lvl, b.replay, "a mask would locate it");
         r.replay = a.replay;
         r.sparse = a.sparse | b.sparse;
         return r;
@@ -581,16 +594,16 @@ static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
         a = check_merge(L, x->a, lvl, next);
         if (x->bcast_b) return a;
         b = check_merge(L, x->b, lvl, next);
-        if ((a.replay || b.replay) && (x->op == FF_ALU_ADD || x->op == FF_ALU_SUB))
-            replay_refused(L, lvl, "a sum walks the union of its operands' coordinates");
-        r.replay = a.replay | b.replay;
+        r.replay = a.replay ? a.replay : b.replay;
+        if (r.replay && (x->op == FF_ALU_ADD || x->op == FF_ALU_SUB))
+            lw_refuse_replay(L, lvl, r.replay, "a sum walks the union of its operands' coordinates");
         r.sparse = a.sparse | b.sparse;
-        if (r.replay && r.sparse) replay_refused(L, lvl, "it would be merged with another sparse operand");
+        if (r.replay && r.sparse) lw_refuse_replay(L, lvl, r.replay, "it would be merged with another sparse operand");
         return r;
     default:
         a = check_merge(L, x->a, lvl, next);
         b = check_merge(L, x->b, lvl, next);
-        r.replay = a.replay | b.replay;
+        r.replay = a.replay ? a.replay : b.replay;
         r.sparse = a.sparse | b.sparse;
         return r;
     }
@@ -608,7 +621,7 @@ static void check_levels(lw *L)
     for (int i = 0; i < L->nlevels; i++) {
         int lvl = order[i];
         merge_parts m = check_merge(L, L->levels[lvl].owner ? L->levels[lvl].owner->a : L->root, lvl, next);
-        if (m.replay && m.sparse) replay_refused(L, lvl, "it would be merged with another sparse operand");
+        if (m.replay && m.sparse) lw_refuse_replay(L, lvl, m.replay, "it would be merged with another sparse operand");
         for (int k = 0; k < L->nacc; k++) step[k] = lw_iterates(L, &L->acc[k], next[k], lvl);
         for (int k = 0; k < L->nacc; k++) next[k] += step[k];
     }
@@ -702,7 +715,7 @@ static void check_replays(lw *L)
         int lvl = x->chain;
         while (lvl >= 0 && L->levels[lvl].index != x->index) lvl = L->levels[lvl].parent;
         if (lvl < 0 || x->cap->chain < 0 || !lw_is_ancestor(L, x->cap->prefix, L->levels[lvl].parent)) {
-            L->buffer_refused = 1;
+            L->refused_site = x->cap->site;
             lw_fail(L, x->pos, "--reuse buffer: the order walks %s outside the loops that compute it once; "
                     "it cannot be read back from a stream buffer", L->idx[x->index].name);
         }
@@ -721,6 +734,7 @@ static void check_replays(lw *L)
 typedef struct revisit_memo {
     lx **to;
     int n;
+    int site;            /* the site being made */
 } revisit_memo;
 
 /* Whether x does work per element of its fiber along v beyond a fixed
@@ -765,6 +779,9 @@ static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo 
         /* --reuse auto buffers what recomputing would cost more than a
          * replay; --reuse buffer everything revisited */
         if (L->reuse == FF_REUSE_AUTO && !work_per_element(x, v)) revisit = 0;
+        int site = -1;
+        if (revisit && !next_site(L, &site)) revisit = 0;
+        memo->site = site;
     }
     if (revisit) {
         int v = ctx[vpos];
@@ -774,6 +791,7 @@ static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo 
         lx *body = rename_copy(L, x, v, v2);
         body->inlined = 0; /* computed in place, inside its capture */
         lx *cap = mk_red(L, LW_RED_CAPTURE, v2, body);
+        cap->site = memo->site;
         lw_compute_free(cap);
         int cctx[LW_MAX_IDX], n = 0;
         for (int k = 0; k <= pend; k++) cctx[n++] = ctx[k];
@@ -923,6 +941,7 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->B = opts ? opts->block : 0;
     L->buffer = !opts || opts->reuse != FF_REUSE_RECOMPUTE;
     L->reuse = opts ? opts->reuse : FF_REUSE_AUTO;
+    L->refused_site = -1;
     L->buffer_words = opts ? opts->buffer_words : 0;
     L->sizes = opts ? opts->sizes : NULL;
     L->contract = -1;
@@ -955,20 +974,21 @@ int lw_plan_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, lw 
     ff_lower_opts o;
     int rc = lw_complete_opts(p, stmt, opts, &o, err);
     if (rc) return rc;
-    lw *L = lw_new(p, stmt, &o, err);
-    if (setjmp(L->fail)) {
-        int retry = L->buffer_refused && o.reuse == FF_REUSE_AUTO;
-        lw_delete(L);
-        if (retry) { /* as lowering does: what cannot be buffered is recomputed */
-            o.reuse = FF_REUSE_RECOMPUTE;
-            if (err) memset(err, 0, sizeof *err);
-            return lw_plan_new(p, stmt, &o, out, err);
+    uint64_t off = 0;
+    for (;;) {
+        lw *L = lw_new(p, stmt, &o, err);
+        L->sites_off = off;
+        if (setjmp(L->fail)) {
+            /* as lowering does: a site that cannot be buffered is recomputed */
+            int site = L->refused_site;
+            lw_delete(L);
+            if (lw_retry_site(&off, site, err)) continue;
+            return err ? err->code : FF_EINVAL;
         }
-        return err ? err->code : FF_EINVAL;
+        lw_plan(L, o.order, o.norder);
+        *out = L;
+        return 0;
     }
-    lw_plan(L, o.order, o.norder);
-    *out = L;
-    return 0;
 }
 
 int ff_lower_indices(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char names[][FF_LOWER_NAME],

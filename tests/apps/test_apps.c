@@ -15,6 +15,7 @@
 
 #include "appcases.h"
 #include "ff_ir.h"
+#include "ff_run.h"
 #include "testrun.h"
 
 static void apps_match_reference_in_every_fusion(void **state)
@@ -32,6 +33,33 @@ static void apps_match_reference_in_every_fusion(void **state)
                    (unsigned long long)cycles);
             app_free(p, data);
         }
+    assert_int_equal(failures, 0);
+}
+
+/* Every app in every schedule with every walk recomputed and with every
+ * revisit buffered (the default, --reuse auto, is the test above): a
+ * stream buffer replays exactly what recomputing would produce. The
+ * cycles of the three modes are printed side by side. */
+static void apps_match_reference_in_every_reuse_mode(void **state)
+{
+    (void)state;
+    int failures = 0;
+    static const ff_reuse modes[] = {FF_REUSE_RECOMPUTE, FF_REUSE_BUFFER};
+    for (int a = 0; a < app_ncases; a++)
+        for (int f = 0; f < 4 && app_cases[a].fuse[f]; f++)
+            for (int m = 0; m < 2; m++) {
+                ff_ir_program *p = NULL;
+                ff_tensor **data = NULL;
+                app_load(a, &p, &data);
+                uint64_t cycles = 0;
+                char what[128];
+                snprintf(what, sizeof what, "%s --reuse %s", app_cases[a].file, ff_reuse_name(modes[m]));
+                ff_run_sched s = {.fuse = app_cases[a].fuse[f], .reuse = modes[m]};
+                failures += run_program_with(p, data, &s, 0, what, &cycles);
+                printf("%-16s fuse %-16s reuse %-9s %10llu cycles\n", app_cases[a].file, app_cases[a].fuse[f],
+                       ff_reuse_name(modes[m]), (unsigned long long)cycles);
+                app_free(p, data);
+            }
     assert_int_equal(failures, 0);
 }
 
@@ -152,6 +180,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(apps_match_reference_with_computed_zeros),
         cmocka_unit_test(apps_match_reference_parallelized),
         cmocka_unit_test(apps_match_reference_blocked),
+        cmocka_unit_test(apps_match_reference_in_every_reuse_mode),
     };
     return cmocka_run_group_tests_name("apps", tests, NULL, NULL);
 }

@@ -25,14 +25,22 @@ int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const
 int run_program_sched(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
                       int lanes, int block, int functional, const char *what, uint64_t *cycles)
 {
-    ff_err err = {0};
-    int bad = 0;
-    *cycles = 0;
     ff_run_sched s = {.fuse = fuse, .orders = &order, .norders = order != NULL, .block = block};
     if (par_index) {
         snprintf(s.par_index, sizeof s.par_index, "%s", par_index);
         s.par = lanes;
     }
+    return run_program_with(p, data, &s, functional, what, cycles);
+}
+
+int run_program_with(ff_ir_program *p, ff_tensor **data, const ff_run_sched *sched, int functional, const char *what,
+                     uint64_t *cycles)
+{
+    ff_err err = {0};
+    int bad = 0;
+    *cycles = 0;
+    const ff_run_sched s = *sched;
+    const char *fuse = s.fuse;
     ff_run_sim sim;
     memset(&sim, 0, sizeof sim);
     ff_sim_opts_default(&sim.opts);

@@ -29,4 +29,9 @@ int run_program_par(ff_ir_program *p, ff_tensor **data, const char *order, const
 int run_program_sched(ff_ir_program *p, ff_tensor **data, const char *order, const char *fuse, const char *par_index,
                       int lanes, int block, int functional, const char *what, uint64_t *cycles);
 
+/* The same with a whole schedule (s: fuse, orders, --par, --block, --reuse). */
+struct ff_run_sched;
+int run_program_with(ff_ir_program *p, ff_tensor **data, const struct ff_run_sched *s, int functional, const char *what,
+                     uint64_t *cycles);
+
 #endif

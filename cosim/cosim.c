@@ -133,6 +133,11 @@ static int carries_blocks(const ff_graph *g, int e)
         const ff_node *u = &g->nodes[g->edges[e].from_node];
         if (ff_node_param(u, "blk")) return ff_sim_node_block(u) > 0; /* a kind that makes values */
         int in = u->kind == FF_PRIM_FORK || u->kind == FF_PRIM_BROADCAST ? 0 : u->kind == FF_PRIM_SERIALIZE ? 1 : -1;
+        const ff_port *op = &u->out[g->edges[e].from_port];
+        if (u->kind == FF_PRIM_BUFFER) in = 1; /* val_in */
+        if (u->kind == FF_PRIM_INTERSECT || u->kind == FF_PRIM_UNION) /* a value lane: ref_k in */
+            for (int p = 0; p < u->nin; p++)
+                if (u->in[p].per_lane && u->in[p].lane == op->lane) in = p;
         if (in < 0 || in >= u->nin) return 0;
         e = u->in[in].edge;
     }

@@ -199,11 +199,11 @@ static mt *build_mt(lw *L, mt_pool *pool, lx *x, int lvl)
  * references: it cannot enter a joiner or be located in a dense walk, and
  * such a walk unwinds to be planned again with its site recomputed
  * (lw_refuse_replay; the plan's check_merge refuses these first). */
-static const lx *mt_replay(const mt *m)
+static lx *mt_replay(const mt *m)
 {
     if (m->kind == MT_REPLAY) return m->replay;
     for (int i = 0; i < m->nkid; i++) {
-        const lx *r = mt_replay(m->kid[i]);
+        lx *r = mt_replay(m->kid[i]);
         if (r) return r;
     }
     return NULL;
@@ -253,7 +253,7 @@ static int mt_covers(lw *L, const mt *m)
 typedef struct side {
     pref crd, ref;
     int acc;            /* -1: a replay (rx) */
-    const lx *rx;
+    lx *rx;
 } side;
 
 typedef struct iter {
@@ -417,7 +417,8 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
         return;
     }
     for (int i = 0; i < nu; i++)
-        if (uniq[i].acc < 0) lw_refuse_replay(L, lvl, uniq[i].rx, "it would be merged with another sparse operand");
+        if (uniq[i].acc < 0 && kind != MT_AND)
+            lw_refuse_replay(L, lvl, uniq[i].rx, "a sum walks the union of its operands' coordinates");
     int j = gnode(L, kind == MT_AND ? FF_PRIM_INTERSECT : FF_PRIM_UNION, "%s_%s",
                   kind == MT_AND ? "isect" : "union", L->idx[L->levels[lvl].index].name);
     at_level(L, j, lvl);
@@ -432,7 +433,11 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
     for (int i = 0; i < n; i++) {
         char rp[16];
         snprintf(rp, sizeof rp, "ref%d", map[i]);
-        side s = {P(j, "crd"), P(j, rp), all[i].acc};
+        side s = {P(j, "crd"), P(j, rp), all[i].acc, all[i].rx};
+        if (all[i].rx) { /* a replay's values ride its lane: from here on they are the joiner's */
+            all[i].rx->val = s.ref;
+            all[i].rx->rcrd = s.crd;
+        }
         out->s[out->n++] = s;
     }
 }

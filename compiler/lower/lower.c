@@ -61,6 +61,14 @@ static int lower_once(const ff_ir_program *p, int stmt, const ff_lower_opts *opt
                 lw_fail(L, L->st->pos, "--par %s: %s is not an output loop of %s here (a reduction or a walk); "
                         "parallelize a loop of the result", opts->par_index, opts->par_index, p->tensors[L->st->lhs].name);
         } else {
+            /* A buffer whose capture runs above the parallel loop would feed
+             * every lane from one walk: its site is recomputed instead (a
+             * buffer inside the region is replicated with it). */
+            for (int i = 0; i < L->nnodes; i++) {
+                const lx *cap = L->nodes[i];
+                if (cap->kind == FF_IR_REDUCE && cap->nreaders && !lw_is_ancestor(L, lvl, cap->prefix))
+                    lw_refuse_replay_site(L, cap, "--par: the stream buffer would be filled above the parallel loop");
+            }
             /* ports are resolved by validation; the serial graph must pass it anyway */
             if (ff_graph_validate(L->g, err)) return internal_error(L, err);
             L->parallelizing = 1;

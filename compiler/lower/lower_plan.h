@@ -244,6 +244,7 @@ void lw_copy_stmt(lw *L);
 /* A buffer site that cannot be buffered for the reason `why`: unwinds
  * with L->refused_site set (plan.c and emit.c). */
 _Noreturn void lw_refuse_replay(lw *L, int lvl, const lx *replay, const char *why);
+_Noreturn void lw_refuse_replay_site(lw *L, const lx *cap, const char *why);
 
 /* After a plan or lowering failed: if `site` (its refused_site) can be
  * turned off and was not yet, adds it to *off, clears err and returns 1

@@ -551,6 +551,12 @@ typedef struct merge_parts {
     int sparse;          /* an access iterates a compressed level here */
 } merge_parts;
 
+_Noreturn void lw_refuse_replay_site(lw *L, const lx *cap, const char *why)
+{
+    L->refused_site = cap->site;
+    lw_fail(L, L->st->pos, "%s", why);
+}
+
 _Noreturn void lw_refuse_replay(lw *L, int lvl, const lx *replay, const char *why)
 {
     L->refused_site = replay->cap->site;
@@ -560,11 +566,11 @@ _Noreturn void lw_refuse_replay(lw *L, int lvl, const lx *replay, const char *wh
 
 /* The accesses of x that take part in the merge at level lvl, checked in
  * the order emit.c's merge tree meets them (build_mt): a broadcast operand
- * and a reduction whose chain misses lvl take no part. A replay that would
- * have to be merged with another operand (emit.c's join, a union that
- * covers the level, a mask's located value) cannot be buffered: refused
- * here, where the plan is made, so the cost model plans what the lowering
- * emits. */
+ * and a reduction whose chain misses lvl take no part. A replay intersects
+ * with the other operands (its values ride a joiner's lane), but a sum
+ * (a union, which may cover the level and locate it) or a mask's value
+ * (located) cannot be a replay: refused here, where the plan is made, so
+ * the cost model plans what the lowering emits. */
 static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
 {
     merge_parts r = {NULL, 0}, a, b;
@@ -598,7 +604,6 @@ static merge_parts check_merge(lw *L, const lx *x, int lvl, const int *next)
         if (r.replay && (x->op == FF_ALU_ADD || x->op == FF_ALU_SUB))
             lw_refuse_replay(L, lvl, r.replay, "a sum walks the union of its operands' coordinates");
         r.sparse = a.sparse | b.sparse;
-        if (r.replay && r.sparse) lw_refuse_replay(L, lvl, r.replay, "it would be merged with another sparse operand");
         return r;
     default:
         a = check_merge(L, x->a, lvl, next);
@@ -620,8 +625,7 @@ static void check_levels(lw *L)
     lw_level_order(L, order);
     for (int i = 0; i < L->nlevels; i++) {
         int lvl = order[i];
-        merge_parts m = check_merge(L, L->levels[lvl].owner ? L->levels[lvl].owner->a : L->root, lvl, next);
-        if (m.replay && m.sparse) lw_refuse_replay(L, lvl, m.replay, "it would be merged with another sparse operand");
+        check_merge(L, L->levels[lvl].owner ? L->levels[lvl].owner->a : L->root, lvl, next);
         for (int k = 0; k < L->nacc; k++) step[k] = lw_iterates(L, &L->acc[k], next[k], lvl);
         for (int k = 0; k < L->nacc; k++) next[k] += step[k];
     }

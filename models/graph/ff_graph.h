@@ -59,6 +59,10 @@ typedef struct ff_port_spec {
     int is_family;        /* expands to name0..name{n-1} */
     int optional;         /* an input that may stay unconnected */
     ff_stream_type type;  /* FF_ST_ANY: takes the node's common type */
+    int per_lane;         /* written "lane": an `any` family whose member k
+                             carries the type of the other family's member k
+                             (a joiner's ref lanes: references, or the values
+                             a stream buffer replays), not the node's common type */
 } ff_port_spec;
 
 /* Everything the table says about one kind. */
@@ -96,6 +100,8 @@ typedef struct ff_port {
     int is_input;
     int optional;
     ff_stream_type type; /* resolved: never FF_ST_ANY after validation unless unconnected */
+    int per_lane;        /* its spec's per_lane; lane = its index in its family */
+    int lane;
     int edge;            /* input: the one edge feeding it, or -1 */
     int *out_edges;      /* output: the edges it feeds (fan-out), owned */
     int nout_edges;

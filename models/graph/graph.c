@@ -567,6 +567,9 @@ static void build_ports(ff_node *n)
             ports[i].is_input = side;
             ports[i].optional = specs[i]->optional;
             ports[i].type = specs[i]->type;
+            ports[i].per_lane = specs[i]->per_lane;
+            ports[i].lane = 0;
+            for (int k = 0; k < i; k++) ports[i].lane += specs[k] == specs[i];
             ports[i].edge = -1;
         }
         free(names);
@@ -881,20 +884,27 @@ static int check_nodes(const ff_graph *g, ff_err *err)
 
 /* Type of a port: its table type, or the node's shared `any` type (-1 while
  * unknown). */
+/* Type variables: per node one for its `any` ports, and one per lane of a
+ * per-lane family (ff_port_spec.per_lane; families have at most 8). */
+enum { TYPE_VARS = 9 };
+
+static int type_var(const ff_port *p, int node) { return node * TYPE_VARS + (p->per_lane ? 1 + p->lane % 8 : 0); }
+
 static int port_type(const ff_port *p, const int *var, int node)
 {
-    return p->type != FF_ST_ANY ? (int)p->type : var[node];
+    return p->type != FF_ST_ANY ? (int)p->type : var[type_var(p, node)];
 }
 
 /* Step 5: stream types. */
 static int resolve_types(ff_graph *g, ff_err *err)
 {
     int rc = 0;
-    int *var = ff_xmalloc(sizeof *var * (size_t)(g->nnodes ? g->nnodes : 1));
+    int *var = ff_xmalloc(sizeof *var * (size_t)(g->nnodes ? g->nnodes : 1) * TYPE_VARS);
     for (int i = 0; i < g->nnodes; i++)
-        var[i] = g->nodes[i].kind == FF_PRIM_SOURCE
-                     ? ff_stream_type_parse(ff_node_str(&g->nodes[i], "type"))
-                     : -1;
+        for (int v = 0; v < TYPE_VARS; v++)
+            var[i * TYPE_VARS + v] = g->nodes[i].kind == FF_PRIM_SOURCE && v == 0
+                                         ? ff_stream_type_parse(ff_node_str(&g->nodes[i], "type"))
+                                         : -1;
     /* Each round fixes at least one node's type or ends: at most nnodes+1. */
     for (int changed = 1; changed;) {
         changed = 0;
@@ -903,8 +913,8 @@ static int resolve_types(ff_graph *g, ff_err *err)
             const ff_port *fp = &g->nodes[ed->from_node].out[ed->from_port];
             const ff_port *tp = &g->nodes[ed->to_node].in[ed->to_port];
             int tf = port_type(fp, var, ed->from_node), tt = port_type(tp, var, ed->to_node);
-            if (tf >= 0 && tt < 0) var[ed->to_node] = tf, changed = 1;
-            else if (tt >= 0 && tf < 0) var[ed->from_node] = tt, changed = 1;
+            if (tf >= 0 && tt < 0) var[type_var(tp, ed->to_node)] = tf, changed = 1;
+            else if (tt >= 0 && tf < 0) var[type_var(fp, ed->from_node)] = tt, changed = 1;
         }
     }
     char lab[300];
@@ -938,9 +948,11 @@ static int resolve_types(ff_graph *g, ff_err *err)
     for (int i = 0; i < g->nnodes && !rc; i++) {
         ff_node *n = &g->nodes[i];
         for (int p = 0; p < n->nin; p++)
-            if (n->in[p].type == FF_ST_ANY && var[i] >= 0) n->in[p].type = (ff_stream_type)var[i];
+            if (n->in[p].type == FF_ST_ANY && var[type_var(&n->in[p], i)] >= 0)
+                n->in[p].type = (ff_stream_type)var[type_var(&n->in[p], i)];
         for (int p = 0; p < n->nout; p++)
-            if (n->out[p].type == FF_ST_ANY && var[i] >= 0) n->out[p].type = (ff_stream_type)var[i];
+            if (n->out[p].type == FF_ST_ANY && var[type_var(&n->out[p], i)] >= 0)
+                n->out[p].type = (ff_stream_type)var[type_var(&n->out[p], i)];
     }
     free(var);
     return rc;

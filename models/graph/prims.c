@@ -151,9 +151,11 @@ static void parse_ports(ff_prim_info *info, const char *text)
             }
             if (!ff_name_ok(name) || strchr(name, '-'))
                 die(info->name, "bad port name '%s'", name);
-            int t = ff_stream_type_parse(type);
+            int t = strcmp(type, "lane") == 0 ? (int)FF_ST_ANY : ff_stream_type_parse(type);
             if (t < 0) die(info->name, "unknown stream type '%s'", type);
+            if (strcmp(type, "lane") == 0 && !p.is_family) die(info->name, "port '%s' is typed lane but is not a family", name);
             p.type = (ff_stream_type)t;
+            p.per_lane = strcmp(type, "lane") == 0;
             p.name = ff_xstrdup(name);
             for (int k = 0; k < n; k++)
                 if (ports[k].is_input == p.is_input && strcmp(ports[k].name, p.name) == 0)

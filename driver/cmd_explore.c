@@ -201,6 +201,7 @@ int cmd_explore(int argc, char **argv)
     o.par = d.sched.par;
     o.block = d.sched.block;
     o.reuse = d.sched.reuse;
+    o.search_reuse = !d.reuse_given;
     if (!arch_path) {
         rc = driver_usage("explore", "--arch ARCH.json is required (arch/hbm-study.json charges off-chip traffic)");
         goto done;

@@ -61,7 +61,8 @@ typedef struct driver_opts {
     driver_list fuse;     /* every --fuse (the last one is sched.fuse) */
     driver_list orders;   /* every --order but auto */
     int order_auto;       /* --order auto given */
-    ff_run_sched sched;   /* fuse (default "none"), orders, par, block */
+    ff_run_sched sched;   /* fuse (default "none"), orders, par, block, reuse */
+    int reuse_given;      /* --reuse was on the command line */
     const char *arch;     /* --arch ARCH.json; NULL: none */
 } driver_opts;
 

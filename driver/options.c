@@ -156,6 +156,7 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         int r = ff_reuse_parse(v);
         if (r < 0) ff_err_set(&err, FF_EINVAL, "--reuse %s: expected recompute, buffer or auto", v);
         else o->sched.reuse = (ff_reuse)r;
+        o->reuse_given = 1;
         break;
     }
     case G_ARCH: o->arch = v; break;

@@ -139,6 +139,21 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
                 ki->choice[r][0] = o;
             }
         }
+        for (int c = 0; !ki->infeasible && c < ki->nchoice[r]; c++)
+            ki->choice[r][c].reuse = X->o->search_reuse ? FF_REUSE_AUTO : X->o->reuse;
+        /* --reuse searched: a root with stream buffers also recomputes them */
+        if (!ki->infeasible && X->o->search_reuse) {
+            int sites = ff_kernel_root_buffer_sites(p, k, r, &ki->choice[r][0], &e);
+            if (sites > 0) {
+                int m = ki->nchoice[r];
+                ki->choice[r] = ff_xrealloc(ki->choice[r], (size_t)(2 * m) * sizeof(ff_lower_opts));
+                for (int c = 0; c < m; c++) {
+                    ki->choice[r][m + c] = ki->choice[r][c];
+                    ki->choice[r][m + c].reuse = FF_REUSE_RECOMPUTE;
+                }
+                ki->nchoice[r] = 2 * m;
+            }
+        }
         if (!ki->infeasible) {
             if (ki->ncombos > SIZE_MAX / (size_t)ki->nchoice[r])
                 return ff_err_set(err, FF_EINVAL, "kernel %d-%d has too many order combinations", k->first + 1,
@@ -155,7 +170,6 @@ static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
 {
     for (int r = 0; r < n; r++) {
         ord[r].block = o->block;
-        ord[r].reuse = o->reuse;
         ord[r].buffer_words = o->sim.arch.buffer_words;
     }
     if (!o->par_index || o->par < 2) return;
@@ -180,7 +194,6 @@ static int combo_estimate(xstate *X, kinfo *ki, size_t c, ff_err *err)
     if (cb->have_est) return 0;
     ff_lower_opts o[FF_LOWER_MAX_ROOTS];
     combo_orders(ki, c, o);
-    for (int r = 0; r < ki->k.nroots; r++) o[r].reuse = X->o->reuse;
     int rc = ff_cost_kernel(X->model, &ki->k, o, &cb->est, err);
     if (!rc) cb->have_est = 1;
     return rc;
@@ -213,6 +226,10 @@ static char *orders_text(const ff_ir_program *p, const kinfo *const *ks, const s
             for (int i = 0; i < o[r].norder; i++) {
                 if (i) append(&s, &len, &cap, ",");
                 append(&s, &len, &cap, o[r].order[i]);
+            }
+            if (o[r].reuse != FF_REUSE_AUTO) { /* "H=i,k,j/recompute": as --reuse */
+                append(&s, &len, &cap, "/");
+                append(&s, &len, &cap, ff_reuse_name(o[r].reuse));
             }
         }
     }
@@ -329,11 +346,15 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
         int root = ks[k].roots[0];
         explicit_order(X, &ks[k], 0, &o[0]);
         if (!o[0].norder && (rc = ff_kernel_root_order(p, &ks[k], 0, NULL, &o[0], err))) break;
+        o[0].reuse = X->o->search_reuse ? FF_REUSE_AUTO : X->o->reuse;
         len += (size_t)snprintf(x->baseline_orders + len, sizeof x->baseline_orders - len, "%s%s=", len ? ";" : "",
                                 p->tensors[p->stmts[root].lhs].name);
         for (int i = 0; i < o[0].norder && len < sizeof x->baseline_orders; i++)
             len += (size_t)snprintf(x->baseline_orders + len, sizeof x->baseline_orders - len, "%s%s", i ? "," : "",
                                     o[0].order[i]);
+        if (o[0].reuse != FF_REUSE_AUTO && len < sizeof x->baseline_orders)
+            len += (size_t)snprintf(x->baseline_orders + len, sizeof x->baseline_orders - len, "/%s",
+                                    ff_reuse_name(o[0].reuse));
         set_par(X->o, o, 1);
         ff_cost_measured m;
         rc = ff_cost_simulate_kernel(p, &ks[k], o, &X->o->sim, X->data, 1, &m, err);
@@ -347,7 +368,7 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
         kinfo *ki = &X->kin[(size_t)root * (size_t)p->nstmts + (size_t)root];
         for (int c = 0; ki->built && !ki->infeasible && c < ki->nchoice[0]; c++) {
             const ff_lower_opts *ch = &ki->choice[0][c];
-            int same = ch->norder == o[0].norder;
+            int same = ch->norder == o[0].norder && ch->reuse == o[0].reuse;
             for (int i = 0; same && i < ch->norder; i++) same = !strcmp(ch->order[i], o[0].order[i]);
             if (!same) continue;
             ki->combos[c].have_sim = 1;

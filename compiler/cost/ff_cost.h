@@ -175,7 +175,9 @@ typedef struct ff_cost_explore_opts {
                                 change (the same work), the simulated cycles do */
     int par;
     int block;               /* --block B on every simulated kernel (0: scalar) */
-    ff_reuse reuse;          /* --reuse on every kernel, estimated and simulated */
+    ff_reuse reuse;          /* --reuse on every kernel, estimated and simulated, unless */
+    int search_reuse;        /* every root with stream buffers is tried both with them
+                                (auto) and recomputing (its orders text says "/recompute") */
     double prune_tol;        /* ff_cost_prune's tol (default 1e-9: the exact rule) */
     ff_sim_opts sim;         /* the cycle model */
     double density;          /* for the cost model's inputs without data (ff_cost_model_new) */

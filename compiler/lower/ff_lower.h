@@ -146,6 +146,11 @@ void ff_kernel_fuse_flags(const ff_ir_program *p, const ff_kernel *k, int root, 
  * ff_kernel_root_legal_orders are ff_lower_indices and ff_lower_legal_orders
  * for the root. o's order, par and block are the caller's; o->fuse is NULL on
  * return. Errors and returns as those functions'. */
+/* How many softmax/layernorm walks and revisited producers root r of
+ * kernel k reads back from stream buffers in o's order (o->reuse as
+ * given): 0 when --reuse makes no difference to it. Negative: an error. */
+int ff_kernel_root_buffer_sites(const ff_ir_program *p, const ff_kernel *k, int r, const ff_lower_opts *o, ff_err *err);
+
 int ff_kernel_root_order(const ff_ir_program *p, const ff_kernel *k, int r, const char *text, ff_lower_opts *o,
                          ff_err *err);
 int ff_kernel_root_indices(const ff_ir_program *p, const ff_kernel *k, int r, char names[][FF_LOWER_NAME],

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ff_lower.h"
+#include "lower_int.h"
 
 /* Whether statement s's result must leave kernel [first, last]. */
 static int leaves(const ff_ir_program *p, int s, int last)
@@ -134,6 +135,15 @@ int ff_kernel_root_legal_orders(const ff_ir_program *p, const ff_kernel *k, int 
     unsigned char *fuse = root_fuse(p, k, r, o);
     int n = ff_lower_legal_orders(p, k->roots[r], o, orders, max, limit, norder, truncated, err);
     o->fuse = NULL;
+    free(fuse);
+    return n;
+}
+
+int ff_kernel_root_buffer_sites(const ff_ir_program *p, const ff_kernel *k, int r, const ff_lower_opts *o, ff_err *err)
+{
+    ff_lower_opts q = *o;
+    unsigned char *fuse = root_fuse(p, k, r, &q);
+    int n = lw_buffer_sites(p, k->roots[r], &q, err);
     free(fuse);
     return n;
 }

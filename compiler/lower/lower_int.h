@@ -35,6 +35,10 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
  * without a legal order. */
 int lw_complete_opts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_lower_opts *o, ff_err *err);
 
+/* Plans statement stmt with opts (fuse flags set) and counts the captures
+ * whose walks are read back from buffers (plan.c). */
+int lw_buffer_sites(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err);
+
 /* Sets param p (as another node holds it) on node `node` of dst (merge.c). */
 int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err);
 

@@ -995,6 +995,24 @@ int lw_plan_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, lw 
     }
 }
 
+int lw_buffer_sites(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err)
+{
+    lw *L = NULL;
+    int rc = lw_plan_new(p, stmt, opts, &L, err);
+    if (rc) return rc < 0 ? rc : -rc;
+    int n = 0;
+    for (int i = 0; i < L->nnodes; i++) {
+        const lx *x = L->nodes[i];
+        if (x->kind != LW_REPLAY) continue;
+        int first = 1; /* count each capture once */
+        for (int k = 0; k < i; k++)
+            if (L->nodes[k]->kind == LW_REPLAY && L->nodes[k]->cap == x->cap) first = 0;
+        n += first;
+    }
+    lw_delete(L);
+    return n;
+}
+
 int ff_lower_indices(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, char names[][FF_LOWER_NAME],
                      ff_err *err)
 {

@@ -426,7 +426,17 @@ static int direct_orders(ff_run_kernel *rk, void *user, ff_err *err)
             c += n + (c[n] == ';');
         }
         assert_true(text[0]);
-        rk->orders[r] = order_of(p, rk->k, rk->k->roots[r], text);
+        /* "i,k,j/recompute": the root's --reuse, as explore searched it */
+        char *mode = strchr(text, '/');
+        if (mode) *mode++ = '\0';
+        ff_lower_opts o = order_of(p, rk->k, rk->k->roots[r], text);
+        o.reuse = FF_REUSE_AUTO;
+        if (mode) {
+            int m = ff_reuse_parse(mode);
+            assert_true(m >= 0);
+            o.reuse = (ff_reuse)m;
+        }
+        rk->orders[r] = o;
     }
     return 0;
 }

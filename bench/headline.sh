@@ -19,37 +19,66 @@ ff=$build/fuseflow
 
 # app  | fixed arguments | schedules (label=spec ...)
 runs=(
-# (a spec "SPEC@INDEX:P" adds --par INDEX:P)
+# (a spec "SPEC@INDEX:P" adds --par INDEX:P; its speedup is over the
+# unfused schedule with the same --par)
   "autoencoder|--random 1 --density 0.1 --dim B=32 --dim D=256 --dim E=64|none=none all=all none+par4=none@b:4 all+par4=all@b:4"
   "gcn|--random 1 --density 0.05 --dim N=128 --dim F=64 --dim H=16 --dim C=7|none=none per-layer=1-3,4-5,6-8 all=all none+par4=none@i:4 per-layer+par4=1-3,4-5,6-8@i:4"
   "graphsage|--random 1 --density 0.05 --dim N=128 --dim F=64 --dim H=16 --dim C=7|none=none per-layer=1-2,3-5,6-8 all=all none+par4=none@i:4 per-layer+par4=1-2,3-5,6-8@i:4"
-  "gpt3_bigbird|--random 1 --density 0.4 --dim S=32 --dim M=16 --dim H=2 --dim D=8 --dim F=32|none=none per-component=1-4,5-7,8,9-11 attention+ffn=1-7,8-11 none+par4=none@s:4 per-component+par4=1-4,5-7,8,9-11@s:4"
+  "gpt3_bigbird|--random 1 --density 0.4 --dim S=32 --dim M=16 --dim H=2 --dim D=8 --dim F=32|none=none partial=1-4,5-7,8-11 per-component=1-4,5-7,8,9-11 attention+ffn=1-7,8-11 none+par4=none@s:4 partial+par4=1-4,5-7,8-11@s:4"
 )
 
-printf '| app | schedule | kernels | cycles | speedup over unfused |\n|---|---|---|---|---|\n'
+# Total cycles of one run (the kernel lines summed: the total line appears
+# only with several kernels); "FAIL" when it fails its check.
+run_total() {
+  local out
+  # shellcheck disable=SC2068
+  out=$("$ff" run "$@" --arch "$arch" --check 2>&1) || { echo "headline.sh: run $* failed:" >&2; echo "$out" >&2; exit 1; }
+  sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { if (NR) print s }'
+}
+
+printf '| app | schedule | kernels | cycles, `--reuse recompute` | cycles, `--reuse auto` | speedup over unfused |\n|---|---|---|---|---|---|\n'
 for r in "${runs[@]}"; do
   IFS='|' read -r app args scheds <<<"$r"
-  base=
+  declare -A base=()
   for s in $scheds; do
     label=${s%%=*}
     spec=${s#*=}
     par=()
+    key=serial
     if [[ $spec == *@* ]]; then
       par=(--par "${spec#*@}")
+      key=${spec#*@}
       spec=${spec%@*}
     fi
     # shellcheck disable=SC2086
-    out=$("$ff" run "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --arch "$arch" --check 2>&1) ||
-      { echo "headline.sh: $app --fuse $spec failed:" >&2; echo "$out" >&2; exit 1; }
-    # one line per kernel "...: kernel N (...) -> T: C cycles, ..."; the
-    # total line appears only with several kernels
-    cycles=$(sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { if (NR) print s }')
-    nk=$(grep -c ': kernel [0-9]* ' <<<"$out" || true)
-    [ -n "$cycles" ] || { echo "headline.sh: $app --fuse $spec printed no total" >&2; exit 1; }
-    [ -n "$base" ] || base=$cycles
-    speedup=$(awk -v b="$base" -v c="$cycles" 'BEGIN { printf "%.2fx", b / c }')
-    printf '| %s | %s (`%s`%s) | %s | %s | %s |\n' "$app" "$label" "$spec" "${par:+ --par ${par[1]}}" "$nk" "$cycles" "$speedup"
+    rec=$(run_total "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --reuse recompute)
+    # shellcheck disable=SC2086
+    auto=$(run_total "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --reuse auto)
+    [ -n "$rec" ] && [ -n "$auto" ] || { echo "headline.sh: $app --fuse $spec printed no total" >&2; exit 1; }
+    nk=$("$build/fuseflow" compile "bench/apps/$app.ff" --fuse "$spec" 2>&1 | grep -c ': kernel [0-9]* ' || true)
+    [ -n "${base[$key]:-}" ] || base[$key]=$auto
+    speedup=$(awk -v b="${base[$key]}" -v c="$auto" 'BEGIN { printf "%.2fx", b / c }')
+    printf '| %s | %s (`%s`%s) | %s | %s | %s | %s |\n' "$app" "$label" "$spec" "${par:+ --par ${par[1]}}" "$nk" "$rec" "$auto" "$speedup"
   done
+  unset base
+done
+
+# The three-statement attention of examples/attention_softmax.ff (N=128,
+# D=16, density 0.1): fully fused against unfused and against its slowest
+# unfused kernel (a pipeline is bound by its slowest stage).
+aargs="--random 1 --dim N=128 --dim D=16 --density 0.1"
+printf '\n| attention (3 statements) | `--reuse` | unfused | slowest unfused kernel | fully fused | fused / slowest kernel | speedup |\n|---|---|---|---|---|---|---|\n'
+for mode in recompute auto; do
+  # shellcheck disable=SC2086
+  out=$("$ff" run examples/attention_softmax.ff $aargs --fuse none --reuse $mode --arch "$arch" --check 2>&1) ||
+    { echo "headline.sh: attention unfused failed:" >&2; echo "$out" >&2; exit 1; }
+  kc=$(sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out")
+  un=$(awk '{ s += $1 } END { print s }' <<<"$kc")
+  slow=$(sort -n <<<"$kc" | tail -1)
+  # shellcheck disable=SC2086
+  fused=$(run_total examples/attention_softmax.ff $aargs --fuse all --reuse $mode)
+  printf '| N=128, D=16 | %s | %s | %s | %s | %s | %s |\n' "$mode" "$un" "$slow" "$fused" \
+    "$(awk -v a="$fused" -v b="$slow" 'BEGIN { printf "%.2fx", a / b }')" "$(awk -v a="$un" -v b="$fused" 'BEGIN { printf "%.2fx", a / b }')"
 done
 
 # BigBird: scalar vs true-block sparsity. The model is the same block with

@@ -142,11 +142,25 @@ int ff_run_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, 
                          const ff_run_sched *s, const ff_run_cosim_opts *opts, ff_run_cosim_kernel **kernels,
                          int *nkernels, ff_err *err)
 {
-    cstate S = {.c = c, .o = opts, .ref = ref};
+    /* The array is the hardware: a stream buffer holds what its tile holds
+     * (its SRAM's words, two per entry) when the arch file allows more, so
+     * the C model, the lowering's capacity check and the bitstream agree. */
+    ff_arch arch;
+    ff_arch_default(&arch);
+    if (opts->graph.arch) arch = *opts->graph.arch;
+    const ff_array_desc *a = ff_cosim_array(c);
+    if (a->mem_words[FF_PRIM_BUFFER] > 0 && (uint32_t)arch.buffer_words > a->mem_words[FF_PRIM_BUFFER])
+        arch.buffer_words = (int)a->mem_words[FF_PRIM_BUFFER];
+    ff_run_cosim_opts o = *opts;
+    o.graph.arch = &arch;
+    ff_run_sched sched = {0};
+    if (s) sched = *s;
+    sched.buffer_words = arch.buffer_words;
+    cstate S = {.c = c, .o = &o, .ref = ref};
     ff_run_ops ops = {.kernel = cosim_kernel, .orders = begin, .done = finish, .user = &S};
     *kernels = NULL;
     *nkernels = 0;
-    int rc = ff_run_program(p, data, s, &ops, err);
+    int rc = ff_run_program(p, data, &sched, &ops, err);
     if (rc) {
         ff_run_cosim_kernels_free(S.ks, S.nk);
         return rc;

@@ -323,8 +323,13 @@ static side replay_side(lw *L, lx *x, int lvl)
     if (L->buffer_words > 0 && need > L->buffer_words) {
         /* --reuse auto recomputes it; --reuse buffer says why it cannot */
         if (L->reuse == FF_REUSE_AUTO) L->refused_site = cap->site;
-        lw_fail(L, L->st->pos, "--reuse buffer: the walk over %s (statement computing %s) needs a stream buffer of "
-                "%lld words for its longest fiber, the architecture has %d (buffer_words)",
+        char what[96];
+        if (cap->op == LW_RED_CAPTURE)
+            snprintf(what, sizeof what, "the fused result %s", lw_tname(L, cap->inlined - 1));
+        else
+            snprintf(what, sizeof what, "the %s's operand", cap->op == FF_IR_RED_MAX ? "softmax" : "layernorm");
+        lw_fail(L, cap->pos, "--reuse buffer: replaying %s along %s (in the kernel computing %s) needs a stream buffer "
+                "of %lld words for its longest fiber, the architecture has %d (buffer_words)", what,
                 L->idx[L->levels[lvl].index].name, lw_tname(L, L->st->lhs), need, L->buffer_words);
     }
     if (cap->nreaders == 4) lw_refuse_replay(L, lvl, x, "a buffer has at most 4 readers");

@@ -65,7 +65,7 @@ struct lx {
     int placed_under;    /* the enclosing level it was placed under (-2: not yet) */
     int nuses;           /* parents in the expression DAG */
     lx *cap;             /* LW_REPLAY: the reduction whose walk is buffered */
-    int inlined;         /* the root of a fused producer's expression */
+    int inlined;         /* the root of a fused producer's expression: its tensor + 1 */
     int site;            /* a capture: its buffer site (lw.sites_off) */
     pref rcrd;           /* emit: LW_REPLAY: its coordinate stream (once made) */
     int buf[4];          /* emit: REDUCE that captures: the stream buffer node of

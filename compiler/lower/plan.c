@@ -239,12 +239,13 @@ static int next_site(lw *L, int *site)
  * result exp(a - m) / s -- exactly the interpreter's sequence of ops.
  * Buffered, a' is computed once (the maximum's walk) and a'', a are its
  * replays. */
-static lx *expand_softmax(lw *L, lx *a, int j)
+static lx *expand_softmax(lw *L, lx *a, int j, ff_srcpos pos)
 {
     int j1 = fresh_index(L, j), j2 = fresh_index(L, j), site;
     int buffered = next_site(L, &site);
     lx *m = mk_red(L, FF_IR_RED_MAX, j1, rename_copy(L, a, j, j1));
     m->site = site;
+    m->pos = pos; /* a capture is reported at the softmax itself */
     lx *cap = buffered ? m : NULL;
     lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j2, cap), m, 1));
     lx *s = mk_red(L, FF_IR_RED_SUM, j2, e2);
@@ -255,7 +256,7 @@ static lx *expand_softmax(lw *L, lx *a, int j)
 /* layernorm[j](a): n = count, mean = sum/n, d = a - mean,
  * var = sum(d*d)/n, result d * rsqrt(var + eps). Buffered, the sum's walk
  * computes a once and the count and the others replay it. */
-static lx *expand_layernorm(lw *L, lx *a, int j)
+static lx *expand_layernorm(lw *L, lx *a, int j, ff_srcpos pos)
 {
     int j1 = fresh_index(L, j), j2 = fresh_index(L, j), j3 = fresh_index(L, j), site;
     int buffered = next_site(L, &site);
@@ -263,6 +264,7 @@ static lx *expand_layernorm(lw *L, lx *a, int j)
     if (buffered) {
         sum = mk_red(L, FF_IR_RED_SUM, j1, rename_copy(L, a, j, j1));
         sum->site = site;
+        sum->pos = pos;
         n = mk_red(L, FF_IR_RED_SUM, j2, mk_un(L, LW_FN_ONE, mk_replay(L, sum, j2)));
     } else {
         n = mk_red(L, FF_IR_RED_SUM, j1, mk_un(L, LW_FN_ONE, rename_copy(L, a, j, j1)));
@@ -303,7 +305,7 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
                 sub.local[sub.n++] = mapped_index(L, map, e->idx[m]);
             }
             lx *r = copy_ir(L, prod->rhs, &sub, depth + 1);
-            r->inlined = 1;
+            r->inlined = e->tensor + 1;
             return r;
         }
     }
@@ -339,7 +341,7 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
     case FF_IR_LAYERNORM: {
         int j = mapped_index(L, map, e->index);
         lx *a = copy_ir(L, e->a, map, depth);
-        return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j) : expand_layernorm(L, a, j);
+        return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j, e->pos) : expand_layernorm(L, a, j, e->pos);
     }
     }
     lw_fail(L, e->pos, "unsupported expression");
@@ -795,6 +797,7 @@ static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo 
         lx *body = rename_copy(L, x, v, v2);
         body->inlined = 0; /* computed in place, inside its capture */
         lx *cap = mk_red(L, LW_RED_CAPTURE, v2, body);
+        cap->inlined = x->inlined; /* what it captures, for messages */
         cap->site = memo->site;
         lw_compute_free(cap);
         int cctx[LW_MAX_IDX], n = 0;

@@ -103,3 +103,13 @@ set_tests_properties(cli_case_fuse_many_tensors PROPERTIES LABELS compiler TIMEO
 # line naming it and where (the run goes on: the model is legal).
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/typo.ff "tensor A[N, K] : csr\ntensor x[K] : dense\ny[i] = A[i,k] * x[j] * x[k]\n")
 ff_cli_case(warn_lonely_index 0 "typo.ff:3:17: index j appears in this factor alone" run @T@/typo.ff --random 1 --check)
+# --reuse (issue 15): a bad mode is a usage error; a buffer the arch cannot
+# hold, with buffers required, names what it replays, the words it needs and
+# the words available; with --reuse auto that walk is recomputed instead.
+ff_cli_case(run_reuse_bad 2 "--reuse sometimes: expected recompute, buffer or auto" run @EX@/softmax.ff --random 1 --reuse sometimes)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/tiny_buffers.json
+     "{\"fuseflow\": \"arch\", \"version\": 1, \"name\": \"tiny-buffers\", \"buffer_words\": 64}\n")
+ff_cli_case(run_reuse_buffer_too_small 1
+            "attention_softmax.ff:16:10: --reuse buffer: replaying the softmax's operand along j (in the kernel computing O) needs a stream buffer of 258 words for its longest fiber, the architecture has 64 (buffer_words)"
+            run @EX@/attention_softmax.ff --random 1 --dim N=128 --dim D=16 --density 0.1 --arch @T@/tiny_buffers.json
+            --fuse all --reuse buffer)

@@ -4,13 +4,15 @@
 // Inputs 0 crd_in, 1 val_in, 2 rep; outputs crd0..crd3 (0..3), val0..val3
 // (4..7): reader k pushes on k and 4 + k.
 //
-// Storage: ring slot s is SRAM words 2s (the crd token's payload) and 2s+1
-// (the val token's), written together through the bank's two core ports,
-// and beside the bank a tag array of the two tokens' kind bits (ff_pkg's
-// [33:32]), which the 32-bit host port does not see: the ring is the tile's
-// own, nothing is loaded or read back. The tile holds Words / 2 entries;
-// the capacity is the config register `entries` (the arch's buffer_words /
-// 2), with 0 or more than the tile holds reading as the tile's storage.
+// Storage: the tile's Words / 2 ring slots, each a (crd, val) pair of whole
+// 34-bit tokens, in two unpacked arrays of the core's own -- not an ff_sram,
+// whose 32-bit words would need the kind bits in a tag array beside it, and
+// whose every-word output makes a reader's entry a slice of one wide vector
+// rather than an indexed read. Nothing is loaded into the ring;
+// the host port reads the payloads back (word 2s: slot s's crd, 2s+1: its
+// val) and ignores writes. The capacity is the config register `entries`
+// (the arch's buffer_words / 2), with 0 or more than the tile holds reading
+// as the tile's storage.
 //
 // Positions are 32-bit counts of entries (wr, rd[k], fstart) as in the C
 // model; slot = position mod (Words / 2), and since the live entries never
@@ -35,11 +37,11 @@ module ff_core_buffer
   // The bundle ports (ff_core_ports.svh) this kind does not use.
   assign {count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
   logic unused_bundle;
-  assign unused_bundle = ^{conn_i[1:0], blk_rd_data_i, blk_handle_i};
+  assign unused_bundle = ^{conn_i[1:0], mem_we_i, mem_wdata_i, blk_rd_data_i, blk_handle_i};
 
-  localparam int unsigned AW      = $clog2(Words);
-  localparam int unsigned Slots   = Words / 2;
-  localparam int unsigned SW      = (AW > 1) ? AW - 1 : 1;  // slot index bits
+  localparam int unsigned Slots   = Words / 2;                 // the entries the tile holds
+  localparam int unsigned SW      = (Slots > 1) ? $clog2(Slots) : 1;  // slot index bits
+  localparam int unsigned Phys    = 1 << SW;                   // Slots, but 2 when it is 1
   localparam int unsigned Readers = 4;                      // ff_prims.def n:int(1..4)
   localparam int unsigned InCrd = 0, InVal = 1, InRep = 2;
 
@@ -73,44 +75,34 @@ module ff_core_buffer
 
   // ---- storage ----------------------------------------------------------------
 
-  logic [Words-1:0][31:0] mem;
-  logic [Slots-1:0][3:0]  tag_q;  // per slot: {crd kind, val kind}
-  logic                   we;
-  logic [SW-1:0]          wslot;
-  tok_t                   in_crd, in_val;
+  tok_t          crd_q [Phys];
+  tok_t          val_q [Phys];
+  logic          we;
+  logic [SW-1:0] wslot, hslot;
+  tok_t          in_crd, in_val;
 
   assign in_crd = in_data_i[InCrd];
   assign in_val = in_data_i[InVal];
   assign wslot  = wr_q[SW-1:0];
 
-  ff_sram #(.Words(Words)) u_sram (
-    .clk_i      (clk_i),
-    .a_we_i     (we),
-    .a_addr_i   (AW'({wslot, 1'b0})),
-    .a_wdata_i  (payload(in_crd)),
-    .b_we_i     (we),
-    .b_addr_i   (AW'({wslot, 1'b1})),
-    .b_wdata_i  (payload(in_val)),
-    .mem_we_i   (mem_we_i),
-    .mem_addr_i (mem_addr_i),
-    .mem_wdata_i(mem_wdata_i),
-    .mem_rdata_o(mem_rdata_o),
-    .mem_o      (mem)
-  );
-
   // No reset: a slot is read only after it was written.
   always_ff @(posedge clk_i) begin
-    if (we) tag_q[wslot] <= {in_crd[33:32], in_val[33:32]};
+    if (we) begin
+      crd_q[wslot] <= in_crd;
+      val_q[wslot] <= in_val;
+    end
   end
+
+  // The host port (run_i low): payloads only, the low address bits.
+  assign hslot       = mem_addr_i[SW:1];
+  assign mem_rdata_o = mem_addr_i[0] ? payload(val_q[hslot]) : payload(crd_q[hslot]);
 
   // The entry at each reader's position (reader 0's is the replay reader's).
   tok_t [Readers-1:0] ent_crd, ent_val;
   always_comb begin
     for (int unsigned k = 0; k < Readers; k++) begin
-      logic [SW-1:0] s;
-      s          = rd_q[k][SW-1:0];
-      ent_crd[k] = {tag_q[s][3:2], mem[AW'({s, 1'b0})]};
-      ent_val[k] = {tag_q[s][1:0], mem[AW'({s, 1'b1})]};
+      ent_crd[k] = crd_q[rd_q[k][SW-1:0]];
+      ent_val[k] = val_q[rd_q[k][SW-1:0]];
     end
   end
 
@@ -328,7 +320,6 @@ module ff_core_buffer
   end
 
 `ifdef FF_ASSERTIONS
-  initial assert (Words >= 4) else $fatal(1, "ff_core_buffer: needs Words >= 4 (two entries)");
   always_ff @(posedge clk_i) begin
     if (rst_ni && replay && rstate_q == Idle)
       assert (rd_q[0] == fstart_q) else $error("ff_core_buffer: idle replay reader off its fiber's start");
@@ -336,6 +327,6 @@ module ff_core_buffer
 `endif
 
   logic unused_cfg;
-  assign unused_cfg = ^{cfg_i, mem_addr_i};
+  assign unused_cfg = ^{cfg_i, mem_addr_i};  // the fields above; the host address's high bits
 
 endmodule

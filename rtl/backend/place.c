@@ -251,6 +251,25 @@ static int params(placer *p, const ff_node *n, int slot)
         SET(p, serialize_n, ff_node_int(n, "n"));
         SET(p, serialize_unit, ff_node_int(n, "unit") + 1);
         return 0;
+    case FF_PRIM_BUFFER: {
+        /* the capacity is the arch's (the C model's), never more than the
+         * tile's ring of mem_words / 2 entries */
+        uint32_t entries = (uint32_t)p->arch->buffer_words / 2, holds = a->mem_words[k] / 2;
+        if (entries > holds)
+            return ff_err_set(p->err, FF_EINVAL, "node '%s': buffer of %u entries (the arch's buffer_words / 2), the "
+                              "tile holds %u", n->name, entries, holds);
+        int lat, ii, replay = 0;
+        ff_sim_node_timing(p->arch, n, &lat, &ii);
+        if (lat)
+            return ff_err_set(p->err, FF_EINVAL, "node '%s': a buffer's read ports have no pipeline (latency 0, not %d)",
+                              n->name, lat);
+        for (int q = 0; q < n->nin; q++)
+            if (strcmp(n->in[q].name, "rep") == 0) replay = n->in[q].edge >= 0;
+        SET(p, buffer_n, ff_node_int(n, "n"));
+        SET(p, buffer_replay, replay);
+        SET(p, buffer_entries, entries);
+        return 0;
+    }
     default: return 0;
     }
 }

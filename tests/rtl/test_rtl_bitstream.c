@@ -271,6 +271,75 @@ static void backend_checks_array_limits(void **state)
     ff_graph_free(g);
 }
 
+/* A buffer between harness ports: n readers, or one replaying (rep routed). */
+static ff_graph *buffer_graph(int n, int replay)
+{
+    ff_graph *g = ff_graph_new(replay ? "replay" : "fifo");
+    ff_err err = {0};
+    const char *const in[3] = {"crd_in", "val_in", "rep"};
+    const char *const type[3] = {"crd", "val", "rep"};
+    int buf = ff_graph_add_node(g, "buf", FF_PRIM_BUFFER, &err);
+    assert_true(buf >= 0);
+    assert_int_equal(ff_node_set_int(g, buf, "n", n, &err), 0);
+    for (int p = 0; p < 2 + replay; p++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", p);
+        int src = ff_graph_add_node(g, name, FF_PRIM_SOURCE, &err);
+        ff_node_set_str(g, src, "type", type[p], &err);
+        ff_node_set_str(g, src, "tokens", p == 2 ? "R S0 D" : "1 S0 D", &err);
+        assert_true(ff_graph_connect(g, src, "out", buf, in[p], 0, &err) >= 0);
+    }
+    for (int k = 0; k < 2 * n; k++) {
+        char name[16], port[16];
+        snprintf(name, sizeof name, "out%d", k);
+        snprintf(port, sizeof port, "%s%d", k < n ? "crd" : "val", k % n);
+        int snk = ff_graph_add_node(g, name, FF_PRIM_SINK, &err);
+        assert_true(ff_graph_connect(g, buf, port, snk, "in", 0, &err) >= 0);
+    }
+    if (ff_graph_validate(g, &err)) fail_msg("%s", err.msg);
+    return g;
+}
+
+/* The buffer's fields: n, replay from rep's routing, the arch's capacity --
+ * refused, in one line, when the tile holds less. */
+static void backend_places_buffers(void **state)
+{
+    (void)state;
+    ff_array_desc a = load_array("kernels");
+    uint32_t holds = a.mem_words[FF_PRIM_BUFFER] / 2;
+    ff_arch arch;
+    ff_arch_default(&arch);
+    ff_err err = {0};
+    ff_bitstream *b = NULL;
+    for (int replay = 0; replay <= 1; replay++) {
+        ff_graph *g = buffer_graph(replay ? 1 : 3, replay);
+        arch.buffer_words = (int)holds * 2 + 2;
+        assert_int_equal(ff_backend_compile(g, &a, &arch, &b, &err), FF_EINVAL);
+        char want[128];
+        snprintf(want, sizeof want, "node 'buf': buffer of %u entries (the arch's buffer_words / 2), the tile holds %u",
+                 holds + 1, holds);
+        assert_non_null(strstr(err.msg, want));
+        assert_null(strchr(err.msg, '\n'));
+        arch.buffer_words = (int)holds * 2;
+        if (ff_backend_compile(g, &a, &arch, &b, &err)) fail_msg("%s", err.msg);
+        round_trip(b, "buffer");
+        int slot = ff_array_tile_slot(&a, FF_PRIM_BUFFER, 0);
+        uint32_t w = ff_bitstream_reg(b, slot, FF_RTL_BUFFER_N_REG, NULL);
+        assert_int_equal(FF_RTL_GET(w, FF_RTL_BUFFER_N), replay ? 1 : 3);
+        assert_int_equal(FF_RTL_GET(ff_bitstream_reg(b, slot, FF_RTL_BUFFER_REPLAY_REG, NULL), FF_RTL_BUFFER_REPLAY),
+                         replay);
+        assert_int_equal(ff_bitstream_reg(b, slot, FF_RTL_BUFFER_ENTRIES_REG, NULL), holds);
+        assert_int_equal(FF_RTL_GET(ff_bitstream_reg(b, slot, FF_RTL_REG_IN(2), NULL), FF_RTL_IN_SRC) != 0, replay);
+        ff_bitstream_free(b);
+        /* a latency would put the read ports behind one pipeline */
+        arch.latency[FF_PRIM_BUFFER] = 1;
+        assert_int_equal(ff_backend_compile(g, &a, &arch, &b, &err), FF_EINVAL);
+        assert_non_null(strstr(err.msg, "read ports have no pipeline"));
+        arch.latency[FF_PRIM_BUFFER] = 0;
+        ff_graph_free(g);
+    }
+}
+
 /* The text form's errors name the line and what was expected. */
 static void bitstream_parse_errors(void **state)
 {
@@ -436,6 +505,7 @@ int main(void)
         cmocka_unit_test(backend_names_short_kinds),
         cmocka_unit_test(backend_translates_params_and_binds),
         cmocka_unit_test(backend_checks_array_limits),
+        cmocka_unit_test(backend_places_buffers),
         cmocka_unit_test(bitstream_parse_errors),
         cmocka_unit_test(backend_places_block_graphs),
     };

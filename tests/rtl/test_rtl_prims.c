@@ -101,12 +101,24 @@ typedef struct tcase {
     int in_depth[MAXP], out_depth[MAXP];
     int sink_pct;                   /* 0 = always ready */
     uint64_t sink_seed;
+    int sink_apart;                 /* each sink its own seed (sink_seed_of): readers that stall apart */
+    int replay;                     /* buffer: rep connected */
+    uint32_t entries;               /* buffer: capacity (the arch's buffer_words / 2) */
 } tcase;
+
+/* The ready pattern's seed of sink q. */
+static uint64_t sink_seed_of(const tcase *c, int q)
+{
+    return c->sink_apart ? (c->sink_seed + (uint64_t)q * 0x1000193ULL) & 0xffffffffffffULL : c->sink_seed;
+}
 
 typedef struct result {
     ff_tokvec tok[MAXP];
     FF_VEC(uint64_t) cyc[MAXP];
     uint64_t total;
+    int errored;                         /* RTL: a tile raised its error flag ... */
+    uint64_t err_cycle;                  /* ... in this cycle */
+    uint32_t status;                     /* RTL: the tile's status register at the end */
     uint32_t mem0[MAXMEM], mem1[MAXMEM]; /* writers: crd|vals, seg */
     int nmem0, nmem1;
 } result;
@@ -558,6 +570,85 @@ static void gen_serialize(rng *r, tcase *c)
 static void gen_intersect(rng *r, tcase *c) { gen_merge(r, c); }
 static void gen_union(rng *r, tcase *c) { gen_merge(r, c); }
 
+/* The buffer tile's storage in entries (mem_words / 2 of the array under
+ * test; rtl_setup reads it). */
+static uint32_t g_buffer_holds;
+
+static const char *const val_names[] = {"val0", "val1", "val2", "val3"};
+
+static void buffer_ports(tcase *c)
+{
+    set_in(c, 0, "crd_in", FF_ST_CRD);
+    set_in(c, 1, "val_in", FF_ST_VAL);
+    if (c->replay) set_in(c, 2, "rep", FF_ST_REP);
+    for (int k = 0; k < c->n; k++) {
+        set_out(c, k, crd_names[k], FF_ST_CRD);
+        set_out(c, c->n + k, val_names[k], FF_ST_VAL);
+    }
+    c->sink_apart = 1;
+}
+
+/* FIFO mode: n = 1..4 readers of an aligned (crd, val) stream, each sink
+ * with its own backpressure; capacities often tiny, so the writer waits for
+ * the slowest reader. */
+static void gen_buffer_fifo(rng *r, tcase *c)
+{
+    c->n = 1 + (int)below(r, 4);
+    c->entries = 1 + below(r, chance(r, 50) ? 4 : g_buffer_holds);
+    buffer_ports(c);
+    skel k;
+    gen_skel(r, &k, 8, 5, 3);
+    for (int g = 0; g < k.ngroups; g++) {
+        for (int i = 0; i < k.len[g]; i++) {
+            push(&c->in[0], elem_crd(r, c, g, i));
+            push(&c->in[1], elem_val(r, c, g, i));
+        }
+        push(&c->in[0], ff_tok_stop(k.stop[g]));
+        push(&c->in[1], ff_tok_stop(k.stop[g]));
+    }
+    push(&c->in[0], FF_TOK_D);
+    push(&c->in[1], FF_TOK_D);
+}
+
+/* One fiber of a replay case: ncrd coordinates (values beside them) closed
+ * by S(stop), and its group of the repeat signal: 0..3 R, then the same stop. */
+static void buffer_fiber(rng *r, tcase *c, int ncrd, uint32_t stop)
+{
+    for (int i = 0; i < ncrd; i++) {
+        push(&c->in[0], elem_crd(r, c, 0, i));
+        push(&c->in[1], elem_val(r, c, 0, i));
+    }
+    push(&c->in[0], ff_tok_stop(stop));
+    push(&c->in[1], ff_tok_stop(stop));
+    for (uint32_t k = below(r, 4); k; k--) push(&c->in[2], ff_tok_data(0));
+    push(&c->in[2], ff_tok_stop(stop));
+}
+
+static void buffer_end(tcase *c)
+{
+    for (int p = 0; p < 3; p++) push(&c->in[p], FF_TOK_D);
+}
+
+/* Replay mode: fibers of 0..6 coordinates with nested stops -- per element
+ * of an outer skeleton a fiber closed by S0, the last of a group by S(j+1),
+ * an empty group a bare S(j+1) -- each replayed 0..3 times. The capacity
+ * holds the longest fiber (7 entries); the too-long fiber is
+ * rtl_buffer_capacity_exact's. */
+static void gen_buffer_replay(rng *r, tcase *c)
+{
+    c->n = 1;
+    c->replay = 1;
+    c->entries = 7 + below(r, g_buffer_holds - 6);
+    buffer_ports(c);
+    skel k;
+    gen_skel(r, &k, 6, 4, 2);
+    for (int g = 0; g < k.ngroups; g++) {
+        for (int i = 0; i < k.len[g]; i++) buffer_fiber(r, c, (int)below(r, 7), i + 1 == k.len[g] ? k.stop[g] + 1 : 0);
+        if (k.len[g] == 0) buffer_fiber(r, c, 0, k.stop[g] + 1);
+    }
+    buffer_end(c);
+}
+
 typedef void (*gen_fn)(rng *r, tcase *c);
 
 /* ---- text helpers ---- */
@@ -595,6 +686,7 @@ static void c_opts(const tcase *c, ff_sim_opts *o)
         o->arch.alu_latency[c->op] = c->alu_lat;
         o->arch.alu_ii[c->op] = c->alu_ii;
     }
+    if (c->kind == FF_PRIM_BUFFER) o->arch.buffer_words = 2 * (int)c->entries;
 }
 
 static int set_c_params(ff_graph *g, int dut, const tcase *c, ff_err *err)
@@ -636,6 +728,7 @@ static int set_c_params(ff_graph *g, int dut, const tcase *c, ff_err *err)
         rc = ff_node_set_int(g, dut, "n", c->n, err);
         if (rc >= 0) rc = ff_node_set_int(g, dut, "unit", c->unit, err);
         break;
+    case FF_PRIM_BUFFER: rc = ff_node_set_int(g, dut, "n", c->n, err); break;
     default: break;
     }
     return rc < 0 ? rc : 0;
@@ -669,7 +762,7 @@ static int run_c_graph(const tcase *c, result *res, ff_err *err)
         int id = ff_graph_add_node(g, name, FF_PRIM_SINK, err);
         rc = id;
         if (id >= 0 && c->sink_pct) {
-            snprintf(ready, sizeof ready, "rand:%" PRIu64 ":%d", c->sink_seed, c->sink_pct);
+            snprintf(ready, sizeof ready, "rand:%" PRIu64 ":%d", sink_seed_of(c, p), c->sink_pct);
             rc = ff_node_set_str(g, id, "ready", ready, err);
         }
         if (rc >= 0) rc = ff_graph_connect(g, dut, c->out_name[p], id, "in", c->out_depth[p], err);
@@ -781,6 +874,8 @@ static int rtl_setup(void **state)
         src += geo_count[k] * hw_kinds[k].nout;
         geo_ntiles += geo_count[k];
     }
+    g_buffer_holds = ff_rtl_cfg_read(R, FF_RTL_REGS_PER_SLOT + FF_PRIM_BUFFER) / 2;
+    if (g_buffer_holds < 8) return -1; /* the replay cases need fibers of 7 entries */
     (void)rps;
     return 0;
 }
@@ -885,6 +980,11 @@ static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_
         cfgw(slot, FF_RTL_SERIALIZE_N_REG,
              ((uint32_t)c->n << FF_RTL_SERIALIZE_N_LSB) | ((uint32_t)(c->unit + 1) << FF_RTL_SERIALIZE_UNIT_LSB));
         break;
+    case FF_PRIM_BUFFER:
+        _Static_assert(FF_RTL_BUFFER_N_REG == FF_RTL_BUFFER_REPLAY_REG, "buffer params");
+        cfgw(slot, FF_RTL_BUFFER_N_REG, FF_RTL_SET(FF_RTL_SET(0, FF_RTL_BUFFER_N, c->n), FF_RTL_BUFFER_REPLAY, c->replay));
+        cfgw(slot, FF_RTL_BUFFER_ENTRIES_REG, c->entries);
+        break;
     default: break;
     }
 
@@ -915,7 +1015,7 @@ static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_
             ff_rtl_hin_drive(R, p, valid, valid ? tok : 0);
         }
         for (int q = 0; q < c->nout; q++) {
-            int pop = !snk_done[q] && sink_ready(c->sink_seed, c->sink_pct, t) && ff_rtl_hout_valid(R, q);
+            int pop = !snk_done[q] && sink_ready(sink_seed_of(c, q), c->sink_pct, t) && ff_rtl_hout_valid(R, q);
             if (pop) {
                 ff_tok tok = ff_rtl_hout_data(R, q);
                 FF_VEC_PUSH(res->tok[q], tok);
@@ -932,12 +1032,18 @@ static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_
             tile_done = 1;
             if (t > last) last = t;
         }
+        if (ff_rtl_error(R)) { /* sticky: the cycle it was raised in */
+            res->errored = 1;
+            res->err_cycle = t;
+            break;
+        }
     }
     for (int p = 0; p < c->nin; p++) ff_rtl_hin_drive(R, p, 0, 0);
     for (int q = 0; q < c->nout; q++) ff_rtl_hout_pop(R, q, 0);
     ff_rtl_run(R, 0);
     res->total = last + 1;
     uint32_t status = ff_rtl_cfg_read(R, slot * FF_RTL_REGS_PER_SLOT + FF_RTL_REG_STATUS);
+    res->status = status;
     if (FF_RTL_GET(status, FF_RTL_STATUS_ERROR) || ff_rtl_error(R)) {
         snprintf(why, whylen, "the tile raised its error flag (status 0x%x)", status);
         return -1;
@@ -967,6 +1073,8 @@ static void describe(const tcase *c)
     fprintf(stderr, "  case: %s F=%d n=%d L=%d II=%d (alu +%d/%d) op=%d imm=%d(0x%x) sink=%s%d seed=%" PRIu64 "\n",
             ff_prim_get(c->kind)->name, c->frac, c->n, c->lat, c->ii, c->alu_lat, c->alu_ii, c->op, c->has_imm,
             (unsigned)c->imm, c->sink_pct ? "rand " : "always ", c->sink_pct, c->sink_seed);
+    if (c->kind == FF_PRIM_BUFFER)
+        fprintf(stderr, "  buffer: %s, %u entries, sinks apart\n", c->replay ? "replay" : "fifo", c->entries);
     if (c->kind == FF_PRIM_SCAN || c->kind == FF_PRIM_LOCATE) {
         fprintf(stderr, "  level: %s dim=%u seg=", c->compressed ? "compressed" : "dense", c->dim);
         for (int i = 0; i < c->nseg; i++) fprintf(stderr, "%u,", c->seg[i]);
@@ -1034,6 +1142,44 @@ static int ncases(void)
     return n > 0 ? n : 300;
 }
 
+/* Runs case i on both sides and compares; a mismatch fails the test. Adds
+ * the case's cycles to *cycles. */
+static void check_case(tcase *c, int i, uint64_t *cycles)
+{
+    int writer = c->kind == FF_PRIM_WRITE_CRD || c->kind == FF_PRIM_WRITE_VAL;
+    result rc = {0}, rr = {0};
+    ff_err err = {0};
+    char why[256] = "";
+    int crc = writer ? run_c_writer(c, &rc, &err) : run_c_graph(c, &rc, &err);
+    if (crc) {
+        describe(c);
+        fail_msg("%s case %d: the C model failed: %s", ff_prim_get(c->kind)->name, i, err.msg);
+    }
+    int rrc = run_rtl(c, &rr, rc.total + 64, why, sizeof why);
+    if (!rrc) rrc = compare(c, &rc, &rr, why, sizeof why);
+    if (rrc) {
+        fprintf(stderr, "MISMATCH %s case %d: %s\n", ff_prim_get(c->kind)->name, i, why);
+        describe(c);
+        show_outputs(c, &rc, "C  ");
+        show_outputs(c, &rr, "RTL");
+        const char *trace = getenv("FF_RTL_TRACE");
+        if (trace) {
+            result again = {0};
+            ff_rtl_trace(R, trace);
+            run_rtl(c, &again, rc.total + 64, why, sizeof why);
+            ff_rtl_trace(R, NULL);
+            result_free(&again);
+        }
+        result_free(&rc);
+        result_free(&rr);
+        case_free(c);
+        fail_msg("%s: RTL differs from the C model in case %d", ff_prim_get(c->kind)->name, i);
+    }
+    *cycles += rc.total;
+    result_free(&rc);
+    result_free(&rr);
+}
+
 static void run_prim(ff_prim_kind kind, gen_fn gen)
 {
     prim_stats st = {0};
@@ -1048,6 +1194,7 @@ static void run_prim(ff_prim_kind kind, gen_fn gen)
         g_big = chance(&r, 20);
         gen(&r, &c);
         c.lat = chance(&r, 40) ? 0 : (int)below(&r, 4);
+        if (kind == FF_PRIM_BUFFER) c.lat = 0; /* its read ports have no pipeline: the C model refuses one */
         c.ii = chance(&r, 60) ? 1 : 1 + (int)below(&r, 3);
         if (kind == FF_PRIM_ALU) {
             c.alu_lat = (int)below(&r, (uint32_t)(5 - c.lat));
@@ -1065,39 +1212,9 @@ static void run_prim(ff_prim_kind kind, gen_fn gen)
         }
         for (int p = 0; p < c.nin; p++) add_idles(&r, &c.in[p], idle);
 
-        result rc = {0}, rr = {0};
-        ff_err err = {0};
-        char why[256] = "";
-        int crc = writer ? run_c_writer(&c, &rc, &err) : run_c_graph(&c, &rc, &err);
         st.cases++;
-        if (crc) {
-            describe(&c);
-            fail_msg("%s case %d: the C model failed: %s", ff_prim_get(kind)->name, i, err.msg);
-        }
-        int rrc = run_rtl(&c, &rr, rc.total + 64, why, sizeof why);
-        if (!rrc) rrc = compare(&c, &rc, &rr, why, sizeof why);
-        if (rrc) {
-            fprintf(stderr, "MISMATCH %s case %d: %s\n", ff_prim_get(kind)->name, i, why);
-            describe(&c);
-            show_outputs(&c, &rc, "C  ");
-            show_outputs(&c, &rr, "RTL");
-            const char *trace = getenv("FF_RTL_TRACE");
-            if (trace) {
-                result again = {0};
-                ff_rtl_trace(R, trace);
-                run_rtl(&c, &again, rc.total + 64, why, sizeof why);
-                ff_rtl_trace(R, NULL);
-                result_free(&again);
-            }
-            result_free(&rc);
-            result_free(&rr);
-            case_free(&c);
-            fail_msg("%s: RTL differs from the C model in case %d", ff_prim_get(kind)->name, i);
-        }
+        check_case(&c, i, &st.cycles);
         st.compared++;
-        st.cycles += rc.total;
-        result_free(&rc);
-        result_free(&rr);
         case_free(&c);
     }
     assert_true(st.compared > 0);
@@ -1133,6 +1250,107 @@ PRIM_TEST(FORK, fork)
 PRIM_TEST(JOIN, join)
 PRIM_TEST(BROADCAST, broadcast)
 PRIM_TEST(SERIALIZE, serialize)
+PRIM_TEST(BUFFER, buffer_fifo)
+PRIM_TEST(BUFFER, buffer_replay)
+
+/* A buffer case by hand: depth-2 channels, II 1, the default F. */
+static void buffer_case(tcase *c, int n, int replay, uint32_t entries, int sink_pct)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = FF_PRIM_BUFFER;
+    c->frac = FF_FX_DEFAULT_FRAC;
+    c->n = n;
+    c->replay = replay;
+    c->entries = entries;
+    c->ii = 1;
+    for (int p = 0; p < MAXP; p++) c->in_depth[p] = c->out_depth[p] = 2;
+    c->sink_pct = sink_pct;
+    c->sink_seed = 0x5eedbeefULL;
+    buffer_ports(c);
+}
+
+/* ncrd coordinates and values 0.., closed by S(stop). */
+static void buffer_run_of(tcase *c, int ncrd, uint32_t stop)
+{
+    for (int i = 0; i < ncrd; i++) {
+        push(&c->in[0], ff_tok_data((uint32_t)i));
+        push(&c->in[1], ff_tok_data((uint32_t)ff_fx_from_int(i, c->frac)));
+    }
+    push(&c->in[0], ff_tok_stop(stop));
+    push(&c->in[1], ff_tok_stop(stop));
+}
+
+static void buffer_reps(tcase *c, int nrep, uint32_t stop)
+{
+    for (int k = 0; k < nrep; k++) push(&c->in[2], ff_tok_data(0));
+    push(&c->in[2], ff_tok_stop(stop));
+}
+
+/* The capacity boundary, cycle for cycle: a FIFO stream of exactly the
+ * capacity and one entry more, behind slow readers and fast ones; in replay
+ * mode a fiber that fills the ring exactly (it replays), and one entry more
+ * (it cannot: the C model's error, and the tile's overflow flag, in the same
+ * cycle). */
+static void rtl_buffer_capacity_exact(void **state)
+{
+    (void)state;
+    const uint32_t caps[] = {1, 2, 5, g_buffer_holds};
+    uint64_t cycles = 0;
+    int cases = 0;
+    for (size_t ci = 0; ci < sizeof caps / sizeof caps[0]; ci++)
+        for (uint32_t more = 0; more <= 1; more++)
+            for (int slow = 0; slow <= 1; slow++)
+                for (int n = 1; n <= 3; n += 2) {
+                    uint32_t cap = caps[ci], len = cap + more; /* entries in the stream, D included */
+                    tcase c;
+                    buffer_case(&c, n, 0, cap, slow ? 10 : 0);
+                    if (len >= 2) buffer_run_of(&c, (int)len - 2, 0);
+                    push(&c.in[0], FF_TOK_D);
+                    push(&c.in[1], FF_TOK_D);
+                    check_case(&c, cases++, &cycles);
+                    case_free(&c);
+                }
+    for (size_t ci = 2; ci < sizeof caps / sizeof caps[0]; ci++)
+        for (int slow = 0; slow <= 1; slow++) {
+            /* fits exactly: cap - 1 coordinates and S0; then a fiber that
+             * waits for the first to be freed */
+            uint32_t cap = caps[ci];
+            tcase c;
+            buffer_case(&c, 1, 1, cap, slow ? 10 : 0);
+            buffer_run_of(&c, (int)cap - 1, 0);
+            buffer_reps(&c, 2, 0);
+            buffer_run_of(&c, 2, 1);
+            buffer_reps(&c, 1, 1);
+            buffer_end(&c);
+            check_case(&c, cases++, &cycles);
+            case_free(&c);
+
+            /* one entry too many: an error in both, in the same cycle */
+            buffer_case(&c, 1, 1, cap, slow ? 10 : 0);
+            buffer_run_of(&c, (int)cap, 0);
+            buffer_reps(&c, 2, 0);
+            buffer_end(&c);
+            result rc = {0}, rr = {0};
+            ff_err err = {0};
+            char why[256] = "";
+            assert_int_not_equal(run_c_graph(&c, &rc, &err), 0);
+            const char *at = strstr(err.msg, "cycle ");
+            if (!at || !strstr(err.msg, "cannot be replayed")) fail_msg("unexpected C model error: %s", err.msg);
+            uint64_t c_cycle = strtoull(at + 6, NULL, 10);
+            assert_int_not_equal(run_rtl(&c, &rr, c_cycle + 64, why, sizeof why), 0);
+            if (!rr.errored || rr.err_cycle != c_cycle || !FF_RTL_GET(rr.status, FF_RTL_STATUS_OVERFLOW)) {
+                describe(&c);
+                fail_msg("buffer of %u entries, a fiber of %u: C fails in cycle %" PRIu64 " (%s); RTL error %d in "
+                         "cycle %" PRIu64 ", status 0x%x", cap, cap + 1, c_cycle, err.msg, rr.errored, rr.err_cycle,
+                         rr.status);
+            }
+            result_free(&rc);
+            result_free(&rr);
+            case_free(&c);
+            cases++;
+        }
+    print_message("buffer capacity  %d cases equal, %" PRIu64 " cycles compared\n", cases, cycles);
+}
 
 /* The ALU tile's arithmetic is bit-identical with ff_alu_apply: every op at
  * several F, on edge values and random words, streamed through the tile. */
@@ -1307,6 +1525,9 @@ int main(void)
         cmocka_unit_test(rtl_join_matches_model),
         cmocka_unit_test(rtl_serialize_matches_model),
         cmocka_unit_test(rtl_broadcast_matches_model),
+        cmocka_unit_test(rtl_buffer_fifo_matches_model),
+        cmocka_unit_test(rtl_buffer_replay_matches_model),
+        cmocka_unit_test(rtl_buffer_capacity_exact),
     };
     return cmocka_run_group_tests_name("rtl_prims", tests, rtl_setup, rtl_teardown);
 }

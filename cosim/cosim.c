@@ -125,20 +125,22 @@ static int edge_consumer(const ff_array_desc *a, const ff_graph *g, const ff_bit
 }
 
 /* Edge e carries block handles: a value stream whose values come from a
- * node in block mode, through any forks, broadcasts and serializes. */
+ * node in block mode (a kind with a `blk` param), through the nodes that
+ * only pass values on -- traced back through the input that carries a
+ * value stream (for a per-lane port, the input of the same lane: a
+ * joiner's value lane), whatever the kind. */
 static int carries_blocks(const ff_graph *g, int e)
 {
     for (int hops = 0; hops < g->nnodes && e >= 0; hops++) {
         if (g->edges[e].type != FF_ST_VAL) return 0;
         const ff_node *u = &g->nodes[g->edges[e].from_node];
         if (ff_node_param(u, "blk")) return ff_sim_node_block(u) > 0; /* a kind that makes values */
-        int in = u->kind == FF_PRIM_FORK || u->kind == FF_PRIM_BROADCAST ? 0 : u->kind == FF_PRIM_SERIALIZE ? 1 : -1;
         const ff_port *op = &u->out[g->edges[e].from_port];
-        if (u->kind == FF_PRIM_BUFFER) in = 1; /* val_in */
-        if (u->kind == FF_PRIM_INTERSECT || u->kind == FF_PRIM_UNION) /* a value lane: ref_k in */
-            for (int p = 0; p < u->nin; p++)
-                if (u->in[p].per_lane && u->in[p].lane == op->lane) in = p;
-        if (in < 0 || in >= u->nin) return 0;
+        int in = -1;
+        for (int p = 0; p < u->nin && in < 0; p++)
+            if (u->in[p].type == FF_ST_VAL && u->in[p].edge >= 0 && (!op->per_lane || u->in[p].lane == op->lane))
+                in = p;
+        if (in < 0) return 0;
         e = u->in[in].edge;
     }
     return 0;
@@ -303,10 +305,11 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     char fault[256] = "";
     int rc;
 
-    /* the C model */
+    /* the C model, on the arch as this array runs it */
     ff_sim_opts so;
     ff_sim_opts_default(&so);
     if (opts->arch) so.arch = *opts->arch;
+    ff_array_fit_arch(&c->array, &so.arch);
     so.max_cycles = 50000000;
     so.record = opts->channels; /* --channels compares these runs' channels: no second run */
     rc = ff_sim_new(g, &so, &s, err);
@@ -322,7 +325,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     }
 
     /* the back end, optionally through the bitstream's text form */
-    if ((rc = ff_backend_compile(g, &c->array, opts->arch, &b, err))) {
+    if ((rc = ff_backend_compile(g, &c->array, &so.arch, &b, err))) {
         ff_err_wrap(err, "back end: ");
         goto out;
     }

@@ -72,9 +72,21 @@ static void gset_int(lw *L, int node, const char *key, int64_t v)
     if (ff_node_set_int(L->g, node, key, v, L->err) < 0) longjmp(L->fail, 1);
 }
 
+/* The depth of a stream buffer's value edges. A replayed value meets the
+ * walk's other operands, which are located from the replay's coordinates
+ * (a locate, then a value array): it must wait out their latency beside
+ * them, or the buffer stalls on its value output and the walk runs at half
+ * rate (the FFN's replayed row against W2 in GPT: 35,267 -> 18,931 cycles
+ * at depth 8). 8 covers two primitives of latency 2 (arch/hbm-study.json);
+ * every RTL array takes depths up to its max_depth. */
+enum { LW_REPLAY_VAL_DEPTH = 8 };
+
 static void gconn(lw *L, pref from, int to, const char *port)
 {
-    if (ff_graph_connect(L->g, from.node, from.port, to, port, 0, L->err) < 0) longjmp(L->fail, 1);
+    int depth = 0;
+    if (L->g->nodes[from.node].kind == FF_PRIM_BUFFER && !strncmp(from.port, "val", 3))
+        depth = LW_REPLAY_VAL_DEPTH;
+    if (ff_graph_connect(L->g, from.node, from.port, to, port, depth, L->err) < 0) longjmp(L->fail, 1);
 }
 /* "T:m" for the size of local index v: a mode some access of the statement
  * indexes with v (so the tensor is bound whenever the graph runs). With

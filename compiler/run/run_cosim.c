@@ -148,9 +148,7 @@ int ff_run_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, 
     ff_arch arch;
     ff_arch_default(&arch);
     if (opts->graph.arch) arch = *opts->graph.arch;
-    const ff_array_desc *a = ff_cosim_array(c);
-    if (a->mem_words[FF_PRIM_BUFFER] > 0 && (uint32_t)arch.buffer_words > a->mem_words[FF_PRIM_BUFFER])
-        arch.buffer_words = (int)a->mem_words[FF_PRIM_BUFFER];
+    ff_array_fit_arch(ff_cosim_array(c), &arch);
     ff_run_cosim_opts o = *opts;
     o.graph.arch = &arch;
     ff_run_sched sched = {0};

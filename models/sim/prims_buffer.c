@@ -40,7 +40,6 @@ typedef struct buffer_st {
     int replay;
     int rstate;
     uint64_t fstart;     /* first entry of the current fiber */
-    uint64_t last_stop;  /* position + 1 of the last stop written (0: none) */
 } buffer_st;
 
 static void fini_buffer(node *n)
@@ -106,7 +105,6 @@ static int write_side(ff_sim *s, node *n, buffer_st *st, uint64_t free_from, int
     st->crd[st->wr & st->mask] = c;
     st->val[st->wr & st->mask] = v;
     st->wr++;
-    if (ff_tok_is_stop(c)) st->last_stop = st->wr;
     if (ff_tok_is_done(c)) st->wdone = 1;
     in_pop(s, n, BUF_IN_CRD);
     in_pop(s, n, BUF_IN_VAL);
@@ -164,6 +162,10 @@ static int replay_reader(ff_sim *s, node *n, buffer_st *st, uint64_t wr0, int *s
             *rd = st->fstart;
             st->rstate = REPLAY_SKIP;
             return 1;
+        }
+        if (ff_tok_is_empty(r)) {
+            sim_fail(s, n, "the repeat signal carries N");
+            return -1;
         }
         /* D: the input must end here too */
         if (st->fstart >= wr0) {
@@ -261,7 +263,9 @@ static fire_result fire_buffer(ff_sim *s, node *n)
     int w = write_side(s, n, st, free_from, &stalled_in, &full);
     if (w < 0) return FIRE_ERROR;
     moved |= w;
-    if (full && st->replay && st->last_stop <= st->fstart && st->rd[0] >= wr0 && !moved)
+    /* full, and the replay reader waits for an entry of the fiber it walks:
+     * the fiber's closing stop can never be stored */
+    if (full && st->replay && (st->rstate == REPLAY_PASS || st->rstate == REPLAY_SKIP) && st->rd[0] >= wr0 && !moved)
         return sim_fail(s, n, "a fiber longer than the buffer's %llu entries (the arch's buffer_words / 2) cannot be "
                         "replayed", (unsigned long long)st->cap);
     int readers_done = 1;

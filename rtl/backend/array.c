@@ -137,6 +137,13 @@ static uint32_t fnv(uint32_t h, uint32_t w)
     return h;
 }
 
+void ff_array_fit_arch(const ff_array_desc *a, ff_arch *arch)
+{
+    uint32_t words = a->mem_words[FF_PRIM_BUFFER];
+    if (a->tiles[FF_PRIM_BUFFER] > 0 && words >= 2 && (uint32_t)arch->buffer_words > words)
+        arch->buffer_words = (int)words;
+}
+
 uint32_t ff_array_hash(const ff_array_desc *a)
 {
     uint32_t h = 2166136261u;

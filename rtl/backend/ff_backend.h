@@ -60,6 +60,11 @@ int ff_array_load_string(const char *text, const char *origin, ff_array_desc *ou
  * two arrays with the same hash run the same bitstreams. */
 uint32_t ff_array_hash(const ff_array_desc *a);
 
+/* The arch as array a runs it: a stream buffer holds at most what its tile
+ * holds (buffer_words capped at the buffer tile's mem_words), so the C
+ * model, the lowering's capacity check and the bitstream agree. */
+void ff_array_fit_arch(const ff_array_desc *a, ff_arch *arch);
+
 /* Geometry, derived as ff_array.sv derives it. */
 int ff_array_ntiles(const ff_array_desc *a);
 /* Configuration slot of tile `index` of `kind`, or -1 if the array has none. */

@@ -173,6 +173,8 @@ module ff_core_buffer
               // a group with no R: walk the fiber to its stop, pushing nothing
               r_fire   = 1'b1;
               rstate_d = Skip;
+            end else if (!is_done(rep)) begin
+              r_err = 1'b1;  // N: a repeat signal has no empty token
             end else if (fstart_q != wr_q) begin
               // D: the buffered stream must end here too
               if (!is_done(ec)) begin

@@ -162,6 +162,8 @@ static const prim_case cases[] = {
      "repeat signal D but the buffered stream is at '0'", 1},
     {"buffer replay rejects an input that ends inside a fiber", "buffer", {0},
      {"crd_in=0 S0 D", "val_in=1 S0 D", "rep=R S0 R S0 D"}, "the buffered stream ended (D) inside a fiber", 1},
+    {"buffer replay rejects N in the repeat signal", "buffer", {0},
+     {"crd_in=0 3 S0 D", "val_in=1 2 S0 D", "rep=R S0 N D"}, "the repeat signal carries N", 1},
     {"buffer replay has one reader", "buffer", {"n=2"}, {"crd_in=D", "val_in=D", "rep=D"},
      "a replaying buffer (rep connected) has one reader", 1},
 

@@ -39,10 +39,16 @@
 static ff_sc *SC;
 static ff_array_desc ARRAY;
 
-/* Latencies 1-2, II 2, depth 3: within the array's limits (docs/rtl.md). */
+/* Latencies 1-2, II 2, depth 3: within the array's limits (docs/rtl.md).
+ * Every arch here gives the stream buffers the words the array's buffer
+ * tile has (the testbench's C model reads the arch text, the array its
+ * bitstream: both must agree, as ff_array_fit_arch makes them in cosim). */
+#define BUFFER_WORDS "1024"
 #define PIPELINED                                                                                                \
-    "{\"fuseflow\": \"arch\", \"version\": 1, \"fifo_depth\": 3, \"primitives\": {\"scan\": {\"latency\": 1}, " \
+    "{\"fuseflow\": \"arch\", \"version\": 1, \"fifo_depth\": 3, \"buffer_words\": " BUFFER_WORDS ", "         \
+    "\"primitives\": {\"scan\": {\"latency\": 1}, "                                                              \
     "\"repeat\": {\"latency\": 1}, \"alu\": {\"latency\": 2, \"ii\": 2}, \"reduce\": {\"latency\": 1}}}"
+#define DEFAULTS "{\"fuseflow\": \"arch\", \"version\": 1, \"buffer_words\": " BUFFER_WORDS "}"
 
 static int setup(void **state)
 {
@@ -52,6 +58,11 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/rtl/arrays/%s.json", FF_SOURCE_DIR, ff_sc_array_name());
     if (ff_array_load(path, &ARRAY, &err) || ff_sc_new(&SC, &err)) {
         fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    if (ARRAY.mem_words[FF_PRIM_BUFFER] != (uint32_t)atoi(BUFFER_WORDS)) {
+        fprintf(stderr, "array '%s' has buffer tiles of %u words, the test's archs " BUFFER_WORDS "\n", ARRAY.name,
+                ARRAY.mem_words[FF_PRIM_BUFFER]);
         return -1;
     }
     return 0;
@@ -194,7 +205,7 @@ static void run_program(const char *file, const char *const *dims, uint64_t seed
     if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("reference interpreter: %s", err.msg);
     memset(tot, 0, sizeof *tot);
     sc_run r = {file, &arch, &so, tot};
-    ff_run_sched sched = {.block = block};
+    ff_run_sched sched = {.block = block, .buffer_words = arch.buffer_words};
     ff_run_ops ops = {.kernel = sc_kernel, .user = &r};
     if (ff_run_program(p, data, &sched, &ops, &err)) fail_msg("%s: %s", file, err.msg);
     for (int t = 0; t < p->ntensors; t++) {
@@ -219,7 +230,7 @@ static void sc_spmm_kernel_matches(void **state)
 {
     (void)state;
     totals tot, piped;
-    run_program("examples/spmm.ff", NULL, 1, 0.1, NULL, 0, &tot);
+    run_program("examples/spmm.ff", NULL, 1, 0.1, DEFAULTS, 0, &tot);
     assert_int_equal(tot.kernels, 1);
     /* pipelined: the C model gets the architecture through the mailbox, the
      * array through the bitstream */
@@ -234,7 +245,7 @@ static void sc_blocked_attention_matches(void **state)
     (void)state;
     totals tot;
     static const char *const dims[] = {"N=8", "D=4", NULL};
-    run_program("examples/block_attention.ff", dims, 3, 0.4, NULL, 2, &tot);
+    run_program("examples/block_attention.ff", dims, 3, 0.4, DEFAULTS, 2, &tot);
     assert_int_equal(tot.kernels, 2);
 }
 
@@ -243,7 +254,7 @@ static void sc_autoencoder_app_matches(void **state)
     (void)state;
     static const char *const dims[] = {"B=4", "D=24", "E=12", NULL};
     totals tot;
-    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, NULL, 0, &tot);
+    run_program("bench/apps/autoencoder.ff", dims, 11, 0.1, DEFAULTS, 0, &tot);
     assert_int_equal(tot.kernels, 2);
 }
 

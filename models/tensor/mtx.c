@@ -273,7 +273,11 @@ int ff_tensor_read_mtx(const char *path, const ff_format *fmt, int frac_bits, ff
         fft_format_default(order, &deflt);
         fmt = &deflt;
     }
-    if (fmt->order != order) {
+    /* A vector as the standard writes it (SciPy, Matlab): an N x 1 column
+     * or a 1 x N row, read into an order-1 tensor along its long mode. */
+    int vec_mode = -1;
+    if (fmt->order == 1 && order == 2 && (dims[0] == 1 || dims[1] == 1)) vec_mode = dims[1] == 1 ? 0 : 1;
+    if (fmt->order != order && vec_mode < 0) {
         char fs[64];
         ff_format_str(fmt, fs, sizeof fs);
         rc = ff_err_set(err, FF_EINVAL, "%s:%ld: format \"%s\" is for order %d, the file holds order %d",
@@ -285,11 +289,18 @@ int ff_tensor_read_mtx(const char *path, const ff_format *fmt, int frac_bits, ff
      * refused only after allocating its level arrays */
     char where[1024];
     snprintf(where, sizeof where, "%s:%ld", path, r.lineno);
-    if ((rc = fft_check_levels(where, order, dims, fmt, err))) goto done;
+    uint32_t vdims[1] = {vec_mode >= 0 ? dims[vec_mode] : 0};
+    if ((rc = fft_check_levels(where, vec_mode >= 0 ? 1 : order, vec_mode >= 0 ? vdims : dims, fmt, err))) goto done;
     c.order = order;
     rc = coordinate ? read_coordinate(&r, order, dims, nnz, field, sym, frac_bits, &c, err)
                     : read_array(&r, order, dims, field, sym, frac_bits, &c, err);
     if (rc) goto done;
+    if (vec_mode >= 0) { /* keep each entry's coordinate along the long mode */
+        for (size_t i = 0; i < c.val.len; i++) c.crd.data[i] = c.crd.data[2 * i + (size_t)vec_mode];
+        c.crd.len = c.val.len;
+        c.order = order = 1;
+        dims[0] = vdims[0];
+    }
     char name[64];
     rc = ff_tensor_from_coo(fft_stem(path, name, sizeof name), order, dims, fmt, frac_bits,
                             c.val.len, c.crd.data, c.val.data, out, err);
@@ -318,12 +329,15 @@ int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
     }
     fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n");
     if (t->name[0]) fprintf(f, "%% %s, written by fuseflow\n", t->name);
+    /* a vector as the standard's N x 1 column, which every reader takes */
     for (int m = 0; m < t->order; m++) fprintf(f, "%u ", (unsigned)t->dims[m]);
+    if (t->order == 1) fprintf(f, "1 ");
     fprintf(f, "%zu\n", c.val.len);
     char num[48];
     for (size_t i = 0; i < c.val.len; i++) {
         for (int m = 0; m < t->order; m++)
             fprintf(f, "%u ", (unsigned)c.crd.data[i * t->order + m] + 1);
+        if (t->order == 1) fprintf(f, "1 ");
         ff_fx_format(c.val.data[i], t->frac_bits, num, sizeof num);
         fprintf(f, "%s\n", num);
     }

@@ -244,6 +244,26 @@ static void mtx_reads_every_kind(void **state)
     assert_int_equal(ff_tensor_get(t, c), 13107); /* 0.2 * 65536 = 13107.2 */
     ff_tensor_free(t);
 
+    /* A vector as SciPy writes it: an N x 1 column, or a 1 x N row, in
+     * coordinate or array form, read into an order-1 tensor (issue 16). */
+    static const char *const vecs[] = {
+        "%%MatrixMarket matrix coordinate real general\n5 1 2\n4 1 2e-1\n1 1 -1\n",
+        "%%MatrixMarket matrix coordinate real general\n1 5 2\n1 4 2e-1\n1 1 -1\n",
+        "%%MatrixMarket matrix array real general\n5 1\n-1\n0\n0\n2e-1\n0\n",
+    };
+    for (int k = 0; k < 3; k++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "vec%d.mtx", k);
+        t = read_ok(put_file(nm, vecs[k]), k == 2 ? "dense" : "sparse", 1);
+        assert_int_equal(t->order, 1);
+        assert_int_equal(t->dims[0], 5);
+        c[0] = 3;
+        assert_int_equal(ff_tensor_get(t, c), 13107);
+        c[0] = 0;
+        assert_int_equal(ff_tensor_get(t, c), -ONE);
+        ff_tensor_free(t);
+    }
+
     /* Values beyond Q15.16 saturate. */
     t = read_ok(put_file("big.mtx", "%%MatrixMarket matrix coordinate real general\n"
                                     "1 2 2\n1 1 277281165.183\n1 2 -1e9\n"),
@@ -380,6 +400,21 @@ static void mtx_write_is_exact_and_round_trips(void **state)
     assert_non_null(strstr(slurp(path), "\n3 4 3\n"));
     ff_tensor_free(d);
     ff_tensor_free(t);
+
+    /* A vector is written as the standard's N x 1 column. */
+    {
+        uint32_t vd[1] = {6}, vc[2] = {1, 4};
+        ff_fx vv[2] = {ONE, -2 * ONE};
+        ff_format sp = fmt_of("sparse", 1);
+        assert_int_equal(ff_tensor_from_coo("v", 1, vd, &sp, F16, 2, vc, vv, &t, &err), 0);
+        assert_int_equal(ff_tensor_write_mtx(t, path, &err), 0);
+        assert_string_equal(slurp(path), "%%MatrixMarket matrix coordinate real general\n"
+                                         "% v, written by fuseflow\n"
+                                         "6 1 2\n"
+                                         "2 1 1\n"
+                                         "5 1 -2\n");
+        ff_tensor_free(t);
+    }
 
     /* Random tensors of orders 1..3 survive the trip exactly. */
     static const uint32_t dd[3][3] = {{50}, {40, 30}, {7, 8, 9}};

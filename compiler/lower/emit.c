@@ -329,8 +329,6 @@ static side replay_side(lw *L, lx *x, int lvl)
         side sd = {x->rcrd, x->val, -1, x};
         return sd;
     }
-    if (cap->chain < 0 || !lw_is_ancestor(L, cap->prefix, L->levels[lvl].parent))
-        lw_refuse_replay(L, lvl, x, "it is not inside the loops that computed it");
     long long need = fiber_words(L, cap->chain);
     if (L->buffer_words > 0 && need > L->buffer_words) {
         /* --reuse auto recomputes it; --reuse buffer says why it cannot */

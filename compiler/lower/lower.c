@@ -94,19 +94,18 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
     }
 }
 
+/* ORDER ff_reuse */
+static const char *const reuse_names[] = {"auto", "buffer", "recompute"};
+enum { NREUSE = sizeof reuse_names / sizeof reuse_names[0] };
+
 int ff_reuse_parse(const char *text)
 {
-    static const char *const names[] = {"auto", "buffer", "recompute"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(text, names[i]) == 0) return i;
+    for (int i = 0; i < NREUSE; i++)
+        if (strcmp(text, reuse_names[i]) == 0) return i;
     return -1;
 }
 
-const char *ff_reuse_name(ff_reuse r)
-{
-    static const char *const names[] = {"auto", "buffer", "recompute"};
-    return (unsigned)r < 3 ? names[r] : "?";
-}
+const char *ff_reuse_name(ff_reuse r) { return (unsigned)r < NREUSE ? reuse_names[r] : "?"; }
 
 int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
 {

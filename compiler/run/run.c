@@ -260,6 +260,18 @@ static int keep_zero(void *ctx, const uint32_t *coords)
     return stmt_present(S, S->stmt, coords);
 }
 
+/* The size of every size symbol the program's literals and the data so far
+ * bind (0: unbound), new, the caller's to free. */
+static uint32_t *data_sizes(const ff_ir_program *p, ff_tensor *const *data)
+{
+    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof *sizes);
+    for (int s = 0; s < p->nsizes; s++)
+        if (p->sizes[s].literal > 0) sizes[s] = (uint32_t)p->sizes[s].literal;
+    for (int pt = 0; pt < p->ntensors; pt++)
+        for (int m = 0; data[pt] && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = data[pt]->dims[m];
+    return sizes;
+}
+
 /* The outputs the kernel left, converted to the program's formats with
  * their whole support, into the data (replacing what was there). */
 static int store_outputs(ff_run_kernel *rk, ff_err *err)
@@ -267,12 +279,8 @@ static int store_outputs(ff_run_kernel *rk, ff_err *err)
     const ff_ir_program *p = rk->p;
     const ff_graph *g = rk->g;
     /* sizes of the symbols, from every tensor with data and from the outputs */
-    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof *sizes);
+    uint32_t *sizes = data_sizes(p, rk->data);
     uint32_t *cur = ff_xcalloc((size_t)p->nindices + 1, sizeof *cur);
-    for (int s = 0; s < p->nsizes; s++)
-        if (p->sizes[s].literal > 0) sizes[s] = (uint32_t)p->sizes[s].literal;
-    for (int pt = 0; pt < p->ntensors; pt++)
-        for (int m = 0; rk->data[pt] && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = rk->data[pt]->dims[m];
     for (int t = 0; t < g->ntensors; t++) {
         int pt = rk->out[t] ? ff_ir_find_tensor(p, g->tensors[t].name) : -1;
         for (int m = 0; pt >= 0 && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = rk->out[t]->dims[m];
@@ -351,11 +359,7 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
     int rc = nk < 0 ? nk : 0;
     /* the sizes the inputs bind: the lowering checks buffer capacities on them */
-    uint32_t *sizes = ff_xcalloc((size_t)p->nsizes + 1, sizeof *sizes);
-    for (int z = 0; z < p->nsizes; z++)
-        if (p->sizes[z].literal > 0) sizes[z] = (uint32_t)p->sizes[z].literal;
-    for (int pt = 0; pt < p->ntensors; pt++)
-        for (int m = 0; data[pt] && m < p->tensors[pt].order; m++) sizes[p->tensors[pt].dims[m]] = data[pt]->dims[m];
+    uint32_t *sizes = data_sizes(p, data);
     for (int k = 0; k < nk && !rc; k++) {
         ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data};
         ff_err kerr = {0};

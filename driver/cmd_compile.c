@@ -48,6 +48,7 @@ int cmd_compile(int argc, char **argv)
     const char *bit = NULL, *array_path = NULL; /* --bitstream, --array */
     ff_kernel kernels[256];
     ff_lower_opts ropts[FF_LOWER_MAX_ROOTS];
+    ff_run_phase *phases = ff_xcalloc(64, sizeof *phases);
     int dump = 0, rc = 0;
     const driver_option own[] = {
         {"-o", DRIVER_STR, &out},
@@ -93,56 +94,63 @@ int cmd_compile(int argc, char **argv)
     if (rc) goto done;
     int nk = ff_fuse_parse(p, o.sched.fuse, kernels, 256, &err);
     for (int k = 0; k < nk; k++) {
-        const ff_kernel *ker = &kernels[k];
-        if (ff_run_kernel_orders(p, ker, &o.sched, ropts, &err)) goto fail;
-        ff_graph *g = NULL;
-        if (ff_lower_kernel(p, ker, ropts, &g, &err)) goto fail;
-        char path[4096];
-        printf("%s:%d: kernel %d (statement%s %d", model, p->stmts[ker->first].pos.line, k + 1,
-               ker->first == ker->last ? "" : "s", ker->first + 1);
-        if (ker->last > ker->first) printf("-%d", ker->last + 1);
-        printf("):");
-        for (int r = 0; r < ker->nroots; r++) {
-            char ord[512];
-            ff_run_order_text(&ropts[r], ord, sizeof ord);
-            printf("%s %s in order %s", r ? ";" : "", p->tensors[p->stmts[ker->roots[r]].lhs].name, ord);
-        }
-        printf(", %d primitives, %d streams", g->nnodes, g->nedges);
-        if (out) {
-            driver_kernel_path(out, nk, ker->first, ".json", path, sizeof path);
-            if (ff_graph_save_json(g, path, &err)) {
-                ff_graph_free(g);
-                goto fail;
+        /* the kernel's phases (producers held on chip) */
+        if (ff_run_kernel_orders(p, &kernels[k], &o.sched, ropts, &err)) goto fail;
+        int np = ff_run_phases(p, &kernels[k], ropts, &o.sched, phases, 64, &err);
+        if (np < 0) goto fail;
+        for (int q = 0; q < np; q++) {
+            const ff_kernel *ker = &phases[q].k;
+            const ff_lower_opts *korders = phases[q].orders;
+            ff_graph *g = NULL;
+            if (ff_lower_kernel(p, ker, korders, &g, &err)) goto fail;
+            char path[4096];
+            printf("%s:%d: kernel %d", model, p->stmts[ker->first].pos.line, k + 1);
+            if (np > 1) printf(".%d", q + 1);
+            printf(" (statement%s %d", ker->first == ker->last ? "" : "s", ker->first + 1);
+            if (ker->last > ker->first) printf("-%d", ker->last + 1);
+            printf("):");
+            for (int r = 0; r < ker->nroots; r++) {
+                char ord[512];
+                ff_run_order_text(&korders[r], ord, sizeof ord);
+                printf("%s %s in order %s", r ? ";" : "", p->tensors[p->stmts[ker->roots[r]].lhs].name, ord);
             }
-            driver_outputs_add(&w, path);
-            printf(" -> %s", path);
-        }
-        if (bit) {
-            ff_bitstream *b = NULL;
-            driver_kernel_path(bit, nk, ker->first, ".bit", path, sizeof path);
-            if (ff_backend_compile(g, &array, &arch, &b, &err) || ff_bitstream_save(b, path, &err)) {
-                printf("\n");
+            printf(", %d primitives, %d streams", g->nnodes, g->nedges);
+            if (out) {
+                driver_kernel_path(out, nk + np - 1, ker->first, ".json", path, sizeof path);
+                if (ff_graph_save_json(g, path, &err)) {
+                    ff_graph_free(g);
+                    goto fail;
+                }
+                driver_outputs_add(&w, path);
+                printf(" -> %s", path);
+            }
+            if (bit) {
+                ff_bitstream *b = NULL;
+                driver_kernel_path(bit, nk + np - 1, ker->first, ".bit", path, sizeof path);
+                if (ff_backend_compile(g, &array, &arch, &b, &err) || ff_bitstream_save(b, path, &err)) {
+                    printf("\n");
+                    ff_bitstream_free(b);
+                    ff_graph_free(g);
+                    goto fail;
+                }
+                driver_outputs_add(&w, path);
+                printf(" -> %s (%zu tiles of array '%s')", path, b->tiles.len, array.name);
                 ff_bitstream_free(b);
-                ff_graph_free(g);
-                goto fail;
             }
-            driver_outputs_add(&w, path);
-            printf(" -> %s (%zu tiles of array '%s')", path, b->tiles.len, array.name);
-            ff_bitstream_free(b);
-        }
-        printf("\n");
-        if (dot) {
-            driver_kernel_path(dot, nk, ker->first, ".dot", path, sizeof path);
-            FILE *f = fopen(path, "w");
-            if (f) driver_outputs_add(&w, path);
-            int wrc = !f ? ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno)) : ff_graph_write_dot(g, f, &err);
-            if (f && fclose(f) && !wrc) wrc = ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno));
-            if (wrc) {
-                ff_graph_free(g);
-                goto fail;
+            printf("\n");
+            if (dot) {
+                driver_kernel_path(dot, nk + np - 1, ker->first, ".dot", path, sizeof path);
+                FILE *f = fopen(path, "w");
+                if (f) driver_outputs_add(&w, path);
+                int wrc = !f ? ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno)) : ff_graph_write_dot(g, f, &err);
+                if (f && fclose(f) && !wrc) wrc = ff_err_set(&err, FF_EIO, "%s: %s", path, strerror(errno));
+                if (wrc) {
+                    ff_graph_free(g);
+                    goto fail;
+                }
             }
+            ff_graph_free(g);
         }
-        ff_graph_free(g);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (dump)
@@ -153,6 +161,7 @@ fail:
     failed = 1;
 done:
     driver_outputs_end(&w, failed);
+    free(phases);
     ff_ir_free(p);
     driver_opts_free(&o);
     return rc;

@@ -172,6 +172,7 @@ int cmd_cosim(int argc, char **argv)
     }
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
     o.sched.buffer_words = arch.buffer_words;
+    o.sched.glb_words = arch.glb_words;
     if (ff_cosim_new(&cs, &err)) goto fail;
     const ff_array_desc *linked = ff_cosim_array(cs);
     if (array_path) {

@@ -98,6 +98,7 @@ static int auto_orders(ff_run_kernel *rk, void *user, ff_err *err)
 typedef struct run_ctx {
     ff_run_sim sim;
     int nkernels;
+    int ngraphs; /* kernels and their phases */
 } run_ctx;
 
 /* After each kernel: its line, or its error naming it. */
@@ -106,24 +107,30 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     run_ctx *ctx = user;
     const ff_run_sim *sim = &ctx->sim;
     ctx->nkernels = rk->nkernels;
+    ctx->ngraphs++;
     const ff_ir_program *p = rk->p;
     const ff_kernel *ker = rk->k;
+    char label[32]; /* "kernel 2", "kernel 2.1" for a phase */
+    int n = snprintf(label, sizeof label, "kernel %d", rk->index + 1);
+    if (rk->nphases > 1) snprintf(label + n, sizeof label - (size_t)n, ".%d", rk->phase + 1);
     if (rc) {
         /* bad data for this kernel (a size, a format): say which */
-        if (rc == FF_EINVAL && rk->g) ff_err_wrap(err, "%s:%d: kernel %d: ", p->path, p->stmts[ker->first].pos.line, rk->index + 1);
+        if (rc == FF_EINVAL && rk->g) ff_err_wrap(err, "%s:%d: %s: ", p->path, p->stmts[ker->first].pos.line, label);
         return rc;
     }
-    printf("%s:%d: kernel %d (statement%s %d", p->path, p->stmts[ker->first].pos.line, rk->index + 1,
-           ker->first == ker->last ? "" : "s", ker->first + 1);
+    printf("%s:%d: %s (statement%s %d", p->path, p->stmts[ker->first].pos.line, label, ker->first == ker->last ? "" : "s",
+           ker->first + 1);
     if (ker->last > ker->first) printf("-%d", ker->last + 1);
     printf(") ->");
-    for (int q = 0; q < ker->nroots; q++) printf(" %s", p->tensors[p->stmts[ker->roots[q]].lhs].name);
+    for (int q = 0; q < ker->nroots; q++) {
+        int t = p->stmts[ker->roots[q]].lhs;
+        printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");
+    }
     if (sim->opts.functional) printf(": computed (functional)\n");
     else printf(": %" PRIu64 " cycles, %d primitives\n", sim->cycles, sim->nprims);
     if (sim->saturated)
-        fprintf(stderr, "fuseflow run: warning: %s:%d: kernel %d: %" PRIu64 " ALU result%s saturated (most at node %s)\n",
-                p->path, p->stmts[ker->first].pos.line, rk->index + 1, sim->saturated, sim->saturated == 1 ? "" : "s",
-                sim->sat_node);
+        fprintf(stderr, "fuseflow run: warning: %s:%d: %s: %" PRIu64 " ALU result%s saturated (most at node %s)\n", p->path,
+                p->stmts[ker->first].pos.line, label, sim->saturated, sim->saturated == 1 ? "" : "s", sim->sat_node);
     return 0;
 }
 
@@ -154,7 +161,10 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     if (o.arch && ff_arch_load(o.arch, &sim->opts.arch, &err)) goto fail;
-    if (!functional) o.sched.buffer_words = sim->opts.arch.buffer_words;
+    if (!functional) {
+        o.sched.buffer_words = sim->opts.arch.buffer_words;
+        o.sched.glb_words = sim->opts.arch.glb_words;
+    }
     if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;
     if (inputs_dir) {
@@ -170,7 +180,7 @@ int cmd_run(int argc, char **argv)
     sim->blocked = stderr;
     ff_run_ops ops = {.kernel = ff_run_simulate, .orders = o.order_auto ? auto_orders : NULL, .done = kernel_done, .user = &ctx};
     if (ff_run_program(p, data, &o.sched, &ops, &err)) goto fail;
-    if (!functional && ctx.nkernels > 1) printf("total: %" PRIu64 " cycles\n", sim->total_cycles);
+    if (!functional && ctx.ngraphs > 1) printf("total: %" PRIu64 " cycles\n", sim->total_cycles);
 
     if (out_dir) {
         if (driver_make_dir(out_dir, &err)) goto fail;

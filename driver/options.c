@@ -154,7 +154,7 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
     case G_BLOCK: parse_block(v, &o->sched, &err); break;
     case G_REUSE: {
         int r = ff_reuse_parse(v);
-        if (r < 0) ff_err_set(&err, FF_EINVAL, "--reuse %s: expected recompute, buffer or auto", v);
+        if (r < 0) ff_err_set(&err, FF_EINVAL, "--reuse %s: expected %s", v, ff_reuse_choices());
         else o->sched.reuse = (ff_reuse)r;
         o->reuse_given = 1;
         break;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cost_int.h"
+#include "ff_run.h"
 
 enum { ORDER_ENUM_LIMIT = 20000 };
 
@@ -141,18 +142,39 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
         }
         for (int c = 0; !ki->infeasible && c < ki->nchoice[r]; c++)
             ki->choice[r][c].reuse = X->o->search_reuse ? FF_REUSE_AUTO : X->o->reuse;
-        /* --reuse searched: a root with stream buffers also recomputes them */
+        /* --reuse searched: a root with stream buffers or held producers
+         * also recomputes them, and one that could hold more producers
+         * than auto does also holds them all */
         if (!ki->infeasible && X->o->search_reuse) {
+            unsigned char *held = ff_xcalloc((size_t)p->nstmts + 1, 1);
             int sites = ff_kernel_root_buffer_sites(p, k, r, &ki->choice[r][0], &e);
-            if (sites > 0) {
-                int m = ki->nchoice[r];
-                ki->choice[r] = ff_xrealloc(ki->choice[r], (size_t)(2 * m) * sizeof(ff_lower_opts));
+            int held_auto = ff_kernel_root_held(p, k, r, &ki->choice[r][0], held, &e);
+            ff_lower_opts h = ki->choice[r][0];
+            h.reuse = FF_REUSE_HOLD;
+            memset(held, 0, (size_t)p->nstmts);
+            int held_all = ff_kernel_root_held(p, k, r, &h, held, &e);
+            free(held);
+            ff_reuse extra[2];
+            int nextra = 0;
+            if (sites > 0 || held_auto > 0) extra[nextra++] = FF_REUSE_RECOMPUTE;
+            if (held_all > held_auto) extra[nextra++] = FF_REUSE_HOLD;
+            int m = ki->nchoice[r], n = m;
+            if (nextra) ki->choice[r] = ff_xrealloc(ki->choice[r], (size_t)((1 + nextra) * m) * sizeof(ff_lower_opts));
+            ff_run_phase *ph = nextra ? ff_xcalloc(64, sizeof *ph) : NULL;
+            for (int x = 0; x < nextra; x++)
                 for (int c = 0; c < m; c++) {
-                    ki->choice[r][m + c] = ki->choice[r][c];
-                    ki->choice[r][m + c].reuse = FF_REUSE_RECOMPUTE;
+                    ff_lower_opts *hc = &ki->choice[r][n];
+                    *hc = ki->choice[r][c];
+                    hc->reuse = extra[x];
+                    /* holding: only orders in which the root can read
+                     * what is held in its stored format */
+                    ff_kernel one = *k;
+                    one.roots[0] = k->roots[r];
+                    one.nroots = 1;
+                    if (extra[x] != FF_REUSE_HOLD || ff_run_phases(p, &one, hc, NULL, ph, 64, &e) > 0) n++;
                 }
-                ki->nchoice[r] = 2 * m;
-            }
+            free(ph);
+            ki->nchoice[r] = n;
         }
         if (!ki->infeasible) {
             if (ki->ncombos > SIZE_MAX / (size_t)ki->nchoice[r])
@@ -171,6 +193,7 @@ static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
     for (int r = 0; r < n; r++) {
         ord[r].block = o->block;
         ord[r].buffer_words = o->sim.arch.buffer_words;
+        ord[r].hold_words = o->sim.arch.glb_words;
     }
     if (!o->par_index || o->par < 2) return;
     for (int r = 0; r < n; r++) {
@@ -293,6 +316,7 @@ static int add_partition(xstate *X, ff_cost_exploration *x, const char *spec, ff
             c->est.bytes_read += e->bytes_read;
             c->est.bytes_written += e->bytes_written;
             c->est.points += e->points;
+            c->est.phases += e->phases;
         }
         x->nconfigs++;
         /* next combination: the last kernel varies fastest */

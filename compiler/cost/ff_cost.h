@@ -68,6 +68,11 @@ typedef struct ff_cost_est {
     double bytes_read;    /* tensors loaded from memory, 4 bytes a word */
     double bytes_written; /* results written back, 4 bytes a word */
     double points;        /* iteration points summed over every loop level (informational) */
+    /* Graphs that run one after the other: kernels, and the phases of a
+     * kernel with producers held on chip. Fused statements overlap as one
+     * pipeline; a phase boundary drains it, which neither FLOPs nor bytes
+     * see: a schedule never dominates one with fewer phases. */
+    double phases;
 } ff_cost_est;
 
 /* One loop level of a lowered root, as the model sees it. */
@@ -112,8 +117,8 @@ int ff_cost_kernel(const ff_cost_model *m, const ff_kernel *k, const ff_lower_op
 /* Pruning                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Marks dominated[i] = 1 when some j has flops_j <= flops_i and
- * bytes_j <= bytes_i, one of them strictly -- by more than the relative
+/* Marks dominated[i] = 1 when some j has flops_j <= flops_i,
+ * bytes_j <= bytes_i and phases_j <= phases_i, flops or bytes strictly -- by more than the relative
  * margin tol: x_j < x_i * (1 - tol) (others 0). tol 0 is the exact rule; the
  * estimates are sums of doubles, so a tiny tol (1e-9) keeps schedules that
  * are equal on paper from dominating each other by rounding, and a larger
@@ -176,8 +181,10 @@ typedef struct ff_cost_explore_opts {
     int par;
     int block;               /* --block B on every simulated kernel (0: scalar) */
     ff_reuse reuse;          /* --reuse on every kernel, estimated and simulated, unless */
-    int search_reuse;        /* every root with stream buffers is tried both with them
-                                (auto) and recomputing (its orders text says "/recompute") */
+    int search_reuse;        /* every root with stream buffers or held producers is tried both
+                                with them (auto) and recomputing (its orders text says
+                                "/recompute"), and holding every revisited producer
+                                ("/hold") where that holds more than auto */
     double prune_tol;        /* ff_cost_prune's tol (default 1e-9: the exact rule) */
     ff_sim_opts sim;         /* the cycle model */
     double density;          /* for the cost model's inputs without data (ff_cost_model_new) */

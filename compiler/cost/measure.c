@@ -16,13 +16,14 @@ int ff_cost_simulate_kernel(const ff_ir_program *p, const ff_kernel *k, const ff
     int rc = ff_run_one_kernel(p, k, orders, data, store, &ops, err);
     if (rc) return rc;
     memset(out, 0, sizeof *out);
-    out->cycles = sim.cycles;
-    out->load = sim.timing.load;
-    out->compute = sim.timing.compute;
-    out->writeback = sim.timing.writeback;
-    out->bytes_in = sim.timing.bytes_in;
-    out->bytes_out = sim.timing.bytes_out;
-    out->ops = sim.ops;
+    /* summed over the kernel's phases (held producers) */
+    out->cycles = sim.total_cycles;
+    out->load = sim.total_timing.load;
+    out->compute = sim.total_timing.compute;
+    out->writeback = sim.total_timing.writeback;
+    out->bytes_in = sim.total_timing.bytes_in;
+    out->bytes_out = sim.total_timing.bytes_out;
+    out->ops = sim.total_ops;
     out->nprims = sim.nprims;
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cost_int.h"
+#include "ff_run.h"
 #include "lower_plan.h"
 
 /* ------------------------------------------------------------------ */
@@ -556,18 +557,34 @@ int ff_cost_root(const ff_cost_model *m, const ff_kernel *k, int root, const ff_
 int ff_cost_kernel(const ff_cost_model *m, const ff_kernel *k, const ff_lower_opts *orders, ff_cost_est *out,
                    ff_err *err)
 {
+    enum { MAX_PHASES = 64 };
     unsigned char *reads = ff_xcalloc((size_t)m->p->ntensors + 1, 1);
     memset(out, 0, sizeof *out);
-    int rc = 0;
-    for (int r = 0; r < k->nroots && !rc; r++) {
-        ff_cost_est e;
-        rc = root_estimate(m, k, k->roots[r], orders ? &orders[r] : NULL, &e, NULL, reads, err);
-        if (rc) break;
-        out->flops += e.flops;
-        out->bytes_read += e.bytes_read; /* each tensor once: reads[] carries over */
-        out->bytes_written += e.bytes_written;
-        out->points += e.points;
+    /* the kernel in its phases (producers held on chip, ff_run_phases):
+     * what a phase holds for a later one is neither written nor read off
+     * chip */
+    ff_run_phase *phases = ff_xcalloc(MAX_PHASES, sizeof *phases);
+    ff_lower_opts def[FF_LOWER_MAX_ROOTS];
+    int rc = orders ? 0 : ff_run_kernel_orders(m->p, k, NULL, def, err);
+    int np = rc ? rc : ff_run_phases(m->p, k, orders ? orders : def, NULL, phases, MAX_PHASES, err);
+    if (np < 0) rc = np;
+    for (int q = 0; q < np && !rc; q++) {
+        const ff_kernel *pk = &phases[q].k;
+        for (int r = 0; r < pk->nroots && !rc; r++) {
+            ff_cost_est e;
+            rc = root_estimate(m, pk, pk->roots[r], &phases[q].orders[r], &e, NULL, reads, err);
+            if (rc) break;
+            int kept = 0; /* a result of the kernel, not only held for a later phase */
+            for (int kr = 0; kr < k->nroots; kr++) kept |= k->roots[kr] == pk->roots[r];
+            out->flops += e.flops;
+            out->bytes_read += e.bytes_read; /* each tensor once: reads[] carries over */
+            if (kept) out->bytes_written += e.bytes_written;
+            out->points += e.points;
+            reads[m->p->stmts[pk->roots[r]].lhs] = 1; /* later phases read it on chip */
+        }
     }
+    out->phases = np > 0 ? np : 1;
+    free(phases);
     free(reads);
     return rc;
 }

@@ -21,7 +21,8 @@ size_t ff_cost_prune(const ff_cost_est *est, size_t n, double tol, unsigned char
         for (size_t j = 0; j < n && !dominated[i]; j++) {
             if (j == i) continue;
             double fj = est[j].flops, bj = est[j].bytes_read + est[j].bytes_written;
-            if (fj <= fi && bj <= bi && (better(fj, fi, tol) || better(bj, bi, tol))) dominated[i] = 1;
+            if (fj <= fi && bj <= bi && est[j].phases <= est[i].phases && (better(fj, fi, tol) || better(bj, bi, tol)))
+                dominated[i] = 1;
         }
         count += dominated[i];
     }

@@ -147,6 +147,9 @@ void ff_ir_free(ff_ir_program *p);
  * tensor names, find their program tensor. */
 int ff_ir_find_tensor(const ff_ir_program *p, const char *name);
 
+/* Whether statement stmt's right side reads tensor `tensor`. */
+int ff_ir_stmt_reads(const ff_ir_program *p, int stmt, int tensor);
+
 /* Makes every reduction explicit: an index that appears on the right but not
  * on the left is summed at the smallest subexpression that contains all its
  * uses (docs/language.md "Reductions"); afterwards every such index is bound

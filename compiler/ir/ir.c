@@ -405,6 +405,15 @@ int ff_ir_find_tensor(const ff_ir_program *p, const char *name)
     return -1;
 }
 
+static int expr_reads(const ff_ir_expr *e, int tensor)
+{
+    if (!e) return 0;
+    if (e->kind == FF_IR_ACCESS && e->tensor == tensor) return 1;
+    return expr_reads(e->a, tensor) || expr_reads(e->b, tensor);
+}
+
+int ff_ir_stmt_reads(const ff_ir_program *p, int stmt, int tensor) { return expr_reads(p->stmts[stmt].rhs, tensor); }
+
 int ff_ir_verify(const ff_ir_program *p, ff_err *err)
 {
     verifier v = {.p = p, .err = err};

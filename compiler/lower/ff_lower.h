@@ -27,11 +27,13 @@
 #define FF_LOWER_MAX_INDICES 32
 #define FF_LOWER_NAME 32
 
-typedef enum ff_reuse { FF_REUSE_AUTO, FF_REUSE_BUFFER, FF_REUSE_RECOMPUTE } ff_reuse;
+typedef enum ff_reuse { FF_REUSE_AUTO, FF_REUSE_BUFFER, FF_REUSE_RECOMPUTE, FF_REUSE_HOLD } ff_reuse;
 
-/* "auto", "buffer", "recompute" -> the mode, or -1. */
+/* "auto", "buffer", "recompute", "hold" -> the mode, or -1. */
 int ff_reuse_parse(const char *text);
 const char *ff_reuse_name(ff_reuse r);
+/* "auto, buffer, recompute or hold": the modes, for messages. */
+const char *ff_reuse_choices(void);
 
 typedef struct ff_lower_opts {
     /* Loop order, outermost first, by index name as `fuseflow compile -d`
@@ -68,7 +70,15 @@ typedef struct ff_lower_opts {
      * stream buffer (FF_REUSE_BUFFER: wherever a walk can be buffered, an
      * error where it cannot), recomputed by every walk (FF_REUSE_RECOMPUTE),
      * or buffered where it can be and recomputed elsewhere (FF_REUSE_AUTO,
-     * the default). */
+     * the default). A fused producer revisited whole -- at a fiber it
+     * already computed, after others (XW[k,:] once per neighbour k of each
+     * row i) -- no fiber buffer can serve: it is held whole on chip
+     * (FF_REUSE_HOLD: every revisited producer; FF_REUSE_AUTO: those that
+     * do work per element and fit hold_words). A held producer is not
+     * computed in the root's graph: the plan reports it
+     * (ff_kernel_root_held) and the runner computes it in a phase of its
+     * own before the root (ff_run_phases); lowered anyway, it is
+     * recomputed. */
     ff_reuse reuse;
     /* The capacity of one stream buffer, in words (the arch's buffer_words;
      * 0: not checked), and the program's bound sizes (indexed like
@@ -76,6 +86,10 @@ typedef struct ff_lower_opts {
      * needs more words than that is refused at compile time. */
     int buffer_words;
     const uint32_t *sizes;
+    /* The on-chip memory that holds whole intermediates, in words (the
+     * arch's glb_words): --reuse auto holds a producer only when its
+     * dense size (from sizes) fits. 0: unchecked. */
+    int hold_words;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors
@@ -150,6 +164,17 @@ void ff_kernel_fuse_flags(const ff_ir_program *p, const ff_kernel *k, int root, 
  * kernel k reads back from stream buffers in o's order (o->reuse as
  * given): 0 when --reuse makes no difference to it. Negative: an error. */
 int ff_kernel_root_buffer_sites(const ff_ir_program *p, const ff_kernel *k, int r, const ff_lower_opts *o, ff_err *err);
+
+/* The fused producers root r of kernel k holds whole on chip in o's order
+ * (ff_lower_opts.reuse): held[s] set for each such statement s (held has
+ * p->nstmts entries; entries already set stay). Returns how many it set, or
+ * a negative FF_E* code. */
+int ff_kernel_root_held(const ff_ir_program *p, const ff_kernel *k, int r, const ff_lower_opts *o,
+                        unsigned char *held, ff_err *err);
+
+/* Kernel [first, last] with its roots (the results leaving it, as
+ * ff_fuse_parse fills them). */
+int ff_kernel_make(const ff_ir_program *p, int first, int last, ff_kernel *out, ff_err *err);
 
 int ff_kernel_root_order(const ff_ir_program *p, const ff_kernel *k, int r, const char *text, ff_lower_opts *o,
                          ff_err *err);

@@ -14,20 +14,8 @@ static int leaves(const ff_ir_program *p, int s, int last)
 {
     int t = p->stmts[s].lhs;
     if (p->tensors[t].role == FF_IR_OUTPUT) return 1;
-    for (int u = last + 1; u < p->nstmts; u++) {
-        const ff_ir_expr *stack[512];
-        int sp = 0;
-        stack[sp++] = p->stmts[u].rhs;
-        while (sp) {
-            const ff_ir_expr *e = stack[--sp];
-            if (!e) continue;
-            if ((e->kind == FF_IR_ACCESS) && e->tensor == t) return 1;
-            if (sp < 510) {
-                stack[sp++] = e->a;
-                stack[sp++] = e->b;
-            }
-        }
-    }
+    for (int u = last + 1; u < p->nstmts; u++)
+        if (ff_ir_stmt_reads(p, u, t)) return 1;
     return 0;
 }
 
@@ -42,6 +30,14 @@ static int set_roots(const ff_ir_program *p, ff_kernel *k, ff_err *err)
             k->roots[k->nroots++] = s;
         }
     return 0;
+}
+
+int ff_kernel_make(const ff_ir_program *p, int first, int last, ff_kernel *out, ff_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->first = first;
+    out->last = last;
+    return set_roots(p, out, err);
 }
 
 int ff_fuse_parse(const ff_ir_program *p, const char *spec, ff_kernel *kernels, int max, ff_err *err)
@@ -144,6 +140,16 @@ int ff_kernel_root_buffer_sites(const ff_ir_program *p, const ff_kernel *k, int 
     ff_lower_opts q = *o;
     unsigned char *fuse = root_fuse(p, k, r, &q);
     int n = lw_buffer_sites(p, k->roots[r], &q, err);
+    free(fuse);
+    return n;
+}
+
+int ff_kernel_root_held(const ff_ir_program *p, const ff_kernel *k, int r, const ff_lower_opts *o,
+                        unsigned char *held, ff_err *err)
+{
+    ff_lower_opts q = *o;
+    unsigned char *fuse = root_fuse(p, k, r, &q);
+    int n = lw_held_stmts(p, k->roots[r], &q, held, err);
     free(fuse);
     return n;
 }

@@ -95,7 +95,7 @@ int lw_lower_with(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, c
 }
 
 /* ORDER ff_reuse */
-static const char *const reuse_names[] = {"auto", "buffer", "recompute"};
+static const char *const reuse_names[] = {"auto", "buffer", "recompute", "hold"};
 enum { NREUSE = sizeof reuse_names / sizeof reuse_names[0] };
 
 int ff_reuse_parse(const char *text)
@@ -106,6 +106,18 @@ int ff_reuse_parse(const char *text)
 }
 
 const char *ff_reuse_name(ff_reuse r) { return (unsigned)r < NREUSE ? reuse_names[r] : "?"; }
+
+const char *ff_reuse_choices(void)
+{
+    static char text[64];
+    if (!text[0]) {
+        size_t len = 0;
+        for (int i = 0; i < NREUSE; i++)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", i == 0 ? "" : i == NREUSE - 1 ? " or " : ", ",
+                                    reuse_names[i]);
+    }
+    return text;
+}
 
 int ff_lower_stmt(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_graph **out, ff_err *err)
 {

@@ -39,6 +39,11 @@ int lw_complete_opts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts
  * whose walks are read back from buffers (plan.c). */
 int lw_buffer_sites(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *err);
 
+/* The statements whose results the plan of `stmt` holds whole on chip:
+ * held[s] set (p->nstmts entries); returns how many it set, or a negative
+ * FF_E* code. */
+int lw_held_stmts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, unsigned char *held, ff_err *err);
+
 /* Sets param p (as another node holds it) on node `node` of dst (merge.c). */
 int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err);
 

@@ -190,6 +190,10 @@ typedef struct lw {
                             through one: the statement is lowered unbuffered) */
     int parallelizing;   /* lw_parallelize is running */
     int buffer_words;    /* capacity of one buffer (0: unchecked) */
+    int hold_words;      /* on-chip memory for held producers (0: unchecked) */
+    /* per program tensor: a fused producer the plan holds whole on chip
+     * (ff_lower_opts.reuse) instead of inlining a capture or recomputing it */
+    unsigned char *held;
     const uint32_t *sizes; /* bound program sizes, or NULL */
     unsigned char *bmodes;
     /* per program tensor, scratch for one walk over the accesses ("seen");

@@ -763,6 +763,17 @@ static int holds_top_sum(const lx *x)
     return holds_top_sum(x->a) || holds_top_sum(x->b);
 }
 
+/* Whether --reuse auto may hold x's tensor whole on chip: its dense size
+ * fits the on-chip memory (unchecked without sizes or a capacity). */
+static int hold_fits(const lw *L, const lx *x)
+{
+    if (!L->hold_words || !L->sizes) return 1;
+    const ff_ir_tensor *t = &L->p->tensors[x->inlined - 1];
+    double words = 1;
+    for (int m = 0; m < t->order; m++) words *= (double)L->sizes[t->dims[m]];
+    return words <= (double)L->hold_words;
+}
+
 static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo *memo)
 {
     if (!x) return NULL;
@@ -781,10 +792,25 @@ static lx *buffer_revisits(lw *L, lx *x, const int *ctx, int nctx, revisit_memo 
         }
         for (int k = pend + 1; k < vpos; k++)
             if (!((x->free >> ctx[k]) & 1)) revisit = 1;
-        if ((rest & ~seen) != 0) revisit = 0; /* not all of its loops enclose it here */
+        /* a loop above its own that it does not depend on: it comes back
+         * to a fiber it computed, after others -- revisited whole; so is a
+         * vector revisited (its one fiber is all of it: a buffer would
+         * replay it in full where the consumer may locate a few entries) */
+        int whole = revisit && pend < 0;
+        for (int k = 0; k <= pend; k++)
+            if (!((x->free >> ctx[k]) & 1)) whole = 1;
+        if ((rest & ~seen) != 0) revisit = whole = 0; /* not all of its loops enclose it here */
+        int work = work_per_element(x, v);
+        if (L->held && (L->reuse == FF_REUSE_HOLD ? revisit || whole
+                                                  : L->reuse == FF_REUSE_AUTO && whole && work && hold_fits(L, x))) {
+            /* held: computed in a phase of its own (ff_kernel_root_held) */
+            L->held[x->inlined - 1] = 1;
+            if (x->id < memo->n) memo->to[x->id] = x;
+            return x;
+        }
         /* --reuse auto buffers what recomputing would cost more than a
          * replay; --reuse buffer everything revisited */
-        if (L->reuse == FF_REUSE_AUTO && !work_per_element(x, v)) revisit = 0;
+        if (L->reuse == FF_REUSE_AUTO && !work) revisit = 0;
         int site = -1;
         if (revisit && !next_site(L, &site)) revisit = 0;
         memo->site = site;
@@ -950,7 +976,9 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->reuse = opts ? opts->reuse : FF_REUSE_AUTO;
     L->refused_site = -1;
     L->buffer_words = opts ? opts->buffer_words : 0;
+    L->hold_words = opts ? opts->hold_words : 0;
     L->sizes = opts ? opts->sizes : NULL;
+    L->held = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->contract = -1;
     L->top_chain = -1;
     for (int t = 0; t < p->ntensors; t++) L->fmt[t] = lw_scalar_format(&p->tensors[t].fmt);
@@ -970,6 +998,7 @@ void lw_delete(lw *L)
     free(L->bax);
     free(L->bmodes);
     free(L->tseen);
+    free(L->held);
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
     free(L->fmt);
@@ -1012,6 +1041,21 @@ int lw_buffer_sites(const ff_ir_program *p, int stmt, const ff_lower_opts *opts,
             if (L->nodes[k]->kind == LW_REPLAY && L->nodes[k]->cap == x->cap) first = 0;
         n += first;
     }
+    lw_delete(L);
+    return n;
+}
+
+int lw_held_stmts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, unsigned char *held, ff_err *err)
+{
+    lw *L = NULL;
+    int rc = lw_plan_new(p, stmt, opts, &L, err);
+    if (rc) return rc < 0 ? rc : -rc;
+    int n = 0;
+    for (int s = 0; s < p->nstmts; s++)
+        if (L->held[p->stmts[s].lhs] && !held[s]) {
+            held[s] = 1;
+            n++;
+        }
     lw_delete(L);
     return n;
 }

@@ -44,6 +44,8 @@ typedef struct ff_run_sched {
     int block;                  /* --block B on every root; 0: scalar */
     ff_reuse reuse;             /* --reuse on every root (ff_lower_opts.reuse) */
     int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
+    int glb_words;              /* the arch's glb_words: what held producers may take on chip
+                                 * (0: unchecked) */
 } ff_run_sched;
 
 /* One kernel as the callbacks see it. */
@@ -58,6 +60,13 @@ typedef struct ff_run_kernel {
     ff_tensor **out;            /* per graph tensor: the outputs the kernel callback leaves, in the
                                  * graph's formats (NULL where none); the runner stores and frees them */
     ff_tensor **data;           /* per program tensor: the data so far (the runner's to change) */
+    /* Held producers (ff_run_phases): the schedule's kernel k runs as
+     * nphases phases, this one number `phase` (0-based; nphases 1: no
+     * phases). on_chip (per program tensor, NULL: none) marks what this
+     * phase reads from or leaves in on-chip memory: never loaded or written
+     * back off chip. */
+    int phase, nphases;
+    const unsigned char *on_chip;
 } ff_run_kernel;
 
 /* The callbacks of a run; user is passed to each. */
@@ -104,6 +113,23 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
  * error for the driver). */
 int ff_run_check_par(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err);
 
+/* Producers held whole on chip (ff_lower_opts.reuse hold, or auto): kernel
+ * k, whose roots have `orders`, runs in phases. Each held statement ends a
+ * phase, which computes it (with what is fused into it) into on-chip
+ * memory; the phases after it read it from there. A root of k keeps its
+ * order in its phase, without the indices of what is no longer fused into
+ * it; a held statement takes the order s gives it (s NULL: the default).
+ * Fills phases (at most max) and returns how many: 1, with k and its
+ * orders, when nothing is held. Under --reuse auto a hold whose consumer
+ * could not read the held tensor in its order is dropped (recomputed);
+ * under --reuse hold it is an error naming the statement. */
+typedef struct ff_run_phase {
+    ff_kernel k;
+    ff_lower_opts orders[FF_LOWER_MAX_ROOTS];
+} ff_run_phase;
+int ff_run_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, const ff_run_sched *s,
+                  ff_run_phase *phases, int max, ff_err *err);
+
 /* "i,k,j": the order in o, into buf (n bytes, n >= 1). */
 void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n);
 
@@ -125,6 +151,8 @@ typedef struct ff_run_sim {
     char sat_node[64];          /* the node with the most of them ("" if none) */
     /* out, summed over the kernels run: */
     uint64_t total_cycles;
+    uint64_t total_ops;
+    ff_sim_timing total_timing; /* load, compute, write-back and bytes */
 } ff_run_sim;
 
 int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err);

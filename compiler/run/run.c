@@ -43,6 +43,7 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
         out[r].block = s->block;
         out[r].reuse = s->reuse;
         out[r].buffer_words = s->buffer_words;
+        out[r].hold_words = s->glb_words;
         if (s->par > 1) {
             snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
             out[r].par = s->par;
@@ -83,6 +84,112 @@ void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n)
 }
 
 /* The graph's inputs from the data, by program-tensor name. */
+/* ------------------------------------------------------------------ */
+/* phases: producers held whole on chip                                */
+/* ------------------------------------------------------------------ */
+
+/* The orders of phase ph's roots (ff_run_phases). */
+static int phase_orders(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *korders, const ff_run_sched *s,
+                        ff_run_phase *ph, ff_err *err)
+{
+    for (int r = 0; r < ph->k.nroots; r++) {
+        int kr = -1;
+        for (int q = 0; q < k->nroots; q++)
+            if (k->roots[q] == ph->k.roots[r]) kr = q;
+        ff_lower_opts o = korders[kr >= 0 ? kr : 0];
+        if (kr >= 0) {
+            /* its order, without the names of what it no longer fuses */
+            char names[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
+            int n = ff_kernel_root_indices(p, &ph->k, r, names, err);
+            if (n < 0) return n;
+            int kept = 0;
+            for (int i = 0; i < o.norder; i++)
+                for (int j = 0; j < n; j++)
+                    if (!strcmp(o.order[i], names[j])) {
+                        memmove(o.order[kept++], o.order[i], FF_LOWER_NAME);
+                        break;
+                    }
+            o.norder = kept;
+        } else {
+            o.norder = 0;
+            int rc = s ? root_order(p, &ph->k, r, s, &o, err) : 0;
+            if (!rc && !o.norder) rc = ff_kernel_root_order(p, &ph->k, r, NULL, &o, err);
+            if (rc) return rc;
+        }
+        ph->orders[r] = o;
+    }
+    return 0;
+}
+
+static int add_phase(const ff_kernel *k, const ff_lower_opts *orders, ff_run_phase *phases, int max, int *n,
+                     ff_err *err)
+{
+    if (*n == max) return ff_err_set(err, FF_EINVAL, "kernel %d-%d: more than %d phases", k->first + 1, k->last + 1, max);
+    phases[*n].k = *k;
+    memcpy(phases[*n].orders, orders, sizeof phases[*n].orders[0] * (size_t)k->nroots);
+    (*n)++;
+    return 0;
+}
+
+static int split_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, const ff_run_sched *s,
+                        ff_run_phase *phases, int max, int *n, ff_err *err)
+{
+    unsigned char *held = ff_xcalloc((size_t)p->nstmts + 1, 1);
+    int nheld = 0, rc = 0;
+    for (int r = 0; r < k->nroots && !rc; r++) {
+        int got = ff_kernel_root_held(p, k, r, &orders[r], held, err);
+        if (got < 0) rc = got;
+        else nheld += got;
+    }
+    if (rc || !nheld) {
+        free(held);
+        return rc ? rc : add_phase(k, orders, phases, max, n, err);
+    }
+    /* The last held statement ends a phase; each part is split again as
+     * its own plans say (what the whole kernel's root revisits, a part's
+     * root may not). */
+    int last_held = k->first;
+    for (int st = k->first; st < k->last; st++)
+        if (held[st]) last_held = st;
+    ff_run_phase *parts = ff_xcalloc(2, sizeof *parts);
+    int nparts = 0, first = k->first, hold = 1;
+    for (int st = k->first; st <= k->last && !rc; st++) {
+        if (st != last_held && st != k->last) continue;
+        ff_run_phase *ph = &parts[nparts++];
+        rc = ff_kernel_make(p, first, st, &ph->k, err);
+        if (!rc) rc = phase_orders(p, k, orders, s, ph, err);
+        /* the phase's roots must be able to read what is held in its
+         * stored format, in their orders */
+        for (int r = 0; !rc && r < ph->k.nroots; r++) {
+            ff_err probe = {0};
+            if (ff_kernel_root_buffer_sites(p, &ph->k, r, &ph->orders[r], &probe) >= 0) continue;
+            if (orders[0].reuse != FF_REUSE_HOLD) {
+                hold = 0; /* auto: recompute instead */
+                break;
+            }
+            rc = ff_err_set(err, probe.code,
+                            "%s (--reuse hold: statement %d reads the producers it holds from on-chip memory, in their "
+                            "stored formats)", probe.msg, ph->k.roots[r] + 1);
+        }
+        first = st + 1;
+        if (!hold) break;
+    }
+    for (int q = 0; q < nparts && !rc; q++)
+        rc = hold ? split_phases(p, &parts[q].k, parts[q].orders, s, phases, max, n, err) : 0;
+    if (!rc && !hold) rc = add_phase(k, orders, phases, max, n, err);
+    free(parts);
+    free(held);
+    return rc;
+}
+
+int ff_run_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, const ff_run_sched *s,
+                  ff_run_phase *phases, int max, ff_err *err)
+{
+    int n = 0;
+    int rc = split_phases(p, k, orders, s, phases, max, &n, err);
+    return rc ? rc : n;
+}
+
 static int bind_inputs(ff_run_kernel *rk, ff_err *err)
 {
     const ff_graph *g = rk->g;
@@ -341,14 +448,117 @@ static void release(ff_run_kernel *rk)
     rk->out = NULL;
 }
 
+/* Per program tensor, what phase q of phases (one kernel's) reads from or
+ * leaves in on-chip memory: results of earlier phases it reads, and its
+ * results that only later phases read. */
+static void phase_on_chip(const ff_ir_program *p, const ff_kernel *k, const ff_run_phase *phases, int q,
+                          unsigned char *on)
+{
+    memset(on, 0, (size_t)p->ntensors);
+    const ff_kernel *pk = &phases[q].k;
+    for (int e = 0; e < q; e++)
+        for (int st = phases[e].k.first; st <= phases[e].k.last; st++)
+            for (int u = pk->first; u <= pk->last; u++)
+                if (ff_ir_stmt_reads(p, u, p->stmts[st].lhs)) on[p->stmts[st].lhs] = 1;
+    for (int r = 0; r < pk->nroots; r++) {
+        int kept = 1;
+        for (int kr = 0; kr < k->nroots; kr++)
+            if (k->roots[kr] == pk->roots[r]) kept = 0;
+        if (kept) on[p->stmts[pk->roots[r]].lhs] = 1;
+    }
+}
+
+/* After phase q: what the phases so far hold on chip for the later ones
+ * must fit the global memory. */
+static int check_held(const ff_ir_program *p, const ff_run_phase *phases, int q, int nphases, ff_tensor **data,
+                      int glb_words, ff_err *err)
+{
+    uint64_t words = 0;
+    char names[256] = "";
+    size_t len = 0;
+    int last = phases[q].k.last;
+    for (int st = phases[0].k.first; st <= last; st++) {
+        int t = p->stmts[st].lhs, read = 0;
+        for (int u = last + 1; u <= phases[nphases - 1].k.last; u++) read |= ff_ir_stmt_reads(p, u, t);
+        if (!read || !data[t]) continue;
+        words += ff_tensor_words(data[t]);
+        if (len + strlen(p->tensors[t].name) + 3 < sizeof names)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", p->tensors[t].name);
+    }
+    if (!glb_words || words <= (uint64_t)glb_words) return 0;
+    char later[48];
+    int from = last + 2, to = phases[nphases - 1].k.last + 1;
+    if (from == to) snprintf(later, sizeof later, "statement %d", from);
+    else snprintf(later, sizeof later, "statements %d-%d", from, to);
+    return ff_err_set(err, FF_EINVAL,
+                      "holding %s on chip for %s takes %llu words; the global memory holds %d (the arch's "
+                      "glb_words): use --reuse buffer or recompute, or end the kernel after statement %d",
+                      names, later, (unsigned long long)words, glb_words, last + 1);
+}
+
+/* Kernel k of the schedule, in its phases: each lowered, bound, executed,
+ * stored and (with ops->done) reported as a kernel of its own. */
+static int run_phases(ff_run_kernel *base, const ff_run_sched *s, int store, const ff_run_ops *ops, ff_err *err)
+{
+    enum { MAX_PHASES = 64 };
+    const ff_ir_program *p = base->p;
+    ff_run_phase *phases = ff_xcalloc(MAX_PHASES, sizeof *phases);
+    unsigned char *on = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    int np = ff_run_phases(p, base->k, base->orders, s, phases, MAX_PHASES, err);
+    int rc = np < 0 ? np : 0;
+    if (rc && ops->done) rc = ops->done(base, rc, ops->user, err);
+    /* Without store the caller's data stays as it was: the held results
+     * go to a copy of the array and are freed after the last phase. */
+    ff_tensor **data = base->data;
+    if (!store && np > 1) {
+        data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *data);
+        memcpy(data, base->data, sizeof *data * (size_t)p->ntensors);
+    }
+    for (int q = 0; q < np && !rc; q++) {
+        ff_run_kernel rk = *base;
+        rk.data = data;
+        if (data != base->data) /* never free the caller's tensors */
+            for (int r = 0; r < phases[q].k.nroots; r++) {
+                int t = p->stmts[phases[q].k.roots[r]].lhs;
+                if (data[t] == base->data[t]) data[t] = NULL;
+            }
+        rk.k = &phases[q].k;
+        memcpy(rk.orders, phases[q].orders, sizeof rk.orders);
+        rk.phase = q;
+        rk.nphases = np;
+        phase_on_chip(p, base->k, phases, q, on);
+        rk.on_chip = np > 1 ? on : NULL;
+        ff_err kerr = {0};
+        rc = execute(&rk, store || q + 1 < np, ops, &kerr);
+        if (!rc && q + 1 < np) rc = check_held(p, phases, q, np, rk.data, s ? s->glb_words : 0, &kerr);
+        if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
+        if (rc) *err = kerr;
+        release(&rk);
+    }
+    if (data != base->data) {
+        for (int t = 0; t < p->ntensors; t++)
+            if (data[t] != base->data[t]) ff_tensor_free(data[t]);
+        free(data);
+    }
+    free(on);
+    free(phases);
+    return rc;
+}
+
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
                       int store, const ff_run_ops *ops, ff_err *err)
 {
     ff_run_kernel rk = {.p = p, .k = k, .nkernels = 1, .data = data};
-    for (int r = 0; orders && r < k->nroots; r++) rk.orders[r] = orders[r];
-    int rc = execute(&rk, store, ops, err);
-    release(&rk);
-    return rc;
+    if (orders)
+        for (int r = 0; r < k->nroots; r++) rk.orders[r] = orders[r];
+    else {
+        int rc = ff_run_kernel_orders(p, k, NULL, rk.orders, err);
+        if (rc) return rc;
+    }
+    ff_run_ops one = *ops;
+    one.orders = NULL;
+    one.done = NULL;
+    return run_phases(&rk, NULL, store, &one, err);
 }
 
 int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,
@@ -361,15 +571,14 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     /* the sizes the inputs bind: the lowering checks buffer capacities on them */
     uint32_t *sizes = data_sizes(p, data);
     for (int k = 0; k < nk && !rc; k++) {
-        ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data};
+        ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data, .nphases = 1};
         ff_err kerr = {0};
         rc = ff_run_kernel_orders(p, &ks[k], s, rk.orders, &kerr);
         for (int r = 0; r < ks[k].nroots; r++) rk.orders[r].sizes = sizes;
         if (!rc && ops->orders) rc = ops->orders(&rk, ops->user, &kerr);
-        if (!rc) rc = execute(&rk, 1, ops, &kerr);
-        if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
+        if (!rc) rc = run_phases(&rk, s, 1, ops, &kerr);
+        else if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
         if (rc) *err = kerr;
-        release(&rk);
     }
     free(sizes);
     free(ks);
@@ -384,6 +593,10 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
     int rc = ff_sim_new(g, &r->opts, &sim, err);
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (rk->in[t]) rc = ff_sim_bind(sim, g->tensors[t].name, rk->in[t], err);
+    for (int t = 0; !rc && rk->on_chip && t < g->ntensors; t++) {
+        int pt = ff_ir_find_tensor(rk->p, g->tensors[t].name);
+        if (pt >= 0 && rk->on_chip[pt]) rc = ff_sim_on_chip(sim, g->tensors[t].name, err);
+    }
     if (!rc && (rc = ff_sim_run(sim, err)) && (rc == FF_EDEADLOCK || rc == FF_ELIMIT) && r->blocked) {
         /* The one-line error names the first few; people debugging a graph
          * need every blocked primitive and its channels. */
@@ -395,6 +608,12 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
         r->cycles = ff_sim_cycles(sim);
         r->total_cycles += r->cycles;
         ff_sim_timing_of(sim, &r->timing);
+        r->total_timing.load += r->timing.load;
+        r->total_timing.compute += r->timing.compute;
+        r->total_timing.writeback += r->timing.writeback;
+        r->total_timing.total += r->timing.total;
+        r->total_timing.bytes_in += r->timing.bytes_in;
+        r->total_timing.bytes_out += r->timing.bytes_out;
         r->nprims = g->nnodes;
         r->ops = 0;
         for (int i = 0; i < g->nnodes; i++) {
@@ -402,6 +621,7 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
             ff_sim_node_stats(sim, i, &ns);
             r->ops += ns.ops;
         }
+        r->total_ops += r->ops;
         const char *most = NULL;
         r->saturated = ff_sim_saturated(sim, &most);
         snprintf(r->sat_node, sizeof r->sat_node, "%s", most ? most : "");

@@ -13,8 +13,9 @@ typedef struct cstate {
     ff_cosim *c;
     const ff_run_cosim_opts *o;
     ff_tensor *const *ref;
-    ff_run_cosim_kernel *ks; /* one per kernel, allocated at the first */
-    int nk;
+    ff_run_cosim_kernel *ks; /* one per kernel (per phase of one with held producers) */
+    int nk, cap;
+    int index, phase;        /* the kernel and phase of ks[nk - 1] */
     int traced;              /* a waveform was written: no more */
     int stop;                /* a kernel produced nothing: the rest are not run */
     /* the current kernel */
@@ -39,21 +40,28 @@ static char *failure_text(const char *msg, const ff_cosim_result *res)
     return buf;
 }
 
-/* The record of rk's kernel, named and its clock started the first time
- * (the records are allocated at the first kernel). */
+/* The record of rk's kernel (or phase), made, named and its clock started
+ * the first time. */
 static ff_run_cosim_kernel *record(cstate *S, const ff_run_kernel *rk)
 {
     const ff_ir_program *p = rk->p;
-    if (!S->ks) {
-        S->ks = ff_xcalloc((size_t)rk->nkernels + 1, sizeof *S->ks);
-        S->nk = rk->nkernels;
+    int fresh = !(S->nk && S->index == rk->index && S->phase == rk->phase);
+    if (fresh && S->nk == S->cap) {
+        S->cap = S->cap ? 2 * S->cap : rk->nkernels + 1;
+        S->ks = ff_xrealloc(S->ks, (size_t)S->cap * sizeof *S->ks);
     }
-    ff_run_cosim_kernel *kc = &S->ks[rk->index];
-    if (kc->name[0]) return kc;
-    int n = snprintf(kc->name, sizeof kc->name, "%s:%d kernel %d ->", S->o->model ? S->o->model : "program",
+    ff_run_cosim_kernel *kc = fresh ? &S->ks[S->nk++] : &S->ks[S->nk - 1];
+    if (fresh) memset(kc, 0, sizeof *kc);
+    S->index = rk->index;
+    S->phase = rk->phase;
+    /* named again once its phases are known */
+    int n = snprintf(kc->name, sizeof kc->name, "%s:%d kernel %d", S->o->model ? S->o->model : "program",
                      p->stmts[rk->k->first].pos.line, rk->index + 1);
+    if (rk->nphases > 1) n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, ".%d", rk->phase + 1);
+    n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, " ->");
     for (int q = 0; q < rk->k->nroots && n < (int)sizeof kc->name; q++)
         n += snprintf(kc->name + n, sizeof kc->name - (size_t)n, " %s", p->tensors[p->stmts[rk->k->roots[q]].lhs].name);
+    if (!fresh) return kc;
     S->t0 = clock();
     S->ran = 0;
     S->mismatch = 0;
@@ -74,7 +82,7 @@ static int begin(ff_run_kernel *rk, void *user, ff_err *err)
 static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
 {
     cstate *S = user;
-    ff_run_cosim_kernel *kc = &S->ks[rk->index];
+    ff_run_cosim_kernel *kc = record(S, rk);
     ff_cosim_opts co = S->o->graph;
     if (S->traced) co.trace = NULL;
     ff_err kerr = {0};
@@ -154,6 +162,7 @@ int ff_run_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, 
     ff_run_sched sched = {0};
     if (s) sched = *s;
     sched.buffer_words = arch.buffer_words;
+    sched.glb_words = arch.glb_words;
     cstate S = {.c = c, .o = &o, .ref = ref};
     ff_run_ops ops = {.kernel = cosim_kernel, .orders = begin, .done = finish, .user = &S};
     *kernels = NULL;

@@ -17,6 +17,7 @@ void ff_arch_default(ff_arch *a)
     snprintf(a->name, sizeof a->name, "default");
     a->fifo_depth = 2;
     a->buffer_words = 8192;
+    a->glb_words = 1 << 20;
     for (int k = 0; k < FF_PRIM__COUNT; k++) a->ii[k] = 1;
     for (int k = 0; k < FF_ALU__COUNT; k++) {
         a->alu_ii[k] = 1;
@@ -107,7 +108,7 @@ static int load_linear(loader *l, json_t *v, const char *path, int *per_b, int *
 
 static int load_root(loader *l, json_t *root, ff_arch *a)
 {
-    static const char *const top[] = {"fuseflow", "version", "name", "clock_ghz", "fifo_depth", "buffer_words", "primitives",
+    static const char *const top[] = {"fuseflow", "version", "name", "clock_ghz", "fifo_depth", "buffer_words", "glb_words", "primitives",
                                       "alu", "block", "offchip", NULL};
     if (!json_is_object(root)) return fail(l, "(top)", "expected a JSON object");
     int rc = only_keys(l, root, "", top);
@@ -131,6 +132,8 @@ static int load_root(loader *l, json_t *root, ff_arch *a)
         return rc;
     if ((v = json_object_get(root, "buffer_words")) &&
         (rc = get_int(l, v, "buffer_words", 2, 1 << 24, &a->buffer_words)))
+        return rc;
+    if ((v = json_object_get(root, "glb_words")) && (rc = get_int(l, v, "glb_words", 1, 1 << 30, &a->glb_words)))
         return rc;
 
     json_t *prims = json_object_get(root, "primitives");

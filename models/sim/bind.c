@@ -47,6 +47,14 @@ int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err)
     return 0;
 }
 
+int ff_sim_on_chip(ff_sim *s, const char *name, ff_err *err)
+{
+    int ti = ff_graph_find_tensor(s->g, name);
+    if (ti < 0) return ff_err_set(err, FF_EINVAL, "graph '%s' has no tensor '%s'", s->g->name, name);
+    s->on_chip[ti] = 1;
+    return 0;
+}
+
 const ff_tensor *sim_input(ff_sim *s, const node *n, const char *name, ff_err *err)
 {
     int ti = ff_graph_find_tensor(s->g, name);

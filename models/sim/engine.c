@@ -188,6 +188,7 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
     s->touched = ff_xmalloc(((size_t)g->nedges + 1) * sizeof *s->touched);
     s->inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->inputs);
     s->owned_inputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->owned_inputs);
+    s->on_chip = ff_xcalloc((size_t)g->ntensors + 1, 1);
     s->outputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *s->outputs);
     if (s->opts.record) s->records = ff_xcalloc((size_t)g->nedges + 1, sizeof *s->records);
     s->observe = s->opts.trace != NULL || s->opts.record;
@@ -229,6 +230,7 @@ void ff_sim_free(ff_sim *s)
     if (s->owned_inputs && s->g)
         for (int t = 0; t < s->g->ntensors; t++) ff_tensor_free(s->owned_inputs[t]);
     free(s->owned_inputs);
+    free(s->on_chip);
     free(s->outputs);
     free(s->inputs);
     free(s->nodes);

@@ -61,6 +61,8 @@ typedef struct ff_arch {
     int fifo_depth;                 /* default channel depth (>= 1) */
     int buffer_words;               /* capacity of one stream buffer (buffer
                                        primitive): words, two per entry */
+    int glb_words;                  /* on-chip global memory that holds whole
+                                       intermediates between phases (--reuse hold) */
     int latency[FF_PRIM__COUNT];    /* extra pipeline cycles per primitive kind */
     int ii[FF_PRIM__COUNT];         /* initiation interval per kind (>= 1) */
     int alu_latency[FF_ALU__COUNT]; /* extra pipeline cycles per ALU op */
@@ -71,7 +73,7 @@ typedef struct ff_arch {
     double clock_ghz;               /* for converting cycles to time */
 } ff_arch;
 
-/* Defaults: depth 2, buffers of 8192 words, no extra latency, II 1, off-chip model off, 1 GHz;
+/* Defaults: depth 2, buffers of 8192 words, a global memory of 2^20 words, no extra latency, II 1, off-chip model off, 1 GHz;
  * block ops: latency 1, II B; a block matrix product latency 2B-1, II B. */
 void ff_arch_default(ff_arch *a);
 
@@ -103,6 +105,11 @@ void ff_sim_free(ff_sim *s);
  * borrows t, which must then outlive the simulation. Dims must fit the
  * graph's tensor order. */
 int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err);
+
+/* Marks a graph tensor (input or output) as held in on-chip memory from an
+ * earlier phase or for a later one (--reuse hold): the off-chip model
+ * charges no load or write-back for it (ff_sim_timing_of). */
+int ff_sim_on_chip(ff_sim *s, const char *name, ff_err *err);
 
 /* Runs to completion: every node has seen DONE. Returns FF_EDEADLOCK with a
  * report naming the blocked nodes and their channels, FF_ELIMIT at

@@ -116,6 +116,7 @@ struct ff_sim {
     /* bound tensors, by graph tensor index */
     const ff_tensor **inputs;
     ff_tensor **owned_inputs; /* converted copies, freed with the sim */
+    unsigned char *on_chip;   /* per graph tensor: held on chip (ff_sim_on_chip) */
     struct outbuf *outputs; /* per graph tensor (outputs only) */
     /* observation: opts.trace or opts.record (one test in the push path) */
     int observe;

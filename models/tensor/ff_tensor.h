@@ -173,6 +173,10 @@ int ff_tensor_convert_blocks(const ff_tensor *t, const ff_format *fmt, ff_tensor
 /* Number of stored entries whose value is non-zero. */
 size_t ff_tensor_nnz(const ff_tensor *t);
 
+/* Words its storage takes, one per value, segment and coordinate of its
+ * compressed levels: what moving it off chip or holding it on chip costs. */
+uint64_t ff_tensor_words(const ff_tensor *t);
+
 /* Compares two tensors by value (an absent entry equals an explicit zero;
  * formats may differ; dims must match). Returns 0 if equal. Otherwise returns
  * FF_EMISMATCH and writes into err the first difference in row-major

@@ -437,6 +437,14 @@ ff_fx *ff_tensor_to_dense(const ff_tensor *t)
     return out;
 }
 
+uint64_t ff_tensor_words(const ff_tensor *t)
+{
+    uint64_t w = t->nvals;
+    for (int l = 0; l < t->fmt.nlevels; l++)
+        if (t->fmt.lv[l].fmt == FF_LVL_COMPRESSED) w += t->lvl[l].nseg + t->lvl[l].ncrd;
+    return w;
+}
+
 size_t ff_tensor_nnz(const ff_tensor *t)
 {
     /* Padding positions of partial blocks always hold 0, so counting the

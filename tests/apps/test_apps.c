@@ -36,18 +36,19 @@ static void apps_match_reference_in_every_fusion(void **state)
     assert_int_equal(failures, 0);
 }
 
-/* Every app in every schedule with every walk recomputed and with every
- * revisit buffered (the default, --reuse auto, is the test above): a
- * stream buffer replays exactly what recomputing would produce. The
- * cycles of the three modes are printed side by side. */
+/* Every app in every schedule with every walk recomputed, with every
+ * revisit buffered and with every revisited producer held whole on chip
+ * (the default, --reuse auto, is the test above): a stream buffer replays,
+ * and a held phase stores, exactly what recomputing would produce. The
+ * cycles of the four modes are printed side by side. */
 static void apps_match_reference_in_every_reuse_mode(void **state)
 {
     (void)state;
     int failures = 0;
-    static const ff_reuse modes[] = {FF_REUSE_RECOMPUTE, FF_REUSE_BUFFER};
+    static const ff_reuse modes[] = {FF_REUSE_RECOMPUTE, FF_REUSE_BUFFER, FF_REUSE_HOLD};
     for (int a = 0; a < app_ncases; a++)
         for (int f = 0; f < 4 && app_cases[a].fuse[f]; f++)
-            for (int m = 0; m < 2; m++) {
+            for (int m = 0; m < (int)(sizeof modes / sizeof modes[0]); m++) {
                 ff_ir_program *p = NULL;
                 ff_tensor **data = NULL;
                 app_load(a, &p, &data);

@@ -106,10 +106,24 @@ ff_cli_case(warn_lonely_index 0 "typo.ff:3:17: index j appears in this factor al
 # --reuse (issue 15): a bad mode is a usage error; a buffer the arch cannot
 # hold, with buffers required, names what it replays, the words it needs and
 # the words available; with --reuse auto that walk is recomputed instead.
-ff_cli_case(run_reuse_bad 2 "--reuse sometimes: expected recompute, buffer or auto" run @EX@/softmax.ff --random 1 --reuse sometimes)
+ff_cli_case(run_reuse_bad 2 "--reuse sometimes: expected auto, buffer, recompute or hold" run @EX@/softmax.ff --random 1 --reuse sometimes)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/tiny_buffers.json
      "{\"fuseflow\": \"arch\", \"version\": 1, \"name\": \"tiny-buffers\", \"buffer_words\": 64}\n")
 ff_cli_case(run_reuse_buffer_too_small 1
             "attention_softmax.ff:16:10: --reuse buffer: replaying the softmax's operand along j (in the kernel computing O) needs a stream buffer of 258 words for its longest fiber, the architecture has 64 (buffer_words)"
             run @EX@/attention_softmax.ff --random 1 --dim N=128 --dim D=16 --density 0.1 --arch @T@/tiny_buffers.json
             --fuse all --reuse buffer)
+# --reuse hold: a producer its consumer revisits is computed in a phase of
+# its own and held on chip; what the phases hold must fit the arch's
+# glb_words, and the consumer must be able to read it in its stored format.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/mlp_hold.ff
+     "tensor X[N,K] : csr\ntensor W1[K,H] : dd:1,0\ntensor W2[H,O] : dd:1,0\ntensor b[H] : dense\ntensor Z[N,H] : dd\n"
+     "Z[i,j] = relu(X[i,k] * W1[k,j] + b[j])\nY[i,o] = Z[i,j] * W2[j,o]\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/tiny_glb.json
+     "{\"fuseflow\": \"arch\", \"version\": 1, \"name\": \"tiny-glb\", \"glb_words\": 100}\n")
+ff_cli_case(run_reuse_hold_too_small 1
+            "mlp_hold.ff:6: kernel 1.1: holding Z on chip for statement 2 takes 256 words; the global memory holds 100 (the arch's glb_words)"
+            run @T@/mlp_hold.ff --random 1 --fuse all --reuse hold --arch @T@/tiny_glb.json)
+ff_cli_case(run_reuse_hold_bad_order 1
+            "tensor Z (dd) cannot be iterated in this order: its levels go i before j; store it in another format or choose another order (--reuse hold: statement 2 reads the producers it holds"
+            run @T@/mlp_hold.ff --random 1 --fuse all --reuse hold --order 2:o,j,i,k_Z)

@@ -445,7 +445,8 @@ static int direct_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
 {
     direct_run *d = user;
     if (rc) fail_msg("%s %s: %s", d->spec, d->orders, err->msg);
-    d->kc[rk->index] = d->sim.cycles;
+    /* a kernel with held producers runs in phases: its cycles are theirs */
+    d->kc[rk->index] = (rk->phase ? d->kc[rk->index] : 0) + d->sim.cycles;
     d->nk = rk->nkernels;
     return 0;
 }

@@ -10,7 +10,8 @@
  * array -- fully fused for the autoencoder, per layer for GCN and
  * GraphSAGE, per component for the GPT-3/BigBird block. Fully fused GCN,
  * GraphSAGE and GPT need 315, 549 and 694 tiles, more than an array worth
- * Verilating per CI run (rtl/arrays/apps.json has 271). Parallelized
+ * Verilating per CI run (rtl/arrays/apps.json has 271); held on chip
+ * (--reuse hold) they run in phases that fit, and co-simulate. Parallelized
  * (--par, 2 lanes): the unfused schedules and the fully fused autoencoder
  * (GCN per layer with 2 lanes needs 6 intersect and 24 array tiles).
  */
@@ -31,7 +32,7 @@
 /* App `a` under schedule `fuse`: every kernel compared, none failing;
  * with `channels`, every channel of every kernel too (recording costs
  * memory and a tap scan per cycle: kept to the small apps). */
-static void cosim_app_par(int a, const char *fuse, int channels, const char *par, int lanes)
+static void cosim_app_run(int a, const char *fuse, int channels, const char *par, int lanes, ff_reuse reuse)
 {
     ff_ir_program *p = NULL;
     ff_tensor **data = NULL;
@@ -40,8 +41,9 @@ static void cosim_app_par(int a, const char *fuse, int channels, const char *par
     ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
     if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err))
         fail_msg("%s: reference interpreter: %s", app_cases[a].file, err.msg);
-    printf("%s --fuse %s%s%s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "");
-    ff_run_sched sched = {.fuse = fuse, .par = par ? lanes : 0};
+    printf("%s --fuse %s%s%s --reuse %s\n", app_cases[a].file, fuse, par ? " --par " : "", par ? par : "",
+           ff_reuse_name(reuse));
+    ff_run_sched sched = {.fuse = fuse, .par = par ? lanes : 0, .reuse = reuse};
     if (par) snprintf(sched.par_index, sizeof sched.par_index, "%s", par);
     ff_run_cosim_opts po = {.model = app_cases[a].file, .done = cosim_group_print_kernel};
     po.graph.channels = channels;
@@ -62,6 +64,10 @@ static void cosim_app_par(int a, const char *fuse, int channels, const char *par
     assert_true(nk > 0);
 }
 
+static void cosim_app_par(int a, const char *fuse, int channels, const char *par, int lanes)
+{
+    cosim_app_run(a, fuse, channels, par, lanes, FF_REUSE_AUTO);
+}
 static void cosim_app_channels(int a, const char *fuse, int channels) { cosim_app_par(a, fuse, channels, NULL, 0); }
 static void cosim_app(int a, const char *fuse) { cosim_app_channels(a, fuse, 0); }
 
@@ -81,6 +87,14 @@ static void graphsage_unfused(void **s) { (void)s, cosim_app(app_index("graphsag
 static void graphsage_per_layer(void **s) { (void)s, cosim_app(app_index("graphsage.ff"), "1-2,3-5,6-8"); }
 static void gpt_unfused(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "none"); }
 static void gpt_per_component(void **s) { (void)s, cosim_app(app_index("gpt3_bigbird.ff"), "1-4,5-7,8,9-11"); }
+/* Fully fused with every revisited producer held on chip: the kernel runs
+ * in phases, each a graph of its own on the array, what they hold passed
+ * between them as the runner stores it. */
+static void gcn_fused_hold(void **s) { (void)s, cosim_app_run(app_index("gcn.ff"), "all", 0, NULL, 0, FF_REUSE_HOLD); }
+static void graphsage_fused_hold(void **s)
+{
+    (void)s, cosim_app_run(app_index("graphsage.ff"), "all", 0, NULL, 0, FF_REUSE_HOLD);
+}
 
 /* Parallelized, 2 lanes, under each app's outer loop (tests/support/
  * appcases.c): forks and serializes on the array as in the C model. */
@@ -101,6 +115,7 @@ int main(void)
         cmocka_unit_test(gcn_unfused),         cmocka_unit_test(gcn_per_layer),
         cmocka_unit_test(graphsage_unfused),   cmocka_unit_test(graphsage_per_layer),
         cmocka_unit_test(gpt_unfused),         cmocka_unit_test(gpt_per_component),
+        cmocka_unit_test(gcn_fused_hold),      cmocka_unit_test(graphsage_fused_hold),
         cmocka_unit_test(autoencoder_fused_par), cmocka_unit_test(gcn_unfused_par),
         cmocka_unit_test(graphsage_unfused_par),
         cmocka_unit_test(gpt_unfused_par),

@@ -24,7 +24,7 @@ runs=(
   "autoencoder|--random 1 --density 0.1 --dim B=32 --dim D=256 --dim E=64|none=none all=all none+par4=none@b:4 all+par4=all@b:4"
   "gcn|--random 1 --density 0.05 --dim N=128 --dim F=64 --dim H=16 --dim C=7|none=none per-layer=1-3,4-5,6-8 all=all none+par4=none@i:4 per-layer+par4=1-3,4-5,6-8@i:4"
   "graphsage|--random 1 --density 0.05 --dim N=128 --dim F=64 --dim H=16 --dim C=7|none=none per-layer=1-2,3-5,6-8 all=all none+par4=none@i:4 per-layer+par4=1-2,3-5,6-8@i:4"
-  "gpt3_bigbird|--random 1 --density 0.4 --dim S=32 --dim M=16 --dim H=2 --dim D=8 --dim F=32|none=none partial=1-4,5-7,8-11 per-component=1-4,5-7,8,9-11 attention+ffn=1-7,8-11 none+par4=none@s:4 partial+par4=1-4,5-7,8-11@s:4"
+  "gpt3_bigbird|--random 1 --density 0.4 --dim S=32 --dim M=16 --dim H=2 --dim D=8 --dim F=32|none=none partial=1-4,5-7,8-11 per-component=1-4,5-7,8,9-11 attention+ffn=1-7,8-11 all=all none+par4=none@s:4 partial+par4=1-4,5-7,8-11@s:4"
 )
 
 # Total cycles of one run (the kernel lines summed: the total line appears
@@ -33,10 +33,10 @@ run_total() {
   local out
   # shellcheck disable=SC2068
   out=$("$ff" run "$@" --arch "$arch" --check 2>&1) || { echo "headline.sh: run $* failed:" >&2; echo "$out" >&2; exit 1; }
-  sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { if (NR) print s }'
+  sed -n 's/.*: kernel [0-9.]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { if (NR) print s }'
 }
 
-printf '| app | schedule | kernels | cycles, `--reuse recompute` | cycles, `--reuse auto` | speedup over unfused |\n|---|---|---|---|---|---|\n'
+printf '| app | schedule | kernels | cycles, `--reuse recompute` | `--reuse auto` | `--reuse hold` | speedup over unfused (auto) | best mode, speedup |\n|---|---|---|---|---|---|---|---|\n'
 for r in "${runs[@]}"; do
   IFS='|' read -r app args scheds <<<"$r"
   declare -A base=()
@@ -50,15 +50,21 @@ for r in "${runs[@]}"; do
       key=${spec#*@}
       spec=${spec%@*}
     fi
-    # shellcheck disable=SC2086
-    rec=$(run_total "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --reuse recompute)
-    # shellcheck disable=SC2086
-    auto=$(run_total "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --reuse auto)
-    [ -n "$rec" ] && [ -n "$auto" ] || { echo "headline.sh: $app --fuse $spec printed no total" >&2; exit 1; }
-    nk=$("$build/fuseflow" compile "bench/apps/$app.ff" --fuse "$spec" 2>&1 | grep -c ': kernel [0-9]* ' || true)
-    [ -n "${base[$key]:-}" ] || base[$key]=$auto
-    speedup=$(awk -v b="${base[$key]}" -v c="$auto" 'BEGIN { printf "%.2fx", b / c }')
-    printf '| %s | %s (`%s`%s) | %s | %s | %s | %s |\n' "$app" "$label" "$spec" "${par:+ --par ${par[1]}}" "$nk" "$rec" "$auto" "$speedup"
+    declare -A cyc=()
+    for mode in recompute auto hold; do
+      # shellcheck disable=SC2086
+      cyc[$mode]=$(run_total "bench/apps/$app.ff" $args --fuse "$spec" "${par[@]}" --reuse $mode)
+      [ -n "${cyc[$mode]}" ] || { echo "headline.sh: $app --fuse $spec --reuse $mode printed no total" >&2; exit 1; }
+    done
+    nk=$("$build/fuseflow" compile "bench/apps/$app.ff" --fuse "$spec" --reuse recompute 2>&1 | grep -c ': kernel [0-9]* ' || true)
+    [ -n "${base[$key]:-}" ] || base[$key]=${cyc[auto]}
+    speedup=$(awk -v b="${base[$key]}" -v c="${cyc[auto]}" 'BEGIN { printf "%.2fx", b / c }')
+    best=auto
+    for mode in recompute hold; do [ "${cyc[$mode]}" -lt "${cyc[$best]}" ] && best=$mode; done
+    bspeed=$(awk -v b="${base[$key]}" -v c="${cyc[$best]}" 'BEGIN { printf "%.2fx", b / c }')
+    printf '| %s | %s (`%s`%s) | %s | %s | %s | %s | %s | %s %s |\n' "$app" "$label" "$spec" "${par:+ --par ${par[1]}}" "$nk" \
+      "${cyc[recompute]}" "${cyc[auto]}" "${cyc[hold]}" "$speedup" "$best" "$bspeed"
+    unset cyc
   done
   unset base
 done
@@ -72,7 +78,7 @@ for mode in recompute auto; do
   # shellcheck disable=SC2086
   out=$("$ff" run examples/attention_softmax.ff $aargs --fuse none --reuse $mode --arch "$arch" --check 2>&1) ||
     { echo "headline.sh: attention unfused failed:" >&2; echo "$out" >&2; exit 1; }
-  kc=$(sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out")
+  kc=$(sed -n 's/.*: kernel [0-9.]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out")
   un=$(awk '{ s += $1 } END { print s }' <<<"$kc")
   slow=$(sort -n <<<"$kc" | tail -1)
   # shellcheck disable=SC2086
@@ -106,9 +112,9 @@ for B in 16 32 64; do
       # shellcheck disable=SC2086
       out=$("$ff" run "$tmp/gpt$B.ff" $bargs --tensor Mask="$tmp/mask$B.mtx" --fuse "$spec" "${blk[@]}" --arch "$arch" --check 2>&1) ||
         { echo "headline.sh: BigBird B=$B --fuse $spec ($mode) failed:" >&2; echo "$out" >&2; exit 1; }
-      total=$(sed -n 's/.*: kernel [0-9]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { print s }')
+      total=$(sed -n 's/.*: kernel [0-9.]* .* -> .*: \([0-9]*\) cycles.*/\1/p' <<<"$out" | awk '{ s += $1 } END { print s }')
       # the kernels computing Sc, P and O (statements 5-7)
-      attn=$(sed -n 's/.*: kernel [0-9]* (statements* \([0-9-]*\)) -> .*: \([0-9]*\) cycles.*/\1 \2/p' <<<"$out" |
+      attn=$(sed -n 's/.*: kernel [0-9.]* (statements* \([0-9-]*\)) -> .*: \([0-9]*\) cycles.*/\1 \2/p' <<<"$out" |
         awk '{ split($1, r, "-"); lo = r[1]; hi = (r[2] == "" ? r[1] : r[2]); if (hi >= 5 && lo <= 7) s += $2 } END { print s }')
       row+=("$total" "$attn")
     done

@@ -38,6 +38,7 @@ static const char help[] =
     "  --fuse SPEC          none (default), all, or ranges such as 1-3,4 (fuseflow compile)\n"
     "  --par INDEX:P        as for fuseflow compile\n"
     "  --block B            as for fuseflow compile\n"
+    "  --reuse MODE         as for fuseflow compile\n"
     "  --order             as for fuseflow compile; auto simulates every legal order of\n"
     "                      each kernel result and keeps the fastest\n";
 

@@ -130,7 +130,7 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     if (sim->opts.functional) printf(": computed (functional)\n");
     else printf(": %" PRIu64 " cycles, %d primitives\n", sim->cycles, sim->nprims);
     if (sim->saturated)
-        fprintf(stderr, "fuseflow run: warning: %s:%d: %s: %" PRIu64 " ALU result%s saturated (most at node %s)\n", p->path,
+        fprintf(stderr, "fuseflow run: warning: %s:%d: %s: %" PRIu64 " result%s saturated in ALUs or sums (most at node %s)\n", p->path,
                 p->stmts[ker->first].pos.line, label, sim->saturated, sim->saturated == 1 ? "" : "s", sim->sat_node);
     return 0;
 }

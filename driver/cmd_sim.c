@@ -140,7 +140,7 @@ int cmd_sim(int argc, char **argv)
     const char *most;
     uint64_t nsat = ff_sim_saturated(s, &most);
     if (nsat)
-        fprintf(stderr, "fuseflow sim: warning: %s: %" PRIu64 " ALU result%s saturated (most at node %s)\n", graph_path,
+        fprintf(stderr, "fuseflow sim: warning: %s: %" PRIu64 " result%s saturated in ALUs or sums (most at node %s)\n", graph_path,
                 nsat, nsat == 1 ? "" : "s", most);
     if (opts.functional) printf("%s: functional run complete\n", g->name);
     else printf("%s: %" PRIu64 " cycles on '%s'\n", g->name, ff_sim_cycles(s), opts.arch.name);

@@ -147,7 +147,7 @@ typedef struct ff_run_sim {
     ff_sim_timing timing;       /* its parts and bytes moved (ff_sim_timing_of) */
     uint64_t ops;               /* arithmetic operations of all primitives */
     int nprims;                 /* nodes of its graph */
-    uint64_t saturated;         /* ALU results that saturated, all nodes */
+    uint64_t saturated;         /* results that saturated, all nodes (ALUs, reducers, accumulators) */
     char sat_node[64];          /* the node with the most of them ("" if none) */
     /* out, summed over the kernels run: */
     uint64_t total_cycles;

@@ -97,6 +97,9 @@ int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *lo
 
 /* The individual operations (ff_alu_apply dispatches to these). */
 ff_fx ff_fx_add(ff_fx a, ff_fx b);
+/* ff_fx_add that adds 1 to *saturated when the sum saturated (a reducer's
+ * or an accumulator's running sum, counted like ff_alu_apply_sat). */
+ff_fx ff_fx_add_count(ff_fx a, ff_fx b, uint64_t *saturated);
 ff_fx ff_fx_sub(ff_fx a, ff_fx b);
 ff_fx ff_fx_mul(ff_fx a, ff_fx b, int frac_bits);
 ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits);

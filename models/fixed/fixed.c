@@ -218,6 +218,13 @@ ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits)
  * (unsaturated) value where there is one and comparing. exp and rsqrt have
  * no wide value: their only saturation is a result of FF_FX_MAX (exp of a
  * large input; rsqrt of a <= 0 or of a tiny a). */
+ff_fx ff_fx_add_count(ff_fx a, ff_fx b, uint64_t *saturated)
+{
+    ff_fx r = ff_fx_add(a, b);
+    *saturated += (int64_t)a + b != r;
+    return r;
+}
+
 ff_fx ff_alu_apply_sat(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits, int *saturated)
 {
     ff_fx r = ff_alu_apply(op, a, b, frac_bits);

@@ -93,7 +93,7 @@ static int has_axis(int code, int axis)
 
 int blk_contracts(int la, int lb) { return has_axis(la, 2) || has_axis(lb, 2); }
 
-void blk_op(const blk_op_desc *d, const ff_fx *a, const ff_fx *b, ff_fx imm, ff_fx *out)
+void blk_op(const blk_op_desc *d, const ff_fx *a, const ff_fx *b, ff_fx imm, ff_fx *out, uint64_t *saturated)
 {
     size_t sa[3], sb[3];
     axis_strides(d->la, d->B, sa);
@@ -107,16 +107,18 @@ void blk_op(const blk_op_desc *d, const ff_fx *a, const ff_fx *b, ff_fx imm, ff_
             for (int c = 0; c < nc; c++) {
                 ff_fx x = a[pa + (size_t)c * sa[2]];
                 ff_fx y = d->unary ? imm : b[pb + (size_t)c * sb[2]];
-                ff_fx r = ff_alu_apply(d->op, x, y, d->frac_bits);
+                int sat;
+                ff_fx r = ff_alu_apply_sat(d->op, x, y, d->frac_bits, &sat);
+                *saturated += (uint64_t)sat;
                 /* Contracted products sum exactly as the scalar reducer adds
                  * them, so a block product equals the scalar one bit for bit. */
-                acc = c ? ff_fx_add(acc, r) : r;
+                acc = c ? ff_fx_add_count(acc, r, saturated) : r;
             }
             out[(size_t)i * (size_t)n1 + (size_t)j] = acc;
         }
 }
 
-void blk_collapse(int la, int B, int nout, int is_max, const ff_fx *a, ff_fx *out)
+void blk_collapse(int la, int B, int nout, int is_max, const ff_fx *a, ff_fx *out, uint64_t *saturated)
 {
     size_t sa[3];
     axis_strides(la, B, sa);
@@ -128,7 +130,7 @@ void blk_collapse(int la, int B, int nout, int is_max, const ff_fx *a, ff_fx *ou
             ff_fx acc = a[p];
             for (int c = 1; c < nc; c++) {
                 ff_fx x = a[p + (size_t)c * sa[2]];
-                acc = is_max ? (x > acc ? x : acc) : ff_fx_add(acc, x);
+                acc = is_max ? (x > acc ? x : acc) : ff_fx_add_count(acc, x, saturated);
             }
             out[(size_t)i * (size_t)n1 + (size_t)j] = acc;
         }
@@ -148,11 +150,11 @@ int blk_valid_handle(const blk_store *b, uint32_t handle, size_t n)
     return (size_t)handle + n <= b->words.len;
 }
 
-int blk_add(blk_store *b, uint32_t x, uint32_t y, size_t n, uint32_t *out)
+int blk_add(blk_store *b, uint32_t x, uint32_t y, size_t n, uint32_t *out, uint64_t *saturated)
 {
     if (blk_alloc(b, n, out)) return -1;
     const ff_fx *p = blk_at(b, x), *q = blk_at(b, y);
     ff_fx *r = blk_at(b, *out);
-    for (size_t i = 0; i < n; i++) r[i] = ff_fx_add(p[i], q[i]);
+    for (size_t i = 0; i < n; i++) r[i] = ff_fx_add_count(p[i], q[i], saturated);
     return 0;
 }

@@ -31,7 +31,7 @@ static inline ff_fx *blk_at(blk_store *b, uint32_t handle) { return b->words.dat
 /* The n words at handle lie inside the store. */
 int blk_valid_handle(const blk_store *b, uint32_t handle, size_t n);
 /* *out = a new block x + y entry by entry (n words each); -1 when full. */
-int blk_add(blk_store *b, uint32_t x, uint32_t y, size_t n, uint32_t *out);
+int blk_add(blk_store *b, uint32_t x, uint32_t y, size_t n, uint32_t *out, uint64_t *saturated);
 
 /* Dims of a layout code (0..2), -1 if malformed (dim 1 without dim 0). */
 int blk_layout_dims(int code);
@@ -49,10 +49,11 @@ typedef struct blk_op_desc {
 
 /* out = op(a, b) entry by entry over the result's axes, summed over axis 2
  * when an operand has it (a product contracting an index). */
-void blk_op(const blk_op_desc *d, const ff_fx *a, const ff_fx *b, ff_fx imm, ff_fx *out);
+void blk_op(const blk_op_desc *d, const ff_fx *a, const ff_fx *b, ff_fx imm, ff_fx *out, uint64_t *saturated);
 /* out = a with axis 2 summed (or maxed) away and the rest laid out as the
- * result's axes. */
-void blk_collapse(int la, int B, int nout, int is_max, const ff_fx *a, ff_fx *out);
+ * result's axes. Every op and sum that saturates adds 1 to *saturated
+ * (docs/timing.md "Statistics"), here and in blk_add. */
+void blk_collapse(int la, int B, int nout, int is_max, const ff_fx *a, ff_fx *out, uint64_t *saturated);
 
 /* Rows a B-lane unit processes for a block op whose largest block has
  * ndims_max dims: B for a matrix, 1 for a vector or a scalar. */

@@ -104,12 +104,12 @@ typedef struct spacc1_st {
 static int acc_add(ff_sim *s, node *n, size_t bw, ff_fx *acc, ff_fx val)
 {
     if (!bw) {
-        *acc = ff_fx_add(*acc, val);
+        *acc = ff_fx_add_count(*acc, val, &n->st.saturated);
         return 0;
     }
     uint32_t hv, h;
     if (sim_block_of(s, n, ff_tok_data((uint32_t)val), bw, &hv)) return -1;
-    if (blk_add(&s->blocks, (uint32_t)*acc, hv, bw, &h)) {
+    if (blk_add(&s->blocks, (uint32_t)*acc, hv, bw, &h, &n->st.saturated)) {
         sim_fail(s, n, "the block store is full (2^32 words)");
         return -1;
     }

@@ -33,7 +33,7 @@ static fire_result fire_alu_block(ff_sim *s, node *n, alu_st *st, ff_tok a, ff_t
     uint32_t ha, hb = 0, h;
     if (sim_block_of(s, n, a, st->wa, &ha) || (!st->unary && sim_block_of(s, n, b, st->wb, &hb))) return FIRE_ERROR;
     if (blk_alloc(&s->blocks, st->wout, &h)) return sim_fail(s, n, "the block store is full (2^32 words)");
-    blk_op(&st->bd, blk_at(&s->blocks, ha), blk_at(&s->blocks, hb), st->imm, blk_at(&s->blocks, h));
+    blk_op(&st->bd, blk_at(&s->blocks, ha), blk_at(&s->blocks, hb), st->imm, blk_at(&s->blocks, h), &n->st.saturated);
     n->st.ops += st->ops_per_block;
     *out = ff_tok_data(h);
     return FIRE_OK;
@@ -138,15 +138,16 @@ static int reduce_add_block(node *n, reduce_st *st, ff_tok t)
             sim_fail(st->sim, n, "the block store is full (2^32 words)");
             return -1;
         }
-        blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), blk_at(bs, acc));
+        blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), blk_at(bs, acc), &n->st.saturated);
         st->acc = (ff_fx)acc;
         st->any = 1;
         return 0;
     }
-    blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), st->scratch);
+    blk_collapse(st->la, st->B, st->nout, st->is_max, blk_at(bs, h), st->scratch, &n->st.saturated);
     ff_fx *acc = blk_at(bs, (uint32_t)st->acc);
     for (size_t i = 0; i < st->wout; i++)
-        acc[i] = st->is_max ? (st->scratch[i] > acc[i] ? st->scratch[i] : acc[i]) : ff_fx_add(acc[i], st->scratch[i]);
+        acc[i] = st->is_max ? (st->scratch[i] > acc[i] ? st->scratch[i] : acc[i])
+                            : ff_fx_add_count(acc[i], st->scratch[i], &n->st.saturated);
     return 0;
 }
 
@@ -156,7 +157,7 @@ static int reduce_add(node *n, reduce_st *st, ff_tok t)
     n->st.ops++;
     ff_fx v = value_of(t);
     if (!st->any) st->acc = v;
-    else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add(st->acc, v);
+    else st->acc = st->is_max ? (v > st->acc ? v : st->acc) : ff_fx_add_count(st->acc, v, &n->st.saturated);
     st->any = 1;
     return 0;
 }

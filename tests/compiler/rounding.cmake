@@ -28,5 +28,18 @@ set_tests_properties(cli_case_round_tenth_silent PROPERTIES LABELS compiler TIME
 # succeeds and agrees with the reference (which saturates the same way).
 file(WRITE ${ff_rd}/round_ma.txt "shape 2 2\n200 1\n0 -300\n")
 file(WRITE ${ff_rd}/round_mb.txt "shape 2 2\n300 2\n0 200\n")
-ff_cli_case(round_alu_run 0 "mul.ff:5: kernel 1: 2 ALU results saturated (most at node mul)"
+ff_cli_case(round_alu_run 0 "mul.ff:5: kernel 1: 2 results saturated in ALUs or sums (most at node mul)"
             run @EX@/mul.ff --tensor A=@T@/round_ma.txt --tensor B=@T@/round_mb.txt --check)
+# A running sum that leaves the format is counted too: a reducer's
+# (20000 + 20000 in one row of an SpMV) and, in block mode, every entry of a
+# contracted block product (four entries of 20000 + 20000).
+file(WRITE ${ff_rd}/round_sum_a.mtx "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 20000\n1 2 20000\n2 2 1\n")
+file(WRITE ${ff_rd}/round_sum_x.txt "shape 2\n1 1\n")
+ff_cli_case(round_reduce_run 0 "spmv.ff:6: kernel 1: 1 result saturated in ALUs or sums (most at node sum_k)"
+            run @EX@/spmv.ff --tensor A=@T@/round_sum_a.mtx --tensor x=@T@/round_sum_x.txt --check)
+file(WRITE ${ff_rd}/round_blk.ff "tensor A[N,K] : bcsr(2)\ntensor B[K,M] : bcsr(2)\nC[i,j] = A[i,k] * B[k,j]\n")
+file(WRITE ${ff_rd}/round_blk_a.mtx
+     "%%MatrixMarket matrix coordinate real general\n2 2 4\n1 1 20000\n1 2 20000\n2 1 20000\n2 2 20000\n")
+file(WRITE ${ff_rd}/round_blk_b.mtx "%%MatrixMarket matrix coordinate real general\n2 2 4\n1 1 1\n1 2 1\n2 1 1\n2 2 1\n")
+ff_cli_case(round_block_run 0 "round_blk.ff:3: kernel 1: 4 results saturated in ALUs or sums (most at node matmul)"
+            run @T@/round_blk.ff --tensor A=@T@/round_blk_a.mtx --tensor B=@T@/round_blk_b.mtx --block 2 --check)

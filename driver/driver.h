@@ -40,7 +40,8 @@ typedef struct driver_list {
 
 /* The shared option groups a command takes (driver_cmd.groups). */
 enum {
-    DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D, --allow-rounding */
+    DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D, --allow-rounding,
+                               --edge-base 0|1, --symmetrize */
     DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B */
     DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
 };
@@ -53,6 +54,7 @@ typedef struct driver_inputs {
     uint64_t seed;
     double density;       /* default 0.1 */
     int allow_rounding;   /* --allow-rounding: data loss in the files is a warning */
+    ff_edges_opts edges;  /* --edge-base 0|1, --symmetrize: how edge lists read */
 } driver_inputs;
 
 /* What the shared groups read. */

@@ -73,7 +73,7 @@ int driver_load_inputs(const char *cmd, ff_ir_program *p, const char *model, con
         int t = ff_ir_find_tensor(p, arg);
         if (t < 0 || p->tensors[t].role != FF_IR_INPUT)
             return ff_err_set(err, FF_EINVAL, "--tensor %s: %s has no input tensor '%s'", arg, model, arg);
-        int rc = ff_tensor_load(eq + 1, &p->tensors[t].fmt, p->frac_bits, &data[t], err);
+        int rc = ff_tensor_load_with(eq + 1, &p->tensors[t].fmt, p->frac_bits, &a->edges, &data[t], err);
         if (rc) return rc;
         if (driver_check_loss(cmd, eq + 1, data[t], a->allow_rounding, err)) return -1;
         snprintf(data[t]->name, sizeof data[t]->name, "%s", p->tensors[t].name);

@@ -30,14 +30,14 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_ARCH, G__COUNT };
+enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_EDGE_BASE, G_SYMMETRIZE, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_ARCH, G__COUNT };
 static const struct group_option {
     const char *name;
     unsigned group;
     int flag; /* takes no value */
 } group_options[G__COUNT] = {
     {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
-    {"--allow-rounding", DRIVER_INPUTS, 1},
+    {"--allow-rounding", DRIVER_INPUTS, 1}, {"--edge-base", DRIVER_INPUTS}, {"--symmetrize", DRIVER_INPUTS, 1},
     {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
     {"--reuse", DRIVER_SCHED},   {"--arch", DRIVER_TARGET},
 };
@@ -142,6 +142,11 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
             ff_err_set(&err, FF_EINVAL, "--density %s: expected a number in [0, 1]", v);
         break;
     case G_ALLOW_ROUNDING: o->in.allow_rounding = 1; break;
+    case G_EDGE_BASE:
+        if (strcmp(v, "0") && strcmp(v, "1")) ff_err_set(&err, FF_EINVAL, "--edge-base %s: expected 0 or 1", v);
+        else o->in.edges.base = *v - '0';
+        break;
+    case G_SYMMETRIZE: o->in.edges.symmetric = 1; break;
     case G_FUSE:
         list_add(&o->fuse, v, argc);
         o->sched.fuse = v;

@@ -210,7 +210,27 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits,
                         ff_tensor **out, ff_err *err);
 int ff_tensor_write_text(const ff_tensor *t, const char *path, ff_err *err);
 
-/* Reads .mtx as Matrix Market and anything else as the dense text form.
+/* Edge lists (SNAP and most graph datasets): one "SRC DST [WEIGHT]" line per
+ * edge, '#' or '%' comments, read into an N x N matrix with A(src, dst) =
+ * weight (1 without weights). N is the largest id + 1, or `nodes` when
+ * set (an id beyond it is an error). symmetric adds (dst, src) for every
+ * edge. An edge listed twice is one entry (with weights, an error unless
+ * they agree). Errors name path:line. */
+typedef struct ff_edges_opts {
+    int base;       /* ids are 0-based (SNAP, the default) or 1-based */
+    int symmetric;  /* add the reverse of every edge */
+    uint32_t nodes; /* 0: the largest id + 1 */
+} ff_edges_opts;
+int ff_tensor_read_edges(const char *path, const ff_format *fmt, int frac_bits, const ff_edges_opts *opts,
+                         ff_tensor **out, ff_err *err);
+
+/* ff_tensor_load reading an edge list with opts (NULL: 0-based, directed). */
+int ff_tensor_load_with(const char *path, const ff_format *fmt, int frac_bits, const ff_edges_opts *edges,
+                        ff_tensor **out, ff_err *err);
+
+/* Reads .mtx as Matrix Market; any other file whose first line with
+ * anything on it is "SRC DST [WEIGHT]" as an edge list (ff_tensor_read_edges,
+ * 0-based, directed); and anything else as the dense text form.
  * Every reader takes fmt == NULL to mean a default for the file's order:
  * Matrix Market builds order 1 "sparse" and order >= 2 a dense outer level
  * over compressed ones ("csr" for matrices); the text form builds "dense".

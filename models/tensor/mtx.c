@@ -345,11 +345,19 @@ int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
     return fft_wcommit(f, path, tmp, 0, err);
 }
 
-int ff_tensor_load(const char *path, const ff_format *fmt, int frac_bits, ff_tensor **out,
-                   ff_err *err)
+int ff_tensor_load_with(const char *path, const ff_format *fmt, int frac_bits, const ff_edges_opts *edges,
+                        ff_tensor **out, ff_err *err)
 {
     size_t n = strlen(path);
     if (n >= 4 && strcmp(path + n - 4, ".mtx") == 0)
         return ff_tensor_read_mtx(path, fmt, frac_bits, out, err);
+    int is = fft_is_edge_list(path, err);
+    if (is < 0) return is;
+    if (is) return ff_tensor_read_edges(path, fmt, frac_bits, edges, out, err);
     return ff_tensor_read_text(path, fmt, frac_bits, out, err);
+}
+
+int ff_tensor_load(const char *path, const ff_format *fmt, int frac_bits, ff_tensor **out, ff_err *err)
+{
+    return ff_tensor_load_with(path, fmt, frac_bits, NULL, out, err);
 }

@@ -85,6 +85,10 @@ typedef struct fft_lines {
     ff_tensor_loss loss; /* values fft_parse_value lost so far */
 } fft_lines;
 
+/* Whether the first line of path with anything on it is an edge (SRC DST
+ * [WEIGHT], edges.c): 1 or 0, or a negative FF_E* code. */
+int fft_is_edge_list(const char *path, ff_err *err);
+
 /* Opens path for reading; FF_EIO naming the path and the reason. */
 int fft_lines_open(fft_lines *r, const char *path, ff_err *err);
 /* Next line into r->buf: 1, or 0 at the end of the file, or FF_EIO. */

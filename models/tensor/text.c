@@ -33,7 +33,9 @@ int ff_tensor_read_text(const char *path, const ff_format *fmt, int frac_bits, f
             int n = fft_split(r.buf, tok, FF_MAX_ORDER + 2);
             if (n == 0) continue;
             if (strcmp(tok[0], "shape") != 0) {
-                rc = ff_err_set(err, FF_EINVAL, "%s:%ld: expected \"shape\" and the sizes, got \"%s\"",
+                rc = ff_err_set(err, FF_EINVAL,
+                                "%s:%ld: expected \"shape\" and the sizes (the dense text form) or SRC DST [WEIGHT] "
+                                "(an edge list), got \"%s\"",
                                 path, r.lineno, tok[0]);
                 goto done;
             }

@@ -521,7 +521,7 @@ static void text_errors_name_path_and_line(void **state)
     } cases[] = {
         {"# nothing\n", NULL, 2, "2: expected \"shape\" and the sizes, found the end of the file"},
         {"", NULL, 2, "1: expected \"shape\" and the sizes, found the end of the file"},
-        {"\nsize 2 3\n", NULL, 2, "2: expected \"shape\" and the sizes, got \"size\""},
+        {"\nsize 2 3\n", NULL, 2, "2: expected \"shape\" and the sizes (the dense text form) or SRC DST [WEIGHT] (an edge list), got \"size\""},
         {"shape 2 x\n", NULL, 2, "1: expected a size, got \"x\""},
         {"shape 2 -3\n", NULL, 2, "1: expected a size, got \"-3\""},
         {"shape 1 1 1 1 1 1 1\n", NULL, 2, "1: expected at most 6 sizes after \"shape\""},
@@ -554,6 +554,106 @@ static void text_errors_name_path_and_line(void **state)
     }
 }
 
+/* ---- edge lists ---- */
+
+static ff_tensor *edges_ok(const char *path, int base, int symmetric)
+{
+    ff_edges_opts o = {.base = base, .symmetric = symmetric};
+    ff_tensor *t = NULL;
+    ff_err err = {0};
+    if (ff_tensor_load_with(path, NULL, F16, &o, &t, &err) != 0) fail_msg("%s", err.msg);
+    return t;
+}
+
+static void edges_read_as_snap_writes_them(void **state)
+{
+    (void)state;
+    /* 0-based, a comment, a repeat (one entry), a self loop */
+    const char *path = put_file("g.txt", "# FromNodeId ToNodeId\n0 1\n1 2\n\n0 1\n3 3 % loop\n");
+    ff_tensor *t = edges_ok(path, 0, 0);
+    assert_int_equal(t->dims[0], 4);
+    assert_int_equal(t->dims[1], 4);
+    assert_int_equal(ff_tensor_nnz(t), 3);
+    uint32_t c01[2] = {0, 1}, c10[2] = {1, 0}, c33[2] = {3, 3};
+    assert_int_equal(ff_tensor_get(t, c01), ONE);
+    assert_int_equal(ff_tensor_get(t, c10), 0);
+    assert_int_equal(ff_tensor_get(t, c33), ONE);
+    ff_tensor_free(t);
+    /* symmetrized: 0-1, 1-2 both ways, the loop once */
+    t = edges_ok(path, 0, 1);
+    assert_int_equal(ff_tensor_nnz(t), 5);
+    assert_int_equal(ff_tensor_get(t, c10), ONE);
+    ff_tensor_free(t);
+    /* 1-based, weighted; listed both ways with one weight: one entry each way */
+    path = put_file("w.txt", "1 2 2.5\n2 1 2.5\n3 1 -1\n");
+    t = edges_ok(path, 1, 1);
+    assert_int_equal(t->dims[0], 3);
+    assert_int_equal(ff_tensor_nnz(t), 4);
+    assert_int_equal(ff_tensor_get(t, c01), 5 * ONE / 2);
+    uint32_t c02[2] = {0, 2};
+    assert_int_equal(ff_tensor_get(t, c02), -ONE);
+    ff_tensor_free(t);
+    /* the real SNAP file: 1005 nodes, 25571 directed edges, all distinct
+     * (MANIFEST); symmetrized, counted here pair by pair */
+    char real[512];
+    snprintf(real, sizeof real, "%s/snap/email-Eu-core.txt", FF_SHARED_DATA);
+    t = read_ok(real, "csr", 2);
+    assert_int_equal(t->dims[0], 1005);
+    assert_int_equal(ff_tensor_nnz(t), 25571);
+    size_t both = 0;
+    for (uint32_t r = 0; r < 1005; r++)
+        for (uint32_t k = (uint32_t)t->lvl[1].seg[r]; k < t->lvl[1].seg[r + 1]; k++) {
+            uint32_t back[2] = {t->lvl[1].crd[k], r};
+            both += ff_tensor_stored(t, back);
+        }
+    ff_tensor *s = edges_ok(real, 0, 1);
+    /* every edge gains its reverse, but one already listed (or a loop, its
+     * own reverse) is not added twice: 32,770 */
+    assert_int_equal(ff_tensor_nnz(s), 2 * 25571 - both);
+    ff_tensor_free(s);
+    ff_tensor_free(t);
+}
+
+static void edges_errors_name_path_and_line(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int base;
+        const char *msg;
+    } cases[] = {
+        {"0 1\n2\n", 0, "2: expected SRC DST [WEIGHT], got 1 fields"},
+        {"0 1\n2 3 4 5\n", 0, "2: expected SRC DST [WEIGHT], got 4 fields"},
+        {"0 1\n2 3 1.5\n", 0, "2: expected no weight like the first edge"},
+        {"0 1 1\n2 3\n", 0, "2: expected a weight like the first edge"},
+        {"0 1\n2 x\n", 0, "2: expected a 0-based node id below 2^32, got \"x\""},
+        {"1 2\n0 1\n", 1, "2: expected a 1-based node id below 2^32, got \"0\""},
+        {"0 4294967296\n", 0, "1: expected a 0-based node id below 2^32, got \"4294967296\""},
+        {"0 1 2\n0 1 3\n", 0, "2: edge 0 -> 1 again, with another weight than on line 1"},
+        {"0 1 two\n", 0, "1: expected a number as the weight, got \"two\""},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        char name[32];
+        snprintf(name, sizeof name, "edges%zu.txt", i);
+        const char *path = put_file(name, cases[i].text);
+        ff_edges_opts o = {.base = cases[i].base};
+        ff_tensor *t = NULL;
+        ff_err err = {0};
+        int rc = ff_tensor_load_with(path, NULL, F16, &o, &t, &err);
+        char want[600];
+        snprintf(want, sizeof want, "%s:%s", path, cases[i].msg);
+        if (rc != FF_EINVAL || strcmp(err.msg, want) != 0)
+            fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err.msg, want);
+        assert_null(t);
+    }
+    /* a matrix only */
+    ff_format f = fmt_of("dense", 1);
+    ff_tensor *t = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_tensor_load(put_file("v.txt", "0 1\n"), &f, F16, &t, &err), FF_EINVAL);
+    assert_non_null(strstr(err.msg, "an edge list is a matrix (order 2), the tensor has order 1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +664,8 @@ int main(void)
         cmocka_unit_test(mtx_write_failure_leaves_no_file),
         cmocka_unit_test(text_reads_writes_and_round_trips),
         cmocka_unit_test(text_errors_name_path_and_line),
+        cmocka_unit_test(edges_read_as_snap_writes_them),
+        cmocka_unit_test(edges_errors_name_path_and_line),
     };
     return cmocka_run_group_tests_name("mtx", tests, make_tmpdir, remove_tmpdir);
 }

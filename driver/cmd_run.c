@@ -36,7 +36,9 @@ static const char help[] =
     "  --save-inputs DIR   write every input tensor (given or random) as DIR/NAME.mtx,\n"
     "                      to reproduce a run with --tensor\n"
     "  --check             compare every result with the reference interpreter,\n"
-    "                      bit for bit; exit 1 and print the first difference\n"
+    "                      bit for bit; exit 1 and print the first difference; then\n"
+    "                      print the largest absolute and relative error against a\n"
+    "                      float64 evaluation of the model\n"
     "  --arch ARCH.json    architecture parameters; --functional: results only\n"
     "  --fuse SPEC          none (default), all, or ranges such as 1-3,4 (fuseflow compile)\n"
     "  --par INDEX:P        as for fuseflow compile\n"
@@ -219,6 +221,12 @@ int cmd_run(int argc, char **argv)
         }
         printf("check: %d result%s match%s the reference interpreter bit-exactly\n", checked, checked == 1 ? "" : "s",
                checked == 1 ? "es" : "");
+        /* and how far the fixed-point results are from the model's real numbers */
+        ff_ir_error fe;
+        if (ff_ir_real_error(p, (const ff_tensor *const *)data, data, &fe, &err)) goto fail;
+        printf("float64: max absolute error %.3g%s%s%s, max relative error %.3g%s%s%s, over %zu entries\n", fe.max_abs,
+               fe.abs_at[0] ? " (" : "", fe.abs_at, fe.abs_at[0] ? ")" : "", fe.max_rel, fe.rel_at[0] ? " (" : "",
+               fe.rel_at, fe.rel_at[0] ? ")" : "", fe.compared);
     }
     goto done;
 fail:

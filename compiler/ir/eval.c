@@ -4,6 +4,7 @@
  * ALU sequences, softmax and layernorm of a fiber, storing a result.
  * docs/language.md "The exact operations" is this file in prose.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -43,9 +44,20 @@ int ir_free_slots(ir_run *r, const ff_ir_expr *e, int *slots)
     return k;
 }
 
-static ff_fx unary_apply(const ir_fx *fx, int op, ff_fx x)
+static ir_val unary_real(int op, ir_val x)
 {
+    switch (op) {
+    case FF_IR_FN_SQRT: return sqrt(x);
+    case FF_IR_FN_GELU: return x / (exp(-1.702 * x) + 1);
+    default: return ff_alu_apply_real((ff_alu_op)op, x, 0);
+    }
+}
+
+static ir_val unary_apply(const ir_fx *fx, int op, ir_val xv)
+{
+    if (fx->reals) return unary_real(op, xv);
     int F = fx->F;
+    ff_fx x = (ff_fx)xv;
     switch (op) {
     case FF_IR_FN_SQRT: return ff_fx_mul(x, ff_fx_rsqrt(x, F), F);
     case FF_IR_FN_GELU:
@@ -54,16 +66,16 @@ static ff_fx unary_apply(const ir_fx *fx, int op, ff_fx x)
     }
 }
 
-int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ff_fx *out)
+int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ir_val *out)
 {
     const ff_ir_expr *e = n->e;
-    ff_fx x, y;
+    ir_val x, y;
     switch (e->kind) {
     case FF_IR_ACCESS:
     case FF_IR_REDUCE:
     case FF_IR_SOFTMAX:
     case FF_IR_LAYERNORM: return leaf(ctx, n, out);
-    case FF_IR_CONST: *out = e->value; return 1;
+    case FF_IR_CONST: *out = fx->reals ? ff_fx_to_double(e->value, fx->F) : e->value; return 1;
     case FF_IR_UNARY:
         if (!ir_eval(fx, leaf, ctx, n->a, &x)) return 0;
         *out = unary_apply(fx, e->op, x);
@@ -78,7 +90,8 @@ int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ff_fx
         } else if (!pa || !ir_eval(fx, leaf, ctx, n->b, &y)) { /* intersection */
             return 0;
         }
-        *out = ff_alu_apply((ff_alu_op)e->op, x, y, fx->F);
+        *out = fx->reals ? ff_alu_apply_real((ff_alu_op)e->op, x, y)
+                         : ff_alu_apply((ff_alu_op)e->op, (ff_fx)x, (ff_fx)y, fx->F);
         return 1;
     }
     case FF_IR_MASK:
@@ -89,49 +102,95 @@ int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ff_fx
     IR_UNREACHABLE();
 }
 
-void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ff_fx *x, uint32_t n)
+/* ir_normalise in real mode: the same walks on real numbers (layernorm's
+ * epsilon is one ulp of the fixed-point format, as there). */
+static void normalise_real(const ir_fx *fx, ff_ir_kind kind, ir_val *x, uint32_t n)
 {
-    int F = fx->F;
     if (kind == FF_IR_SOFTMAX) {
-        ff_fx m = x[0], s = 0;
+        ir_val m = x[0], s = 0;
         for (uint32_t j = 1; j < n; j++)
             if (x[j] > m) m = x[j];
+        for (uint32_t j = 0; j < n; j++) s += x[j] = exp(x[j] - m);
+        for (uint32_t j = 0; j < n; j++) x[j] /= s;
+        return;
+    }
+    ir_val sum = 0, sq = 0;
+    for (uint32_t j = 0; j < n; j++) sum += x[j];
+    ir_val mean = sum / n;
+    for (uint32_t j = 0; j < n; j++) {
+        x[j] -= mean;
+        sq += x[j] * x[j];
+    }
+    ir_val r = 1 / sqrt(sq / n + ldexp(1, -fx->F));
+    for (uint32_t j = 0; j < n; j++) x[j] *= r;
+}
+
+void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ir_val *v, uint32_t n)
+{
+    if (fx->reals) {
+        normalise_real(fx, kind, v, n);
+        return;
+    }
+    /* the fixed-point sequence, on the ff_fx values the doubles hold */
+    int F = fx->F;
+    if (kind == FF_IR_SOFTMAX) {
+        ff_fx m = (ff_fx)v[0], s = 0;
+        for (uint32_t j = 1; j < n; j++)
+            if ((ff_fx)v[j] > m) m = (ff_fx)v[j];
         for (uint32_t j = 0; j < n; j++) {
-            x[j] = ff_fx_exp(ff_fx_sub(x[j], m), F);
-            s = j == 0 ? x[j] : ff_fx_add(s, x[j]);
+            ff_fx e = ff_fx_exp(ff_fx_sub((ff_fx)v[j], m), F);
+            v[j] = e;
+            s = j == 0 ? e : ff_fx_add(s, e);
         }
-        for (uint32_t j = 0; j < n; j++) x[j] = ff_fx_div(x[j], s, F);
+        for (uint32_t j = 0; j < n; j++) v[j] = ff_fx_div((ff_fx)v[j], s, F);
         return;
     }
     ff_fx nfx = ff_fx_from_int(n, F), sum = 0, sq = 0;
-    for (uint32_t j = 0; j < n; j++) sum = j == 0 ? x[j] : ff_fx_add(sum, x[j]);
+    for (uint32_t j = 0; j < n; j++) sum = j == 0 ? (ff_fx)v[j] : ff_fx_add(sum, (ff_fx)v[j]);
     ff_fx mean = ff_fx_div(sum, nfx, F);
     for (uint32_t j = 0; j < n; j++) {
-        x[j] = ff_fx_sub(x[j], mean);
-        ff_fx d2 = ff_fx_mul(x[j], x[j], F);
+        ff_fx d = ff_fx_sub((ff_fx)v[j], mean);
+        v[j] = d;
+        ff_fx d2 = ff_fx_mul(d, d, F);
         sq = j == 0 ? d2 : ff_fx_add(sq, d2);
     }
     ff_fx var = ff_fx_div(sq, nfx, F);
     ff_fx r = ff_fx_rsqrt(ff_fx_add(var, 1), F); /* eps = 1 ulp */
-    for (uint32_t j = 0; j < n; j++) x[j] = ff_fx_mul(x[j], r, F);
+    for (uint32_t j = 0; j < n; j++) v[j] = ff_fx_mul((ff_fx)v[j], r, F);
 }
 
-int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ff_fx *val,
+ff_fx *ir_stored_words(const ir_fx *fx, const ir_val *val, size_t n)
+{
+    ff_fx *stored = ff_xcalloc(n + 1, sizeof *stored);
+    for (size_t i = 0; i < n; i++) {
+        if (fx->reals) {
+            stored[i] = (ff_fx)(uint32_t)fx->reals->v.len;
+            FF_VEC_PUSH(fx->reals->v, val[i]);
+        } else {
+            stored[i] = (ff_fx)val[i];
+        }
+    }
+    return stored;
+}
+
+int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ir_val *val,
                     ff_tensor **result)
 {
     const ff_ir_tensor *lhs = &r->p->tensors[r->st.lhs];
     uint32_t dims[FF_IR_MAX_ORDER];
     for (int m = 0; m < lhs->order; m++) dims[m] = r->sizes[lhs->dims[m]];
-    int rc = ff_tensor_from_coo(lhs->name, lhs->order, dims, &lhs->fmt, r->fx.F, n, crd, val,
+    ff_fx *stored = ir_stored_words(&r->fx, val, n);
+    int rc = ff_tensor_from_coo(lhs->name, lhs->order, dims, &lhs->fmt, r->fx.F, n, crd, stored,
                                 result, r->err);
+    free(stored);
     if (rc)
         return ff_err_wrap(r->err, "%s:%d:%d: ", r->p->path ? r->p->path : "?", r->st.pos.line,
                            r->st.pos.col);
     return 0;
 }
 
-int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
-                   ff_err *err, ir_stmt_fn fn, void *ctx)
+static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                       ir_reals *reals, ff_err *err, ir_stmt_fn fn, void *ctx)
 {
     for (int t = 0; t < p->ntensors; t++) results[t] = NULL;
     int rc = ff_ir_verify(p, err);
@@ -143,11 +202,25 @@ int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_te
     }
     ir_run r = {.p = p, .err = err, .sizes = sizes};
     r.fx.F = p->frac_bits;
+    r.fx.reals = reals;
     r.fx.one = ff_fx_from_int(1, r.fx.F);
     if (ff_fx_parse("-1.702", r.fx.F, &r.fx.gelu_c) != 0) IR_UNREACHABLE();
     r.data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *r.data);
-    for (int t = 0; t < p->ntensors; t++)
-        if (p->tensors[t].role == FF_IR_INPUT) r.data[t] = inputs[t];
+    ff_tensor **own = ff_xcalloc((size_t)p->ntensors + 1, sizeof *own); /* real mode's handle copies */
+    if (reals && !reals->v.len) FF_VEC_PUSH(reals->v, 0.0); /* handle 0 */
+    for (int t = 0; t < p->ntensors && !rc; t++) {
+        if (p->tensors[t].role != FF_IR_INPUT) continue;
+        r.data[t] = inputs[t];
+        if (!reals || !inputs[t]) continue;
+        /* every stored entry, zeros included, gets a handle to its value */
+        if ((rc = ff_tensor_convert_blocks(inputs[t], &inputs[t]->fmt, &own[t], err))) break;
+        for (size_t i = 0; i < own[t]->nvals; i++) {
+            double x = ff_fx_to_double(own[t]->vals[i], inputs[t]->frac_bits);
+            own[t]->vals[i] = (ff_fx)(uint32_t)reals->v.len;
+            FF_VEC_PUSH(reals->v, x);
+        }
+        r.data[t] = own[t];
+    }
     for (int s = 0; s < p->nstmts && !rc; s++) {
         r.arena = ir_arena_new();
         r.st = p->stmts[s];
@@ -159,6 +232,8 @@ int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_te
         if (!rc) r.data[lhs] = results[lhs];
         ir_arena_free(r.arena);
     }
+    for (int t = 0; t < p->ntensors; t++) ff_tensor_free(own[t]);
+    free(own);
     free(r.data);
     free(sizes);
     if (rc)
@@ -167,4 +242,16 @@ int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_te
             results[t] = NULL;
         }
     return rc;
+}
+
+int ir_run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                   ff_err *err, ir_stmt_fn fn, void *ctx)
+{
+    return run_program(p, inputs, results, NULL, err, fn, ctx);
+}
+
+int ir_run_program_real(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                        ir_reals *reals, ff_err *err, ir_stmt_fn fn, void *ctx)
+{
+    return run_program(p, inputs, results, reals, err, fn, ctx);
 }

@@ -194,6 +194,26 @@ int ff_ir_bind_sizes(const ff_ir_program *p, const ff_tensor *const *inputs, uin
 int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
                     ff_err *err);
 
+/* How far results are from the model's real-number values: the program
+ * evaluated again as ff_ir_interpret does -- same walk, same support, same
+ * order of operations -- but in float64, every operation the real one its
+ * fixed-point ALU sequence approximates (ff_alu_apply_real; exp, sqrt and
+ * gelu's x / (1 + e^(-1.702x)) from libm; layernorm's epsilon one ulp),
+ * on the inputs' fixed-point values; then every result got[t] (assigned
+ * tensors with data; an entry one side lacks counts as 0) compared with it.
+ * The inputs' own rounding (--allow-rounding) is not included: the file
+ * readers report it. */
+typedef struct ff_ir_error {
+    size_t compared;        /* entries compared, all results */
+    double max_abs;         /* max |got - float64| */
+    double max_rel;         /* max |got - float64| / |float64| where |float64| >= rel_floor */
+    double rel_floor;       /* one ulp of the format (2^-frac_bits) */
+    char abs_at[192];       /* where max_abs is: "P(3,4): got 0.25, float64 0.2499847" ("" if none) */
+    char rel_at[192];       /* where max_rel is */
+} ff_ir_error;
+int ff_ir_real_error(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor *const *got, ff_ir_error *out,
+                     ff_err *err);
+
 /* Random data for every input tensor not given (inputs[t] == NULL): format as
  * declared, sizes from `sizes` (a size the data does not fix must be given
  * with --dim, else the default 16), the given density for formats with a

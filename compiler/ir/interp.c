@@ -48,7 +48,7 @@ struct enode {
     int ns;
     int slot[MAX_SLOTS];
     int64_t stride[MAX_SLOTS];
-    ff_fx *v;
+    ir_val *v;
     uint8_t *pres;
     /* ACCESS */
     const ff_tensor *t;
@@ -121,7 +121,7 @@ static int64_t offset(const interp *I, const enode *n)
 
 /* The stored entry at coordinates c, walking the fibertree: returns whether
  * it is stored (dense levels store every coordinate). */
-static int tensor_lookup(const ff_tensor *t, const uint32_t *c, ff_fx *v)
+static int tensor_lookup(const ff_tensor *t, const uint32_t *c, ir_val *v)
 {
     size_t pos = 0;
     for (int k = 0; k < t->fmt.nlevels; k++) {
@@ -155,7 +155,7 @@ static int fill_visit(void *ctx, const uint32_t *coords, ff_fx val)
     return 0;
 }
 
-static int access_get(interp *I, const enode *n, ff_fx *out)
+static int access_get(interp *I, const enode *n, ir_val *out)
 {
     const ff_ir_expr *e = EE(n);
     if (n->v) {
@@ -174,7 +174,7 @@ static int access_get(interp *I, const enode *n, ff_fx *out)
 
 /* The leaves of the element-wise evaluation: accesses, and fiber nodes
  * materialised beforehand. */
-static int leaf(void *ctx, const ir_node *in, ff_fx *out)
+static int leaf(void *ctx, const ir_node *in, ir_val *out)
 {
     interp *I = ctx;
     const enode *n = (const enode *)in;
@@ -187,7 +187,7 @@ static int leaf(void *ctx, const ir_node *in, ff_fx *out)
 
 /* The value of n at the point I->r->cur; returns whether the point is in n's
  * support. */
-static int eval(interp *I, const enode *n, ff_fx *out)
+static int eval(interp *I, const enode *n, ir_val *out)
 {
     return ir_eval(&I->r->fx, leaf, I, &n->base, out);
 }
@@ -216,7 +216,7 @@ static int build(interp *I, const ff_ir_expr *e, enode **out)
             if (total > ACCESS_DENSE_MAX) break;
         }
         if (total <= ACCESS_DENSE_MAX) { /* small enough for a dense copy */
-            n->v = big_alloc(I, sizeof(ff_fx) * (size_t)total, 0);
+            n->v = big_alloc(I, sizeof(ir_val) * (size_t)total, 0);
             n->pres = big_alloc(I, (size_t)total, 1);
             if (!n->v || !n->pres)
                 return ir_fail(I->r, e->pos, FF_ENOMEM, "no memory for a dense copy of %s",
@@ -250,7 +250,7 @@ static int alloc_mat(interp *I, enode *n, const char *what)
         n->stride[i] = st;
         st *= I->r->size[n->slot[i]];
     }
-    n->v = big_alloc(I, sizeof(ff_fx) * (size_t)total, 0);
+    n->v = big_alloc(I, sizeof(ir_val) * (size_t)total, 0);
     n->pres = big_alloc(I, (size_t)total, 1);
     if (!n->v || !n->pres) return ir_fail(I->r, EE(n)->pos, FF_ENOMEM, "no memory for %s", what);
     return 0;
@@ -318,7 +318,7 @@ static int reduce_guarded(interp *I, enode *n, const enode *req, const int *slot
     for (int i = 0; i < outer; i++)
         if (ir_set_find(as, na, slots[i]) < 0) rest[nr++] = slots[i];
     uint32_t len = I->r->size[k];
-    ff_fx x;
+    ir_val x;
     if (!odo_start(I, as, na) || len == 0) return 0;
     do {
         if (!has_k && !access_get(I, req, &x)) continue;
@@ -330,7 +330,7 @@ static int reduce_guarded(interp *I, enode *n, const enode *req, const int *slot
                 if (!eval(I, EA(n), &x)) continue;
                 int64_t o = offset(I, n);
                 /* the first present term starts the fold */
-                n->v[o] = n->pres[o] ? ir_fold(EE(n)->op, n->v[o], x) : x;
+                n->v[o] = n->pres[o] ? ir_fold(&I->r->fx, EE(n)->op, n->v[o], x) : x;
                 n->pres[o] = 1;
             } while (odo_next(I, rest, nr));
         }
@@ -369,12 +369,12 @@ static int materialize(interp *I, enode *n)
         if (req) return reduce_guarded(I, n, req, slots, outer);
         if (!odo_start(I, slots, outer) || len == 0) return 0;
         do {
-            ff_fx acc = 0, x;
+            ir_val acc = 0, x;
             int have = 0;
             for (uint32_t j = 0; j < len; j++) {
                 cur[k] = j;
                 if (!eval(I, EA(n), &x)) continue;
-                acc = have ? ir_fold(e->op, acc, x) : x; /* the first present term starts it */
+                acc = have ? ir_fold(&I->r->fx, e->op, acc, x) : x; /* the first present term starts it */
                 have = 1;
             }
             if (have) {
@@ -387,7 +387,7 @@ static int materialize(interp *I, enode *n)
     }
     /* softmax / layernorm: one fiber along k at a time, its present entries
      * gathered in increasing k */
-    ff_fx *x = big_alloc(I, sizeof(ff_fx) * (size_t)len, 0);
+    ir_val *x = big_alloc(I, sizeof(ir_val) * (size_t)len, 0);
     uint32_t *at = big_alloc(I, sizeof(uint32_t) * (size_t)len, 0);
     if (!x || !at) return ir_fail(I->r, e->pos, FF_ENOMEM, "no memory for a %s fiber", what);
     if (!odo_start(I, slots, outer) || len == 0) return 0;
@@ -430,10 +430,10 @@ static int dense_stmt(ir_run *r, void *ctx, ff_tensor **result)
         goto out;
     }
     FF_VEC(uint32_t) crd = {0};
-    FF_VEC(ff_fx) val = {0};
+    FF_VEC(ir_val) val = {0};
     if (odo_start(I, lslot, st->nlhs)) {
         do {
-            ff_fx v;
+            ir_val v;
             if (!eval(I, root, &v)) continue;
             for (int m = 0; m < st->nlhs; m++) FF_VEC_PUSH(crd, r->cur[lslot[m]]);
             FF_VEC_PUSH(val, v);

@@ -76,7 +76,7 @@ struct snode {
     int ns;
     int oslot[IR_MAX_SLOTS];
     FF_VEC(uint32_t) ocrd; /* ns per entry */
-    FF_VEC(ff_fx) oval;
+    FF_VEC(ir_val) oval;
     /* as a leaf of the nest that reads it */
     const ff_tensor *lt;  /* the fibertree walked (NULL: a fiber node of order 0) */
     int nlev;
@@ -126,16 +126,16 @@ typedef struct nest {
     int kd;                   /* fiber node: depth of its index; -1 for the statement */
     /* REDUCE: the workspace over the slots after k, row-major */
     int64_t wsize;
-    ff_fx *wv;
+    ir_val *wv;
     uint8_t *wp;
     FF_VEC(uint32_t) touched;
     /* SOFTMAX/LAYERNORM: the present entries of the current fiber */
-    FF_VEC(ff_fx) fv;
+    FF_VEC(ir_val) fv;
     FF_VEC(uint32_t) fj;
     /* statement: its points, left-side mode order */
     int lslot[FF_IR_MAX_ORDER];
     FF_VEC(uint32_t) crd;
-    FF_VEC(ff_fx) val;
+    FF_VEC(ir_val) val;
 } nest;
 
 /* ---- building the tree ---- */
@@ -449,9 +449,11 @@ static int leaf_setup(nest *N, snode *L)
             for (int m = 0; m < order; m++) dims[m] = S->r->size[mslot[m]];
             ff_format f = compressed_format(order, perm);
             ff_tensor *t;
-            if ((rc = ff_tensor_from_coo("", order, dims, &f, S->r->fx.F, L->oval.len,
-                                         L->ocrd.data, L->oval.data, &t, S->r->err)))
-                return rc;
+            ff_fx *stored = ir_stored_words(&S->r->fx, L->oval.data, L->oval.len);
+            rc = ff_tensor_from_coo("", order, dims, &f, S->r->fx.F, L->oval.len, L->ocrd.data, stored, &t,
+                                    S->r->err);
+            free(stored);
+            if (rc) return rc;
             FF_VEC_PUSH(S->temps, t);
             L->lt = t;
         }
@@ -576,16 +578,16 @@ static void leaf_descend(snode *L, int d, const uint32_t *cur)
     }
 }
 
-static int leaf_value(void *ctx, const ir_node *in, ff_fx *out)
+static int leaf_value(void *ctx, const ir_node *in, ir_val *out)
 {
-    (void)ctx;
+    const ir_fx *fx = ctx;
     const snode *L = (const snode *)in;
     if (L->last->absent) return 0;
-    *out = L->lt ? L->lt->vals[L->last->pos] : L->oval.data[0];
+    *out = L->lt ? ir_tensor_value(fx, L->lt->vals[L->last->pos]) : L->oval.data[0];
     return 1;
 }
 
-static int nest_emit(nest *N, const uint32_t *cur, ff_fx v)
+static int nest_emit(nest *N, const uint32_t *cur, ir_val v)
 {
     snode *F = N->node;
     if ((int64_t)F->oval.len >= FF_IR_SPARSE_MAX_ENTRIES)
@@ -601,8 +603,8 @@ static int nest_emit(nest *N, const uint32_t *cur, ff_fx v)
 static int visit(nest *N)
 {
     ir_run *r = N->S->r;
-    ff_fx x;
-    if (!ir_eval(&r->fx, leaf_value, NULL, &N->root->base, &x)) return 0;
+    ir_val x;
+    if (!ir_eval(&r->fx, leaf_value, &r->fx, &N->root->base, &x)) return 0;
     if (!N->node) {
         for (int m = 0; m < r->st.nlhs; m++) FF_VEC_PUSH(N->crd, r->cur[N->lslot[m]]);
         FF_VEC_PUSH(N->val, x);
@@ -620,7 +622,7 @@ static int visit(nest *N)
         N->wv[o] = x; /* the first present term starts the fold */
         FF_VEC_PUSH(N->touched, (uint32_t)o);
     } else {
-        N->wv[o] = ir_fold(SE(N->node)->op, N->wv[o], x);
+        N->wv[o] = ir_fold(&r->fx, SE(N->node)->op, N->wv[o], x);
     }
     return 0;
 }
@@ -713,7 +715,7 @@ static int nest_run(nest *N, const int *slots, int ns, int index)
         if (SE(F)->kind == FF_IR_REDUCE) {
             N->wsize = 1;
             for (int d = N->kd + 1; d < N->n; d++) N->wsize *= S->r->size[N->order[d]];
-            N->wv = malloc(sizeof(ff_fx) * (size_t)N->wsize);
+            N->wv = malloc(sizeof(ir_val) * (size_t)N->wsize);
             N->wp = calloc((size_t)N->wsize, 1);
             if (!N->wv || !N->wp)
                 rc = ir_fail(S->r, N->pos, FF_ENOMEM, "no memory for the %s workspace", N->what);
@@ -794,14 +796,21 @@ static int sparse_stmt(ir_run *r, void *ctx, ff_tensor **result)
     return rc;
 }
 
-int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
-                    ff_err *err)
+int ir_sparse_run(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results, ir_reals *reals,
+                  ff_err *err)
 {
     sp S = {0};
-    int rc = ir_run_program(p, inputs, results, err, sparse_stmt, &S);
+    int rc = reals ? ir_run_program_real(p, inputs, results, reals, err, sparse_stmt, &S)
+                   : ir_run_program(p, inputs, results, err, sparse_stmt, &S);
     for (size_t i = 0; i < S.cache.len; i++) ff_tensor_free(S.cache.data[i].t);
     free(S.cache.data);
     free(S.temps.data);
     free(S.fibers.data);
     return rc;
+}
+
+int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
+                    ff_err *err)
+{
+    return ir_sparse_run(p, inputs, results, NULL, err);
 }

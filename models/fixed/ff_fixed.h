@@ -97,6 +97,10 @@ int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *lo
 
 /* The individual operations (ff_alu_apply dispatches to these). */
 ff_fx ff_fx_add(ff_fx a, ff_fx b);
+/* The op on real numbers, what the fixed-point one approximates: for the
+ * float64 evaluation `--check` compares against (no rounding, no
+ * saturation; rsqrt of a <= 0 and a division by 0 are +-inf or NaN). */
+double ff_alu_apply_real(ff_alu_op op, double a, double b);
 /* ff_fx_add that adds 1 to *saturated when the sum saturated (a reducer's
  * or an accumulator's running sum, counted like ff_alu_apply_sat). */
 ff_fx ff_fx_add_count(ff_fx a, ff_fx b, uint64_t *saturated);

@@ -10,6 +10,7 @@
 #include "ff_fixed.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -211,6 +212,26 @@ ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits)
     case FF_ALU__COUNT: break;
     }
     assert(!"ff_alu_apply: invalid op");
+    return a;
+}
+
+double ff_alu_apply_real(ff_alu_op op, double a, double b)
+{
+    switch (op) {
+    case FF_ALU_ADD: return a + b;
+    case FF_ALU_SUB: return a - b;
+    case FF_ALU_MUL: return a * b;
+    case FF_ALU_DIV: return a / b;
+    case FF_ALU_MAX: return a > b ? a : b;
+    case FF_ALU_MIN: return a < b ? a : b;
+    case FF_ALU_NEG: return -a;
+    case FF_ALU_RELU: return a > 0 ? a : 0;
+    case FF_ALU_EXP: return exp(a);
+    case FF_ALU_RSQRT: return 1 / sqrt(a);
+    case FF_ALU_PASS: return a;
+    case FF_ALU__COUNT: break;
+    }
+    assert(!"ff_alu_apply_real: invalid op");
     return a;
 }
 

@@ -12,6 +12,7 @@
  * interpreter refuses, and the sparse evaluator's own limits.
  */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -606,6 +607,67 @@ static void sparse_limits_are_errors(void **state)
     ff_ir_free(p);
 }
 
+/* The float64 evaluation beside --check: exact operations give 0; a
+ * division, an exp and a saturating sum give the error their rounding or
+ * saturation makes, found by hand; a support one side lacks counts as 0. */
+static void real_error_measures_the_rounding(void **state)
+{
+    (void)state;
+    ff_ir_program *p = prog("tensor A[N,K] : csr\ntensor x[K] : dense\n"
+                            "y[i] = A[i,k] * x[k]\nz[i] = y[i] / 3\n");
+    ff_err err = {0};
+    assert_int_equal(ff_ir_place_reductions(p, &err), 0);
+    /* A = [[1, 2], [20000, 20000]] (row 1 sums past 32767), x = [1, 1] */
+    static const uint32_t crd[] = {0, 0, 0, 1, 1, 0, 1, 1};
+    static const ff_fx av[] = {ONE, 2 * ONE, 20000 * ONE, 20000 * ONE};
+    uint32_t dims[2] = {2, 2};
+    ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
+    in[tid(p, "A")] = coo("A", 2, dims, "csr", 4, crd, av);
+    static const uint32_t xc[] = {0, 1};
+    static const ff_fx xv[] = {ONE, ONE};
+    in[tid(p, "x")] = coo("x", 1, &dims[1], "dense", 2, xc, xv);
+    ff_tensor **res = calloc((size_t)p->ntensors + 1, sizeof *res);
+    assert_int_equal(ff_ir_interpret(p, (const ff_tensor *const *)in, res, &err), 0);
+    for (int t = 0; t < p->ntensors; t++)
+        if (in[t]) res[t] = in[t];
+    ff_ir_error e;
+    assert_int_equal(ff_ir_real_error(p, (const ff_tensor *const *)in, res, &e, &err), 0);
+    assert_int_equal(e.compared, 4); /* y, z: two entries each */
+    /* y(1) = 40000 saturates to 32768 - 2^-16: the largest error, exactly */
+    assert_true(fabs(e.max_abs - (40000 - (32768 - 1.0 / 65536))) < 1e-9);
+    assert_non_null(strstr(e.abs_at, "y(1): got 32768, float64 40000"));
+    /* z(0) = 3/3 is exact, so only the saturated row is off: z(1)
+     * inherits its error (relative 0.18 for y and z) */
+    assert_true(e.max_rel > 0.18 && e.max_rel < 0.19);
+    for (int t = 0; t < p->ntensors; t++) {
+        if (!in[t]) ff_tensor_free(res[t]);
+        ff_tensor_free(in[t]);
+    }
+    free(res);
+    free(in);
+    ff_ir_free(p);
+    /* no saturation: 1 / 3 rounds to 21845 ulps, off by 1/3 ulp */
+    p = prog("tensor x[K] : dense\nz[k] = x[k] / 3\n");
+    assert_int_equal(ff_ir_place_reductions(p, &err), 0);
+    in = calloc((size_t)p->ntensors + 1, sizeof *in);
+    uint32_t n = 1;
+    static const uint32_t c0[] = {0};
+    static const ff_fx one[] = {ONE};
+    in[tid(p, "x")] = coo("x", 1, &n, "dense", 1, c0, one);
+    res = calloc((size_t)p->ntensors + 1, sizeof *res);
+    assert_int_equal(ff_ir_interpret(p, (const ff_tensor *const *)in, res, &err), 0);
+    assert_int_equal(ff_ir_real_error(p, (const ff_tensor *const *)in, res, &e, &err), 0);
+    assert_int_equal(e.compared, 1);
+    assert_true(fabs(e.max_abs - fabs(21845.0 / 65536 - 1.0 / 3)) < 1e-12);
+    for (int t = 0; t < p->ntensors; t++) {
+        ff_tensor_free(res[t]);
+        ff_tensor_free(in[t]);
+    }
+    free(res);
+    free(in);
+    ff_ir_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -618,6 +680,7 @@ int main(void)
         cmocka_unit_test(three_tensor_in_every_level_order),
         cmocka_unit_test(beyond_the_dense_limits),
         cmocka_unit_test(sparse_limits_are_errors),
+        cmocka_unit_test(real_error_measures_the_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,3 +20,10 @@ if(FUSEFLOW_TORCH)
   ff_add_test(NAME test_torch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_torch.c LIBS ff_testsupport ff_tensor ff_fixed ff_base m
               LABELS torch TIMEOUT 300 ARGS $<TARGET_FILE:fuseflow> ${FUSEFLOW_PYTHON})
 endif()
+# scripts/npz2mtx.py (graph datasets' .npz into Matrix Market) needs numpy,
+# which comes with the same packages.
+if(FUSEFLOW_TORCH)
+  add_test(NAME npz2mtx COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/npz2mtx_test.sh ${FUSEFLOW_PYTHON} $<TARGET_FILE:fuseflow>
+                                   ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/npz2mtx)
+  set_tests_properties(npz2mtx PROPERTIES LABELS "torch;compiler" TIMEOUT 120)
+endif()

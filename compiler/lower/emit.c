@@ -576,7 +576,8 @@ static void process_level(lw *L, int lvl)
     level *lv = &L->levels[lvl];
     L->ctx_lvl = lvl;
     L->ctx_gen = 1;
-    mt_pool *pool = ff_xcalloc(1, sizeof *pool);
+    /* the lw owns it until the level is done: a failure unwinds past here */
+    mt_pool *pool = L->merge_pool = ff_xcalloc(1, sizeof *pool);
     /* A reduction's level merges its own operand; the top chain the whole
      * expression (whose reductions take part where their chains pass). */
     mt *m = build_mt(L, pool, lv->owner ? lv->owner->a : L->root, lvl);
@@ -629,6 +630,7 @@ static void process_level(lw *L, int lvl)
         else a->ref = repeat_over(L, a->ref, lvl, lw_tname(L, a->tensor));
     }
     free(pool);
+    L->merge_pool = NULL;
 }
 
 /* Every level, parents before children (lw_level_order: the order the

@@ -27,6 +27,7 @@ int cmd_run(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_bitstream(int argc, char **argv);
 int cmd_cosim(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Prints "fuseflow CMD: MSG" to stderr and returns exit code 1 (2 for usage). */
 int driver_fail(const char *cmd, const ff_err *err);

@@ -18,6 +18,7 @@ static const struct command {
     {"sim", cmd_sim, "run a dataflow graph on tensors (cycle model, or --functional)"},
     {"graph", cmd_graph, "check a graph file, or draw it as Graphviz DOT"},
     {"cosim", cmd_cosim, "run a model on the C cycle model and the Verilated RTL and compare them"},
+    {"sweep", cmd_sweep, "run a design space (architecture x schedule) into a resumable database; its Pareto front"},
     {"bitstream", cmd_bitstream, "decode an RDA bitstream (fuseflow compile --bitstream) field by field"},
 };
 

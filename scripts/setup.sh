@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   verilator libsystemc-dev
-  libcmocka-dev libjansson-dev
+  libcmocka-dev libjansson-dev libsqlite3-dev
   graphviz gnuplot-nox
   clang libclang-rt-14-dev
 )

@@ -1,0 +1,247 @@
+/*
+ * db.c -- a sweep's results in one SQLite file (ff_sweep.h): a point is
+ * written as soon as it is measured, so a killed sweep resumes where it
+ * stopped; the file remembers the space it was made for.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ff_sweep.h"
+
+struct ff_sweep_db {
+    sqlite3 *h;
+    char *path;
+    sqlite3_stmt *has, *put;
+};
+
+static int db_fail(ff_sweep_db *db, const char *path, ff_err *err)
+{
+    return ff_err_set(err, FF_EIO, "%s: %s", path, db && db->h ? sqlite3_errmsg(db->h) : "cannot open");
+}
+
+/* The space's dimensions as one text: a database made for another space
+ * is refused rather than mixed. */
+static char *space_text(const ff_sweep_space *s)
+{
+    size_t n = strlen(s->model) + 16;
+    for (int d = 0; d < s->ndim; d++) {
+        n += strlen(s->dim[d].name) + 4;
+        for (int i = 0; i < s->dim[d].nvalues; i++) n += strlen(s->dim[d].values[i]) + 1;
+    }
+    char *t = ff_xcalloc(n, 1);
+    size_t len = 0;
+    for (int d = 0; d < s->ndim; d++) {
+        len += (size_t)snprintf(t + len, n - len, "%s=", s->dim[d].name);
+        for (int i = 0; i < s->dim[d].nvalues; i++)
+            len += (size_t)snprintf(t + len, n - len, "%s%s", i ? "|" : "", s->dim[d].values[i]);
+        len += (size_t)snprintf(t + len, n - len, ";");
+    }
+    return t;
+}
+
+int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **out, ff_err *err)
+{
+    ff_sweep_db *db = ff_xcalloc(1, sizeof *db);
+    db->path = ff_xstrdup(path);
+    int rc = 0;
+    if (sqlite3_open(path, &db->h) != SQLITE_OK) {
+        rc = db_fail(db, path, err);
+        goto fail;
+    }
+    sqlite3_busy_timeout(db->h, 5000);
+    static const char schema[] =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS points(idx INTEGER NOT NULL, key TEXT PRIMARY KEY, status TEXT NOT NULL,"
+        " cycles INTEGER, max_prims INTEGER, offchip_bytes INTEGER, kernels INTEGER, seconds REAL, error TEXT);";
+    if (sqlite3_exec(db->h, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        rc = db_fail(db, path, err);
+        goto fail;
+    }
+    char *want = space_text(s);
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'space'", -1, &q, NULL);
+    int step = q ? sqlite3_step(q) : SQLITE_ERROR;
+    if (step == SQLITE_ROW) {
+        const char *have = (const char *)sqlite3_column_text(q, 0);
+        if (!have || strcmp(have, want))
+            rc = ff_err_set(err, FF_EINVAL, "%s: made for another design space (its dimensions or values differ); "
+                            "give another --db", path);
+    } else if (step == SQLITE_DONE) {
+        sqlite3_stmt *ins = NULL;
+        sqlite3_prepare_v2(db->h, "INSERT INTO meta(k, v) VALUES('space', ?1), ('model', ?2)", -1, &ins, NULL);
+        if (ins) {
+            sqlite3_bind_text(ins, 1, want, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 2, s->model, -1, SQLITE_TRANSIENT);
+        }
+        if (!ins || sqlite3_step(ins) != SQLITE_DONE) rc = db_fail(db, path, err);
+        sqlite3_finalize(ins);
+    } else {
+        rc = db_fail(db, path, err);
+    }
+    sqlite3_finalize(q);
+    free(want);
+    if (rc) goto fail;
+    if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM points WHERE key = ?1", -1, &db->has, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->h,
+                           "INSERT OR REPLACE INTO points(idx, key, status, cycles, max_prims, offchip_bytes, kernels,"
+                           " seconds, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           -1, &db->put, NULL) != SQLITE_OK) {
+        rc = db_fail(db, path, err);
+        goto fail;
+    }
+    *out = db;
+    return 0;
+fail:
+    ff_sweep_db_close(db);
+    return rc;
+}
+
+void ff_sweep_db_close(ff_sweep_db *db)
+{
+    if (!db) return;
+    sqlite3_finalize(db->has);
+    sqlite3_finalize(db->put);
+    sqlite3_close(db->h);
+    free(db->path);
+    free(db);
+}
+
+int ff_sweep_db_has(ff_sweep_db *db, const char *key)
+{
+    sqlite3_reset(db->has);
+    sqlite3_bind_text(db->has, 1, key, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(db->has) == SQLITE_ROW;
+}
+
+int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err)
+{
+    char *key = ff_sweep_point_key(s, i);
+    sqlite3_stmt *p = db->put;
+    sqlite3_reset(p);
+    sqlite3_bind_int64(p, 1, (sqlite3_int64)i);
+    sqlite3_bind_text(p, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(p, 3, r->status, -1, SQLITE_TRANSIENT);
+    int ok = !strcmp(r->status, "ok");
+    if (ok) {
+        sqlite3_bind_int64(p, 4, (sqlite3_int64)r->cycles);
+        sqlite3_bind_int(p, 5, r->max_prims);
+        sqlite3_bind_int64(p, 6, (sqlite3_int64)r->offchip_bytes);
+        sqlite3_bind_int(p, 7, r->kernels);
+    } else {
+        for (int c = 4; c <= 7; c++) sqlite3_bind_null(p, c);
+    }
+    sqlite3_bind_double(p, 8, r->seconds);
+    if (ok) sqlite3_bind_null(p, 9);
+    else sqlite3_bind_text(p, 9, r->error, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(db, db->path, err);
+    free(key);
+    return rc;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return ff_err_set(err, FF_EIO, "%s: cannot create", tmp);
+    sqlite3_stmt *q = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT idx, key, status, cycles, max_prims, offchip_bytes, kernels, seconds, error FROM points"
+                           " ORDER BY idx",
+                           -1, &q, NULL) != SQLITE_OK) {
+        fclose(f);
+        remove(tmp);
+        return db_fail(db, db->path, err);
+    }
+    int header = 0, step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(q, 1);
+        char *copy = ff_xstrdup(key ? key : "");
+        if (!header) { /* the dimensions' names, from the first key */
+            fputs("point", f);
+            for (char *save = NULL, *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+                char *eq = strchr(kv, '=');
+                if (eq) *eq = '\0';
+                fputc(',', f);
+                csv_field(f, kv);
+            }
+            fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error\n", f);
+            header = 1;
+            free(copy);
+            copy = ff_xstrdup(key ? key : "");
+        }
+        fprintf(f, "%lld", (long long)sqlite3_column_int64(q, 0) + 1);
+        for (char *save = NULL, *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+            char *eq = strchr(kv, '=');
+            fputc(',', f);
+            csv_field(f, eq ? eq + 1 : "");
+        }
+        free(copy);
+        fputc(',', f);
+        csv_field(f, (const char *)sqlite3_column_text(q, 2));
+        for (int c = 3; c <= 6; c++) {
+            fputc(',', f);
+            if (sqlite3_column_type(q, c) != SQLITE_NULL) fprintf(f, "%lld", (long long)sqlite3_column_int64(q, c));
+        }
+        fprintf(f, ",%.3f,", sqlite3_column_double(q, 7));
+        const char *e = (const char *)sqlite3_column_text(q, 8);
+        csv_field(f, e ? e : "");
+        fputc('\n', f);
+    }
+    if (step != SQLITE_DONE) rc = db_fail(db, db->path, err);
+    sqlite3_finalize(q);
+    if (fclose(f) && !rc) rc = ff_err_set(err, FF_EIO, "%s: cannot write", tmp);
+    if (!rc && rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: cannot rename to %s", tmp, path);
+    if (rc) remove(tmp);
+    return rc;
+}
+
+int ff_sweep_db_front(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds FROM points"
+                           " WHERE status = 'ok' ORDER BY cycles, max_prims, idx",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(db, db->path, err);
+    int n = 0, step;
+    /* sorted by cycles: a point is on the front when it needs fewer
+     * primitives than every point before it */
+    int best_prims = -1;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        ff_sweep_result r = {.status = "ok"};
+        r.cycles = (uint64_t)sqlite3_column_int64(q, 1);
+        r.max_prims = sqlite3_column_int(q, 2);
+        r.offchip_bytes = (uint64_t)sqlite3_column_int64(q, 3);
+        r.kernels = sqlite3_column_int(q, 4);
+        r.seconds = sqlite3_column_double(q, 5);
+        if (best_prims >= 0 && r.max_prims >= best_prims) continue;
+        best_prims = r.max_prims;
+        *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
+        *res = ff_xrealloc(*res, sizeof **res * (size_t)(n + 1));
+        (*keys)[n] = ff_xstrdup((const char *)sqlite3_column_text(q, 0));
+        (*res)[n++] = r;
+    }
+    int rc = step == SQLITE_DONE ? n : db_fail(db, db->path, err);
+    sqlite3_finalize(q);
+    return rc;
+}

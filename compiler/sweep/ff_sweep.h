@@ -1,0 +1,124 @@
+/*
+ * ff_sweep.h -- architecture x schedule sweeps (`fuseflow sweep`,
+ * docs/sweep.md): a design-space file, the points it spans, a resumable
+ * database of what each point measured, and the Pareto front.
+ *
+ * What goes in: a space file (strict JSON, like the arch files):
+ *
+ *   {"fuseflow": "space", "version": 1,
+ *    "model": "../bench/apps/gcn.ff",                 relative to the space file
+ *    "inputs": {"random": 1, "density": 0.05, "dims": {"N": 128},
+ *               "tensors": {"AI": "cora/AI.mtx"}},  (each optional)
+ *    "arch": "../arch/hbm-study.json",                the base architecture
+ *    "arch_params": {"fifo_depth": [2, 4], "offchip.channels": [4, 8]},
+ *    "schedule": {"fuse": ["none", "all"], "reuse": ["auto", "hold"],
+ *                 "par": ["", "i:4"], "block": [0]}}
+ *
+ * A point picks one value per dimension (each arch parameter, then fuse,
+ * reuse, par, block); points are numbered in mixed radix, the last
+ * dimension fastest. Every arch value is checked when the space loads (the
+ * base arch with it must load: ff_arch_load_string names what is wrong).
+ *
+ * Library ff_sweep (compiler/sweep): needs ff_sim (architectures), ff_lower
+ * (reuse names), jansson and SQLite.
+ */
+#ifndef FF_SWEEP_H
+#define FF_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ff_base.h"
+#include "ff_lower.h"
+#include "ff_sim.h"
+
+#define FF_SWEEP_MAX_DIMS 32
+#define FF_SWEEP_NAME 64
+
+/* One dimension: its name ("fifo_depth", "offchip.latency", "fuse", ...)
+ * and its values as text ("4", "1-3,4", "" for no --par). */
+typedef struct ff_sweep_dim {
+    char name[FF_SWEEP_NAME];
+    char **values;
+    int nvalues;
+    int is_arch;  /* an arch file key path, else a schedule choice */
+} ff_sweep_dim;
+
+typedef struct ff_sweep_space {
+    char *path;           /* the space file */
+    char *model;          /* resolved against the space file's directory */
+    char *arch_path;      /* the base architecture, resolved */
+    char *arch_text;      /* its JSON text */
+    /* inputs, as fuseflow run's options would give them */
+    int have_seed;
+    uint64_t seed;
+    double density;
+    char **dims;          /* "N=128" */
+    int ndims;
+    char **tensors;       /* "AI=/abs/path" */
+    int ntensors;
+    ff_sweep_dim dim[FF_SWEEP_MAX_DIMS];
+    int ndim;
+    uint64_t npoints;     /* the product of the dimensions' sizes */
+} ff_sweep_space;
+
+/* Loads and checks a space file. Errors name the file and the key path
+ * ("space.json: arch_params.fifo_depth[2]: ...: 0 is out of range 1..1024"). */
+int ff_sweep_space_load(const char *path, ff_sweep_space *out, ff_err *err);
+void ff_sweep_space_free(ff_sweep_space *s);
+
+/* Point i's value index per dimension (digit[d] for dim[d]). */
+void ff_sweep_point_digits(const ff_sweep_space *s, uint64_t i, int *digit);
+
+/* Point i's canonical key, "fifo_depth=4;offchip.channels=8;fuse=all;..."
+ * (every dimension, in order): the database's primary key. A new string. */
+char *ff_sweep_point_key(const ff_sweep_space *s, uint64_t i);
+
+/* Point i's architecture: the base with its arch values set (ff_arch_load_string). */
+int ff_sweep_point_arch(const ff_sweep_space *s, uint64_t i, ff_arch *out, ff_err *err);
+
+/* Point i's schedule choices (pointers into the space; NULL where the
+ * space has no such dimension: the default). */
+typedef struct ff_sweep_sched {
+    const char *fuse, *reuse, *par;
+    int block;
+} ff_sweep_sched;
+void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *out);
+
+/* What a point measured. status: "ok" or "error" (an impossible schedule,
+ * a deadlock: a result too, not retried). */
+typedef struct ff_sweep_result {
+    char status[8];
+    uint64_t cycles;        /* total over the kernels */
+    int max_prims;          /* primitives of the largest graph: the tiles an array needs */
+    uint64_t offchip_bytes; /* moved by the off-chip model */
+    int kernels;            /* graphs run (kernels and their phases) */
+    double seconds;         /* wall time of the evaluation */
+    char error[512];
+} ff_sweep_result;
+
+/* The database: one SQLite file, table `points` (key, every dimension as a
+ * column, the result). Opening creates it, or checks that it was made for
+ * the same space (the same dimensions and values), so a killed sweep
+ * resumes where it stopped. */
+typedef struct ff_sweep_db ff_sweep_db;
+int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **out, ff_err *err);
+void ff_sweep_db_close(ff_sweep_db *db);
+/* Whether point key has a result. */
+int ff_sweep_db_has(ff_sweep_db *db, const char *key);
+int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err);
+/* Every evaluated point as CSV (header, then one row per point in point
+ * order), through a temporary file. */
+int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
+
+/* The Pareto front of the evaluated "ok" points, minimising cycles and
+ * max_prims: their keys (new strings) and results into the caller's
+ * arrays (grown with realloc), sorted by cycles. Returns how many, or a
+ * negative FF_E* code. */
+int ff_sweep_db_front(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err);
+
+/* Whether a (cycles, prims) point is dominated by another: a <= b on both,
+ * < on one. */
+int ff_sweep_dominates(const ff_sweep_result *a, const ff_sweep_result *b);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * cmd_sweep.c -- `fuseflow sweep`: every point (or a seeded sample) of a
+ * design space -- architecture parameters x schedule choices -- run on the
+ * cycle model by a pool of worker processes, each result written to the
+ * sweep's SQLite database as it arrives (a killed sweep resumes), then the
+ * Pareto front of cycles against the primitives the largest graph needs.
+ * The space, points and database are compiler/sweep's (ff_sweep.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "ff_sweep.h"
+
+static const char help[] =
+    "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--sample N [--seed S]] [--csv OUT.csv] [--check]\n"
+    "\n"
+    "Runs every point of a design space (docs/sweep.md) -- each value of each\n"
+    "architecture parameter and schedule choice the space file lists -- on the\n"
+    "cycle model, N points at a time, and records each in a database as it\n"
+    "finishes; points already there are not run again, so a killed sweep goes on\n"
+    "where it stopped. Then prints the Pareto front of cycles against the\n"
+    "primitives of the largest graph (the tiles an array must have).\n"
+    "\n"
+    "  --db FILE      the SQLite database (default: SPACE.db beside the space file)\n"
+    "  -j N           worker processes (default: the machine's cores)\n"
+    "  --sample N     N distinct points drawn with --seed S (default 1), not all\n"
+    "  --csv OUT.csv  every recorded point: its values, status, cycles, primitives,\n"
+    "                 off-chip bytes, graphs run, seconds, error\n"
+    "  --check        compare every point's results with the reference interpreter,\n"
+    "                 bit for bit (a mismatch is recorded as the point's error)\n";
+
+/* What a worker sends back: the result, fixed size. */
+typedef struct wire {
+    uint64_t point;
+    ff_sweep_result r;
+} wire;
+
+typedef struct eval_ctx {
+    ff_run_sim sim;
+    int max_prims, graphs;
+} eval_ctx;
+
+static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
+{
+    (void)rk, (void)err;
+    eval_ctx *e = user;
+    if (rc) return rc;
+    if (e->sim.nprims > e->max_prims) e->max_prims = e->sim.nprims;
+    e->graphs++;
+    return 0;
+}
+
+/* Point i, in the worker: the program on a copy-on-write view of the
+ * parent's data. */
+static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p, ff_tensor *const *inputs,
+                     ff_tensor *const *ref, ff_sweep_result *r)
+{
+    memset(r, 0, sizeof *r);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ff_err err = {0};
+    eval_ctx e = {.sim = {.who = "fuseflow sweep"}};
+    ff_sim_opts_default(&e.sim.opts);
+    ff_sweep_sched ss;
+    ff_sweep_point_sched(s, i, &ss);
+    ff_run_sched sched = {.fuse = ss.fuse, .block = ss.block};
+    int rc = ff_sweep_point_arch(s, i, &e.sim.opts.arch, &err);
+    sched.buffer_words = e.sim.opts.arch.buffer_words;
+    sched.glb_words = e.sim.opts.arch.glb_words;
+    if (ss.reuse) sched.reuse = (ff_reuse)ff_reuse_parse(ss.reuse);
+    if (ss.par) {
+        const char *colon = strchr(ss.par, ':');
+        snprintf(sched.par_index, sizeof sched.par_index, "%.*s", (int)(colon - ss.par), ss.par);
+        sched.par = atoi(colon + 1);
+    }
+    ff_kernel *ks = ff_xcalloc(256, sizeof *ks);
+    int nk = rc ? 0 : ff_fuse_parse(p, sched.fuse ? sched.fuse : "none", ks, 256, &err);
+    if (!rc && nk < 0) rc = nk;
+    if (!rc) rc = ff_run_check_par(p, ks, nk, &sched, &err);
+    free(ks);
+    ff_tensor **data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *data);
+    for (int t = 0; t < p->ntensors; t++) data[t] = p->tensors[t].role == FF_IR_INPUT ? inputs[t] : NULL;
+    ff_run_ops ops = {.kernel = ff_run_simulate, .done = eval_done, .user = &e};
+    if (!rc) rc = ff_run_program(p, data, &sched, &ops, &err);
+    for (int t = 0; !rc && ref && t < p->ntensors; t++) {
+        if (p->tensors[t].role == FF_IR_INPUT || !data[t] || !ref[t]) continue;
+        if ((rc = ff_tensor_compare(data[t], ref[t], &err))) ff_err_wrap(&err, "check failed: ");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (rc) {
+        snprintf(r->status, sizeof r->status, "error");
+        snprintf(r->error, sizeof r->error, "%.500s", err.msg);
+    } else {
+        snprintf(r->status, sizeof r->status, "ok");
+        r->cycles = e.sim.total_cycles;
+        r->max_prims = e.max_prims;
+        r->kernels = e.graphs;
+        r->offchip_bytes = e.sim.total_timing.bytes_in + e.sim.total_timing.bytes_out;
+    }
+}
+
+/* splitmix64: the sample's generator (the same seed, the same points). */
+static uint64_t next_random(uint64_t *x)
+{
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The points to visit, in point order: all, or n distinct drawn with seed
+ * (Floyd's algorithm: no point twice, no retries). */
+static uint64_t *points_to_visit(uint64_t total, uint64_t n, uint64_t seed, uint64_t *count)
+{
+    if (!n || n >= total) n = total;
+    uint64_t *v = ff_xcalloc(n + 1, sizeof *v);
+    if (n == total) {
+        for (uint64_t i = 0; i < n; i++) v[i] = i;
+    } else {
+        uint64_t x = seed, m = 0;
+        for (uint64_t j = total - n; j < total; j++) {
+            uint64_t t = next_random(&x) % (j + 1), pick = t;
+            for (uint64_t k = 0; k < m; k++)
+                if (v[k] == t) pick = j;
+            v[m++] = pick;
+        }
+        qsort(v, n, sizeof *v, cmp_u64);
+    }
+    *count = n;
+    return v;
+}
+
+typedef struct worker {
+    pid_t pid;
+    int fd;
+    uint64_t point;
+} worker;
+
+int cmd_sweep(int argc, char **argv)
+{
+    const char *space_path = NULL, *db_path = NULL, *csv = NULL;
+    uint64_t sample = 0, seed = 1;
+    int jobs = 0, check = 0, rc = 0;
+    const driver_option own[] = {
+        {"--db", DRIVER_STR, &db_path},
+        {"--csv", DRIVER_STR, &csv},
+        {"-j", DRIVER_INT, &jobs, "a number of processes 1..256", 1, 256},
+        {"--sample", DRIVER_UINT, &sample, "a positive number of points", 1, 1e12},
+        {"--seed", DRIVER_UINT, &seed, "an integer seed", 0, 1.8e19},
+        {"--check", DRIVER_FLAG, &check},
+    };
+    const driver_cmd cmd = {"sweep", 0, own, 6, help, &space_path, 1, "which space file?"};
+    driver_opts o;
+    ff_sweep_space s = {0};
+    ff_sweep_db *db = NULL;
+    ff_ir_program *p = NULL;
+    ff_tensor **data = NULL, **ref = NULL;
+    uint32_t *sizes = NULL;
+    uint64_t *todo = NULL;
+    char *db_default = NULL;
+    worker *w = NULL;
+    ff_err err = {0};
+    if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
+    if (!jobs) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = n > 0 && n < 256 ? (int)n : 2;
+    }
+    if (ff_sweep_space_load(space_path, &s, &err)) goto fail;
+    /* the data, as fuseflow run would load it from the space's inputs */
+    driver_inputs in = {.have_seed = s.have_seed, .seed = s.seed, .density = s.density};
+    in.tensor.v = (const char **)s.tensors;
+    in.tensor.n = s.ntensors;
+    in.dim.v = (const char **)s.dims;
+    in.dim.n = s.ndims;
+    if ((rc = driver_load_program("sweep", s.model, &in, &p, &data, &sizes, &err)) < 0) goto fail;
+    if (rc) goto done;
+    if (check) {
+        ref = ff_xcalloc((size_t)p->ntensors + 1, sizeof *ref);
+        if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) goto fail;
+    }
+    if (!db_path) {
+        size_t n = strlen(space_path);
+        db_default = ff_xcalloc(n + 4, 1);
+        snprintf(db_default, n + 4, "%.*s.db", (int)(n > 5 && !strcmp(space_path + n - 5, ".json") ? n - 5 : n),
+                 space_path);
+        db_path = db_default;
+    }
+    if (ff_sweep_db_open(db_path, &s, &db, &err)) goto fail;
+
+    uint64_t nvisit, nnew = 0, nerr = 0, skipped = 0;
+    todo = points_to_visit(s.npoints, sample, seed, &nvisit);
+    fprintf(stderr, "fuseflow sweep: %s: %" PRIu64 " points in the space, %" PRIu64 " to visit, database %s\n",
+            space_path, s.npoints, nvisit, db_path);
+    w = ff_xcalloc((size_t)jobs, sizeof *w);
+    int running = 0, tty = isatty(2);
+    uint64_t next = 0;
+    fflush(NULL);
+    while (next < nvisit || running) {
+        while (running < jobs && next < nvisit) {
+            uint64_t i = todo[next++];
+            char *key = ff_sweep_point_key(&s, i);
+            int have = ff_sweep_db_has(db, key);
+            free(key);
+            if (have) {
+                skipped++;
+                continue;
+            }
+            int fds[2];
+            if (pipe(fds)) {
+                ff_err_set(&err, FF_EIO, "pipe: %s", strerror(errno));
+                goto fail_running;
+            }
+            pid_t pid = fork();
+            if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                ff_err_set(&err, FF_EIO, "fork: %s", strerror(errno));
+                goto fail_running;
+            }
+            if (pid == 0) { /* the worker: one point, its result down the pipe */
+                close(fds[0]);
+                wire msg = {.point = i};
+                evaluate(&s, i, p, data, ref, &msg.r);
+                ssize_t put = write(fds[1], &msg, sizeof msg);
+                _exit(put == (ssize_t)sizeof msg ? 0 : 3);
+            }
+            close(fds[1]);
+            int slot = 0;
+            while (w[slot].pid) slot++;
+            w[slot] = (worker){pid, fds[0], i};
+            running++;
+        }
+        if (!running) break;
+        struct pollfd pf[256];
+        for (int k = 0; k < jobs; k++) pf[k] = (struct pollfd){w[k].pid ? w[k].fd : -1, POLLIN, 0};
+        if (poll(pf, (nfds_t)jobs, -1) < 0 && errno != EINTR) {
+            ff_err_set(&err, FF_EIO, "poll: %s", strerror(errno));
+            goto fail_running;
+        }
+        for (int k = 0; k < jobs; k++) {
+            if (!w[k].pid || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            wire msg;
+            ssize_t got = read(w[k].fd, &msg, sizeof msg);
+            int status = 0;
+            waitpid(w[k].pid, &status, 0);
+            close(w[k].fd);
+            if (got != (ssize_t)sizeof msg || msg.point != w[k].point) { /* it crashed: a result too */
+                memset(&msg, 0, sizeof msg);
+                msg.point = w[k].point;
+                snprintf(msg.r.status, sizeof msg.r.status, "error");
+                snprintf(msg.r.error, sizeof msg.r.error, "the worker died (%s %d)",
+                         WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            }
+            w[k].pid = 0;
+            running--;
+            if (ff_sweep_db_put(db, &s, msg.point, &msg.r, &err)) goto fail_running;
+            nnew++;
+            nerr += strcmp(msg.r.status, "ok") != 0;
+            if (tty)
+                fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " points (%" PRIu64 " new, %" PRIu64 " errors)", skipped + nnew,
+                        nvisit, nnew, nerr);
+        }
+    }
+    if (tty) fputc('\n', stderr);
+    printf("sweep %s: %" PRIu64 " points visited: %" PRIu64 " run now (%" PRIu64 " errors), %" PRIu64
+           " already in %s\n",
+           space_path, nvisit, nnew, nerr, skipped, db_path);
+    char **keys = NULL;
+    ff_sweep_result *front = NULL;
+    int nf = ff_sweep_db_front(db, &keys, &front, &err);
+    if (nf < 0) goto fail;
+    printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
+    for (int k = 0; k < nf; k++) {
+        printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  %s\n", front[k].cycles, front[k].max_prims,
+               front[k].kernels, keys[k]);
+        free(keys[k]);
+    }
+    free(keys);
+    free(front);
+    if (csv) {
+        if (ff_sweep_db_csv(db, csv, &err)) goto fail;
+        printf("wrote %s\n", csv);
+    }
+    goto done;
+fail_running:
+    for (int k = 0; w && k < jobs; k++)
+        if (w[k].pid) {
+            kill(w[k].pid, SIGKILL);
+            waitpid(w[k].pid, NULL, 0);
+            close(w[k].fd);
+        }
+fail:
+    rc = driver_fail("sweep", &err);
+done:
+    free(w);
+    free(todo);
+    ff_sweep_db_close(db);
+    free(db_default);
+    for (int t = 0; p && t < p->ntensors; t++) {
+        if (data) ff_tensor_free(data[t]);
+        if (ref) ff_tensor_free(ref[t]);
+    }
+    free(data);
+    free(ref);
+    free(sizes);
+    ff_ir_free(p);
+    ff_sweep_space_free(&s);
+    driver_opts_free(&o);
+    return rc;
+}

@@ -1,0 +1,20 @@
+# `fuseflow sweep` (docs/sweep.md): end to end on a small space, and the
+# space file's errors -- one line naming the file and the key, exit 1.
+add_test(NAME sweep_end_to_end COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/sweep_test.sh $<TARGET_FILE:fuseflow>
+                                         ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/sweep)
+set_tests_properties(sweep_end_to_end PROPERTIES LABELS compiler TIMEOUT 120)
+set(ff_sw ${CMAKE_CURRENT_BINARY_DIR})
+file(WRITE ${ff_sw}/sw_unknown.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"schedule\": {\"fusion\": [\"all\"]}}\n")
+ff_cli_case(sweep_unknown_key 1 "sw_unknown.json: schedule.fusion: unknown key (expected one of fuse, reuse, par, block)"
+            sweep @T@/sw_unknown.json --db @T@/sw_unknown.db)
+file(WRITE ${ff_sw}/sw_badarch.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"arch_params\": {\"fifo_depth\": [2, 0]}}\n")
+ff_cli_case(sweep_bad_arch_value 1 "sw_badarch.json: arch_params.fifo_depth[1]:"
+            sweep @T@/sw_badarch.json --db @T@/sw_badarch.db)
+file(WRITE ${ff_sw}/sw_badreuse.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"schedule\": {\"reuse\": [\"auto\", \"sometimes\"]}}\n")
+ff_cli_case(sweep_bad_reuse 1 "sw_badreuse.json: schedule.reuse[1]: \"sometimes\": expected auto, buffer, recompute or hold"
+            sweep @T@/sw_badreuse.json --db @T@/sw_badreuse.db)
+ff_cli_case(sweep_missing_space 1 "/nonexistent.json" sweep /nonexistent.json)
+ff_cli_case(sweep_j_zero 2 "-j 0: expected a number of processes 1..256" sweep @T@/sw_unknown.json -j 0)

@@ -76,33 +76,6 @@ static int write_csv(const ff_cost_exploration *x, const char *path, ff_err *err
     return rc;
 }
 
-/* Whether an executable `name` is on PATH. */
-static int on_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path) return 0;
-    char dir[4096];
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        snprintf(dir, sizeof dir, "%.*s/%s", (int)n, n ? path : ".", name);
-        if (access(dir, X_OK) == 0) return 1;
-        path += n;
-        if (*path == ':') path++;
-    }
-    return 0;
-}
-
-/* A gnuplot single-quoted string ('' is a quote). */
-static void gp_string(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'') fputc('\'', f);
-        fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
 typedef struct ranked {
     double speedup;
     size_t id;
@@ -117,8 +90,6 @@ static int by_speedup(const void *a, const void *b)
 
 static int write_plot(const ff_cost_exploration *x, const char *model, const char *path, ff_err *err)
 {
-    if (!on_path("gnuplot"))
-        return ff_err_set(err, FF_EINVAL, "--plot needs gnuplot, which is not on PATH (install it, or drop --plot)");
     ranked *r = ff_xcalloc(x->nconfigs + 1, sizeof *r);
     size_t n = 0, unsimulated = 0;
     for (size_t i = 0; i < x->nconfigs; i++) {
@@ -131,22 +102,17 @@ static int write_plot(const ff_cost_exploration *x, const char *model, const cha
         }
     }
     qsort(r, n, sizeof *r, by_speedup);
-    FILE *g = popen("gnuplot", "w");
-    if (!g) {
-        free(r);
-        return ff_err_set(err, FF_EIO, "cannot run gnuplot: %s", strerror(errno));
-    }
-    /* gnuplot writes a temp file, renamed once it succeeds: a failure leaves no half plot */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    fprintf(g, "set terminal svg size 900,500 dynamic font 'sans,11' background rgb 'white'\nset output ");
-    gp_string(g, tmp);
-    fprintf(g, "\nset title ");
     char title[1024];
     snprintf(title, sizeof title, "%s: %zu schedules, %zu pruned%s", model, x->nconfigs, x->npruned,
              unsimulated ? " (pruned ones not simulated are not drawn)" : "");
-    gp_string(g, title);
-    fprintf(g, " noenhanced\nset xlabel 'schedule, by speedup'\nset ylabel 'speedup over the unfused schedule'\n"
+    driver_plot pl;
+    int rc = driver_plot_begin(&pl, path, title, err);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    FILE *g = pl.g;
+    fprintf(g, "set xlabel 'schedule, by speedup'\nset ylabel 'speedup over the unfused schedule'\n"
                "set grid ytics\nset key top left\nset yrange [0:*]\nset xrange [0:%zu]\n",
             n + 1);
     int have[2] = {0, 0};
@@ -164,12 +130,7 @@ static int write_plot(const ff_cost_exploration *x, const char *model, const cha
     if (have[1]) fprintf(g, ", $pruned using 1:2 with points pt 2 ps 1 lc rgb '#d62728' title 'pruned (dominated)'");
     fprintf(g, "\n");
     free(r);
-    int st = pclose(g), rc = 0;
-    if (st == -1) rc = ff_err_set(err, FF_EIO, "gnuplot: %s", strerror(errno));
-    else if (st != 0) rc = ff_err_set(err, FF_EIO, "gnuplot failed writing %s (exit status %d)", path, st);
-    else if (rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: %s", path, strerror(errno));
-    if (rc) unlink(tmp);
-    return rc;
+    return driver_plot_end(&pl, err);
 }
 
 int cmd_explore(int argc, char **argv)

@@ -21,7 +21,8 @@
 #include "ff_sweep.h"
 
 static const char help[] =
-    "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--sample N [--seed S]] [--csv OUT.csv] [--check]\n"
+    "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--sample N [--seed S]] [--csv OUT.csv]\n"
+    "                      [--plot OUT.svg] [--check]\n"
     "\n"
     "Runs every point of a design space (docs/sweep.md) -- each value of each\n"
     "architecture parameter and schedule choice the space file lists -- on the\n"
@@ -35,6 +36,8 @@ static const char help[] =
     "  --sample N     N distinct points drawn with --seed S (default 1), not all\n"
     "  --csv OUT.csv  every recorded point: its values, status, cycles, primitives,\n"
     "                 off-chip bytes, graphs run, seconds, error\n"
+    "  --plot OUT.svg every recorded point, cycles against primitives, the front\n"
+    "                 joined (gnuplot)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
     "                 bit for bit (a mismatch is recorded as the point's error)\n";
 
@@ -146,6 +149,39 @@ static uint64_t *points_to_visit(uint64_t total, uint64_t n, uint64_t seed, uint
     return v;
 }
 
+/* Every recorded point, cycles against primitives, the front joined. */
+static int write_plot(ff_sweep_db *db, const char *space, const char *path, ff_err *err)
+{
+    char **keys = NULL;
+    ff_sweep_result *all = NULL;
+    int n = ff_sweep_db_points(db, 0, &keys, &all, err);
+    if (n < 0) return n;
+    int rc = 0;
+    char title[512];
+    snprintf(title, sizeof title, "%s: %d points", space, n);
+    driver_plot pl;
+    if (!(rc = driver_plot_begin(&pl, path, title, err))) {
+        FILE *g = pl.g;
+        fprintf(g, "set xlabel 'primitives of the largest graph'\nset ylabel 'cycles'\nset logscale y\n"
+                   "set grid\nset key top right\n$all << EOD\n");
+        for (int k = 0; k < n; k++) fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
+        fprintf(g, "EOD\n$front << EOD\n");
+        int best = -1; /* sorted by cycles: the front is each new low in primitives */
+        for (int k = 0; k < n; k++)
+            if (best < 0 || all[k].max_prims < best) {
+                best = all[k].max_prims;
+                fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
+            }
+        fprintf(g, "EOD\nplot $all using 1:2 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
+                   "$front using 1:2 with linespoints pt 7 ps 1 lc rgb '#d62728' title 'Pareto front'\n");
+        rc = driver_plot_end(&pl, err);
+    }
+    for (int k = 0; k < n; k++) free(keys[k]);
+    free(keys);
+    free(all);
+    return rc;
+}
+
 typedef struct worker {
     pid_t pid;
     int fd;
@@ -154,18 +190,19 @@ typedef struct worker {
 
 int cmd_sweep(int argc, char **argv)
 {
-    const char *space_path = NULL, *db_path = NULL, *csv = NULL;
+    const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL;
     uint64_t sample = 0, seed = 1;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
         {"--db", DRIVER_STR, &db_path},
         {"--csv", DRIVER_STR, &csv},
+        {"--plot", DRIVER_STR, &plot},
         {"-j", DRIVER_INT, &jobs, "a number of processes 1..256", 1, 256},
         {"--sample", DRIVER_UINT, &sample, "a positive number of points", 1, 1e12},
         {"--seed", DRIVER_UINT, &seed, "an integer seed", 0, 1.8e19},
         {"--check", DRIVER_FLAG, &check},
     };
-    const driver_cmd cmd = {"sweep", 0, own, 6, help, &space_path, 1, "which space file?"};
+    const driver_cmd cmd = {"sweep", 0, own, 7, help, &space_path, 1, "which space file?"};
     driver_opts o;
     ff_sweep_space s = {0};
     ff_sweep_db *db = NULL;
@@ -283,7 +320,7 @@ int cmd_sweep(int argc, char **argv)
            space_path, nvisit, nnew, nerr, skipped, db_path);
     char **keys = NULL;
     ff_sweep_result *front = NULL;
-    int nf = ff_sweep_db_front(db, &keys, &front, &err);
+    int nf = ff_sweep_db_points(db, 1, &keys, &front, &err);
     if (nf < 0) goto fail;
     printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
     for (int k = 0; k < nf; k++) {
@@ -296,6 +333,10 @@ int cmd_sweep(int argc, char **argv)
     if (csv) {
         if (ff_sweep_db_csv(db, csv, &err)) goto fail;
         printf("wrote %s\n", csv);
+    }
+    if (plot) {
+        if (write_plot(db, space_path, plot, &err)) goto fail;
+        printf("wrote %s\n", plot);
     }
     goto done;
 fail_running:

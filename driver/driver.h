@@ -178,4 +178,18 @@ int driver_load_inputs(const char *cmd, ff_ir_program *p, const char *model, con
  * (an input error: the caller prints it and exits 1). */
 int driver_check_loss(const char *cmd, const char *path, const ff_tensor *t, int allow, ff_err *err);
 
+/* A plot drawn by gnuplot (plot.c): begin starts gnuplot (an error if it is
+ * not on PATH) writing an SVG to path's temporary file, with the title; the
+ * caller writes the rest of the script to g; end waits for gnuplot and
+ * renames the file, or removes it when gnuplot failed. */
+typedef struct driver_plot {
+    FILE *g;
+    const char *path;
+    char tmp[4096];
+} driver_plot;
+int driver_plot_begin(driver_plot *pl, const char *path, const char *title, ff_err *err);
+int driver_plot_end(driver_plot *pl, ff_err *err);
+/* s as a gnuplot single-quoted string ('' is a quote). */
+void driver_gp_string(FILE *f, const char *s);
+
 #endif

@@ -111,11 +111,11 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
  * order), through a temporary file. */
 int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
 
-/* The Pareto front of the evaluated "ok" points, minimising cycles and
- * max_prims: their keys (new strings) and results into the caller's
- * arrays (grown with realloc), sorted by cycles. Returns how many, or a
- * negative FF_E* code. */
-int ff_sweep_db_front(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err);
+/* The evaluated "ok" points -- all of them, or with front_only the Pareto
+ * front minimising cycles and max_prims -- their keys (new strings) and
+ * results into the caller's arrays (grown with realloc), sorted by cycles
+ * then primitives. Returns how many, or a negative FF_E* code. */
+int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_result **res, ff_err *err);
 
 /* Whether a (cycles, prims) point is dominated by another: a <= b on both,
  * < on one. */

@@ -21,8 +21,8 @@
 #include "ff_sweep.h"
 
 static const char help[] =
-    "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--sample N [--seed S]] [--csv OUT.csv]\n"
-    "                      [--plot OUT.svg] [--check]\n"
+    "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
+    "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
     "\n"
     "Runs every point of a design space (docs/sweep.md) -- each value of each\n"
     "architecture parameter and schedule choice the space file lists -- on the\n"
@@ -33,7 +33,12 @@ static const char help[] =
     "\n"
     "  --db FILE      the SQLite database (default: SPACE.db beside the space file)\n"
     "  -j N           worker processes (default: the machine's cores)\n"
-    "  --sample N     N distinct points drawn with --seed S (default 1), not all\n"
+    "  --search       exhaustive (default): every point; random: --sample N distinct\n"
+    "                 points drawn with --seed S (default 1); surrogate: --sample N\n"
+    "                 evaluations (default all) chosen by a Gaussian-process surrogate\n"
+    "                 of the objective and a lower-confidence-bound acquisition\n"
+    "  --weight W     the objective the surrogate minimises: cycles x primitives^W\n"
+    "                 (default 0: cycles)\n"
     "  --csv OUT.csv  every recorded point: its values, status, cycles, primitives,\n"
     "                 off-chip bytes, graphs run, seconds, error\n"
     "  --plot OUT.svg every recorded point, cycles against primitives, the front\n"
@@ -188,9 +193,186 @@ typedef struct worker {
     uint64_t point;
 } worker;
 
+/* What the workers share, and the counts of one sweep. */
+typedef struct pool {
+    const ff_sweep_space *s;
+    const ff_ir_program *p;
+    ff_tensor *const *data, *const *ref;
+    ff_sweep_db *db;
+    worker *w;
+    int jobs, tty;
+    uint64_t visited, nnew, nerr, skipped, goal; /* goal: the points this sweep visits (progress) */
+    /* every result this sweep saw, for the search: points and objectives */
+    uint64_t *seen;
+    double *objective;
+    size_t nseen, cap;
+    double weight;
+} pool;
+
+static void note_result(pool *P, uint64_t i, const ff_sweep_result *r)
+{
+    if (P->nseen == P->cap) {
+        P->cap = P->cap ? 2 * P->cap : 64;
+        P->seen = ff_xrealloc(P->seen, P->cap * sizeof *P->seen);
+        P->objective = ff_xrealloc(P->objective, P->cap * sizeof *P->objective);
+    }
+    P->seen[P->nseen] = i;
+    P->objective[P->nseen++] = ff_sweep_objective(r, P->weight);
+}
+
+/* Runs the points pts[0..n) not yet recorded, P->jobs at a time, each by
+ * a forked worker; every result goes to the database as it arrives. */
+static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
+{
+    int running = 0, rc = 0;
+    uint64_t next = 0;
+    fflush(NULL);
+    while (!rc && (next < n || running)) {
+        while (running < P->jobs && next < n) {
+            uint64_t i = pts[next++];
+            P->visited++;
+            char *key = ff_sweep_point_key(P->s, i);
+            int have = ff_sweep_db_has(P->db, key);
+            free(key);
+            if (have) {
+                P->skipped++;
+                continue;
+            }
+            int fds[2];
+            if (pipe(fds)) {
+                rc = ff_err_set(err, FF_EIO, "pipe: %s", strerror(errno));
+                break;
+            }
+            pid_t pid = fork();
+            if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                rc = ff_err_set(err, FF_EIO, "fork: %s", strerror(errno));
+                break;
+            }
+            if (pid == 0) { /* the worker: one point, its result down the pipe */
+                close(fds[0]);
+                wire msg = {.point = i};
+                evaluate(P->s, i, P->p, P->data, P->ref, &msg.r);
+                ssize_t put = write(fds[1], &msg, sizeof msg);
+                _exit(put == (ssize_t)sizeof msg ? 0 : 3);
+            }
+            close(fds[1]);
+            int slot = 0;
+            while (P->w[slot].pid) slot++;
+            P->w[slot] = (worker){pid, fds[0], i};
+            running++;
+        }
+        if (rc || !running) break;
+        struct pollfd pf[256];
+        for (int k = 0; k < P->jobs; k++) pf[k] = (struct pollfd){P->w[k].pid ? P->w[k].fd : -1, POLLIN, 0};
+        if (poll(pf, (nfds_t)P->jobs, -1) < 0 && errno != EINTR) {
+            rc = ff_err_set(err, FF_EIO, "poll: %s", strerror(errno));
+            break;
+        }
+        for (int k = 0; k < P->jobs && !rc; k++) {
+            worker *w = &P->w[k];
+            if (!w->pid || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            wire msg;
+            ssize_t got = read(w->fd, &msg, sizeof msg);
+            int status = 0;
+            waitpid(w->pid, &status, 0);
+            close(w->fd);
+            if (got != (ssize_t)sizeof msg || msg.point != w->point) { /* it crashed: a result too */
+                memset(&msg, 0, sizeof msg);
+                msg.point = w->point;
+                snprintf(msg.r.status, sizeof msg.r.status, "error");
+                snprintf(msg.r.error, sizeof msg.r.error, "the worker died (%s %d)",
+                         WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            }
+            w->pid = 0;
+            running--;
+            rc = ff_sweep_db_put(P->db, P->s, msg.point, &msg.r, err);
+            note_result(P, msg.point, &msg.r);
+            P->nnew++;
+            P->nerr += strcmp(msg.r.status, "ok") != 0;
+            if (P->tty)
+                fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " points (%" PRIu64 " new, %" PRIu64 " errors)",
+                        P->skipped + P->nnew, P->goal, P->nnew, P->nerr);
+        }
+    }
+    if (rc) /* stop the rest */
+        for (int k = 0; k < P->jobs; k++)
+            if (P->w[k].pid) {
+                kill(P->w[k].pid, SIGKILL);
+                waitpid(P->w[k].pid, NULL, 0);
+                close(P->w[k].fd);
+                P->w[k].pid = 0;
+            }
+    return rc;
+}
+
+/* The surrogate search (docs/sweep.md "Searching"): 2 x jobs random points
+ * (fewer if recorded ones are already there), then rounds of jobs points
+ * picked by ff_sweep_surrogate_next, until budget points are recorded. */
+static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err)
+{
+    const ff_sweep_space *s = P->s;
+    if (s->npoints > (UINT64_C(1) << 24))
+        return ff_err_set(err, FF_EINVAL, "--search surrogate: %" PRIu64 " points, more than 2^24 to track",
+                          s->npoints);
+    unsigned char *evaluated = ff_xcalloc(s->npoints, 1);
+    /* what the database already holds counts: it trains the first fit */
+    for (uint64_t i = 0; i < s->npoints; i++) {
+        char *key = ff_sweep_point_key(s, i);
+        if (ff_sweep_db_has(P->db, key)) evaluated[i] = 1;
+        free(key);
+    }
+    char **keys = NULL;
+    ff_sweep_result *res = NULL;
+    int nr = ff_sweep_db_points(P->db, 0, &keys, &res, err);
+    int rc = nr < 0 ? nr : 0;
+    for (uint64_t i = 0; !rc && i < s->npoints; i++) {
+        if (!evaluated[i]) continue;
+        char *key = ff_sweep_point_key(s, i);
+        ff_sweep_result none = {.status = "error"};
+        const ff_sweep_result *r = &none;
+        for (int k = 0; k < nr; k++)
+            if (!strcmp(keys[k], key)) r = &res[k];
+        note_result(P, i, r);
+        free(key);
+    }
+    for (int k = 0; k < nr && nr > 0; k++) free(keys[k]);
+    free(keys);
+    free(res);
+    uint64_t start = P->nseen;
+    uint64_t *pick = ff_xcalloc((size_t)P->jobs * 2 + 1, sizeof *pick);
+    uint64_t x = seed;
+    while (!rc && P->nnew < budget) {
+        uint64_t want = budget - P->nnew, n = 0;
+        if (want > (uint64_t)P->jobs) want = (uint64_t)P->jobs;
+        if (P->nseen < 2 * (uint64_t)P->jobs) { /* too little to fit: random points */
+            want = 2 * (uint64_t)P->jobs - P->nseen;
+            if (want > budget - P->nnew) want = budget - P->nnew;
+            for (uint64_t tries = 0; n < want && tries < 64 * want; tries++) {
+                uint64_t i = next_random(&x) % s->npoints;
+                int dup = evaluated[i];
+                for (uint64_t k = 0; k < n; k++) dup |= pick[k] == i;
+                if (!dup) pick[n++] = i;
+            }
+        } else {
+            n = (uint64_t)ff_sweep_surrogate_next(s, P->seen, P->objective, (int)P->nseen, evaluated, 2.0, seed + P->nseen,
+                                                  pick, (int)want, NULL);
+        }
+        if (n == 0) break; /* the whole space is recorded */
+        for (uint64_t k = 0; k < n; k++) evaluated[pick[k]] = 1;
+        rc = run_points(P, pick, n, err);
+    }
+    (void)start;
+    free(pick);
+    free(evaluated);
+    return rc;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
-    const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL;
+    const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL;
+    double weight = 0;
     uint64_t sample = 0, seed = 1;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
@@ -201,8 +383,10 @@ int cmd_sweep(int argc, char **argv)
         {"--sample", DRIVER_UINT, &sample, "a positive number of points", 1, 1e12},
         {"--seed", DRIVER_UINT, &seed, "an integer seed", 0, 1.8e19},
         {"--check", DRIVER_FLAG, &check},
+        {"--search", DRIVER_STR, &search},
+        {"--weight", DRIVER_REAL, &weight, "an exponent 0..4", 0, 4},
     };
-    const driver_cmd cmd = {"sweep", 0, own, 7, help, &space_path, 1, "which space file?"};
+    const driver_cmd cmd = {"sweep", 0, own, 9, help, &space_path, 1, "which space file?"};
     driver_opts o;
     ff_sweep_space s = {0};
     ff_sweep_db *db = NULL;
@@ -211,9 +395,21 @@ int cmd_sweep(int argc, char **argv)
     uint32_t *sizes = NULL;
     uint64_t *todo = NULL;
     char *db_default = NULL;
-    worker *w = NULL;
     ff_err err = {0};
     if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
+    if (!search) search = sample ? "random" : "exhaustive";
+    if (strcmp(search, "exhaustive") && strcmp(search, "random") && strcmp(search, "surrogate")) {
+        rc = driver_usage("sweep", "--search %s: expected exhaustive, random or surrogate", search);
+        goto done;
+    }
+    if (!strcmp(search, "random") && !sample) {
+        rc = driver_usage("sweep", "--search random needs --sample N");
+        goto done;
+    }
+    if (!strcmp(search, "exhaustive") && sample) {
+        rc = driver_usage("sweep", "--sample goes with --search random or surrogate");
+        goto done;
+    }
     if (!jobs) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = n > 0 && n < 256 ? (int)n : 2;
@@ -240,81 +436,29 @@ int cmd_sweep(int argc, char **argv)
     }
     if (ff_sweep_db_open(db_path, &s, &db, &err)) goto fail;
 
-    uint64_t nvisit, nnew = 0, nerr = 0, skipped = 0;
-    todo = points_to_visit(s.npoints, sample, seed, &nvisit);
-    fprintf(stderr, "fuseflow sweep: %s: %" PRIu64 " points in the space, %" PRIu64 " to visit, database %s\n",
-            space_path, s.npoints, nvisit, db_path);
-    w = ff_xcalloc((size_t)jobs, sizeof *w);
-    int running = 0, tty = isatty(2);
-    uint64_t next = 0;
-    fflush(NULL);
-    while (next < nvisit || running) {
-        while (running < jobs && next < nvisit) {
-            uint64_t i = todo[next++];
-            char *key = ff_sweep_point_key(&s, i);
-            int have = ff_sweep_db_has(db, key);
-            free(key);
-            if (have) {
-                skipped++;
-                continue;
-            }
-            int fds[2];
-            if (pipe(fds)) {
-                ff_err_set(&err, FF_EIO, "pipe: %s", strerror(errno));
-                goto fail_running;
-            }
-            pid_t pid = fork();
-            if (pid < 0) {
-                close(fds[0]);
-                close(fds[1]);
-                ff_err_set(&err, FF_EIO, "fork: %s", strerror(errno));
-                goto fail_running;
-            }
-            if (pid == 0) { /* the worker: one point, its result down the pipe */
-                close(fds[0]);
-                wire msg = {.point = i};
-                evaluate(&s, i, p, data, ref, &msg.r);
-                ssize_t put = write(fds[1], &msg, sizeof msg);
-                _exit(put == (ssize_t)sizeof msg ? 0 : 3);
-            }
-            close(fds[1]);
-            int slot = 0;
-            while (w[slot].pid) slot++;
-            w[slot] = (worker){pid, fds[0], i};
-            running++;
-        }
-        if (!running) break;
-        struct pollfd pf[256];
-        for (int k = 0; k < jobs; k++) pf[k] = (struct pollfd){w[k].pid ? w[k].fd : -1, POLLIN, 0};
-        if (poll(pf, (nfds_t)jobs, -1) < 0 && errno != EINTR) {
-            ff_err_set(&err, FF_EIO, "poll: %s", strerror(errno));
-            goto fail_running;
-        }
-        for (int k = 0; k < jobs; k++) {
-            if (!w[k].pid || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            wire msg;
-            ssize_t got = read(w[k].fd, &msg, sizeof msg);
-            int status = 0;
-            waitpid(w[k].pid, &status, 0);
-            close(w[k].fd);
-            if (got != (ssize_t)sizeof msg || msg.point != w[k].point) { /* it crashed: a result too */
-                memset(&msg, 0, sizeof msg);
-                msg.point = w[k].point;
-                snprintf(msg.r.status, sizeof msg.r.status, "error");
-                snprintf(msg.r.error, sizeof msg.r.error, "the worker died (%s %d)",
-                         WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-            }
-            w[k].pid = 0;
-            running--;
-            if (ff_sweep_db_put(db, &s, msg.point, &msg.r, &err)) goto fail_running;
-            nnew++;
-            nerr += strcmp(msg.r.status, "ok") != 0;
-            if (tty)
-                fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " points (%" PRIu64 " new, %" PRIu64 " errors)", skipped + nnew,
-                        nvisit, nnew, nerr);
-        }
+    pool P = {.s = &s, .p = p, .data = data, .ref = ref, .db = db, .jobs = jobs, .tty = isatty(2), .weight = weight};
+    P.w = ff_xcalloc((size_t)jobs, sizeof *P.w);
+    if (!strcmp(search, "surrogate")) {
+        uint64_t budget = sample ? sample : s.npoints;
+        P.goal = budget;
+        fprintf(stderr, "fuseflow sweep: %s: %" PRIu64 " points in the space, a surrogate search of %" PRIu64
+                        " evaluations, database %s\n",
+                space_path, s.npoints, budget, db_path);
+        rc = search_surrogate(&P, budget, seed, &err);
+    } else {
+        uint64_t nvisit;
+        todo = points_to_visit(s.npoints, sample, seed, &nvisit);
+        P.goal = nvisit;
+        fprintf(stderr, "fuseflow sweep: %s: %" PRIu64 " points in the space, %" PRIu64 " to visit, database %s\n",
+                space_path, s.npoints, nvisit, db_path);
+        rc = run_points(&P, todo, nvisit, &err);
     }
-    if (tty) fputc('\n', stderr);
+    free(P.w);
+    free(P.seen);
+    free(P.objective);
+    if (rc) goto fail;
+    if (P.tty) fputc('\n', stderr);
+    uint64_t nvisit = P.visited, nnew = P.nnew, nerr = P.nerr, skipped = P.skipped;
     printf("sweep %s: %" PRIu64 " points visited: %" PRIu64 " run now (%" PRIu64 " errors), %" PRIu64
            " already in %s\n",
            space_path, nvisit, nnew, nerr, skipped, db_path);
@@ -339,17 +483,9 @@ int cmd_sweep(int argc, char **argv)
         printf("wrote %s\n", plot);
     }
     goto done;
-fail_running:
-    for (int k = 0; w && k < jobs; k++)
-        if (w[k].pid) {
-            kill(w[k].pid, SIGKILL);
-            waitpid(w[k].pid, NULL, 0);
-            close(w[k].fd);
-        }
 fail:
     rc = driver_fail("sweep", &err);
 done:
-    free(w);
     free(todo);
     ff_sweep_db_close(db);
     free(db_default);

@@ -117,6 +117,27 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
  * then primitives. Returns how many, or a negative FF_E* code. */
 int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_result **res, ff_err *err);
 
+/* The scalar a search minimises: cycles x max_prims^weight (weight 0:
+ * cycles alone; 1: cycles times the array's size, an area-delay product
+ * with primitives for area). 0 for a point without a result. */
+double ff_sweep_objective(const ff_sweep_result *r, double weight);
+
+/* The surrogate search's next points (search.c, docs/sweep.md
+ * "Searching"): fits a Gaussian process to log(objective) of the ndone
+ * evaluated points done[] (objective <= 0: an error, not fitted) and picks
+ * up to npick points not in evaluated[] (npoints flags) with the lowest
+ * mean - beta * sd (a lower confidence bound: beta trades exploring for
+ * exploiting), in pick[]; pred (may be NULL) gets each pick's predicted
+ * objective and log-space sd. Spaces over 50,000 points rank a seeded
+ * sample of them. Returns how many it picked. */
+typedef struct ff_sweep_prediction {
+    double mean;    /* predicted objective */
+    double sd_log;  /* standard deviation of log(objective) */
+} ff_sweep_prediction;
+int ff_sweep_surrogate_next(const ff_sweep_space *s, const uint64_t *done, const double *objective, int ndone,
+                            const unsigned char *evaluated, double beta, uint64_t seed, uint64_t *pick, int npick,
+                            ff_sweep_prediction *pred);
+
 /* Whether a (cycles, prims) point is dominated by another: a <= b on both,
  * < on one. */
 int ff_sweep_dominates(const ff_sweep_result *a, const ff_sweep_result *b);

@@ -4,6 +4,7 @@
  */
 #include <jansson.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,4 +371,10 @@ int ff_sweep_dominates(const ff_sweep_result *a, const ff_sweep_result *b)
 {
     return a->cycles <= b->cycles && a->max_prims <= b->max_prims &&
            (a->cycles < b->cycles || a->max_prims < b->max_prims);
+}
+
+double ff_sweep_objective(const ff_sweep_result *r, double weight)
+{
+    if (strcmp(r->status, "ok") || !r->cycles) return 0;
+    return (double)r->cycles * pow(r->max_prims > 0 ? r->max_prims : 1, weight);
 }

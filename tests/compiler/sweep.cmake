@@ -17,4 +17,7 @@ file(WRITE ${ff_sw}/sw_badreuse.json
 ff_cli_case(sweep_bad_reuse 1 "sw_badreuse.json: schedule.reuse[1]: \"sometimes\": expected auto, buffer, recompute or hold"
             sweep @T@/sw_badreuse.json --db @T@/sw_badreuse.db)
 ff_cli_case(sweep_missing_space 1 "/nonexistent.json" sweep /nonexistent.json)
+ff_cli_case(sweep_bad_search 2 "--search bogus: expected exhaustive, random or surrogate"
+            sweep @T@/sw_unknown.json --search bogus)
+ff_cli_case(sweep_random_needs_sample 2 "--search random needs --sample N" sweep @T@/sw_unknown.json --search random)
 ff_cli_case(sweep_j_zero 2 "-j 0: expected a number of processes 1..256" sweep @T@/sw_unknown.json -j 0)

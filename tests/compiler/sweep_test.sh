@@ -35,6 +35,11 @@ got=$(awk -F, '$2 == 4 && $3 == "" { print $5 }' all.csv)
 # every point checked against the reference
 "$ff" sweep space.json --db checked.db --check >out4.txt 2>/dev/null
 grep -q "6 points visited: 6 run now (2 errors)" out4.txt || fail "--check: $(cat out4.txt)"
+# the surrogate search: its budget of new evaluations, then the rest
+"$ff" sweep space.json --db sur.db --search surrogate --sample 3 -j 1 >out5.txt 2>/dev/null
+grep -q "3 points visited: 3 run now" out5.txt || fail "surrogate: $(cat out5.txt)"
+"$ff" sweep space.json --db sur.db --search surrogate --sample 10 >out6.txt 2>/dev/null
+grep -q "3 points visited: 3 run now" out6.txt || fail "surrogate, the rest of the space: $(cat out6.txt)"
 # a database is for its own space
 sed 's/\[2, 4\]/[2, 8]/' space.json >other.json
 set +e; "$ff" sweep other.json --db space.db >/dev/null 2>err.txt; rc=$?; set -e

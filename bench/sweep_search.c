@@ -23,14 +23,6 @@
 
 #include "ff_sweep.h"
 
-static uint64_t mix(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -64,7 +56,7 @@ static void random_order(uint64_t n, uint64_t seed, uint64_t *order)
     for (uint64_t i = 0; i < n; i++) order[i] = i;
     uint64_t x = seed;
     for (uint64_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
-        uint64_t j = mix(&x) % (i + 1), t = order[i];
+        uint64_t j = ff_sweep_random(&x) % (i + 1), t = order[i];
         order[i] = order[j];
         order[j] = t;
     }

@@ -236,16 +236,7 @@ fail:
     }
 done:
     ff_run_cosim_kernels_free(kernels, nk);
-    if (p) {
-        for (int t = 0; t < p->ntensors; t++) {
-            if (data) ff_tensor_free(data[t]);
-            if (ref) ff_tensor_free(ref[t]);
-        }
-    }
-    free(data);
-    free(ref);
-    free(sizes);
-    ff_ir_free(p);
+    driver_program_free(p, data, ref, sizes);
     ff_cosim_free(cs);
     driver_opts_free(&o);
     return rc;

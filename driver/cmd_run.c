@@ -234,14 +234,7 @@ fail:
     driver_outputs_end(&w, 1);
 done:
     driver_outputs_end(&w, 0);
-    for (int t = 0; p && t < p->ntensors; t++) {
-        if (data) ff_tensor_free(data[t]);
-        if (ref) ff_tensor_free(ref[t]);
-    }
-    free(ref);
-    free(data);
-    free(sizes);
-    ff_ir_free(p);
+    driver_program_free(p, data, ref, sizes);
     driver_opts_free(&o);
     return rc;
 }

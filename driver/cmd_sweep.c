@@ -117,43 +117,6 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p
     }
 }
 
-/* splitmix64: the sample's generator (the same seed, the same points). */
-static uint64_t next_random(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The points to visit, in point order: all, or n distinct drawn with seed
- * (Floyd's algorithm: no point twice, no retries). */
-static uint64_t *points_to_visit(uint64_t total, uint64_t n, uint64_t seed, uint64_t *count)
-{
-    if (!n || n >= total) n = total;
-    uint64_t *v = ff_xcalloc(n + 1, sizeof *v);
-    if (n == total) {
-        for (uint64_t i = 0; i < n; i++) v[i] = i;
-    } else {
-        uint64_t x = seed, m = 0;
-        for (uint64_t j = total - n; j < total; j++) {
-            uint64_t t = next_random(&x) % (j + 1), pick = t;
-            for (uint64_t k = 0; k < m; k++)
-                if (v[k] == t) pick = j;
-            v[m++] = pick;
-        }
-        qsort(v, n, sizeof *v, cmp_u64);
-    }
-    *count = n;
-    return v;
-}
-
 /* Every recorded point, cycles against primitives, the front joined. */
 static int write_plot(ff_sweep_db *db, const char *space, const char *path, ff_err *err)
 {
@@ -350,7 +313,7 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
             want = 2 * (uint64_t)P->jobs - P->nseen;
             if (want > budget - P->nnew) want = budget - P->nnew;
             for (uint64_t tries = 0; n < want && tries < 64 * want; tries++) {
-                uint64_t i = next_random(&x) % s->npoints;
+                uint64_t i = ff_sweep_random(&x) % s->npoints;
                 int dup = evaluated[i];
                 for (uint64_t k = 0; k < n; k++) dup |= pick[k] == i;
                 if (!dup) pick[n++] = i;
@@ -447,7 +410,7 @@ int cmd_sweep(int argc, char **argv)
         rc = search_surrogate(&P, budget, seed, &err);
     } else {
         uint64_t nvisit;
-        todo = points_to_visit(s.npoints, sample, seed, &nvisit);
+        todo = ff_sweep_sample(&s, sample, seed, &nvisit);
         P.goal = nvisit;
         fprintf(stderr, "fuseflow sweep: %s: %" PRIu64 " points in the space, %" PRIu64 " to visit, database %s\n",
                 space_path, s.npoints, nvisit, db_path);
@@ -489,14 +452,7 @@ done:
     free(todo);
     ff_sweep_db_close(db);
     free(db_default);
-    for (int t = 0; p && t < p->ntensors; t++) {
-        if (data) ff_tensor_free(data[t]);
-        if (ref) ff_tensor_free(ref[t]);
-    }
-    free(data);
-    free(ref);
-    free(sizes);
-    ff_ir_free(p);
+    driver_program_free(p, data, ref, sizes);
     ff_sweep_space_free(&s);
     driver_opts_free(&o);
     return rc;

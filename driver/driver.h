@@ -162,6 +162,10 @@ int driver_parse_model(const char *model, ff_ir_program **p, ff_err *err);
 int driver_load_program(const char *cmd, const char *model, const driver_inputs *in, ff_ir_program **p,
                         ff_tensor ***data, uint32_t **sizes, ff_err *err);
 
+/* Frees what driver_load_program made (p, data and sizes) and a results
+ * array beside it (ref, p->ntensors long; may be NULL). Any may be NULL. */
+void driver_program_free(ff_ir_program *p, ff_tensor **data, ff_tensor **ref, uint32_t *sizes);
+
 /* Binds p's inputs for command cmd: data[t] from the --tensor files (data
  * loss in them as driver_check_loss), sizes from --dim, then
  * random data for every input still without any (an error without a seed),

@@ -110,3 +110,15 @@ int driver_load_inputs(const char *cmd, ff_ir_program *p, const char *model, con
         }
     return ff_ir_bind_sizes(p, (const ff_tensor *const *)data, sizes, err);
 }
+
+void driver_program_free(ff_ir_program *p, ff_tensor **data, ff_tensor **ref, uint32_t *sizes)
+{
+    for (int t = 0; p && t < p->ntensors; t++) {
+        if (data) ff_tensor_free(data[t]);
+        if (ref) ff_tensor_free(ref[t]);
+    }
+    free(data);
+    free(ref);
+    free(sizes);
+    ff_ir_free(p);
+}

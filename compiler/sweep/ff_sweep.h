@@ -70,6 +70,14 @@ void ff_sweep_space_free(ff_sweep_space *s);
 /* Point i's value index per dimension (digit[d] for dim[d]). */
 void ff_sweep_point_digits(const ff_sweep_space *s, uint64_t i, int *digit);
 
+/* The sweeps' generator (splitmix64): the same seed, the same sequence. */
+uint64_t ff_sweep_random(uint64_t *state);
+
+/* The points to visit, in point order (a new array, *count of them): all
+ * of the space, or n distinct ones drawn with seed (Floyd's algorithm: no
+ * point twice, no retries). */
+uint64_t *ff_sweep_sample(const ff_sweep_space *s, uint64_t n, uint64_t seed, uint64_t *count);
+
 /* Point i's canonical key, "fifo_depth=4;offchip.channels=8;fuse=all;..."
  * (every dimension, in order): the database's primary key. A new string. */
 char *ff_sweep_point_key(const ff_sweep_space *s, uint64_t i);

@@ -173,11 +173,8 @@ int ff_sweep_surrogate_next(const ff_sweep_space *s, const uint64_t *done, const
         uint64_t i;
         if (total <= MAX_CANDIDATES) {
             i = t;
-        } else { /* splitmix64 */
-            uint64_t z = (x += UINT64_C(0x9e3779b97f4a7c15));
-            z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-            z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-            i = (z ^ (z >> 31)) % total;
+        } else {
+            i = ff_sweep_random(&x) % total;
         }
         if (evaluated[i]) continue;
         double m = 0, var = 1;

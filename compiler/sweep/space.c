@@ -378,3 +378,38 @@ double ff_sweep_objective(const ff_sweep_result *r, double weight)
     if (strcmp(r->status, "ok") || !r->cycles) return 0;
     return (double)r->cycles * pow(r->max_prims > 0 ? r->max_prims : 1, weight);
 }
+
+uint64_t ff_sweep_random(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+uint64_t *ff_sweep_sample(const ff_sweep_space *s, uint64_t n, uint64_t seed, uint64_t *count)
+{
+    uint64_t total = s->npoints;
+    if (!n || n >= total) n = total;
+    uint64_t *v = ff_xcalloc(n + 1, sizeof *v);
+    if (n == total) {
+        for (uint64_t i = 0; i < n; i++) v[i] = i;
+    } else {
+        uint64_t x = seed, m = 0;
+        for (uint64_t j = total - n; j < total; j++) {
+            uint64_t t = ff_sweep_random(&x) % (j + 1), pick = t;
+            for (uint64_t k = 0; k < m; k++)
+                if (v[k] == t) pick = j;
+            v[m++] = pick;
+        }
+        qsort(v, n, sizeof *v, cmp_u64);
+    }
+    *count = n;
+    return v;
+}

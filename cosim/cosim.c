@@ -354,6 +354,9 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     if (opts->channels) ff_rtl_record_taps(c->rtl, 1);
     rc = ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &rr, err);
     uint64_t rtl_end = rtl_end_of(c, rc);
+    /* a refusal to load (data the tiles cannot hold, a bitstream for
+     * another array) is no run: there are no channels to compare */
+    int rtl_ran = rc == 0 || rc == FF_EDEADLOCK || rc == FF_ELIMIT || rc == FF_ERUNTIME;
     if (rc) {
         ff_err_wrap(err, "RTL: ");
     } else {
@@ -369,7 +372,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
                             ")",
                             rr.cycles, res->c_cycles, (int64_t)(rr.cycles - res->c_cycles));
     }
-    if (opts->channels || (rc && !opts->no_divergence)) {
+    if (rtl_ran && (opts->channels || (rc && !opts->no_divergence))) {
         if (opts->channels) compare_channels(c, g, b, s, rtl_end, &res->div);
         else locate_divergence(c, g, b, inputs, &so, &ro, &res->div);
         if (!rc && res->div.found)
@@ -379,7 +382,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
         else if (!rc && !res->div.channels)
             rc = ff_err_set(err, FF_EMISMATCH, "no channel of graph '%s' could be compared", g->name);
     }
-    if (rc && opts->trace) {
+    if (rc && rtl_ran && opts->trace) {
         /* again, with a waveform around the first divergence (or all of it) */
         ff_rtl_result again = {0};
         ff_err e2 = {0};

@@ -70,4 +70,10 @@ if(FUSEFLOW_RTL)
            COMMAND sh -c "out=$(\"$0\" cosim \"$1\" --random 1 --dim N=6 --max-cycles 50 --junit \"$2\" 2>&1); rc=$?; echo \"$out\"; test $rc -eq 1 && echo \"$out\" | grep -q 'RTL: .*cycle limit 50' && grep -q '<failure' \"$2\""
                    $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmm.ff ${CMAKE_BINARY_DIR}/cosim_cli_failure.xml)
   set_tests_properties(cosim_cli_reports_failure PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
+  # data the tiles cannot hold is a refusal, named in one line, not a
+  # "first divergence" of a run that never happened (issue 18)
+  add_test(NAME cosim_cli_capacity_is_no_divergence
+           COMMAND sh -c "out=$(\"$0\" cosim \"$1\" --tensor A=\"$2\" --tensor B=\"$2\" 2>&1); rc=$?; echo \"$out\"; test $rc -eq 1 && echo \"$out\" | grep -q \"needs 4489 SRAM words, the tile has 512\" && ! echo \"$out\" | grep -q divergence"
+                   $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmm.ff ${FUSEFLOW_SHARED_DATA}/suitesparse/west0067.mtx)
+  set_tests_properties(cosim_cli_capacity_is_no_divergence PROPERTIES LABELS "rtl;cosim" TIMEOUT 120)
 endif()

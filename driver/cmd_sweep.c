@@ -438,6 +438,24 @@ int cmd_sweep(int argc, char **argv)
     }
     free(keys);
     free(front);
+    /* which parameters matter: each value's geometric-mean cycles */
+    char **akeys = NULL;
+    ff_sweep_result *all = NULL;
+    int na = ff_sweep_db_points(db, 0, &akeys, &all, &err);
+    if (na < 0) goto fail;
+    double *effect[FF_SWEEP_MAX_DIMS];
+    ff_sweep_effects(&s, all, na, effect);
+    printf("effect of each choice on cycles (geometric mean over the points with it, 1.00 = the dimension's best):\n");
+    for (int d = 0; d < s.ndim; d++) {
+        printf("  %-20s", s.dim[d].name);
+        for (int v = 0; v < s.dim[d].nvalues; v++)
+            printf("  %s%s: %.2f", s.dim[d].values[v], *s.dim[d].values[v] ? "" : "(none)", effect[d][v]);
+        printf("\n");
+        free(effect[d]);
+    }
+    for (int k = 0; k < na; k++) free(akeys[k]);
+    free(akeys);
+    free(all);
     if (csv) {
         if (ff_sweep_db_csv(db, csv, &err)) goto fail;
         printf("wrote %s\n", csv);

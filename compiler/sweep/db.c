@@ -219,7 +219,7 @@ int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_r
 {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds FROM points"
+                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx FROM points"
                            " WHERE status = 'ok' ORDER BY cycles, max_prims, idx",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(db, db->path, err);
@@ -234,6 +234,7 @@ int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_r
         r.offchip_bytes = (uint64_t)sqlite3_column_int64(q, 3);
         r.kernels = sqlite3_column_int(q, 4);
         r.seconds = sqlite3_column_double(q, 5);
+        r.point = (uint64_t)sqlite3_column_int64(q, 6);
         if (front_only && best_prims >= 0 && r.max_prims >= best_prims) continue;
         if (best_prims < 0 || r.max_prims < best_prims) best_prims = r.max_prims;
         *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));

@@ -96,6 +96,7 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
 /* What a point measured. status: "ok" or "error" (an impossible schedule,
  * a deadlock: a result too, not retried). */
 typedef struct ff_sweep_result {
+    uint64_t point;         /* its number in the space (as read back from the database) */
     char status[8];
     uint64_t cycles;        /* total over the kernels */
     int max_prims;          /* primitives of the largest graph: the tiles an array needs */
@@ -145,6 +146,14 @@ typedef struct ff_sweep_prediction {
 int ff_sweep_surrogate_next(const ff_sweep_space *s, const uint64_t *done, const double *objective, int ndone,
                             const unsigned char *evaluated, double beta, uint64_t seed, uint64_t *pick, int npick,
                             ff_sweep_prediction *pred);
+
+/* What each dimension's values do to cycles: for value v of dimension d,
+ * effect[d][v] = the geometric mean of cycles over the n results with
+ * that value, divided by the smallest such mean of the dimension (1.0: the
+ * best value; 0: no result has it). Over an exhaustive sweep every value
+ * meets every combination of the others, so this is the marginal effect.
+ * effect has FF_SWEEP_MAX_DIMS rows; each row is allocated (free each). */
+void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, double **effect);
 
 /* Whether a (cycles, prims) point is dominated by another: a <= b on both,
  * < on one. */

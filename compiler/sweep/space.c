@@ -413,3 +413,26 @@ uint64_t *ff_sweep_sample(const ff_sweep_space *s, uint64_t n, uint64_t seed, ui
     *count = n;
     return v;
 }
+
+void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, double **effect)
+{
+    int digit[FF_SWEEP_MAX_DIMS];
+    for (int d = 0; d < s->ndim; d++) {
+        int nv = s->dim[d].nvalues;
+        double *sum = ff_xcalloc((size_t)nv, sizeof *sum);
+        int *count = ff_xcalloc((size_t)nv, sizeof *count);
+        for (int k = 0; k < n; k++) {
+            if (strcmp(res[k].status, "ok") || !res[k].cycles || res[k].point >= s->npoints) continue;
+            ff_sweep_point_digits(s, res[k].point, digit);
+            sum[digit[d]] += log((double)res[k].cycles);
+            count[digit[d]]++;
+        }
+        effect[d] = ff_xcalloc((size_t)nv, sizeof **effect);
+        double best = INFINITY;
+        for (int v = 0; v < nv; v++)
+            if (count[v] && sum[v] / count[v] < best) best = sum[v] / count[v];
+        for (int v = 0; v < nv; v++) effect[d][v] = count[v] ? exp(sum[v] / count[v] - best) : 0;
+        free(sum);
+        free(count);
+    }
+}

@@ -23,6 +23,7 @@ grep -q "6 points visited: 4 run now (.* errors), 2 already in space.db" out2.tx
 "$ff" sweep space.json --plot front.svg >out3.txt 2>/dev/null
 grep -q "6 points visited: 0 run now (0 errors), 6 already" out3.txt || fail "rerun: $(cat out3.txt)"
 grep -q "<svg" front.svg && [ ! -e front.svg.tmp ] || fail "--plot: no front.svg"
+grep -q "^  fifo_depth  *2: [0-9.]*  4: [0-9.]*" out2.txt || fail "effects: $(cat out2.txt)"
 [ "$(wc -l <all.csv)" -eq 7 ] || fail "all.csv: $(wc -l <all.csv) lines, expected a header and 6 points"
 # the impossible --par is a recorded error, not a crash, in both depths
 [ "$(grep -c ',z:2,error,' all.csv)" -eq 2 ] || fail "z:2 points: $(grep z:2 all.csv)"

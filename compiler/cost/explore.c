@@ -10,6 +10,7 @@
  * results the unfused baseline stored.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,18 @@ static int combo_estimate(xstate *X, kinfo *ki, size_t c, ff_err *err)
     if (cb->have_est) return 0;
     ff_lower_opts o[FF_LOWER_MAX_ROOTS];
     combo_orders(ki, c, o);
-    int rc = ff_cost_kernel(X->model, &ki->k, o, &cb->est, err);
+    ff_err e = {0};
+    int rc = ff_cost_kernel(X->model, &ki->k, o, &cb->est, &e);
+    if (rc == FF_EINVAL) {
+        /* a kernel these choices cannot make (a held producer its consumer
+         * cannot read in this order): its schedules fail, the rest go on */
+        cb->failed = cb->have_sim = 1;
+        cb->error = ff_xstrdup(e.msg);
+        cb->est = (ff_cost_est){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+        rc = 0;
+    } else if (rc) {
+        *err = e;
+    }
     if (!rc) cb->have_est = 1;
     return rc;
 }
@@ -311,7 +323,12 @@ static int add_partition(xstate *X, ff_cost_exploration *x, const char *spec, ff
             FF_VEC_PUSH(X->kid, (int)(kis[k] - X->kin));
             FF_VEC_PUSH(X->kcombo, digits[k]);
             if ((rc = combo_estimate(X, kis[k], digits[k], err))) goto done;
-            const ff_cost_est *e = &kis[k]->combos[digits[k]].est;
+            const combo *cb = &kis[k]->combos[digits[k]];
+            const ff_cost_est *e = &cb->est;
+            if (cb->failed && !c->failed) {
+                c->failed = 1;
+                c->error = ff_xstrdup(cb->error);
+            }
             c->est.flops += e->flops;
             c->est.bytes_read += e->bytes_read;
             c->est.bytes_written += e->bytes_written;

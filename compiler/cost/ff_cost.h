@@ -71,7 +71,8 @@ typedef struct ff_cost_est {
     /* Graphs that run one after the other: kernels, and the phases of a
      * kernel with producers held on chip. Fused statements overlap as one
      * pipeline; a phase boundary drains it, which neither FLOPs nor bytes
-     * see: a schedule never dominates one with fewer phases. */
+     * see: a schedule dominates one with fewer phases only by doing at
+     * most half its FLOPs. */
     double phases;
 } ff_cost_est;
 
@@ -118,7 +119,8 @@ int ff_cost_kernel(const ff_cost_model *m, const ff_kernel *k, const ff_lower_op
 /* ------------------------------------------------------------------ */
 
 /* Marks dominated[i] = 1 when some j has flops_j <= flops_i,
- * bytes_j <= bytes_i and phases_j <= phases_i, flops or bytes strictly -- by more than the relative
+ * bytes_j <= bytes_i and phases_j <= phases_i (or, with more phases, at
+ * most half i's FLOPs), flops or bytes strictly -- by more than the relative
  * margin tol: x_j < x_i * (1 - tol) (others 0). tol 0 is the exact rule; the
  * estimates are sums of doubles, so a tiny tol (1e-9) keeps schedules that
  * are equal on paper from dominating each other by rounding, and a larger

@@ -163,7 +163,9 @@ static int split_phases(const ff_ir_program *p, const ff_kernel *k, const ff_low
         for (int r = 0; !rc && r < ph->k.nroots; r++) {
             ff_err probe = {0};
             if (ff_kernel_root_buffer_sites(p, &ph->k, r, &ph->orders[r], &probe) >= 0) continue;
-            if (orders[0].reuse != FF_REUSE_HOLD) {
+            int asked = 0; /* a root asked for hold: an error, not a fallback */
+            for (int q = 0; q < k->nroots; q++) asked |= orders[q].reuse == FF_REUSE_HOLD;
+            if (!asked) {
                 hold = 0; /* auto: recompute instead */
                 break;
             }

@@ -72,7 +72,7 @@ typedef struct ff_cost_est {
      * kernel with producers held on chip. Fused statements overlap as one
      * pipeline; a phase boundary drains it, which neither FLOPs nor bytes
      * see: a schedule dominates one with fewer phases only by doing at
-     * most half its FLOPs. */
+     * most a quarter of its FLOPs. */
     double phases;
 } ff_cost_est;
 
@@ -120,7 +120,7 @@ int ff_cost_kernel(const ff_cost_model *m, const ff_kernel *k, const ff_lower_op
 
 /* Marks dominated[i] = 1 when some j has flops_j <= flops_i,
  * bytes_j <= bytes_i and phases_j <= phases_i (or, with more phases, at
- * most half i's FLOPs), flops or bytes strictly -- by more than the relative
+ * most a quarter of i's FLOPs), flops or bytes strictly -- by more than the relative
  * margin tol: x_j < x_i * (1 - tol) (others 0). tol 0 is the exact rule; the
  * estimates are sums of doubles, so a tiny tol (1e-9) keeps schedules that
  * are equal on paper from dominating each other by rounding, and a larger

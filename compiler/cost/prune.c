@@ -21,10 +21,10 @@ size_t ff_cost_prune(const ff_cost_est *est, size_t n, double tol, unsigned char
         for (size_t j = 0; j < n && !dominated[i]; j++) {
             if (j == i) continue;
             double fj = est[j].flops, bj = est[j].bytes_read + est[j].bytes_written;
-            /* more phases (pipeline drains) may still dominate by doing
-             * less than half the work: a drain never costs a second copy
-             * of the computation */
-            int phases_ok = est[j].phases <= est[i].phases || 2 * fj <= fi;
+            /* more phases (pipeline drains) may still dominate by doing a
+             * quarter of the work or less: a drain never costs three more
+             * copies of the computation */
+            int phases_ok = est[j].phases <= est[i].phases || 4 * fj <= fi;
             if (fj <= fi && bj <= bi && phases_ok && (better(fj, fi, tol) || better(bj, bi, tol))) dominated[i] = 1;
         }
         count += dominated[i];

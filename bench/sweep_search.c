@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     }
     char **keys = NULL;
     ff_sweep_result *res = NULL;
-    int nr = ff_sweep_db_points(db, 0, &keys, &res, &err);
+    int nr = ff_sweep_db_points(db, &keys, &res, &err);
     uint64_t n = s.npoints;
     keyed *kv = calloc((size_t)nr + 1, sizeof *kv);
     for (int k = 0; k < nr; k++) kv[k] = (keyed){keys[k], ff_sweep_objective(&res[k], weight)};

@@ -119,36 +119,26 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p
 }
 
 /* Every recorded point, cycles against primitives, the front joined. */
-static int write_plot(ff_sweep_db *db, const char *space, const char *path, ff_err *err)
+static int write_plot(const ff_sweep_result *all, int n, const unsigned char *on, const char *space, const char *path,
+                      ff_err *err)
 {
-    char **keys = NULL;
-    ff_sweep_result *all = NULL;
-    int n = ff_sweep_db_points(db, 0, &keys, &all, err);
-    if (n < 0) return n;
-    int rc = 0;
     char title[512];
     snprintf(title, sizeof title, "%s: %d points", space, n);
     driver_plot pl;
-    if (!(rc = driver_plot_begin(&pl, path, title, err))) {
-        FILE *g = pl.g;
-        fprintf(g, "set xlabel 'primitives of the largest graph'\nset ylabel 'cycles'\nset logscale y\n"
-                   "set grid\nset key top right\n$all << EOD\n");
-        for (int k = 0; k < n; k++) fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
-        fprintf(g, "EOD\n$front << EOD\n");
-        int best = -1; /* sorted by cycles: the front is each new low in primitives */
+    int rc = driver_plot_begin(&pl, path, title, err);
+    if (rc) return rc;
+    FILE *g = pl.g;
+    fprintf(g, "set xlabel 'primitives of the largest graph'\nset ylabel 'cycles'\nset logscale y\n"
+               "set grid\nset key top right\n");
+    for (int front = 0; front < 2; front++) {
+        fprintf(g, "$%s << EOD\n", front ? "front" : "all");
         for (int k = 0; k < n; k++)
-            if (best < 0 || all[k].max_prims < best) {
-                best = all[k].max_prims;
-                fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
-            }
-        fprintf(g, "EOD\nplot $all using 1:2 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
-                   "$front using 1:2 with linespoints pt 7 ps 1 lc rgb '#d62728' title 'Pareto front'\n");
-        rc = driver_plot_end(&pl, err);
+            if (!front || on[k]) fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
+        fprintf(g, "EOD\n");
     }
-    for (int k = 0; k < n; k++) free(keys[k]);
-    free(keys);
-    free(all);
-    return rc;
+    fprintf(g, "plot $all using 1:2 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
+               "$front using 1:2 with linespoints pt 7 ps 1 lc rgb '#d62728' title 'Pareto front'\n");
+    return driver_plot_end(&pl, err);
 }
 
 typedef struct worker {
@@ -280,31 +270,32 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
     if (s->npoints > (UINT64_C(1) << 24))
         return ff_err_set(err, FF_EINVAL, "--search surrogate: %" PRIu64 " points, more than 2^24 to track",
                           s->npoints);
+    /* what the database already holds counts: it trains the first fit
+     * (an error point has no objective, but is not picked again) */
     unsigned char *evaluated = ff_xcalloc(s->npoints, 1);
-    /* what the database already holds counts: it trains the first fit */
-    for (uint64_t i = 0; i < s->npoints; i++) {
-        char *key = ff_sweep_point_key(s, i);
-        if (ff_sweep_db_has(P->db, key)) evaluated[i] = 1;
-        free(key);
-    }
     char **keys = NULL;
     ff_sweep_result *res = NULL;
-    int nr = ff_sweep_db_points(P->db, 0, &keys, &res, err);
+    int nr = ff_sweep_db_points(P->db, &keys, &res, err);
     int rc = nr < 0 ? nr : 0;
-    for (uint64_t i = 0; !rc && i < s->npoints; i++) {
-        if (!evaluated[i]) continue;
-        char *key = ff_sweep_point_key(s, i);
-        ff_sweep_result none = {.status = "error"};
-        const ff_sweep_result *r = &none;
-        for (int k = 0; k < nr; k++)
-            if (!strcmp(keys[k], key)) r = &res[k];
-        note_result(P, i, r);
-        free(key);
+    for (int k = 0; k < nr; k++) {
+        if (res[k].point < s->npoints && !evaluated[res[k].point]) {
+            evaluated[res[k].point] = 1;
+            note_result(P, res[k].point, &res[k]);
+        }
+        free(keys[k]);
     }
-    for (int k = 0; k < nr && nr > 0; k++) free(keys[k]);
     free(keys);
     free(res);
-    uint64_t start = P->nseen;
+    static const ff_sweep_result error = {.status = "error"};
+    for (uint64_t i = 0; !rc && i < s->npoints; i++) {
+        if (evaluated[i]) continue;
+        char *key = ff_sweep_point_key(s, i);
+        if (ff_sweep_db_has(P->db, key)) {
+            evaluated[i] = 1;
+            note_result(P, i, &error);
+        }
+        free(key);
+    }
     uint64_t *pick = ff_xcalloc((size_t)P->jobs * 2 + 1, sizeof *pick);
     uint64_t x = seed;
     while (!rc && P->nnew < budget) {
@@ -327,7 +318,6 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
         for (uint64_t k = 0; k < n; k++) evaluated[pick[k]] = 1;
         rc = run_points(P, pick, n, err);
     }
-    (void)start;
     free(pick);
     free(evaluated);
     return rc;
@@ -358,6 +348,8 @@ int cmd_sweep(int argc, char **argv)
     ff_tensor **data = NULL, **ref = NULL;
     uint32_t *sizes = NULL;
     uint64_t *todo = NULL;
+    ff_sweep_result *all = NULL;
+    unsigned char *on_front = NULL;
     char *db_default = NULL;
     ff_err err = {0};
     if (driver_parse(&cmd, argc, argv, &o, &rc)) goto done;
@@ -427,22 +419,18 @@ int cmd_sweep(int argc, char **argv)
            " already in %s\n",
            space_path, nvisit, nnew, nerr, skipped, db_path);
     char **keys = NULL;
-    ff_sweep_result *front = NULL;
-    int nf = ff_sweep_db_points(db, 1, &keys, &front, &err);
-    if (nf < 0) goto fail;
-    printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
-    for (int k = 0; k < nf; k++) {
-        printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  %s\n", front[k].cycles, front[k].max_prims,
-               front[k].kernels, keys[k]);
-        free(keys[k]);
-    }
-    free(keys);
-    free(front);
-    /* which parameters matter: each value's geometric-mean cycles */
-    char **akeys = NULL;
-    ff_sweep_result *all = NULL;
-    int na = ff_sweep_db_points(db, 0, &akeys, &all, &err);
+    int na = ff_sweep_db_points(db, &keys, &all, &err);
     if (na < 0) goto fail;
+    on_front = ff_xcalloc((size_t)na + 1, 1);
+    int nf = ff_sweep_front(all, na, on_front);
+    printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
+    for (int k = 0; k < na; k++)
+        if (on_front[k])
+            printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  %s\n", all[k].cycles, all[k].max_prims,
+                   all[k].kernels, keys[k]);
+    for (int k = 0; k < na; k++) free(keys[k]);
+    free(keys);
+    /* which parameters matter: each value's geometric-mean cycles */
     double *effect[FF_SWEEP_MAX_DIMS];
     ff_sweep_effects(&s, all, na, effect);
     printf("effect of each choice on cycles (geometric mean over the points with it, 1.00 = the dimension's best):\n");
@@ -453,15 +441,12 @@ int cmd_sweep(int argc, char **argv)
         printf("\n");
         free(effect[d]);
     }
-    for (int k = 0; k < na; k++) free(akeys[k]);
-    free(akeys);
-    free(all);
     if (csv) {
         if (ff_sweep_db_csv(db, csv, &err)) goto fail;
         printf("wrote %s\n", csv);
     }
     if (plot) {
-        if (write_plot(db, space_path, plot, &err)) goto fail;
+        if (write_plot(all, na, on_front, space_path, plot, &err)) goto fail;
         printf("wrote %s\n", plot);
     }
     goto done;
@@ -469,6 +454,8 @@ fail:
     rc = driver_fail("sweep", &err);
 done:
     free(todo);
+    free(all);
+    free(on_front);
     ff_sweep_db_close(db);
     free(db_default);
     driver_program_free(p, data, ref, sizes);

@@ -215,7 +215,7 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
     return rc;
 }
 
-int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_result **res, ff_err *err)
+int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err)
 {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db->h,
@@ -224,9 +224,6 @@ int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_r
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(db, db->path, err);
     int n = 0, step;
-    /* sorted by cycles: a point is on the front when it needs fewer
-     * primitives than every point before it */
-    int best_prims = -1;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
         ff_sweep_result r = {.status = "ok"};
         r.cycles = (uint64_t)sqlite3_column_int64(q, 1);
@@ -235,8 +232,6 @@ int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_r
         r.kernels = sqlite3_column_int(q, 4);
         r.seconds = sqlite3_column_double(q, 5);
         r.point = (uint64_t)sqlite3_column_int64(q, 6);
-        if (front_only && best_prims >= 0 && r.max_prims >= best_prims) continue;
-        if (best_prims < 0 || r.max_prims < best_prims) best_prims = r.max_prims;
         *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
         *res = ff_xrealloc(*res, sizeof **res * (size_t)(n + 1));
         (*keys)[n] = ff_xstrdup((const char *)sqlite3_column_text(q, 0));

@@ -120,11 +120,16 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
  * order), through a temporary file. */
 int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
 
-/* The evaluated "ok" points -- all of them, or with front_only the Pareto
- * front minimising cycles and max_prims -- their keys (new strings) and
- * results into the caller's arrays (grown with realloc), sorted by cycles
- * then primitives. Returns how many, or a negative FF_E* code. */
-int ff_sweep_db_points(ff_sweep_db *db, int front_only, char ***keys, ff_sweep_result **res, ff_err *err);
+/* The evaluated "ok" points: their keys (new strings) and results into
+ * the caller's arrays (grown with realloc), sorted by cycles, then
+ * primitives, then point. Returns how many, or a negative FF_E* code. */
+int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err);
+
+/* The Pareto front of res[0..n) (sorted as ff_sweep_db_points sorts),
+ * minimising cycles and max_prims: on[k] = 1 for each point on it (a point
+ * no other is at least as good as on both and better on one). Returns how
+ * many. */
+int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on);
 
 /* The scalar a search minimises: cycles x max_prims^weight (weight 0:
  * cycles alone; 1: cycles times the array's size, an area-delay product
@@ -154,9 +159,5 @@ int ff_sweep_surrogate_next(const ff_sweep_space *s, const uint64_t *done, const
  * meets every combination of the others, so this is the marginal effect.
  * effect has FF_SWEEP_MAX_DIMS rows; each row is allocated (free each). */
 void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, double **effect);
-
-/* Whether a (cycles, prims) point is dominated by another: a <= b on both,
- * < on one. */
-int ff_sweep_dominates(const ff_sweep_result *a, const ff_sweep_result *b);
 
 #endif

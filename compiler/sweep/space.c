@@ -367,10 +367,19 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
     }
 }
 
-int ff_sweep_dominates(const ff_sweep_result *a, const ff_sweep_result *b)
+int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on)
 {
-    return a->cycles <= b->cycles && a->max_prims <= b->max_prims &&
-           (a->cycles < b->cycles || a->max_prims < b->max_prims);
+    /* sorted by cycles: a point is on the front when it needs fewer
+     * primitives than every point before it */
+    int count = 0, best = -1;
+    for (int k = 0; k < n; k++) {
+        on[k] = best < 0 || res[k].max_prims < best;
+        if (on[k]) {
+            best = res[k].max_prims;
+            count++;
+        }
+    }
+    return count;
 }
 
 double ff_sweep_objective(const ff_sweep_result *r, double weight)

@@ -83,7 +83,6 @@ void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n)
         len += (size_t)snprintf(buf + len, n - len, "%s%s", k ? "," : "", o->order[k]);
 }
 
-/* The graph's inputs from the data, by program-tensor name. */
 /* ------------------------------------------------------------------ */
 /* phases: producers held whole on chip                                */
 /* ------------------------------------------------------------------ */
@@ -151,20 +150,20 @@ static int split_phases(const ff_ir_program *p, const ff_kernel *k, const ff_low
     int last_held = k->first;
     for (int st = k->first; st < k->last; st++)
         if (held[st]) last_held = st;
+    int asked = 0; /* a root asked for hold: what cannot be held is an error, not a fallback */
+    for (int q = 0; q < k->nroots; q++) asked |= orders[q].reuse == FF_REUSE_HOLD;
+    const int bounds[2][2] = {{k->first, last_held}, {last_held + 1, k->last}};
     ff_run_phase *parts = ff_xcalloc(2, sizeof *parts);
-    int nparts = 0, first = k->first, hold = 1;
-    for (int st = k->first; st <= k->last && !rc; st++) {
-        if (st != last_held && st != k->last) continue;
-        ff_run_phase *ph = &parts[nparts++];
-        rc = ff_kernel_make(p, first, st, &ph->k, err);
+    int hold = 1;
+    for (int q = 0; q < 2 && hold && !rc; q++) {
+        ff_run_phase *ph = &parts[q];
+        rc = ff_kernel_make(p, bounds[q][0], bounds[q][1], &ph->k, err);
         if (!rc) rc = phase_orders(p, k, orders, s, ph, err);
         /* the phase's roots must be able to read what is held in its
          * stored format, in their orders */
         for (int r = 0; !rc && r < ph->k.nroots; r++) {
             ff_err probe = {0};
             if (ff_kernel_root_buffer_sites(p, &ph->k, r, &ph->orders[r], &probe) >= 0) continue;
-            int asked = 0; /* a root asked for hold: an error, not a fallback */
-            for (int q = 0; q < k->nroots; q++) asked |= orders[q].reuse == FF_REUSE_HOLD;
             if (!asked) {
                 hold = 0; /* auto: recompute instead */
                 break;
@@ -173,11 +172,8 @@ static int split_phases(const ff_ir_program *p, const ff_kernel *k, const ff_low
                             "%s (--reuse hold: statement %d reads the producers it holds from on-chip memory, in their "
                             "stored formats)", probe.msg, ph->k.roots[r] + 1);
         }
-        first = st + 1;
-        if (!hold) break;
     }
-    for (int q = 0; q < nparts && !rc; q++)
-        rc = hold ? split_phases(p, &parts[q].k, parts[q].orders, s, phases, max, n, err) : 0;
+    for (int q = 0; q < 2 && hold && !rc; q++) rc = split_phases(p, &parts[q].k, parts[q].orders, s, phases, max, n, err);
     if (!rc && !hold) rc = add_phase(k, orders, phases, max, n, err);
     free(parts);
     free(held);
@@ -192,6 +188,7 @@ int ff_run_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opt
     return rc ? rc : n;
 }
 
+/* The graph's inputs from the data, by program-tensor name. */
 static int bind_inputs(ff_run_kernel *rk, ff_err *err)
 {
     const ff_graph *g = rk->g;

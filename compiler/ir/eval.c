@@ -162,14 +162,7 @@ void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ir_val *v, uint32_t n)
 ff_fx *ir_stored_words(const ir_fx *fx, const ir_val *val, size_t n)
 {
     ff_fx *stored = ff_xcalloc(n + 1, sizeof *stored);
-    for (size_t i = 0; i < n; i++) {
-        if (fx->reals) {
-            stored[i] = (ff_fx)(uint32_t)fx->reals->v.len;
-            FF_VEC_PUSH(fx->reals->v, val[i]);
-        } else {
-            stored[i] = (ff_fx)val[i];
-        }
-    }
+    for (size_t i = 0; i < n; i++) stored[i] = fx->reals ? ir_real_handle(fx->reals, val[i]) : (ff_fx)val[i];
     return stored;
 }
 
@@ -214,11 +207,8 @@ static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, f
         if (!reals || !inputs[t]) continue;
         /* every stored entry, zeros included, gets a handle to its value */
         if ((rc = ff_tensor_convert_blocks(inputs[t], &inputs[t]->fmt, &own[t], err))) break;
-        for (size_t i = 0; i < own[t]->nvals; i++) {
-            double x = ff_fx_to_double(own[t]->vals[i], inputs[t]->frac_bits);
-            own[t]->vals[i] = (ff_fx)(uint32_t)reals->v.len;
-            FF_VEC_PUSH(reals->v, x);
-        }
+        for (size_t i = 0; i < own[t]->nvals; i++)
+            own[t]->vals[i] = ir_real_handle(reals, ff_fx_to_double(own[t]->vals[i], inputs[t]->frac_bits));
         r.data[t] = own[t];
     }
     for (int s = 0; s < p->nstmts && !rc; s++) {

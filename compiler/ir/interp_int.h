@@ -37,6 +37,14 @@ typedef struct ir_fx {
     ir_reals *reals; /* NULL: fixed mode */
 } ir_fx;
 
+/* A new handle for the real number x (what a real-mode tensor stores). */
+static inline ff_fx ir_real_handle(ir_reals *reals, double x)
+{
+    ff_fx h = (ff_fx)(uint32_t)reals->v.len;
+    FF_VEC_PUSH(reals->v, x);
+    return h;
+}
+
 /* The value of a stored tensor entry: the ff_fx, or in real mode the
  * number its handle names. */
 static inline ir_val ir_tensor_value(const ir_fx *fx, ff_fx stored)

@@ -11,7 +11,6 @@
 #include "interp_int.h"
 
 typedef struct cmp {
-    const ff_ir_program *p;
     const char *name;
     const ff_tensor *ref;   /* real mode's result: handles into reals */
     const ff_tensor *got;   /* fixed point */
@@ -66,7 +65,7 @@ int ff_ir_real_error(const ff_ir_program *p, const ff_tensor *const *inputs, ff_
     int rc = ir_sparse_run(p, inputs, ref, &reals, err);
     for (int t = 0; !rc && t < p->ntensors; t++) {
         if (p->tensors[t].role == FF_IR_INPUT || !ref[t] || !got[t]) continue;
-        cmp C = {p, p->tensors[t].name, ref[t], got[t], &reals, p->frac_bits, 0, out};
+        cmp C = {p->tensors[t].name, ref[t], got[t], &reals, p->frac_bits, 0, out};
         /* ff_tensor_foreach visits stored entries; a dense level's zeros included */
         ff_tensor_foreach(ref[t], visit, &C);
         C.pass = 1;

@@ -32,6 +32,13 @@ static uint64_t outbuf_words(const outbuf *o)
     return w;
 }
 
+/* Words graph tensor i occupies: an input as bound, an output as written. */
+static uint64_t footprint_words(const ff_sim *s, int i)
+{
+    if (s->g->tensors[i].is_output) return outbuf_words(&s->outputs[i]);
+    return s->inputs[i] ? ff_tensor_words(s->inputs[i]) : 0;
+}
+
 void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *t)
 {
     memset(t, 0, sizeof *t);
@@ -44,14 +51,12 @@ void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *t)
     }
     uint64_t bursts_in = 0, bursts_out = 0, burst = (uint64_t)o->burst_bytes;
     for (int i = 0; i < s->g->ntensors; i++) {
-        uint64_t bytes;
         if (s->on_chip[i]) continue; /* held on chip: never moved off chip */
+        uint64_t bytes = 4 * footprint_words(s, i);
         if (s->g->tensors[i].is_output) {
-            bytes = 4 * outbuf_words(&s->outputs[i]);
             t->bytes_out += bytes;
             bursts_out += (bytes + burst - 1) / burst;
-        } else if (s->inputs[i]) {
-            bytes = 4 * ff_tensor_words(s->inputs[i]);
+        } else {
             t->bytes_in += bytes;
             bursts_in += (bytes + burst - 1) / burst;
         }
@@ -165,7 +170,7 @@ int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
         json_object_set_new(o, "role", json_string(gt->is_output ? "output" : "input"));
         json_object_set_new(o, "bytes_read", json_integer((json_int_t)(4 * r)));
         json_object_set_new(o, "bytes_written", json_integer((json_int_t)(4 * w)));
-        uint64_t footprint = gt->is_output ? outbuf_words(&s->outputs[i]) : s->inputs[i] ? ff_tensor_words(s->inputs[i]) : 0;
+        uint64_t footprint = footprint_words(s, i);
         json_object_set_new(o, "footprint_bytes", json_integer((json_int_t)(4 * footprint)));
         json_array_append_new(tensors, o);
     }
@@ -215,7 +220,7 @@ void ff_sim_print_stats(const ff_sim *s, FILE *f)
         const ff_gtensor *gt = &s->g->tensors[i];
         uint64_t r, w;
         tensor_traffic(s, gt->name, &r, &w);
-        uint64_t footprint = gt->is_output ? outbuf_words(&s->outputs[i]) : s->inputs[i] ? ff_tensor_words(s->inputs[i]) : 0;
+        uint64_t footprint = footprint_words(s, i);
         fprintf(f, "%-12s %-7s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n", gt->name, gt->is_output ? "output" : "input",
                 4 * r, 4 * w, 4 * footprint);
     }

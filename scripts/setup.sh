@@ -5,6 +5,8 @@
 #
 #   scripts/setup.sh          build + test dependencies
 #   scripts/setup.sh --torch  also python3-torch, for the PyTorch exporter
+# Slurm and munge are for `fuseflow sweep --backend slurm` and its test, on
+# the one-node cluster scripts/slurm-local.sh starts.
 set -euo pipefail
 
 packages=(
@@ -13,11 +15,12 @@ packages=(
   libcmocka-dev libjansson-dev libsqlite3-dev
   graphviz gnuplot-nox
   clang libclang-rt-14-dev
+  slurmctld slurmd slurm-client munge
 )
 for arg in "$@"; do
   case "$arg" in
     --torch) packages+=(python3-torch python3-numpy) ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (expected --torch)" >&2; exit 2 ;;
   esac
 done

@@ -1,10 +1,14 @@
 /*
  * cmd_sweep.c -- `fuseflow sweep`: every point (or a seeded sample) of a
  * design space -- architecture parameters x schedule choices -- run on the
- * cycle model by a pool of worker processes, each result written to the
+ * cycle model by a pool of worker processes (--backend local) or as Slurm
+ * job arrays (--backend slurm, sweep_slurm.c), each result written to the
  * sweep's SQLite database as it arrives (a killed sweep resumes), then the
  * Pareto front of cycles against the primitives the largest graph needs.
  * The space, points and database are compiler/sweep's (ff_sweep.h).
+ * Both back ends evaluate a point with evaluate(): the local one in a
+ * forked worker, the Slurm one in an array task running this command in
+ * its internal --eval-point mode.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,10 +23,12 @@
 
 #include "driver.h"
 #include "ff_sweep.h"
+#include "sweep.h"
 
 static const char help[] =
     "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
     "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
+    "                      [--backend local|slurm] [--partition P] [--time T] [--slurm-args \"...\"]\n"
     "\n"
     "Runs the points of a design space (docs/sweep.md) -- each a value of each\n"
     "architecture parameter and schedule choice the space file lists: all of them,\n"
@@ -33,7 +39,9 @@ static const char help[] =
     "primitives of the largest graph (the tiles an array must have).\n"
     "\n"
     "  --db FILE      the SQLite database (default: SPACE.db beside the space file)\n"
-    "  -j N           worker processes (default: the machine's cores)\n"
+    "  -j N           points at a time: worker processes, or with Slurm the array\n"
+    "                 tasks running at once, and a surrogate round's batch\n"
+    "                 (default: this machine's cores)\n"
     "  --search       exhaustive (default): every point; random: --sample N distinct\n"
     "                 points drawn with --seed S (default 1); surrogate: --sample N\n"
     "                 evaluations (default all) chosen by a Gaussian-process surrogate\n"
@@ -45,7 +53,19 @@ static const char help[] =
     "  --plot OUT.svg every recorded point, cycles against primitives, the front\n"
     "                 joined (gnuplot)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
-    "                 bit for bit (a mismatch is recorded as the point's error)\n";
+    "                 bit for bit (a mismatch is recorded as the point's error)\n"
+    "  --backend      local (default): forked workers on this machine; slurm: each\n"
+    "                 batch of points is one Slurm job array (sbatch), its tasks\n"
+    "                 run this binary on the point and leave their results in\n"
+    "                 DB.slurm/ beside the database, which this command gathers;\n"
+    "                 the binary, space, data and database must be on a file\n"
+    "                 system the cluster's nodes share\n"
+    "  --partition P  --time T  --slurm-args \"OPTS\"\n"
+    "                 passed to sbatch (OPTS split at spaces)\n"
+    "\n"
+    "Internal, for the Slurm back end's array tasks:\n"
+    "  fuseflow sweep SPACE.json --eval-point I --result FILE [--check]\n"
+    "                 evaluates point I alone and writes its result to FILE\n";
 
 /* What a worker sends back: the result, fixed size. */
 typedef struct wire {
@@ -68,8 +88,10 @@ static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     return 0;
 }
 
-/* Point i, in the worker: the program on a copy-on-write view of the
- * parent's data. */
+/* Point i: the program on the data (inputs), its results compared with
+ * ref unless that is NULL. The one evaluation of both back ends: a local
+ * worker runs it on a copy-on-write view of the parent's data, a Slurm
+ * array task (--eval-point) on the data it loaded itself. */
 static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p, ff_tensor *const *inputs,
                      ff_tensor *const *ref, ff_sweep_result *r)
 {
@@ -147,23 +169,7 @@ typedef struct worker {
     uint64_t point;
 } worker;
 
-/* What the workers share, and the counts of one sweep. */
-typedef struct pool {
-    const ff_sweep_space *s;
-    const ff_ir_program *p;
-    ff_tensor *const *data, *const *ref;
-    ff_sweep_db *db;
-    worker *w;
-    int jobs, tty;
-    uint64_t visited, nnew, nerr, skipped, goal; /* goal: the points this sweep visits (progress) */
-    /* every result this sweep saw, for the search: points and objectives */
-    uint64_t *seen;
-    double *objective;
-    size_t nseen, cap;
-    double weight;
-} pool;
-
-static void note_result(pool *P, uint64_t i, const ff_sweep_result *r)
+void sweep_note(sweep_pool *P, uint64_t i, const ff_sweep_result *r)
 {
     if (P->nseen == P->cap) {
         P->cap = P->cap ? 2 * P->cap : 64;
@@ -174,9 +180,21 @@ static void note_result(pool *P, uint64_t i, const ff_sweep_result *r)
     P->objective[P->nseen++] = ff_sweep_objective(r, P->weight);
 }
 
+int sweep_record(sweep_pool *P, uint64_t i, const ff_sweep_result *r, ff_err *err)
+{
+    int rc = ff_sweep_db_put(P->db, P->s, i, r, err);
+    sweep_note(P, i, r);
+    P->nnew++;
+    P->nerr += strcmp(r->status, "ok") != 0;
+    if (P->tty)
+        fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " points (%" PRIu64 " new, %" PRIu64 " errors)", P->skipped + P->nnew,
+                P->goal, P->nnew, P->nerr);
+    return rc;
+}
+
 /* Runs the points pts[0..n) not yet recorded, P->jobs at a time, each by
  * a forked worker; every result goes to the database as it arrives. */
-static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
+static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
 {
     int running = 0, rc = 0;
     uint64_t next = 0;
@@ -241,13 +259,7 @@ static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
             }
             w->pid = 0;
             running--;
-            rc = ff_sweep_db_put(P->db, P->s, msg.point, &msg.r, err);
-            note_result(P, msg.point, &msg.r);
-            P->nnew++;
-            P->nerr += strcmp(msg.r.status, "ok") != 0;
-            if (P->tty)
-                fprintf(stderr, "\r%" PRIu64 " of %" PRIu64 " points (%" PRIu64 " new, %" PRIu64 " errors)",
-                        P->skipped + P->nnew, P->goal, P->nnew, P->nerr);
+            rc = sweep_record(P, msg.point, &msg.r, err);
         }
     }
     if (rc) /* stop the rest */
@@ -261,10 +273,16 @@ static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
     return rc;
 }
 
+/* Runs the points pts[0..n) not yet recorded on the sweep's back end. */
+static int run_points(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
+{
+    return P->slurm ? sweep_slurm_run(P, pts, n, err) : run_local(P, pts, n, err);
+}
+
 /* The surrogate search (docs/sweep.md "Searching"): 2 x jobs random points
  * (fewer if recorded ones are already there), then rounds of jobs points
  * picked by ff_sweep_surrogate_next, until budget points are recorded. */
-static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err)
+static int search_surrogate(sweep_pool *P, uint64_t budget, uint64_t seed, ff_err *err)
 {
     const ff_sweep_space *s = P->s;
     if (s->npoints > (UINT64_C(1) << 24))
@@ -280,7 +298,7 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
     for (int k = 0; k < nr; k++) {
         if (res[k].point < s->npoints && !evaluated[res[k].point]) {
             evaluated[res[k].point] = 1;
-            note_result(P, res[k].point, &res[k]);
+            sweep_note(P, res[k].point, &res[k]);
         }
         free(keys[k]);
     }
@@ -292,7 +310,7 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
         char *key = ff_sweep_point_key(s, i);
         if (ff_sweep_db_has(P->db, key)) {
             evaluated[i] = 1;
-            note_result(P, i, &error);
+            sweep_note(P, i, &error);
         }
         free(key);
     }
@@ -325,9 +343,11 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
 
 int cmd_sweep(int argc, char **argv)
 {
-    const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL;
+    const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL, *backend = "local";
+    const char *result = NULL;
+    sweep_slurm_opts so = {0};
     double weight = 0;
-    uint64_t sample = 0, seed = 1;
+    uint64_t sample = 0, seed = 1, eval_point = UINT64_MAX;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
         {"--db", DRIVER_STR, &db_path},
@@ -339,8 +359,14 @@ int cmd_sweep(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--search", DRIVER_STR, &search},
         {"--weight", DRIVER_REAL, &weight, "an exponent 0..4", 0, 4},
+        {"--backend", DRIVER_STR, &backend},
+        {"--partition", DRIVER_STR, &so.partition},
+        {"--time", DRIVER_STR, &so.time},
+        {"--slurm-args", DRIVER_STR, &so.args},
+        {"--eval-point", DRIVER_UINT, &eval_point, "a point number", 0, 1.8e19},
+        {"--result", DRIVER_STR, &result},
     };
-    const driver_cmd cmd = {"sweep", 0, own, 9, help, &space_path, 1, "which space file?"};
+    const driver_cmd cmd = {"sweep", 0, own, sizeof own / sizeof *own, help, &space_path, 1, "which space file?"};
     driver_opts o;
     ff_sweep_space s = {0};
     ff_sweep_db *db = NULL;
@@ -366,6 +392,21 @@ int cmd_sweep(int argc, char **argv)
         rc = driver_usage("sweep", "--sample goes with --search random or surrogate");
         goto done;
     }
+    if (strcmp(backend, "local") && strcmp(backend, "slurm")) {
+        rc = driver_usage("sweep", "--backend %s: expected local or slurm", backend);
+        goto done;
+    }
+    int slurm = !strcmp(backend, "slurm");
+    if (!slurm && (so.partition || so.time || so.args)) {
+        rc = driver_usage("sweep", "%s goes with --backend slurm",
+                          so.partition ? "--partition" : so.time ? "--time" : "--slurm-args");
+        goto done;
+    }
+    if ((eval_point != UINT64_MAX) != (result != NULL)) {
+        rc = driver_usage("sweep", "--eval-point I and --result FILE go together");
+        goto done;
+    }
+    if (slurm && (rc = sweep_slurm_available(&err))) goto fail;
     if (!jobs) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = n > 0 && n < 256 ? (int)n : 2;
@@ -379,9 +420,20 @@ int cmd_sweep(int argc, char **argv)
     in.dim.n = s.ndims;
     if ((rc = driver_load_program("sweep", s.model, &in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;
-    if (check) {
+    if (check && !slurm) { /* the Slurm back end's tasks check, each on its own */
         ref = ff_xcalloc((size_t)p->ntensors + 1, sizeof *ref);
         if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) goto fail;
+    }
+    if (result) { /* an array task: one point, its result to a file, nothing else */
+        if (eval_point >= s.npoints) {
+            rc = driver_usage("sweep", "--eval-point %" PRIu64 ": the space has %" PRIu64 " points", eval_point,
+                              s.npoints);
+            goto done;
+        }
+        ff_sweep_result r;
+        evaluate(&s, eval_point, p, data, ref, &r);
+        if (ff_sweep_result_save(result, &s, eval_point, &r, &err)) goto fail;
+        goto done;
     }
     if (!db_path) {
         size_t n = strlen(space_path);
@@ -392,8 +444,12 @@ int cmd_sweep(int argc, char **argv)
     }
     if (ff_sweep_db_open(db_path, &s, &db, &err)) goto fail;
 
-    pool P = {.s = &s, .p = p, .data = data, .ref = ref, .db = db, .jobs = jobs, .tty = isatty(2), .weight = weight};
+    sweep_pool P = {.s = &s, .p = p, .data = data, .ref = ref, .db = db, .jobs = jobs, .tty = isatty(2), .weight = weight};
     P.w = ff_xcalloc((size_t)jobs, sizeof *P.w);
+    so.space = space_path;
+    so.db = db_path;
+    so.check = check;
+    if (slurm && (rc = sweep_slurm_open(&P, &so, &err))) goto fail_pool;
     if (!strcmp(search, "surrogate")) {
         uint64_t budget = sample ? sample : s.npoints;
         P.goal = budget;
@@ -409,6 +465,8 @@ int cmd_sweep(int argc, char **argv)
                 space_path, s.npoints, nvisit, db_path);
         rc = run_points(&P, todo, nvisit, &err);
     }
+fail_pool:
+    sweep_slurm_close(&P);
     free(P.w);
     free(P.seen);
     free(P.objective);

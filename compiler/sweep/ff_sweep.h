@@ -106,6 +106,15 @@ typedef struct ff_sweep_result {
     char error[512];
 } ff_sweep_result;
 
+/* One point's result as a text file (result.c): how a worker on another
+ * machine -- a Slurm array task -- hands it back. save writes path through
+ * a temporary file beside it and a rename, so a reader never sees half a
+ * file. load reads it back into *point and *r, and refuses a file that is
+ * not a result or whose point is not this space's (its number out of range,
+ * or its key another): a file left by another space is never recorded. */
+int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err);
+int ff_sweep_result_load(const char *path, const ff_sweep_space *s, uint64_t *point, ff_sweep_result *r, ff_err *err);
+
 /* The database: one SQLite file, table `points` (key, every dimension as a
  * column, the result). Opening creates it, or checks that it was made for
  * the same space (the same dimensions and values), so a killed sweep

@@ -14,8 +14,10 @@
  *   point-I.res      point I's result, until it is recorded
  *   job-J_T.log      array task T's stdout and stderr; kept when it failed
  *
- * A killed sweep leaves its array queued; the next sweep on the database
- * waits for it and records what it wrote before it submits anything.
+ * A sweep interrupted (SIGINT, SIGTERM) cancels its array and records what
+ * it wrote. A sweep killed otherwise leaves its array queued; the next
+ * sweep on the database waits for it and records what it wrote before it
+ * submits anything.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,6 +25,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,13 @@ struct sweep_slurm {
     int batch;     /* batches submitted by this sweep */
 };
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
 static double now(void)
 {
     struct timespec t;
@@ -57,7 +67,7 @@ static double now(void)
 static void nap(double seconds)
 {
     struct timespec t = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&t, &t) && errno == EINTR) {}
+    while (!interrupted && nanosleep(&t, &t) && errno == EINTR) {}
 }
 
 /* Runs argv[0] (found on PATH) with argv, its stdout and stderr into
@@ -221,14 +231,19 @@ static int gather_all(sweep_pool *P, uint64_t *gathered, ff_err *err)
     return rc;
 }
 
-/* Removes the files of the batch that is over: `job` and its script. */
-static void forget_batch(const sweep_slurm *S)
+/* Removes the files of the batch that is over: `job` and its script; and
+ * when old is not 0, the logs of job old, which a killed sweep left (its
+ * points without a result are run again, and leave logs of their own). */
+static void forget_batch(const sweep_slurm *S, unsigned long old)
 {
     DIR *d = opendir(S->dir);
     if (!d) return;
+    char prefix[40];
+    snprintf(prefix, sizeof prefix, "job-%lu_", old);
     for (struct dirent *e; (e = readdir(d));) {
         size_t n = strlen(e->d_name);
-        if (!strcmp(e->d_name, "job") || (!strncmp(e->d_name, "batch-", 6) && n > 3 && !strcmp(e->d_name + n - 3, ".sh"))) {
+        if (!strcmp(e->d_name, "job") || (!strncmp(e->d_name, "batch-", 6) && n > 3 && !strcmp(e->d_name + n - 3, ".sh")) ||
+            (old && !strncmp(e->d_name, prefix, strlen(prefix)))) {
             char *path = join(S->dir, e->d_name);
             remove(path);
             free(path);
@@ -270,30 +285,30 @@ int sweep_slurm_open(sweep_pool *P, const sweep_slurm_opts *o, ff_err *err)
     /* what a killed sweep left: its array, still queued or running, then
      * every result file */
     unsigned long job = read_job(S);
+    uint64_t got = 0;
     if (job) {
-        fprintf(stderr, "fuseflow sweep: waiting for job %lu, which an earlier sweep on %s submitted\n", job, o->db);
         double wait = 0.5, failing = 0;
-        for (;;) {
+        for (int said = 0;; said = 1) {
             unsigned char alive;
             int any = 0;
             char msg[512];
             int st = squeue_tasks(job, &alive, 1, &any, msg, sizeof msg, err);
             if (st < 0) return st;
             if (st == 0 && !any) break;
+            if (!said)
+                fprintf(stderr, "fuseflow sweep: waiting for job %lu, which an earlier sweep on %s submitted\n", job, o->db);
             if (st == 1 && !failing) failing = now();
             if (st == 1 && now() - failing > SQUEUE_GIVE_UP)
                 return ff_err_set(err, FF_EIO, "squeue -j %lu: %s", job, msg);
             if (st == 0) failing = 0;
-            uint64_t got = 0;
             if ((rc = gather_all(P, &got, err))) return rc;
             nap(wait);
             if (wait < 5) wait *= 1.5;
         }
     }
-    uint64_t got = 0;
     if ((rc = gather_all(P, &got, err))) return rc;
     if (got) fprintf(stderr, "fuseflow sweep: recorded %" PRIu64 " results an earlier sweep's jobs left in %s\n", got, S->dir);
-    forget_batch(S);
+    forget_batch(S, job);
     return 0;
 }
 
@@ -377,7 +392,8 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
     char out[1024];
     int st = rc ? rc : run(argv, out, sizeof out, err);
     if (st < 0) rc = st;
-    else if (st) rc = ff_err_set(err, FF_EIO, "sbatch: %s", first_line(out));
+    else if (st) /* sbatch's messages name it already */
+        rc = ff_err_set(err, FF_EIO, "%s%s", strncmp(out, "sbatch: ", 8) ? "sbatch: " : "", first_line(out));
     else {
         char *end;
         *job = strtoul(out, &end, 10);
@@ -385,6 +401,7 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
             rc = ff_err_set(err, FF_EIO, "sbatch --parsable: expected a job id, got '%s'", first_line(out));
     }
     free(args);
+    if (rc) remove(script);
     free(script);
     if (rc) return rc;
     /* the job, so that a sweep killed now is followed by one that waits for it */
@@ -394,8 +411,8 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
         rc = ff_err_set(err, FF_EIO, "%s: cannot write: %s", path, strerror(errno));
     free(path);
     free(tmp);
-    fprintf(stderr, "%sfuseflow sweep: job %lu, an array of %zu points, logs in %s\n", P->tty && P->nnew ? "\n" : "",
-            *job, n, S->dir);
+    fprintf(stderr, "%sfuseflow sweep: job %lu, an array of %zu point%s, logs in %s\n", P->tty && P->nnew ? "\n" : "",
+            *job, n, n == 1 ? "" : "s", S->dir);
     return rc;
 }
 
@@ -429,6 +446,18 @@ static int wait_batch(sweep_pool *P, unsigned long job, const uint64_t *pts, siz
     double wait = 0.25, failing = 0;
     int rc = 0;
     while (!rc && left) {
+        if (interrupted) {
+            char jid[32], out[512];
+            snprintf(jid, sizeof jid, "%lu", job);
+            char *argv[] = {"scancel", jid, NULL};
+            int st = run(argv, out, sizeof out, err);
+            if (st < 0) rc = st;
+            else if (st) rc = ff_err_set(err, FF_EIO, "interrupted; scancel %lu: %s", job, first_line(out));
+            else rc = ff_err_set(err, FF_EIO, "interrupted: cancelled job %lu (%zu of its %zu points recorded)",
+                                 job, n - left, n);
+            if (!st) forget_batch(S, job);
+            break;
+        }
         size_t before = left;
         for (size_t t = 0; !rc && t < n; t++) {
             if (done[t]) continue;
@@ -524,8 +553,15 @@ int sweep_slurm_run(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
         if (!nb) continue;
         unsigned long job = 0;
         if ((rc = submit(P, batch, nb, &job, err))) break;
+        /* an interrupt cancels the array; a harder kill leaves it to the next sweep */
+        struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
         rc = wait_batch(P, job, batch, nb, err);
-        if (!rc) forget_batch(P->slurm);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        if (!rc) forget_batch(P->slurm, 0);
     }
     free(batch);
     return rc;

@@ -5,7 +5,7 @@
 # (scripts/setup.sh installs them).
 #
 #   scripts/slurm-local.sh start   munged, slurmctld, slurmd; waits for the node
-#   scripts/slurm-local.sh stop    stops the three daemons it started
+#   scripts/slurm-local.sh stop    stops the daemons start started (not one it found running)
 #   scripts/slurm-local.sh status  which run, and sinfo
 #
 # start writes /etc/slurm/slurm.conf (the path Debian's Slurm 22.05 reads)
@@ -76,6 +76,7 @@ start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   runuser -u munge -- /usr/sbin/munged || die "munged did not start (see /var/log/munge/munged.log)"
+  echo munged >>"$state/started"
 }
 
 node_state() { sinfo -h -n "$host" -o %t 2>/dev/null | head -n1; }
@@ -89,9 +90,11 @@ start() {
     scontrol reconfigure || die "scontrol reconfigure failed (see $state/log/slurmctld.log)"
   else
     slurmctld || die "slurmctld did not start (see $state/log/slurmctld.log)"
+    echo slurmctld >>"$state/started"
   fi
   if ! alive "$state/slurmd.pid" >/dev/null; then
     slurmd || die "slurmd did not start (see $state/log/slurmd.log)"
+    echo slurmd >>"$state/started"
   fi
   local s=""
   for _ in $(seq 60); do
@@ -108,11 +111,13 @@ start() {
 stop() {
   local f pid
   for f in "$state/slurmd.pid" "$state/slurmctld.pid" /run/munge/munged.pid; do
+    grep -qx "$(basename "$f" .pid)" "$state/started" 2>/dev/null || continue
     if pid=$(alive "$f"); then
       kill "$pid"
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     fi
   done
+  rm -f "$state/started"
   echo "slurm-local.sh: stopped"
 }
 

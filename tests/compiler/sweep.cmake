@@ -21,3 +21,19 @@ ff_cli_case(sweep_bad_search 2 "--search bogus: expected exhaustive, random or s
             sweep @T@/sw_unknown.json --search bogus)
 ff_cli_case(sweep_random_needs_sample 2 "--search random needs --sample N" sweep @T@/sw_unknown.json --search random)
 ff_cli_case(sweep_j_zero 2 "-j 0: expected a number of processes 1..256" sweep @T@/sw_unknown.json -j 0)
+
+# --backend slurm (docs/sweep.md "Slurm") on a running cluster: label slurm.
+# scripts/test.sh starts the one-node cluster (scripts/slurm-local.sh) when
+# run as root, and leaves the label out, saying so, when not.
+add_test(NAME sweep_slurm COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/sweep_slurm_test.sh $<TARGET_FILE:fuseflow>
+                                  ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/sweep_slurm)
+set_tests_properties(sweep_slurm PROPERTIES LABELS slurm TIMEOUT 120)
+ff_cli_case(sweep_bad_backend 2 "--backend bogus: expected local or slurm" sweep @T@/sw_unknown.json --backend bogus)
+ff_cli_case(sweep_partition_local 2 "--partition goes with --backend slurm" sweep @T@/sw_unknown.json --partition p)
+ff_cli_case(sweep_eval_point_alone 2 "--eval-point I and --result FILE go together"
+            sweep @T@/sw_unknown.json --eval-point 1)
+# no sbatch on PATH: one line, exit 1 (env clears PATH for fuseflow alone)
+add_test(NAME cli_case_sweep_no_sbatch
+         COMMAND sh ${FF_CLI_CASE} 1 "--backend slurm: cannot run sbatch" env PATH=/nonexistent
+                 $<TARGET_FILE:fuseflow> sweep ${ff_sw}/sw_unknown.json --backend slurm)
+set_tests_properties(cli_case_sweep_no_sbatch PROPERTIES LABELS compiler TIMEOUT 60)

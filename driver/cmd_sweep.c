@@ -126,6 +126,9 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p
         if (p->tensors[t].role == FF_IR_INPUT || !data[t] || !ref[t]) continue;
         if ((rc = ff_tensor_compare(data[t], ref[t], &err))) ff_err_wrap(&err, "check failed: ");
     }
+    for (int t = 0; t < p->ntensors; t++) /* the results; the inputs are the caller's */
+        if (p->tensors[t].role != FF_IR_INPUT) ff_tensor_free(data[t]);
+    free(data);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (rc) {

@@ -37,6 +37,7 @@
 
 #include "sweep.h"
 
+#define JOB_NAME "fuseflow-sweep"
 #define ARRAY_MAX 1000         /* tasks per array: under Slurm's default MaxArraySize, 1001 */
 #define GRACE_SECONDS 5.0      /* a task gone from squeue may take this long to show its file */
 #define SQUEUE_GIVE_UP 300.0   /* seconds of failing squeue before the sweep stops */
@@ -165,7 +166,7 @@ static int squeue_tasks(unsigned long id, unsigned char *alive, size_t n, int *a
 {
     char jid[32], out[65536];
     snprintf(jid, sizeof jid, "%lu", id);
-    char *argv[] = {"squeue", "-h", "-r", "-j", jid, "-o", "%i", NULL};
+    char *argv[] = {"squeue", "-h", "-r", "-j", jid, "-o", "%i %j", NULL};
     int st = run(argv, out, sizeof out, err);
     if (st < 0) return st;
     memset(alive, 0, n);
@@ -178,7 +179,8 @@ static int squeue_tasks(unsigned long id, unsigned char *alive, size_t n, int *a
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char *end;
         unsigned long j = strtoul(line, &end, 10);
-        if (j != id) continue;
+        const char *name = strchr(end, ' ');
+        if (j != id || !name || strcmp(name + 1, JOB_NAME)) continue; /* not ours: Slurm reused the id */
         *any = 1;
         if (*end == '_' && end[1] != '[') {
             unsigned long t = strtoul(end + 1, NULL, 10);
@@ -367,7 +369,7 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
     int argc = 0;
     argv[argc++] = "sbatch";
     argv[argc++] = "--parsable";
-    argv[argc++] = "--job-name=fuseflow-sweep";
+    argv[argc++] = "--job-name=" JOB_NAME;
     argv[argc++] = array;
     argv[argc++] = output;
     char partition[256], time[64];
@@ -395,10 +397,13 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
     else if (st) /* sbatch's messages name it already */
         rc = ff_err_set(err, FF_EIO, "%s%s", strncmp(out, "sbatch: ", 8) ? "sbatch: " : "", first_line(out));
     else {
-        char *end;
-        *job = strtoul(out, &end, 10);
-        if (!*job || (*end && *end != ';' && *end != '\n'))
-            rc = ff_err_set(err, FF_EIO, "sbatch --parsable: expected a job id, got '%s'", first_line(out));
+        *job = 0; /* the line that is an id, "JOB" or "JOB;CLUSTER", after any warnings */
+        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+            char *end;
+            unsigned long id = strtoul(line, &end, 10);
+            if (id && end > line && (!*end || *end == ';')) *job = id;
+        }
+        if (!*job) rc = ff_err_set(err, FF_EIO, "sbatch --parsable: no job id in '%s'", first_line(out));
     }
     free(args);
     if (rc) remove(script);

@@ -22,6 +22,10 @@ ff_cli_case(sweep_bad_search 2 "--search bogus: expected exhaustive, random or s
 ff_cli_case(sweep_random_needs_sample 2 "--search random needs --sample N" sweep @T@/sw_unknown.json --search random)
 ff_cli_case(sweep_j_zero 2 "-j 0: expected a number of processes 1..256" sweep @T@/sw_unknown.json -j 0)
 
+# a point's result as a file, as a Slurm array task hands it back
+ff_add_test(NAME test_sweep_result SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sweep_result.c LIBS ff_sweep
+            LABELS compiler TIMEOUT 60)
+
 # --backend slurm (docs/sweep.md "Slurm") on a running cluster: label slurm.
 # scripts/test.sh starts the one-node cluster (scripts/slurm-local.sh) when
 # run as root, and leaves the label out, saying so, when not.

@@ -24,7 +24,6 @@ module ff_alu_unit
   function automatic logic [31:0] fx_div(input logic [31:0] a, input logic [31:0] b, input logic [4:0] f);
     logic [63:0] n, un, ub, q, r;
     logic        neg;
-    if (b == 32'd0) return $signed(a) > 0 ? FxMax : (a[31] ? FxMin : 32'd0);
     n   = fx_sx(a) << f;
     neg = n[63] != b[31];
     un  = n[63] ? -n : n;
@@ -32,7 +31,8 @@ module ff_alu_unit
     q   = un / ub;
     r   = un % ub;
     if ((r << 1) > ub || ((r << 1) == ub && q[0])) q = q + 64'd1;
-    return fx_sat32(neg ? -q : q);
+    if (b == 32'd0) fx_div = $signed(a) > 0 ? FxMax : (a[31] ? FxMin : 32'd0);
+    else fx_div = fx_sat32(neg ? -q : q);
   endfunction
 
   function automatic logic [31:0] fx_exp(input logic [31:0] a, input logic [4:0] f);
@@ -49,9 +49,9 @@ module ff_alu_unit
     d  = t1 - t0;
     p  = t0 + fx_rne_shift(d * r, 6'd24);
     sh = 64'd30 - {59'd0, f} - n;
-    if (!sh[63]) return fx_round_shift(p, ($signed(sh) > 64'sd62) ? 6'd62 : sh[5:0]);
-    if ($signed(sh) <= -64'sd32) return FxMax;
-    return fx_sat32(p << (-sh));
+    if (!sh[63]) fx_exp = fx_round_shift(p, ($signed(sh) > 64'sd62) ? 6'd62 : sh[5:0]);
+    else if ($signed(sh) <= -64'sd32) fx_exp = FxMax;
+    else fx_exp = fx_sat32(p << (-sh));
   endfunction
 
   function automatic logic [31:0] fx_rsqrt(input logic [31:0] a, input logic [4:0] f);
@@ -59,7 +59,6 @@ module ff_alu_unit
     logic [63:0] m, r, d, pv, t0, t1;
     logic [7:0]  i;
     logic [5:0]  s;
-    if ($signed(a) <= 0) return FxMax;
     p = 0;
     for (int bi = 0; bi < 31; bi++) if (a[bi]) p = bi;
     q = (((p - int'(f)) & 1) == 0) ? p : p - 1;
@@ -78,8 +77,9 @@ module ff_alu_unit
     d  = t1 - t0;
     pv = t0 + fx_rne_shift(d * r, s);
     sh = 30 + e - int'(f);
-    if (sh >= 0) return fx_round_shift(pv, 6'(sh));
-    return fx_sat32(pv << (-sh));
+    if ($signed(a) <= 0) fx_rsqrt = FxMax;
+    else if (sh >= 0) fx_rsqrt = fx_round_shift(pv, 6'(sh));
+    else fx_rsqrt = fx_sat32(pv << (-sh));
   endfunction
 
   always_comb begin

@@ -74,42 +74,42 @@ module ff_array
   // ---- geometry (constant functions of the parameters) --------------------
 
   function automatic int unsigned count_of(input int unsigned k);
-    return 32'(TileCounts[k*8 +: 8]);
+    count_of = 32'(TileCounts[k*8 +: 8]);
   endfunction
 
   function automatic int unsigned num_tiles();
     int unsigned n = 0;
     for (int unsigned k = 0; k < NKinds; k++) n += count_of(k);
-    return n;
+    num_tiles = n;
   endfunction
 
   function automatic int unsigned kind_of(input int unsigned t);
     int unsigned seen = 0;
-    for (int unsigned k = 0; k < NKinds; k++) begin
-      if (t < seen + count_of(k)) return k;
+    kind_of = 0;
+    for (int unsigned k = 0; k < NKinds; k++) begin  // the kinds' ranges are disjoint
+      if (t >= seen && t < seen + count_of(k)) kind_of = k;
       seen += count_of(k);
     end
-    return 0;
   endfunction
 
   // first source index of tile t's outputs / first consumer index of its inputs
   function automatic int unsigned out_base(input int unsigned t);
     int unsigned b = NHin;
     for (int unsigned u = 0; u < t; u++) b += kind_nout(kind_of(u));
-    return b;
+    out_base = b;
   endfunction
 
   function automatic int unsigned in_base(input int unsigned t);
     int unsigned b = 0;
     for (int unsigned u = 0; u < t; u++) b += kind_nin(kind_of(u));
-    return b;
+    in_base = b;
   endfunction
 
   // block store port of tile t (when its kind has one)
   function automatic int unsigned blk_port(input int unsigned t);
     int unsigned b = 0;
     for (int unsigned u = 0; u < t; u++) if (kind_has_block(kind_of(u))) b++;
-    return b;
+    blk_port = b;
   endfunction
 
   localparam int unsigned NTiles  = num_tiles();

@@ -48,26 +48,26 @@ module ff_block_alu
     assign words_o = blk_words(b_i, no_i);
 
     function automatic logic [31:0] word(input logic [W-1:0][31:0] blk, input logic [31:0] idx);
-      return (idx < W) ? blk[IW'(idx)] : 32'd0;
+      word = (idx < W) ? blk[IW'(idx)] : 32'd0;
     endfunction
 
     logic [MaxB-1:0][MaxB-1:0][31:0] lane_y;
+    // lane (i, j)'s operand words, declared out here: Yosys 0.55 cannot
+    // size a signal declared inside the generate loop
+    logic [MaxB-1:0][MaxB-1:0][MaxB-1:0][31:0] lane_a, lane_b;
 
     for (genvar i = 0; i < MaxB; i++) begin : g_i
       for (genvar j = 0; j < MaxB; j++) begin : g_j
-        logic [MaxB-1:0][31:0] av, bv;
-        always_comb begin
-          for (int unsigned c = 0; c < MaxB; c++) begin
-            av[c] = word(a_i, i * 32'(sa0) + j * 32'(sa1) + c * 32'(sa2));
-            bv[c] = unary_i ? imm_i : word(bb_i, i * 32'(sb0) + j * 32'(sb1) + c * 32'(sb2));
-          end
+        for (genvar c = 0; c < MaxB; c++) begin : g_c
+          assign lane_a[i][j][c] = word(a_i, i * 32'(sa0) + j * 32'(sa1) + c * 32'(sa2));
+          assign lane_b[i][j][c] = unary_i ? imm_i : word(bb_i, i * 32'(sb0) + j * 32'(sb1) + c * 32'(sb2));
         end
         ff_block_lane #(.MaxB(MaxB)) u_lane (
           .op_i  (op_i),
           .frac_i(frac_i),
           .nc_i  (nc),
-          .a_i   (av),
-          .b_i   (bv),
+          .a_i   (lane_a[i][j]),
+          .b_i   (lane_b[i][j]),
           .y_o   (lane_y[i][j])
         );
       end

@@ -38,7 +38,7 @@ module ff_block_fold
     assign words_o = blk_words(b_i, no_i);
 
     function automatic logic [31:0] fold(input logic mx, input logic [31:0] acc, input logic [31:0] x);
-      return mx ? (fx_gt(x, acc) ? x : acc) : fx_add(acc, x);
+      fold = mx ? (fx_gt(x, acc) ? x : acc) : fx_add(acc, x);
     endfunction
 
     always_comb begin

@@ -57,7 +57,7 @@ module ff_block_store
 
   // word w of the store for handle h, or "none" (the zero block, or beyond)
   function automatic logic in_store(input logic [31:0] h);
-    return h >= BlockZeroWords && h - BlockZeroWords < Words;
+    in_store = h >= BlockZeroWords && h - BlockZeroWords < Words;
   endfunction
 
   always_comb begin

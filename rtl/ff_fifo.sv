@@ -51,7 +51,7 @@ module ff_fifo #(
   assign pop     = pop_i && valid_o;
 
   function automatic logic [PtrW-1:0] next_ptr(input logic [PtrW-1:0] p);
-    return (32'(p) == MaxDepth - 1) ? '0 : p + PtrW'(1);
+    next_ptr = (32'(p) == MaxDepth - 1) ? '0 : p + PtrW'(1);
   endfunction
 
   always_comb begin

@@ -75,7 +75,7 @@ module ff_tile
   logic [RegsPerSlot-1:0][31:0] cfg_q, cfg_d;
 
   function automatic logic writable(input logic [4:0] r);
-    return (32'(r) == REG_CTRL) || (32'(r) >= REG_IN && 32'(r) < REG_IN + NIn) || (32'(r) >= ParamBase);
+    writable = (32'(r) == REG_CTRL) || (32'(r) >= REG_IN && 32'(r) < REG_IN + NIn) || (32'(r) >= ParamBase);
   endfunction
 
   always_comb begin

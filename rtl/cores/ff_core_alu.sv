@@ -73,9 +73,9 @@ module ff_core_alu
 
   // a firing that combines two values makes a block
   assign take_block = block_mode && fire_o && is_elem(a) && is_elem(b);
-  assign blk_req_o  = '{rd_addr: {unary ? 32'd0 : value_of(b), value_of(a)}, alloc: take_block, alloc_n: bwords,
-                        rank: cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W], we: take_block,
-                        waddr: '0, wn: bwords};  // written at the handle granted
+  assign blk_req_o  = blk_request(unary ? 32'd0 : value_of(b), value_of(a), take_block, bwords,
+                                  cfg_i[ALU_RANK_REG][ALU_RANK_LSB +: ALU_RANK_W], take_block,
+                                  '0, bwords);  // written at the handle granted
 
   assign res = !(is_elem(a) && is_elem(b)) ? a : block_mode ? tok_data(blk_handle_i) : tok_data(y);
 

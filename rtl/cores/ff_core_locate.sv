@@ -55,7 +55,7 @@ module ff_core_locate
 
   function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] base,
                                          input logic [31:0] idx);
-    return (64'(base) + 64'(idx) < 64'(Words)) ? mm[AW'(base + idx)] : 32'd0;
+    crd_at = (64'(base) + 64'(idx) < 64'(Words)) ? mm[AW'(base + idx)] : 32'd0;
   endfunction
 
   always_comb begin

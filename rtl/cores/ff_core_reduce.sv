@@ -189,9 +189,9 @@ module ff_core_reduce
   always_ff @(posedge clk_i) if (take) acc_blk_q <= blk_wdata_o;
 
   // a fiber's first value allocates, later ones fold in place
-  assign blk_req_o = '{rd_addr: {32'd0, value_of(v)}, alloc: block_mode && take && !any_q, alloc_n: bwords,
-                       rank: cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W], we: block_mode && take,
-                       waddr: acc_q, wn: bwords};
+  assign blk_req_o = blk_request(32'd0, value_of(v), block_mode && take && !any_q, bwords,
+                                 cfg_i[REDUCE_RANK_REG][REDUCE_RANK_LSB +: REDUCE_RANK_W], block_mode && take,
+                                 acc_q, bwords);
 
   logic unused_rd;
   assign unused_rd = ^blk_rd_data_i[1];

@@ -191,9 +191,8 @@ module ff_core_spacc2
   assign a_wdata   = sum ? blk_handle_i : a_wdata_c;
   // reads the accumulated block and the arriving one; writes the sum at the
   // handle granted
-  assign blk_req_o = '{rd_addr: {value_of(v), mem[slot]}, alloc: sum, alloc_n: bwords,
-                       rank: cfg_i[SPACC2_RANK_REG][SPACC2_RANK_LSB +: SPACC2_RANK_W], we: sum, waddr: '0,
-                       wn: bwords};
+  assign blk_req_o = blk_request(value_of(v), mem[slot], sum, bwords,
+                                 cfg_i[SPACC2_RANK_REG][SPACC2_RANK_LSB +: SPACC2_RANK_W], sum, '0, bwords);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

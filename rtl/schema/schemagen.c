@@ -545,37 +545,37 @@ static void emit_sv_pkg(buf *b)
            "    logic [NKinds*32-1:0] w = '0;\n");
     for (int k = 0; k < nkinds; k++)
         if (kinds[k].mem) put(b, "    w[%d*32 +: 32] = 32'd64;\n", k);
-    put(b, "    return w;\n  endfunction\n");
+    put(b, "    default_mem_words = w;\n  endfunction\n");
     const char *what[] = {"nin", "nout", "mem"};
     for (int w = 0; w < 3; w++) {
         put(b, "\n  function automatic int unsigned kind_%s(int unsigned k);\n    case (k)\n", what[w]);
         for (int k = 0; k < nkinds; k++)
-            put(b, "      %d: return %d;\n", k, w == 0 ? kinds[k].nin : w == 1 ? kinds[k].nout : kinds[k].mem);
-        put(b, "      default: return 0;\n    endcase\n  endfunction\n");
+            put(b, "      %d: kind_%s = %d;\n", k, what[w], w == 0 ? kinds[k].nin : w == 1 ? kinds[k].nout : kinds[k].mem);
+        put(b, "      default: kind_%s = 0;\n    endcase\n  endfunction\n", what[w]);
     }
     /* ff_array's tap ports are one per consumer; the width is a parameter
      * default, so it must be computable in the module header */
     put(b, "\n  // A core's stream port counts (rtl/cores/ff_core_ports.svh): at least 1.\n"
            "  function automatic int unsigned kind_ninp(int unsigned k);\n"
-           "    return (kind_nin(k) > 0) ? kind_nin(k) : 1;\n  endfunction\n"
+           "    kind_ninp = (kind_nin(k) > 0) ? kind_nin(k) : 1;\n  endfunction\n"
            "  function automatic int unsigned kind_noutp(int unsigned k);\n"
-           "    return (kind_nout(k) > 0) ? kind_nout(k) : 1;\n  endfunction\n");
+           "    kind_noutp = (kind_nout(k) > 0) ? kind_nout(k) : 1;\n  endfunction\n");
     put(b, "\n  // Kinds whose tile has a block-mode datapath on the array's block store\n"
            "  // (ff_prims.def column blk).\n"
            "  function automatic logic kind_has_block(int unsigned k);\n    case (k)\n");
     for (int k = 0; k < nkinds; k++) {
         if (!kinds[k].blk) continue;
         upper(U, kinds[k].name, sizeof U);
-        put(b, "      KIND_%s: return 1'b1;\n", U);
+        put(b, "      KIND_%s: kind_has_block = 1'b1;\n", U);
     }
-    put(b, "      default: return 1'b0;\n    endcase\n  endfunction\n");
+    put(b, "      default: kind_has_block = 1'b0;\n    endcase\n  endfunction\n");
     put(b, "\n  // Consumers of an array (every tile input, then the harness outputs):\n"
            "  // the width of ff_array's tap ports.\n"
            "  function automatic int unsigned array_ncons(input logic [NKinds*8-1:0] counts,\n"
            "                                              input int unsigned nhout);\n"
            "    int unsigned n = nhout;\n"
            "    for (int unsigned k = 0; k < NKinds; k++) n += 32'(counts[k*8 +: 8]) * kind_nin(k);\n"
-           "    return n;\n  endfunction\n");
+           "    array_ncons = n;\n  endfunction\n");
     put(b, "\nendpackage\n/* verilator lint_on UNUSEDPARAM */\n");
 }
 
@@ -586,20 +586,33 @@ static void emit_fx_pkg(buf *b)
            "// (ORDER FF_FX_TABLES). The ROMs of the ALU's exp and rsqrt units (docs/fixed-point.md).\n"
            "// Constant arrays, not case functions: every lookup is one indexed read in the\n"
            "// Verilated model (a case function is inlined at each call site, per ALU tile).\n"
+           "// Synthesis (SYNTHESIS, which Yosys defines) reads the same words as case\n"
+           "// functions: Yosys reads no unpacked constant arrays.\n"
            "// A package of constants: a design uses only some of them.\n"
            "/* verilator lint_off UNUSEDPARAM */\npackage ff_fx_pkg;\n\n  localparam logic [31:0] LOG2E_Q30 = 32'd%lld;\n\n",
         (long long)fx_LOG2E_Q30);
+    put(b, "  // Out-of-range indices read 0 (the C tables are only indexed in range).\n");
+    put(b, "`ifndef SYNTHESIS\n");
     put(b, "  localparam int unsigned Exp2N = %zu;\n  localparam logic [31:0] Exp2Rom [Exp2N] = '{", ne);
     for (size_t i = 0; i < ne; i++) put(b, "%s32'd%u", !i ? "\n    " : i % 6 ? ", " : ",\n    ", exp2_tab[i]);
     put(b, "\n  };\n\n  localparam int unsigned RsqrtN = %zu;\n  localparam logic [31:0] RsqrtRom [RsqrtN] = '{", nr);
     for (size_t i = 0; i < nr; i++) put(b, "%s32'd%u", !i ? "\n    " : i % 6 ? ", " : ",\n    ", rsqrt_tab[i]);
     put(b, "\n  };\n\n");
-    put(b, "  // Out-of-range indices read 0 (the C tables are only indexed in range).\n"
-           "  function automatic logic [31:0] exp2_tab(input logic [6:0] i);\n"
-           "    return (32'(i) < Exp2N) ? Exp2Rom[i] : 32'd0;\n  endfunction\n\n"
+    put(b, "  function automatic logic [31:0] exp2_tab(input logic [6:0] i);\n"
+           "    exp2_tab = (32'(i) < Exp2N) ? Exp2Rom[i] : 32'd0;\n  endfunction\n\n"
            "  function automatic logic [31:0] rsqrt_tab(input logic [7:0] i);\n"
-           "    return (32'(i) < RsqrtN) ? RsqrtRom[i] : 32'd0;\n  endfunction\n\nendpackage\n"
-           "/* verilator lint_on UNUSEDPARAM */\n");
+           "    rsqrt_tab = (32'(i) < RsqrtN) ? RsqrtRom[i] : 32'd0;\n  endfunction\n");
+    put(b, "`else\n");
+    const char *name[] = {"exp2_tab", "rsqrt_tab"};
+    const uint32_t *tab[] = {exp2_tab, rsqrt_tab};
+    size_t n[] = {ne, nr};
+    int bits[] = {7, 8};
+    for (int t = 0; t < 2; t++) {
+        put(b, "  function automatic logic [31:0] %s(input logic [%d:0] i);\n    case (i)\n", name[t], bits[t] - 1);
+        for (size_t i = 0; i < n[t]; i++) put(b, "      %d'd%zu: %s = 32'd%u;\n", bits[t], i, name[t], tab[t][i]);
+        put(b, "      default: %s = 32'd0;\n    endcase\n  endfunction\n", name[t]);
+    }
+    put(b, "`endif\n\nendpackage\n/* verilator lint_on UNUSEDPARAM */\n");
 }
 
 /* ff_core.sv: the kind dispatch of a tile. Every core has the same port
@@ -792,6 +805,18 @@ static int emit_array_of(json_t *root, const char *path, const char *outdir)
     return flush(&b, outdir, fname);
 }
 
+/* ff_kinds.json: the hardware kinds as the synthesis flow reads them
+ * (rtl/synth/synth.mjs builds a tile of each). */
+static void emit_kinds_json(buf *b)
+{
+    put(b, "{\"generated_by\": \"rtl/schema/schemagen.c from models/graph/ff_prims.def and %s\",\n \"kinds\": [",
+        schema_path);
+    for (int k = 0; k < nkinds; k++)
+        put(b, "%s\n  {\"kind\": %d, \"name\": \"%s\", \"nin\": %d, \"nout\": %d, \"mem\": %d, \"blk\": %d}",
+            k ? "," : "", kinds[k].num, kinds[k].name, kinds[k].nin, kinds[k].nout, kinds[k].mem, kinds[k].blk);
+    put(b, "\n ]}\n");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -816,6 +841,10 @@ int main(int argc, char **argv)
     if (!rc) {
         emit_fx_pkg(&b);
         rc = flush(&b, argv[2], "ff_fx_pkg.sv");
+    }
+    if (!rc) {
+        emit_kinds_json(&b);
+        rc = flush(&b, argv[2], "ff_kinds.json");
     }
     for (int i = 3; i < argc && !rc; i++) rc = emit_array(argv[i], argv[2]);
     json_decref(schema_root);

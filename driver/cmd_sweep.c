@@ -23,6 +23,7 @@
 static const char help[] =
     "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
     "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
+    "                      [--min-accuracy A]\n"
     "\n"
     "Runs the points of a design space (docs/sweep.md) -- each a value of each\n"
     "architecture parameter and schedule choice the space file lists: all of them,\n"
@@ -45,7 +46,10 @@ static const char help[] =
     "  --plot OUT.svg every recorded point, cycles against primitives, the front\n"
     "                 joined (gnuplot)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
-    "                 bit for bit (a mismatch is recorded as the point's error)\n";
+    "                 bit for bit (a mismatch is recorded as the point's error)\n"
+    "  --min-accuracy A  keep off the front every point whose measured accuracy (of\n"
+    "                 its output as the cycle model computed it; a space with\n"
+    "                 model_params and train, docs/sweep.md) is below A, or unmeasured\n";
 
 /* What a worker sends back: the result, fixed size. */
 typedef struct wire {
@@ -71,7 +75,7 @@ static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
 /* Point i, in the worker: the program on a copy-on-write view of the
  * parent's data. */
 static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p, ff_tensor *const *inputs,
-                     ff_tensor *const *ref, ff_sweep_result *r)
+                     ff_tensor *const *ref, const ff_sweep_model *model, ff_sweep_result *r)
 {
     memset(r, 0, sizeof *r);
     struct timespec t0, t1;
@@ -104,6 +108,13 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p
         if (p->tensors[t].role == FF_IR_INPUT || !data[t] || !ref[t]) continue;
         if ((rc = ff_tensor_compare(data[t], ref[t], &err))) ff_err_wrap(&err, "check failed: ");
     }
+    /* the accuracy of the model as the cycle model computed it */
+    for (int t = 0; !rc && model && model->labels && t < p->ntensors; t++)
+        if (!strcmp(p->tensors[t].name, model->output) && data[t]) {
+            rc = ff_sweep_accuracy(model, data[t], &r->accuracy, &err);
+            r->has_accuracy = !rc;
+            r->accuracy_float = model->accuracy_float;
+        }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     if (rc) {
@@ -141,6 +152,16 @@ static int write_plot(const ff_sweep_result *all, int n, const unsigned char *on
     return driver_plot_end(&pl, err);
 }
 
+/* A model choice, ready to run: its trained model (none without "train")
+ * and the program loaded with its dims and tensors over the space's inputs. */
+typedef struct choice {
+    int ready, trained;
+    ff_sweep_model m;
+    ff_ir_program *p;
+    ff_tensor **data, **ref;
+    uint32_t *sizes;
+} choice;
+
 typedef struct worker {
     pid_t pid;
     int fd;
@@ -150,8 +171,8 @@ typedef struct worker {
 /* What the workers share, and the counts of one sweep. */
 typedef struct pool {
     const ff_sweep_space *s;
-    const ff_ir_program *p;
-    ff_tensor *const *data, *const *ref;
+    choice *choice; /* s->nmodels of them, made ready when a point first needs one */
+    int check;
     ff_sweep_db *db;
     worker *w;
     int jobs, tty;
@@ -174,6 +195,70 @@ static void note_result(pool *P, uint64_t i, const ff_sweep_result *r)
     P->objective[P->nseen++] = ff_sweep_objective(r, P->weight);
 }
 
+/* names ("K=V") of base, those of over replacing the same K's, into *out
+ * (new copies: the option reader splits them in place; free_list). */
+static int merge(char **base, int nbase, char **over, int nover, const char ***out)
+{
+    int n = 0;
+    *out = ff_xcalloc((size_t)(nbase + nover) + 1, sizeof **out);
+    for (int i = 0; i < nbase; i++) {
+        size_t klen = strcspn(base[i], "=");
+        int replaced = 0;
+        for (int j = 0; j < nover; j++) replaced |= !strncmp(base[i], over[j], klen) && over[j][klen] == '=';
+        if (!replaced) (*out)[n++] = ff_xstrdup(base[i]);
+    }
+    for (int j = 0; j < nover; j++) (*out)[n++] = ff_xstrdup(over[j]);
+    return n;
+}
+
+static void free_list(const char **v, int n)
+{
+    for (int i = 0; i < n; i++) free((char *)v[i]);
+    free(v);
+}
+
+/* Makes model choice m ready (once): trains it with the space's "train"
+ * command (docs/sweep.md "Model choices"), then loads the program on the
+ * space's inputs with the choice's dims and tensors over them. */
+static int choice_ready(pool *P, uint64_t m, ff_err *err)
+{
+    const ff_sweep_space *s = P->s;
+    choice *c = &P->choice[m];
+    if (c->ready) return 0;
+    if (s->ntrain) {
+        c->trained = 1;
+        if (ff_sweep_model_train(s, m, &c->m, err)) return -1;
+        if (c->m.log) fprintf(stderr, "%s\n", c->m.log);
+        if (c->m.output) {
+            fprintf(stderr, "fuseflow sweep: model %s: %s", c->m.key, c->m.output);
+            if (c->m.accuracy_float == c->m.accuracy_float)
+                fprintf(stderr, ", float test accuracy %.4f", c->m.accuracy_float);
+            fprintf(stderr, "%s\n", c->m.labels ? "" : " (no labels: no accuracy)");
+        }
+    }
+    driver_inputs in = {.have_seed = s->have_seed, .seed = s->seed, .density = s->density};
+    in.dim.n = merge(s->dims, s->ndims, c->m.dims, c->m.ndims, &in.dim.v);
+    in.tensor.n = merge(s->tensors, s->ntensors, c->m.tensors, c->m.ntensors, &in.tensor.v);
+    int rc = driver_load_program("sweep", s->model, &in, &c->p, &c->data, &c->sizes, err);
+    free_list(in.dim.v, in.dim.n);
+    free_list(in.tensor.v, in.tensor.n);
+    if (rc > 0) return rc; /* a malformed --dim/--tensor value, printed */
+    if (!rc && c->trained && c->m.output) {
+        int found = 0;
+        for (int t = 0; t < c->p->ntensors; t++) found |= !strcmp(c->p->tensors[t].name, c->m.output);
+        if (!found)
+            rc = ff_err_set(err, FF_EINVAL, "%s: model %s: its output %s is not a tensor of %s", s->path, c->m.key,
+                            c->m.output, s->model);
+    }
+    if (!rc && P->check) {
+        c->ref = ff_xcalloc((size_t)c->p->ntensors + 1, sizeof *c->ref);
+        rc = ff_ir_interpret(c->p, (const ff_tensor *const *)c->data, c->ref, err);
+    }
+    if (rc && c->trained) ff_err_wrap(err, "model %s: ", c->m.key);
+    c->ready = !rc;
+    return rc;
+}
+
 /* Runs the points pts[0..n) not yet recorded, P->jobs at a time, each by
  * a forked worker; every result goes to the database as it arrives. */
 static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
@@ -192,6 +277,8 @@ static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
                 P->skipped++;
                 continue;
             }
+            const choice *c = &P->choice[ff_sweep_point_model(P->s, i)];
+            if ((rc = choice_ready(P, ff_sweep_point_model(P->s, i), err))) break;
             int fds[2];
             if (pipe(fds)) {
                 rc = ff_err_set(err, FF_EIO, "pipe: %s", strerror(errno));
@@ -207,7 +294,7 @@ static int run_points(pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
             if (pid == 0) { /* the worker: one point, its result down the pipe */
                 close(fds[0]);
                 wire msg = {.point = i};
-                evaluate(P->s, i, P->p, P->data, P->ref, &msg.r);
+                evaluate(P->s, i, c->p, c->data, c->ref, c->trained ? &c->m : NULL, &msg.r);
                 ssize_t put = write(fds[1], &msg, sizeof msg);
                 _exit(put == (ssize_t)sizeof msg ? 0 : 3);
             }
@@ -326,7 +413,7 @@ static int search_surrogate(pool *P, uint64_t budget, uint64_t seed, ff_err *err
 int cmd_sweep(int argc, char **argv)
 {
     const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL;
-    double weight = 0;
+    double weight = 0, min_accuracy = -1;
     uint64_t sample = 0, seed = 1;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
@@ -339,14 +426,13 @@ int cmd_sweep(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--search", DRIVER_STR, &search},
         {"--weight", DRIVER_REAL, &weight, "an exponent 0..4", 0, 4},
+        {"--min-accuracy", DRIVER_REAL, &min_accuracy, "an accuracy 0..1", 0, 1},
     };
-    const driver_cmd cmd = {"sweep", 0, own, 9, help, &space_path, 1, "which space file?"};
+    const driver_cmd cmd = {"sweep", 0, own, 10, help, &space_path, 1, "which space file?"};
     driver_opts o;
     ff_sweep_space s = {0};
     ff_sweep_db *db = NULL;
-    ff_ir_program *p = NULL;
-    ff_tensor **data = NULL, **ref = NULL;
-    uint32_t *sizes = NULL;
+    choice *choices = NULL;
     uint64_t *todo = NULL;
     ff_sweep_result *all = NULL;
     unsigned char *on_front = NULL;
@@ -371,18 +457,12 @@ int cmd_sweep(int argc, char **argv)
         jobs = n > 0 && n < 256 ? (int)n : 2;
     }
     if (ff_sweep_space_load(space_path, &s, &err)) goto fail;
-    /* the data, as fuseflow run would load it from the space's inputs */
-    driver_inputs in = {.have_seed = s.have_seed, .seed = s.seed, .density = s.density};
-    in.tensor.v = (const char **)s.tensors;
-    in.tensor.n = s.ntensors;
-    in.dim.v = (const char **)s.dims;
-    in.dim.n = s.ndims;
-    if ((rc = driver_load_program("sweep", s.model, &in, &p, &data, &sizes, &err)) < 0) goto fail;
+    /* the data, as fuseflow run would load it from the space's inputs: now
+     * without model choices, else per choice when a point first needs it */
+    choices = ff_xcalloc(s.nmodels, sizeof *choices);
+    pool P = {.s = &s, .choice = choices, .check = check, .jobs = jobs, .tty = isatty(2), .weight = weight};
+    if (!s.ntrain && (rc = choice_ready(&P, 0, &err)) < 0) goto fail;
     if (rc) goto done;
-    if (check) {
-        ref = ff_xcalloc((size_t)p->ntensors + 1, sizeof *ref);
-        if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) goto fail;
-    }
     if (!db_path) {
         size_t n = strlen(space_path);
         db_default = ff_xcalloc(n + 4, 1);
@@ -392,7 +472,7 @@ int cmd_sweep(int argc, char **argv)
     }
     if (ff_sweep_db_open(db_path, &s, &db, &err)) goto fail;
 
-    pool P = {.s = &s, .p = p, .data = data, .ref = ref, .db = db, .jobs = jobs, .tty = isatty(2), .weight = weight};
+    P.db = db;
     P.w = ff_xcalloc((size_t)jobs, sizeof *P.w);
     if (!strcmp(search, "surrogate")) {
         uint64_t budget = sample ? sample : s.npoints;
@@ -412,6 +492,7 @@ int cmd_sweep(int argc, char **argv)
     free(P.w);
     free(P.seen);
     free(P.objective);
+    if (rc > 0) goto done; /* a usage error, printed */
     if (rc) goto fail;
     if (P.tty) fputc('\n', stderr);
     uint64_t nvisit = P.visited, nnew = P.nnew, nerr = P.nerr, skipped = P.skipped;
@@ -422,12 +503,36 @@ int cmd_sweep(int argc, char **argv)
     int na = ff_sweep_db_points(db, &keys, &all, &err);
     if (na < 0) goto fail;
     on_front = ff_xcalloc((size_t)na + 1, 1);
-    int nf = ff_sweep_front(all, na, on_front);
-    printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
-    for (int k = 0; k < na; k++)
-        if (on_front[k])
-            printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  %s\n", all[k].cycles, all[k].max_prims,
-                   all[k].kernels, keys[k]);
+    /* the front of the points that meet --min-accuracy (an excluded point
+     * must not push a feasible one off it) */
+    int nacc = 0, nfeas = 0;
+    int *feas = ff_xcalloc((size_t)na + 1, sizeof *feas);
+    for (int k = 0; k < na; k++) {
+        nacc += all[k].has_accuracy;
+        if (min_accuracy < 0 || (all[k].has_accuracy && all[k].accuracy >= min_accuracy)) feas[nfeas++] = k;
+    }
+    ff_sweep_result *fr = ff_xcalloc((size_t)nfeas + 1, sizeof *fr);
+    unsigned char *fon = ff_xcalloc((size_t)nfeas + 1, 1);
+    for (int f = 0; f < nfeas; f++) fr[f] = all[feas[f]];
+    int nf = ff_sweep_front(fr, nfeas, fon);
+    for (int f = 0; f < nfeas; f++) on_front[feas[f]] = fon[f];
+    free(fr);
+    free(fon);
+    free(feas);
+    printf("Pareto front, cycles vs primitives of the largest graph%s (%d point%s", nacc ? " vs accuracy" : "", nf,
+           nf == 1 ? "" : "s");
+    if (min_accuracy >= 0) printf("; %d of %d below accuracy %g or unmeasured, left out", na - nfeas, na, min_accuracy);
+    printf("):\n");
+    for (int k = 0; k < na; k++) {
+        if (!on_front[k]) continue;
+        printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  ", all[k].cycles, all[k].max_prims, all[k].kernels);
+        if (all[k].has_accuracy) {
+            printf("accuracy %.4f", all[k].accuracy);
+            if (all[k].accuracy_float == all[k].accuracy_float) printf(" (float %.4f)", all[k].accuracy_float);
+            printf("  ");
+        }
+        printf("%s\n", keys[k]);
+    }
     for (int k = 0; k < na; k++) free(keys[k]);
     free(keys);
     /* which parameters matter: each value's geometric-mean cycles */
@@ -458,7 +563,11 @@ done:
     free(on_front);
     ff_sweep_db_close(db);
     free(db_default);
-    driver_program_free(p, data, ref, sizes);
+    for (uint64_t m = 0; choices && m < s.nmodels; m++) {
+        driver_program_free(choices[m].p, choices[m].data, choices[m].ref, choices[m].sizes);
+        ff_sweep_model_free(&choices[m].m);
+    }
+    free(choices);
     ff_sweep_space_free(&s);
     driver_opts_free(&o);
     return rc;

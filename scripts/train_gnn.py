@@ -37,7 +37,9 @@ reused, not retrained (each model choice is trained once):
   labels.txt      one class number per node, in node order
   test_nodes.txt  the test nodes' numbers, one per line
   model.json      what `fuseflow sweep` reads: dims, tensors, output, labels,
-                  test nodes, the float test accuracy and what rounding did
+                  test nodes, the float test accuracy; under "info", the
+                  rest (train/val accuracy, the float accuracy with Q15.16
+                  weights, what rounding did to each tensor)
 The last line on standard output is the path of model.json.
 """
 import argparse
@@ -238,14 +240,16 @@ def main():
             'tensors': {'W1': 'W1.mtx', 'b1': 'b1.mtx', 'W2': 'W2.mtx', 'b2': 'b2.mtx'},
             'output': 'P', 'labels': 'labels.txt', 'test_nodes': 'test_nodes.txt',
             'accuracy_float': acc(test),
-            'accuracy_float_q16_weights': acc_q,
-            'accuracy_train': acc(train), 'accuracy_val': acc(val), 'final_loss': loss,
-            'classes': classes,
-            'args': {'dataset': a.dataset, 'hidden': a.hidden, 'density': a.density, 'seed': a.seed,
-                     'epochs': a.epochs, 'finetune': a.finetune},
-            'split': 'pygcn by index: train 0..139, val 200..499, test 500..1499',
-            'pruning': 'magnitude, per tensor (W1, W2), after the dense epochs, then fine-tuned with the mask',
-            'rounding': rounding,
+            'info': {
+                'accuracy_float_q16_weights': acc_q,
+                'accuracy_train': acc(train), 'accuracy_val': acc(val), 'final_loss': loss,
+                'classes': classes,
+                'args': {'dataset': a.dataset, 'hidden': a.hidden, 'density': a.density, 'seed': a.seed,
+                         'epochs': a.epochs, 'finetune': a.finetune},
+                'split': 'pygcn by index: train 0..139, val 200..499, test 500..1499',
+                'pruning': 'magnitude, per tensor (W1, W2), after the dense epochs, then fine-tuned with the mask',
+                'rounding': rounding,
+            },
         }
         with open(os.path.join(tmp, 'model.json'), 'w') as f:
             json.dump(desc, f, indent=1, sort_keys=True)

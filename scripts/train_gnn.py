@@ -6,6 +6,9 @@ and writes it the way `fuseflow sweep` takes a model choice (docs/sweep.md,
     scripts/train_gnn.py --hidden H --density D [--seed S] [--dataset cora]
                          [--data SHARED_DATA] [--cache DIR] [--epochs E] [--finetune E2]
 
+SHARED_DATA defaults to $FUSEFLOW_SHARED_DATA, else ../shared/data beside
+the repository (as examples/torch/data.py).
+
 The data are exactly what `ff_appdata graph cora` writes (bench/apps/appdata.c):
 nodes in cora.content order, the 1433 binary word features as they are (not
 row-normalised: gcn.ff reads X as it is), every citation as one undirected
@@ -140,7 +143,8 @@ def write_mtx(path, name, w):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--dataset', default='cora')
-    ap.add_argument('--data', default=os.path.join(HERE, '..', '..', 'shared', 'data'))
+    ap.add_argument('--data', default=os.environ.get('FUSEFLOW_SHARED_DATA') or
+                    os.path.join(HERE, '..', '..', 'shared', 'data'))
     ap.add_argument('--hidden', type=int, required=True)
     ap.add_argument('--density', type=float, required=True, help='weight density after pruning, (0, 1]')
     ap.add_argument('--seed', type=int, default=1)

@@ -21,3 +21,17 @@ ff_cli_case(sweep_bad_search 2 "--search bogus: expected exhaustive, random or s
             sweep @T@/sw_unknown.json --search bogus)
 ff_cli_case(sweep_random_needs_sample 2 "--search random needs --sample N" sweep @T@/sw_unknown.json --search random)
 ff_cli_case(sweep_j_zero 2 "-j 0: expected a number of processes 1..256" sweep @T@/sw_unknown.json -j 0)
+# model choices: model_params without a way to train them, a placeholder
+# that names nothing, a choice the command does not use
+file(WRITE ${ff_sw}/sw_notrain.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8, 16]}}\n")
+ff_cli_case(sweep_model_needs_train 1 "sw_notrain.json: train: model_params needs a train command"
+            sweep @T@/sw_notrain.json --db @T@/sw_notrain.db)
+file(WRITE ${ff_sw}/sw_badplace.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8]}, \"train\": {\"command\": [\"train\", \"{H}\", \"{W}\"]}}\n")
+ff_cli_case(sweep_model_bad_placeholder 1 "sw_badplace.json: train.command[2]: \"{W}\": {W} is not a model_params name"
+            sweep @T@/sw_badplace.json --db @T@/sw_badplace.db)
+file(WRITE ${ff_sw}/sw_unused.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8], \"d\": [0.5]}, \"train\": {\"command\": [\"train\", \"{H}\"]}}\n")
+ff_cli_case(sweep_model_unused 1 "sw_unused.json: train.command: {d} is not used: model_params.d would change nothing"
+            sweep @T@/sw_unused.json --db @T@/sw_unused.db)

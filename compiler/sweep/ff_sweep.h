@@ -14,8 +14,13 @@
  *    "schedule": {"fuse": ["none", "all"], "reuse": ["auto", "hold"],
  *                 "par": ["", "i:4"], "block": [0]}}
  *
- * A point picks one value per dimension (each arch parameter, then fuse,
- * reuse, par, block); points are numbered in mixed radix, the last
+ * Model choices (docs/sweep.md "Model choices") add
+ *    "model_params": {"H": [8, 16]}, "train": {"command": [argv with {H}]}
+ * the command writes a trained model (model.json) per choice, whose dims
+ * and tensors replace the inputs', and whose labels score the output.
+ *
+ * A point picks one value per dimension (each model parameter, each arch
+ * parameter, then fuse, reuse, par, block); points are numbered in mixed radix, the last
  * dimension fastest. Every arch value is checked when the space loads (the
  * base arch with it must load: ff_arch_load_string names what is wrong).
  *

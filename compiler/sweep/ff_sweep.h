@@ -155,7 +155,9 @@ typedef struct ff_sweep_result {
 } ff_sweep_result;
 
 /* One point's result as a text file (result.c): how a worker on another
- * machine -- a Slurm array task -- hands it back. save writes path through
+ * machine -- a Slurm array task -- hands it back, every field of r
+ * including the accuracies (exactly: the database gets what a local worker
+ * would have sent). save writes path through
  * a temporary file beside it and a rename, so a reader never sees half a
  * file. load reads it back into *point and *r, and refuses a file that is
  * not a result or whose point is not this space's (its number out of range,

@@ -33,7 +33,9 @@ no timestamps: the same arguments give the same bytes.
 
 Output: DIR/gcn-DATASET-hH-dD-sS-eE-fE2/ (DIR: --cache, default out/models),
 written under a temporary name and renamed when whole; an existing one is
-reused, not retrained (each model choice is trained once):
+reused, not retrained (each model choice is trained once). Runs of the same
+arguments at once (array tasks of one choice) each train, and the first
+whole one is kept:
   W1.mtx [F, H], b1.mtx [H], W2.mtx [H, C], b2.mtx [C]   Matrix Market; only
       the non-zero Q15.16 words, written as their exact decimals (what
       fuseflow reads back bit for bit: docs/fixed-point.md)
@@ -259,7 +261,15 @@ def main():
             json.dump(desc, f, indent=1, sort_keys=True)
             f.write('\n')
         os.chmod(tmp, 0o755)
-        os.rename(tmp, out)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            # another run of the same arguments (a Slurm array task of the
+            # same choice, a second sweep) renamed its copy first: the same
+            # bytes (see Determinism), so keep that one
+            if not os.path.exists(manifest):
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -55,12 +55,13 @@ import sys
 import tempfile
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+# torch and fuseflow_torch are imported by main() once it is to train: a
+# cached choice is found without them (a second of a core per run -- every
+# Slurm array task of a model space runs this)
+torch = F = fixed = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'compiler', 'torch'))
-from fuseflow_torch import fixed  # noqa: E402  (Q15.16 rounding and exact decimals)
 
 TRAIN, VAL, TEST = range(0, 140), range(200, 500), range(500, 1500)
 
@@ -165,6 +166,12 @@ def main():
     if os.path.exists(manifest):
         print(manifest)
         return
+
+    global torch, F, fixed
+    import torch
+    import torch.nn.functional as F
+    sys.path.insert(0, os.path.join(HERE, '..', 'compiler', 'torch'))
+    from fuseflow_torch import fixed  # (Q15.16 rounding and exact decimals)
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)

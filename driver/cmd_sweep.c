@@ -28,7 +28,8 @@
 static const char help[] =
     "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
     "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
-    "                      [--backend local|slurm] [--partition P] [--time T] [--slurm-args \"...\"]\n"
+    "                      [--min-accuracy A] [--backend local|slurm] [--partition P] [--time T]\n"
+    "                      [--slurm-args \"...\"]\n"
     "\n"
     "Runs the points of a design space (docs/sweep.md) -- each a value of each\n"
     "architecture parameter and schedule choice the space file lists: all of them,\n"
@@ -54,18 +55,33 @@ static const char help[] =
     "                 joined (gnuplot)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
     "                 bit for bit (a mismatch is recorded as the point's error)\n"
+    "  --min-accuracy A  keep off the front every point whose measured accuracy (of\n"
+    "                 its output as the cycle model computed it; a space with\n"
+    "                 model_params and train, docs/sweep.md) is below A, or unmeasured\n"
     "  --backend      local (default): forked workers on this machine; slurm: each\n"
     "                 batch of points is one Slurm job array (sbatch), its tasks\n"
     "                 run this binary on the point and leave their results in\n"
     "                 DB.slurm/ beside the database, which this command gathers;\n"
-    "                 the binary, space, data and database must be on a file\n"
-    "                 system the cluster's nodes share\n"
+    "                 the binary, space, data, trained models and database must be\n"
+    "                 on a file system the cluster's nodes share\n"
     "  --partition P  --time T  --slurm-args \"OPTS\"\n"
     "                 passed to sbatch (OPTS split at spaces)\n"
     "\n"
     "Internal, for the Slurm back end's array tasks:\n"
     "  fuseflow sweep SPACE.json --eval-point I --result FILE [--check]\n"
-    "                 evaluates point I alone and writes its result to FILE\n";
+    "                 evaluates point I alone (with its model choice, trained or\n"
+    "                 found in the train command's cache) and writes its result to FILE\n";
+
+/* A model choice, ready to run: its trained model (none without "train")
+ * and the program loaded with its dims and tensors over the space's inputs.
+ * trained: m is filled (choice_train); ready: p, data and ref too. */
+typedef struct choice {
+    int ready, trained;
+    ff_sweep_model m;
+    ff_ir_program *p;
+    ff_tensor **data, **ref;
+    uint32_t *sizes;
+} choice;
 
 /* What a worker sends back: the result, fixed size. */
 typedef struct wire {
@@ -88,13 +104,17 @@ static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     return 0;
 }
 
-/* Point i: the program on the data (inputs), its results compared with
- * ref unless that is NULL. The one evaluation of both back ends: a local
- * worker runs it on a copy-on-write view of the parent's data, a Slurm
- * array task (--eval-point) on the data it loaded itself. */
-static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p, ff_tensor *const *inputs,
-                     ff_tensor *const *ref, ff_sweep_result *r)
+/* Point i on its model choice c (made ready by choice_ready): the
+ * program on the choice's data, its results compared with the reference
+ * ones if there are any (--check), its accuracy scored if the choice has
+ * labels. The one evaluation of both back ends: a local worker runs it on
+ * a copy-on-write view of the parent's choices, a Slurm array task
+ * (--eval-point) on the one choice it made ready itself. */
+static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, ff_sweep_result *r)
 {
+    const ff_ir_program *p = c->p;
+    ff_tensor *const *inputs = c->data, *const *ref = c->ref;
+    const ff_sweep_model *model = c->trained ? &c->m : NULL;
     memset(r, 0, sizeof *r);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -126,6 +146,13 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const ff_ir_program *p
         if (p->tensors[t].role == FF_IR_INPUT || !data[t] || !ref[t]) continue;
         if ((rc = ff_tensor_compare(data[t], ref[t], &err))) ff_err_wrap(&err, "check failed: ");
     }
+    /* the accuracy of the model as the cycle model computed it */
+    for (int t = 0; !rc && model && model->labels && t < p->ntensors; t++)
+        if (!strcmp(p->tensors[t].name, model->output) && data[t]) {
+            rc = ff_sweep_accuracy(model, data[t], &r->accuracy, &err);
+            r->has_accuracy = !rc;
+            r->accuracy_float = model->accuracy_float;
+        }
     for (int t = 0; t < p->ntensors; t++) /* the results; the inputs are the caller's */
         if (p->tensors[t].role != FF_IR_INPUT) ff_tensor_free(data[t]);
     free(data);
@@ -195,6 +222,81 @@ int sweep_record(sweep_pool *P, uint64_t i, const ff_sweep_result *r, ff_err *er
     return rc;
 }
 
+/* names ("K=V") of base, those of over replacing the same K's, into *out
+ * (new copies: the option reader splits them in place; free_list). */
+static int merge(char **base, int nbase, char **over, int nover, const char ***out)
+{
+    int n = 0;
+    *out = ff_xcalloc((size_t)(nbase + nover) + 1, sizeof **out);
+    for (int i = 0; i < nbase; i++) {
+        size_t klen = strcspn(base[i], "=");
+        int replaced = 0;
+        for (int j = 0; j < nover; j++) replaced |= !strncmp(base[i], over[j], klen) && over[j][klen] == '=';
+        if (!replaced) (*out)[n++] = ff_xstrdup(base[i]);
+    }
+    for (int j = 0; j < nover; j++) (*out)[n++] = ff_xstrdup(over[j]);
+    return n;
+}
+
+static void free_list(const char **v, int n)
+{
+    for (int i = 0; i < n; i++) free((char *)v[i]);
+    free(v);
+}
+
+/* Trains model choice m (once) with the space's "train" command, or has
+ * the command find it in its cache (docs/sweep.md "Model choices"), and
+ * says what it got on stderr. Nothing to do without "train". */
+static int choice_train(sweep_pool *P, uint64_t m, ff_err *err)
+{
+    const ff_sweep_space *s = P->s;
+    choice *c = &P->choice[m];
+    if (!s->ntrain || c->trained) return 0;
+    ff_sweep_model_free(&c->m); /* what a failed try left */
+    if (ff_sweep_model_train(s, m, &c->m, err)) return -1;
+    c->trained = 1;
+    if (c->m.log) fprintf(stderr, "%s\n", c->m.log);
+    if (c->m.output) {
+        fprintf(stderr, "fuseflow sweep: model %s: %s", c->m.key, c->m.output);
+        if (c->m.accuracy_float == c->m.accuracy_float)
+            fprintf(stderr, ", float test accuracy %.4f", c->m.accuracy_float);
+        fprintf(stderr, "%s\n", c->m.labels ? "" : " (no labels: no accuracy)");
+    }
+    return 0;
+}
+
+/* Makes model choice m ready (once): trains it (choice_train), then loads
+ * the program on the space's inputs with the choice's dims and tensors
+ * over them, and with --check the reference results. */
+static int choice_ready(sweep_pool *P, uint64_t m, ff_err *err)
+{
+    const ff_sweep_space *s = P->s;
+    choice *c = &P->choice[m];
+    if (c->ready) return 0;
+    if (choice_train(P, m, err)) return -1;
+    driver_inputs in = {.have_seed = s->have_seed, .seed = s->seed, .density = s->density};
+    in.dim.n = merge(s->dims, s->ndims, c->m.dims, c->m.ndims, &in.dim.v);
+    in.tensor.n = merge(s->tensors, s->ntensors, c->m.tensors, c->m.ntensors, &in.tensor.v);
+    int rc = driver_load_program("sweep", s->model, &in, &c->p, &c->data, &c->sizes, err);
+    free_list(in.dim.v, in.dim.n);
+    free_list(in.tensor.v, in.tensor.n);
+    if (rc > 0) return rc; /* a malformed --dim/--tensor value, printed */
+    if (!rc && c->trained && c->m.output) {
+        int found = 0;
+        for (int t = 0; t < c->p->ntensors; t++) found |= !strcmp(c->p->tensors[t].name, c->m.output);
+        if (!found)
+            rc = ff_err_set(err, FF_EINVAL, "%s: model %s: its output %s is not a tensor of %s", s->path, c->m.key,
+                            c->m.output, s->model);
+    }
+    if (!rc && P->check) {
+        c->ref = ff_xcalloc((size_t)c->p->ntensors + 1, sizeof *c->ref);
+        rc = ff_ir_interpret(c->p, (const ff_tensor *const *)c->data, c->ref, err);
+    }
+    if (rc && c->trained) ff_err_wrap(err, "model %s: ", c->m.key);
+    c->ready = !rc;
+    return rc;
+}
+
 /* Runs the points pts[0..n) not yet recorded, P->jobs at a time, each by
  * a forked worker; every result goes to the database as it arrives. */
 static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
@@ -213,6 +315,8 @@ static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err
                 P->skipped++;
                 continue;
             }
+            const choice *c = &P->choice[ff_sweep_point_model(P->s, i)];
+            if ((rc = choice_ready(P, ff_sweep_point_model(P->s, i), err))) break;
             int fds[2];
             if (pipe(fds)) {
                 rc = ff_err_set(err, FF_EIO, "pipe: %s", strerror(errno));
@@ -228,7 +332,7 @@ static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err
             if (pid == 0) { /* the worker: one point, its result down the pipe */
                 close(fds[0]);
                 wire msg = {.point = i};
-                evaluate(P->s, i, P->p, P->data, P->ref, &msg.r);
+                evaluate(P->s, i, c, &msg.r);
                 ssize_t put = write(fds[1], &msg, sizeof msg);
                 _exit(put == (ssize_t)sizeof msg ? 0 : 3);
             }
@@ -276,10 +380,22 @@ static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err
     return rc;
 }
 
-/* Runs the points pts[0..n) not yet recorded on the sweep's back end. */
+/* Runs the points pts[0..n) not yet recorded on the sweep's back end.
+ * Slurm: the model choices of the points to run are trained here first, as
+ * the local back end does before it forks, so the array's tasks find them
+ * in the train command's cache instead of each training the same choice
+ * at once (a task still runs the command: it trains when the cache is not
+ * shared with this machine). */
 static int run_points(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err)
 {
-    return P->slurm ? sweep_slurm_run(P, pts, n, err) : run_local(P, pts, n, err);
+    if (!P->slurm) return run_local(P, pts, n, err);
+    for (uint64_t k = 0; P->s->ntrain && k < n; k++) {
+        char *key = ff_sweep_point_key(P->s, pts[k]);
+        int have = ff_sweep_db_has(P->db, key);
+        free(key);
+        if (!have && choice_train(P, ff_sweep_point_model(P->s, pts[k]), err)) return -1;
+    }
+    return sweep_slurm_run(P, pts, n, err);
 }
 
 /* The surrogate search (docs/sweep.md "Searching"): 2 x jobs random points
@@ -349,7 +465,7 @@ int cmd_sweep(int argc, char **argv)
     const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL, *backend = "local";
     const char *result = NULL;
     sweep_slurm_opts so = {0};
-    double weight = 0;
+    double weight = 0, min_accuracy = -1;
     uint64_t sample = 0, seed = 1, eval_point = UINT64_MAX;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
@@ -362,6 +478,7 @@ int cmd_sweep(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--search", DRIVER_STR, &search},
         {"--weight", DRIVER_REAL, &weight, "an exponent 0..4", 0, 4},
+        {"--min-accuracy", DRIVER_REAL, &min_accuracy, "an accuracy 0..1", 0, 1},
         {"--backend", DRIVER_STR, &backend},
         {"--partition", DRIVER_STR, &so.partition},
         {"--time", DRIVER_STR, &so.time},
@@ -373,9 +490,7 @@ int cmd_sweep(int argc, char **argv)
     driver_opts o;
     ff_sweep_space s = {0};
     ff_sweep_db *db = NULL;
-    ff_ir_program *p = NULL;
-    ff_tensor **data = NULL, **ref = NULL;
-    uint32_t *sizes = NULL;
+    choice *choices = NULL;
     uint64_t *todo = NULL;
     ff_sweep_result *all = NULL;
     unsigned char *on_front = NULL;
@@ -415,26 +530,27 @@ int cmd_sweep(int argc, char **argv)
         jobs = n > 0 && n < 256 ? (int)n : 2;
     }
     if (ff_sweep_space_load(space_path, &s, &err)) goto fail;
-    /* the data, as fuseflow run would load it from the space's inputs */
-    driver_inputs in = {.have_seed = s.have_seed, .seed = s.seed, .density = s.density};
-    in.tensor.v = (const char **)s.tensors;
-    in.tensor.n = s.ntensors;
-    in.dim.v = (const char **)s.dims;
-    in.dim.n = s.ndims;
-    if ((rc = driver_load_program("sweep", s.model, &in, &p, &data, &sizes, &err)) < 0) goto fail;
+    /* the data, as fuseflow run would load it from the space's inputs: now
+     * without model choices, else per choice when a point first needs it */
+    choices = ff_xcalloc(s.nmodels, sizeof *choices);
+    /* the Slurm back end's tasks check, each on its own */
+    sweep_pool P = {.s = &s, .choice = choices, .check = check && !slurm, .jobs = jobs, .tty = isatty(2),
+                    .weight = weight};
+    if (!s.ntrain && (rc = choice_ready(&P, 0, &err)) < 0) goto fail;
     if (rc) goto done;
-    if (check && !slurm) { /* the Slurm back end's tasks check, each on its own */
-        ref = ff_xcalloc((size_t)p->ntensors + 1, sizeof *ref);
-        if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) goto fail;
-    }
     if (result) { /* an array task: one point, its result to a file, nothing else */
         if (eval_point >= s.npoints) {
             rc = driver_usage("sweep", "--eval-point %" PRIu64 ": the space has %" PRIu64 " points", eval_point,
                               s.npoints);
             goto done;
         }
+        /* the point's model choice: the train command finds it in its
+         * cache (the sweep trained it before submitting) or trains it */
+        uint64_t m = ff_sweep_point_model(&s, eval_point);
+        if ((rc = choice_ready(&P, m, &err)) < 0) goto fail;
+        if (rc) goto done;
         ff_sweep_result r;
-        evaluate(&s, eval_point, p, data, ref, &r);
+        evaluate(&s, eval_point, &P.choice[m], &r);
         if (ff_sweep_result_save(result, &s, eval_point, &r, &err)) goto fail;
         goto done;
     }
@@ -447,7 +563,7 @@ int cmd_sweep(int argc, char **argv)
     }
     if (ff_sweep_db_open(db_path, &s, &db, &err)) goto fail;
 
-    sweep_pool P = {.s = &s, .p = p, .data = data, .ref = ref, .db = db, .jobs = jobs, .tty = isatty(2), .weight = weight};
+    P.db = db;
     P.w = ff_xcalloc((size_t)jobs, sizeof *P.w);
     so.space = space_path;
     so.db = db_path;
@@ -473,6 +589,7 @@ fail_pool:
     free(P.w);
     free(P.seen);
     free(P.objective);
+    if (rc > 0) goto done; /* a usage error, printed */
     if (rc) goto fail;
     if (P.tty) fputc('\n', stderr);
     uint64_t nvisit = P.visited, nnew = P.nnew, nerr = P.nerr, skipped = P.skipped;
@@ -483,12 +600,36 @@ fail_pool:
     int na = ff_sweep_db_points(db, &keys, &all, &err);
     if (na < 0) goto fail;
     on_front = ff_xcalloc((size_t)na + 1, 1);
-    int nf = ff_sweep_front(all, na, on_front);
-    printf("Pareto front, cycles vs primitives of the largest graph (%d point%s):\n", nf, nf == 1 ? "" : "s");
-    for (int k = 0; k < na; k++)
-        if (on_front[k])
-            printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  %s\n", all[k].cycles, all[k].max_prims,
-                   all[k].kernels, keys[k]);
+    /* the front of the points that meet --min-accuracy (an excluded point
+     * must not push a feasible one off it) */
+    int nacc = 0, nfeas = 0;
+    int *feas = ff_xcalloc((size_t)na + 1, sizeof *feas);
+    for (int k = 0; k < na; k++) {
+        nacc += all[k].has_accuracy;
+        if (min_accuracy < 0 || (all[k].has_accuracy && all[k].accuracy >= min_accuracy)) feas[nfeas++] = k;
+    }
+    ff_sweep_result *fr = ff_xcalloc((size_t)nfeas + 1, sizeof *fr);
+    unsigned char *fon = ff_xcalloc((size_t)nfeas + 1, 1);
+    for (int f = 0; f < nfeas; f++) fr[f] = all[feas[f]];
+    int nf = ff_sweep_front(fr, nfeas, fon);
+    for (int f = 0; f < nfeas; f++) on_front[feas[f]] = fon[f];
+    free(fr);
+    free(fon);
+    free(feas);
+    printf("Pareto front, cycles vs primitives of the largest graph%s (%d point%s", nacc ? " vs accuracy" : "", nf,
+           nf == 1 ? "" : "s");
+    if (min_accuracy >= 0) printf("; %d of %d below accuracy %g or unmeasured, left out", na - nfeas, na, min_accuracy);
+    printf("):\n");
+    for (int k = 0; k < na; k++) {
+        if (!on_front[k]) continue;
+        printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  ", all[k].cycles, all[k].max_prims, all[k].kernels);
+        if (all[k].has_accuracy) {
+            printf("accuracy %.4f", all[k].accuracy);
+            if (all[k].accuracy_float == all[k].accuracy_float) printf(" (float %.4f)", all[k].accuracy_float);
+            printf("  ");
+        }
+        printf("%s\n", keys[k]);
+    }
     for (int k = 0; k < na; k++) free(keys[k]);
     free(keys);
     /* which parameters matter: each value's geometric-mean cycles */
@@ -519,7 +660,11 @@ done:
     free(on_front);
     ff_sweep_db_close(db);
     free(db_default);
-    driver_program_free(p, data, ref, sizes);
+    for (uint64_t m = 0; choices && m < s.nmodels; m++) {
+        driver_program_free(choices[m].p, choices[m].data, choices[m].ref, choices[m].sizes);
+        ff_sweep_model_free(&choices[m].m);
+    }
+    free(choices);
     ff_sweep_space_free(&s);
     driver_opts_free(&o);
     return rc;

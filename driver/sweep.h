@@ -17,11 +17,13 @@
 
 typedef struct sweep_slurm sweep_slurm;
 
-/* One sweep: the space, its data, its database, and its counts. */
+/* One sweep: the space, its model choices and data, its database, and its
+ * counts. */
 typedef struct sweep_pool {
     const ff_sweep_space *s;
-    const ff_ir_program *p;
-    ff_tensor *const *data, *const *ref; /* ref: the reference results (--check), or NULL */
+    struct choice *choice;               /* s->nmodels model choices (cmd_sweep.c): each trained, its
+                                            program and data loaded, when a point first needs it */
+    int check;                           /* compute reference results (--check) for the local workers */
     ff_sweep_db *db;
     struct worker *w;                    /* the local back end's workers (jobs of them) */
     sweep_slurm *slurm;                  /* the Slurm back end's state; NULL: local */

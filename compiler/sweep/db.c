@@ -3,6 +3,7 @@
  * written as soon as it is measured, so a killed sweep resumes where it
  * stopped; the file remembers the space it was made for.
  */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ struct ff_sweep_db {
     sqlite3 *h;
     char *path;
     sqlite3_stmt *has, *put;
+    sqlite3_stmt *put_accuracy; /* the accuracy columns of a point just put */
 };
 
 static int db_fail(ff_sweep_db *db, const char *path, ff_err *err)
@@ -60,6 +62,10 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
         rc = db_fail(db, path, err);
         goto fail;
     }
+    /* the accuracy columns (model choices) came later: added to a database
+     * made before them; "duplicate column" when it has them is no error */
+    sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy REAL", NULL, NULL, NULL);
+    sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy_float REAL", NULL, NULL, NULL);
     char *want = space_text(s);
     sqlite3_stmt *q = NULL;
     sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'space'", -1, &q, NULL);
@@ -88,7 +94,9 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
         sqlite3_prepare_v2(db->h,
                            "INSERT OR REPLACE INTO points(idx, key, status, cycles, max_prims, offchip_bytes, kernels,"
                            " seconds, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                           -1, &db->put, NULL) != SQLITE_OK) {
+                           -1, &db->put, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db->h, "UPDATE points SET accuracy = ?2, accuracy_float = ?3 WHERE key = ?1", -1,
+                           &db->put_accuracy, NULL) != SQLITE_OK) {
         rc = db_fail(db, path, err);
         goto fail;
     }
@@ -104,6 +112,7 @@ void ff_sweep_db_close(ff_sweep_db *db)
     if (!db) return;
     sqlite3_finalize(db->has);
     sqlite3_finalize(db->put);
+    sqlite3_finalize(db->put_accuracy);
     sqlite3_close(db->h);
     free(db->path);
     free(db);
@@ -136,7 +145,19 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
     sqlite3_bind_double(p, 8, r->seconds);
     if (ok) sqlite3_bind_null(p, 9);
     else sqlite3_bind_text(p, 9, r->error, -1, SQLITE_TRANSIENT);
+    int acc = ok && r->has_accuracy;
+    if (acc) sqlite3_exec(db->h, "SAVEPOINT put", NULL, NULL, NULL); /* the row and its accuracy, or neither */
     int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(db, db->path, err);
+    if (acc) {
+        sqlite3_stmt *a = db->put_accuracy;
+        sqlite3_reset(a);
+        sqlite3_bind_text(a, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(a, 2, r->accuracy);
+        if (r->accuracy_float == r->accuracy_float) sqlite3_bind_double(a, 3, r->accuracy_float);
+        else sqlite3_bind_null(a, 3); /* NaN: the trainer gave none */
+        if (!rc && sqlite3_step(a) != SQLITE_DONE) rc = db_fail(db, db->path, err);
+        sqlite3_exec(db->h, rc ? "ROLLBACK TO put; RELEASE put" : "RELEASE put", NULL, NULL, NULL);
+    }
     free(key);
     return rc;
 }
@@ -165,8 +186,8 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
     sqlite3_stmt *q = NULL;
     int rc = 0;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT idx, key, status, cycles, max_prims, offchip_bytes, kernels, seconds, error FROM points"
-                           " ORDER BY idx",
+                           "SELECT idx, key, status, cycles, max_prims, offchip_bytes, kernels, seconds, error,"
+                           " accuracy, accuracy_float FROM points ORDER BY idx",
                            -1, &q, NULL) != SQLITE_OK) {
         fclose(f);
         remove(tmp);
@@ -184,7 +205,7 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
                 fputc(',', f);
                 csv_field(f, kv);
             }
-            fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error\n", f);
+            fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error,accuracy,accuracy_float\n", f);
             header = 1;
             free(copy);
             copy = ff_xstrdup(key ? key : "");
@@ -205,6 +226,10 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
         fprintf(f, ",%.3f,", sqlite3_column_double(q, 7));
         const char *e = (const char *)sqlite3_column_text(q, 8);
         csv_field(f, e ? e : "");
+        for (int c = 9; c <= 10; c++) { /* empty: not measured */
+            fputc(',', f);
+            if (sqlite3_column_type(q, c) != SQLITE_NULL) fprintf(f, "%.4f", sqlite3_column_double(q, c));
+        }
         fputc('\n', f);
     }
     if (step != SQLITE_DONE) rc = db_fail(db, db->path, err);
@@ -219,7 +244,8 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
 {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx FROM points"
+                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx, accuracy, accuracy_float"
+                           " FROM points"
                            " WHERE status = 'ok' ORDER BY cycles, max_prims, idx",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(db, db->path, err);
@@ -232,6 +258,9 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
         r.kernels = sqlite3_column_int(q, 4);
         r.seconds = sqlite3_column_double(q, 5);
         r.point = (uint64_t)sqlite3_column_int64(q, 6);
+        r.has_accuracy = sqlite3_column_type(q, 7) != SQLITE_NULL;
+        r.accuracy = sqlite3_column_double(q, 7);
+        r.accuracy_float = sqlite3_column_type(q, 8) != SQLITE_NULL ? sqlite3_column_double(q, 8) : NAN;
         *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
         *res = ff_xrealloc(*res, sizeof **res * (size_t)(n + 1));
         (*keys)[n] = ff_xstrdup((const char *)sqlite3_column_text(q, 0));

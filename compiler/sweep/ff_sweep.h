@@ -14,8 +14,13 @@
  *    "schedule": {"fuse": ["none", "all"], "reuse": ["auto", "hold"],
  *                 "par": ["", "i:4"], "block": [0]}}
  *
- * A point picks one value per dimension (each arch parameter, then fuse,
- * reuse, par, block); points are numbered in mixed radix, the last
+ * Model choices (docs/sweep.md "Model choices") add
+ *    "model_params": {"H": [8, 16]}, "train": {"command": [argv with {H}]}
+ * the command writes a trained model (model.json) per choice, whose dims
+ * and tensors replace the inputs', and whose labels score the output.
+ *
+ * A point picks one value per dimension (each model parameter, each arch
+ * parameter, then fuse, reuse, par, block); points are numbered in mixed radix, the last
  * dimension fastest. Every arch value is checked when the space loads (the
  * base arch with it must load: ff_arch_load_string names what is wrong).
  *
@@ -42,6 +47,7 @@ typedef struct ff_sweep_dim {
     char **values;
     int nvalues;
     int is_arch;  /* an arch file key path, else a schedule choice */
+    int is_model; /* a model choice (model_params): trained by the space's "train" command */
 } ff_sweep_dim;
 
 typedef struct ff_sweep_space {
@@ -60,6 +66,11 @@ typedef struct ff_sweep_space {
     ff_sweep_dim dim[FF_SWEEP_MAX_DIMS];
     int ndim;
     uint64_t npoints;     /* the product of the dimensions' sizes */
+    /* model choices (docs/sweep.md "Model choices"): the model_params
+     * dimensions come first, so a point's model choice is its leading digits */
+    uint64_t nmodels;     /* the product of the model dimensions' sizes (1: none) */
+    char **train;         /* the "train" command's argv, {NAME} not yet substituted; NULL-terminated */
+    int ntrain;
 } ff_sweep_space;
 
 /* Loads and checks a space file. Errors name the file and the key path
@@ -93,6 +104,40 @@ typedef struct ff_sweep_sched {
 } ff_sweep_sched;
 void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *out);
 
+/* A trained model choice: what the space's "train" command wrote (its
+ * model.json, docs/sweep.md "Model choices"). */
+typedef struct ff_sweep_model {
+    char *key;             /* "H=16;weight_density=0.5" */
+    char *log;             /* the command's standard output before its last line (NULL: none) */
+    char **dims;           /* "H=16": override the space's inputs.dims */
+    int ndims;
+    char **tensors;        /* "W1=/abs/W1.mtx": override inputs.tensors and random data */
+    int ntensors;
+    char *output;          /* the output tensor whose argmax per row is the prediction ("P") */
+    uint32_t *labels;      /* class per row of output; NULL: no accuracy is measured */
+    uint32_t nlabels;
+    uint32_t *test;        /* the rows the accuracy counts */
+    uint32_t ntest;
+    double accuracy_float; /* as the trainer measured it; NaN when it gave none */
+} ff_sweep_model;
+
+/* Point i's model choice, 0..s->nmodels-1. */
+uint64_t ff_sweep_point_model(const ff_sweep_space *s, uint64_t i);
+
+/* Trains model choice m, or finds it already trained: runs the space's
+ * "train" command with each {NAME} replaced by the choice's value, in the
+ * space file's directory, and reads the model.json whose path is the last
+ * line of its standard output (the lines before it are out->log). Its
+ * stderr is the caller's. Errors name the space file and the choice; *out
+ * is the caller's to free with ff_sweep_model_free, also on error. */
+int ff_sweep_model_train(const ff_sweep_space *s, uint64_t m, ff_sweep_model *out, ff_err *err);
+void ff_sweep_model_free(ff_sweep_model *m);
+
+/* The fraction of m's test rows where out's largest entry (the first of
+ * equal ones) is in the labelled column. out is the output as computed,
+ * [rows, classes]; a label or test row outside it is an error. */
+int ff_sweep_accuracy(const ff_sweep_model *m, const ff_tensor *out, double *acc, ff_err *err);
+
 /* What a point measured. status: "ok" or "error" (an impossible schedule,
  * a deadlock: a result too, not retried). */
 typedef struct ff_sweep_result {
@@ -104,10 +149,15 @@ typedef struct ff_sweep_result {
     int kernels;            /* graphs run (kernels and their phases) */
     double seconds;         /* wall time of the evaluation */
     char error[512];
+    int has_accuracy;       /* the point's model choice has labels: the two below are measured */
+    double accuracy;        /* test accuracy of the output as the cycle model computed it (fixed point) */
+    double accuracy_float;  /* the same model's test accuracy in PyTorch (float), as its trainer reported */
 } ff_sweep_result;
 
 /* One point's result as a text file (result.c): how a worker on another
- * machine -- a Slurm array task -- hands it back. save writes path through
+ * machine -- a Slurm array task -- hands it back, every field of r
+ * including the accuracies (exactly: the database gets what a local worker
+ * would have sent). save writes path through
  * a temporary file beside it and a rename, so a reader never sees half a
  * file. load reads it back into *point and *r, and refuses a file that is
  * not a result or whose point is not this space's (its number out of range,
@@ -135,9 +185,10 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
 int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err);
 
 /* The Pareto front of res[0..n) (sorted as ff_sweep_db_points sorts),
- * minimising cycles and max_prims: on[k] = 1 for each point on it (a point
- * no other is at least as good as on both and better on one). Returns how
- * many. */
+ * minimising cycles and max_prims and, between points that both measured
+ * it, maximising accuracy: on[k] = 1 for each point on it (a point no
+ * other is at least as good as on every objective and better on one; of
+ * equal points, the first). Returns how many. */
 int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on);
 
 /* The scalar a search minimises: cycles x max_prims^weight (weight 0:

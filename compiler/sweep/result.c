@@ -13,10 +13,17 @@
  *   offchip_bytes 40960
  *   kernels 4
  *   seconds 0.081
+ *   accuracy 0.813             (the model choice's, docs/sweep.md "Model
+ *   accuracy_float 0.815        choices"; "none": not measured)
  *   error                      (the rest of the line; empty when ok)
+ *
+ * Version 2 added the accuracy lines; a version 1 file (a sweep of a binary
+ * before them) is refused like any file not a result: the Slurm back end
+ * warns, removes it and runs its point again.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +31,7 @@
 
 #include "ff_sweep.h"
 
-#define MAGIC "fuseflow sweep result 1"
+#define MAGIC "fuseflow sweep result 2"
 #define FIELD 8192 /* the longest line: a key of many dimensions */
 
 int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err)
@@ -43,9 +50,13 @@ int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, 
         rc = ff_err_set(err, FF_EIO, "%s: cannot create: %s", tmp, strerror(errno));
         goto done;
     }
+    /* accuracies to the last bit (%.17g), so both back ends record the same */
+    char acc[32] = "none", accf[32] = "none";
+    if (r->has_accuracy) snprintf(acc, sizeof acc, "%.17g", r->accuracy);
+    if (!isnan(r->accuracy_float)) snprintf(accf, sizeof accf, "%.17g", r->accuracy_float);
     fprintf(f, MAGIC "\npoint %" PRIu64 "\nkey %s\nstatus %s\ncycles %" PRIu64 "\nmax_prims %d\noffchip_bytes %" PRIu64
-                     "\nkernels %d\nseconds %.6f\nerror %s\n",
-            i, key, r->status, r->cycles, r->max_prims, r->offchip_bytes, r->kernels, r->seconds, msg);
+                     "\nkernels %d\nseconds %.6f\naccuracy %s\naccuracy_float %s\nerror %s\n",
+            i, key, r->status, r->cycles, r->max_prims, r->offchip_bytes, r->kernels, r->seconds, acc, accf, msg);
     int bad = ferror(f);
     if (fclose(f) || bad) rc = ff_err_set(err, FF_EIO, "%s: cannot write: %s", tmp, strerror(errno));
     if (!rc && rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
@@ -75,6 +86,18 @@ static int number(const char *path, const char *name, const char *v, uint64_t *o
     unsigned long long x = strtoull(v, &end, 10);
     if (!*v || *end || errno || *v == '-') return ff_err_set(err, FF_EINVAL, "%s: %s '%s': expected a number", path, name, v);
     *out = x;
+    return 0;
+}
+
+/* A real number, or "none" (*has = 0, *out = NaN). */
+static int real_or_none(const char *path, const char *name, const char *v, int *has, double *out, ff_err *err)
+{
+    *has = strcmp(v, "none") != 0;
+    *out = NAN;
+    if (!*has) return 0;
+    char *end;
+    *out = strtod(v, &end);
+    if (!*v || *end || isnan(*out)) return ff_err_set(err, FF_EINVAL, "%s: %s '%s': expected a number or none", path, name, v);
     return 0;
 }
 
@@ -122,6 +145,13 @@ int ff_sweep_result_load(const char *path, const ff_sweep_space *s, uint64_t *po
         rc = ff_err_set(err, FF_EINVAL, "%s: seconds '%s': expected a number", path, v);
         goto done;
     }
+    int has_float;
+    if ((rc = field(f, path, "accuracy", v, sizeof v, err)) ||
+        (rc = real_or_none(path, "accuracy", v, &r->has_accuracy, &r->accuracy, err)) ||
+        (rc = field(f, path, "accuracy_float", v, sizeof v, err)) ||
+        (rc = real_or_none(path, "accuracy_float", v, &has_float, &r->accuracy_float, err)))
+        goto done;
+    if (!r->has_accuracy) r->accuracy = 0;
     if ((rc = field(f, path, "error", v, sizeof v, err))) goto done;
     snprintf(r->error, sizeof r->error, "%.511s", v);
     r->point = i;

@@ -32,7 +32,7 @@ static void encode(const ff_sweep_space *s, uint64_t i, double *x)
     int k = 0;
     for (int d = 0; d < s->ndim; d++) {
         const ff_sweep_dim *dm = &s->dim[d];
-        if (dm->is_arch) {
+        if (dm->is_arch || dm->is_model) { /* ordered values: one coordinate */
             x[k++] = dm->nvalues > 1 ? (double)digit[d] / (dm->nvalues - 1) : 0;
         } else {
             for (int v = 0; v < dm->nvalues; v++) x[k++] = v == digit[d] ? 0.70710678118654752 : 0;
@@ -43,7 +43,7 @@ static void encode(const ff_sweep_space *s, uint64_t i, double *x)
 static int encoding_size(const ff_sweep_space *s)
 {
     int k = 0;
-    for (int d = 0; d < s->ndim; d++) k += s->dim[d].is_arch ? 1 : s->dim[d].nvalues;
+    for (int d = 0; d < s->ndim; d++) k += s->dim[d].is_arch || s->dim[d].is_model ? 1 : s->dim[d].nvalues;
     return k;
 }
 

@@ -2,6 +2,8 @@
  * space.c -- design-space files: strict parsing, the points they span,
  * and each point's architecture and schedule (ff_sweep.h).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <math.h>
@@ -9,8 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ff_sweep.h"
+
+/* What a dimension chooses (add_dim). */
+enum { DIM_SCHED, DIM_ARCH, DIM_MODEL };
 
 static int fail(ff_err *err, const char *path, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -57,9 +64,26 @@ static int only_keys(const char *path, json_t *obj, const char *where, const cha
     return 0;
 }
 
-/* A dimension from a JSON array of values, each checked by kind. */
-static int add_dim(ff_sweep_space *s, const char *name, json_t *arr, int is_arch, const char *where, ff_err *err)
+/* A JSON number as the shortest text that reads back to it ("0.3", not
+ * jansson's "0.29999999999999999"; a real keeps its ".0"): it is the
+ * value in the key and in the train command. A new string. */
+static char *shortest(json_t *v)
 {
+    if (json_is_integer(v)) return json_dumps(v, JSON_ENCODE_ANY);
+    double x = json_real_value(v);
+    char buf[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    if (!strpbrk(buf, ".eEni")) strcat(buf, ".0");
+    return ff_xstrdup(buf);
+}
+
+/* A dimension from a JSON array of values, each checked by kind (DIM_*). */
+static int add_dim(ff_sweep_space *s, const char *name, json_t *arr, int kind, const char *where, ff_err *err)
+{
+    int is_arch = kind == DIM_ARCH;
     char key[160];
     snprintf(key, sizeof key, "%s.%s", where, name);
     if (s->ndim == FF_SWEEP_MAX_DIMS) return fail(err, s->path, key, "more than %d dimensions", FF_SWEEP_MAX_DIMS);
@@ -70,6 +94,7 @@ static int add_dim(ff_sweep_space *s, const char *name, json_t *arr, int is_arch
     memset(d, 0, sizeof *d);
     snprintf(d->name, sizeof d->name, "%s", name);
     d->is_arch = is_arch;
+    d->is_model = kind == DIM_MODEL;
     d->nvalues = (int)json_array_size(arr);
     d->values = ff_xcalloc((size_t)d->nvalues, sizeof *d->values);
     s->ndim++; /* freed with the space from here on */
@@ -77,7 +102,14 @@ static int add_dim(ff_sweep_space *s, const char *name, json_t *arr, int is_arch
         json_t *v = json_array_get(arr, (size_t)i);
         char vkey[200];
         snprintf(vkey, sizeof vkey, "%s[%d]", key, i);
-        if (is_arch) {
+        if (kind == DIM_MODEL) {
+            if (!json_is_number(v) && !json_is_string(v))
+                return fail(err, s->path, vkey, "expected a number or a string");
+            d->values[i] = json_is_string(v) ? ff_xstrdup(json_string_value(v)) : shortest(v);
+            if (strpbrk(d->values[i], ";="))
+                return fail(err, s->path, vkey, "\"%s\": a value may not hold ';' or '=' (the point key's separators)",
+                            d->values[i]);
+        } else if (is_arch) {
             if (!json_is_number(v) && !json_is_boolean(v))
                 return fail(err, s->path, vkey, "expected a number or true/false");
             d->values[i] = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -151,6 +183,69 @@ static int arch_with(const ff_sweep_space *s, const int *digit, ff_arch *out, ff
     return rc;
 }
 
+/* The {NAME} placeholders of text: each must name a model dimension
+ * (*used gets its bit). */
+static int placeholders(const ff_sweep_space *s, const char *text, const char *key, uint64_t *used, ff_err *err)
+{
+    for (const char *p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        int found = -1;
+        for (int d = 0; end && d < s->ndim; d++)
+            if (s->dim[d].is_model && strlen(s->dim[d].name) == (size_t)(end - p - 1) &&
+                !strncmp(s->dim[d].name, p + 1, (size_t)(end - p - 1)))
+                found = d;
+        if (found < 0)
+            return fail(err, s->path, key, "\"%s\": {%.*s} is not a model_params name", text,
+                        end ? (int)(end - p - 1) : (int)strlen(p + 1), p + 1);
+        *used |= UINT64_C(1) << found;
+    }
+    return 0;
+}
+
+/* "model_params": {"NAME": [values]} (the first dimensions) and "train":
+ * {"command": [argv with {NAME}]}: docs/sweep.md "Model choices". */
+static int load_model_params(ff_sweep_space *s, json_t *root, ff_err *err)
+{
+    static const char *const sched_keys[] = {"fuse", "reuse", "par", "block", NULL};
+    static const char *const train_keys[] = {"command", NULL};
+    json_t *mp = json_object_get(root, "model_params"), *tr = json_object_get(root, "train"), *v;
+    const char *k;
+    if (mp && !json_is_object(mp)) return fail(err, s->path, "model_params", "expected an object of names");
+    json_object_foreach(mp, k, v) {
+        char key[160];
+        snprintf(key, sizeof key, "model_params.%s", k);
+        int ok = isalpha((unsigned char)*k) || *k == '_';
+        for (const char *c = k; *c; c++) ok &= isalnum((unsigned char)*c) || *c == '_';
+        if (!ok) return fail(err, s->path, key, "a name is letters, digits and '_' (it is written {%s} in train.command)", k);
+        for (int i = 0; sched_keys[i]; i++)
+            if (!strcmp(k, sched_keys[i])) return fail(err, s->path, key, "the name of a schedule choice");
+        int rc = add_dim(s, k, v, DIM_MODEL, "model_params", err);
+        if (rc) return rc;
+    }
+    if (!tr) return mp && json_object_size(mp) ? fail(err, s->path, "train", "model_params needs a train command") : 0;
+    if (!json_is_object(tr)) return fail(err, s->path, "train", "expected an object");
+    int rc = only_keys(s->path, tr, "train", train_keys, err);
+    if (rc) return rc;
+    json_t *cmd = json_object_get(tr, "command");
+    if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+        return fail(err, s->path, "train.command", "expected a non-empty array of strings (the program and its arguments)");
+    s->train = ff_xcalloc(json_array_size(cmd) + 1, sizeof *s->train);
+    uint64_t used = 0;
+    for (size_t i = 0; i < json_array_size(cmd); i++) {
+        char key[64];
+        snprintf(key, sizeof key, "train.command[%zu]", i);
+        v = json_array_get(cmd, i);
+        if (!json_is_string(v)) return fail(err, s->path, key, "expected a string");
+        s->train[s->ntrain++] = ff_xstrdup(json_string_value(v));
+        if ((rc = placeholders(s, json_string_value(v), key, &used, err))) return rc;
+    }
+    for (int d = 0; d < s->ndim; d++)
+        if (s->dim[d].is_model && !(used >> d & 1))
+            return fail(err, s->path, "train.command", "{%s} is not used: model_params.%s would change nothing",
+                        s->dim[d].name, s->dim[d].name);
+    return 0;
+}
+
 int ff_sweep_space_load(const char *path, ff_sweep_space *s, ff_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -162,7 +257,8 @@ int ff_sweep_space_load(const char *path, ff_sweep_space *s, ff_err *err)
         return rc;
     }
     int rc = 0;
-    static const char *const top[] = {"fuseflow", "version", "model", "inputs", "arch", "arch_params", "schedule", NULL};
+    static const char *const top[] = {"fuseflow", "version", "model", "inputs", "arch", "arch_params", "schedule",
+                                      "model_params", "train", NULL};
     static const char *const in_keys[] = {"random", "density", "dims", "tensors", NULL};
     static const char *const sched_keys[] = {"fuse", "reuse", "par", "block", NULL};
     json_t *v;
@@ -260,6 +356,7 @@ int ff_sweep_space_load(const char *path, ff_sweep_space *s, ff_err *err)
             free(file);
         }
     }
+    if ((rc = load_model_params(s, root, err))) goto done;
     json_t *ap = json_object_get(root, "arch_params");
     if (ap && !json_is_object(ap)) {
         rc = fail(err, path, "arch_params", "expected an object of arch key paths");
@@ -267,7 +364,7 @@ int ff_sweep_space_load(const char *path, ff_sweep_space *s, ff_err *err)
     }
     const char *k;
     json_object_foreach(ap, k, v)
-        if ((rc = add_dim(s, k, v, 1, "arch_params", err))) goto done;
+        if ((rc = add_dim(s, k, v, DIM_ARCH, "arch_params", err))) goto done;
     json_t *sc = json_object_get(root, "schedule");
     if (sc) {
         if (!json_is_object(sc)) {
@@ -276,11 +373,13 @@ int ff_sweep_space_load(const char *path, ff_sweep_space *s, ff_err *err)
         }
         if ((rc = only_keys(path, sc, "schedule", sched_keys, err))) goto done;
         for (int i = 0; sched_keys[i]; i++)
-            if ((v = json_object_get(sc, sched_keys[i])) && (rc = add_dim(s, sched_keys[i], v, 0, "schedule", err)))
+            if ((v = json_object_get(sc, sched_keys[i])) && (rc = add_dim(s, sched_keys[i], v, DIM_SCHED, "schedule", err)))
                 goto done;
     }
     s->npoints = 1;
+    s->nmodels = 1;
     for (int d = 0; d < s->ndim; d++) {
+        if (s->dim[d].is_model) s->nmodels *= (uint64_t)s->dim[d].nvalues;
         if (s->npoints > (UINT64_C(1) << 40) / (uint64_t)s->dim[d].nvalues) {
             rc = fail(err, path, "", "more than 2^40 points");
             goto done;
@@ -315,6 +414,8 @@ void ff_sweep_space_free(ff_sweep_space *s)
     }
     for (int i = 0; i < s->ndims; i++) free(s->dims[i]);
     for (int i = 0; i < s->ntensors; i++) free(s->tensors[i]);
+    for (int i = 0; i < s->ntrain; i++) free(s->train[i]);
+    free(s->train);
     free(s->dims);
     free(s->tensors);
     free(s->arch_text);
@@ -359,7 +460,7 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
     memset(out, 0, sizeof *out);
     for (int d = 0; d < s->ndim; d++) {
         const char *v = s->dim[d].values[digit[d]];
-        if (s->dim[d].is_arch) continue;
+        if (s->dim[d].is_arch || s->dim[d].is_model) continue;
         if (!strcmp(s->dim[d].name, "fuse")) out->fuse = v;
         else if (!strcmp(s->dim[d].name, "reuse")) out->reuse = v;
         else if (!strcmp(s->dim[d].name, "par")) out->par = *v ? v : NULL;
@@ -367,17 +468,42 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
     }
 }
 
+/* The objectives of r, each to be minimised (a maximised one negated);
+ * returns how many. Accuracy is one only where both points measured it. */
+static int objectives(const ff_sweep_result *r, int with_accuracy, double *v)
+{
+    int n = 0;
+    v[n++] = (double)r->cycles;
+    v[n++] = (double)r->max_prims;
+    if (with_accuracy) v[n++] = -r->accuracy;
+    return n;
+}
+
+/* Whether res[j] dominates res[k]: at least as good on every objective and
+ * better on one; of equal points, the first in res. */
+static int dominates(const ff_sweep_result *res, int j, int k)
+{
+    double a[8], b[8];
+    int acc = res[j].has_accuracy && res[k].has_accuracy;
+    int n = objectives(&res[j], acc, a), better = 0;
+    objectives(&res[k], acc, b);
+    for (int o = 0; o < n; o++) {
+        if (a[o] > b[o]) return 0;
+        better |= a[o] < b[o];
+    }
+    return better || j < k;
+}
+
 int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on)
 {
-    /* sorted by cycles: a point is on the front when it needs fewer
-     * primitives than every point before it */
-    int count = 0, best = -1;
+    /* the one Pareto rule: on it when no other point dominates it (an
+     * all-pairs test: fronts are drawn over recorded points, thousands) */
+    int count = 0;
     for (int k = 0; k < n; k++) {
-        on[k] = best < 0 || res[k].max_prims < best;
-        if (on[k]) {
-            best = res[k].max_prims;
-            count++;
-        }
+        on[k] = 1;
+        for (int j = 0; j < n && on[k]; j++)
+            if (j != k && dominates(res, j, k)) on[k] = 0;
+        count += on[k];
     }
     return count;
 }

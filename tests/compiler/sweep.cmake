@@ -41,3 +41,18 @@ add_test(NAME cli_case_sweep_no_sbatch
          COMMAND sh ${FF_CLI_CASE} 1 "--backend slurm: cannot run sbatch" env PATH=/nonexistent
                  $<TARGET_FILE:fuseflow> sweep ${ff_sw}/sw_unknown.json --backend slurm)
 set_tests_properties(cli_case_sweep_no_sbatch PROPERTIES LABELS compiler TIMEOUT 60)
+
+# model choices: model_params without a way to train them, a placeholder
+# that names nothing, a choice the command does not use
+file(WRITE ${ff_sw}/sw_notrain.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8, 16]}}\n")
+ff_cli_case(sweep_model_needs_train 1 "sw_notrain.json: train: model_params needs a train command"
+            sweep @T@/sw_notrain.json --db @T@/sw_notrain.db)
+file(WRITE ${ff_sw}/sw_badplace.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8]}, \"train\": {\"command\": [\"train\", \"{H}\", \"{W}\"]}}\n")
+ff_cli_case(sweep_model_bad_placeholder 1 "sw_badplace.json: train.command[2]: \"{W}\": {W} is not a model_params name"
+            sweep @T@/sw_badplace.json --db @T@/sw_badplace.db)
+file(WRITE ${ff_sw}/sw_unused.json
+     "{\"fuseflow\": \"space\", \"version\": 1, \"model\": \"${CMAKE_SOURCE_DIR}/examples/spmv.ff\", \"arch\": \"${CMAKE_SOURCE_DIR}/arch/default.json\", \"model_params\": {\"H\": [8], \"d\": [0.5]}, \"train\": {\"command\": [\"train\", \"{H}\"]}}\n")
+ff_cli_case(sweep_model_unused 1 "sw_unused.json: train.command: {d} is not used: model_params.d would change nothing"
+            sweep @T@/sw_unused.json --db @T@/sw_unused.db)

@@ -1,10 +1,12 @@
 /*
  * test_sweep_result.c -- a point's result as a file (compiler/sweep/result.c,
  * ff_sweep.h), how a Slurm array task hands it to the sweep: it reads back
- * as written, an error message stays one line, no temporary file is left,
+ * as written, a model choice's accuracies to the last bit and their absence
+ * as absence, an error message stays one line, no temporary file is left,
  * and a file that is not a result, is cut short, or belongs to another
  * space's point is refused with a message naming the file.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,7 +62,7 @@ static void result_round_trip(void **state)
     ff_sweep_space s = {0};
     space("a.json", "[2, 4]", &s);
     ff_sweep_result r = {.status = "ok", .cycles = 1126, .max_prims = 26, .offchip_bytes = 3988, .kernels = 1,
-                         .seconds = 0.25},
+                         .seconds = 0.25, .accuracy_float = NAN},
                     back;
     ff_err err = {0};
     assert_int_equal(ff_sweep_result_save(DIR "/ok.res", &s, 4, &r, &err), 0);
@@ -75,9 +77,49 @@ static void result_round_trip(void **state)
     assert_int_equal(back.kernels, 1);
     assert_true(back.seconds > 0.2499 && back.seconds < 0.2501);
     assert_string_equal(back.error, "");
+    assert_int_equal(back.has_accuracy, 0); /* no model choice: none measured */
+    assert_true(isnan(back.accuracy_float));
     char tmp[256];
     snprintf(tmp, sizeof tmp, DIR "/ok.res.tmp.%ld", (long)getpid());
     assert_int_not_equal(access(tmp, F_OK), 0); /* renamed, not left */
+    ff_sweep_space_free(&s);
+}
+
+/* A model choice's point: the accuracy (a fraction of the test rows, not a
+ * short decimal) and the trainer's float accuracy come back bit for bit,
+ * so the Slurm back end records what the local one does. */
+static void result_accuracy_round_trip(void **state)
+{
+    (void)state;
+    ff_sweep_space s = {0};
+    space("a.json", "[2, 4]", &s);
+    ff_sweep_result r = {.status = "ok", .cycles = 7, .max_prims = 3, .kernels = 2, .has_accuracy = 1,
+                         .accuracy = 813.0 / 1000.0 + 1e-17, .accuracy_float = 1.0 / 3.0},
+                    back;
+    ff_err err = {0};
+    uint64_t i;
+    assert_int_equal(ff_sweep_result_save(DIR "/acc.res", &s, 5, &r, &err), 0);
+    assert_int_equal(ff_sweep_result_load(DIR "/acc.res", &s, &i, &back, &err), 0);
+    assert_int_equal(i, 5);
+    assert_int_equal(back.has_accuracy, 1);
+    assert_memory_equal(&back.accuracy, &r.accuracy, sizeof r.accuracy);
+    assert_memory_equal(&back.accuracy_float, &r.accuracy_float, sizeof r.accuracy_float);
+    /* measured, but the trainer gave no float accuracy */
+    r.accuracy = 0;
+    r.accuracy_float = NAN;
+    assert_int_equal(ff_sweep_result_save(DIR "/acc.res", &s, 5, &r, &err), 0);
+    assert_int_equal(ff_sweep_result_load(DIR "/acc.res", &s, &i, &back, &err), 0);
+    assert_int_equal(back.has_accuracy, 1);
+    assert_true(back.accuracy == 0);
+    assert_true(isnan(back.accuracy_float));
+    /* an error point of a model space: nothing measured */
+    ff_sweep_result e = {.status = "error", .error = "deadlock", .accuracy_float = 0.5};
+    assert_int_equal(ff_sweep_result_save(DIR "/acc.res", &s, 1, &e, &err), 0);
+    assert_int_equal(ff_sweep_result_load(DIR "/acc.res", &s, &i, &back, &err), 0);
+    assert_int_equal(back.has_accuracy, 0);
+    assert_true(back.accuracy == 0);
+    assert_true(back.accuracy_float == 0.5);
+    assert_string_equal(back.error, "deadlock");
     ff_sweep_space_free(&s);
 }
 
@@ -113,6 +155,8 @@ static void result_other_space_refused(void **state)
     ff_sweep_space_free(&b);
 }
 
+#define OK "fuseflow sweep result 2\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12\nmax_prims 1\noffchip_bytes 0\nkernels 1\nseconds 0.1\n"
+
 static void result_bad_files_refused(void **state)
 {
     (void)state;
@@ -123,11 +167,17 @@ static void result_bad_files_refused(void **state)
     } cases[] = {
         {"", "not a sweep result"},
         {"hello\n", "not a sweep result"},
-        {"fuseflow sweep result 1\npoint 3\nkey fifo_depth=4;par=\nstatus ok\n", "expected the line 'cycles ...'"},
-        {"fuseflow sweep result 1\npoint 6\n", "point 6 is not in the space (6 points)"},
-        {"fuseflow sweep result 1\npoint -1\n", "point '-1': expected a number"},
-        {"fuseflow sweep result 1\npoint 3\nkey fifo_depth=4;par=\nstatus maybe\n", "status 'maybe': expected ok or error"},
-        {"fuseflow sweep result 1\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12x\n", "cycles '12x'"},
+        {"fuseflow sweep result 2\npoint 3\nkey fifo_depth=4;par=\nstatus ok\n", "expected the line 'cycles ...'"},
+        {"fuseflow sweep result 2\npoint 6\n", "point 6 is not in the space (6 points)"},
+        {"fuseflow sweep result 2\npoint -1\n", "point '-1': expected a number"},
+        {"fuseflow sweep result 2\npoint 3\nkey fifo_depth=4;par=\nstatus maybe\n", "status 'maybe': expected ok or error"},
+        {"fuseflow sweep result 2\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12x\n", "cycles '12x'"},
+        /* a file of the version before the accuracy lines: run again */
+        {"fuseflow sweep result 1\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 2')"},
+        {OK "error \n", "expected the line 'accuracy ...'"},
+        {OK "accuracy 0.8x\naccuracy_float none\nerror \n", "accuracy '0.8x': expected a number or none"},
+        {OK "accuracy nan\naccuracy_float none\nerror \n", "accuracy 'nan': expected a number or none"},
+        {OK "accuracy none\naccuracy_float \nerror \n", "accuracy_float '': expected a number or none"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         write_text(DIR "/bad.res", cases[k].text);
@@ -149,6 +199,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(result_round_trip),
+        cmocka_unit_test(result_accuracy_round_trip),
         cmocka_unit_test(result_error_one_line),
         cmocka_unit_test(result_other_space_refused),
         cmocka_unit_test(result_bad_files_refused),

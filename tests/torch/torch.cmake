@@ -27,3 +27,20 @@ if(FUSEFLOW_TORCH)
                                    ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/npz2mtx)
   set_tests_properties(npz2mtx PROPERTIES LABELS "torch;compiler" TIMEOUT 120)
 endif()
+# Model choices in `fuseflow sweep` (docs/sweep.md "Model choices"): GCN
+# models trained on real Cora by scripts/train_gnn.py, their accuracy as the
+# cycle model computes it recorded per point.
+if(FUSEFLOW_TORCH)
+  add_test(NAME sweep_model COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/sweep_model_test.sh $<TARGET_FILE:fuseflow>
+                                    $<TARGET_FILE:ff_appdata> ${FUSEFLOW_PYTHON} ${CMAKE_SOURCE_DIR}
+                                    ${CMAKE_CURRENT_BINARY_DIR}/sweep_model)
+  set_tests_properties(sweep_model PROPERTIES LABELS "torch;compiler" TIMEOUT 300)
+endif()
+# ... and through --backend slurm (docs/sweep.md "Slurm"): needs the
+# cluster as sweep_slurm does, so labelled slurm, not compiler.
+if(FUSEFLOW_TORCH)
+  add_test(NAME sweep_slurm_model COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/sweep_slurm_model_test.sh $<TARGET_FILE:fuseflow>
+                                          $<TARGET_FILE:ff_appdata> ${FUSEFLOW_PYTHON} ${CMAKE_SOURCE_DIR}
+                                          ${CMAKE_CURRENT_BINARY_DIR}/sweep_slurm_model)
+  set_tests_properties(sweep_slurm_model PROPERTIES LABELS "torch;slurm" TIMEOUT 300)
+endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package fuseflow needs, and nothing from anywhere else.
-# Idempotent: packages already installed are skipped, and the script is quiet
-# about them. Run as root (CI and developer machines are root) or through sudo.
+# Installs every Debian package fuseflow needs, and the synthesis flow's one
+# npm package (@yowasp/yosys, pinned by rtl/synth/package-lock.json, into
+# rtl/synth/node_modules). Idempotent: what is installed is skipped, quietly.
+# Run as root (CI and developer machines are root) or through sudo.
 #
 #   scripts/setup.sh          build + test dependencies
 #   scripts/setup.sh --torch  also python3-torch, for the PyTorch exporter
@@ -16,11 +17,12 @@ packages=(
   graphviz gnuplot-nox
   clang libclang-rt-14-dev
   slurmctld slurmd slurm-client munge
+  nodejs
 )
 for arg in "$@"; do
   case "$arg" in
     --torch) packages+=(python3-torch python3-numpy) ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (expected --torch)" >&2; exit 2 ;;
   esac
 done
@@ -31,11 +33,22 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Debian's nodejs ships npm apart; NodeSource's carries its own.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-sudo_cmd=()
-[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-echo "setup.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Yosys for the area table (docs/synthesis.md), exactly the locked version.
+synth="$(dirname "$0")/../rtl/synth"
+if [ ! -f "$synth/node_modules/@yowasp/yosys/package.json" ] ||
+   ! grep -q '"version": "0.55.944"' "$synth/node_modules/@yowasp/yosys/package.json"; then
+  echo "setup.sh: installing @yowasp/yosys (npm ci in rtl/synth)"
+  npm ci --prefix "$synth" --silent --no-audit --no-fund >/dev/null
+fi

@@ -5,7 +5,7 @@
 // with the cycle and the port, and the exit status is non-zero.
 //
 // Stimulus (a seeded xorshift64, so a run repeats): a reset, then random
-// configuration writes (mostly to the low registers, where the kinds keep
+// configuration writes (mostly small values to the low registers, where the kinds keep
 // their parameters), SRAM host writes, and input tokens of every kind with
 // small payloads (so coordinates and references fall in range), random
 // output readiness and run, for Cycles cycles; a reset every 4096 cycles.
@@ -103,7 +103,7 @@ module equiv_tb
     run_i <= cycle % 4096 >= 40 && s[3:0] != 4'd0;
     cfg_we_i <= s[7:4] == 4'd0 || (cycle % 4096 < 40 && s[4]);
     cfg_reg_i <= s[8] ? 5'(s[11:9]) : s[16:12];
-    cfg_wdata_i <= s[17] ? {28'd0, s[21:18]} : s[53:22];
+    cfg_wdata_i <= s[20:17] != 4'd0 ? {28'd0, s[24:21]} : s[56:25];  // mostly small: dims, counts, formats
     mem_we_i <= s[57:54] == 4'd0;
     mem_addr_i <= MemAddrBits'(s[61:58]);
     s = next(s);

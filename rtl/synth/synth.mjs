@@ -130,7 +130,7 @@ for (const s of srcs) digest.update(s.name).update('\0').update(s.text).update('
 const rtlSha = digest.digest('hex');
 const FLOW_VERSION = 2; // bump when the Yosys script or the areas change: no unit is reused across it
 // ABC's full mapping of the ALU tile (its 64-bit divider and multipliers,
-// about 160K gates before mapping) did not finish in 40 minutes here; a unit
+// about 88K gates before mapping) did not finish in 40 minutes here; a unit
 // that large is mapped with `abc -fast` (docs/synthesis.md: on the scan tile
 // -fast gives 30% more area, so such a unit's area is an upper bound).
 const FAST_ABOVE = 60000;

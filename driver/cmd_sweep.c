@@ -29,15 +29,15 @@ static const char help[] =
     "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
     "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
     "                      [--min-accuracy A] [--backend local|slurm] [--partition P] [--time T]\n"
-    "                      [--slurm-args \"...\"]\n"
+    "                      [--slurm-args \"...\"] [--hw-cost TABLE.json]\n"
     "\n"
     "Runs the points of a design space (docs/sweep.md) -- each a value of each\n"
     "architecture parameter and schedule choice the space file lists: all of them,\n"
     "a seeded sample, or those a surrogate search picks -- on the cycle model,\n"
     "-j points at a time, and records each in a database as it\n"
     "finishes; points already there are not run again, so a killed sweep goes on\n"
-    "where it stopped. Then prints the Pareto front of cycles against the\n"
-    "primitives of the largest graph (the tiles an array must have).\n"
+    "where it stopped. Then prints the Pareto front of cycles against the area of\n"
+    "an array that runs the point, from our synthesized RTL (docs/synthesis.md).\n"
     "\n"
     "  --db FILE      the SQLite database (default: SPACE.db beside the space file)\n"
     "  -j N           points at a time: worker processes, or with Slurm the array\n"
@@ -47,12 +47,15 @@ static const char help[] =
     "                 points drawn with --seed S (default 1); surrogate: --sample N\n"
     "                 evaluations (default all) chosen by a Gaussian-process surrogate\n"
     "                 of the objective and a lower-confidence-bound acquisition\n"
-    "  --weight W     the objective the surrogate minimises: cycles x primitives^W\n"
+    "  --weight W     the objective the surrogate minimises: cycles x area^W\n"
     "                 (default 0: cycles)\n"
     "  --csv OUT.csv  every recorded point: its values, status, cycles, primitives,\n"
-    "                 off-chip bytes, graphs run, seconds, error\n"
-    "  --plot OUT.svg every recorded point, cycles against primitives, the front\n"
-    "                 joined (gnuplot)\n"
+    "                 off-chip bytes, graphs run, seconds, error, accuracies, area\n"
+    "                 (total, tiles, crossbar, SRAM)\n"
+    "  --plot OUT.svg every recorded point, cycles against area, the front joined\n"
+    "                 (gnuplot)\n"
+    "  --hw-cost TABLE.json  the area table (default: rtl/synth/hw_cost.json of\n"
+    "                 the source tree; without one, primitives stand for area)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
     "                 bit for bit (a mismatch is recorded as the point's error)\n"
     "  --min-accuracy A  keep off the front every point whose measured accuracy (of\n"
@@ -92,15 +95,20 @@ typedef struct wire {
 typedef struct eval_ctx {
     ff_run_sim sim;
     int max_prims, graphs;
+    ff_hw_array need;      /* the array that runs every graph */
+    uint64_t max_words;    /* the most words one graph moves in and out: its tiles' memory */
 } eval_ctx;
 
 static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
 {
-    (void)rk, (void)err;
+    (void)err;
     eval_ctx *e = user;
     if (rc) return rc;
     if (e->sim.nprims > e->max_prims) e->max_prims = e->sim.nprims;
     e->graphs++;
+    ff_hw_array_need(&e->need, rk->g);
+    uint64_t words = (e->sim.timing.bytes_in + e->sim.timing.bytes_out) / 4;
+    if (words > e->max_words) e->max_words = words;
     return 0;
 }
 
@@ -110,7 +118,7 @@ static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
  * labels. The one evaluation of both back ends: a local worker runs it on
  * a copy-on-write view of the parent's choices, a Slurm array task
  * (--eval-point) on the one choice it made ready itself. */
-static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, ff_sweep_result *r)
+static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const ff_hw_cost *hw, ff_sweep_result *r)
 {
     const ff_ir_program *p = c->p;
     ff_tensor *const *inputs = c->data, *const *ref = c->ref;
@@ -167,25 +175,44 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, ff_sw
         r->max_prims = e.max_prims;
         r->kernels = e.graphs;
         r->offchip_bytes = e.sim.total_timing.bytes_in + e.sim.total_timing.bytes_out;
+        /* the silicon (docs/synthesis.md "The area model"): the tiles every
+         * graph needs, FIFOs at the point's depth, the crossbar, and SRAM
+         * for the largest graph's data (the cycle model keeps a kernel's
+         * tensors on chip while it runs), the global buffer, and each
+         * stream buffer's buffer_words */
+        ff_hw_area a;
+        e.need.fifo_depth = e.sim.opts.arch.fifo_depth;
+        e.need.sram_words = e.max_words + (uint64_t)e.sim.opts.arch.glb_words +
+                            (uint64_t)e.need.tiles[FF_PRIM_BUFFER] * (uint64_t)e.sim.opts.arch.buffer_words;
+        if (hw && !ff_hw_area_of(hw, &e.need, &a, &err)) {
+            r->area = a.total;
+            r->area_tiles = a.tiles + a.fifos;
+            r->area_crossbar = a.crossbar;
+            r->area_sram = a.sram;
+        }
     }
 }
 
-/* Every recorded point, cycles against primitives, the front joined. */
+/* Every recorded point, cycles against area (primitives without an area
+ * table), the front joined. */
 static int write_plot(const ff_sweep_result *all, int n, const unsigned char *on, const char *space, const char *path,
                       ff_err *err)
 {
+    int area = n > 0;
+    for (int k = 0; k < n; k++) area &= all[k].area > 0;
     char title[512];
     snprintf(title, sizeof title, "%s: %d points", space, n);
     driver_plot pl;
     int rc = driver_plot_begin(&pl, path, title, err);
     if (rc) return rc;
     FILE *g = pl.g;
-    fprintf(g, "set xlabel 'primitives of the largest graph'\nset ylabel 'cycles'\nset logscale y\n"
-               "set grid\nset key top right\n");
+    fprintf(g, "set xlabel '%s'\nset ylabel 'cycles'\nset logscale y\n"
+               "set grid\nset key top right\n",
+            area ? "area (million NAND2 equivalents, docs/synthesis.md)" : "primitives of the largest graph");
     for (int front = 0; front < 2; front++) {
         fprintf(g, "$%s << EOD\n", front ? "front" : "all");
         for (int k = 0; k < n; k++)
-            if (!front || on[k]) fprintf(g, "%d %" PRIu64 "\n", all[k].max_prims, all[k].cycles);
+            if (!front || on[k]) fprintf(g, "%.6f %" PRIu64 "\n", area ? all[k].area / 1e6 : all[k].max_prims, all[k].cycles);
         fprintf(g, "EOD\n");
     }
     fprintf(g, "plot $all using 1:2 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
@@ -332,7 +359,7 @@ static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err
             if (pid == 0) { /* the worker: one point, its result down the pipe */
                 close(fds[0]);
                 wire msg = {.point = i};
-                evaluate(P->s, i, c, &msg.r);
+                evaluate(P->s, i, c, P->hw, &msg.r);
                 ssize_t put = write(fds[1], &msg, sizeof msg);
                 _exit(put == (ssize_t)sizeof msg ? 0 : 3);
             }
@@ -463,8 +490,9 @@ static int search_surrogate(sweep_pool *P, uint64_t budget, uint64_t seed, ff_er
 int cmd_sweep(int argc, char **argv)
 {
     const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL, *backend = "local";
-    const char *result = NULL;
+    const char *result = NULL, *hw_path = NULL;
     sweep_slurm_opts so = {0};
+    ff_hw_cost *hw = NULL;
     double weight = 0, min_accuracy = -1;
     uint64_t sample = 0, seed = 1, eval_point = UINT64_MAX;
     int jobs = 0, check = 0, rc = 0;
@@ -485,6 +513,7 @@ int cmd_sweep(int argc, char **argv)
         {"--slurm-args", DRIVER_STR, &so.args},
         {"--eval-point", DRIVER_UINT, &eval_point, "a point number", 0, 1.8e19},
         {"--result", DRIVER_STR, &result},
+        {"--hw-cost", DRIVER_STR, &hw_path},
     };
     const driver_cmd cmd = {"sweep", 0, own, sizeof own / sizeof *own, help, &space_path, 1, "which space file?"};
     driver_opts o;
@@ -530,11 +559,18 @@ int cmd_sweep(int argc, char **argv)
         jobs = n > 0 && n < 256 ? (int)n : 2;
     }
     if (ff_sweep_space_load(space_path, &s, &err)) goto fail;
+    /* the area table: the one given, or the source tree's, without which
+     * the sweep goes on with primitives for area */
+    if (hw_path && ff_hw_cost_load(hw_path, &hw, &err)) goto fail;
+    if (!hw_path && ff_hw_cost_load(ff_hw_cost_default_path(), &hw, &err)) {
+        if (!result) fprintf(stderr, "fuseflow sweep: no area table (%s): primitives stand for area\n", err.msg);
+        memset(&err, 0, sizeof err);
+    }
     /* the data, as fuseflow run would load it from the space's inputs: now
      * without model choices, else per choice when a point first needs it */
     choices = ff_xcalloc(s.nmodels, sizeof *choices);
     /* the Slurm back end's tasks check, each on its own */
-    sweep_pool P = {.s = &s, .choice = choices, .check = check && !slurm, .jobs = jobs, .tty = isatty(2),
+    sweep_pool P = {.s = &s, .choice = choices, .check = check && !slurm, .hw = hw, .jobs = jobs, .tty = isatty(2),
                     .weight = weight};
     if (!s.ntrain && (rc = choice_ready(&P, 0, &err)) < 0) goto fail;
     if (rc) goto done;
@@ -550,7 +586,7 @@ int cmd_sweep(int argc, char **argv)
         if ((rc = choice_ready(&P, m, &err)) < 0) goto fail;
         if (rc) goto done;
         ff_sweep_result r;
-        evaluate(&s, eval_point, &P.choice[m], &r);
+        evaluate(&s, eval_point, &P.choice[m], P.hw, &r);
         if (ff_sweep_result_save(result, &s, eval_point, &r, &err)) goto fail;
         goto done;
     }
@@ -568,6 +604,7 @@ int cmd_sweep(int argc, char **argv)
     so.space = space_path;
     so.db = db_path;
     so.check = check;
+    so.hw_cost = hw_path;
     if (slurm && (rc = sweep_slurm_open(&P, &so, &err))) goto fail_pool;
     if (!strcmp(search, "surrogate")) {
         uint64_t budget = sample ? sample : s.npoints;
@@ -616,13 +653,19 @@ fail_pool:
     free(fr);
     free(fon);
     free(feas);
-    printf("Pareto front, cycles vs primitives of the largest graph%s (%d point%s", nacc ? " vs accuracy" : "", nf,
-           nf == 1 ? "" : "s");
+    int narea = 0;
+    for (int k = 0; k < na; k++) narea += all[k].area > 0;
+    printf("Pareto front, cycles vs %s%s (%d point%s", narea ? "area" : "primitives of the largest graph",
+           nacc ? " vs accuracy" : "", nf, nf == 1 ? "" : "s");
     if (min_accuracy >= 0) printf("; %d of %d below accuracy %g or unmeasured, left out", na - nfeas, na, min_accuracy);
     printf("):\n");
     for (int k = 0; k < na; k++) {
         if (!on_front[k]) continue;
-        printf("  %12" PRIu64 " cycles  %5d primitives  %3d graphs  ", all[k].cycles, all[k].max_prims, all[k].kernels);
+        printf("  %12" PRIu64 " cycles  ", all[k].cycles);
+        if (all[k].area > 0)
+            printf("%8.3f MGE (tiles %.3f, crossbar %.3f, SRAM %.3f)  ", all[k].area / 1e6, all[k].area_tiles / 1e6,
+                   all[k].area_crossbar / 1e6, all[k].area_sram / 1e6);
+        printf("%5d primitives  %3d graphs  ", all[k].max_prims, all[k].kernels);
         if (all[k].has_accuracy) {
             printf("accuracy %.4f", all[k].accuracy);
             if (all[k].accuracy_float == all[k].accuracy_float) printf(" (float %.4f)", all[k].accuracy_float);
@@ -660,6 +703,7 @@ done:
     free(on_front);
     ff_sweep_db_close(db);
     free(db_default);
+    ff_hw_cost_free(hw);
     for (uint64_t m = 0; choices && m < s.nmodels; m++) {
         driver_program_free(choices[m].p, choices[m].data, choices[m].ref, choices[m].sizes);
         ff_sweep_model_free(&choices[m].m);

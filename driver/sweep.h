@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "driver.h"
+#include "ff_hw.h"
 #include "ff_sweep.h"
 
 typedef struct sweep_slurm sweep_slurm;
@@ -24,6 +25,7 @@ typedef struct sweep_pool {
     struct choice *choice;               /* s->nmodels model choices (cmd_sweep.c): each trained, its
                                             program and data loaded, when a point first needs it */
     int check;                           /* compute reference results (--check) for the local workers */
+    const ff_hw_cost *hw;                /* the area table; NULL: no areas */
     ff_sweep_db *db;
     struct worker *w;                    /* the local back end's workers (jobs of them) */
     sweep_slurm *slurm;                  /* the Slurm back end's state; NULL: local */
@@ -52,6 +54,7 @@ typedef struct sweep_slurm_opts {
     const char *time;      /* sbatch --time, or NULL */
     const char *args;      /* more sbatch options, split at spaces, or NULL */
     int check;             /* tasks run with --check */
+    const char *hw_cost;   /* tasks run with --hw-cost this, or NULL */
 } sweep_slurm_opts;
 
 /* Whether sbatch and squeue can be run at all (sbatch --version). Returns

@@ -344,7 +344,12 @@ static char *write_script(const sweep_slurm *S, const uint64_t *pts, size_t n, f
     sh_quote(f, S->space);
     fprintf(f, " --eval-point \"$1\" --result ");
     sh_quote(f, S->dir);
-    fprintf(f, "/point-\"$1\".res%s\n", S->o->check ? " --check" : "");
+    fprintf(f, "/point-\"$1\".res%s", S->o->check ? " --check" : "");
+    if (S->o->hw_cost) {
+        fprintf(f, " --hw-cost ");
+        sh_quote(f, S->o->hw_cost);
+    }
+    fputc('\n', f);
     int bad = ferror(f);
     if (fclose(f) || bad) {
         ff_err_set(err, FF_EIO, "%s: cannot write: %s", path, strerror(errno));

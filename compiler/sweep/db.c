@@ -66,6 +66,13 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
      * made before them; "duplicate column" when it has them is no error */
     sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy REAL", NULL, NULL, NULL);
     sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy_float REAL", NULL, NULL, NULL);
+    /* so did the area (GE, docs/synthesis.md): NULL without an area table */
+    static const char *const area_cols[] = {"area_ge", "area_tiles_ge", "area_crossbar_ge", "area_sram_ge"};
+    for (size_t c = 0; c < sizeof area_cols / sizeof *area_cols; c++) {
+        char alter[96];
+        snprintf(alter, sizeof alter, "ALTER TABLE points ADD COLUMN %s REAL", area_cols[c]);
+        sqlite3_exec(db->h, alter, NULL, NULL, NULL);
+    }
     char *want = space_text(s);
     sqlite3_stmt *q = NULL;
     sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'space'", -1, &q, NULL);
@@ -93,7 +100,8 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
     if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM points WHERE key = ?1", -1, &db->has, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db->h,
                            "INSERT OR REPLACE INTO points(idx, key, status, cycles, max_prims, offchip_bytes, kernels,"
-                           " seconds, error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           " seconds, error, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                            -1, &db->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db->h, "UPDATE points SET accuracy = ?2, accuracy_float = ?3 WHERE key = ?1", -1,
                            &db->put_accuracy, NULL) != SQLITE_OK) {
@@ -145,6 +153,10 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
     sqlite3_bind_double(p, 8, r->seconds);
     if (ok) sqlite3_bind_null(p, 9);
     else sqlite3_bind_text(p, 9, r->error, -1, SQLITE_TRANSIENT);
+    const double area[] = {r->area, r->area_tiles, r->area_crossbar, r->area_sram};
+    for (int c = 0; c < 4; c++)
+        if (ok && r->area > 0) sqlite3_bind_double(p, 10 + c, area[c]);
+        else sqlite3_bind_null(p, 10 + c);
     int acc = ok && r->has_accuracy;
     if (acc) sqlite3_exec(db->h, "SAVEPOINT put", NULL, NULL, NULL); /* the row and its accuracy, or neither */
     int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(db, db->path, err);
@@ -187,7 +199,8 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
     int rc = 0;
     if (sqlite3_prepare_v2(db->h,
                            "SELECT idx, key, status, cycles, max_prims, offchip_bytes, kernels, seconds, error,"
-                           " accuracy, accuracy_float FROM points ORDER BY idx",
+                           " accuracy, accuracy_float, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge"
+                           " FROM points ORDER BY idx",
                            -1, &q, NULL) != SQLITE_OK) {
         fclose(f);
         remove(tmp);
@@ -205,7 +218,8 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
                 fputc(',', f);
                 csv_field(f, kv);
             }
-            fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error,accuracy,accuracy_float\n", f);
+            fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error,accuracy,accuracy_float,"
+                  "area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge\n", f);
             header = 1;
             free(copy);
             copy = ff_xstrdup(key ? key : "");
@@ -226,9 +240,9 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
         fprintf(f, ",%.3f,", sqlite3_column_double(q, 7));
         const char *e = (const char *)sqlite3_column_text(q, 8);
         csv_field(f, e ? e : "");
-        for (int c = 9; c <= 10; c++) { /* empty: not measured */
+        for (int c = 9; c <= 14; c++) { /* empty: not measured */
             fputc(',', f);
-            if (sqlite3_column_type(q, c) != SQLITE_NULL) fprintf(f, "%.4f", sqlite3_column_double(q, c));
+            if (sqlite3_column_type(q, c) != SQLITE_NULL) fprintf(f, c <= 10 ? "%.4f" : "%.0f", sqlite3_column_double(q, c));
         }
         fputc('\n', f);
     }
@@ -244,8 +258,8 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
 {
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx, accuracy, accuracy_float"
-                           " FROM points"
+                           "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx, accuracy, accuracy_float,"
+                           " area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge FROM points"
                            " WHERE status = 'ok' ORDER BY cycles, max_prims, idx",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(db, db->path, err);
@@ -261,6 +275,10 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
         r.has_accuracy = sqlite3_column_type(q, 7) != SQLITE_NULL;
         r.accuracy = sqlite3_column_double(q, 7);
         r.accuracy_float = sqlite3_column_type(q, 8) != SQLITE_NULL ? sqlite3_column_double(q, 8) : NAN;
+        r.area = sqlite3_column_double(q, 9); /* 0.0 for NULL: no area */
+        r.area_tiles = sqlite3_column_double(q, 10);
+        r.area_crossbar = sqlite3_column_double(q, 11);
+        r.area_sram = sqlite3_column_double(q, 12);
         *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
         *res = ff_xrealloc(*res, sizeof **res * (size_t)(n + 1));
         (*keys)[n] = ff_xstrdup((const char *)sqlite3_column_text(q, 0));

@@ -152,6 +152,12 @@ typedef struct ff_sweep_result {
     int has_accuracy;       /* the point's model choice has labels: the two below are measured */
     double accuracy;        /* test accuracy of the output as the cycle model computed it (fixed point) */
     double accuracy_float;  /* the same model's test accuracy in PyTorch (float), as its trainer reported */
+    /* The silicon of an array that runs the point (ff_hw.h, docs/synthesis.md),
+     * in NAND2 equivalents; all 0 without an area table. */
+    double area;            /* the sum of the three */
+    double area_tiles;      /* tiles of every kind, their FIFOs at the point's depth */
+    double area_crossbar;   /* the full crossbar */
+    double area_sram;       /* on-chip memory: the largest kernel's data and the global buffer */
 } ff_sweep_result;
 
 /* One point's result as a text file (result.c): how a worker on another
@@ -185,15 +191,16 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err);
 int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_err *err);
 
 /* The Pareto front of res[0..n) (sorted as ff_sweep_db_points sorts),
- * minimising cycles and max_prims and, between points that both measured
- * it, maximising accuracy: on[k] = 1 for each point on it (a point no
+ * minimising cycles and the array's size -- area between points that both
+ * have one, else max_prims -- and, between points that both measured it,
+ * maximising accuracy: on[k] = 1 for each point on it (a point no
  * other is at least as good as on every objective and better on one; of
  * equal points, the first). Returns how many. */
 int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on);
 
-/* The scalar a search minimises: cycles x max_prims^weight (weight 0:
- * cycles alone; 1: cycles times the array's size, an area-delay product
- * with primitives for area). 0 for a point without a result. */
+/* The scalar a search minimises: cycles x size^weight, size the area
+ * (or the primitives, without an area table) (weight 0: cycles alone; 1:
+ * an area-delay product). 0 for a point without a result. */
 double ff_sweep_objective(const ff_sweep_result *r, double weight);
 
 /* The surrogate search's next points (search.c, docs/sweep.md

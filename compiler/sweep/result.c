@@ -4,7 +4,7 @@
  * file names the point by number and by key, so a file left by a sweep of
  * another space is refused rather than recorded under the wrong point.
  *
- *   fuseflow sweep result 1
+ *   fuseflow sweep result 3
  *   point 17
  *   key fifo_depth=4;offchip.channels=16;fuse=all;reuse=auto;par=i:4
  *   status ok
@@ -15,11 +15,14 @@
  *   seconds 0.081
  *   accuracy 0.813             (the model choice's, docs/sweep.md "Model
  *   accuracy_float 0.815        choices"; "none": not measured)
+ *   area 1.234e6 1.0e6 2.0e5 3.4e4   (GE: total, tiles, crossbar, SRAM;
+ *                               docs/synthesis.md; all 0 without a table)
  *   error                      (the rest of the line; empty when ok)
  *
- * Version 2 added the accuracy lines; a version 1 file (a sweep of a binary
- * before them) is refused like any file not a result: the Slurm back end
- * warns, removes it and runs its point again.
+ * Version 2 added the accuracy lines, version 3 the area; a file of an
+ * older version (a sweep of a binary before them) is refused like any file
+ * not a result: the Slurm back end warns, removes it and runs its point
+ * again.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +34,7 @@
 
 #include "ff_sweep.h"
 
-#define MAGIC "fuseflow sweep result 2"
+#define MAGIC "fuseflow sweep result 3"
 #define FIELD 8192 /* the longest line: a key of many dimensions */
 
 int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err)
@@ -55,8 +58,9 @@ int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, 
     if (r->has_accuracy) snprintf(acc, sizeof acc, "%.17g", r->accuracy);
     if (!isnan(r->accuracy_float)) snprintf(accf, sizeof accf, "%.17g", r->accuracy_float);
     fprintf(f, MAGIC "\npoint %" PRIu64 "\nkey %s\nstatus %s\ncycles %" PRIu64 "\nmax_prims %d\noffchip_bytes %" PRIu64
-                     "\nkernels %d\nseconds %.6f\naccuracy %s\naccuracy_float %s\nerror %s\n",
-            i, key, r->status, r->cycles, r->max_prims, r->offchip_bytes, r->kernels, r->seconds, acc, accf, msg);
+                     "\nkernels %d\nseconds %.6f\naccuracy %s\naccuracy_float %s\narea %.17g %.17g %.17g %.17g\nerror %s\n",
+            i, key, r->status, r->cycles, r->max_prims, r->offchip_bytes, r->kernels, r->seconds, acc, accf, r->area,
+            r->area_tiles, r->area_crossbar, r->area_sram, msg);
     int bad = ferror(f);
     if (fclose(f) || bad) rc = ff_err_set(err, FF_EIO, "%s: cannot write: %s", tmp, strerror(errno));
     if (!rc && rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
@@ -152,6 +156,22 @@ int ff_sweep_result_load(const char *path, const ff_sweep_space *s, uint64_t *po
         (rc = real_or_none(path, "accuracy_float", v, &has_float, &r->accuracy_float, err)))
         goto done;
     if (!r->has_accuracy) r->accuracy = 0;
+    if ((rc = field(f, path, "area", v, sizeof v, err))) goto done;
+    double *area[] = {&r->area, &r->area_tiles, &r->area_crossbar, &r->area_sram};
+    char *at = v;
+    for (int a = 0; a < 4; a++) {
+        char *stop;
+        *area[a] = strtod(at, &stop);
+        if (stop == at || !isfinite(*area[a]) || *area[a] < 0) {
+            rc = ff_err_set(err, FF_EINVAL, "%s: area '%s': expected four numbers >= 0", path, v);
+            goto done;
+        }
+        at = stop;
+    }
+    if (*at) {
+        rc = ff_err_set(err, FF_EINVAL, "%s: area '%s': expected four numbers >= 0", path, v);
+        goto done;
+    }
     if ((rc = field(f, path, "error", v, sizeof v, err))) goto done;
     snprintf(r->error, sizeof r->error, "%.511s", v);
     r->point = i;

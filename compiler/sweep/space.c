@@ -469,12 +469,14 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
 }
 
 /* The objectives of r, each to be minimised (a maximised one negated);
- * returns how many. Accuracy is one only where both points measured it. */
-static int objectives(const ff_sweep_result *r, int with_accuracy, double *v)
+ * returns how many. The array's size is its area where both points have
+ * one (an area table), else its primitives; accuracy is one only where
+ * both points measured it. */
+static int objectives(const ff_sweep_result *r, int with_area, int with_accuracy, double *v)
 {
     int n = 0;
     v[n++] = (double)r->cycles;
-    v[n++] = (double)r->max_prims;
+    v[n++] = with_area ? r->area : (double)r->max_prims;
     if (with_accuracy) v[n++] = -r->accuracy;
     return n;
 }
@@ -484,9 +486,9 @@ static int objectives(const ff_sweep_result *r, int with_accuracy, double *v)
 static int dominates(const ff_sweep_result *res, int j, int k)
 {
     double a[8], b[8];
-    int acc = res[j].has_accuracy && res[k].has_accuracy;
-    int n = objectives(&res[j], acc, a), better = 0;
-    objectives(&res[k], acc, b);
+    int acc = res[j].has_accuracy && res[k].has_accuracy, area = res[j].area > 0 && res[k].area > 0;
+    int n = objectives(&res[j], area, acc, a), better = 0;
+    objectives(&res[k], area, acc, b);
     for (int o = 0; o < n; o++) {
         if (a[o] > b[o]) return 0;
         better |= a[o] < b[o];
@@ -511,7 +513,8 @@ int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on)
 double ff_sweep_objective(const ff_sweep_result *r, double weight)
 {
     if (strcmp(r->status, "ok") || !r->cycles) return 0;
-    return (double)r->cycles * pow(r->max_prims > 0 ? r->max_prims : 1, weight);
+    double size = r->area > 0 ? r->area : r->max_prims > 0 ? r->max_prims : 1;
+    return (double)r->cycles * pow(size, weight);
 }
 
 uint64_t ff_sweep_random(uint64_t *state)

@@ -13,8 +13,8 @@
  * needed, their medians over SEEDS seeds (default 10), and the median
  * best-so-far after each 5% of the space. Then the Pareto hypervolume of
  * what each search has evaluated -- cycles against area (primitives
- * without an area table), both normalised to [0, 1] over the space, the
- * reference point (1.1, 1.1) -- as a fraction of the whole space's, after
+ * without an area table), the logarithm of each normalised to [0, 1] over
+ * the space (both span decades), the reference point (1.1, 1.1) -- as a fraction of the whole space's, after
  * each 5%, and the evaluations until it reaches 99%: a multi-objective
  * search must find the front, not just the fastest point. The surrogate starts from BATCH
  * (default 2, the workers of a 2-core machine) x 2 random points and then
@@ -22,6 +22,7 @@
  * sweep --search surrogate` does.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,11 +161,11 @@ int main(int argc, char **argv)
         obj[i] = hit ? hit->obj : 0; /* an error point has no objective */
         if (obj[i] > 0 && (best == 0 || obj[i] < best)) best = obj[i];
         if (hit) {
-            cx[i] = (double)res[hit->res].cycles;
-            ay[i] = area ? res[hit->res].area : res[hit->res].max_prims;
+            cx[i] = log((double)res[hit->res].cycles);
+            ay[i] = log(area ? res[hit->res].area : (double)res[hit->res].max_prims);
         }
     }
-    /* normalise both to [0, 1] over the points with a result */
+    /* normalise both logarithms to [0, 1] over the points with a result */
     double lo[2] = {0, 0}, hi[2] = {0, 0};
     for (uint64_t i = 0, first = 1; i < n; i++) {
         if (obj[i] <= 0) continue;

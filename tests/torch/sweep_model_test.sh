@@ -23,12 +23,15 @@ cat >space.json <<JSON
 JSON
 "$ff" sweep space.json -j 2 --csv a.csv >out1.txt 2>err1.txt || fail "sweep: $(cat out1.txt err1.txt)"
 [ "$(grep -c '^gcn cora H=' err1.txt)" -eq 4 ] || fail "expected 4 trainings: $(cat err1.txt)"
-head -1 a.csv | grep -q '^point,H,weight_density,fuse,status,cycles,.*,accuracy,accuracy_float$' || fail "header: $(head -1 a.csv)"
+head -1 a.csv | grep -q '^point,H,weight_density,fuse,status,cycles,.*,accuracy,accuracy_float,area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge$' ||
+  fail "header: $(head -1 a.csv)"
 [ "$(wc -l <a.csv)" -eq 5 ] || fail "a.csv: expected a header and 4 points"
-# every point measured; the fixed-point accuracy within 2% of the float one
+# every point measured; the fixed-point accuracy within 2% of the float one;
+# an area whose parts add up (docs/synthesis.md)
 awk -F, 'NR > 1 { if ($5 != "ok" || $12 == "" || $13 == "" || $12 < 0.3 || $12 > 1 ||
-                      $12 - $13 > 0.02 || $13 - $12 > 0.02) { print; bad = 1 } } END { exit bad }' a.csv ||
-  fail "accuracy not recorded or far from float: $(cat a.csv)"
+                      $12 - $13 > 0.02 || $13 - $12 > 0.02 || $14 <= 0 ||
+                      $14 - $15 - $16 - $17 > 2 || $15 + $16 + $17 - $14 > 2) { print; bad = 1 } } END { exit bad }' a.csv ||
+  fail "accuracy or area not recorded, or accuracy far from float: $(cat a.csv)"
 grep -q "accuracy 0\.[0-9]* (float 0\.[0-9]*)  H=" out1.txt || fail "front: $(cat out1.txt)"
 # the same arguments give the same bytes
 "$py" "$src/scripts/train_gnn.py" --hidden 4 --density 0.5 --seed 3 --epochs 30 --finetune 10 --cache again >/dev/null 2>&1

@@ -126,6 +126,23 @@ static void surrogate_order(const ff_sweep_space *s, const double *obj, uint64_t
     free(seen);
 }
 
+/* Per step, the median over seeds of each search's curve[which][seed *
+ * steps + step], as a table row. */
+static void print_medians(double *const curve[2], int seeds, int steps)
+{
+    double *col = calloc((size_t)seeds, sizeof *col);
+    for (int st = 0; st < steps; st++) {
+        double m[2];
+        for (int which = 0; which < 2; which++) {
+            for (int sd = 0; sd < seeds; sd++) col[sd] = curve[which][sd * steps + st];
+            qsort(col, (size_t)seeds, sizeof *col, cmp_double);
+            m[which] = col[seeds / 2];
+        }
+        printf("  %3d  %8.4f  %9.4f\n", (st + 1) * 100 / steps, m[0], m[1]);
+    }
+    free(col);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -222,32 +239,14 @@ int main(int argc, char **argv)
     printf("median: random %" PRIu64 " (%.1f%% of the space), surrogate %" PRIu64 " (%.1f%%)\n", need[0][seeds / 2],
            100.0 * (double)need[0][seeds / 2] / (double)n, need[1][seeds / 2], 100.0 * (double)need[1][seeds / 2] / (double)n);
     printf("median best-so-far / best after each %d%% of the space:\n  %%      random  surrogate\n", 100 / steps);
-    double *col = calloc((size_t)seeds, sizeof *col);
-    for (int st = 0; st < steps; st++) {
-        double m[2];
-        for (int which = 0; which < 2; which++) {
-            for (int sd = 0; sd < seeds; sd++) col[sd] = curve[which][sd * steps + st];
-            qsort(col, (size_t)seeds, sizeof *col, cmp_double);
-            m[which] = col[seeds / 2];
-        }
-        printf("  %3d  %8.4f  %9.4f\n", (st + 1) * 100 / steps, m[0], m[1]);
-    }
+    print_medians(curve, seeds, steps);
     for (int which = 0; which < 2; which++) qsort(hv_need[which], (size_t)seeds, sizeof(uint64_t), cmp_u64);
     printf("Pareto hypervolume, cycles vs %s: evaluations until 99%% of the space's, median: random %" PRIu64
            " (%.1f%%), surrogate %" PRIu64 " (%.1f%%)\n",
            area ? "area" : "primitives", hv_need[0][seeds / 2], 100.0 * (double)hv_need[0][seeds / 2] / (double)n,
            hv_need[1][seeds / 2], 100.0 * (double)hv_need[1][seeds / 2] / (double)n);
     printf("median hypervolume / the space's after each %d%% of the space:\n  %%      random  surrogate\n", 100 / steps);
-    for (int st = 0; st < steps; st++) {
-        double m[2];
-        for (int which = 0; which < 2; which++) {
-            for (int sd = 0; sd < seeds; sd++) col[sd] = hvc[which][sd * steps + st];
-            qsort(col, (size_t)seeds, sizeof *col, cmp_double);
-            m[which] = col[seeds / 2];
-        }
-        printf("  %3d  %8.4f  %9.4f\n", (st + 1) * 100 / steps, m[0], m[1]);
-    }
-    free(col);
+    print_medians(hvc, seeds, steps);
     free(buf);
     free(all);
     free(cx);

@@ -39,31 +39,22 @@ module equiv_tb
   localparam int unsigned OutW = 32 + 32 + NInP * 12 + NInP + NOutP + NOutP * 34 + 3 + $bits(blk_req_t) + 32;
   logic [OutW-1:0] rtl_o, gl_o;
 
-  ff_tile #(.Kind(Kind), .MaxDepth(4), .MaxLat(4), .MemWords(MemWords)) u_rtl (
-    .clk_i(clk), .rst_ni(rst_ni), .run_i(run_i),
-    .cfg_we_i(cfg_we_i), .cfg_reg_i(cfg_reg_i), .cfg_wdata_i(cfg_wdata_i), .cfg_rdata_o(rtl_o[31:0]),
-    .mem_we_i(mem_we_i), .mem_addr_i(mem_addr_i), .mem_wdata_i(mem_wdata_i), .mem_rdata_o(rtl_o[63:32]),
-    .in_src_o(rtl_o[64 +: NInP * 12]), .in_valid_i(in_valid_i), .in_ready_o(rtl_o[64 + NInP * 12 +: NInP]),
-    .in_data_i(in_data_i), .out_valid_o(rtl_o[64 + NInP * 13 +: NOutP]), .out_ready_i(out_ready_i),
-    .out_data_o(rtl_o[64 + NInP * 13 + NOutP +: NOutP * 34]),
-    .done_o(rtl_o[64 + NInP * 13 + NOutP * 35]), .error_o(rtl_o[65 + NInP * 13 + NOutP * 35]),
-    .moved_o(rtl_o[66 + NInP * 13 + NOutP * 35]),
-    .blk_req_o(rtl_o[67 + NInP * 13 + NOutP * 35 +: $bits(blk_req_t)]), .blk_rd_data_i(blk_rd_data_i),
-    .blk_handle_i(blk_handle_i), .blk_wdata_o(rtl_o[OutW - 32 +: 32])
-  );
+  // the one port list of both sides: the same inputs, each side's outputs
+  // into its word o
+`define EQUIV_PORTS(o) \
+    .clk_i(clk), .rst_ni(rst_ni), .run_i(run_i), \
+    .cfg_we_i(cfg_we_i), .cfg_reg_i(cfg_reg_i), .cfg_wdata_i(cfg_wdata_i), .cfg_rdata_o(o[31:0]), \
+    .mem_we_i(mem_we_i), .mem_addr_i(mem_addr_i), .mem_wdata_i(mem_wdata_i), .mem_rdata_o(o[63:32]), \
+    .in_src_o(o[64 +: NInP * 12]), .in_valid_i(in_valid_i), .in_ready_o(o[64 + NInP * 12 +: NInP]), \
+    .in_data_i(in_data_i), .out_valid_o(o[64 + NInP * 13 +: NOutP]), .out_ready_i(out_ready_i), \
+    .out_data_o(o[64 + NInP * 13 + NOutP +: NOutP * 34]), \
+    .done_o(o[64 + NInP * 13 + NOutP * 35]), .error_o(o[65 + NInP * 13 + NOutP * 35]), \
+    .moved_o(o[66 + NInP * 13 + NOutP * 35]), \
+    .blk_req_o(o[67 + NInP * 13 + NOutP * 35 +: $bits(blk_req_t)]), .blk_rd_data_i(blk_rd_data_i), \
+    .blk_handle_i(blk_handle_i), .blk_wdata_o(o[OutW - 32 +: 32])
 
-  `GL u_gl (
-    .clk_i(clk), .rst_ni(rst_ni), .run_i(run_i),
-    .cfg_we_i(cfg_we_i), .cfg_reg_i(cfg_reg_i), .cfg_wdata_i(cfg_wdata_i), .cfg_rdata_o(gl_o[31:0]),
-    .mem_we_i(mem_we_i), .mem_addr_i(mem_addr_i), .mem_wdata_i(mem_wdata_i), .mem_rdata_o(gl_o[63:32]),
-    .in_src_o(gl_o[64 +: NInP * 12]), .in_valid_i(in_valid_i), .in_ready_o(gl_o[64 + NInP * 12 +: NInP]),
-    .in_data_i(in_data_i), .out_valid_o(gl_o[64 + NInP * 13 +: NOutP]), .out_ready_i(out_ready_i),
-    .out_data_o(gl_o[64 + NInP * 13 + NOutP +: NOutP * 34]),
-    .done_o(gl_o[64 + NInP * 13 + NOutP * 35]), .error_o(gl_o[65 + NInP * 13 + NOutP * 35]),
-    .moved_o(gl_o[66 + NInP * 13 + NOutP * 35]),
-    .blk_req_o(gl_o[67 + NInP * 13 + NOutP * 35 +: $bits(blk_req_t)]), .blk_rd_data_i(blk_rd_data_i),
-    .blk_handle_i(blk_handle_i), .blk_wdata_o(gl_o[OutW - 32 +: 32])
-  );
+  ff_tile #(.Kind(Kind), .MaxDepth(4), .MaxLat(4), .MemWords(MemWords)) u_rtl (`EQUIV_PORTS(rtl_o));
+  `GL u_gl (`EQUIV_PORTS(gl_o));
 
   logic [63:0] s = Seed;
   function automatic logic [63:0] next(input logic [63:0] x);

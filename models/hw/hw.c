@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ff_hw.h"
+#include "ff_token.h"
 
 #define FIFO_UNITS 16
 
@@ -61,9 +62,8 @@ int ff_hw_cost_load(const char *path, ff_hw_cost **out, ff_err *err)
         double ge = 0;
         if ((rc = number(u, "ge", path, where, &ge, err))) break;
         if (!strncmp(name, "tile_", 5)) {
-            int k = 0;
-            while (k < FF_PRIM__COUNT && strcmp(ff_prim_get((ff_prim_kind)k)->name, name + 5)) k++;
-            if (k == FF_PRIM__COUNT) {
+            int k = ff_prim_lookup(name + 5);
+            if (k < 0) {
                 rc = ff_err_set(err, FF_EINVAL, "%s: units.%s: no primitive kind '%s'", path, name, name + 5);
                 break;
             }
@@ -142,8 +142,8 @@ int ff_hw_area_of(const ff_hw_cost *c, const ff_hw_array *a, ff_hw_area *out, ff
         consumers += (double)a->tiles[k] * c->tile_nin[k];
     }
     /* a full crossbar: each consumer picks one of the sources through a
-     * (sources - 1)-mux tree of 2:1 muxes, 34 bits wide (the token word) */
-    if (sources > 1) out->crossbar = consumers * (sources - 1) * 34 * c->mux_ge;
+     * (sources - 1)-mux tree of 2:1 muxes as wide as the token word */
+    if (sources > 1) out->crossbar = consumers * (sources - 1) * FF_TOK_BITS * c->mux_ge;
     out->sram = (double)a->sram_words * 32 * c->sram_ge_per_bit;
     out->total = out->tiles + out->fifos + out->crossbar + out->sram;
     return 0;

@@ -15,7 +15,6 @@ struct ff_sweep_db {
     sqlite3 *h;
     char *path;
     sqlite3_stmt *has, *put;
-    sqlite3_stmt *put_accuracy; /* the accuracy columns of a point just put */
 };
 
 static int db_fail(ff_sweep_db *db, const char *path, ff_err *err)
@@ -62,15 +61,14 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
         rc = db_fail(db, path, err);
         goto fail;
     }
-    /* the accuracy columns (model choices) came later: added to a database
-     * made before them; "duplicate column" when it has them is no error */
-    sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy REAL", NULL, NULL, NULL);
-    sqlite3_exec(db->h, "ALTER TABLE points ADD COLUMN accuracy_float REAL", NULL, NULL, NULL);
-    /* so did the area (GE, docs/synthesis.md): NULL without an area table */
-    static const char *const area_cols[] = {"area_ge", "area_tiles_ge", "area_crossbar_ge", "area_sram_ge"};
-    for (size_t c = 0; c < sizeof area_cols / sizeof *area_cols; c++) {
+    /* the accuracy (model choices) and area (GE, docs/synthesis.md) columns
+     * came later: added to a database made before them ("duplicate column"
+     * when it has them is no error); NULL where not measured */
+    static const char *const late_cols[] = {"accuracy",      "accuracy_float",   "area_ge",
+                                            "area_tiles_ge", "area_crossbar_ge", "area_sram_ge"};
+    for (size_t c = 0; c < sizeof late_cols / sizeof *late_cols; c++) {
         char alter[96];
-        snprintf(alter, sizeof alter, "ALTER TABLE points ADD COLUMN %s REAL", area_cols[c]);
+        snprintf(alter, sizeof alter, "ALTER TABLE points ADD COLUMN %s REAL", late_cols[c]);
         sqlite3_exec(db->h, alter, NULL, NULL, NULL);
     }
     char *want = space_text(s);
@@ -100,11 +98,10 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
     if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM points WHERE key = ?1", -1, &db->has, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db->h,
                            "INSERT OR REPLACE INTO points(idx, key, status, cycles, max_prims, offchip_bytes, kernels,"
-                           " seconds, error, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                           -1, &db->put, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db->h, "UPDATE points SET accuracy = ?2, accuracy_float = ?3 WHERE key = ?1", -1,
-                           &db->put_accuracy, NULL) != SQLITE_OK) {
+                           " seconds, error, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge,"
+                           " accuracy, accuracy_float)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                           -1, &db->put, NULL) != SQLITE_OK) {
         rc = db_fail(db, path, err);
         goto fail;
     }
@@ -120,7 +117,6 @@ void ff_sweep_db_close(ff_sweep_db *db)
     if (!db) return;
     sqlite3_finalize(db->has);
     sqlite3_finalize(db->put);
-    sqlite3_finalize(db->put_accuracy);
     sqlite3_close(db->h);
     free(db->path);
     free(db);
@@ -158,18 +154,11 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
         if (ok && r->area > 0) sqlite3_bind_double(p, 10 + c, area[c]);
         else sqlite3_bind_null(p, 10 + c);
     int acc = ok && r->has_accuracy;
-    if (acc) sqlite3_exec(db->h, "SAVEPOINT put", NULL, NULL, NULL); /* the row and its accuracy, or neither */
+    if (acc) sqlite3_bind_double(p, 14, r->accuracy);
+    else sqlite3_bind_null(p, 14);
+    if (acc && r->accuracy_float == r->accuracy_float) sqlite3_bind_double(p, 15, r->accuracy_float);
+    else sqlite3_bind_null(p, 15); /* not measured, or NaN: the trainer gave none */
     int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(db, db->path, err);
-    if (acc) {
-        sqlite3_stmt *a = db->put_accuracy;
-        sqlite3_reset(a);
-        sqlite3_bind_text(a, 1, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_double(a, 2, r->accuracy);
-        if (r->accuracy_float == r->accuracy_float) sqlite3_bind_double(a, 3, r->accuracy_float);
-        else sqlite3_bind_null(a, 3); /* NaN: the trainer gave none */
-        if (!rc && sqlite3_step(a) != SQLITE_DONE) rc = db_fail(db, db->path, err);
-        sqlite3_exec(db->h, rc ? "ROLLBACK TO put; RELEASE put" : "RELEASE put", NULL, NULL, NULL);
-    }
     free(key);
     return rc;
 }

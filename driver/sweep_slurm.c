@@ -129,25 +129,17 @@ int sweep_slurm_available(ff_err *err)
     return 0;
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = ff_xcalloc(n, 1);
-    snprintf(s, n, "%s/%s", a, b);
-    return s;
-}
-
 static char *point_file(const sweep_slurm *S, uint64_t i)
 {
     char name[64];
     snprintf(name, sizeof name, "point-%" PRIu64 ".res", i);
-    return join(S->dir, name);
+    return ff_sweep_path(S->dir, name);
 }
 
 /* The job id in file `job`, or 0 when there is none. */
 static unsigned long read_job(const sweep_slurm *S)
 {
-    char *path = join(S->dir, "job");
+    char *path = ff_sweep_path(S->dir, "job");
     FILE *f = fopen(path, "r");
     unsigned long id = 0;
     if (f) {
@@ -198,7 +190,7 @@ static int squeue_tasks(unsigned long id, unsigned char *alive, size_t n, int *a
 static int gather_file(sweep_pool *P, const char *name, uint64_t *gathered, ff_err *err)
 {
     sweep_slurm *S = P->slurm;
-    char *path = join(S->dir, name);
+    char *path = ff_sweep_path(S->dir, name);
     uint64_t i;
     ff_sweep_result r;
     ff_err e = {0};
@@ -246,7 +238,7 @@ static void forget_batch(const sweep_slurm *S, unsigned long old)
         size_t n = strlen(e->d_name);
         if (!strcmp(e->d_name, "job") || (!strncmp(e->d_name, "batch-", 6) && n > 3 && !strcmp(e->d_name + n - 3, ".sh")) ||
             (old && !strncmp(e->d_name, prefix, strlen(prefix)))) {
-            char *path = join(S->dir, e->d_name);
+            char *path = ff_sweep_path(S->dir, e->d_name);
             remove(path);
             free(path);
         }
@@ -274,7 +266,7 @@ int sweep_slurm_open(sweep_pool *P, const sweep_slurm_opts *o, ff_err *err)
     if (!rc && len <= 0) rc = ff_err_set(err, FF_EIO, "/proc/self/exe: %s", strerror(errno));
     else if (!rc) buf[len] = 0, S->self = ff_xstrdup(buf);
     if (!rc) {
-        char *lock = join(S->dir, "lock");
+        char *lock = ff_sweep_path(S->dir, "lock");
         S->lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
         if (S->lock < 0) rc = ff_err_set(err, FF_EIO, "%s: cannot create: %s", lock, strerror(errno));
         else if (flock(S->lock, LOCK_EX | LOCK_NB))
@@ -329,7 +321,7 @@ static char *write_script(const sweep_slurm *S, const uint64_t *pts, size_t n, f
 {
     char name[64];
     snprintf(name, sizeof name, "batch-%ld-%d.sh", (long)getpid(), S->batch);
-    char *path = join(S->dir, name);
+    char *path = ff_sweep_path(S->dir, name);
     FILE *f = fopen(path, "w");
     if (!f) {
         ff_err_set(err, FF_EIO, "%s: cannot create: %s", path, strerror(errno));
@@ -415,7 +407,7 @@ static int submit(sweep_pool *P, const uint64_t *pts, size_t n, unsigned long *j
     free(script);
     if (rc) return rc;
     /* the job, so that a sweep killed now is followed by one that waits for it */
-    char *path = join(S->dir, "job"), *tmp = join(S->dir, "job.tmp");
+    char *path = ff_sweep_path(S->dir, "job"), *tmp = ff_sweep_path(S->dir, "job.tmp");
     FILE *f = fopen(tmp, "w");
     if (!f || fprintf(f, "%lu\n", *job) < 0 || fclose(f) || rename(tmp, path))
         rc = ff_err_set(err, FF_EIO, "%s: cannot write: %s", path, strerror(errno));
@@ -486,7 +478,7 @@ static int wait_batch(sweep_pool *P, unsigned long job, const uint64_t *pts, siz
                 remove(path);
                 char name[64];
                 snprintf(name, sizeof name, "job-%lu_%zu.log", job, t);
-                char *log = join(S->dir, name);
+                char *log = ff_sweep_path(S->dir, name);
                 remove(log);
                 free(log);
                 done[t] = 1;
@@ -524,7 +516,7 @@ static int wait_batch(sweep_pool *P, unsigned long job, const uint64_t *pts, siz
             if (have) continue; /* recorded in the next round */
             char name[64], tail[400];
             snprintf(name, sizeof name, "job-%lu_%zu.log", job, t);
-            char *log = join(S->dir, name);
+            char *log = ff_sweep_path(S->dir, name);
             log_tail(log, tail, sizeof tail);
             ff_sweep_result r = {.status = "error"};
             snprintf(r.error, sizeof r.error, "array task %lu_%zu ended without a result; the last line of its log: %s (%s)",
@@ -582,7 +574,7 @@ void sweep_slurm_close(sweep_pool *P)
     sweep_slurm *S = P->slurm;
     if (!S) return;
     if (S->lock >= 0) {
-        char *lock = join(S->dir, "lock");
+        char *lock = ff_sweep_path(S->dir, "lock");
         if (read_job(S) == 0) {
             remove(lock);
             rmdir(S->dir); /* fails, as it should, when a failed task's log is there */

@@ -73,6 +73,11 @@ typedef struct ff_sweep_space {
     int ntrain;
 } ff_sweep_space;
 
+/* dir/path, or path itself when absolute (a new string): where the sweep
+ * finds a file named relative to a directory (the space file's, a trained
+ * model's, the Slurm work directory). */
+char *ff_sweep_path(const char *dir, const char *path);
+
 /* Loads and checks a space file. Errors name the file and the key path
  * ("space.json: arch_params.fifo_depth[2]: ...: 0 is out of range 1..1024"). */
 int ff_sweep_space_load(const char *path, ff_sweep_space *out, ff_err *err);

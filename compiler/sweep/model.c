@@ -25,16 +25,6 @@ uint64_t ff_sweep_point_model(const ff_sweep_space *s, uint64_t i)
     return m;
 }
 
-/* dir/path, or path when absolute (a new string). */
-static char *beside(const char *dir, const char *path)
-{
-    size_t n = strlen(dir) + strlen(path) + 2;
-    char *out = ff_xcalloc(n, 1);
-    if (path[0] == '/') snprintf(out, n, "%s", path);
-    else snprintf(out, n, "%s/%s", dir, path);
-    return out;
-}
-
 /* arg with each {NAME} replaced by model choice m's value (a new string). */
 static char *substitute(const ff_sweep_space *s, const int *digit, const char *arg)
 {
@@ -137,7 +127,7 @@ static int read_manifest(const char *path, ff_sweep_model *m, ff_err *err)
             rc = ff_err_set(err, FF_EINVAL, "%s: tensors.%s: expected a file name (relative to model.json)", path, k);
             goto done;
         }
-        char *file = beside(dir, json_string_value(v));
+        char *file = ff_sweep_path(dir, json_string_value(v));
         size_t n = strlen(k) + strlen(file) + 2;
         m->tensors[m->ntensors] = ff_xcalloc(n, 1);
         snprintf(m->tensors[m->ntensors++], n, "%s=%s", k, file);
@@ -161,7 +151,7 @@ static int read_manifest(const char *path, ff_sweep_model *m, ff_err *err)
     }
     if (out) m->output = ff_xstrdup(json_string_value(out));
     if (lab) {
-        char *lp = beside(dir, json_string_value(lab)), *tp = beside(dir, json_string_value(test));
+        char *lp = ff_sweep_path(dir, json_string_value(lab)), *tp = ff_sweep_path(dir, json_string_value(test));
         rc = read_ints(lp, UINT32_MAX, "class number", &m->labels, &m->nlabels, err);
         if (!rc) rc = read_ints(tp, m->nlabels, "node number (a row of labels)", &m->test, &m->ntest, err);
         if (!rc && (!m->nlabels || !m->ntest)) rc = ff_err_set(err, FF_EINVAL, "%s: no labels or no test nodes", path);
@@ -239,7 +229,7 @@ int ff_sweep_model_train(const ff_sweep_space *s, uint64_t m, ff_sweep_model *ou
         *last = '\0';
         out->log = ff_xstrdup(text);
     }
-    char *mpath = beside(dir, manifest);
+    char *mpath = ff_sweep_path(dir, manifest);
     rc = read_manifest(mpath, out, err);
     if (rc) ff_err_wrap(err, "train.command for %s: ", out->key);
     free(mpath);

@@ -31,15 +31,20 @@ static int fail(ff_err *err, const char *path, const char *key, const char *fmt,
     return ff_err_set(err, FF_EINVAL, "%s: %s%s%s", path, key, *key ? ": " : "", msg);
 }
 
-/* path relative to the space file's directory (absolute stays). */
-static char *resolve(const char *space, const char *path)
+char *ff_sweep_path(const char *dir, const char *path)
 {
     if (path[0] == '/') return ff_xstrdup(path);
-    char *copy = ff_xstrdup(space);
-    const char *dir = dirname(copy);
     size_t n = strlen(dir) + strlen(path) + 2;
     char *out = ff_xcalloc(n, 1);
     snprintf(out, n, "%s/%s", dir, path);
+    return out;
+}
+
+/* path relative to the space file's directory (absolute stays). */
+static char *resolve(const char *space, const char *path)
+{
+    char *copy = ff_xstrdup(space);
+    char *out = ff_sweep_path(dirname(copy), path);
     free(copy);
     return out;
 }

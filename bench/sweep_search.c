@@ -66,7 +66,8 @@ typedef struct xy {
 static int by_x(const void *a, const void *b)
 {
     const xy *p = a, *q = b;
-    return (p->x > q->x) - (p->x < q->x) ? (p->x > q->x) - (p->x < q->x) : (p->y > q->y) - (p->y < q->y);
+    int c = (p->x > q->x) - (p->x < q->x);
+    return c ? c : (p->y > q->y) - (p->y < q->y);
 }
 static double hypervolume(const uint64_t *order, uint64_t m, const double *x, const double *y, const double *obj, xy *buf)
 {

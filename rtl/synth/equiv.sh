@@ -38,9 +38,8 @@ done
 run_one() {
   local unit="$1" netlist="$2" work="$3"
   local kind words
-  kind=$(node -e "const u=require('$dir/$unit.json'); process.stdout.write(String(u.params.Kind ?? ''))" 2>/dev/null ||
-         sed -n 's/.*"Kind": \([0-9]*\).*/\1/p' "$dir/$unit.json")
-  words=$(sed -n 's/.*"MemWords": \([0-9]*\).*/\1/p' "$dir/$unit.json")
+  read -r kind words < <(node -e "const p = JSON.parse(require('fs').readFileSync(process.argv[1])).params;
+    console.log(p.Kind ?? '', p.MemWords ?? 0)" "$dir/$unit.json")
   [ -n "$kind" ] || { echo "equiv.sh: $unit: not a tile unit (no Kind)" >&2; return 2; }
   rm -rf "$work" && mkdir -p "$work"
   # -O0: Debian's Verilator 5.006 optimised mis-simulates these netlists (a

@@ -30,8 +30,8 @@ function fail(msg, code = 1) {
 
 // The gate library: what `abc -g` maps to, plus Yosys's flip-flop cells.
 // Areas in NAND2 equivalents (GE), typical of a static CMOS standard-cell
-// library (docs/synthesis.md gives the sources of these ratios).
-export const GATE_GE = {
+// library (docs/synthesis.md states them).
+const GATE_GE = {
   $_NOT_: 0.67, $_NAND_: 1.0, $_NOR_: 1.0, $_AND_: 1.33, $_OR_: 1.33,
   $_XOR_: 2.33, $_XNOR_: 2.33, $_MUX_: 2.33,
 };
@@ -39,27 +39,21 @@ export const GATE_GE = {
 // 1.0, a clock enable 1.67 (a 2:1 mux in front of the D input).
 const DFF_GE = 4.67, RESET_GE = 1.0, ENABLE_GE = 1.67;
 // An SRAM bit: a 6T cell of about 0.45 GE at 75% array efficiency.
-export const SRAM_GE_PER_BIT = 0.6;
+const SRAM_GE_PER_BIT = 0.6;
 const FIFO_DEPTHS = [2, 4, 8, 16, 32];
 const REF = { MaxDepth: 4, MaxLat: 4, MemWords: 8 };
 
+const isFlop = (type) => /^\$_S?DFF/.test(type);
+
+// A cell's area, or null for a cell outside the library.
 function cellGe(type) {
   if (type in GATE_GE) return GATE_GE[type];
-  const ff = /^\$_(S?)DFF(E?)_([PN])([PN01]*)_$/.exec(type) || /^\$_(S)DFFC?E_([PN])([PN01]*)_$/.exec(type);
-  if (/^\$_S?DFF/.test(type)) {
-    const m = /^\$_(S?)DFF(C?E?)_([PN01]+)_$/.exec(type);
-    if (!m) return null;
-    const ctrl = m[3].slice(1); // after the clock polarity
-    const hasReset = m[1] === 'S' || /[01]/.test(ctrl);
-    const hasEnable = m[2].includes('E');
-    return DFF_GE + (hasReset ? RESET_GE : 0) + (hasEnable ? ENABLE_GE : 0);
-  }
-  void ff;
-  return null;
-}
-
-function isFlop(type) {
-  return /^\$_S?DFF/.test(type);
+  const m = /^\$_(S?)DFF(C?E?)_([PN01]+)_$/.exec(type);
+  if (!m) return null;
+  const ctrl = m[3].slice(1); // after the clock polarity
+  const hasReset = m[1] === 'S' || /[01]/.test(ctrl);
+  const hasEnable = m[2].includes('E');
+  return DFF_GE + (hasReset ? RESET_GE : 0) + (hasEnable ? ENABLE_GE : 0);
 }
 
 // ---- arguments -----------------------------------------------------------
@@ -140,8 +134,10 @@ const FAST_ABOVE = 60000;
 // reused from DIR (a table regenerates in the time of what changed).
 function cached(u) {
   try {
-    const r = JSON.parse(fs.readFileSync(path.join(opt.out, `${u.name}.json`), 'utf8'));
-    if (r.rtl_sha256 === rtlSha && r.flow === FLOW_VERSION && JSON.stringify(r.params) === JSON.stringify(u.params) &&
+    // the unit, without what only the cache needs
+    const { rtl_sha256, flow, seconds, ...r } = JSON.parse(fs.readFileSync(path.join(opt.out, `${u.name}.json`), 'utf8'));
+    void seconds;
+    if (rtl_sha256 === rtlSha && flow === FLOW_VERSION && JSON.stringify(r.params) === JSON.stringify(u.params) &&
         fs.existsSync(path.join(opt.out, `${u.name}.v`))) {
       process.stdout.write(`${u.name}: ${r.ncells} cells, ${r.flops} flip-flops, ${r.ge.toFixed(0)} GE (unchanged)\n`);
       return r;
@@ -206,9 +202,10 @@ async function synthesize(u, reuse) {
   const r = { params: u.params, cells, ncells, flops, srams, ge: Math.round(ge * 100) / 100, premap_cells: premap,
               abc: abc === 'abc' ? 'full' : 'fast' };
   if (u.kind) Object.assign(r, { kind: u.kind, nin: u.nin, nout: u.nout, mem: u.mem });
-  r.seconds = (Date.now() - t0) / 1000;
-  fs.writeFileSync(path.join(opt.out, `${u.name}.json`), JSON.stringify({ ...r, rtl_sha256: rtlSha, flow: FLOW_VERSION }, null, 1) + '\n');
-  process.stdout.write(`${u.name}: ${ncells} cells, ${flops} flip-flops, ${r.ge.toFixed(0)} GE (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+  const seconds = (Date.now() - t0) / 1000;
+  fs.writeFileSync(path.join(opt.out, `${u.name}.json`),
+                   JSON.stringify({ ...r, seconds, rtl_sha256: rtlSha, flow: FLOW_VERSION }, null, 1) + '\n');
+  process.stdout.write(`${u.name}: ${ncells} cells, ${flops} flip-flops, ${r.ge.toFixed(0)} GE (${seconds.toFixed(1)} s)\n`);
   return r;
 }
 
@@ -219,9 +216,9 @@ if (checked) {
   for (const n of names) {
     const u = units.find((x) => x.name === n);
     if (!u) fail(`${opt.check}: unit '${n}' is not one this RTL has`);
-    const r = await synthesize(u, false);
     const want = checked.units[n];
     if (!want) fail(`${opt.check}: no unit '${n}'`);
+    const r = await synthesize(u, false);
     if (JSON.stringify(r.cells) !== JSON.stringify(want.cells)) {
       process.stderr.write(`synth.mjs: ${opt.check}: unit ${n}: the RTL synthesizes to ${r.ncells} cells (${r.ge} GE), the table says ${want.ncells} (${want.ge} GE): regenerate it (docs/synthesis.md)\n`);
       bad++;
@@ -244,13 +241,7 @@ if (checked) {
     sram_ge_per_bit: SRAM_GE_PER_BIT,
     units: {},
   };
-  for (const u of wanted) {
-    const r = await synthesize(u, true);
-    // the table keeps what a reader needs; the digest is the provenance's
-    table.units[u.name] = { params: r.params, cells: r.cells, ncells: r.ncells, flops: r.flops, srams: r.srams, ge: r.ge,
-                            premap_cells: r.premap_cells, abc: r.abc,
-                            ...(r.kind ? { kind: r.kind, nin: r.nin, nout: r.nout, mem: r.mem } : {}) };
-  }
+  for (const u of wanted) table.units[u.name] = await synthesize(u, true);
   if (opt.table) {
     const tmp = `${opt.table}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(table, null, 1) + '\n');

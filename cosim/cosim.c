@@ -291,6 +291,29 @@ static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream
     ff_sim_free(s);
 }
 
+/* For --fst-all: DIR/GRAPH.tiles, one line per placed tile -- its index in
+ * the array (ff_array.sv g_tile[i]), kind, node and, for an ALU, the op --
+ * and the FST's path DIR/GRAPH.fst into path. */
+static int write_tiles(const char *dir, const ff_graph *g, const ff_bitstream *b, char *path, size_t cap, ff_err *err)
+{
+    char tiles[4096];
+    snprintf(tiles, sizeof tiles, "%s/%s.tiles", dir, g->name);
+    if ((size_t)snprintf(path, cap, "%s/%s.fst", dir, g->name) >= cap)
+        return ff_err_set(err, FF_EINVAL, "%s: path too long", dir);
+    FILE *f = fopen(tiles, "w");
+    if (!f) return ff_err_set(err, FF_EIO, "%s: cannot write", tiles);
+    fprintf(f, "# fuseflow tiles %s: tile kind node [op]\n", g->name);
+    for (size_t i = 0; i < b->tiles.len; i++) {
+        const ff_bs_tile *t = &b->tiles.data[i];
+        int n = ff_graph_find_node(g, t->node);
+        const char *op = n >= 0 && ff_node_has(&g->nodes[n], "op") ? ff_node_str(&g->nodes[n], "op") : "";
+        fprintf(f, "%d %s %s%s%s\n", t->slot - FF_RTL_FIRST_TILE_SLOT, ff_prim_get(t->kind)->name, t->node,
+                op[0] ? " " : "", op);
+    }
+    if (fclose(f)) return ff_err_set(err, FF_EIO, "%s: cannot write", tiles);
+    return 0;
+}
+
 int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *inputs, const ff_cosim_opts *opts,
                    ff_cosim_result *res, ff_err *err)
 {
@@ -351,8 +374,14 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
 
     /* the RTL */
     ff_rtl_run_opts ro = {.max_cycles = opts->max_cycles, .watchdog = opts->watchdog};
+    char all_path[4096];
+    if (opts->trace_all) {
+        if ((rc = write_tiles(opts->trace_all, g, b, all_path, sizeof all_path, err))) goto out;
+        ro.trace = all_path;
+    }
     if (opts->channels) ff_rtl_record_taps(c->rtl, 1);
     rc = ff_rtl_run_graph(c->rtl, g, b, inputs, &ro, &rr, err);
+    ro.trace = NULL;
     uint64_t rtl_end = rtl_end_of(c, rc);
     /* a refusal to load (data the tiles cannot hold, a bitstream for
      * another array) is no run: there are no channels to compare */

@@ -90,6 +90,9 @@ typedef struct ff_cosim_opts {
                               a window of trace_window cycles each side of the first divergence
                               (the whole run when none was found) */
     uint64_t trace_window; /* 0: 200 */
+    const char *trace_all; /* when set, a directory: every RTL run is written whole as DIR/GRAPH.fst,
+                              with DIR/GRAPH.tiles naming the node on each tile (the gate-level
+                              replay's input, docs/synthesis.md "Energy") */
     int no_divergence;     /* skip the search for the first divergence (it re-runs both models) */
     int channels;          /* also when outputs and cycles match: compare every channel's tokens
                               and cycles, and fail (FF_EMISMATCH) on the first divergence; both

@@ -35,7 +35,7 @@ static const char help[] =
     "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [--arch ARCH.json]\n"
     "                      [--array ARRAY.json]\n"
     "                      [--max-cycles N] [--channels] [--junit FILE] [--report FILE]\n"
-    "                      [--fst FILE] [--fst-window N]\n"
+    "                      [--fst FILE] [--fst-window N] [--fst-all DIR]\n"
     "\n"
     "Compiles MODEL.ff and runs each kernel on the C cycle model and on the Verilated\n"
     "array, on the same inputs (a later kernel reads the earlier kernels' results).\n"
@@ -55,7 +55,9 @@ static const char help[] =
     "  --report FILE       the failure reports (error and first divergence per failing kernel)\n"
     "  --fst FILE          an FST waveform of the first failing kernel's RTL run: N cycles each\n"
     "                      side of the first divergence (all of it when none was found)\n"
-    "  --fst-window N      (default 200)\n";
+    "  --fst-window N      (default 200)\n"
+    "  --fst-all DIR       every kernel's whole RTL run as DIR/KERNEL.fst, and DIR/KERNEL.tiles naming\n"
+    "                      the node on each tile (input of rtl/synth/replay, docs/synthesis.md \"Energy\")\n";
 
 /* Writes every failure to path via a temporary file and rename. */
 static int write_report(const char *path, const char *model, const ff_run_cosim_kernel *cs, int n, ff_err *err)
@@ -141,7 +143,7 @@ static void print_kernel(const ff_run_cosim_kernel *k, void *user)
 
 int cmd_cosim(int argc, char **argv)
 {
-    const char *model = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *report = NULL;
+    const char *model = NULL, *array_path = NULL, *junit = NULL, *fst = NULL, *fst_all = NULL, *report = NULL;
     int channels = 0, rc = 0, nk = 0;
     uint64_t fst_window = 0, max_cycles = 0;
     const driver_option own[] = {
@@ -149,11 +151,12 @@ int cmd_cosim(int argc, char **argv)
         {"--junit", DRIVER_STR, &junit},
         {"--report", DRIVER_STR, &report},
         {"--fst", DRIVER_STR, &fst},
+        {"--fst-all", DRIVER_STR, &fst_all},
         {"--fst-window", DRIVER_UINT, &fst_window, "a positive integer", 1, (double)UINT64_MAX},
         {"--max-cycles", DRIVER_UINT, &max_cycles, "a positive integer", 1, (double)UINT64_MAX},
         {"--channels", DRIVER_FLAG, &channels},
     };
-    const driver_cmd cmd = {"cosim", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 7, help, &model, 1, "which model file?"};
+    const driver_cmd cmd = {"cosim", DRIVER_INPUTS | DRIVER_SCHED | DRIVER_TARGET, own, 8, help, &model, 1, "which model file?"};
     driver_opts o;
     ff_arch arch;
     ff_arch_default(&arch);
@@ -203,6 +206,7 @@ int cmd_cosim(int argc, char **argv)
                                       .max_cycles = max_cycles,
                                       .trace = fst,
                                       .trace_window = fst_window,
+                                      .trace_all = fst_all,
                                       .channels = channels},
                             .done = print_kernel,
                             .done_user = &fst};

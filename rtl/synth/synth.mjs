@@ -5,15 +5,22 @@
 // sweeps read (docs/synthesis.md).
 //
 //   node rtl/synth/synth.mjs --kinds GEN/ff_kinds.json --out DIR
-//        [--table FILE] [--check FILE] [--only UNIT,...] SOURCES...
+//        [--table FILE] [--check FILE] [--only UNIT,...] [--replay ARRAY.json] SOURCES...
 //
 // SOURCES: the RTL in Verilator's reading order (packages first), as
 // rtl/CMakeLists.txt lists it. ff_sram.sv is read as a black box: storage
 // is charged by the per-bit model below, not as flip-flops.
 // DIR/UNIT.json gets the unit's cell counts, DIR/UNIT.v its gate-level
-// netlist. --table writes the table (units, weights, provenance); --check
+// netlist, DIR/UNIT.netlist.json the same netlist as Yosys JSON (for the
+// gate-level replay, rtl/synth/replay.c). --table writes the table (units, weights, provenance); --check
 // re-synthesizes the units of an existing table (or --only some) and fails
 // when any count differs, so the committed table stays the RTL's.
+// --replay ARRAY.json adds, for the gate-level replay (replay.c), a netlist of
+// each memory kind at the SRAM size that array gives it (tile_KIND_mWORDS):
+// there the core's reads of the SRAM stay one cell, ff_sram_read (what an
+// SRAM macro's read port is), instead of a mux tree over every word whose
+// switching the per-access SRAM model already charges. Those units are not
+// in the area table.
 // Errors are one line naming the file:line or the unit; exit 1 (usage 2).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -70,11 +77,12 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--table') opt.table = value();
   else if (a === '--check') opt.check = value();
   else if (a === '--only') opt.only = value().split(',');
+  else if (a === '--replay') opt.replay = value();
   else if (a.startsWith('--')) fail(`unknown option ${a}`, 2);
   else opt.sources.push(a);
 }
 if (!opt.kinds || !opt.out || !opt.sources.length)
-  fail('usage: node rtl/synth/synth.mjs --kinds ff_kinds.json --out DIR [--table FILE] [--check FILE] [--only UNIT,...] SOURCES...', 2);
+  fail('usage: node rtl/synth/synth.mjs --kinds ff_kinds.json --out DIR [--table FILE] [--check FILE] [--only UNIT,...] [--replay ARRAY.json] SOURCES...', 2);
 
 function readJson(p) {
   try {
@@ -92,6 +100,16 @@ for (const k of kinds)
                params: { Kind: k.kind, MaxDepth: REF.MaxDepth, MaxLat: REF.MaxLat, MemWords: k.mem ? REF.MemWords : 0 } });
 for (const d of FIFO_DEPTHS)
   units.push({ name: `fifo_d${d}`, top: 'ff_fifo', params: { MaxDepth: d, Width: 34 } });
+const replayUnits = [];
+if (opt.replay) {
+  const words = readJson(opt.replay).mem_words || {};
+  for (const k of kinds) {
+    const w = words[k.name];
+    if (!k.mem || !w || w === REF.MemWords) continue;
+    replayUnits.push({ name: `tile_${k.name}_m${w}`, top: 'ff_tile', kind: k.name, nin: k.nin, nout: k.nout, mem: k.mem,
+                       replay: true, params: { Kind: k.kind, MaxDepth: REF.MaxDepth, MaxLat: REF.MaxLat, MemWords: w } });
+  }
+}
 
 let wanted = units;
 const checked = opt.check ? readJson(opt.check) : null;
@@ -119,6 +137,12 @@ for (const f of lowered) files[f.name] = f.text;
 const reads = lowered
   .filter((f) => !f.name.endsWith('.svh'))
   .map((f) => (f.name === 'ff_sram.sv' ? `read_verilog -lib -sv ${f.name}` : `read_verilog -defer -sv ${f.name}`));
+// the replay units' SRAM read port, a black box like ff_sram
+const SRAM_READ = `(* blackbox *)
+module ff_sram_read #(parameter A_SIGNED = 0, B_SIGNED = 0, A_WIDTH = 1, B_WIDTH = 1, Y_WIDTH = 1)
+  (input [A_WIDTH-1:0] A, input [B_WIDTH-1:0] B, output [Y_WIDTH-1:0] Y);
+endmodule
+`;
 const digest = crypto.createHash('sha256');
 for (const s of srcs) digest.update(s.name).update('\0').update(s.text).update('\0');
 const rtlSha = digest.digest('hex');
@@ -138,7 +162,7 @@ function cached(u) {
     const { rtl_sha256, flow, seconds, ...r } = JSON.parse(fs.readFileSync(path.join(opt.out, `${u.name}.json`), 'utf8'));
     void seconds;
     if (rtl_sha256 === rtlSha && flow === FLOW_VERSION && JSON.stringify(r.params) === JSON.stringify(u.params) &&
-        fs.existsSync(path.join(opt.out, `${u.name}.v`))) {
+        fs.existsSync(path.join(opt.out, `${u.name}.v`)) && fs.existsSync(path.join(opt.out, `${u.name}.netlist.json`))) {
       process.stdout.write(`${u.name}: ${r.ncells} cells, ${r.flops} flip-flops, ${r.ge.toFixed(0)} GE (unchanged)\n`);
       return r;
     }
@@ -164,14 +188,21 @@ async function synthesize(u, reuse) {
   };
   const t0 = Date.now();
   // 1: elaborate and synthesize to generic gates, not yet mapped (synth's
-  // own abc would map twice)
+  // own abc would map twice); a replay unit's reads of the whole SRAM (a
+  // $shiftx over all its words) become ff_sram_read cells first
+  const coarse = u.replay
+    ? [`synth -top ${u.top} -flatten -noabc -run begin:fine`,
+       `chtype -set ff_sram_read t:$shiftx r:A_WIDTH=${u.params.MemWords * 32} %i`,
+       `synth -top ${u.top} -flatten -noabc -run fine:`]
+    : [`synth -top ${u.top} -flatten -noabc`];
   const pre = await yosys([
     ...reads,
+    ...(u.replay ? ['read_verilog -lib ff_sram_read.v'] : []),
     `hierarchy -top ${u.top} ${chparam}`,
-    `synth -top ${u.top} -flatten -noabc`,
+    ...coarse,
     'tee -q -o pre.json stat -json',
     'write_rtlil pre.il',
-  ], files);
+  ], u.replay ? { ...files, 'ff_sram_read.v': SRAM_READ } : files);
   const premap = Object.values(JSON.parse(text(pre['pre.json'])).modules)[0].num_cells;
   const abc = premap > FAST_ABOVE ? 'abc -fast' : 'abc';
   // 2: one technology mapping to the gate library (two-input gates,
@@ -184,6 +215,8 @@ async function synthesize(u, reuse) {
     // the netlist's module is UNIT_gl, so a testbench can hold it beside the RTL
     `rename ${u.top} ${u.name}_gl`,
     'write_verilog -noattr netlist.v',
+    // the same netlist for the gate-level replay (rtl/synth/replay.c)
+    'write_json netlist.json',
   ], { 'pre.il': text(pre['pre.il']) });
   const stat = JSON.parse(text(out['stat.json']));
   const mods = Object.values(stat.modules);
@@ -192,6 +225,7 @@ async function synthesize(u, reuse) {
   let ge = 0, flops = 0, ncells = 0, srams = 0;
   for (const [type, n] of Object.entries(cells)) {
     if (type === 'ff_sram') { srams += n; continue; }
+    if (type === 'ff_sram_read' && u.replay) continue;
     const g = cellGe(type);
     if (g === null) fail(`unit ${u.name}: cell type ${type} is not in the gate library`);
     ge += g * n;
@@ -199,6 +233,7 @@ async function synthesize(u, reuse) {
     if (isFlop(type)) flops += n;
   }
   fs.writeFileSync(path.join(opt.out, `${u.name}.v`), text(out['netlist.v']));
+  fs.writeFileSync(path.join(opt.out, `${u.name}.netlist.json`), text(out['netlist.json']));
   const r = { params: u.params, cells, ncells, flops, srams, ge: Math.round(ge * 100) / 100, premap_cells: premap,
               abc: abc === 'abc' ? 'full' : 'fast' };
   if (u.kind) Object.assign(r, { kind: u.kind, nin: u.nin, nout: u.nout, mem: u.mem });
@@ -242,6 +277,7 @@ if (checked) {
     units: {},
   };
   for (const u of wanted) table.units[u.name] = await synthesize(u, true);
+  for (const u of replayUnits) await synthesize(u, true);
   if (opt.table) {
     const tmp = `${opt.table}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(table, null, 1) + '\n');

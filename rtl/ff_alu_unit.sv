@@ -63,7 +63,11 @@ module ff_alu_unit
     for (int bi = 0; bi < 31; bi++) if (a[bi]) p = bi;
     q = (((p - int'(f)) & 1) == 0) ? p : p - 1;
     m = {32'd0, a} << (30 - q);
-    e = (q - int'(f)) >>> 1;
+    // shifted as a signed variable: Yosys 0.55 takes (q - int'(f)) as
+    // unsigned and shifts it logically (rsqrt of 0.36 read 0 in the netlist;
+    // rtl/synth/replay.c found it on layernorm's streams)
+    e = q - int'(f);
+    e = e >>> 1;
     if (m < 64'h8000_0000) begin
       i = 8'((m - 64'h4000_0000) >> 24);
       s = 6'd24;

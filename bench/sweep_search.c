@@ -164,7 +164,7 @@ int main(int argc, char **argv)
     int nr = ff_sweep_db_points(db, &keys, &res, &err);
     uint64_t n = s.npoints;
     keyed *kv = calloc((size_t)nr + 1, sizeof *kv);
-    for (int k = 0; k < nr; k++) kv[k] = (keyed){keys[k], ff_sweep_objective(&res[k], weight), k};
+    for (int k = 0; k < nr; k++) kv[k] = (keyed){keys[k], ff_sweep_objective(&res[k], weight, 0), k};
     qsort(kv, (size_t)nr, sizeof *kv, by_key);
     double *obj = calloc(n + 1, sizeof *obj), best = 0;
     double *cx = calloc(n + 1, sizeof *cx), *ay = calloc(n + 1, sizeof *ay);

@@ -29,7 +29,8 @@ static const char help[] =
     "usage: fuseflow sweep SPACE.json [--db FILE] [-j N] [--search exhaustive|random|surrogate]\n"
     "                      [--sample N] [--seed S] [--weight W] [--csv OUT.csv] [--plot OUT.svg] [--check]\n"
     "                      [--min-accuracy A] [--backend local|slurm] [--partition P] [--time T]\n"
-    "                      [--slurm-args \"...\"] [--hw-cost TABLE.json]\n"
+    "                      [--slurm-args \"...\"] [--hw-cost TABLE.json] [--hw-energy TABLE.json]\n"
+    "                      [--energy-weight E]\n"
     "\n"
     "Runs the points of a design space (docs/sweep.md) -- each a value of each\n"
     "architecture parameter and schedule choice the space file lists: all of them,\n"
@@ -37,7 +38,8 @@ static const char help[] =
     "-j points at a time, and records each in a database as it\n"
     "finishes; points already there are not run again, so a killed sweep goes on\n"
     "where it stopped. Then prints the Pareto front of cycles against the area of\n"
-    "an array that runs the point, from our synthesized RTL (docs/synthesis.md).\n"
+    "an array that runs the point and the energy of the run on it, both from our\n"
+    "synthesized RTL (docs/synthesis.md).\n"
     "\n"
     "  --db FILE      the SQLite database (default: SPACE.db beside the space file)\n"
     "  -j N           points at a time: worker processes, or with Slurm the array\n"
@@ -48,14 +50,18 @@ static const char help[] =
     "                 evaluations (default all) chosen by a Gaussian-process surrogate\n"
     "                 of the objective and a lower-confidence-bound acquisition\n"
     "  --weight W     the objective the surrogate minimises: cycles x area^W\n"
-    "                 (default 0: cycles)\n"
+    "                 x energy^E (default 0: cycles)\n"
+    "  --energy-weight E  (default 0)\n"
     "  --csv OUT.csv  every recorded point: its values, status, cycles, primitives,\n"
     "                 off-chip bytes, graphs run, seconds, error, accuracies, area\n"
-    "                 (total, tiles, crossbar, SRAM)\n"
-    "  --plot OUT.svg every recorded point, cycles against area, the front joined\n"
-    "                 (gnuplot)\n"
+    "                 (total, tiles, crossbar, SRAM), energy in nJ (total, logic,\n"
+    "                 SRAM, off-chip, leakage)\n"
+    "  --plot OUT.svg every recorded point, cycles against area and energy against\n"
+    "                 cycles, the fronts joined (gnuplot)\n"
     "  --hw-cost TABLE.json  the area table (default: rtl/synth/hw_cost.json of\n"
     "                 the source tree; without one, primitives stand for area)\n"
+    "  --hw-energy TABLE.json  the energy table (default: rtl/synth/hw_energy.json;\n"
+    "                 without one, or without an area table, no energy)\n"
     "  --check        compare every point's results with the reference interpreter,\n"
     "                 bit for bit (a mismatch is recorded as the point's error)\n"
     "  --min-accuracy A  keep off the front every point whose measured accuracy (of\n"
@@ -94,10 +100,16 @@ typedef struct wire {
 
 typedef struct eval_ctx {
     ff_run_sim sim;
+    ff_hw_events ev;       /* what the runs did, for their energy */
     int max_prims, graphs;
     ff_hw_array need;      /* the array that runs every graph */
     uint64_t max_words;    /* the most words one graph moves in and out: its tiles' memory */
 } eval_ctx;
+
+static void count_events(const ff_graph *g, const ff_sim *sim, void *user)
+{
+    ff_hw_events_add(&((eval_ctx *)user)->ev, g, sim);
+}
 
 static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
 {
@@ -118,7 +130,8 @@ static int eval_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
  * labels. The one evaluation of both back ends: a local worker runs it on
  * a copy-on-write view of the parent's choices, a Slurm array task
  * (--eval-point) on the one choice it made ready itself. */
-static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const ff_hw_cost *hw, ff_sweep_result *r)
+static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const ff_hw_cost *hw,
+                     const ff_hw_energy_table *en, ff_sweep_result *r)
 {
     const ff_ir_program *p = c->p;
     ff_tensor *const *inputs = c->data, *const *ref = c->ref;
@@ -127,7 +140,8 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ff_err err = {0};
-    eval_ctx e = {.sim = {.who = "fuseflow sweep"}};
+    eval_ctx e = {.sim = {.who = "fuseflow sweep", .finished = count_events}};
+    e.sim.finished_user = &e;
     ff_sim_opts_default(&e.sim.opts);
     ff_sweep_sched ss;
     ff_sweep_point_sched(s, i, &ss);
@@ -189,34 +203,55 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const
             r->area_tiles = a.tiles + a.fifos;
             r->area_crossbar = a.crossbar;
             r->area_sram = a.sram;
+            /* the energy of the run on that array (docs/synthesis.md
+             * "Energy"), in nJ at the table's node */
+            ff_hw_energy en_eu;
+            if (en && !ff_hw_energy_of(hw, en, &e.need, &e.ev, &en_eu, &err)) {
+                double nj = ff_hw_energy_fj_per_eu(en) * 1e-6;
+                r->energy = en_eu.total * nj;
+                r->energy_logic = (en_eu.logic + en_eu.channels) * nj;
+                r->energy_sram = en_eu.sram * nj;
+                r->energy_offchip = en_eu.offchip * nj;
+                r->energy_leakage = en_eu.leakage * nj;
+            }
         }
     }
 }
 
 /* Every recorded point, cycles against area (primitives without an area
- * table), the front joined. */
+ * table), the front joined; with energies, beside it energy against
+ * cycles, the front's points marked. */
 static int write_plot(const ff_sweep_result *all, int n, const unsigned char *on, const char *space, const char *path,
                       ff_err *err)
 {
-    int area = n > 0;
-    for (int k = 0; k < n; k++) area &= all[k].area > 0;
+    int area = n > 0, energy = n > 0;
+    for (int k = 0; k < n; k++) area &= all[k].area > 0, energy &= all[k].energy > 0;
     char title[512];
     snprintf(title, sizeof title, "%s: %d points", space, n);
     driver_plot pl;
     int rc = driver_plot_begin(&pl, path, title, err);
     if (rc) return rc;
     FILE *g = pl.g;
-    fprintf(g, "set xlabel '%s'\nset ylabel 'cycles'\nset logscale y\n"
-               "set grid\nset key top right\n",
-            area ? "area (million NAND2 equivalents, docs/synthesis.md)" : "primitives of the largest graph");
     for (int front = 0; front < 2; front++) {
         fprintf(g, "$%s << EOD\n", front ? "front" : "all");
         for (int k = 0; k < n; k++)
-            if (!front || on[k]) fprintf(g, "%.6f %" PRIu64 "\n", area ? all[k].area / 1e6 : all[k].max_prims, all[k].cycles);
+            if (!front || on[k])
+                fprintf(g, "%.6f %" PRIu64 " %.6g\n", area ? all[k].area / 1e6 : all[k].max_prims, all[k].cycles,
+                        all[k].energy);
         fprintf(g, "EOD\n");
     }
+    if (energy) fprintf(g, "set multiplot layout 1,2\n");
+    fprintf(g, "set xlabel '%s'\nset ylabel 'cycles'\nset logscale y\n"
+               "set grid\nset key top right\n",
+            area ? "area (million NAND2 equivalents, docs/synthesis.md)" : "primitives of the largest graph");
     fprintf(g, "plot $all using 1:2 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
                "$front using 1:2 with linespoints pt 7 ps 1 lc rgb '#d62728' title 'Pareto front'\n");
+    if (energy) {
+        fprintf(g, "set xlabel 'cycles'\nset ylabel 'energy (nJ, docs/synthesis.md)'\nset logscale xy\n");
+        fprintf(g, "plot $all using 2:3 with points pt 7 ps 0.6 lc rgb '#9ecae1' title 'point', "
+                   "$front using 2:3 with points pt 7 ps 1 lc rgb '#d62728' title 'on the front'\n");
+        fprintf(g, "unset multiplot\n");
+    }
     return driver_plot_end(&pl, err);
 }
 
@@ -234,7 +269,7 @@ void sweep_note(sweep_pool *P, uint64_t i, const ff_sweep_result *r)
         P->objective = ff_xrealloc(P->objective, P->cap * sizeof *P->objective);
     }
     P->seen[P->nseen] = i;
-    P->objective[P->nseen++] = ff_sweep_objective(r, P->weight);
+    P->objective[P->nseen++] = ff_sweep_objective(r, P->weight, P->energy_weight);
 }
 
 int sweep_record(sweep_pool *P, uint64_t i, const ff_sweep_result *r, ff_err *err)
@@ -359,7 +394,7 @@ static int run_local(sweep_pool *P, const uint64_t *pts, uint64_t n, ff_err *err
             if (pid == 0) { /* the worker: one point, its result down the pipe */
                 close(fds[0]);
                 wire msg = {.point = i};
-                evaluate(P->s, i, c, P->hw, &msg.r);
+                evaluate(P->s, i, c, P->hw, P->energy, &msg.r);
                 ssize_t put = write(fds[1], &msg, sizeof msg);
                 _exit(put == (ssize_t)sizeof msg ? 0 : 3);
             }
@@ -490,10 +525,11 @@ static int search_surrogate(sweep_pool *P, uint64_t budget, uint64_t seed, ff_er
 int cmd_sweep(int argc, char **argv)
 {
     const char *space_path = NULL, *db_path = NULL, *csv = NULL, *plot = NULL, *search = NULL, *backend = "local";
-    const char *result = NULL, *hw_path = NULL;
+    const char *result = NULL, *hw_path = NULL, *energy_path = NULL;
     sweep_slurm_opts so = {0};
     ff_hw_cost *hw = NULL;
-    double weight = 0, min_accuracy = -1;
+    ff_hw_energy_table *energy = NULL;
+    double weight = 0, energy_weight = 0, min_accuracy = -1;
     uint64_t sample = 0, seed = 1, eval_point = UINT64_MAX;
     int jobs = 0, check = 0, rc = 0;
     const driver_option own[] = {
@@ -506,6 +542,7 @@ int cmd_sweep(int argc, char **argv)
         {"--check", DRIVER_FLAG, &check},
         {"--search", DRIVER_STR, &search},
         {"--weight", DRIVER_REAL, &weight, "an exponent 0..4", 0, 4},
+        {"--energy-weight", DRIVER_REAL, &energy_weight, "an exponent 0..4", 0, 4},
         {"--min-accuracy", DRIVER_REAL, &min_accuracy, "an accuracy 0..1", 0, 1},
         {"--backend", DRIVER_STR, &backend},
         {"--partition", DRIVER_STR, &so.partition},
@@ -514,6 +551,7 @@ int cmd_sweep(int argc, char **argv)
         {"--eval-point", DRIVER_UINT, &eval_point, "a point number", 0, 1.8e19},
         {"--result", DRIVER_STR, &result},
         {"--hw-cost", DRIVER_STR, &hw_path},
+        {"--hw-energy", DRIVER_STR, &energy_path},
     };
     const driver_cmd cmd = {"sweep", 0, own, sizeof own / sizeof *own, help, &space_path, 1, "which space file?"};
     driver_opts o;
@@ -566,12 +604,18 @@ int cmd_sweep(int argc, char **argv)
         if (!result) fprintf(stderr, "fuseflow sweep: no area table (%s): primitives stand for area\n", err.msg);
         memset(&err, 0, sizeof err);
     }
+    /* the energy table likewise: without it, no energies */
+    if (energy_path && ff_hw_energy_load(energy_path, &energy, &err)) goto fail;
+    if (!energy_path && ff_hw_energy_load(ff_hw_energy_default_path(), &energy, &err)) {
+        if (!result) fprintf(stderr, "fuseflow sweep: no energy table (%s): no energies\n", err.msg);
+        memset(&err, 0, sizeof err);
+    }
     /* the data, as fuseflow run would load it from the space's inputs: now
      * without model choices, else per choice when a point first needs it */
     choices = ff_xcalloc(s.nmodels, sizeof *choices);
     /* the Slurm back end's tasks check, each on its own */
-    sweep_pool P = {.s = &s, .choice = choices, .check = check && !slurm, .hw = hw, .jobs = jobs, .tty = isatty(2),
-                    .weight = weight};
+    sweep_pool P = {.s = &s, .choice = choices, .check = check && !slurm, .hw = hw, .energy = energy, .jobs = jobs,
+                    .tty = isatty(2), .weight = weight, .energy_weight = energy_weight};
     if (!s.ntrain && (rc = choice_ready(&P, 0, &err)) < 0) goto fail;
     if (rc) goto done;
     if (result) { /* an array task: one point, its result to a file, nothing else */
@@ -586,7 +630,7 @@ int cmd_sweep(int argc, char **argv)
         if ((rc = choice_ready(&P, m, &err)) < 0) goto fail;
         if (rc) goto done;
         ff_sweep_result r;
-        evaluate(&s, eval_point, &P.choice[m], P.hw, &r);
+        evaluate(&s, eval_point, &P.choice[m], P.hw, P.energy, &r);
         if (ff_sweep_result_save(result, &s, eval_point, &r, &err)) goto fail;
         goto done;
     }
@@ -605,6 +649,7 @@ int cmd_sweep(int argc, char **argv)
     so.db = db_path;
     so.check = check;
     so.hw_cost = hw_path;
+    so.hw_energy = energy_path;
     if (slurm && (rc = sweep_slurm_open(&P, &so, &err))) goto fail_pool;
     if (!strcmp(search, "surrogate")) {
         uint64_t budget = sample ? sample : s.npoints;
@@ -653,10 +698,10 @@ fail_pool:
     free(fr);
     free(fon);
     free(feas);
-    int narea = 0;
-    for (int k = 0; k < na; k++) narea += all[k].area > 0;
-    printf("Pareto front, cycles vs %s%s (%d point%s", narea ? "area" : "primitives of the largest graph",
-           nacc ? " vs accuracy" : "", nf, nf == 1 ? "" : "s");
+    int narea = 0, nenergy = 0;
+    for (int k = 0; k < na; k++) narea += all[k].area > 0, nenergy += all[k].energy > 0;
+    printf("Pareto front, cycles vs %s%s%s (%d point%s", narea ? "area" : "primitives of the largest graph",
+           nenergy ? " vs energy" : "", nacc ? " vs accuracy" : "", nf, nf == 1 ? "" : "s");
     if (min_accuracy >= 0) printf("; %d of %d below accuracy %g or unmeasured, left out", na - nfeas, na, min_accuracy);
     printf("):\n");
     for (int k = 0; k < na; k++) {
@@ -665,6 +710,9 @@ fail_pool:
         if (all[k].area > 0)
             printf("%8.3f MGE (tiles %.3f, crossbar %.3f, SRAM %.3f)  ", all[k].area / 1e6, all[k].area_tiles / 1e6,
                    all[k].area_crossbar / 1e6, all[k].area_sram / 1e6);
+        if (all[k].energy > 0)
+            printf("%9.4g nJ (logic %.3g, SRAM %.3g, off-chip %.3g, leakage %.3g)  ", all[k].energy,
+                   all[k].energy_logic, all[k].energy_sram, all[k].energy_offchip, all[k].energy_leakage);
         printf("%5d primitives  %3d graphs  ", all[k].max_prims, all[k].kernels);
         if (all[k].has_accuracy) {
             printf("accuracy %.4f", all[k].accuracy);
@@ -704,6 +752,7 @@ done:
     ff_sweep_db_close(db);
     free(db_default);
     ff_hw_cost_free(hw);
+    ff_hw_energy_free(energy);
     for (uint64_t m = 0; choices && m < s.nmodels; m++) {
         driver_program_free(choices[m].p, choices[m].data, choices[m].ref, choices[m].sizes);
         ff_sweep_model_free(&choices[m].m);

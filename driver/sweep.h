@@ -26,6 +26,7 @@ typedef struct sweep_pool {
                                             program and data loaded, when a point first needs it */
     int check;                           /* compute reference results (--check) for the local workers */
     const ff_hw_cost *hw;                /* the area table; NULL: no areas */
+    const ff_hw_energy_table *energy;    /* the energy table; NULL (or no area table): no energies */
     ff_sweep_db *db;
     struct worker *w;                    /* the local back end's workers (jobs of them) */
     sweep_slurm *slurm;                  /* the Slurm back end's state; NULL: local */
@@ -35,7 +36,7 @@ typedef struct sweep_pool {
     uint64_t *seen;
     double *objective;
     size_t nseen, cap;
-    double weight;
+    double weight, energy_weight;        /* the objective's exponents (ff_sweep_objective) */
 } sweep_pool;
 
 /* Records point i's result r, measured now: into the database, the
@@ -55,6 +56,7 @@ typedef struct sweep_slurm_opts {
     const char *args;      /* more sbatch options, split at spaces, or NULL */
     int check;             /* tasks run with --check */
     const char *hw_cost;   /* tasks run with --hw-cost this, or NULL */
+    const char *hw_energy; /* tasks run with --hw-energy this, or NULL */
 } sweep_slurm_opts;
 
 /* Whether sbatch and squeue can be run at all (sbatch --version). Returns

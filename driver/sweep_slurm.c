@@ -341,6 +341,10 @@ static char *write_script(const sweep_slurm *S, const uint64_t *pts, size_t n, f
         fprintf(f, " --hw-cost ");
         sh_quote(f, S->o->hw_cost);
     }
+    if (S->o->hw_energy) {
+        fprintf(f, " --hw-energy ");
+        sh_quote(f, S->o->hw_energy);
+    }
     fputc('\n', f);
     int bad = ferror(f);
     if (fclose(f) || bad) {

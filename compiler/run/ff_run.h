@@ -142,6 +142,10 @@ typedef struct ff_run_sim {
     ff_sim_opts opts;           /* in: how to simulate */
     FILE *blocked;              /* in: where to report an unfinished run (NULL: nowhere) */
     const char *who;            /* in: its prefix ("fuseflow run") */
+    /* in, may be NULL: called with each kernel's finished simulation, before
+     * it is freed (to count what the run did: the sweep's energy) */
+    void (*finished)(const ff_graph *g, const ff_sim *sim, void *user);
+    void *finished_user;
     /* out, the last kernel's: */
     uint64_t cycles;            /* ff_sim_cycles */
     ff_sim_timing timing;       /* its parts and bytes moved (ff_sim_timing_of) */

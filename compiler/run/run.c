@@ -623,6 +623,7 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
         r->total_ops += r->ops;
         const char *most = NULL;
         r->saturated = ff_sim_saturated(sim, &most);
+        if (r->finished) r->finished(g, sim, r->finished_user);
         snprintf(r->sat_node, sizeof r->sat_node, "%s", most ? most : "");
     }
     for (int t = 0; !rc && t < g->ntensors; t++)

@@ -61,11 +61,14 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
         rc = db_fail(db, path, err);
         goto fail;
     }
-    /* the accuracy (model choices) and area (GE, docs/synthesis.md) columns
-     * came later: added to a database made before them ("duplicate column"
-     * when it has them is no error); NULL where not measured */
-    static const char *const late_cols[] = {"accuracy",      "accuracy_float",   "area_ge",
-                                            "area_tiles_ge", "area_crossbar_ge", "area_sram_ge"};
+    /* the accuracy (model choices), area (GE) and energy (nJ,
+     * docs/synthesis.md) columns came later: added to a database made
+     * before them ("duplicate column" when it has them is no error); NULL
+     * where not measured */
+    static const char *const late_cols[] = {"accuracy",          "accuracy_float", "area_ge",
+                                            "area_tiles_ge",     "area_crossbar_ge", "area_sram_ge",
+                                            "energy_nj",         "energy_logic_nj", "energy_sram_nj",
+                                            "energy_offchip_nj", "energy_leakage_nj"};
     for (size_t c = 0; c < sizeof late_cols / sizeof *late_cols; c++) {
         char alter[96];
         snprintf(alter, sizeof alter, "ALTER TABLE points ADD COLUMN %s REAL", late_cols[c]);
@@ -99,8 +102,10 @@ int ff_sweep_db_open(const char *path, const ff_sweep_space *s, ff_sweep_db **ou
         sqlite3_prepare_v2(db->h,
                            "INSERT OR REPLACE INTO points(idx, key, status, cycles, max_prims, offchip_bytes, kernels,"
                            " seconds, error, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge,"
-                           " accuracy, accuracy_float)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                           " accuracy, accuracy_float, energy_nj, energy_logic_nj, energy_sram_nj,"
+                           " energy_offchip_nj, energy_leakage_nj)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                           " ?16, ?17, ?18, ?19, ?20)",
                            -1, &db->put, NULL) != SQLITE_OK) {
         rc = db_fail(db, path, err);
         goto fail;
@@ -158,6 +163,10 @@ int ff_sweep_db_put(ff_sweep_db *db, const ff_sweep_space *s, uint64_t i, const 
     else sqlite3_bind_null(p, 14);
     if (acc && r->accuracy_float == r->accuracy_float) sqlite3_bind_double(p, 15, r->accuracy_float);
     else sqlite3_bind_null(p, 15); /* not measured, or NaN: the trainer gave none */
+    const double energy[] = {r->energy, r->energy_logic, r->energy_sram, r->energy_offchip, r->energy_leakage};
+    for (int c = 0; c < 5; c++)
+        if (ok && r->energy > 0) sqlite3_bind_double(p, 16 + c, energy[c]);
+        else sqlite3_bind_null(p, 16 + c);
     int rc = sqlite3_step(p) == SQLITE_DONE ? 0 : db_fail(db, db->path, err);
     free(key);
     return rc;
@@ -188,7 +197,8 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
     int rc = 0;
     if (sqlite3_prepare_v2(db->h,
                            "SELECT idx, key, status, cycles, max_prims, offchip_bytes, kernels, seconds, error,"
-                           " accuracy, accuracy_float, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge"
+                           " accuracy, accuracy_float, area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge,"
+                           " energy_nj, energy_logic_nj, energy_sram_nj, energy_offchip_nj, energy_leakage_nj"
                            " FROM points ORDER BY idx",
                            -1, &q, NULL) != SQLITE_OK) {
         fclose(f);
@@ -208,7 +218,9 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
                 csv_field(f, kv);
             }
             fputs(",status,cycles,max_prims,offchip_bytes,kernels,seconds,error,accuracy,accuracy_float,"
-                  "area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge\n", f);
+                  "area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge,"
+                  "energy_nj,energy_logic_nj,energy_sram_nj,energy_offchip_nj,energy_leakage_nj\n",
+                  f);
             header = 1;
             free(copy);
             copy = ff_xstrdup(key ? key : "");
@@ -229,9 +241,10 @@ int ff_sweep_db_csv(ff_sweep_db *db, const char *path, ff_err *err)
         fprintf(f, ",%.3f,", sqlite3_column_double(q, 7));
         const char *e = (const char *)sqlite3_column_text(q, 8);
         csv_field(f, e ? e : "");
-        for (int c = 9; c <= 14; c++) { /* empty: not measured */
+        for (int c = 9; c <= 19; c++) { /* empty: not measured */
             fputc(',', f);
-            if (sqlite3_column_type(q, c) != SQLITE_NULL) fprintf(f, c <= 10 ? "%.4f" : "%.0f", sqlite3_column_double(q, c));
+            if (sqlite3_column_type(q, c) != SQLITE_NULL)
+                fprintf(f, c <= 10 ? "%.4f" : c <= 14 ? "%.0f" : "%.4g", sqlite3_column_double(q, c));
         }
         fputc('\n', f);
     }
@@ -248,7 +261,8 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db->h,
                            "SELECT key, cycles, max_prims, offchip_bytes, kernels, seconds, idx, accuracy, accuracy_float,"
-                           " area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge FROM points"
+                           " area_ge, area_tiles_ge, area_crossbar_ge, area_sram_ge, energy_nj, energy_logic_nj,"
+                           " energy_sram_nj, energy_offchip_nj, energy_leakage_nj FROM points"
                            " WHERE status = 'ok' ORDER BY cycles, max_prims, idx",
                            -1, &q, NULL) != SQLITE_OK)
         return db_fail(db, db->path, err);
@@ -268,6 +282,11 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
         r.area_tiles = sqlite3_column_double(q, 10);
         r.area_crossbar = sqlite3_column_double(q, 11);
         r.area_sram = sqlite3_column_double(q, 12);
+        r.energy = sqlite3_column_double(q, 13); /* 0.0 for NULL: no energy */
+        r.energy_logic = sqlite3_column_double(q, 14);
+        r.energy_sram = sqlite3_column_double(q, 15);
+        r.energy_offchip = sqlite3_column_double(q, 16);
+        r.energy_leakage = sqlite3_column_double(q, 17);
         *keys = ff_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
         *res = ff_xrealloc(*res, sizeof **res * (size_t)(n + 1));
         (*keys)[n] = ff_xstrdup((const char *)sqlite3_column_text(q, 0));

@@ -163,6 +163,13 @@ typedef struct ff_sweep_result {
     double area_tiles;      /* tiles of every kind, their FIFOs at the point's depth */
     double area_crossbar;   /* the full crossbar */
     double area_sram;       /* on-chip memory: the largest kernel's data and the global buffer */
+    /* The energy of the run on that array (ff_hw.h, docs/synthesis.md
+     * "Energy"), in nJ at the energy table's node; all 0 without the tables. */
+    double energy;          /* the sum of the four */
+    double energy_logic;    /* tiles firing and idling, tokens through the crossbar and FIFOs */
+    double energy_sram;     /* words of tile memory read and written */
+    double energy_offchip;  /* bytes moved off chip */
+    double energy_leakage;  /* the array's area over the run's cycles */
 } ff_sweep_result;
 
 /* One point's result as a text file (result.c): how a worker on another
@@ -197,16 +204,17 @@ int ff_sweep_db_points(ff_sweep_db *db, char ***keys, ff_sweep_result **res, ff_
 
 /* The Pareto front of res[0..n) (sorted as ff_sweep_db_points sorts),
  * minimising cycles and the array's size -- area between points that both
- * have one, else max_prims -- and, between points that both measured it,
- * maximising accuracy: on[k] = 1 for each point on it (a point no
+ * have one, else max_prims -- and, between points that both measured them,
+ * minimising energy and maximising accuracy: on[k] = 1 for each point on it (a point no
  * other is at least as good as on every objective and better on one; of
  * equal points, the first). Returns how many. */
 int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on);
 
-/* The scalar a search minimises: cycles x size^weight, size the area
- * (or the primitives, without an area table) (weight 0: cycles alone; 1:
- * an area-delay product). 0 for a point without a result. */
-double ff_sweep_objective(const ff_sweep_result *r, double weight);
+/* The scalar a search minimises: cycles x size^weight x energy^energy_weight,
+ * size the area (or the primitives, without an area table), energy 1
+ * without one (weights 0: cycles alone; 1, 0: an area-delay product; 0, 1:
+ * energy-delay). 0 for a point without a result. */
+double ff_sweep_objective(const ff_sweep_result *r, double weight, double energy_weight);
 
 /* The surrogate search's next points (search.c, docs/sweep.md
  * "Searching"): fits a Gaussian process to log(objective) of the ndone

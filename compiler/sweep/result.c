@@ -17,9 +17,12 @@
  *   accuracy_float 0.815        choices"; "none": not measured)
  *   area 1.234e6 1.0e6 2.0e5 3.4e4   (GE: total, tiles, crossbar, SRAM;
  *                               docs/synthesis.md; all 0 without a table)
+ *   energy 812.5 400.1 300.2 100.2 12.0  (nJ: total, logic, SRAM, off-chip,
+ *                               leakage; all 0 without the tables)
  *   error                      (the rest of the line; empty when ok)
  *
- * Version 2 added the accuracy lines, version 3 the area; a file of an
+ * Version 2 added the accuracy lines, version 3 the area, version 4 the
+ * energy; a file of an
  * older version (a sweep of a binary before them) is refused like any file
  * not a result: the Slurm back end warns, removes it and runs its point
  * again.
@@ -34,7 +37,7 @@
 
 #include "ff_sweep.h"
 
-#define MAGIC "fuseflow sweep result 3"
+#define MAGIC "fuseflow sweep result 4"
 #define FIELD 8192 /* the longest line: a key of many dimensions */
 
 int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, const ff_sweep_result *r, ff_err *err)
@@ -58,9 +61,11 @@ int ff_sweep_result_save(const char *path, const ff_sweep_space *s, uint64_t i, 
     if (r->has_accuracy) snprintf(acc, sizeof acc, "%.17g", r->accuracy);
     if (!isnan(r->accuracy_float)) snprintf(accf, sizeof accf, "%.17g", r->accuracy_float);
     fprintf(f, MAGIC "\npoint %" PRIu64 "\nkey %s\nstatus %s\ncycles %" PRIu64 "\nmax_prims %d\noffchip_bytes %" PRIu64
-                     "\nkernels %d\nseconds %.6f\naccuracy %s\naccuracy_float %s\narea %.17g %.17g %.17g %.17g\nerror %s\n",
+                     "\nkernels %d\nseconds %.6f\naccuracy %s\naccuracy_float %s\narea %.17g %.17g %.17g %.17g"
+                     "\nenergy %.17g %.17g %.17g %.17g %.17g\nerror %s\n",
             i, key, r->status, r->cycles, r->max_prims, r->offchip_bytes, r->kernels, r->seconds, acc, accf, r->area,
-            r->area_tiles, r->area_crossbar, r->area_sram, msg);
+            r->area_tiles, r->area_crossbar, r->area_sram, r->energy, r->energy_logic, r->energy_sram,
+            r->energy_offchip, r->energy_leakage, msg);
     int bad = ferror(f);
     if (fclose(f) || bad) rc = ff_err_set(err, FF_EIO, "%s: cannot write: %s", tmp, strerror(errno));
     if (!rc && rename(tmp, path)) rc = ff_err_set(err, FF_EIO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
@@ -90,6 +95,21 @@ static int number(const char *path, const char *name, const char *v, uint64_t *o
     unsigned long long x = strtoull(v, &end, 10);
     if (!*v || *end || errno || *v == '-') return ff_err_set(err, FF_EINVAL, "%s: %s '%s': expected a number", path, name, v);
     *out = x;
+    return 0;
+}
+
+/* n real numbers >= 0 separated by spaces, into *out[0..n). */
+static int reals(const char *path, const char *name, const char *v, double **out, int n, ff_err *err)
+{
+    const char *at = v;
+    for (int a = 0; a < n; a++) {
+        char *stop;
+        *out[a] = strtod(at, &stop);
+        if (stop == at || !isfinite(*out[a]) || *out[a] < 0)
+            return ff_err_set(err, FF_EINVAL, "%s: %s '%s': expected %d numbers >= 0", path, name, v, n);
+        at = stop;
+    }
+    if (*at) return ff_err_set(err, FF_EINVAL, "%s: %s '%s': expected %d numbers >= 0", path, name, v, n);
     return 0;
 }
 
@@ -156,22 +176,11 @@ int ff_sweep_result_load(const char *path, const ff_sweep_space *s, uint64_t *po
         (rc = real_or_none(path, "accuracy_float", v, &has_float, &r->accuracy_float, err)))
         goto done;
     if (!r->has_accuracy) r->accuracy = 0;
-    if ((rc = field(f, path, "area", v, sizeof v, err))) goto done;
     double *area[] = {&r->area, &r->area_tiles, &r->area_crossbar, &r->area_sram};
-    char *at = v;
-    for (int a = 0; a < 4; a++) {
-        char *stop;
-        *area[a] = strtod(at, &stop);
-        if (stop == at || !isfinite(*area[a]) || *area[a] < 0) {
-            rc = ff_err_set(err, FF_EINVAL, "%s: area '%s': expected four numbers >= 0", path, v);
-            goto done;
-        }
-        at = stop;
-    }
-    if (*at) {
-        rc = ff_err_set(err, FF_EINVAL, "%s: area '%s': expected four numbers >= 0", path, v);
+    double *energy[] = {&r->energy, &r->energy_logic, &r->energy_sram, &r->energy_offchip, &r->energy_leakage};
+    if ((rc = field(f, path, "area", v, sizeof v, err)) || (rc = reals(path, "area", v, area, 4, err)) ||
+        (rc = field(f, path, "energy", v, sizeof v, err)) || (rc = reals(path, "energy", v, energy, 5, err)))
         goto done;
-    }
     if ((rc = field(f, path, "error", v, sizeof v, err))) goto done;
     snprintf(r->error, sizeof r->error, "%.511s", v);
     r->point = i;

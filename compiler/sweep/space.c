@@ -475,13 +475,14 @@ void ff_sweep_point_sched(const ff_sweep_space *s, uint64_t i, ff_sweep_sched *o
 
 /* The objectives of r, each to be minimised (a maximised one negated);
  * returns how many. The array's size is its area where both points have
- * one (an area table), else its primitives; accuracy is one only where
- * both points measured it. */
-static int objectives(const ff_sweep_result *r, int with_area, int with_accuracy, double *v)
+ * one (an area table), else its primitives; energy and accuracy are ones
+ * only where both points measured them. */
+static int objectives(const ff_sweep_result *r, int with_area, int with_energy, int with_accuracy, double *v)
 {
     int n = 0;
     v[n++] = (double)r->cycles;
     v[n++] = with_area ? r->area : (double)r->max_prims;
+    if (with_energy) v[n++] = r->energy;
     if (with_accuracy) v[n++] = -r->accuracy;
     return n;
 }
@@ -492,8 +493,9 @@ static int dominates(const ff_sweep_result *res, int j, int k)
 {
     double a[8], b[8];
     int acc = res[j].has_accuracy && res[k].has_accuracy, area = res[j].area > 0 && res[k].area > 0;
-    int n = objectives(&res[j], area, acc, a), better = 0;
-    objectives(&res[k], area, acc, b);
+    int energy = res[j].energy > 0 && res[k].energy > 0;
+    int n = objectives(&res[j], area, energy, acc, a), better = 0;
+    objectives(&res[k], area, energy, acc, b);
     for (int o = 0; o < n; o++) {
         if (a[o] > b[o]) return 0;
         better |= a[o] < b[o];
@@ -515,11 +517,12 @@ int ff_sweep_front(const ff_sweep_result *res, int n, unsigned char *on)
     return count;
 }
 
-double ff_sweep_objective(const ff_sweep_result *r, double weight)
+double ff_sweep_objective(const ff_sweep_result *r, double weight, double energy_weight)
 {
     if (strcmp(r->status, "ok") || !r->cycles) return 0;
     double size = r->area > 0 ? r->area : r->max_prims > 0 ? r->max_prims : 1;
-    return (double)r->cycles * pow(size, weight);
+    double e = energy_weight != 0 ? pow(r->energy > 0 ? r->energy : 1, energy_weight) : 1;
+    return (double)r->cycles * pow(size, weight) * e;
 }
 
 uint64_t ff_sweep_random(uint64_t *state)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ff_hw.h"
+#include "hw_int.h"
 #include "ff_token.h"
 
 #define FIFO_UNITS 16
@@ -104,6 +105,12 @@ int ff_hw_cost_load(const char *path, ff_hw_cost **out, ff_err *err)
 }
 
 void ff_hw_cost_free(ff_hw_cost *c) { free(c); }
+
+void ff_hw_tile_ports(const ff_hw_cost *c, ff_prim_kind k, int *nin, int *nout)
+{
+    *nin = c->tile_nin[k];
+    *nout = c->tile_nout[k];
+}
 
 void ff_hw_array_need(ff_hw_array *a, const ff_graph *g)
 {

@@ -17,12 +17,13 @@
  * the energy per firing; rtl/synth/energy.mjs pools them into
  * rtl/synth/hw_energy.json.
  *
- *   ff_replay [--mutate N] NETDIR CAPTURE...        (CAPTURE: DIR/KERNEL, no suffix)
+ *   ff_replay [--mutate N] [--kinds K,...] NETDIR CAPTURE...   (CAPTURE: DIR/KERNEL, no suffix)
  *   ff_replay --fifo NETDIR UNIT DEPTH CYCLES SEED  (a channel FIFO on a seeded
  *                                                   push/pop stream)
  *
  * --mutate N makes the Nth AND gate of every netlist an OR: the replay must
- * then report a mismatch (the check can fail). A tile whose data does not fit
+ * then report a mismatch (the check can fail). --kinds replays only the
+ * tiles of those kinds (the netlists a test has). A tile whose data does not fit
  * the netlist's SRAM (the synthesized units hold 8 words), or whose outputs
  * differ, is reported with its reason and no energy. Exit: 0 when every
  * replayed tile matched, 1 on a mismatch or bad input, 2 on usage.
@@ -131,6 +132,7 @@ typedef struct netlist {
     port *ports;
     size_t nports;
     size_t loops;   /* edges against the evaluation order (settle iterates) */
+    uint32_t max_depth; /* the unit's MaxDepth (DIR/UNIT.json), 0 if unknown */
     float *w;       /* energy of one transition, per net */
     uint8_t *val, *prev;
 } netlist;
@@ -407,6 +409,10 @@ static netlist *netlist_load(const char *dir, const char *unit, int mutate)
     n->prev = xcalloc(n->nnets, 1);
     n->val[1] = n->prev[1] = 1;
     json_decref(root);
+    snprintf(path, sizeof path, "%s/%s.json", dir, unit);
+    json_t *meta = json_load_file(path, 0, &je);
+    n->max_depth = (uint32_t)json_integer_value(json_object_get(json_object_get(meta, "params"), "MaxDepth"));
+    json_decref(meta);
     if (mutate > 0 && nands < (size_t)mutate) die("%s: --mutate %d, but it has %zu AND gates", path, mutate, nands);
     return n;
 }
@@ -618,7 +624,8 @@ static const char *port_names[] = {"clk_i",       "rst_ni",      "run_i",       
                                    "cfg_wdata_i", "cfg_rdata_o", "mem_we_i",      "mem_addr_i",   "mem_wdata_i",
                                    "mem_rdata_o", "in_src_o",    "in_valid_i",    "in_ready_o",   "in_data_i",
                                    "out_valid_o", "out_ready_i", "out_data_o",    "done_o",       "error_o",
-                                   "moved_o",     "blk_rd_data_i", "blk_handle_i", "MemWords"};
+                                   "moved_o",     "blk_rd_data_i", "blk_handle_i", "MemWords",
+                                   "MaxDepth",    "blk_req_o"};
 #define NPORT_NAMES (sizeof port_names / sizeof port_names[0])
 
 /* "...g_tile[12].u_tile" -> 12, else -1 */
@@ -730,11 +737,17 @@ static int bit_of(const char *v, uint32_t width, uint32_t b) { return v && v[wid
 
 /* ---- one tile ------------------------------------------------------------ */
 
-/* The SRAM words of the captured tile (its MemWords parameter). */
-static uint32_t tile_mem_words(const capture *c, const tile_ports *tp)
+/* blk_req_t (ff_pkg.sv), packed from rd_addr down to wn: its width and the
+ * bits of its alloc and we fields */
+#define BLK_REQ_BITS 178u
+#define BLK_REQ_ALLOC 113u
+#define BLK_REQ_WE 64u
+
+/* A parameter of the captured tile (MemWords, MaxDepth). */
+static uint32_t tile_param(const capture *c, const tile_ports *tp, const char *name)
 {
     for (int k = 0; k < tp->nports; k++) {
-        if (strcmp(tp->name[k], "MemWords")) continue;
+        if (strcmp(tp->name[k], name)) continue;
         cursor cur = {&c->sigs[c->by_handle[tp->h[k]] - 1], 0};
         const char *w = value_at(c, &cur, UINT64_MAX);
         uint32_t words = 0;
@@ -759,7 +772,9 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
     for (int k = 0; k < tp->nports; k++) {
         cur[k] = (cursor){&c->sigs[c->by_handle[tp->h[k]] - 1], 0};
         np[k] = port_named(n, tp->name[k]);
-        if (!np[k] && strcmp(tp->name[k], "clk_i") && strcmp(tp->name[k], "MemWords")) die("%s: no port %s", n->unit, tp->name[k]);
+        if (!np[k] && strcmp(tp->name[k], "clk_i") && strcmp(tp->name[k], "MemWords") &&
+            strcmp(tp->name[k], "MaxDepth"))
+            die("%s: no port %s", n->unit, tp->name[k]);
         if (np[k] && np[k]->width != (int)tp->width[k] && strcmp(tp->name[k], "blk_rd_data_i"))
             die("%s: port %s is %d bits, the captured tile's %u", n->unit, tp->name[k], np[k]->width, tp->width[k]);
     }
@@ -775,10 +790,10 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
     }
     /* the array tile's SRAM against the netlist's: a smaller one may not
      * hold the run's data, and sizes the tile's address counters */
-    uint32_t array_words = tile_mem_words(c, tp), net_words = n->nsrams ? n->srams[0].words : 0;
+    uint32_t array_words = tile_param(c, tp, "MemWords"), net_words = n->nsrams ? n->srams[0].words : 0;
     (void)k_words;
     uint64_t beyond = 0;
-    int busy_before = 1, started = 0;
+    int busy_before = 1, started = 0, block_mode = 0;
     for (size_t si = 0; si < c->nsamples; si++) {
         uint64_t t = c->samples[si];
         const char *vals[32];
@@ -799,16 +814,34 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
             for (int b = 0; b < p->width; b++) n->val[p->bits[b]] = (uint8_t)bit_of(vals[k], tp->width[k], (uint32_t)b);
         }
         settle(n);
+        /* block mode: the tile allocated or wrote blocks (blk_req_t's alloc
+         * and we bits, ff_pkg.sv; the rest carries addresses in any mode) */
+        for (int k = 0; k < tp->nports && !block_mode; k++)
+            if (!strcmp(tp->name[k], "blk_req_o") && tp->width[k] == BLK_REQ_BITS &&
+                (bit_of(vals[k], tp->width[k], BLK_REQ_ALLOC) || bit_of(vals[k], tp->width[k], BLK_REQ_WE)))
+                block_mode = 1;
         /* outputs against the RTL's */
         for (int k = 0; k < tp->nports && !r->status[0]; k++) {
             const port *p = np[k];
-            /* mem_rdata_o is the SRAM's host read-back: the memory, not logic */
-            if (!p || !p->output || !vals[k] || !strcmp(p->name, "mem_rdata_o")) continue;
+            /* mem_rdata_o is the SRAM's host read-back: the memory, not
+             * logic; blk_req_o the block datapath's, which the unit lacks */
+            if (!p || !p->output || !vals[k] || !strcmp(p->name, "mem_rdata_o") || !strcmp(p->name, "blk_req_o"))
+                continue;
             for (int b = 0; b < p->width; b++) {
                 char cv = vals[k][tp->width[k] - 1 - (uint32_t)b];
                 if (cv != '0' && cv != '1') continue;
                 if (n->val[p->bits[b]] != (cv == '1')) {
-                    if (net_words < array_words)
+                    if (block_mode)
+                        snprintf(r->status, sizeof r->status,
+                                 "skipped: cycle %zu, %s differs, and the tile ran in block mode (it used the block "
+                                 "store), which the synthesized unit has no datapath for",
+                                 si, p->name);
+                    else if (!strcmp(p->name, "in_ready_o") && cv == '1' && n->max_depth &&
+                        tile_param(c, tp, "MaxDepth") > n->max_depth)
+                        snprintf(r->status, sizeof r->status,
+                                 "skipped: cycle %zu, a FIFO fills past the netlist's %u words (the array's hold %u)",
+                                 si, n->max_depth, tile_param(c, tp, "MaxDepth"));
+                    else if (net_words < array_words)
                         snprintf(r->status, sizeof r->status,
                                  "skipped: cycle %zu, %s differs, and the run may need more than the netlist's %u "
                                  "SRAM words (the array tile has %u; %" PRIu64 " words loaded beyond)",
@@ -923,7 +956,22 @@ static int replay_fifo(const char *dir, const char *unit, int depth, uint64_t cy
 
 /* ---- main ----------------------------------------------------------------- */
 
-static int read_tiles(const char *path, tile_ports **out)
+/* Whether kind is one of the comma-separated list (NULL: every kind). */
+static int listed(const char *list, const char *kind)
+{
+    if (!list) return 1;
+    size_t n = strlen(kind);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, kind, n)) return 1;
+        if (!end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+static int read_tiles(const char *path, tile_ports **out, const char *only)
 {
     FILE *f = fopen(path, "r");
     if (!f) die("%s: %s", path, strerror(errno));
@@ -941,10 +989,10 @@ static int read_tiles(const char *path, tile_ports **out)
         memset(&t[n], 0, sizeof t[n]);
         int got = sscanf(line, "%d %63s %127s %31s", &t[n].tile, t[n].kind, t[n].node, t[n].op);
         if (got < 3) die("%s:%d: expected 'TILE KIND NODE [OP]'", path, lineno);
-        n++;
+        if (listed(only, t[n].kind)) n++;
     }
     fclose(f);
-    if (!n) die("%s: no tiles", path);
+    if (!n) die("%s: no tiles%s", path, only ? " of the kinds asked for" : "");
     *out = t;
     return n;
 }
@@ -959,16 +1007,24 @@ int main(int argc, char **argv)
         }
         return replay_fifo(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 10), strtoull(argv[6], NULL, 10));
     }
-    if (a + 1 < argc && !strcmp(argv[a], "--mutate")) {
-        mutate = atoi(argv[a + 1]);
-        if (mutate < 1) {
-            fputs("ff_replay: --mutate needs a positive number\n", stderr);
-            return 2;
+    const char *only = NULL;
+    for (;;) {
+        if (a + 1 < argc && !strcmp(argv[a], "--mutate")) {
+            mutate = atoi(argv[a + 1]);
+            if (mutate < 1) {
+                fputs("ff_replay: --mutate needs a positive number\n", stderr);
+                return 2;
+            }
+            a += 2;
+        } else if (a + 1 < argc && !strcmp(argv[a], "--kinds")) {
+            only = argv[a + 1];
+            a += 2;
+        } else {
+            break;
         }
-        a += 2;
     }
     if (argc - a < 2) {
-        fputs("usage: ff_replay [--mutate N] NETDIR CAPTURE...   (CAPTURE.fst, CAPTURE.tiles from fuseflow cosim "
+        fputs("usage: ff_replay [--mutate N] [--kinds K,...] NETDIR CAPTURE...   (CAPTURE.fst, CAPTURE.tiles from fuseflow cosim "
               "--fst-all)\n       ff_replay --fifo NETDIR UNIT DEPTH CYCLES SEED\n",
               stderr);
         return 2;
@@ -982,14 +1038,14 @@ int main(int argc, char **argv)
         char path[4096];
         tile_ports *tiles = NULL;
         snprintf(path, sizeof path, "%s.tiles", argv[a]);
-        int nt = read_tiles(path, &tiles);
+        int nt = read_tiles(path, &tiles, only);
         snprintf(path, sizeof path, "%s.fst", argv[a]);
         capture *c = capture_load(path, tiles, nt);
         for (int i = 0; i < nt; i++) {
             /* a memory kind's netlist at the array's SRAM size when there
              * is one (synth.mjs --replay), else the table's */
             char unit[96];
-            snprintf(unit, sizeof unit, "tile_%s_m%u", tiles[i].kind, tile_mem_words(c, &tiles[i]));
+            snprintf(unit, sizeof unit, "tile_%s_m%u", tiles[i].kind, tile_param(c, &tiles[i], "MemWords"));
             snprintf(path, sizeof path, "%s/%s.netlist.json", dir, unit);
             FILE *probe = fopen(path, "r");
             if (probe) fclose(probe);

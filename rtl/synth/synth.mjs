@@ -277,7 +277,12 @@ if (checked) {
     units: {},
   };
   for (const u of wanted) table.units[u.name] = await synthesize(u, true);
-  for (const u of replayUnits) await synthesize(u, true);
+  for (const u of replayUnits) {
+    // only kinds whose memory is an ff_sram (the stream buffer keeps its
+    // entries in registers of its own)
+    const base = table.units[`tile_${u.kind}`] || readJson(path.join(opt.out, `tile_${u.kind}.json`));
+    if (base.srams > 0) await synthesize(u, true);
+  }
   if (opt.table) {
     const tmp = `${opt.table}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(table, null, 1) + '\n');

@@ -3,7 +3,8 @@
 # space (SpMV, 2 FIFO depths x 3 --par choices, one impossible): a seeded
 # sample first, then the whole space resumes from it (only the missing
 # points run), a rerun runs nothing, the CSV holds every point once, a
-# point's cycles equal `fuseflow run`'s with the same arch, --check passes,
+# point's cycles equal `fuseflow run`'s with the same arch, every point has
+# an energy made of its parts, --check passes,
 # and a database made for another space is refused.
 set -eu
 ff=$1; src=$2; dir=$3
@@ -33,6 +34,14 @@ want=$("$ff" run "$src/examples/spmv.ff" --random 1 --density 0.2 --dim N=48 --d
        sed -n 's/.*-> y: \([0-9]*\) cycles.*/\1/p')
 got=$(awk -F, '$2 == 4 && $3 == "" { print $5 }' all.csv)
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "fifo_depth=4 serial: sweep $got cycles, fuseflow run $want"
+# every ok point has an energy, its four parts adding up to it
+# (docs/synthesis.md "Energy"), and the front weighs it
+grep -q "Pareto front, cycles vs area vs energy" out2.txt || fail "front without energy: $(head -3 out2.txt)"
+awk -F, 'NR == 1 { for (c = 1; c <= NF; c++) col[$c] = c; next }
+         $col["status"] == "ok" {
+           e = $col["energy_nj"]; s = $col["energy_logic_nj"] + $col["energy_sram_nj"] + $col["energy_offchip_nj"] + $col["energy_leakage_nj"]
+           if (!(e > 0) || (s - e) / e > 1e-3 || (e - s) / e > 1e-3) { print "point " $1 ": energy " e ", parts " s; bad = 1 } }
+         END { exit bad }' all.csv || fail "energy columns"
 # every point checked against the reference
 "$ff" sweep space.json --db checked.db --check >out4.txt 2>/dev/null
 grep -q "6 points visited: 6 run now (2 errors)" out4.txt || fail "--check: $(cat out4.txt)"

@@ -95,7 +95,9 @@ static void result_accuracy_round_trip(void **state)
     space("a.json", "[2, 4]", &s);
     ff_sweep_result r = {.status = "ok", .cycles = 7, .max_prims = 3, .kernels = 2, .has_accuracy = 1,
                          .accuracy = 813.0 / 1000.0 + 1e-17, .accuracy_float = 1.0 / 3.0,
-                         .area = 1e6 / 3.0, .area_tiles = 2e5 / 7.0, .area_crossbar = 0.1, .area_sram = 12345.5},
+                         .area = 1e6 / 3.0, .area_tiles = 2e5 / 7.0, .area_crossbar = 0.1, .area_sram = 12345.5,
+                         .energy = 100.0 / 3.0, .energy_logic = 1.0 / 7.0, .energy_sram = 2.5, .energy_offchip = 0.1,
+                         .energy_leakage = 1e-3 / 3.0},
                     back;
     ff_err err = {0};
     uint64_t i;
@@ -110,6 +112,12 @@ static void result_accuracy_round_trip(void **state)
     assert_memory_equal(&back.area_tiles, &r.area_tiles, sizeof r.area_tiles);
     assert_memory_equal(&back.area_crossbar, &r.area_crossbar, sizeof r.area_crossbar);
     assert_memory_equal(&back.area_sram, &r.area_sram, sizeof r.area_sram);
+    /* and the energy */
+    assert_memory_equal(&back.energy, &r.energy, sizeof r.energy);
+    assert_memory_equal(&back.energy_logic, &r.energy_logic, sizeof r.energy_logic);
+    assert_memory_equal(&back.energy_sram, &r.energy_sram, sizeof r.energy_sram);
+    assert_memory_equal(&back.energy_offchip, &r.energy_offchip, sizeof r.energy_offchip);
+    assert_memory_equal(&back.energy_leakage, &r.energy_leakage, sizeof r.energy_leakage);
     /* measured, but the trainer gave no float accuracy */
     r.accuracy = 0;
     r.accuracy_float = NAN;
@@ -161,7 +169,7 @@ static void result_other_space_refused(void **state)
     ff_sweep_space_free(&b);
 }
 
-#define OK "fuseflow sweep result 3\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12\nmax_prims 1\noffchip_bytes 0\nkernels 1\nseconds 0.1\n"
+#define OK "fuseflow sweep result 4\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12\nmax_prims 1\noffchip_bytes 0\nkernels 1\nseconds 0.1\n"
 
 static void result_bad_files_refused(void **state)
 {
@@ -173,22 +181,25 @@ static void result_bad_files_refused(void **state)
     } cases[] = {
         {"", "not a sweep result"},
         {"hello\n", "not a sweep result"},
-        {"fuseflow sweep result 3\npoint 3\nkey fifo_depth=4;par=\nstatus ok\n", "expected the line 'cycles ...'"},
-        {"fuseflow sweep result 3\npoint 6\n", "point 6 is not in the space (6 points)"},
-        {"fuseflow sweep result 3\npoint -1\n", "point '-1': expected a number"},
-        {"fuseflow sweep result 3\npoint 3\nkey fifo_depth=4;par=\nstatus maybe\n", "status 'maybe': expected ok or error"},
-        {"fuseflow sweep result 3\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12x\n", "cycles '12x'"},
-        /* a file of a version before the accuracy or area lines: run again */
-        {"fuseflow sweep result 1\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 3')"},
-        {"fuseflow sweep result 2\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 3')"},
+        {"fuseflow sweep result 4\npoint 3\nkey fifo_depth=4;par=\nstatus ok\n", "expected the line 'cycles ...'"},
+        {"fuseflow sweep result 4\npoint 6\n", "point 6 is not in the space (6 points)"},
+        {"fuseflow sweep result 4\npoint -1\n", "point '-1': expected a number"},
+        {"fuseflow sweep result 4\npoint 3\nkey fifo_depth=4;par=\nstatus maybe\n", "status 'maybe': expected ok or error"},
+        {"fuseflow sweep result 4\npoint 3\nkey fifo_depth=4;par=\nstatus ok\ncycles 12x\n", "cycles '12x'"},
+        /* a file of a version before the accuracy, area or energy lines: run again */
+        {"fuseflow sweep result 1\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 4')"},
+        {"fuseflow sweep result 2\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 4')"},
+        {"fuseflow sweep result 3\npoint 3\n", "not a sweep result (expected 'fuseflow sweep result 4')"},
         {OK "error \n", "expected the line 'accuracy ...'"},
         {OK "accuracy 0.8x\naccuracy_float none\nerror \n", "accuracy '0.8x': expected a number or none"},
         {OK "accuracy nan\naccuracy_float none\nerror \n", "accuracy 'nan': expected a number or none"},
         {OK "accuracy none\naccuracy_float \nerror \n", "accuracy_float '': expected a number or none"},
         {OK "accuracy none\naccuracy_float none\nerror \n", "expected the line 'area ...'"},
-        {OK "accuracy none\naccuracy_float none\narea 1 2 3\nerror \n", "area '1 2 3': expected four numbers >= 0"},
-        {OK "accuracy none\naccuracy_float none\narea 1 2 3 -4\nerror \n", "area '1 2 3 -4': expected four"},
-        {OK "accuracy none\naccuracy_float none\narea 1 2 3 4 5\nerror \n", "area '1 2 3 4 5': expected four"},
+        {OK "accuracy none\naccuracy_float none\narea 1 2 3\nerror \n", "area '1 2 3': expected 4 numbers >= 0"},
+        {OK "accuracy none\naccuracy_float none\narea 1 2 3 -4\nerror \n", "area '1 2 3 -4': expected 4"},
+        {OK "accuracy none\naccuracy_float none\narea 1 2 3 4 5\nerror \n", "area '1 2 3 4 5': expected 4"},
+        {OK "accuracy none\naccuracy_float none\narea 1 2 3 4\nerror \n", "expected the line 'energy ...'"},
+        {OK "accuracy none\naccuracy_float none\narea 1 2 3 4\nenergy 1 2 3 4\nerror \n", "energy '1 2 3 4': expected 5"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         write_text(DIR "/bad.res", cases[k].text);

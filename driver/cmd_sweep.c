@@ -723,16 +723,20 @@ fail_pool:
     }
     for (int k = 0; k < na; k++) free(keys[k]);
     free(keys);
-    /* which parameters matter: each value's geometric-mean cycles */
-    double *effect[FF_SWEEP_MAX_DIMS];
-    ff_sweep_effects(&s, all, na, effect);
-    printf("effect of each choice on cycles (geometric mean over the points with it, 1.00 = the dimension's best):\n");
-    for (int d = 0; d < s.ndim; d++) {
-        printf("  %-20s", s.dim[d].name);
-        for (int v = 0; v < s.dim[d].nvalues; v++)
-            printf("  %s%s: %.2f", s.dim[d].values[v], *s.dim[d].values[v] ? "" : "(none)", effect[d][v]);
-        printf("\n");
-        free(effect[d]);
+    /* which parameters matter: each value's geometric-mean cycles, and
+     * energy where the points have one */
+    for (int of_energy = 0; of_energy <= (nenergy > 0); of_energy++) {
+        double *effect[FF_SWEEP_MAX_DIMS];
+        ff_sweep_effects(&s, all, na, of_energy, effect);
+        printf("effect of each choice on %s (geometric mean over the points with it, 1.00 = the dimension's best):\n",
+               of_energy ? "energy" : "cycles");
+        for (int d = 0; d < s.ndim; d++) {
+            printf("  %-20s", s.dim[d].name);
+            for (int v = 0; v < s.dim[d].nvalues; v++)
+                printf("  %s%s: %.2f", s.dim[d].values[v], *s.dim[d].values[v] ? "" : "(none)", effect[d][v]);
+            printf("\n");
+            free(effect[d]);
+        }
     }
     if (csv) {
         if (ff_sweep_db_csv(db, csv, &err)) goto fail;

@@ -232,12 +232,13 @@ int ff_sweep_surrogate_next(const ff_sweep_space *s, const uint64_t *done, const
                             const unsigned char *evaluated, double beta, uint64_t seed, uint64_t *pick, int npick,
                             ff_sweep_prediction *pred);
 
-/* What each dimension's values do to cycles: for value v of dimension d,
- * effect[d][v] = the geometric mean of cycles over the n results with
- * that value, divided by the smallest such mean of the dimension (1.0: the
- * best value; 0: no result has it). Over an exhaustive sweep every value
- * meets every combination of the others, so this is the marginal effect.
- * effect has FF_SWEEP_MAX_DIMS rows; each row is allocated (free each). */
-void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, double **effect);
+/* What each dimension's values do to cycles (energy: 0) or to energy (1):
+ * for value v of dimension d, effect[d][v] = the geometric mean of the
+ * measure over the n results with that value (and a measure), divided by
+ * the smallest such mean of the dimension (1.0: the best value; 0: no
+ * result has it). Over an exhaustive sweep every value meets every
+ * combination of the others, so this is the marginal effect. effect has
+ * FF_SWEEP_MAX_DIMS rows; each row is allocated (free each). */
+void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, int energy, double **effect);
 
 #endif

@@ -560,7 +560,7 @@ uint64_t *ff_sweep_sample(const ff_sweep_space *s, uint64_t n, uint64_t seed, ui
     return v;
 }
 
-void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, double **effect)
+void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n, int energy, double **effect)
 {
     int digit[FF_SWEEP_MAX_DIMS];
     for (int d = 0; d < s->ndim; d++) {
@@ -568,9 +568,10 @@ void ff_sweep_effects(const ff_sweep_space *s, const ff_sweep_result *res, int n
         double *sum = ff_xcalloc((size_t)nv, sizeof *sum);
         int *count = ff_xcalloc((size_t)nv, sizeof *count);
         for (int k = 0; k < n; k++) {
-            if (strcmp(res[k].status, "ok") || !res[k].cycles || res[k].point >= s->npoints) continue;
+            double m = energy ? res[k].energy : (double)res[k].cycles;
+            if (strcmp(res[k].status, "ok") || !(m > 0) || res[k].point >= s->npoints) continue;
             ff_sweep_point_digits(s, res[k].point, digit);
-            sum[digit[d]] += log((double)res[k].cycles);
+            sum[digit[d]] += log(m);
             count[digit[d]]++;
         }
         effect[d] = ff_xcalloc((size_t)nv, sizeof **effect);

@@ -23,7 +23,7 @@ cat >space.json <<JSON
 JSON
 "$ff" sweep space.json -j 2 --csv a.csv >out1.txt 2>err1.txt || fail "sweep: $(cat out1.txt err1.txt)"
 [ "$(grep -c '^gcn cora H=' err1.txt)" -eq 4 ] || fail "expected 4 trainings: $(cat err1.txt)"
-head -1 a.csv | grep -q '^point,H,weight_density,fuse,status,cycles,.*,accuracy,accuracy_float,area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge$' ||
+head -1 a.csv | grep -q '^point,H,weight_density,fuse,status,cycles,.*,accuracy,accuracy_float,area_ge,area_tiles_ge,area_crossbar_ge,area_sram_ge,energy_nj,energy_logic_nj,energy_sram_nj,energy_offchip_nj,energy_leakage_nj$' ||
   fail "header: $(head -1 a.csv)"
 [ "$(wc -l <a.csv)" -eq 5 ] || fail "a.csv: expected a header and 4 points"
 # every point measured; the fixed-point accuracy within 2% of the float one;

@@ -30,16 +30,6 @@ struct ff_hw_energy_table {
 const char *ff_hw_energy_default_path(void) { return FF_HW_ENERGY_DEFAULT; }
 double ff_hw_energy_fj_per_eu(const ff_hw_energy_table *t) { return t->fj_per_eu; }
 
-/* o.key as a number >= 0 (path and where name it on error) */
-static int num(json_t *o, const char *key, const char *path, const char *where, double *out, ff_err *err)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_number(v) || json_number_value(v) < 0)
-        return ff_err_set(err, FF_EINVAL, "%s: %s%s: expected a number >= 0", path, where, key);
-    *out = json_number_value(v);
-    return 0;
-}
-
 static int load(json_t *root, const char *path, ff_hw_energy_table *t, ff_err *err)
 {
     const char *kind = json_string_value(json_object_get(root, "fuseflow"));
@@ -55,13 +45,13 @@ static int load(json_t *root, const char *path, ff_hw_energy_table *t, ff_err *e
                           "%s: expected objects kinds, alu_ops, fifo, node, crossbar, sram, offchip and leakage", path);
     int rc;
     double words = 0, at = 0, ref = 0;
-    if ((rc = num(node, "fj_per_eu", path, "node.", &t->fj_per_eu, err)) ||
-        (rc = num(xbar, "eu_per_token_per_level", path, "crossbar.", &t->xbar_level, err)) ||
-        (rc = num(sram, "eu_per_word", path, "sram.", &t->sram_word, err)) ||
-        (rc = num(sram, "at_words", path, "sram.", &at, err)) || (rc = num(sram, "bank_words", path, "sram.", &words, err)) ||
-        (rc = num(off, "eu_per_byte", path, "offchip.", &t->offchip_byte, err)) ||
-        (rc = num(leak, "eu_per_ge_cycle", path, "leakage.", &t->leak_ge_cycle, err)) ||
-        (rc = num(fifo, "reference_depth", path, "fifo.", &ref, err)))
+    if ((rc = ff_hw_json_number(node, "fj_per_eu", path, "node.", &t->fj_per_eu, err)) ||
+        (rc = ff_hw_json_number(xbar, "eu_per_token_per_level", path, "crossbar.", &t->xbar_level, err)) ||
+        (rc = ff_hw_json_number(sram, "eu_per_word", path, "sram.", &t->sram_word, err)) ||
+        (rc = ff_hw_json_number(sram, "at_words", path, "sram.", &at, err)) || (rc = ff_hw_json_number(sram, "bank_words", path, "sram.", &words, err)) ||
+        (rc = ff_hw_json_number(off, "eu_per_byte", path, "offchip.", &t->offchip_byte, err)) ||
+        (rc = ff_hw_json_number(leak, "eu_per_ge_cycle", path, "leakage.", &t->leak_ge_cycle, err)) ||
+        (rc = ff_hw_json_number(fifo, "reference_depth", path, "fifo.", &ref, err)))
         return rc;
     const char *scaling = json_string_value(json_object_get(sram, "scaling"));
     if (!scaling || strcmp(scaling, "sqrt") || at <= 0)
@@ -77,8 +67,8 @@ static int load(json_t *root, const char *path, ff_hw_energy_table *t, ff_err *e
         if (k < 0) return ff_err_set(err, FF_EINVAL, "%s: kinds.%s: no primitive kind '%s'", path, name, name);
         char where[96];
         snprintf(where, sizeof where, "kinds.%s.", name);
-        if ((rc = num(v, "per_firing", path, where, &t->fire[k], err)) ||
-            (rc = num(v, "idle_per_cycle", path, where, &t->idle[k], err)))
+        if ((rc = ff_hw_json_number(v, "per_firing", path, where, &t->fire[k], err)) ||
+            (rc = ff_hw_json_number(v, "idle_per_cycle", path, where, &t->idle[k], err)))
             return rc;
     }
     for (int o = 0; o < FF_ALU__COUNT; o++) t->alu_op[o] = -1;
@@ -87,7 +77,7 @@ static int load(json_t *root, const char *path, ff_hw_energy_table *t, ff_err *e
         if (o < 0) return ff_err_set(err, FF_EINVAL, "%s: alu_ops.%s: no ALU op '%s'", path, name, name);
         char where[96];
         snprintf(where, sizeof where, "alu_ops.%s.", name);
-        if ((rc = num(v, "per_firing", path, where, &t->alu_op[o], err))) return rc;
+        if ((rc = ff_hw_json_number(v, "per_firing", path, where, &t->alu_op[o], err))) return rc;
     }
     json_t *depths = json_object_get(fifo, "depths"), *tok = json_object_get(fifo, "per_token");
     json_t *idle = json_object_get(fifo, "idle_per_cycle");
@@ -156,15 +146,10 @@ void ff_hw_events_add(ff_hw_events *ev, const ff_graph *g, const ff_sim *s)
     ev->cycles += tm.total;
 }
 
-/* A FIFO figure at depth d: linear between the replayed depths, the nearest
- * segment's slope outside them (as the area model interpolates). */
+/* A FIFO figure at depth d, between the replayed depths. */
 static double fifo_at(const ff_hw_energy_table *t, const double *y, int d)
 {
-    int i = 0;
-    while (i + 2 < t->nfifo && d > t->fifo_depth[i + 1]) i++;
-    double slope = (y[i + 1] - y[i]) / (t->fifo_depth[i + 1] - t->fifo_depth[i]);
-    double v = y[i] + slope * (d - t->fifo_depth[i]);
-    return v > 0 ? v : 0;
+    return ff_hw_interp(t->fifo_depth, y, t->nfifo, d);
 }
 
 int ff_hw_energy_of(const ff_hw_cost *c, const ff_hw_energy_table *t, const ff_hw_array *a, const ff_hw_events *ev,

@@ -25,7 +25,7 @@ struct ff_hw_cost {
 
 const char *ff_hw_cost_default_path(void) { return FF_HW_COST_DEFAULT; }
 
-static int number(json_t *o, const char *key, const char *path, const char *where, double *out, ff_err *err)
+int ff_hw_json_number(json_t *o, const char *key, const char *path, const char *where, double *out, ff_err *err)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_number(v) || json_number_value(v) < 0)
@@ -50,9 +50,9 @@ int ff_hw_cost_load(const char *path, ff_hw_cost **out, ff_err *err)
     else if (!json_is_object(units) || !json_is_object(gates) || !json_is_object(ref))
         rc = ff_err_set(err, FF_EINVAL, "%s: expected objects units, gate_ge and provenance.reference", path);
     double d = 0;
-    if (!rc) rc = number(gates, "$_MUX_", path, "gate_ge.", &c->mux_ge, err);
-    if (!rc) rc = number(root, "sram_ge_per_bit", path, "", &c->sram_ge_per_bit, err);
-    if (!rc && !(rc = number(ref, "MaxDepth", path, "provenance.reference.", &d, err))) c->ref_depth = (int)d;
+    if (!rc) rc = ff_hw_json_number(gates, "$_MUX_", path, "gate_ge.", &c->mux_ge, err);
+    if (!rc) rc = ff_hw_json_number(root, "sram_ge_per_bit", path, "", &c->sram_ge_per_bit, err);
+    if (!rc && !(rc = ff_hw_json_number(ref, "MaxDepth", path, "provenance.reference.", &d, err))) c->ref_depth = (int)d;
     for (int k = 0; k < FF_PRIM__COUNT; k++) c->tile_ge[k] = -1;
     const char *name;
     json_t *u;
@@ -61,7 +61,7 @@ int ff_hw_cost_load(const char *path, ff_hw_cost **out, ff_err *err)
         char where[96];
         snprintf(where, sizeof where, "units.%s.", name);
         double ge = 0;
-        if ((rc = number(u, "ge", path, where, &ge, err))) break;
+        if ((rc = ff_hw_json_number(u, "ge", path, where, &ge, err))) break;
         if (!strncmp(name, "tile_", 5)) {
             int k = ff_prim_lookup(name + 5);
             if (k < 0) {
@@ -69,7 +69,7 @@ int ff_hw_cost_load(const char *path, ff_hw_cost **out, ff_err *err)
                 break;
             }
             double nin = 0, nout = 0;
-            if ((rc = number(u, "nin", path, where, &nin, err)) || (rc = number(u, "nout", path, where, &nout, err))) break;
+            if ((rc = ff_hw_json_number(u, "nin", path, where, &nin, err)) || (rc = ff_hw_json_number(u, "nout", path, where, &nout, err))) break;
             c->tile_ge[k] = ge;
             c->tile_nin[k] = (int)nin;
             c->tile_nout[k] = (int)nout;
@@ -122,15 +122,16 @@ void ff_hw_array_need(ff_hw_array *a, const ff_graph *g)
     if (count[FF_PRIM_SINK] > a->harness_out) a->harness_out = count[FF_PRIM_SINK];
 }
 
-/* The FIFO's area at depth d: linear between the measured depths, the
- * nearest segment's slope outside them. */
-static double fifo_ge(const ff_hw_cost *c, int d)
+double ff_hw_interp(const int *x, const double *y, int n, int d)
 {
     int i = 0;
-    while (i + 2 < c->nfifo && d > c->fifo_depth[i + 1]) i++;
-    double slope = (c->fifo_ge[i + 1] - c->fifo_ge[i]) / (c->fifo_depth[i + 1] - c->fifo_depth[i]);
-    return c->fifo_ge[i] + slope * (d - c->fifo_depth[i]);
+    while (i + 2 < n && d > x[i + 1]) i++;
+    double slope = (y[i + 1] - y[i]) / (x[i + 1] - x[i]);
+    return y[i] + slope * (d - x[i]);
 }
+
+/* The FIFO's area at depth d, between the synthesized depths. */
+static double fifo_ge(const ff_hw_cost *c, int d) { return ff_hw_interp(c->fifo_depth, c->fifo_ge, c->nfifo, d); }
 
 int ff_hw_area_of(const ff_hw_cost *c, const ff_hw_array *a, ff_hw_area *out, ff_err *err)
 {

@@ -133,6 +133,7 @@ typedef struct netlist {
     size_t nports;
     size_t loops;   /* edges against the evaluation order (settle iterates) */
     uint32_t max_depth; /* the unit's MaxDepth (DIR/UNIT.json), 0 if unknown */
+    uint32_t mem_words; /* its MemWords: the SRAM, or a stream buffer's own storage */
     float *w;       /* energy of one transition, per net */
     uint8_t *val, *prev;
 } netlist;
@@ -412,6 +413,7 @@ static netlist *netlist_load(const char *dir, const char *unit, int mutate)
     snprintf(path, sizeof path, "%s/%s.json", dir, unit);
     json_t *meta = json_load_file(path, 0, &je);
     n->max_depth = (uint32_t)json_integer_value(json_object_get(json_object_get(meta, "params"), "MaxDepth"));
+    n->mem_words = (uint32_t)json_integer_value(json_object_get(json_object_get(meta, "params"), "MemWords"));
     json_decref(meta);
     if (mutate > 0 && nands < (size_t)mutate) die("%s: --mutate %d, but it has %zu AND gates", path, mutate, nands);
     return n;
@@ -790,7 +792,7 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
     }
     /* the array tile's SRAM against the netlist's: a smaller one may not
      * hold the run's data, and sizes the tile's address counters */
-    uint32_t array_words = tile_param(c, tp, "MemWords"), net_words = n->nsrams ? n->srams[0].words : 0;
+    uint32_t array_words = tile_param(c, tp, "MemWords"), net_words = n->nsrams ? n->srams[0].words : n->mem_words;
     (void)k_words;
     uint64_t beyond = 0;
     int busy_before = 1, started = 0, block_mode = 0;
@@ -844,7 +846,7 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
                     else if (net_words < array_words)
                         snprintf(r->status, sizeof r->status,
                                  "skipped: cycle %zu, %s differs, and the run may need more than the netlist's %u "
-                                 "SRAM words (the array tile has %u; %" PRIu64 " words loaded beyond)",
+                                 "words of memory (the array tile has %u; %" PRIu64 " words loaded beyond)",
                                  si, p->name, net_words, array_words, beyond);
                     else
                         snprintf(r->status, sizeof r->status,

@@ -267,7 +267,7 @@ int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse
     }
     ff_kernel *ks = ff_xcalloc(256, sizeof *ks);
     int nk = ff_fuse_parse(p, fuse, ks, 256, err), rc = 0;
-    if (nk >= 0 && (ff_run_check_par(p, ks, nk, s, err) || ff_run_check_tiles(p, s, err)))
+    if (nk >= 0 && (ff_run_check_par(p, ks, nk, s, err) || ff_run_check_tiles(p, ks, nk, s, err)))
         rc = driver_usage(cmd, "%s", err->msg);
     else if (nk < 0) rc = -1;
     free(ks);

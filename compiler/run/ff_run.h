@@ -152,9 +152,12 @@ typedef struct ff_run_phase {
 int ff_run_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, const ff_run_sched *s,
                   ff_run_phase *phases, int max, ff_err *err);
 
-/* 0 when every --tile index of s is a loop of some statement of p and
- * appears once, else an error naming it (a usage error for the driver). */
-int ff_run_check_tiles(const ff_ir_program *p, const ff_run_sched *s, ff_err *err);
+/* 0 when every --tile loop of s is a loop of some statement of p, appears
+ * once, and the tiles of each of the nk kernels can be merged (not
+ * normalised or max-reduced over, a summed loop only where the sum is the
+ * whole right side of a statement that is not fused), else an error naming
+ * the loop (a usage error for the driver). */
+int ff_run_check_tiles(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err);
 
 /* "i,k,j": the order in o, into buf (n bytes, n >= 1). */
 void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n);

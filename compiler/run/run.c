@@ -515,12 +515,26 @@ static int stmt_uses(const ff_ir_program *p, int st, int v, int *in_lhs)
     return r;
 }
 
-int ff_run_check_tiles(const ff_ir_program *p, const ff_run_sched *s, ff_err *err)
+static int plan_tiles(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, const uint32_t *sizes,
+                      tile_plan *pl, ff_err *err);
+
+int ff_run_check_tiles(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err)
 {
+    /* what the schedule's kernels could not merge, known before any data */
+    uint32_t *ones = ff_xcalloc((size_t)p->nsizes + 1, sizeof *ones);
+    for (int z = 0; z < p->nsizes; z++) ones[z] = 1;
+    int rc = 0;
+    for (int k = 0; k < nk && !rc && s && s->ntiles; k++) {
+        tile_plan pl;
+        rc = plan_tiles(p, &ks[k], s, ones, &pl, err);
+    }
+    free(ones);
+    if (rc) return rc;
     for (int t = 0; s && t < s->ntiles; t++) {
         for (int u = 0; u < t; u++)
             if (!strcmp(s->tiles[u].index, s->tiles[t].index))
-                return ff_err_set(err, FF_EINVAL, "--tile: loop '%s' is tiled twice", s->tiles[t].index);
+                return ff_err_set(err, FF_EINVAL, "--tile %s:%u: loop '%s' is tiled twice", s->tiles[t].index,
+                                  s->tiles[t].size, s->tiles[t].index);
         int v = -1, any = 0, lhs;
         for (int i = 0; i < p->nindices; i++)
             if (!strcmp(p->indices[i].name, s->tiles[t].index)) v = i;
@@ -554,22 +568,27 @@ static int plan_tiles(const ff_ir_program *p, const ff_kernel *k, const ff_run_s
             for (int i = 0; i < p->nindices; i++)
                 if (!strcmp(p->indices[i].name, s->tiles[c].index)) v = i;
         if (v < 0) continue;
-        int users = 0, reduced = 0, bad = 0, lhs;
+        int users = 0, reduced = 0, bad = 0, inner = 0, lhs;
         for (int st = k->first; st <= k->last; st++) {
             if (!stmt_uses(p, st, v, &lhs)) continue;
             users++;
             if (normalised_over(p->stmts[st].rhs, v)) bad = st + 1;
             if (!lhs) {
                 reduced = 1;
-                if (!outer_sum(p->stmts[st].rhs, v)) bad = st + 1;
+                if (!outer_sum(p->stmts[st].rhs, v)) inner = st + 1;
             }
         }
         if (!users) continue;
-        if (s->tile_auto && (bad || (reduced && nst > 1))) continue; /* auto tiles what it can merge */
+        if (s->tile_auto && (bad || inner || (reduced && nst > 1))) continue; /* auto tiles what it can merge */
         if (bad)
             return ff_err_set(err, FF_EINVAL,
-                              "--tile %s: statement %d normalises over '%s', reduces it by max or applies a function "
-                              "to its sum; its tiles cannot be merged", p->indices[v].name, bad, p->indices[v].name);
+                              "--tile %s: statement %d normalises over '%s' (softmax, layernorm) or reduces it by "
+                              "max; its tiles cannot be merged", p->indices[v].name, bad, p->indices[v].name);
+        if (inner)
+            return ff_err_set(err, FF_EINVAL,
+                              "--tile %s: statement %d uses its sum over '%s' inside a larger expression; tiles' "
+                              "partial sums can only be added where the sum is the whole right side",
+                              p->indices[v].name, inner, p->indices[v].name);
         if (reduced && nst > 1)
             return ff_err_set(err, FF_EINVAL,
                               "--tile %s: kernel %d-%d sums over '%s' in a fused statement; tile only loops every "
@@ -882,6 +901,9 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     int rc = plan_tiles(p, k, s, sizes, &pl, err);
     if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, s, err);
     rk->ntiles = 1;
+    if (!rc && !pl.n && s->tile_auto && s->tile_report)
+        fprintf(s->tile_report, "kernel %d: --tile auto: untiled (every level within %llu words)\n", rk->index + 1,
+                (unsigned long long)s->tile_words);
     if (rc || pl.n == 0) {
         free(sizes);
         return rc ? rc : execute(rk, store, ops, err);

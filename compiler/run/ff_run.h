@@ -60,8 +60,8 @@ typedef struct ff_run_sched {
     int tile_auto;              /* --tile auto: sizes chosen per kernel so that every level of every
                                  * cropped input and of every output tile fits tile_words */
     uint64_t tile_words;        /* auto: the words one level (or the values) of a tensor may take */
-    uint32_t tile_dim;          /* auto: the most coordinates a tile may span in any loop (an
-                                 * accumulator's words; 0: no bound) */
+    uint32_t tile_dim;          /* auto: the most coordinates a tile may span in any loop of a
+                                 * kernel whose graph has a spacc1 (its words; 0: no bound) */
     FILE *tile_report;          /* auto: where the chosen tiling is printed (NULL: nowhere) */
 } ff_run_sched;
 

@@ -899,7 +899,19 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     uint32_t *sizes = data_sizes(p, rk->data);
     tile_plan pl;
     int rc = plan_tiles(p, k, s, sizes, &pl, err);
-    if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, s, err);
+    ff_run_sched as = *s;
+    if (!rc && s->tile_auto && s->tile_dim) {
+        /* the accumulator's bound matters only to a graph with one */
+        ff_graph *g = NULL;
+        int has = 1;
+        if (ff_lower_kernel(p, k, rk->orders, &g, err) == 0) {
+            has = 0;
+            for (int i = 0; i < g->nnodes; i++) has |= g->nodes[i].kind == FF_PRIM_SPACC1;
+            ff_graph_free(g);
+        }
+        if (!has) as.tile_dim = 0;
+    }
+    if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, &as, err);
     rk->ntiles = 1;
     if (!rc && !pl.n && s->tile_auto && s->tile_report)
         fprintf(s->tile_report, "kernel %d: --tile auto: untiled (every level within %llu words)\n", rk->index + 1,

@@ -14,7 +14,7 @@
 #include "ff_lower.h"
 
 static const char help[] =
-    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [-o GRAPH.json]\n"
+    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [--tile INDEX:T,...] [-o GRAPH.json]\n"
     "                        [--dot GRAPH.dot] [-d]\n"
     "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
     "\n"
@@ -38,6 +38,10 @@ static const char help[] =
     "                    each fiber), hold (computed in a phase of its own, held\n"
     "                    in on-chip memory: one graph per phase), auto (default:\n"
     "                    buffer or hold where it saves a reduction per entry)\n"
+    "  --tile INDEX:T,... | auto  checked here; run and cosim execute each kernel tile\n"
+    "                    by tile on cropped inputs. A tile's graph is the kernel's\n"
+    "                    graph (sizes bind from the tensors at run time), so the\n"
+    "                    graphs written are the same\n"
     "  -o GRAPH.json     write the graph(s)\n"
     "  --dot GRAPH.dot   write Graphviz drawings\n"
     "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"

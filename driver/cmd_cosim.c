@@ -33,7 +33,7 @@ int cmd_cosim(int argc, char **argv)
 static const char help[] =
     "usage: fuseflow cosim MODEL.ff (--tensor NAME=FILE ... | --random SEED [--density D] [--dim NAME=SIZE ...])\n"
     "                      [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [--arch ARCH.json]\n"
-    "                      [--array ARRAY.json]\n"
+    "                      [--tile INDEX:T,... | auto] [--array ARRAY.json]\n"
     "                      [--max-cycles N] [--channels] [--junit FILE] [--report FILE]\n"
     "                      [--fst FILE] [--fst-window N] [--fst-all DIR]\n"
     "\n"
@@ -46,7 +46,10 @@ static const char help[] =
     "and the report names the channel, its producer and consumer tiles, the token index\n"
     "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
-    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --arch   as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --tile, --arch   as for fuseflow run\n"
+    "  --tile auto         tile sizes from the linked array's SRAM: every level of every tile's\n"
+    "                      inputs and outputs fits the smallest scanner/locator/array/writer SRAM,\n"
+    "                      no tile spans more coordinates than the accumulator holds (printed)\n"
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
     "  --channels          compare every channel's tokens and cycles even when outputs and\n"
@@ -132,8 +135,10 @@ static int write_junit(const char *path, const char *model, const ff_run_cosim_k
  * --fst path (a const char *const *). */
 static void print_kernel(const ff_run_cosim_kernel *k, void *user)
 {
-    printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s\n", k->name, k->c_cycles, k->rtl_cycles,
-           k->failure ? "FAIL" : "ok");
+    char tiles[32] = ""; /* a tiled kernel's cycles are its tiles' sums */
+    if (k->coord_tiles > 1) snprintf(tiles, sizeof tiles, " (%d tiles)", k->coord_tiles);
+    printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s%s\n", k->name, k->c_cycles, k->rtl_cycles,
+           k->failure ? "FAIL" : "ok", tiles);
     if (k->failure) fprintf(stderr, "fuseflow cosim: %s: %s\n", k->name, k->failure);
     if (k->traced)
         printf("  waveform of the failing RTL run, cycles %" PRIu64 "..%" PRIu64 ": %s\n", k->trace_from,
@@ -187,6 +192,21 @@ int cmd_cosim(int argc, char **argv)
                        array_path, want.name, linked->name, linked->name);
             goto fail;
         }
+    }
+
+    if (o.sched.tile_auto) {
+        /* --tile auto against the linked array (docs/cosim.md "Tiling"):
+         * one level of a tensor, or its values, goes to one scanner,
+         * locator, value array or writer SRAM, so every level must fit the
+         * smallest of them; an accumulator's SRAM bounds the coordinates
+         * a tile spans */
+        static const int kinds[] = {FF_PRIM_SCAN, FF_PRIM_LOCATE, FF_PRIM_ARRAY, FF_PRIM_WRITE_CRD, FF_PRIM_WRITE_VAL};
+        for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++) {
+            uint32_t w = linked->mem_words[kinds[q]];
+            if (w && (!o.sched.tile_words || w < o.sched.tile_words)) o.sched.tile_words = w;
+        }
+        o.sched.tile_dim = linked->mem_words[FF_PRIM_SPACC1];
+        o.sched.tile_report = stdout;
     }
 
     /* the program and its inputs, as fuseflow run binds them */

@@ -191,6 +191,12 @@ int cmd_explore(int argc, char **argv)
         o.progress = progress;
         o.progress_ctx = &shown;
     }
+    if (d.sched.ntiles || d.sched.tile_auto) {
+        /* the exploration measures whole kernels (ff_run_one_kernel); a
+         * tiled schedule is measured with fuseflow run --tile */
+        rc = driver_usage("explore", "--tile: explore measures untiled kernels; measure a tiling with fuseflow run --tile");
+        goto done;
+    }
     if ((rc = driver_check_sched("explore", p, "none", &d.sched, &err)) < 0) goto fail;
     if (rc) goto done;
     int xrc = ff_cost_explore(p, (const ff_tensor *const *)data, sizes, &o, &x, &err);

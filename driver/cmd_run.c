@@ -17,7 +17,7 @@
 static const char help[] =
     "usage: fuseflow run MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
     "                    [--out DIR] [--check] [--arch ARCH.json | --functional]\n"
-    "                    [--fuse SPEC] [--order [N:]i,k,j | auto ...]\n"
+    "                    [--fuse SPEC] [--order [N:]i,k,j | auto ...] [--tile INDEX:T,... | auto]\n"
     "\n"
     "Compiles MODEL.ff and runs each kernel's graph on the cycle model, in order;\n"
     "a result read by a later kernel is stored in its format and read back\n"
@@ -44,6 +44,10 @@ static const char help[] =
     "  --par INDEX:P        as for fuseflow compile\n"
     "  --block B            as for fuseflow compile\n"
     "  --reuse MODE         as for fuseflow compile\n"
+    "  --tile INDEX:T,...   run each kernel tile by tile: loop INDEX in tiles of T\n"
+    "                      coordinates, inputs cropped, outputs placed or summed\n"
+    "                      (docs/language.md \"Tiling\"); auto: each level of a tile's\n"
+    "                      tensors within the arch's glb_words (printed)\n"
     "  --order             as for fuseflow compile; auto simulates every legal order of\n"
     "                      each kernel result and keeps the fastest\n";
 
@@ -132,8 +136,10 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
         int t = p->stmts[ker->roots[q]].lhs;
         printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");
     }
-    if (sim->opts.functional) printf(": computed (functional)\n");
-    else printf(": %" PRIu64 " cycles, %d primitives\n", sim->cycles, sim->nprims);
+    char tiles[32] = ""; /* a tiled kernel's cycles are its tiles' */
+    if (rk->ntiles > 1) snprintf(tiles, sizeof tiles, " in %d tiles", rk->ntiles);
+    if (sim->opts.functional) printf(": computed (functional)%s\n", tiles);
+    else printf(": %" PRIu64 " cycles, %d primitives%s\n", sim->cycles, sim->nprims, tiles);
     if (sim->saturated)
         fprintf(stderr, "fuseflow run: warning: %s:%d: %s: %" PRIu64 " result%s saturated in ALUs or sums (most at node %s)\n", p->path,
                 p->stmts[ker->first].pos.line, label, sim->saturated, sim->saturated == 1 ? "" : "s", sim->sat_node);
@@ -170,6 +176,16 @@ int cmd_run(int argc, char **argv)
     if (!functional) {
         o.sched.buffer_words = sim->opts.arch.buffer_words;
         o.sched.glb_words = sim->opts.arch.glb_words;
+    }
+    if (o.sched.tile_auto) {
+        /* the cycle model has no per-tile SRAM: the global buffer is the
+         * capacity a tile's levels must fit */
+        if (functional || !sim->opts.arch.glb_words) {
+            rc = driver_usage("run", "--tile auto: needs an arch with glb_words to fit tiles to (or give INDEX:T,...)");
+            goto done;
+        }
+        o.sched.tile_words = (uint64_t)sim->opts.arch.glb_words;
+        o.sched.tile_report = stdout;
     }
     if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;

@@ -43,7 +43,8 @@ typedef struct driver_list {
 enum {
     DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D, --allow-rounding,
                                --edge-base 0|1, --symmetrize */
-    DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B */
+    DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B, --reuse,
+                               --tile INDEX:T,... | auto */
     DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
 };
 
@@ -115,7 +116,8 @@ int driver_parse(const driver_cmd *c, int argc, char **argv, driver_opts *o, int
 void driver_opts_free(driver_opts *o);
 
 /* The check every schedule gets once a program is parsed: fuse (a --fuse
- * spec) parses and s's --par names a loop there is. Returns 0; -1 with err
+ * spec) parses, s's --par names a loop there is and its --tile loops are
+ * loops of the program, each once. Returns 0; -1 with err
  * set (not printed) when fuse does not parse; or 2 after printing the usage
  * error of a --par loop there is not. */
 int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse, const ff_run_sched *s, ff_err *err);

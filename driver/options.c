@@ -30,7 +30,7 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_EDGE_BASE, G_SYMMETRIZE, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_ARCH, G__COUNT };
+enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_EDGE_BASE, G_SYMMETRIZE, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_TILE, G_ARCH, G__COUNT };
 static const struct group_option {
     const char *name;
     unsigned group;
@@ -39,7 +39,7 @@ static const struct group_option {
     {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
     {"--allow-rounding", DRIVER_INPUTS, 1}, {"--edge-base", DRIVER_INPUTS}, {"--symmetrize", DRIVER_INPUTS, 1},
     {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
-    {"--reuse", DRIVER_SCHED},   {"--arch", DRIVER_TARGET},
+    {"--reuse", DRIVER_SCHED},   {"--tile", DRIVER_SCHED},  {"--arch", DRIVER_TARGET},
 };
 
 /* Whether argv[*i] is option `name`; its value (--name VALUE or
@@ -92,6 +92,35 @@ static int parse_block(const char *text, ff_run_sched *out, ff_err *err)
     if (!*text || *end || b < 1 || b > 64)
         return ff_err_set(err, FF_EINVAL, "--block %s: expected the block size B, 1..64 (16, 32 or 64 for an RDA)", text);
     out->block = (int)b;
+    return 0;
+}
+
+/* --tile INDEX:T,INDEX:T... or auto (ff_run_sched.tiles). */
+static int parse_tile(const char *text, ff_run_sched *out, ff_err *err)
+{
+    out->ntiles = 0;
+    out->tile_auto = !strcmp(text, "auto");
+    if (out->tile_auto) return 0;
+    const char *at = text;
+    while (*at) {
+        const char *comma = strchr(at, ','), *stop = comma ? comma : at + strlen(at);
+        const char *colon = memchr(at, ':', (size_t)(stop - at));
+        char *end = NULL;
+        long size = colon && colon + 1 < stop && colon[1] >= '0' && colon[1] <= '9' ? strtol(colon + 1, &end, 10) : 0;
+        size_t len = colon ? (size_t)(colon - at) : 0;
+        if (!colon || !len || len >= sizeof out->tiles[0].index || end != stop || size < 1 || size > INT32_MAX ||
+            (comma && !comma[1]))
+            return ff_err_set(err, FF_EINVAL, "--tile %s: expected auto or INDEX:T,... with T >= 1 (e.g. i:64,k:128)",
+                              text);
+        if (out->ntiles == FF_RUN_MAX_TILES)
+            return ff_err_set(err, FF_EINVAL, "--tile %s: at most %d loops", text, FF_RUN_MAX_TILES);
+        ff_run_tile *t = &out->tiles[out->ntiles++];
+        memcpy(t->index, at, len);
+        t->index[len] = '\0';
+        t->size = (uint32_t)size;
+        at = comma ? comma + 1 : stop;
+    }
+    if (!out->ntiles) return ff_err_set(err, FF_EINVAL, "--tile: expected auto or INDEX:T,... (e.g. i:64,k:128)");
     return 0;
 }
 
@@ -157,6 +186,7 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         break;
     case G_PAR: parse_par(v, &o->sched, &err); break;
     case G_BLOCK: parse_block(v, &o->sched, &err); break;
+    case G_TILE: parse_tile(v, &o->sched, &err); break;
     case G_REUSE: {
         int r = ff_reuse_parse(v);
         if (r < 0) ff_err_set(&err, FF_EINVAL, "--reuse %s: expected %s", v, ff_reuse_choices());
@@ -237,7 +267,8 @@ int driver_check_sched(const char *cmd, const ff_ir_program *p, const char *fuse
     }
     ff_kernel *ks = ff_xcalloc(256, sizeof *ks);
     int nk = ff_fuse_parse(p, fuse, ks, 256, err), rc = 0;
-    if (nk >= 0 && ff_run_check_par(p, ks, nk, s, err)) rc = driver_usage(cmd, "%s", err->msg);
+    if (nk >= 0 && (ff_run_check_par(p, ks, nk, s, err) || ff_run_check_tiles(p, ks, nk, s, err)))
+        rc = driver_usage(cmd, "%s", err->msg);
     else if (nk < 0) rc = -1;
     free(ks);
     return rc;

@@ -30,6 +30,13 @@
 #include "ff_sim.h"
 #include "ff_tensor.h"
 
+/* One --tile entry: loop `index` split into tiles of `size` coordinates. */
+#define FF_RUN_MAX_TILES 8
+typedef struct ff_run_tile {
+    char index[FF_LOWER_NAME];
+    uint32_t size;              /* >= 1 */
+} ff_run_tile;
+
 /* The schedule every kernel gets (the driver's --fuse, --order, --par and
  * --block). A zeroed ff_run_sched is the default: unfused, default orders,
  * serial, scalar. */
@@ -46,6 +53,16 @@ typedef struct ff_run_sched {
     int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
     int glb_words;              /* the arch's glb_words: what held producers may take on chip
                                  * (0: unchecked) */
+    /* --tile (docs/language.md "Tiling"): a kernel whose statements use a
+     * tiled loop runs tile by tile on cropped inputs, its outputs merged. */
+    ff_run_tile tiles[FF_RUN_MAX_TILES];
+    int ntiles;
+    int tile_auto;              /* --tile auto: sizes chosen per kernel so that every level of every
+                                 * cropped input and of every output tile fits tile_words */
+    uint64_t tile_words;        /* auto: the words one level (or the values) of a tensor may take */
+    uint32_t tile_dim;          /* auto: the most coordinates a tile may span in any loop of a
+                                 * kernel whose graph has a spacc1 (its words; 0: no bound) */
+    FILE *tile_report;          /* auto: where the chosen tiling is printed (NULL: nowhere) */
 } ff_run_sched;
 
 /* One kernel as the callbacks see it. */
@@ -67,6 +84,11 @@ typedef struct ff_run_kernel {
      * back off chip. */
     int phase, nphases;
     const unsigned char *on_chip;
+    /* Tiling (ff_run_sched.tiles): this call is tile `tile` (0-based) of
+     * ntiles (1: untiled); rk->in are the tile's cropped inputs, and the
+     * runner merges the outputs. The measurements of one kernel are the
+     * sums over its tiles. */
+    int tile, ntiles;
 } ff_run_kernel;
 
 /* The callbacks of a run; user is passed to each. */
@@ -129,6 +151,13 @@ typedef struct ff_run_phase {
 } ff_run_phase;
 int ff_run_phases(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, const ff_run_sched *s,
                   ff_run_phase *phases, int max, ff_err *err);
+
+/* 0 when every --tile loop of s is a loop of some statement of p, appears
+ * once, and the tiles of each of the nk kernels can be merged (not
+ * normalised or max-reduced over, a summed loop only where the sum is the
+ * whole right side of a statement that is not fused), else an error naming
+ * the loop (a usage error for the driver). */
+int ff_run_check_tiles(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err);
 
 /* "i,k,j": the order in o, into buf (n bytes, n >= 1). */
 void ff_run_order_text(const ff_lower_opts *o, char *buf, size_t n);

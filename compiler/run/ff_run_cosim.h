@@ -22,6 +22,7 @@ typedef struct ff_run_cosim_kernel {
     uint64_t c_cycles;     /* 0: the C model did not finish */
     uint64_t rtl_cycles;   /* 0: the RTL did not finish */
     size_t tiles;          /* tiles its bitstream used */
+    int coord_tiles;       /* --tile: the coordinate-space tiles it ran as (cycles are their sum) */
     double seconds;        /* CPU time of both models */
     int compared;          /* both models finished and were compared */
     char *failure;         /* NULL: passed; else the error, then the divergence report */

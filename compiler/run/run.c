@@ -447,6 +447,570 @@ static void release(ff_run_kernel *rk)
     rk->out = NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* tiling: a kernel run tile by tile on cropped inputs                 */
+/* ------------------------------------------------------------------ */
+
+/* Coordinate-space tiling (docs/language.md "Tiling"). Each tiled loop v
+ * of the kernel splits its range into [t*T, min((t+1)*T, dim)); a tile is
+ * one such range per tiled loop. The kernel runs once per tile on its
+ * inputs cropped to the tile (entries in range, coordinates shifted to
+ * start at 0, same format), so the graph is the one of a smaller problem.
+ * A tile's outputs are placed at the tile's offsets in the loops of their
+ * modes (concatenation); where the tiled loop is summed over in the
+ * statement, the tiles' partial sums of one point are added. */
+
+/* What the kernel does with each program index. */
+typedef struct tile_plan {
+    int n;                  /* tiled loops of this kernel */
+    int idx[FF_RUN_MAX_TILES];
+    uint32_t size[FF_RUN_MAX_TILES], dim[FF_RUN_MAX_TILES];
+    int reduced;            /* some tiled loop is summed over: the tiles' outputs are added */
+} tile_plan;
+
+/* Records in idx (per mode of each tensor, -1 unseen) the index each read
+ * tensor's modes are accessed with; -2 when two accesses disagree. */
+static void access_indices(const ff_ir_expr *e, int (*idx)[FF_IR_MAX_ORDER])
+{
+    if (!e) return;
+    if (e->kind == FF_IR_ACCESS || e->kind == FF_IR_MASK)
+        for (int m = 0; m < e->nidx; m++) {
+            int *slot = &idx[e->tensor][m];
+            if (*slot == -1) *slot = e->idx[m];
+            else if (*slot != e->idx[m]) *slot = -2;
+        }
+    access_indices(e->a, idx);
+    if (e->kind != FF_IR_MASK || e->b) access_indices(e->b, idx);
+}
+
+/* Whether index v is normalised over (softmax, layernorm) or reduced by a
+ * max somewhere in e: its tiles could not be merged. */
+static int normalised_over(const ff_ir_expr *e, int v)
+{
+    if (!e) return 0;
+    if ((e->kind == FF_IR_SOFTMAX || e->kind == FF_IR_LAYERNORM) && e->index == v) return 1;
+    if (e->kind == FF_IR_REDUCE && e->op != FF_IR_RED_SUM && e->index == v) return 1;
+    return normalised_over(e->a, v) || (e->kind != FF_IR_MASK || e->b ? normalised_over(e->b, v) : 0);
+}
+
+/* Whether the sum over v is outermost in e (only sums above it): then the
+ * statement is linear in the partial sums over v's tiles. */
+static int outer_sum(const ff_ir_expr *e, int v)
+{
+    for (; e && e->kind == FF_IR_REDUCE && e->op == FF_IR_RED_SUM; e = e->a)
+        if (e->index == v) return 1;
+    return 0;
+}
+
+static int stmt_uses(const ff_ir_program *p, int st, int v, int *in_lhs)
+{
+    const ff_ir_stmt *s = &p->stmts[st];
+    char *used = ff_xcalloc((size_t)p->nindices + 1, 1);
+    used_indices(s->rhs, used);
+    *in_lhs = 0;
+    for (int m = 0; m < s->nlhs; m++)
+        if (s->lhs_idx[m] == v) *in_lhs = used[v] = 1;
+    int r = used[v];
+    free(used);
+    return r;
+}
+
+static int plan_tiles(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, const uint32_t *sizes,
+                      tile_plan *pl, ff_err *err);
+
+int ff_run_check_tiles(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_run_sched *s, ff_err *err)
+{
+    /* what the schedule's kernels could not merge, known before any data */
+    uint32_t *ones = ff_xcalloc((size_t)p->nsizes + 1, sizeof *ones);
+    for (int z = 0; z < p->nsizes; z++) ones[z] = 1;
+    int rc = 0;
+    for (int k = 0; k < nk && !rc && s && s->ntiles; k++) {
+        tile_plan pl;
+        rc = plan_tiles(p, &ks[k], s, ones, &pl, err);
+    }
+    free(ones);
+    if (rc) return rc;
+    for (int t = 0; s && t < s->ntiles; t++) {
+        for (int u = 0; u < t; u++)
+            if (!strcmp(s->tiles[u].index, s->tiles[t].index))
+                return ff_err_set(err, FF_EINVAL, "--tile %s:%u: loop '%s' is tiled twice", s->tiles[t].index,
+                                  s->tiles[t].size, s->tiles[t].index);
+        int v = -1, any = 0, lhs;
+        for (int i = 0; i < p->nindices; i++)
+            if (!strcmp(p->indices[i].name, s->tiles[t].index)) v = i;
+        for (int st = 0; v >= 0 && st < p->nstmts; st++) any |= stmt_uses(p, st, v, &lhs);
+        if (!any) {
+            char seen[512] = "";
+            size_t len = 0;
+            for (int i = 0; i < p->nindices; i++)
+                if (len + strlen(p->indices[i].name) + 3 < sizeof seen)
+                    len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s", len ? ", " : "", p->indices[i].name);
+            return ff_err_set(err, FF_EINVAL, "--tile %s:%u: no statement has a loop '%s' (loops: %s)",
+                              s->tiles[t].index, s->tiles[t].size, s->tiles[t].index, seen);
+        }
+    }
+    return 0;
+}
+
+/* The loops of kernel k that s tiles (or, under auto, may tile), with
+ * their full sizes; an error where a tiled loop's tiles could not be
+ * merged. */
+static int plan_tiles(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, const uint32_t *sizes,
+                      tile_plan *pl, ff_err *err)
+{
+    memset(pl, 0, sizeof *pl);
+    int nst = k->last - k->first + 1;
+    int ncand = s->tile_auto ? p->nindices : s->ntiles;
+    for (int c = 0; c < ncand; c++) {
+        int v = -1;
+        if (s->tile_auto) v = c;
+        else
+            for (int i = 0; i < p->nindices; i++)
+                if (!strcmp(p->indices[i].name, s->tiles[c].index)) v = i;
+        if (v < 0) continue;
+        int users = 0, reduced = 0, bad = 0, inner = 0, lhs;
+        for (int st = k->first; st <= k->last; st++) {
+            if (!stmt_uses(p, st, v, &lhs)) continue;
+            users++;
+            if (normalised_over(p->stmts[st].rhs, v)) bad = st + 1;
+            if (!lhs) {
+                reduced = 1;
+                if (!outer_sum(p->stmts[st].rhs, v)) inner = st + 1;
+            }
+        }
+        if (!users) continue;
+        if (s->tile_auto && (bad || inner || (reduced && nst > 1))) continue; /* auto tiles what it can merge */
+        if (bad)
+            return ff_err_set(err, FF_EINVAL,
+                              "--tile %s: statement %d normalises over '%s' (softmax, layernorm) or reduces it by "
+                              "max; its tiles cannot be merged", p->indices[v].name, bad, p->indices[v].name);
+        if (inner)
+            return ff_err_set(err, FF_EINVAL,
+                              "--tile %s: statement %d uses its sum over '%s' inside a larger expression; tiles' "
+                              "partial sums can only be added where the sum is the whole right side",
+                              p->indices[v].name, inner, p->indices[v].name);
+        if (reduced && nst > 1)
+            return ff_err_set(err, FF_EINVAL,
+                              "--tile %s: kernel %d-%d sums over '%s' in a fused statement; tile only loops every "
+                              "fused statement keeps (or do not fuse it)", p->indices[v].name, k->first + 1,
+                              k->last + 1, p->indices[v].name);
+        uint32_t dim = sizes[p->indices[v].size];
+        if (!dim)
+            return ff_err_set(err, FF_EINVAL, "--tile %s: the size of loop '%s' is not known from the data",
+                              p->indices[v].name, p->indices[v].name);
+        if (pl->n == FF_RUN_MAX_TILES) break;
+        pl->idx[pl->n] = v;
+        pl->dim[pl->n] = dim;
+        pl->size[pl->n] = s->tile_auto ? dim : (s->tiles[c].size < dim ? s->tiles[c].size : dim);
+        pl->reduced |= reduced;
+        pl->n++;
+    }
+    return 0;
+}
+
+static uint32_t ntiles_of(const tile_plan *pl, int i)
+{
+    return (pl->dim[i] + pl->size[i] - 1) / pl->size[i];
+}
+
+/* Tile number `tile` (mixed radix, the first tiled loop fastest): its
+ * offset and extent per program index (extent = full size untiled). */
+static void tile_box(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, uint64_t tile,
+                     uint32_t *lo, uint32_t *ext)
+{
+    for (int v = 0; v < p->nindices; v++) {
+        lo[v] = 0;
+        ext[v] = sizes[p->indices[v].size];
+    }
+    for (int i = 0; i < pl->n; i++) {
+        uint32_t n = ntiles_of(pl, i), t = (uint32_t)(tile % n);
+        tile /= n;
+        int v = pl->idx[i];
+        lo[v] = t * pl->size[i];
+        ext[v] = pl->dim[i] - lo[v] < pl->size[i] ? pl->dim[i] - lo[v] : pl->size[i];
+    }
+}
+
+typedef struct crop_ctx {
+    int order;
+    const int *mode_idx;    /* per mode: the index, or < 0 */
+    const uint32_t *lo, *ext;
+    FF_VEC(uint32_t) coords;
+    FF_VEC(ff_fx) vals;
+} crop_ctx;
+
+static int crop_visit(void *ctx, const uint32_t *c, ff_fx val)
+{
+    crop_ctx *C = ctx;
+    uint32_t at[FF_MAX_ORDER];
+    for (int m = 0; m < C->order; m++) {
+        int v = C->mode_idx[m];
+        if (v < 0) {
+            at[m] = c[m];
+            continue;
+        }
+        if (c[m] < C->lo[v] || c[m] >= C->lo[v] + C->ext[v]) return 0;
+        at[m] = c[m] - C->lo[v];
+    }
+    for (int m = 0; m < C->order; m++) FF_VEC_PUSH(C->coords, at[m]);
+    FF_VEC_PUSH(C->vals, val);
+    return 0;
+}
+
+/* t cropped to the box along the modes mode_idx names (new). */
+static int crop(const ff_tensor *t, const int *mode_idx, const uint32_t *lo, const uint32_t *ext, ff_tensor **out,
+                ff_err *err)
+{
+    crop_ctx C = {.order = t->order, .mode_idx = mode_idx, .lo = lo, .ext = ext};
+    ff_tensor_foreach(t, crop_visit, &C);
+    uint32_t dims[FF_MAX_ORDER];
+    for (int m = 0; m < t->order; m++) dims[m] = mode_idx[m] >= 0 ? ext[mode_idx[m]] : t->dims[m];
+    int rc = ff_tensor_from_coo(t->name, t->order, dims, &t->fmt, t->frac_bits, C.vals.len, C.coords.data,
+                                C.vals.data, out, err);
+    free(C.coords.data);
+    free(C.vals.data);
+    return rc;
+}
+
+/* The words the largest level (segments and coordinates) or value array
+ * of t takes: what one SRAM must hold. */
+static uint64_t level_words(const ff_tensor *t)
+{
+    uint64_t most = t->nvals;
+    for (int l = 0; l < t->fmt.nlevels; l++)
+        if (t->fmt.lv[l].fmt != FF_LVL_DENSE && t->lvl[l].nseg + t->lvl[l].ncrd > most)
+            most = t->lvl[l].nseg + t->lvl[l].ncrd;
+    return most;
+}
+
+/* The most words an output tile of format f over the extents of its modes
+ * can take in one level: every coordinate present. */
+static uint64_t out_bound(const ff_format *f, int order, const uint32_t *ext_of_mode)
+{
+    uint64_t above = 1, most = 0;
+    for (int l = 0; l < f->nlevels; l++) {
+        int m = f->lv[l].mode;
+        uint64_t here = above * (m >= 0 && m < order ? ext_of_mode[m] : 1);
+        if (f->lv[l].fmt != FF_LVL_DENSE && above + 1 + here > most) most = above + 1 + here;
+        above = here;
+    }
+    return above > most ? above : most;
+}
+
+/* The tensors kernel k reads (data present, not computed in k) with the
+ * index of each mode (-1 untiled); -2 where accesses disagree. */
+static void kernel_reads(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data,
+                         int (*idx)[FF_IR_MAX_ORDER], unsigned char *reads)
+{
+    for (int t = 0; t < p->ntensors; t++)
+        for (int m = 0; m < FF_IR_MAX_ORDER; m++) idx[t][m] = -1;
+    memset(reads, 0, (size_t)p->ntensors);
+    for (int st = k->first; st <= k->last; st++) access_indices(p->stmts[st].rhs, idx);
+    for (int t = 0; t < p->ntensors; t++) {
+        int computed = 0;
+        for (int st = k->first; st <= k->last; st++) computed |= p->stmts[st].lhs == t;
+        reads[t] = !computed && data[t] && idx[t][0] != -1;
+    }
+}
+
+/* Whether every tile of pl fits s->tile_words (inputs cropped, outputs
+ * bounded by their extents) and s->tile_dim; *why says which does not,
+ * *wide is the loop (pl entry) over tile_dim or -1, *loops the pl entries
+ * that index the first tensor that does not fit (a mask). */
+static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, const tile_plan *pl,
+                     const uint32_t *sizes, const ff_run_sched *s, int (*idx)[FF_IR_MAX_ORDER],
+                     const unsigned char *reads, char *why, size_t nwhy, int *wide, unsigned *loops, ff_err *err)
+{
+    *wide = -1;
+    *loops = 0;
+    for (int i = 0; i < pl->n; i++)
+        if (s->tile_dim && pl->size[i] > s->tile_dim) {
+            snprintf(why, nwhy, "loop '%s' spans %u > %u", p->indices[pl->idx[i]].name, pl->size[i], s->tile_dim);
+            *wide = i;
+            return 0;
+        }
+    uint64_t n = 1;
+    for (int i = 0; i < pl->n; i++) n *= ntiles_of(pl, i);
+    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
+    int fit = 1;
+    for (uint64_t tile = 0; tile < n && fit; tile++) {
+        tile_box(p, pl, sizes, tile, lo, ext);
+        for (int t = 0; t < p->ntensors && fit; t++) {
+            if (!reads[t]) continue;
+            int mi[FF_IR_MAX_ORDER];
+            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m] >= 0 ? idx[t][m] : -1;
+            ff_tensor *c = NULL;
+            if (crop(data[t], mi, lo, ext, &c, err)) {
+                fit = -1;
+                break;
+            }
+            uint64_t w = level_words(c);
+            ff_tensor_free(c);
+            if (w > s->tile_words) {
+                snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)w);
+                fit = 0;
+                for (int i = 0; i < pl->n; i++)
+                    for (int m = 0; m < p->tensors[t].order; m++)
+                        if (mi[m] == pl->idx[i]) *loops |= 1u << i;
+            }
+        }
+        for (int st = k->first; st <= k->last && fit > 0; st++) {
+            const ff_ir_stmt *S = &p->stmts[st];
+            uint32_t e[FF_IR_MAX_ORDER];
+            for (int m = 0; m < S->nlhs; m++) e[m] = ext[S->lhs_idx[m]];
+            uint64_t w = out_bound(&p->tensors[S->lhs].fmt, S->nlhs, e);
+            if (w > s->tile_words) {
+                snprintf(why, nwhy, "'%s' may take %llu words", p->tensors[S->lhs].name, (unsigned long long)w);
+                fit = 0;
+                for (int i = 0; i < pl->n; i++)
+                    for (int m = 0; m < S->nlhs; m++)
+                        if (S->lhs_idx[m] == pl->idx[i]) *loops |= 1u << i;
+            }
+        }
+    }
+    free(lo);
+    free(ext);
+    return fit;
+}
+
+/* --tile auto: from whole loops, halve a loop that spans more than
+ * tile_dim, else, among the loops indexing the first tensor that does not
+ * fit, the largest tile of a loop no statement sums over (then of a summed
+ * one), until every tile fits. Loops left whole are not tiled. */
+static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, tile_plan *pl,
+                      const uint32_t *sizes, const ff_run_sched *s, ff_err *err)
+{
+    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
+    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    kernel_reads(p, k, data, idx, reads);
+    char why[160] = "";
+    int rc = 0, fit, wide;
+    unsigned loops;
+    while ((fit = tiles_fit(p, k, data, pl, sizes, s, idx, reads, why, sizeof why, &wide, &loops, err)) == 0) {
+        int best = wide;
+        for (int pass = 0; pass < 2 && best < 0; pass++)
+            for (int i = 0; i < pl->n; i++) {
+                int lhs, summed = 0;
+                for (int st = k->first; st <= k->last; st++)
+                    if (stmt_uses(p, st, pl->idx[i], &lhs) && !lhs) summed = 1;
+                if (summed != pass || pl->size[i] < 2 || !(loops >> i & 1)) continue;
+                if (best < 0 || pl->size[i] > pl->size[best]) best = i;
+            }
+        if (best < 0) {
+            rc = ff_err_set(err, FF_EINVAL, "--tile auto: kernel %d-%d does not fit %llu words even in tiles of 1: %s",
+                            k->first + 1, k->last + 1, (unsigned long long)s->tile_words, why);
+            break;
+        }
+        pl->size[best] = (pl->size[best] + 1) / 2;
+    }
+    if (fit < 0) rc = err->code;
+    int kept = 0;
+    for (int i = 0; i < pl->n; i++)
+        if (pl->size[i] < pl->dim[i]) {
+            pl->idx[kept] = pl->idx[i];
+            pl->size[kept] = pl->size[i];
+            pl->dim[kept++] = pl->dim[i];
+        }
+    pl->n = kept;
+    pl->reduced = 0;
+    for (int i = 0; i < pl->n; i++)
+        for (int st = k->first, lhs; st <= k->last; st++)
+            if (stmt_uses(p, st, pl->idx[i], &lhs) && !lhs) pl->reduced = 1;
+    free(reads);
+    free(idx);
+    return rc;
+}
+
+/* One output's tiles, gathered at their offsets. */
+typedef struct merged {
+    int order;
+    const int *lhs_idx;
+    const uint32_t *lo;
+    FF_VEC(uint32_t) coords;
+    FF_VEC(ff_fx) vals;
+} merged;
+
+static int merge_visit(void *ctx, const uint32_t *c, ff_fx val)
+{
+    merged *M = ctx;
+    for (int m = 0; m < M->order; m++) FF_VEC_PUSH(M->coords, c[m] + M->lo[M->lhs_idx[m]]);
+    FF_VEC_PUSH(M->vals, val);
+    return 0;
+}
+
+static const merged *sort_m;
+static int cmp_point(const void *a, const void *b)
+{
+    const uint32_t *x = sort_m->coords.data + *(const size_t *)a * (size_t)sort_m->order;
+    const uint32_t *y = sort_m->coords.data + *(const size_t *)b * (size_t)sort_m->order;
+    for (int m = 0; m < sort_m->order; m++)
+        if (x[m] != y[m]) return x[m] < y[m] ? -1 : 1;
+    /* equal points in tile order: the sum is taken in it */
+    return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+/* The merged output of program tensor pt (new): points of several tiles
+ * (partial sums) added in tile order, a saturating sum an error. */
+static int merge_finish(const ff_ir_program *p, int pt, merged *M, const uint32_t *sizes, ff_tensor **out, ff_err *err)
+{
+    size_t n = M->vals.len, o = (size_t)M->order;
+    size_t *perm = ff_xcalloc(n + 1, sizeof *perm);
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    sort_m = M;
+    qsort(perm, n, sizeof *perm, cmp_point);
+    uint32_t *coords = ff_xcalloc(n * o + 1, sizeof *coords);
+    ff_fx *vals = ff_xcalloc(n + 1, sizeof *vals);
+    size_t k = 0;
+    uint64_t saturated = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *c = M->coords.data + perm[i] * o;
+        if (k && !memcmp(coords + (k - 1) * o, c, o * sizeof *c)) {
+            vals[k - 1] = ff_fx_add_count(vals[k - 1], M->vals.data[perm[i]], &saturated);
+            continue;
+        }
+        memcpy(coords + k * o, c, o * sizeof *c);
+        vals[k++] = M->vals.data[perm[i]];
+    }
+    int rc = 0;
+    if (saturated)
+        rc = ff_err_set(err, FF_EINVAL, "--tile: adding the tiles' partial sums of '%s' saturated %llu times "
+                        "(the untiled sum may not: tile the loop it sums over less, or not at all)",
+                        p->tensors[pt].name, (unsigned long long)saturated);
+    uint32_t dims[FF_MAX_ORDER];
+    for (int m = 0; m < M->order; m++) dims[m] = sizes[p->tensors[pt].dims[m]];
+    if (!rc)
+        rc = ff_tensor_from_coo(p->tensors[pt].name, M->order, dims, &p->tensors[pt].fmt, p->frac_bits, k, coords, vals,
+                                out, err);
+    free(vals);
+    free(coords);
+    free(perm);
+    return rc;
+}
+
+/* Kernel rk (one phase) with s's tiling: each tile cropped, executed and
+ * stored into a scratch data array, its outputs merged; with store the
+ * merged outputs replace rk->data's. Untiled (no tiled loop in the
+ * kernel): execute(). rk->g, in and out stay for release(): the last
+ * tile's graph, bound to the whole inputs. */
+static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, const ff_run_ops *ops, ff_err *err)
+{
+    const ff_ir_program *p = rk->p;
+    const ff_kernel *k = rk->k;
+    uint32_t *sizes = data_sizes(p, rk->data);
+    tile_plan pl;
+    int rc = plan_tiles(p, k, s, sizes, &pl, err);
+    ff_run_sched as = *s;
+    if (!rc && s->tile_auto && s->tile_dim) {
+        /* the accumulator's bound matters only to a graph with one */
+        ff_graph *g = NULL;
+        int has = 1;
+        if (ff_lower_kernel(p, k, rk->orders, &g, err) == 0) {
+            has = 0;
+            for (int i = 0; i < g->nnodes; i++) has |= g->nodes[i].kind == FF_PRIM_SPACC1;
+            ff_graph_free(g);
+        }
+        if (!has) as.tile_dim = 0;
+    }
+    if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, &as, err);
+    rk->ntiles = 1;
+    if (!rc && !pl.n && s->tile_auto && s->tile_report)
+        fprintf(s->tile_report, "kernel %d: --tile auto: untiled (every level within %llu words)\n", rk->index + 1,
+                (unsigned long long)s->tile_words);
+    if (rc || pl.n == 0) {
+        free(sizes);
+        return rc ? rc : execute(rk, store, ops, err);
+    }
+    if (rk->nphases > 1) {
+        free(sizes);
+        return ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d holds producers on chip (--reuse); tile it "
+                          "with --reuse buffer or recompute", k->first + 1, k->last + 1);
+    }
+    uint64_t n = 1;
+    for (int i = 0; i < pl.n; i++) n *= ntiles_of(&pl, i);
+    if (s->tile_auto && s->tile_report) {
+        fprintf(s->tile_report, "kernel %d: --tile ", rk->index + 1);
+        for (int i = 0; i < pl.n; i++) fprintf(s->tile_report, "%s%s:%u", i ? "," : "", p->indices[pl.idx[i]].name, pl.size[i]);
+        fprintf(s->tile_report, " (%llu tiles, each level within %llu words)\n", (unsigned long long)n,
+                (unsigned long long)s->tile_words);
+    }
+    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
+    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    kernel_reads(p, k, rk->data, idx, reads);
+    for (int t = 0; t < p->ntensors && !rc; t++)
+        for (int m = 0; reads[t] && m < p->tensors[t].order && !rc; m++)
+            if (idx[t][m] == -2)
+                rc = ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d reads mode %d of '%s' with two different loops; "
+                                "it cannot be cropped to a tile", k->first + 1, k->last + 1, m + 1, p->tensors[t].name);
+    merged *M = ff_xcalloc((size_t)p->ntensors + 1, sizeof *M);
+    ff_tensor **td = ff_xcalloc((size_t)p->ntensors + 1, sizeof *td);
+    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
+    for (uint64_t tile = 0; tile < n && !rc; tile++) {
+        tile_box(p, &pl, sizes, tile, lo, ext);
+        memcpy(td, rk->data, sizeof *td * (size_t)p->ntensors);
+        for (int st = k->first; st <= k->last; st++) td[p->stmts[st].lhs] = NULL; /* computed here */
+        for (int t = 0; t < p->ntensors && !rc; t++) {
+            if (!reads[t]) continue;
+            int mi[FF_IR_MAX_ORDER];
+            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m];
+            td[t] = NULL;
+            rc = crop(rk->data[t], mi, lo, ext, &td[t], err);
+        }
+        uint32_t *tsizes = data_sizes(p, td);
+        ff_run_kernel tk = *rk;
+        tk.data = td;
+        tk.tile = (int)tile;
+        tk.ntiles = (int)n;
+        for (int r = 0; r < k->nroots; r++) tk.orders[r].sizes = tsizes;
+        if (!rc) rc = execute(&tk, 1, ops, err);
+        for (int st = k->first; st <= k->last && !rc; st++) {
+            const ff_ir_stmt *S = &p->stmts[st];
+            if (!td[S->lhs]) continue; /* an intermediate, streamed */
+            M[S->lhs].order = S->nlhs;
+            M[S->lhs].lhs_idx = S->lhs_idx;
+            M[S->lhs].lo = lo;
+            ff_tensor_foreach(td[S->lhs], merge_visit, &M[S->lhs]);
+        }
+        for (int t = 0; t < p->ntensors; t++)
+            if (td[t] != rk->data[t]) ff_tensor_free(td[t]);
+        if (rc || tile + 1 < n) {
+            release(&tk);
+        } else {
+            /* the last tile's graph stays for ops->done, its inputs the whole ones */
+            for (int t = 0; t < tk.g->ntensors; t++) {
+                ff_tensor_free(tk.out[t]);
+                tk.out[t] = NULL;
+            }
+            rk->g = tk.g;
+            rk->in = tk.in;
+            rk->out = tk.out;
+            rk->ntiles = (int)n;
+            rk->tile = 0;
+            bind_inputs(rk, err);
+        }
+        free(tsizes);
+    }
+    for (int t = 0; t < p->ntensors; t++) {
+        if (!rc && store && M[t].order) {
+            ff_tensor *whole = NULL;
+            rc = merge_finish(p, t, &M[t], sizes, &whole, err);
+            if (!rc) {
+                ff_tensor_free(rk->data[t]);
+                rk->data[t] = whole;
+            }
+        }
+        free(M[t].coords.data);
+        free(M[t].vals.data);
+    }
+    free(ext);
+    free(lo);
+    free(td);
+    free(M);
+    free(reads);
+    free(idx);
+    free(sizes);
+    return rc;
+}
+
 /* Per program tensor, what phase q of phases (one kernel's) reads from or
  * leaves in on-chip memory: results of earlier phases it reads, and its
  * results that only later phases read. */
@@ -528,7 +1092,8 @@ static int run_phases(ff_run_kernel *base, const ff_run_sched *s, int store, con
         phase_on_chip(p, base->k, phases, q, on);
         rk.on_chip = np > 1 ? on : NULL;
         ff_err kerr = {0};
-        rc = execute(&rk, store || q + 1 < np, ops, &kerr);
+        rc = s && (s->ntiles || s->tile_auto) ? execute_tiled(&rk, s, store || q + 1 < np, ops, &kerr)
+                                              : execute(&rk, store || q + 1 < np, ops, &kerr);
         if (!rc && q + 1 < np) rc = check_held(p, phases, q, np, rk.data, s ? s->glb_words : 0, &kerr);
         if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
         if (rc) *err = kerr;
@@ -547,7 +1112,7 @@ static int run_phases(ff_run_kernel *base, const ff_run_sched *s, int store, con
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
                       int store, const ff_run_ops *ops, ff_err *err)
 {
-    ff_run_kernel rk = {.p = p, .k = k, .nkernels = 1, .data = data};
+    ff_run_kernel rk = {.p = p, .k = k, .nkernels = 1, .data = data, .ntiles = 1};
     if (orders)
         for (int r = 0; r < k->nroots; r++) rk.orders[r] = orders[r];
     else {
@@ -570,7 +1135,7 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     /* the sizes the inputs bind: the lowering checks buffer capacities on them */
     uint32_t *sizes = data_sizes(p, data);
     for (int k = 0; k < nk && !rc; k++) {
-        ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data, .nphases = 1};
+        ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data, .nphases = 1, .ntiles = 1};
         ff_err kerr = {0};
         rc = ff_run_kernel_orders(p, &ks[k], s, rk.orders, &kerr);
         for (int r = 0; r < ks[k].nroots; r++) rk.orders[r].sizes = sizes;
@@ -604,27 +1169,43 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
         ff_err_set(err, rc, "graph '%s' did not finish: %s", g->name, rc == FF_EDEADLOCK ? "deadlock (above)" : "cycle limit");
     }
     if (!rc) {
-        r->cycles = ff_sim_cycles(sim);
-        r->total_cycles += r->cycles;
-        ff_sim_timing_of(sim, &r->timing);
-        r->total_timing.load += r->timing.load;
-        r->total_timing.compute += r->timing.compute;
-        r->total_timing.writeback += r->timing.writeback;
-        r->total_timing.total += r->timing.total;
-        r->total_timing.bytes_in += r->timing.bytes_in;
-        r->total_timing.bytes_out += r->timing.bytes_out;
+        /* a tiled kernel's measurements are its tiles' sums */
+        int more = rk->tile > 0;
+        ff_sim_timing tt;
+        ff_sim_timing_of(sim, &tt);
+        uint64_t cycles = ff_sim_cycles(sim);
+        r->cycles = more ? r->cycles + cycles : cycles;
+        r->total_cycles += cycles;
+        if (more) {
+            r->timing.load += tt.load;
+            r->timing.compute += tt.compute;
+            r->timing.writeback += tt.writeback;
+            r->timing.total += tt.total;
+            r->timing.bytes_in += tt.bytes_in;
+            r->timing.bytes_out += tt.bytes_out;
+        } else {
+            r->timing = tt;
+        }
+        r->total_timing.load += tt.load;
+        r->total_timing.compute += tt.compute;
+        r->total_timing.writeback += tt.writeback;
+        r->total_timing.total += tt.total;
+        r->total_timing.bytes_in += tt.bytes_in;
+        r->total_timing.bytes_out += tt.bytes_out;
         r->nprims = g->nnodes;
-        r->ops = 0;
+        uint64_t ops = 0;
         for (int i = 0; i < g->nnodes; i++) {
             ff_node_stats ns;
             ff_sim_node_stats(sim, i, &ns);
-            r->ops += ns.ops;
+            ops += ns.ops;
         }
-        r->total_ops += r->ops;
+        r->ops = more ? r->ops + ops : ops;
+        r->total_ops += ops;
         const char *most = NULL;
-        r->saturated = ff_sim_saturated(sim, &most);
+        uint64_t sat = ff_sim_saturated(sim, &most);
+        r->saturated = more ? r->saturated + sat : sat;
         if (r->finished) r->finished(g, sim, r->finished_user);
-        snprintf(r->sat_node, sizeof r->sat_node, "%s", most ? most : "");
+        if (!more || sat) snprintf(r->sat_node, sizeof r->sat_node, "%s", most ? most : "");
     }
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (g->tensors[t].is_output) rc = ff_sim_take_output(sim, g->tensors[t].name, &rk->out[t], err);

@@ -78,35 +78,54 @@ static int begin(ff_run_kernel *rk, void *user, ff_err *err)
     return 0;
 }
 
-/* Both models; the C model's outputs go to the runner to store. */
+/* Both models; the C model's outputs go to the runner to store. A tiled
+ * kernel comes once per tile: its record sums their cycles and keeps the
+ * first mismatching tile's result (and divergence). */
 static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
 {
     cstate *S = user;
     ff_run_cosim_kernel *kc = record(S, rk);
     ff_cosim_opts co = S->o->graph;
     if (S->traced) co.trace = NULL;
+    ff_cosim_result scratch = {0}, *res = &S->res;
+    if (rk->tile > 0) {
+        if (S->mismatch) res = &scratch;
+        else ff_cosim_result_free(&S->res);
+    } else {
+        kc->c_cycles = kc->rtl_cycles = 0;
+        kc->tiles = 0;
+        kc->compared = 1;
+    }
     ff_err kerr = {0};
-    int krc = ff_cosim_graph(S->c, rk->g, rk->in, &co, &S->res, &kerr);
-    kc->c_cycles = S->res.c_cycles;
-    kc->rtl_cycles = S->res.rtl_cycles;
-    kc->tiles = S->res.tiles;
-    kc->traced = S->res.traced;
-    kc->trace_from = S->res.trace_from;
-    kc->trace_to = S->res.trace_to;
-    S->traced |= S->res.traced;
-    S->ran = S->res.c_out && S->res.c_cycles;
-    kc->compared = S->ran && S->res.rtl_cycles;
+    int krc = ff_cosim_graph(S->c, rk->g, rk->in, &co, res, &kerr);
+    kc->c_cycles += res->c_cycles;
+    kc->rtl_cycles += res->rtl_cycles;
+    if (res->tiles > kc->tiles) kc->tiles = res->tiles;
+    kc->coord_tiles = rk->ntiles;
+    if (res->traced) {
+        kc->traced = 1;
+        kc->trace_from = res->trace_from;
+        kc->trace_to = res->trace_to;
+    }
+    S->traced |= res->traced;
+    S->ran = res->c_out && res->c_cycles;
+    kc->compared &= S->ran && res->rtl_cycles;
     if (!S->ran) {
         *err = kerr;
-        return krc ? krc : ff_err_set(err, FF_EINVAL, "the C model produced no results");
+        if (!krc) krc = ff_err_set(err, FF_EINVAL, "the C model produced no results");
+        ff_cosim_result_free(&scratch);
+        return krc;
     }
     for (int t = 0; t < rk->g->ntensors; t++)
         if (rk->g->tensors[t].is_output && ff_ir_find_tensor(rk->p, rk->g->tensors[t].name) >= 0) {
-            rk->out[t] = S->res.c_out[t];
-            S->res.c_out[t] = NULL;
+            rk->out[t] = res->c_out[t];
+            res->c_out[t] = NULL;
         }
-    S->mismatch = krc;
-    S->mismatch_err = kerr;
+    if (!S->mismatch) {
+        S->mismatch = krc;
+        S->mismatch_err = kerr;
+    }
+    ff_cosim_result_free(&scratch);
     return 0;
 }
 

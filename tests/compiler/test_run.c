@@ -260,14 +260,14 @@ static void options_usage_errors_are_one_line(void **state)
     snprintf(m, sizeof m, "'%s/examples/spmv.ff'", FF_SOURCE_DIR);
     static const char *const model_cmds[] = {"run", "compile", "cosim", "explore"};
     static const char *const inputs[] = {"--tensor", "--dim", "--random", "--density"};
-    static const char *const sched[] = {"--fuse", "--order", "--par", "--block"};
+    static const char *const sched[] = {"--fuse", "--order", "--par", "--block", "--tile"};
     char args[1024], want[256];
     for (int c = 0; c < 4; c++) {
         const char *cmd = model_cmds[c];
         /* cosim without the RTL says so before reading options */
         if (!strcmp(cmd, "cosim") && test_sh("'%s/fuseflow' cosim --help >/dev/null 2>&1", FF_BINARY_DIR) != 0) continue;
-        for (int g = 0; g < 4; g++) {
-            if (strcmp(cmd, "compile")) {
+        for (int g = 0; g < 5; g++) {
+            if (g < 4 && strcmp(cmd, "compile")) {
                 snprintf(args, sizeof args, "%s %s %s", cmd, m, inputs[g]);
                 snprintf(want, sizeof want, "fuseflow %s: %s needs a value", cmd, inputs[g]);
                 usage_error(args, want);
@@ -288,6 +288,17 @@ static void options_usage_errors_are_one_line(void **state)
         usage_error(args, "--par i:9: expected INDEX:P");
         snprintf(args, sizeof args, "%s %s --block 65", cmd, m);
         usage_error(args, "--block 65: expected the block size B, 1..64");
+        static const char *const bad_tiles[][2] = {{"i:0", "--tile i:0: expected auto or INDEX:T,... with T >= 1"},
+                                                  {"i", "--tile i: expected auto or INDEX:T"},
+                                                  {"i:4,", "--tile i:4,: expected auto or INDEX:T"},
+                                                  {"q:4", "--tile q:4: no statement has a loop 'q' (loops: i, k)"},
+                                                  {"i:4,i:2", "--tile i:2: loop 'i' is tiled twice"}};
+        for (int b = 0; b < 5; b++) {
+            if (!strcmp(cmd, "explore") && b > 2) continue; /* explore refuses any --tile first */
+            snprintf(args, sizeof args, "%s %s%s --tile %s", cmd, m, strcmp(cmd, "compile") ? " --random 1" : "",
+                     bad_tiles[b][0]);
+            usage_error(args, bad_tiles[b][1]);
+        }
     }
     char graph[512];
     snprintf(graph, sizeof graph, "'%s/tests/graphs/spmv.json'", FF_SOURCE_DIR);
@@ -314,6 +325,18 @@ static void options_usage_errors_are_one_line(void **state)
     usage_error("explore x.ff --max-orders 0", "fuseflow explore: --max-orders 0: expected a number in 1..100000");
     usage_error("explore x.ff --prune-tol 1", "fuseflow explore: --prune-tol 1: expected a number in [0, 1)");
     usage_error("run a.ff b.ff", "fuseflow run: unexpected argument 'b.ff'");
+    /* a tiling whose tiles could not be merged is refused before any data */
+    snprintf(args, sizeof args, "run '%s/examples/residual.ff' --random 1 --tile k:4", FF_SOURCE_DIR);
+    usage_error(args, "--tile k: statement 1 uses its sum over 'k' inside a larger expression");
+    snprintf(args, sizeof args, "run '%s/examples/softmax.ff' --random 1 --tile j:4", FF_SOURCE_DIR);
+    usage_error(args, "--tile j: statement 1 normalises over 'j'");
+    snprintf(args, sizeof args, "run '%s/examples/attention_softmax.ff' --random 1 --fuse all --tile j:4", FF_SOURCE_DIR);
+    usage_error(args, "--tile j: statement 2 normalises over 'j' (softmax, layernorm)");
+    snprintf(args, sizeof args, "run %s --random 1 --functional --tile auto", m);
+    usage_error(args, "--tile auto: needs an arch with glb_words");
+    snprintf(args, sizeof args, "explore %s --random 1 --arch '%s/arch/default.json' --csv o.csv --tile i:2", m,
+             FF_SOURCE_DIR);
+    usage_error(args, "--tile: explore measures untiled kernels");
     /* an input error is exit 1 */
     assert_int_equal(test_sh("'%s/fuseflow' run /nonexistent.ff --random 1 >/dev/null 2>&1", FF_BINARY_DIR), 1);
 }

@@ -1149,6 +1149,17 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     return rc;
 }
 
+/* to += what one run's timing adds */
+static void timing_add(ff_sim_timing *to, const ff_sim_timing *t)
+{
+    to->load += t->load;
+    to->compute += t->compute;
+    to->writeback += t->writeback;
+    to->total += t->total;
+    to->bytes_in += t->bytes_in;
+    to->bytes_out += t->bytes_out;
+}
+
 int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
 {
     ff_run_sim *r = user;
@@ -1176,22 +1187,9 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
         uint64_t cycles = ff_sim_cycles(sim);
         r->cycles = more ? r->cycles + cycles : cycles;
         r->total_cycles += cycles;
-        if (more) {
-            r->timing.load += tt.load;
-            r->timing.compute += tt.compute;
-            r->timing.writeback += tt.writeback;
-            r->timing.total += tt.total;
-            r->timing.bytes_in += tt.bytes_in;
-            r->timing.bytes_out += tt.bytes_out;
-        } else {
-            r->timing = tt;
-        }
-        r->total_timing.load += tt.load;
-        r->total_timing.compute += tt.compute;
-        r->total_timing.writeback += tt.writeback;
-        r->total_timing.total += tt.total;
-        r->total_timing.bytes_in += tt.bytes_in;
-        r->total_timing.bytes_out += tt.bytes_out;
+        if (!more) memset(&r->timing, 0, sizeof r->timing);
+        timing_add(&r->timing, &tt);
+        timing_add(&r->total_timing, &tt);
         r->nprims = g->nnodes;
         uint64_t ops = 0;
         for (int i = 0; i < g->nnodes; i++) {

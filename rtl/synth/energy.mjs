@@ -81,7 +81,8 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!opt.fuseflow || !opt.replay || !opt.netlists || !opt.work || !opt.table)
   fail('usage: node rtl/synth/energy.mjs --fuseflow BIN --replay BIN --netlists DIR --work DIR --table FILE [--hw-cost FILE] [--only NAME,...]', 2);
-const hwCost = JSON.parse(fs.readFileSync(opt.hwCost || path.join(path.dirname(opt.table), 'hw_cost.json'), 'utf8'));
+const hwCostPath = opt.hwCost || path.join(path.dirname(opt.table), 'hw_cost.json');
+const hwCost = JSON.parse(fs.readFileSync(hwCostPath, 'utf8'));
 
 const run = (bin, argv) => {
   try {
@@ -91,6 +92,9 @@ const run = (bin, argv) => {
     fail(`${path.basename(bin)} ${argv.join(' ')}: exit ${e.status}: ${out}`);
   }
 };
+
+// the replay's switching model, as ff_replay has it (provenance, estimates)
+const switching = JSON.parse(run(opt.replay, ['--model']));
 
 // ---- 1: the captures, 2: the replays ---------------------------------------
 const tiles = [];
@@ -103,7 +107,7 @@ for (const [model, extra, label = model] of WORKLOADS) {
   const t0 = Date.now();
   run(opt.fuseflow, ['cosim', `examples/${model}.ff`, '--random', SEED, ...extra, '--fst-all', dir]);
   const captures = fs.readdirSync(dir).filter((f) => f.endsWith('.tiles')).map((f) => path.join(dir, f.slice(0, -6)));
-  const lines = run(opt.replay, [opt.netlists, ...captures]).trim().split('\n');
+  const lines = run(opt.replay, ['--hw-cost', hwCostPath, opt.netlists, ...captures]).trim().split('\n');
   let n = 0;
   for (const l of lines) {
     const t = JSON.parse(l);
@@ -158,7 +162,7 @@ for (const name of Object.keys(units).filter((u) => u.startsWith('tile_')).map((
   if (!p.measured) {
     // idle: its flip-flops without an enable, clocked every cycle
     const plain = Object.entries(u.cells).filter(([c]) => /^\$_DFF_/.test(c)).reduce((s, [, n]) => s + n, 0);
-    Object.assign(p, { per_firing: medianRatio * u.ge, idle_per_cycle: plain * 4.0, measured: false });
+    Object.assign(p, { per_firing: medianRatio * u.ge, idle_per_cycle: plain * switching.eu_clock_per_flop, measured: false });
   }
   kinds[name] = { per_firing: round(p.per_firing), idle_per_cycle: round(p.idle_per_cycle), measured: p.measured,
                   instances: p.instances, firings: p.firings, cycles: p.cycles };
@@ -175,7 +179,8 @@ for (const [op, list] of [...byOp].sort()) {
 const depths = Object.keys(units).filter((u) => /^fifo_d\d+$/.test(u)).map((u) => +u.slice(6)).sort((a, b) => a - b);
 const fifo = { depths, per_token: [], idle_per_cycle: [], cycles: +FIFO_CYCLES, reference_depth: hwCost.provenance.reference.MaxDepth };
 for (const d of depths) {
-  const r = JSON.parse(run(opt.replay, ['--fifo', opt.netlists, `fifo_d${d}`, String(d), FIFO_CYCLES, SEED]));
+  const r = JSON.parse(run(opt.replay, ['--hw-cost', hwCostPath, '--fifo', opt.netlists, `fifo_d${d}`, String(d),
+                            FIFO_CYCLES, SEED]));
   fifo.per_token.push(round(r.e_per_token));
   fifo.idle_per_cycle.push(round(r.e_idle_per_cycle));
 }
@@ -193,8 +198,7 @@ const table = {
     rtl_sha256: hwCost.provenance.rtl_sha256,
     netlists_sha256: netlistSha.digest('hex'),
     replay: 'ff_replay (rtl/synth/replay.c): zero-delay, cycle by cycle, every output checked against the RTL run',
-    model: { eu_per_driver_ge: 0.5, eu_per_load: 0.5, eu_clock_per_flop: 4.0,
-             clock_gating: 'flip-flops with an enable are clocked only in cycles their enable is active' },
+    model: switching,
     workloads,
     tiles_replayed: tiles.length,
     tiles_matched: ok.length,

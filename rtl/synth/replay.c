@@ -17,9 +17,14 @@
  * the energy per firing; rtl/synth/energy.mjs pools them into
  * rtl/synth/hw_energy.json.
  *
- *   ff_replay [--mutate N] [--kinds K,...] NETDIR CAPTURE...   (CAPTURE: DIR/KERNEL, no suffix)
- *   ff_replay --fifo NETDIR UNIT DEPTH CYCLES SEED  (a channel FIFO on a seeded
- *                                                   push/pop stream)
+ *   ff_replay [--hw-cost TABLE] [--mutate N] [--kinds K,...] NETDIR CAPTURE...
+ *                                          (CAPTURE: DIR/KERNEL, no suffix)
+ *   ff_replay [--hw-cost TABLE] --fifo NETDIR UNIT DEPTH CYCLES SEED
+ *                                          (a channel FIFO on a seeded push/pop stream)
+ *   ff_replay --model                      (the energy model's constants, JSON)
+ *
+ * The cells' areas, which weigh a net's driver, are the area table's
+ * (TABLE, default rtl/synth/hw_cost.json of the source tree).
  *
  * --mutate N makes the Nth AND gate of every netlist an OR: the replay must
  * then report a mismatch (the check can fail). --kinds replays only the
@@ -39,8 +44,8 @@
 
 #include "fstapi.h"
 
-/* ---- energy model (docs/synthesis.md "Energy"; energy.mjs records these
- * in the table's provenance, so change them together) ------------------ */
+/* ---- energy model (docs/synthesis.md "Energy"; `ff_replay --model`
+ * prints it, and energy.mjs records what it prints) ------------------- */
 /* One unit (eu) is a NAND2 output transition into one NAND2 input. A net's
  * transition costs the driver's own capacitance, taken proportional to its
  * area, plus one gate input per load. */
@@ -51,15 +56,14 @@
  * tree, taken equal to the pins. Flip-flops with an enable are taken as
  * clock-gated: they cost this only in cycles their enable is active. */
 #define EU_CLOCK_PER_FLOP 4.0
-/* Areas of the cells, as synth.mjs weighs them. */
-static const struct {
-    const char *type;
-    double ge;
-} gate_ge[] = {{"$_NOT_", 0.67}, {"$_NAND_", 1.0}, {"$_NOR_", 1.0},  {"$_AND_", 1.33},
-               {"$_OR_", 1.33},  {"$_XOR_", 2.33}, {"$_XNOR_", 2.33}, {"$_MUX_", 2.33}};
-#define DFF_GE 4.67
-#define RESET_GE 1.0
-#define ENABLE_GE 1.67
+/* The areas of the cells: the area table's gate_ge, as synth.mjs weighed
+ * them (read once, gate_areas_load). */
+static const char *const gate_names[] = {"$_NOT_", "$_NAND_", "$_NOR_", "$_AND_", "$_OR_", "$_XOR_", "$_XNOR_", "$_MUX_"};
+#define NGATES (sizeof gate_names / sizeof gate_names[0])
+static struct {
+    double gate[NGATES];
+    double dff, dff_reset, dff_enable;
+} area;
 
 static void die(const char *fmt, ...)
 {
@@ -136,6 +140,7 @@ typedef struct netlist {
     uint32_t mem_words; /* its MemWords: the SRAM, or a stream buffer's own storage */
     float *w;       /* energy of one transition, per net */
     uint8_t *val, *prev;
+    uint8_t *next_q; /* the flip-flops' values after an edge (nflops) */
 } netlist;
 
 static uint32_t net_of(json_t *bit, const char *unit)
@@ -180,23 +185,37 @@ static int parse_flop(const char *type, flop *f, double *ge)
     }
     f->has_e = (uint8_t)e;
     if (e) f->e_pol = s[n - 1] == 'P';
-    *ge = DFF_GE + (f->has_r ? RESET_GE : 0) + (e ? ENABLE_GE : 0);
+    *ge = area.dff + (f->has_r ? area.dff_reset : 0) + (e ? area.dff_enable : 0);
     return 1;
 }
 
-static double ge_of(const char *type)
+/* A gate's op (the G_ enum follows gate_names), -1 for another cell. */
+static int op_of(const char *type)
 {
-    for (size_t i = 0; i < sizeof gate_ge / sizeof gate_ge[0]; i++)
-        if (!strcmp(type, gate_ge[i].type)) return gate_ge[i].ge;
+    for (size_t i = 0; i < NGATES; i++)
+        if (!strcmp(type, gate_names[i])) return (int)i;
     return -1;
 }
 
-static int op_of(const char *type)
+/* The gate and flip-flop areas of the area table at path. */
+static void gate_areas_load(const char *path)
 {
-    static const char *names[] = {"$_NOT_", "$_NAND_", "$_NOR_", "$_AND_", "$_OR_", "$_XOR_", "$_XNOR_", "$_MUX_"};
-    for (int i = 0; i < 8; i++)
-        if (!strcmp(type, names[i])) return i;
-    return -1;
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) die("%s:%d: %s", path, je.line, je.text);
+    json_t *ge = json_object_get(root, "gate_ge");
+    double *slot[NGATES + 3];
+    const char *key[NGATES + 3];
+    for (size_t i = 0; i < NGATES; i++) slot[i] = &area.gate[i], key[i] = gate_names[i];
+    slot[NGATES] = &area.dff, key[NGATES] = "dff";
+    slot[NGATES + 1] = &area.dff_reset, key[NGATES + 1] = "dff_reset";
+    slot[NGATES + 2] = &area.dff_enable, key[NGATES + 2] = "dff_enable";
+    for (size_t i = 0; i < NGATES + 3; i++) {
+        json_t *v = json_object_get(ge, key[i]);
+        if (!json_is_number(v) || json_number_value(v) < 0) die("%s: gate_ge.%s: expected a number >= 0", path, key[i]);
+        *slot[i] = json_number_value(v);
+    }
+    json_decref(root);
 }
 
 /* Loads DIR/UNIT.netlist.json; mutate > 0 makes the mutate-th AND an OR. */
@@ -289,7 +308,7 @@ static netlist *netlist_load(const char *dir, const char *unit, int mutate)
             if (op == G_AND && mutate > 0 && ++nands == (size_t)mutate) g->op = G_OR;
             if (driver[g->y]) die("%s: net %u has two drivers", path, g->y);
             driver[g->y] = (int32_t)++ng;
-            drv_ge[g->y] = ge_of(type);
+            drv_ge[g->y] = area.gate[op];
             continue;
         }
         flop f = {0};
@@ -408,6 +427,7 @@ static netlist *netlist_load(const char *dir, const char *unit, int mutate)
     free(loads);
     n->val = xcalloc(n->nnets, 1);
     n->prev = xcalloc(n->nnets, 1);
+    n->next_q = xcalloc(n->nflops, 1);
     n->val[1] = n->prev[1] = 1;
     json_decref(root);
     snprintf(path, sizeof path, "%s/%s.json", dir, unit);
@@ -443,6 +463,7 @@ static void netlist_free(netlist *n)
     free(n->w);
     free(n->val);
     free(n->prev);
+    free(n->next_q);
     free(n);
 }
 
@@ -544,7 +565,7 @@ static double account_and_clock(netlist *n, uint64_t *sram_words_beyond)
     }
     memcpy(p, v, n->nnets);
     /* the edge: every flip-flop from the values before it */
-    uint8_t *q = xcalloc(n->nflops, 1);
+    uint8_t *q = n->next_q;
     for (size_t i = 0; i < n->nflops; i++) {
         const flop *f = &n->flops[i];
         if (f->has_r && v[f->r] == f->r_pol) q[i] = f->r_val;
@@ -552,7 +573,6 @@ static double account_and_clock(netlist *n, uint64_t *sram_words_beyond)
         else q[i] = v[f->q];
     }
     for (size_t i = 0; i < n->nflops; i++) v[n->flops[i].q] = q[i];
-    free(q);
     for (size_t i = 0; i < n->nsrams; i++) {
         sram *s = &n->srams[i];
         uint32_t host = read_bits(v, s->mem_addr, 16);
@@ -780,7 +800,7 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
         if (np[k] && np[k]->width != (int)tp->width[k] && strcmp(tp->name[k], "blk_rd_data_i"))
             die("%s: port %s is %d bits, the captured tile's %u", n->unit, tp->name[k], np[k]->width, tp->width[k]);
     }
-    int k_run = -1, k_moved = -1, k_valid = -1, k_ready = -1, k_cfg = -1, k_mem = -1, k_words = -1;
+    int k_run = -1, k_moved = -1, k_valid = -1, k_ready = -1, k_cfg = -1, k_mem = -1, k_blk = -1;
     for (int k = 0; k < tp->nports; k++) {
         if (!strcmp(tp->name[k], "run_i")) k_run = k;
         if (!strcmp(tp->name[k], "moved_o")) k_moved = k;
@@ -788,12 +808,11 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
         if (!strcmp(tp->name[k], "in_ready_o")) k_ready = k;
         if (!strcmp(tp->name[k], "cfg_we_i")) k_cfg = k;
         if (!strcmp(tp->name[k], "mem_we_i")) k_mem = k;
-        if (!strcmp(tp->name[k], "MemWords")) k_words = k;
+        if (!strcmp(tp->name[k], "blk_req_o")) k_blk = k;
     }
     /* the array tile's SRAM against the netlist's: a smaller one may not
      * hold the run's data, and sizes the tile's address counters */
     uint32_t array_words = tile_param(c, tp, "MemWords"), net_words = n->nsrams ? n->srams[0].words : n->mem_words;
-    (void)k_words;
     uint64_t beyond = 0;
     int busy_before = 1, started = 0, block_mode = 0;
     for (size_t si = 0; si < c->nsamples; si++) {
@@ -818,10 +837,9 @@ static void replay_tile(netlist *n, const capture *c, const tile_ports *tp, tile
         settle(n);
         /* block mode: the tile allocated or wrote blocks (blk_req_t's alloc
          * and we bits, ff_pkg.sv; the rest carries addresses in any mode) */
-        for (int k = 0; k < tp->nports && !block_mode; k++)
-            if (!strcmp(tp->name[k], "blk_req_o") && tp->width[k] == BLK_REQ_BITS &&
-                (bit_of(vals[k], tp->width[k], BLK_REQ_ALLOC) || bit_of(vals[k], tp->width[k], BLK_REQ_WE)))
-                block_mode = 1;
+        if (!block_mode && tp->width[k_blk] == BLK_REQ_BITS &&
+            (bit_of(vals[k_blk], BLK_REQ_BITS, BLK_REQ_ALLOC) || bit_of(vals[k_blk], BLK_REQ_BITS, BLK_REQ_WE)))
+            block_mode = 1;
         /* outputs against the RTL's */
         for (int k = 0; k < tp->nports && !r->status[0]; k++) {
             const port *p = np[k];
@@ -1002,12 +1020,26 @@ static int read_tiles(const char *path, tile_ports **out, const char *only)
 int main(int argc, char **argv)
 {
     int mutate = 0, a = 1;
+    if (a < argc && !strcmp(argv[a], "--model")) {
+        /* the model's constants, for the table's provenance and estimates */
+        printf("{\"eu_per_driver_ge\": %g, \"eu_per_load\": %g, \"eu_clock_per_flop\": %g, \"clock_gating\": "
+               "\"flip-flops with an enable are clocked only in cycles their enable is active\"}\n",
+               EU_PER_DRIVER_GE, EU_PER_LOAD, EU_CLOCK_PER_FLOP);
+        return 0;
+    }
+    const char *cost = FF_HW_COST_DEFAULT;
+    if (a + 1 < argc && !strcmp(argv[a], "--hw-cost")) {
+        cost = argv[a + 1];
+        a += 2;
+    }
+    gate_areas_load(cost);
     if (a < argc && !strcmp(argv[a], "--fifo")) {
-        if (argc != 7) {
-            fputs("usage: ff_replay --fifo NETDIR UNIT DEPTH CYCLES SEED\n", stderr);
+        if (argc - a != 6) {
+            fputs("usage: ff_replay [--hw-cost TABLE] --fifo NETDIR UNIT DEPTH CYCLES SEED\n", stderr);
             return 2;
         }
-        return replay_fifo(argv[2], argv[3], atoi(argv[4]), strtoull(argv[5], NULL, 10), strtoull(argv[6], NULL, 10));
+        return replay_fifo(argv[a + 1], argv[a + 2], atoi(argv[a + 3]), strtoull(argv[a + 4], NULL, 10),
+                           strtoull(argv[a + 5], NULL, 10));
     }
     const char *only = NULL;
     for (;;) {
@@ -1026,8 +1058,10 @@ int main(int argc, char **argv)
         }
     }
     if (argc - a < 2) {
-        fputs("usage: ff_replay [--mutate N] [--kinds K,...] NETDIR CAPTURE...   (CAPTURE.fst, CAPTURE.tiles from fuseflow cosim "
-              "--fst-all)\n       ff_replay --fifo NETDIR UNIT DEPTH CYCLES SEED\n",
+        fputs("usage: ff_replay [--hw-cost TABLE] [--mutate N] [--kinds K,...] NETDIR CAPTURE...   (CAPTURE.fst, "
+              "CAPTURE.tiles from fuseflow cosim --fst-all)\n"
+              "       ff_replay [--hw-cost TABLE] --fifo NETDIR UNIT DEPTH CYCLES SEED\n"
+              "       ff_replay --model\n",
               stderr);
         return 2;
     }

@@ -162,9 +162,9 @@ int ff_hw_energy_of(const ff_hw_cost *c, const ff_hw_energy_table *t, const ff_h
     double cycles = (double)ev->cycles, sources = a->harness_in, inputs = 0;
     for (int k = 0; k < FF_PRIM__COUNT; k++) {
         if (!ev->firings[k] && !a->tiles[k]) continue;
-        const ff_prim_info *p = ff_prim_get((ff_prim_kind)k);
-        if (t->fire[k] < 0 && (ev->firings[k] || a->tiles[k]))
-            return ff_err_set(err, FF_EINVAL, "kind '%s' has no entry in the energy table", p->name);
+        if (t->fire[k] < 0)
+            return ff_err_set(err, FF_EINVAL, "kind '%s' has no entry in the energy table",
+                              ff_prim_get((ff_prim_kind)k)->name);
         out->logic += (double)ev->firings[k] * t->fire[k] + (double)a->tiles[k] * cycles * t->idle[k];
         int nin = 0, nout = 0;
         ff_hw_tile_ports(c, (ff_prim_kind)k, &nin, &nout);

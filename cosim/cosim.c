@@ -267,6 +267,44 @@ static void compare_channels(ff_cosim *c, const ff_graph *g, const ff_bitstream 
 /* The cut an RTL run's result code implies (see compare_channels). */
 static uint64_t rtl_end_of(ff_cosim *c, int rtl_rc) { return rtl_rc == FF_ELIMIT ? ff_rtl_cycle(c->rtl) : UINT64_MAX; }
 
+/* The C model of g on inputs, set up as cosim runs it: bound, with the
+ * tensors held on chip marked. */
+static int sim_setup(const ff_graph *g, const ff_sim_opts *so, const ff_tensor *const *inputs,
+                     const unsigned char *on_chip, ff_sim **out, ff_err *err)
+{
+    int rc = ff_sim_new(g, so, out, err);
+    for (int t = 0; !rc && t < g->ntensors; t++) {
+        if (!g->tensors[t].is_output) rc = ff_sim_bind(*out, g->tensors[t].name, inputs[t], err);
+        if (!rc && on_chip && on_chip[t]) rc = ff_sim_on_chip(*out, g->tensors[t].name, err);
+    }
+    return rc;
+}
+
+/* The RTL's off-chip ports against the C model's, port by port: requests,
+ * bytes and the cycles each tile waited for memory. */
+static int compare_ports(const ff_graph *g, const ff_sim *s, const ff_rtl_result *rr, ff_err *err)
+{
+    size_t k = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        ff_node_stats st;
+        ff_sim_node_stats(s, i, &st);
+        int c_port = st.mem_requests || st.stall_mem;
+        int r_port = k < rr->ports.len && !strcmp(rr->ports.data[k].node, g->nodes[i].name);
+        if (!c_port && !r_port) continue;
+        const ff_rtl_mport_stats *p = r_port ? &rr->ports.data[k++] : NULL;
+        uint64_t rq = p ? p->requests : 0, by = p ? p->bytes : 0, wt = p ? p->stall : 0;
+        if (rq != st.mem_requests || by != st.mem_bytes || wt != st.stall_mem)
+            return ff_err_set(err, FF_EMISMATCH,
+                              "outputs and cycles equal, but the off-chip port of '%s' differs: RTL %" PRIu64
+                              " requests, %" PRIu64 " bytes, %" PRIu64 " cycles waiting; C model %" PRIu64 ", %" PRIu64
+                              ", %" PRIu64, g->nodes[i].name, rq, by, wt, st.mem_requests, st.mem_bytes, st.stall_mem);
+    }
+    if (k < rr->ports.len)
+        return ff_err_set(err, FF_EMISMATCH, "the RTL opened an off-chip port on '%s', the C model none",
+                          rr->ports.data[k].node);
+    return 0;
+}
+
 /* Runs both models again, recording every channel, and locates the first
  * divergence; d->channels stays 0 when the C model could not be set up. */
 static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream *b, const ff_tensor *const *inputs,
@@ -277,9 +315,7 @@ static void locate_divergence(ff_cosim *c, const ff_graph *g, const ff_bitstream
     rec.trace = NULL;
     ff_sim *s = NULL;
     ff_err e = {0};
-    int rc = ff_sim_new(g, &rec, &s, &e);
-    for (int t = 0; !rc && t < g->ntensors; t++)
-        if (!g->tensors[t].is_output) rc = ff_sim_bind(s, g->tensors[t].name, inputs[t], &e);
+    int rc = sim_setup(g, &rec, inputs, ro->on_chip, &s, &e);
     if (!rc) {
         ff_sim_run(s, &e); /* a failed run still recorded what moved */
         ff_rtl_result rr = {0};
@@ -335,11 +371,12 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     ff_array_fit_arch(&c->array, &so.arch);
     so.max_cycles = 50000000;
     so.record = opts->channels; /* --channels compares these runs' channels: no second run */
-    rc = ff_sim_new(g, &so, &s, err);
-    for (int t = 0; !rc && t < g->ntensors; t++)
-        if (!g->tensors[t].is_output) rc = ff_sim_bind(s, g->tensors[t].name, inputs[t], err);
+    rc = sim_setup(g, &so, inputs, opts->on_chip, &s, err);
     if (!rc) rc = ff_sim_run(s, err);
-    if (!rc) res->c_cycles = ff_sim_cycles(s);
+    if (!rc) {
+        res->c_cycles = ff_sim_cycles(s);
+        ff_sim_timing_of(s, &res->c_timing);
+    }
     for (int t = 0; !rc && t < g->ntensors; t++)
         if (g->tensors[t].is_output) rc = ff_sim_take_output(s, g->tensors[t].name, &res->c_out[t], err);
     if (rc) {
@@ -373,7 +410,8 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
     if (opts->fault.xor_mask && (rc = inject(c, b, &opts->fault, fault, sizeof fault, err))) goto out;
 
     /* the RTL */
-    ff_rtl_run_opts ro = {.max_cycles = opts->max_cycles, .watchdog = opts->watchdog};
+    ff_rtl_run_opts ro = {.max_cycles = opts->max_cycles, .watchdog = opts->watchdog,
+                          .offchip = &so.arch.offchip, .on_chip = opts->on_chip};
     char all_path[4096];
     if (opts->trace_all) {
         if ((rc = write_tiles(opts->trace_all, g, b, all_path, sizeof all_path, err))) goto out;
@@ -400,6 +438,7 @@ int ff_cosim_graph(ff_cosim *c, const ff_graph *g, const ff_tensor *const *input
                             "outputs equal, but the RTL took %" PRIu64 " cycles and the C model %" PRIu64 " (%+" PRId64
                             ")",
                             rr.cycles, res->c_cycles, (int64_t)(rr.cycles - res->c_cycles));
+        if (!rc) rc = compare_ports(g, s, &rr, err);
     }
     if (rtl_ran && (opts->channels || (rc && !opts->no_divergence))) {
         if (opts->channels) compare_channels(c, g, b, s, rtl_end, &res->div);

@@ -99,6 +99,7 @@ typedef struct ff_cosim_opts {
                               runs record as they go (no second run) */
     int roundtrip;         /* send the bitstream through its text form (and check it survives) */
     ff_cosim_fault fault;  /* perturb the RTL's configuration (tests) */
+    const unsigned char *on_chip; /* per graph tensor: held on chip (no off-chip port); NULL: none */
 } ff_cosim_opts;
 
 typedef struct ff_cosim_result {
@@ -108,6 +109,8 @@ typedef struct ff_cosim_result {
     int traced;            /* a waveform of the failing run was written to opts->trace */
     uint64_t trace_from, trace_to; /* the cycles it covers [from, to) */
     ff_cosim_divergence div; /* after a mismatch or an RTL failure (div.found: one was located) */
+    ff_sim_timing c_timing; /* the C model's off-chip figures (docs/timing.md section 4); the RTL's
+                               ports are compared with it port by port */
     int ntensors;          /* g->ntensors */
     ff_tensor **c_out;     /* per graph tensor: the C model's outputs (graph formats), NULL for inputs */
 } ff_cosim_result;

@@ -38,7 +38,8 @@ module ff_array
   parameter int unsigned          MaxBlock   = 0,   // largest block edge (2..16); 0: no block store
   parameter int unsigned          BlockWords = 0,   // block store words (a power of two; 0 with MaxBlock 0)
   // (derived: the number of consumers, for the tap ports' width)
-  parameter int unsigned          NTaps      = array_ncons(TileCounts, NHout)
+  parameter int unsigned          NTaps      = array_ncons(TileCounts, NHout),
+  parameter int unsigned          NMp        = array_ntiles(TileCounts)
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -66,7 +67,17 @@ module ff_array
   // this cycle. The harness records them to find where the RTL and the C
   // model first diverge (docs/cosim.md); nothing inside the array reads them.
   output logic [NTaps-1:0]            tap_push_o,
-  output logic [NTaps-1:0][33:0]      tap_data_o
+  output logic [NTaps-1:0][33:0]      tap_data_o,
+  // Off-chip memory ports, one lane per tile in slot order (tied off for
+  // kinds without one; docs/timing.md section 4, ff_mport.sv): the harness
+  // grants requests and returns responses from the memory model the C model
+  // uses (ff_mem.h). mp_wait_o: the tile waits for memory this cycle.
+  output logic [NMp-1:0]              mp_req_valid_o,
+  output logic [NMp-1:0]              mp_req_region_o,
+  input  logic [NMp-1:0]              mp_req_ready_i,
+  input  logic [NMp-1:0]              mp_resp_valid_i,
+  input  logic [NMp-1:0]              mp_resp_region_i,
+  output logic [NMp-1:0]              mp_wait_o
 );
 
   localparam int unsigned SrcW = IN_SRC_W;
@@ -260,6 +271,12 @@ module ff_array
       .done_o     (tile_done[t]),
       .error_o    (tile_err[t]),
       .moved_o    (tile_moved[t]),
+      .mp_req_valid_o  (mp_req_valid_o[t]),
+      .mp_req_region_o (mp_req_region_o[t]),
+      .mp_req_ready_i  (mp_req_ready_i[t]),
+      .mp_resp_valid_i (mp_resp_valid_i[t]),
+      .mp_resp_region_i(mp_resp_region_i[t]),
+      .mp_wait_o       (mp_wait_o[t]),
       .blk_req_o    (t_req),
       .blk_rd_data_i(t_rd_data),
       .blk_handle_i (t_handle),
@@ -312,8 +329,11 @@ module ff_array
     assign tile_done      = '1;
     assign tile_err       = '0;
     assign tile_moved     = '0;
+    assign mp_req_valid_o  = '0;
+    assign mp_req_region_o = '0;
+    assign mp_wait_o       = '0;
     logic unused_mem;
-    assign unused_mem = ^{mem_we_i, mem_addr_i, mem_wdata_i};
+    assign unused_mem = ^{mem_we_i, mem_addr_i, mem_wdata_i, mp_req_ready_i, mp_resp_valid_i, mp_resp_region_i};
   end
 
   // ---- harness output ports -----------------------------------------------

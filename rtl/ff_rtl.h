@@ -82,6 +82,15 @@ int ff_rtl_error(ff_rtl *r);
  * liveness watchdogs. */
 int ff_rtl_active(ff_rtl *r);
 
+/* Off-chip memory port lane t (the tile in slot FF_RTL_FIRST_TILE_SLOT + t;
+ * docs/timing.md section 4): its request this cycle (1, with *region) or 0;
+ * whether the tile waits for memory this cycle; the harness's answer for
+ * this cycle -- grant the request, and/or a response for region
+ * resp_region (drives hold until changed). */
+int ff_rtl_mp_req(ff_rtl *r, int t, int *region);
+int ff_rtl_mp_wait(ff_rtl *r, int t);
+void ff_rtl_mp_drive(ff_rtl *r, int t, int grant, int resp_valid, int resp_region);
+
 /* Starts an FST waveform of every signal into path (replacing any open one);
  * NULL stops it. Returns 0, or -1 if the file cannot be opened. Each cycle is
  * two time units (rising edge at odd times). */

@@ -63,6 +63,13 @@ module ff_tile
   output logic                        done_o,
   output logic                        error_o,
   output logic                        moved_o,   // this cycle the core fires or a token leaves
+  // off-chip memory port (ff_mport; tied off unless the kind has one)
+  output logic                        mp_req_valid_o,
+  output logic                        mp_req_region_o,
+  input  logic                        mp_req_ready_i,
+  input  logic                        mp_resp_valid_i,
+  input  logic                        mp_resp_region_i,
+  output logic                        mp_wait_o, // this cycle the tile waits for memory
   // block store port (ff_block_store), driven by the core
   output blk_req_t                    blk_req_o,
   input  logic [1:0][BW-1:0][31:0]    blk_rd_data_i,
@@ -159,6 +166,8 @@ module ff_tile
   logic [NOutP-1:0][33:0] core_data;
   logic [31:0]            count0, count1;
   logic                   done_q, done_d;
+  logic [1:0][31:0]       mp_avail;
+  logic                   core_mp_wait, mp_drain;
 
   ff_core #(
     .Kind    (Kind),
@@ -188,11 +197,46 @@ module ff_tile
     .mem_addr_i (mem_addr_i),
     .mem_wdata_i(mem_wdata_i),
     .mem_rdata_o(mem_rdata_o),
+    .mp_avail_i (mp_avail),
+    .mp_wait_o  (core_mp_wait),
     .blk_req_o    (blk_req_o),
     .blk_rd_data_i(blk_rd_data_i),
     .blk_handle_i (blk_handle_i),
     .blk_wdata_o  (blk_wdata_o)
   );
+
+  // ---- off-chip memory port ------------------------------------------------
+
+  if (kind_mport(Kind) != 0) begin : g_mport
+    ff_mport #(
+      .Write(kind_mport(Kind) == 2)
+    ) u_mport (
+      .clk_i        (clk_i),
+      .rst_ni       (rst_ni),
+      .run_i        (run_i && enable),
+      .on_i         (cfg_q[REG_MPORT][MPORT_ON_LSB]),
+      .shift_i      (cfg_q[REG_MPORT][MPORT_SHIFT_LSB +: MPORT_SHIFT_W]),
+      .words_i      ({cfg_q[REG_MPORT_WORDS + 1], cfg_q[REG_MPORT_WORDS]}),
+      .count_i      ({count1, count0}),
+      .core_done_i  (done_q),
+      .req_valid_o  (mp_req_valid_o),
+      .req_region_o (mp_req_region_o),
+      .req_ready_i  (mp_req_ready_i),
+      .resp_valid_i (mp_resp_valid_i),
+      .resp_region_i(mp_resp_region_i),
+      .avail_o      (mp_avail),
+      .drain_o      (mp_drain)
+    );
+  end else begin : g_no_mport
+    assign mp_req_valid_o  = 1'b0;
+    assign mp_req_region_o = 1'b0;
+    assign mp_avail        = '1;
+    assign mp_drain        = 1'b0;
+    logic unused_mport;
+    assign unused_mport = ^{mp_req_ready_i, mp_resp_valid_i, mp_resp_region_i};
+  end
+  // a reader's core waits for words; a writer, finished, for its last writes
+  assign mp_wait_o = core_mp_wait || (run_i && enable && done_q && mp_drain);
 
   // ---- output pipeline and II -------------------------------------------
 
@@ -274,7 +318,7 @@ module ff_tile
 
   // ---- status -------------------------------------------------------------
 
-  assign done_o  = !enable || (done_q && pipe_empty);
+  assign done_o  = !enable || (done_q && pipe_empty && !mp_drain);
   assign error_o = err_q;
   // the C model's "a token moved or a node fired" (liveness watchdog)
   assign moved_o = core_fire || (out_valid_o != '0);

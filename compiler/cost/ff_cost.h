@@ -143,7 +143,7 @@ int ff_cost_hit(const uint64_t *cycles, const unsigned char *dominated, size_t n
 
 typedef struct ff_cost_measured {
     uint64_t cycles;                 /* ff_sim_cycles */
-    uint64_t load, compute, writeback; /* its parts (ff_sim_timing) */
+    uint64_t stall_mem, requests;     /* off-chip (ff_sim_timing) */
     uint64_t bytes_in, bytes_out;    /* moved by the off-chip model (0 when it is off) */
     uint64_t ops;                    /* arithmetic operations the primitives performed (ff_node_stats.ops) */
     int nprims;                      /* primitives in the kernel's graph */

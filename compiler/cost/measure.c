@@ -18,9 +18,8 @@ int ff_cost_simulate_kernel(const ff_ir_program *p, const ff_kernel *k, const ff
     memset(out, 0, sizeof *out);
     /* summed over the kernel's phases (held producers) */
     out->cycles = sim.total_cycles;
-    out->load = sim.total_timing.load;
-    out->compute = sim.total_timing.compute;
-    out->writeback = sim.total_timing.writeback;
+    out->stall_mem = sim.total_timing.stall_mem;
+    out->requests = sim.total_timing.requests;
     out->bytes_in = sim.total_timing.bytes_in;
     out->bytes_out = sim.total_timing.bytes_out;
     out->ops = sim.total_ops;

@@ -1152,10 +1152,10 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
 /* to += what one run's timing adds */
 static void timing_add(ff_sim_timing *to, const ff_sim_timing *t)
 {
-    to->load += t->load;
-    to->compute += t->compute;
-    to->writeback += t->writeback;
     to->total += t->total;
+    to->stall_mem += t->stall_mem;
+    to->requests += t->requests;
+    if (t->ports > to->ports) to->ports = t->ports;
     to->bytes_in += t->bytes_in;
     to->bytes_out += t->bytes_out;
 }

@@ -87,18 +87,35 @@ static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
     ff_run_cosim_kernel *kc = record(S, rk);
     ff_cosim_opts co = S->o->graph;
     if (S->traced) co.trace = NULL;
+    /* what this phase holds on chip, per graph tensor */
+    unsigned char *on_chip = NULL;
+    if (rk->on_chip) {
+        on_chip = ff_xcalloc((size_t)rk->g->ntensors + 1, 1);
+        for (int t = 0; t < rk->g->ntensors; t++) {
+            int pt = ff_ir_find_tensor(rk->p, rk->g->tensors[t].name);
+            on_chip[t] = pt >= 0 && rk->on_chip[pt];
+        }
+        co.on_chip = on_chip;
+    }
     ff_cosim_result scratch = {0}, *res = &S->res;
     if (rk->tile > 0) {
         if (S->mismatch) res = &scratch;
         else ff_cosim_result_free(&S->res);
     } else {
         kc->c_cycles = kc->rtl_cycles = 0;
+        kc->stall_mem = kc->requests = kc->bytes_in = kc->bytes_out = kc->ports = 0;
         kc->tiles = 0;
         kc->compared = 1;
     }
     ff_err kerr = {0};
     int krc = ff_cosim_graph(S->c, rk->g, rk->in, &co, res, &kerr);
+    free(on_chip);
     kc->c_cycles += res->c_cycles;
+    kc->stall_mem += res->c_timing.stall_mem;
+    kc->requests += res->c_timing.requests;
+    if (res->c_timing.ports > kc->ports) kc->ports = res->c_timing.ports;
+    kc->bytes_in += res->c_timing.bytes_in;
+    kc->bytes_out += res->c_timing.bytes_out;
     kc->rtl_cycles += res->rtl_cycles;
     if (res->tiles > kc->tiles) kc->tiles = res->tiles;
     kc->coord_tiles = rk->ntiles;

@@ -197,7 +197,7 @@ static int load_root(loader *l, json_t *root, ff_arch *a)
             o->enabled = json_is_true(v);
         }
         struct { const char *key; long lo, hi; int *dst; } f[] = {
-            {"channels", 1, 256, &o->channels},       {"latency", 0, 100000, &o->latency},
+            {"channels", 1, 256, &o->channels},       {"latency", 1, 100000, &o->latency},
             {"ii", 1, 1000, &o->ii},                  {"outstanding", 1, 4096, &o->outstanding},
             {"burst_bytes", 4, 65536, &o->burst_bytes}, {"startup", 0, 10000000, &o->startup},
         };
@@ -207,6 +207,9 @@ static int load_root(loader *l, json_t *root, ff_arch *a)
             if ((v = json_object_get(off, f[i].key)) && (rc = get_int(l, v, p, f[i].lo, f[i].hi, f[i].dst)))
                 return rc;
         }
+        /* a line is a whole number of words, and the tiles find a word's line by a shift */
+        if (o->burst_bytes & (o->burst_bytes - 1))
+            return fail(l, "offchip.burst_bytes", "expected a power of two (a line of 4-byte words)");
     }
     return 0;
 }

@@ -209,7 +209,9 @@ void ff_sim_free(ff_sim *s)
         free(n->out);
         free(n->nout_ch);
         free(n->pipe);
+        free(n->mp);
     }
+    sim_mem_free(s);
     for (int i = 0; i < s->nchans; i++) free(s->chans[i].buf);
     if (s->records) {
         for (int i = 0; i < s->nchans; i++) {
@@ -273,6 +275,25 @@ static void account(node *n, uint64_t cycles, fire_result r)
 {
     if (r == FIRE_STALL_IN || r == FIRE_STALL_ANY) n->st.stall_in += cycles;
     else if (r == FIRE_STALL_OUT) n->st.stall_out += cycles;
+    else if (r == FIRE_STALL_MEM) n->st.stall_mem += cycles;
+}
+
+/* A node's core took its last firing in this cycle: it has finished, unless
+ * it is a writer with writes still to make or to be answered (it finishes
+ * when the last is: finish_drained). */
+static void core_finished(ff_sim *s, node *n)
+{
+    n->st.done_cycle = s->cycle;
+    if (n->mp && sim_port_drains(n)) n->mp->draining = 1;
+    else s->ndone++;
+}
+
+static void finish_drained(ff_sim *s, node *n)
+{
+    n->st.stall_mem += s->cycle - n->st.done_cycle;
+    n->st.done_cycle = s->cycle;
+    n->mp->draining = 0;
+    s->ndone++;
 }
 
 /* Evaluates one node for this cycle; returns 0 or an FF_E* code. */
@@ -294,8 +315,7 @@ static int eval(ff_sim *s, node *n)
             if (r == FIRE_DONE) {
                 n->done = 1;
                 n->last = r;
-                n->st.done_cycle = s->cycle;
-                s->ndone++;
+                core_finished(s, n);
                 return 0;
             }
             n->last = r;
@@ -332,10 +352,7 @@ static int eval(ff_sim *s, node *n)
     }
     n->last = r;
     if (n->done && !n->pipe_busy) {
-        if (fired_core || n->latency) {
-            n->st.done_cycle = s->cycle;
-            s->ndone++;
-        }
+        if (fired_core || n->latency) core_finished(s, n);
         return 0;
     }
     if (r == FIRE_OK || r == FIRE_DONE || n->pipe_busy || n->ii_wait) activate(s, n->id);
@@ -451,7 +468,7 @@ int ff_sim_step(ff_sim *s, ff_err *err)
     /* fire functions report into s->err; it is only used within this call */
     ff_err scratch;
     s->err = err ? err : &scratch;
-    if (s->nactive == 0) {
+    if (s->nactive == 0 && !s->mem_busy) {
         deadlock_report(s, s->err);
         return s->err->code;
     }
@@ -464,6 +481,7 @@ int ff_sim_step(ff_sim *s, ff_err *err)
      * alone -- the order the RTL's block store grants same-cycle requests
      * in (docs/tokens.md "Block values"). */
     if (s->blocked) sort_ids(s->active, s->nactive);
+    if (s->mem) sim_mem_begin(s);
     for (int i = 0; i < s->nactive; i++) {
         int rc = eval(s, &s->nodes[s->active[i]]);
         if (rc) return rc;
@@ -481,6 +499,15 @@ int ff_sim_step(ff_sim *s, ff_err *err)
         c->pushed = c->popped = 0;
     }
     s->ntouched = 0;
+    if (s->mem) {
+        int nwake;
+        sim_mem_commit(s, s->mem_wake, &nwake);
+        for (int i = 0; i < nwake; i++) {
+            node *n = &s->nodes[s->mem_wake[i]];
+            if (n->mp->draining) finish_drained(s, n);
+            else activate(s, n->id);
+        }
+    }
     int *tmp = s->active;
     s->active = s->next_active;
     s->next_active = tmp;

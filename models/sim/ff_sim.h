@@ -29,22 +29,10 @@
 
 #include "ff_base.h"
 #include "ff_graph.h"
+#include "ff_mem.h"
 #include "ff_tensor.h"
 #include "ff_token.h"
 
-/* The off-chip memory model (docs/timing.md "Off-chip memory"): the shape of
- * the analytic HBM models of sparse dataflow simulators. When enabled it
- * charges loading every input tensor before the graph starts and writing
- * every output back after it finishes; the graph itself runs on-chip. */
-typedef struct ff_offchip {
-    int enabled;
-    int channels;     /* independent channels; bursts interleave across them */
-    int latency;      /* cycles from a request to its data */
-    int ii;           /* cycles between two requests on one channel */
-    int outstanding;  /* requests in flight per channel */
-    int burst_bytes;  /* bytes moved by one request */
-    int startup;      /* cycles before the first request (page open, DMA setup) */
-} ff_offchip;
 
 /* Timing of an op on a BxB dense block (block mode, docs/timing.md): latency
  * and II are linear in B, e.g. a block matrix product with latency 2B-1 and
@@ -107,8 +95,9 @@ void ff_sim_free(ff_sim *s);
 int ff_sim_bind(ff_sim *s, const char *name, const ff_tensor *t, ff_err *err);
 
 /* Marks a graph tensor (input or output) as held in on-chip memory from an
- * earlier phase or for a later one (--reuse hold): the off-chip model
- * charges no load or write-back for it (ff_sim_timing_of). */
+ * earlier phase or for a later one (--reuse hold): its tiles get no
+ * off-chip port, it is neither read nor written back (docs/timing.md
+ * section 4). Call before ff_sim_start. */
 int ff_sim_on_chip(ff_sim *s, const char *name, ff_err *err);
 
 /* Runs to completion: every node has seen DONE. Returns FF_EDEADLOCK with a
@@ -157,18 +146,17 @@ int ff_sim_node_contracts(const ff_node *gn);
 size_t ff_sim_block_words(const ff_sim *s);
 
 /* Cycles the run took: the number of cycles up to and including the last one
- * in which a primitive finished or a token entered a channel, plus, when the
- * off-chip model is enabled, the cycles to load the inputs before and write
- * the outputs back after. */
+ * in which a primitive finished (a writer with an off-chip port finishes
+ * when its last write is answered: docs/timing.md section 4). */
 uint64_t ff_sim_cycles(const ff_sim *s);
 
 /* The parts of ff_sim_cycles. */
 typedef struct ff_sim_timing {
-    uint64_t load;       /* off-chip: every input tensor in (0 when disabled) */
-    uint64_t compute;    /* the graph, first cycle to last */
-    uint64_t writeback;  /* off-chip: every output tensor out (0 when disabled) */
-    uint64_t total;      /* the sum */
-    uint64_t bytes_in, bytes_out; /* moved by the off-chip model */
+    uint64_t total;      /* ff_sim_cycles */
+    uint64_t stall_mem;  /* summed over the memory ports: cycles their tiles waited for memory */
+    uint64_t requests;   /* off-chip requests accepted, reads and writes */
+    uint64_t ports;      /* memory ports (tiles with one) */
+    uint64_t bytes_in, bytes_out; /* moved by the memory ports: read, written back */
 } ff_sim_timing;
 
 void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *out);
@@ -220,6 +208,10 @@ typedef struct ff_node_stats {
     uint64_t mem_writes;     /* 32-bit words written to its SRAM */
     uint64_t ops;            /* arithmetic operations (ALU results, reductions, accumulations) */
     uint64_t saturated;      /* scalar ALU results that saturated (ff_alu_apply_sat) */
+    /* its off-chip memory port (docs/timing.md section 4; 0 without one) */
+    uint64_t stall_mem;      /* cycles it waited for words to arrive, or a writer for its last write */
+    uint64_t mem_requests;   /* requests the memory accepted (one line each) */
+    uint64_t mem_bytes;      /* bytes they moved (a tensor's last line may be partial) */
 } ff_node_stats;
 
 typedef struct ff_chan_stats {

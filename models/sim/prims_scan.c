@@ -88,10 +88,28 @@ static int fiber_bounds(ff_sim *s, node *n, const level_view *lv, uint32_t ref, 
     return 0;
 }
 
+/* A compressed level's port streams seg (region 0) and crd (region 1) in:
+ * reference r reads seg[r] and seg[r+1], which must have arrived (clamped to
+ * the level: a reference past it is an error once all of seg is there). */
+static int seg_wait(const node *n, const level_view *lv, uint32_t ref)
+{
+    uint64_t need = (uint64_t)ref + 2;
+    return mport_wait(n, 0, need < lv->nseg ? (uint32_t)need : (uint32_t)lv->nseg);
+}
+
+/* Opens the port of a scan or locate over a compressed level it reads from
+ * a bound tensor. */
+static void level_port(ff_sim *s, node *n, const level_view *lv)
+{
+    if (lv->compressed && !lv->inl_seg)
+        sim_port_open(s, n, ff_node_str(n->g, "tensor"), 0, (uint32_t)lv->nseg, (uint32_t)lv->ncrd, NULL, NULL);
+}
+
 static fire_result fire_scan(ff_sim *s, node *n)
 {
     scan_st *st = n->state;
     if (st->state == SC_FIBER) {
+        if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
         if (!both_ready(n)) return FIRE_STALL_OUT;
         scan_emit(s, n, st);
         return FIRE_OK;
@@ -114,7 +132,9 @@ static fire_result fire_scan(ff_sim *s, node *n)
     switch (ff_tok_kind_of(t)) {
     case FF_TK_DATA: {
         uint32_t lo, hi;
+        if (seg_wait(n, &st->lv, ff_tok_payload(t))) return FIRE_STALL_MEM;
         if (fiber_bounds(s, n, &st->lv, ff_tok_payload(t), &lo, &hi)) return FIRE_ERROR;
+        if (lo < hi && mport_wait(n, 1, lo + 1)) return FIRE_STALL_MEM;
         if (lo < hi && !both_ready(n)) return FIRE_STALL_OUT;
         in_pop(s, n, SCAN_IN_REF);
         if (st->lv.compressed) n->st.mem_reads += 2; /* seg[r], seg[r+1] */
@@ -161,7 +181,9 @@ int init_SCAN(ff_sim *s, node *n, ff_err *err)
     n->state = st;
     n->fire = fire_scan;
     n->fini = fini_level_state;
-    return sim_level_view(s, n, &st->lv, err);
+    int rc = sim_level_view(s, n, &st->lv, err);
+    if (!rc) level_port(s, n, &st->lv);
+    return rc;
 }
 
 /* ---- locate: position of a coordinate within the fiber of a parent ref ---- */
@@ -176,8 +198,15 @@ static fire_result fire_locate(ff_sim *s, node *n)
 {
     locate_st *st = n->state;
     if (!in_has(n, LOC_IN_CRD) || !in_has(n, LOC_IN_REF)) return FIRE_STALL_IN;
-    if (!both_ready(n)) return FIRE_STALL_OUT;
     ff_tok c = in_peek(n, LOC_IN_CRD), r = in_peek(n, LOC_IN_REF);
+    if (n->mp && ff_tok_is_data(c) && ff_tok_is_data(r)) {
+        /* the search reads seg[r], seg[r+1] and the whole fiber */
+        uint32_t ref = ff_tok_payload(r);
+        if (seg_wait(n, &st->lv, ref)) return FIRE_STALL_MEM;
+        uint32_t hi = (size_t)ref + 1 < st->lv.nseg ? st->lv.seg[ref + 1] : 0;
+        if (mport_wait(n, 1, hi < st->lv.ncrd ? hi : (uint32_t)st->lv.ncrd)) return FIRE_STALL_MEM;
+    }
+    if (!both_ready(n)) return FIRE_STALL_OUT;
     ff_tok out_ref;
     fire_result res = FIRE_OK;
     if (ff_tok_is_data(c) && ff_tok_is_data(r)) {
@@ -228,7 +257,9 @@ int init_LOCATE(ff_sim *s, node *n, ff_err *err)
     n->state = st;
     n->fire = fire_locate;
     n->fini = fini_level_state;
-    return sim_level_view(s, n, &st->lv, err);
+    int rc = sim_level_view(s, n, &st->lv, err);
+    if (!rc) level_port(s, n, &st->lv);
+    return rc;
 }
 
 /* ---- value array ---- */
@@ -265,9 +296,13 @@ static fire_result fire_array(ff_sim *s, node *n)
 {
     array_st *st = n->state;
     if (!in_has(n, 0)) return FIRE_STALL_IN;
+    ff_tok t = in_peek(n, 0);
+    if (n->mp && ff_tok_is_data(t)) {
+        uint64_t need = (uint64_t)ff_tok_payload(t) + 1;
+        if (mport_wait(n, 0, need < st->nvals ? (uint32_t)need : (uint32_t)st->nvals)) return FIRE_STALL_MEM;
+    }
     if (!out_ready(n, 0)) return FIRE_STALL_OUT;
     if (st->bw) return fire_array_block(s, n, st);
-    ff_tok t = in_peek(n, 0);
     ff_tok v = t;
     if (ff_tok_is_data(t)) {
         uint32_t r = ff_tok_payload(t);
@@ -301,6 +336,7 @@ int init_ARRAY(ff_sim *s, node *n, ff_err *err)
         if (!t) return err ? err->code : FF_EINVAL;
         st->vals = t->vals;
         st->nvals = t->nvals;
+        if (!ff_node_int(n->g, "blk")) sim_port_open(s, n, tname, 0, (uint32_t)t->nvals, 0, NULL, NULL);
     } else {
         const ff_param *p = ff_node_param(n->g, "vals");
         if (!p) return ff_err_set(err, FF_EINVAL, "node '%s' (array): needs param tensor or vals", n->g->name);
@@ -406,6 +442,7 @@ static int init_writer(ff_sim *s, node *n, int is_val, ff_err *err)
             return ff_err_set(err, FF_EINVAL, "node '%s': output '%s' has two value writers", n->g->name, tname);
         st->ob->have_vals = 1;
         if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
+        else sim_port_open(s, n, tname, 1, 0, 0, &st->ob->vals.len, NULL);
         return 0;
     }
     int64_t level = ff_node_int(n->g, "level");
@@ -417,6 +454,7 @@ static int init_writer(ff_sim *s, node *n, int is_val, ff_err *err)
                           (long long)level, tname);
     st->ob->have_level[level] = 1;
     FF_VEC_PUSH(st->ob->seg[level], 0u);
+    sim_port_open(s, n, tname, 1, 0, 0, &st->ob->crd[level].len, &st->ob->seg[level].len);
     return 0;
 }
 

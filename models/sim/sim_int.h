@@ -54,8 +54,28 @@ typedef enum fire_result {
     FIRE_STALL_ANY, /* could not fire: parts of it wait for input, others for
                        space (a buffer's write side and readers); wakes on
                        any of its channels, counted as waiting for input */
+    FIRE_STALL_MEM, /* could not fire: a word it reads has not arrived from
+                       off chip (mport); wakes on its port's next response */
     FIRE_ERROR      /* the streams broke the contract; sim->err is filled */
 } fire_result;
+
+/* A tile's off-chip memory port (docs/timing.md section 4, "Memory
+ * ports"): the DMA that streams a reader's regions in line by line, or
+ * writes a writer's lines back as they fill. One or two regions (seg and
+ * crd of a level, or the values); lines are burst_bytes / 4 words. */
+typedef struct mport {
+    int write;               /* 1: write-back (writers); 0: stream-in */
+    int nregions;
+    int shift;               /* log2 of a line's words */
+    uint32_t words[2];       /* stream-in: words of each region */
+    const size_t *count[2];  /* write-back: words written so far, per region */
+    uint32_t issued[2];      /* lines requested (accepted by the memory) */
+    uint32_t arrived[2];     /* lines answered */
+    uint32_t avail[2];       /* stream-in: words readable (arrived lines, capped at words) */
+    int turn;                /* the region that asks first when both can */
+    int draining;            /* a writer whose core finished, waiting for its writes */
+    int grant, resp;         /* this cycle: the region granted / answered, or -1 */
+} mport;
 
 struct node;
 typedef fire_result (*fire_fn)(struct ff_sim *s, struct node *n);
@@ -93,7 +113,15 @@ typedef struct node {
     fire_result last;     /* and what happened then */
     ff_node_stats st;
     void *state;          /* the primitive's own state, owned by the sim */
+    mport *mp;            /* its off-chip port, NULL if it has none (owned) */
 } node;
+
+/* A firing of node n that reads words [0, need) of its port's region r must
+ * wait until they have arrived (no port: nothing to wait for). */
+static inline int mport_wait(const node *n, int r, uint32_t need)
+{
+    return n->mp && need > n->mp->avail[r];
+}
 
 struct ff_sim {
     const ff_graph *g;
@@ -122,6 +150,15 @@ struct ff_sim {
     int observe;
     struct edge_record *records; /* per edge, with opts.record */
     blk_store blocks;     /* block values of a blocked graph (blocks.c) */
+    /* off-chip memory (mport.c): the ports in node order, and what one
+     * cycle asks and gets */
+    ff_mem *mem;
+    int *ports, nports;
+    ff_mem_req *mem_req;
+    unsigned char *mem_granted;
+    ff_mem_resp *mem_resp;
+    int *mem_wake;
+    int mem_busy;         /* a request is in flight or some port can ask */
     int blocked;          /* some node works on blocks: evaluate in node order */
 };
 
@@ -172,6 +209,23 @@ static inline int out_ready(const node *n, int p)
         if (cs[i]->n0 >= cs[i]->depth) return 0;
     return 1;
 }
+
+/* mport.c. Opens node n's off-chip port when the architecture enables the
+ * memory and `tensor` is not held on chip: a stream-in port over regions of
+ * w0 and w1 words (w1 = 0: one region), or (write) a write-back port whose
+ * regions have c0 and c1 words written so far (c1 NULL: one region). */
+void sim_port_open(struct ff_sim *s, node *n, const char *tensor, int write, uint32_t w0, uint32_t w1,
+                   const size_t *c0, const size_t *c1);
+/* Start of a cycle: every port's request, the memory's answers. */
+void sim_mem_begin(struct ff_sim *s);
+/* End of a cycle: grants and responses take effect; *wake[0..*nwake) are the
+ * nodes a response may let fire, *finished those whose last write was
+ * answered (writers finish then). */
+void sim_mem_commit(struct ff_sim *s, int *wake, int *nwake);
+void sim_mem_free(struct ff_sim *s);
+/* A writer's core took D: 1 when its port still has writes to make or answers
+ * to wait for (the node is then draining, not finished). */
+int sim_port_drains(node *n);
 
 void chan_grow(chan *c);
 void chan_trace(struct ff_sim *s, const chan *c, ff_tok t);

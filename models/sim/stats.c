@@ -12,19 +12,6 @@
 
 #include "sim_int.h"
 
-/* Cycles the analytic off-chip model charges for moving `bursts` requests:
- * they interleave over the channels; on one channel a request issues every
- * II cycles, but no more than `outstanding` can wait `latency` cycles at once. */
-static uint64_t offchip_cycles(const ff_offchip *o, uint64_t bursts)
-{
-    if (!o->enabled || bursts == 0) return 0;
-    uint64_t per_channel = (bursts + (uint64_t)o->channels - 1) / (uint64_t)o->channels;
-    uint64_t interval = (uint64_t)o->ii;
-    uint64_t by_outstanding = ((uint64_t)o->latency + (uint64_t)o->outstanding - 1) / (uint64_t)o->outstanding;
-    if (by_outstanding > interval) interval = by_outstanding;
-    return (uint64_t)o->startup + (uint64_t)o->latency + (per_channel - 1) * interval + 1;
-}
-
 static uint64_t outbuf_words(const outbuf *o)
 {
     uint64_t w = o->vals.len;
@@ -42,28 +29,15 @@ static uint64_t footprint_words(const ff_sim *s, int i)
 void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *t)
 {
     memset(t, 0, sizeof *t);
-    for (int i = 0; i < s->nnodes; i++)
-        if (s->nodes[i].done && s->nodes[i].st.done_cycle + 1 > t->compute) t->compute = s->nodes[i].st.done_cycle + 1;
-    const ff_offchip *o = &s->opts.arch.offchip;
-    if (s->opts.functional || !o->enabled) {
-        t->total = t->compute;
-        return;
+    for (int i = 0; i < s->nnodes; i++) {
+        const node *n = &s->nodes[i];
+        if (n->done && !(n->mp && n->mp->draining) && n->st.done_cycle + 1 > t->total) t->total = n->st.done_cycle + 1;
+        t->stall_mem += n->st.stall_mem;
+        t->requests += n->st.mem_requests;
+        t->ports += n->mp != NULL;
+        if (n->mp && n->mp->write) t->bytes_out += n->st.mem_bytes;
+        else t->bytes_in += n->st.mem_bytes;
     }
-    uint64_t bursts_in = 0, bursts_out = 0, burst = (uint64_t)o->burst_bytes;
-    for (int i = 0; i < s->g->ntensors; i++) {
-        if (s->on_chip[i]) continue; /* held on chip: never moved off chip */
-        uint64_t bytes = 4 * footprint_words(s, i);
-        if (s->g->tensors[i].is_output) {
-            t->bytes_out += bytes;
-            bursts_out += (bytes + burst - 1) / burst;
-        } else {
-            t->bytes_in += bytes;
-            bursts_in += (bytes + burst - 1) / burst;
-        }
-    }
-    t->load = offchip_cycles(o, bursts_in);
-    t->writeback = offchip_cycles(o, bursts_out);
-    t->total = t->load + t->compute + t->writeback;
 }
 
 /* On-chip traffic of one graph tensor: words its tiles read and wrote. */
@@ -116,10 +90,13 @@ int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
     json_object_set_new(root, "arch", json_string(s->opts.functional ? "functional" : s->opts.arch.name));
     json_t *cyc = json_object();
     json_object_set_new(cyc, "total", json_integer((json_int_t)t.total));
-    json_object_set_new(cyc, "load", json_integer((json_int_t)t.load));
-    json_object_set_new(cyc, "compute", json_integer((json_int_t)t.compute));
-    json_object_set_new(cyc, "writeback", json_integer((json_int_t)t.writeback));
+    json_object_set_new(cyc, "stall_mem", json_integer((json_int_t)t.stall_mem));
     json_object_set_new(root, "cycles", cyc);
+    json_t *off = json_object();
+    json_object_set_new(off, "requests", json_integer((json_int_t)t.requests));
+    json_object_set_new(off, "bytes_read", json_integer((json_int_t)t.bytes_in));
+    json_object_set_new(off, "bytes_written", json_integer((json_int_t)t.bytes_out));
+    json_object_set_new(root, "offchip", off);
     json_object_set_new(root, "time_us", json_real((double)t.total / (s->opts.arch.clock_ghz * 1000.0)));
 
     json_t *nodes = json_array();
@@ -138,6 +115,11 @@ int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
         json_object_set_new(o, "mem_writes", json_integer((json_int_t)n->st.mem_writes));
         json_object_set_new(o, "ops", json_integer((json_int_t)n->st.ops));
         json_object_set_new(o, "saturated", json_integer((json_int_t)n->st.saturated));
+        if (n->mp) {
+            json_object_set_new(o, "stall_mem", json_integer((json_int_t)n->st.stall_mem));
+            json_object_set_new(o, "mem_requests", json_integer((json_int_t)n->st.mem_requests));
+            json_object_set_new(o, "mem_bytes", json_integer((json_int_t)n->st.mem_bytes));
+        }
         json_array_append_new(nodes, o);
     }
     json_object_set_new(root, "nodes", nodes);
@@ -199,9 +181,11 @@ void ff_sim_print_stats(const ff_sim *s, FILE *f)
 {
     ff_sim_timing t;
     ff_sim_timing_of(s, &t);
-    fprintf(f, "cycles: %" PRIu64 " (load %" PRIu64 ", compute %" PRIu64 ", write-back %" PRIu64 "), %.3f us at %.3g GHz\n",
-            t.total, t.load, t.compute, t.writeback, (double)t.total / (s->opts.arch.clock_ghz * 1000.0),
-            s->opts.arch.clock_ghz);
+    fprintf(f, "cycles: %" PRIu64 ", %.3f us at %.3g GHz\n", t.total,
+            (double)t.total / (s->opts.arch.clock_ghz * 1000.0), s->opts.arch.clock_ghz);
+    if (t.requests)
+        fprintf(f, "off-chip: %" PRIu64 " requests, %" PRIu64 " bytes read, %" PRIu64 " written; the ports' tiles waited "
+                   "%" PRIu64 " cycles for memory\n", t.requests, t.bytes_in, t.bytes_out, t.stall_mem);
     fprintf(f, "%-20s %-15s %9s %9s %9s %9s %9s %9s %9s %9s\n", "node", "prim", "fired", "stall_in", "stall_out",
             "tok_in", "tok_out", "mem_rd", "mem_wr", "ops");
     for (int i = 0; i < s->nnodes; i++) {
@@ -237,4 +221,10 @@ void ff_sim_print_stats(const ff_sim *s, FILE *f)
     for (int i = 0; i < s->nnodes; i++)
         if (s->nodes[i].st.saturated)
             fprintf(f, "saturated: %" PRIu64 " results of %s\n", s->nodes[i].st.saturated, s->nodes[i].g->name);
+    for (int i = 0; i < s->nnodes; i++) {
+        const node *n = &s->nodes[i];
+        if (n->mp)
+            fprintf(f, "port %-15s %s %9" PRIu64 " requests %11" PRIu64 " bytes %9" PRIu64 " cycles waiting\n",
+                    n->g->name, n->mp->write ? "write" : "read ", n->st.mem_requests, n->st.mem_bytes, n->st.stall_mem);
+    }
 }

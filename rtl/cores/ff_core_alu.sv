@@ -21,6 +21,10 @@ module ff_core_alu
   assign {ovf_o, count0_o, count1_o, mem_rdata_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   logic [3:0]  op;
   logic        has_imm, unary;

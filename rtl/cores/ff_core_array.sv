@@ -54,6 +54,15 @@ module ff_core_array
     .mem_o      (mem)
   );
 
+  // The off-chip port's words (docs/timing.md section 4): data r reads
+  // vals[r] (clamped to the array: past it is an error once all is there).
+  logic [63:0] need;
+  logic        mem_ok;
+  assign need   = (64'(rv) + 64'd1 < 64'(nvals)) ? 64'(rv) + 64'd1 : 64'(nvals);
+  assign mem_ok = block_mode || !is_data(t) || need <= 64'(mp_avail_i[0]);
+  logic unused_avail1;
+  assign unused_avail1 = ^mp_avail_i[1];
+
   always_comb begin
     in_pop_o   = '0;
     out_push_o = '0;
@@ -61,7 +70,10 @@ module ff_core_array
     fire_o     = 1'b0;
     fin_o      = 1'b0;
     err_o      = 1'b0;
-    if (en_i && in_valid_i[0] && out_ready_i[0]) begin
+    mp_wait_o  = 1'b0;
+    if (en_i && in_valid_i[0] && !mem_ok) begin
+      mp_wait_o = 1'b1;
+    end else if (en_i && in_valid_i[0] && out_ready_i[0]) begin
       if (is_data(t) && (rv >= nvals || (!block_mode && rv >= Words))) begin
         err_o = 1'b1;  // reference outside the value array
       end else begin

@@ -17,6 +17,10 @@ module ff_core_broadcast
   logic unused_bundle;
   assign unused_bundle = ^{clk_i, rst_ni, conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i,
                            blk_handle_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   logic [3:0] n;
   logic [7:0] used;

@@ -38,6 +38,10 @@ module ff_core_buffer
   assign {count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{conn_i[1:0], mem_we_i, mem_wdata_i, blk_rd_data_i, blk_handle_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   localparam int unsigned Slots   = Words / 2;                 // the entries the tile holds
   localparam int unsigned SW      = (Slots > 1) ? $clog2(Slots) : 1;  // slot index bits

@@ -17,6 +17,10 @@ module ff_core_crd_hold
   assign {ovf_o, count0_o, count1_o, mem_rdata_o, blk_req_o, blk_wdata_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{cfg_i, conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i, blk_handle_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   logic have_q, have_d;
   tok_t cur_q, cur_d, o, i;

@@ -108,13 +108,28 @@ module ff_core_locate
     end
   end
 
+  // The off-chip port's words (docs/timing.md section 4): a data pair reads
+  // seg[r], seg[r+1] and the whole fiber crd[lo..hi), each clamped to its
+  // region (what lies past it is an error once the region is there).
+  logic [63:0] seg_need;
+  logic [31:0] hi_in, crd_need;
+  logic        mem_ok;
+  assign seg_need = (64'(rv) + 64'd2 < 64'(nseg)) ? 64'(rv) + 64'd2 : 64'(nseg);
+  assign hi_in    = (64'(rv) + 64'd1 < 64'(nseg)) ? hi : 32'd0;
+  assign crd_need = (hi_in < ncrd) ? hi_in : ncrd;
+  assign mem_ok   = !(compressed && is_data(c) && is_data(r)) ||
+                    (seg_need <= 64'(mp_avail_i[0]) && crd_need <= mp_avail_i[1]);
+
   always_comb begin
     in_pop_o   = '0;
     out_push_o = '0;
     out_data_o = '0;
     fire_o     = 1'b0;
     err_o      = 1'b0;
-    if (en_i && in_valid_i[0] && in_valid_i[1] && out_ready_i[0] && out_ready_i[1]) begin
+    mp_wait_o  = 1'b0;
+    if (en_i && in_valid_i[0] && in_valid_i[1] && !mem_ok) begin
+      mp_wait_o = 1'b1;
+    end else if (en_i && in_valid_i[0] && in_valid_i[1] && out_ready_i[0] && out_ready_i[1]) begin
       if (bad) begin
         err_o = 1'b1;
       end else begin

@@ -11,7 +11,11 @@
 // decides combinationally and all or nothing: it asserts in_pop_o only for
 // valid heads and out_push_o only for ready outputs, and fire_o when it
 // changes anything; fin_o marks its last firing; err_o a broken contract (it
-// then does not fire).
+// then does not fire). A core that reads its SRAM through the tile's
+// off-chip port (scan, locate, array) waits (mp_wait_o, no firing) while a
+// word it would read lies at or past mp_avail_i of its region, checked as
+// soon as the input heads name the words (docs/timing.md section 4); the
+// other cores tie mp_wait_o to 0.
   input  logic                                clk_i,
   input  logic                                rst_ni,
   input  logic                                en_i,         // may fire
@@ -33,6 +37,8 @@
   input  logic [MemAddrBits-1:0]              mem_addr_i,
   input  logic [31:0]                         mem_wdata_i,
   output logic [31:0]                         mem_rdata_o,
+  input  logic [1:0][31:0]                    mp_avail_i,   // off-chip port: words of region 0/1 readable
+  output logic                                mp_wait_o,    // this cycle the core waits for such words
   output ff_pkg::blk_req_t                    blk_req_o,    // the block store port (blk kinds)
   input  logic [1:0][BW-1:0][31:0]            blk_rd_data_i,
   input  logic [31:0]                         blk_handle_i,

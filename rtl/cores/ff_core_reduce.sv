@@ -23,6 +23,10 @@ module ff_core_reduce
   assign {ovf_o, count0_o, count1_o, mem_rdata_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{mem_we_i, mem_addr_i, mem_wdata_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   logic        is_max, shaped, take, block_mode;
   logic        any_q, any_d, in_fiber_q, in_fiber_d;

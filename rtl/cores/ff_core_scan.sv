@@ -29,6 +29,8 @@ module ff_core_scan
   logic [31:0] dim, crd_base, nseg, ncrd, r, lo, hi, emit_pos, emit_crd;
   logic [63:0] lo64;
   logic        bad_ref;
+  logic        seg_ok, crd_ok_idle, crd_ok_fiber;
+  logic [63:0] seg_need;
   logic [Words-1:0][31:0] mem;
   tok_t        t;
 
@@ -71,6 +73,14 @@ module ff_core_scan
     end
   end
 
+  // The off-chip port's words (docs/timing.md section 4): a data reference r
+  // reads seg[r] and seg[r+1] (clamped to the level; past it is an error once
+  // all of seg is there), then crd[lo]; a fiber's next coordinate crd[pos].
+  assign seg_need     = (64'(r) + 64'd2 < 64'(nseg)) ? 64'(r) + 64'd2 : 64'(nseg);
+  assign seg_ok       = !compressed || seg_need <= 64'(mp_avail_i[0]);
+  assign crd_ok_idle  = !compressed || lo >= hi || 64'(lo) + 64'd1 <= 64'(mp_avail_i[1]);
+  assign crd_ok_fiber = !compressed || 64'(pos_q) + 64'd1 <= 64'(mp_avail_i[1]);
+
   // The coordinate at emit_pos: crd[pos] (compressed) or pos - base (dense).
   assign emit_pos = (state_q == Fiber) ? pos_q : lo;
   always_comb begin
@@ -94,9 +104,12 @@ module ff_core_scan
     fire_o     = 1'b0;
     fin_o      = 1'b0;
     err_o      = 1'b0;
+    mp_wait_o  = 1'b0;
     if (en_i) begin
       if (state_q == Fiber) begin
-        if (oob) begin
+        if (!crd_ok_fiber) begin
+          mp_wait_o = 1'b1;
+        end else if (oob) begin
           err_o = 1'b1;
         end else if (both) begin
           fire_o     = 1'b1;
@@ -120,8 +133,12 @@ module ff_core_scan
             state_d = Idle;
           end
         end else if (is_data(t)) begin
-          if (bad_ref || (lo < hi && oob)) begin
+          if (!seg_ok) begin
+            mp_wait_o = 1'b1;
+          end else if (bad_ref || (lo < hi && oob)) begin
             err_o = 1'b1;
+          end else if (!crd_ok_idle) begin
+            mp_wait_o = 1'b1;
           end else if (lo >= hi || both) begin
             fire_o      = 1'b1;
             in_pop_o[0] = 1'b1;

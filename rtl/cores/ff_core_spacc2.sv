@@ -26,6 +26,10 @@ module ff_core_spacc2
   assign {count0_o, count1_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{conn_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   localparam int unsigned AW = $clog2(Words);
   typedef enum logic [1:0] {Accum, Emit, Close, Done} state_e;

@@ -17,6 +17,10 @@ module ff_core_stkn_drop
   logic unused_bundle;
   assign unused_bundle = ^{clk_i, rst_ni, cfg_i, conn_i, mem_we_i, mem_addr_i, mem_wdata_i, blk_rd_data_i,
                            blk_handle_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   tok_t t;
   assign t = in_data_i[0];

@@ -21,6 +21,10 @@ module ff_core_write_crd
   assign {out_push_o, out_data_o, blk_req_o, blk_wdata_o} = '0;
   logic unused_bundle;
   assign unused_bundle = ^{conn_i, out_ready_i, blk_rd_data_i, blk_handle_i};
+  // no off-chip reads (writers' ports are the tile's: ff_mport)
+  assign mp_wait_o = 1'b0;
+  logic unused_mport;
+  assign unused_mport = ^mp_avail_i;
 
   localparam int unsigned AW = $clog2(Words);
 

@@ -36,7 +36,21 @@ typedef struct ff_rtl_run_opts {
     uint64_t max_cycles;  /* 0: 20,000,000 */
     uint64_t watchdog;    /* cycles in which nothing moves before the run fails; 0: 4096 */
     const char *trace;    /* an FST file of the run, or NULL */
+    /* The off-chip memory (docs/timing.md section 4): when offchip->enabled,
+     * the tiles that read or write a tensor not held on chip (on_chip[t],
+     * per graph tensor; NULL: none) get their port, served from ff_mem as
+     * the C model serves its own. NULL: every tensor on chip. */
+    const ff_offchip *offchip;
+    const unsigned char *on_chip;
 } ff_rtl_run_opts;
+
+/* What one tile's off-chip port did (ff_node_stats' stall_mem,
+ * mem_requests, mem_bytes of the same node in the C model). */
+typedef struct ff_rtl_mport_stats {
+    char *node;
+    int write;
+    uint64_t requests, bytes, stall;
+} ff_rtl_mport_stats;
 
 /* What one sink node recorded. */
 typedef struct ff_rtl_sink {
@@ -46,10 +60,11 @@ typedef struct ff_rtl_sink {
 } ff_rtl_sink;
 
 typedef struct ff_rtl_result {
-    uint64_t cycles;           /* as ff_sim_cycles counts them (no off-chip model) */
+    uint64_t cycles;           /* as ff_sim_cycles counts them */
     int ntensors;
     ff_tensor **outputs;       /* per graph tensor: the output tensors, NULL for inputs */
     FF_VEC(ff_rtl_sink) sinks;
+    FF_VEC(ff_rtl_mport_stats) ports; /* the open ports, in graph node order */
 } ff_rtl_result;
 
 /* Runs graph g, configured by bs (built for this array, from g), on the

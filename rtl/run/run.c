@@ -81,6 +81,8 @@ void ff_rtl_result_free(ff_rtl_result *res)
         free(res->sinks.data[i].cycles.data);
     }
     free(res->sinks.data);
+    for (size_t i = 0; i < res->ports.len; i++) free(res->ports.data[i].node);
+    free(res->ports.data);
     memset(res, 0, sizeof *res);
 }
 
@@ -103,6 +105,17 @@ typedef struct sink {
     int done;
 } sink;
 
+/* A tile whose off-chip port is on. */
+typedef struct mlane {
+    int lane;             /* slot - FF_RTL_FIRST_TILE_SLOT */
+    int slot, node;       /* configuration slot, graph node index */
+    int write;
+    uint32_t words[2];    /* stream-in: words of each region */
+    uint32_t issued[2];   /* lines granted, for the bytes of the last one */
+    int stats;            /* index into res->ports */
+    int grant, resp, resp_region; /* this cycle's drive */
+} mlane;
+
 typedef struct runner {
     ff_rtl *r;
     const ff_graph *g;
@@ -110,7 +123,121 @@ typedef struct runner {
     ff_rtl_load *ld;
     FF_VEC(source) sources;
     FF_VEC(sink) sinks;
+    /* the off-chip memory and the ports it serves, in node order */
+    ff_mem *mem;
+    int shift;
+    FF_VEC(mlane) lanes;
+    int *lane_of_node;
+    ff_mem_req *req;
+    unsigned char *granted;
+    ff_mem_resp *resp;
 } runner;
+
+static uint32_t cfg_get(runner *u, int slot, int reg)
+{
+    return ff_rtl_cfg_read(u->r, (uint32_t)slot * FF_RTL_REGS_PER_SLOT + (uint32_t)reg);
+}
+
+static int by_node(const void *a, const void *b)
+{
+    return ((const mlane *)a)->node - ((const mlane *)b)->node;
+}
+
+/* Turns on the port of every tile that reads or writes a tensor not held on
+ * chip -- exactly the tiles models/sim/mport.c gives one -- with its regions'
+ * sizes from what the loader configured. */
+static int setup_mports(runner *u, const ff_rtl_run_opts *o, ff_rtl_result *res, ff_err *err)
+{
+    if (!o || !o->offchip || !o->offchip->enabled) return 0;
+    u->shift = ff_mem_line_shift(o->offchip);
+    for (size_t i = 0; i < u->bs->binds.len; i++) {
+        const ff_bind *b = &u->bs->binds.data[i];
+        int ti = b->tensor ? ff_graph_find_tensor(u->g, b->tensor) : -1;
+        if (ti < 0 || (o->on_chip && o->on_chip[ti])) continue;
+        mlane m = {.lane = b->slot - FF_RTL_FIRST_TILE_SLOT, .slot = b->slot};
+        const ff_bs_tile *t = ff_bitstream_tile(u->bs, b->slot);
+        m.node = t ? ff_graph_find_node(u->g, t->node) : -1;
+        if (m.node < 0) return ff_err_set(err, FF_EINVAL, "slot %d: no graph node placed there", b->slot);
+        switch (b->kind) {
+        case FF_BIND_LEVEL:
+            if (!FF_RTL_GET(cfg_get(u, b->slot, FF_RTL_SCAN_FORMAT_REG), FF_RTL_SCAN_FORMAT)) continue;
+            m.words[0] = cfg_get(u, b->slot, FF_RTL_SCAN_NSEG_REG);
+            m.words[1] = cfg_get(u, b->slot, FF_RTL_SCAN_NCRD_REG);
+            break;
+        case FF_BIND_VALS:
+            if (FF_RTL_GET(cfg_get(u, b->slot, FF_RTL_ARRAY_BLK_REG), FF_RTL_ARRAY_BLK)) continue;
+            m.words[0] = cfg_get(u, b->slot, FF_RTL_ARRAY_NVALS_REG);
+            break;
+        case FF_BIND_OUT_VALS:
+            if (FF_RTL_GET(cfg_get(u, b->slot, FF_RTL_WRITE_VAL_BLK_REG), FF_RTL_WRITE_VAL_BLK)) continue;
+            m.write = 1;
+            break;
+        case FF_BIND_OUT_LEVEL:
+            m.write = 1;
+            break;
+        default:
+            continue;
+        }
+        uint32_t ctl = (1u << FF_RTL_MPORT_ON_LSB) | ((uint32_t)u->shift << FF_RTL_MPORT_SHIFT_LSB);
+        ff_rtl_cfg_write(u->r, (uint32_t)b->slot * FF_RTL_REGS_PER_SLOT + FF_RTL_REG_MPORT, ctl);
+        for (int r = 0; r < 2; r++)
+            ff_rtl_cfg_write(u->r, (uint32_t)b->slot * FF_RTL_REGS_PER_SLOT + FF_RTL_REG_MPORT_WORDS(r), m.words[r]);
+        FF_VEC_PUSH(u->lanes, m);
+    }
+    if (!u->lanes.len) return 0;
+    qsort(u->lanes.data, u->lanes.len, sizeof *u->lanes.data, by_node);
+    u->lane_of_node = ff_xcalloc((size_t)u->g->nnodes + 1, sizeof *u->lane_of_node);
+    for (size_t i = 0; i < u->lanes.len; i++) {
+        mlane *m = &u->lanes.data[i];
+        u->lane_of_node[m->node] = (int)i;
+        m->stats = (int)res->ports.len;
+        ff_rtl_mport_stats st = {ff_xstrdup(u->g->nodes[m->node].name), m->write, 0, 0, 0};
+        FF_VEC_PUSH(res->ports, st);
+    }
+    u->mem = ff_mem_new(o->offchip);
+    u->req = ff_xcalloc(u->lanes.len, sizeof *u->req);
+    u->granted = ff_xcalloc(u->lanes.len, 1);
+    u->resp = ff_xcalloc(u->lanes.len, sizeof *u->resp);
+    return 0;
+}
+
+/* The memory's part of cycle t: the ports' requests as the array shows them,
+ * the grants and responses ff_mem gives, driven for this cycle. Returns 1
+ * when memory is busy (a request shown or in flight: the run is live). */
+static int serve_memory(runner *u, uint64_t t, ff_rtl_result *res)
+{
+    int n = 0, region;
+    for (size_t i = 0; i < u->lanes.len; i++) {
+        mlane *m = &u->lanes.data[i];
+        if (ff_rtl_mp_wait(u->r, m->lane)) res->ports.data[m->stats].stall++;
+        if (ff_rtl_mp_req(u->r, m->lane, &region)) u->req[n++] = (ff_mem_req){m->node, region};
+        m->grant = m->resp = 0;
+    }
+    int nresp = 0;
+    ff_mem_cycle(u->mem, t, u->req, n, u->granted, u->resp, &nresp);
+    for (int i = 0; i < n; i++) {
+        if (!u->granted[i]) continue;
+        mlane *m = &u->lanes.data[u->lane_of_node[u->req[i].port]];
+        int r = u->req[i].tag;
+        uint64_t words = m->write ? cfg_get(u, m->slot, r ? FF_RTL_REG_COUNT1 : FF_RTL_REG_COUNT0) : m->words[r];
+        uint64_t first = (uint64_t)m->issued[r] << u->shift, line = 1u << u->shift;
+        ff_rtl_mport_stats *st = &res->ports.data[m->stats];
+        st->requests++;
+        st->bytes += 4 * (words - first < line ? words - first : line);
+        m->issued[r]++;
+        m->grant = 1;
+    }
+    for (int i = 0; i < nresp; i++) {
+        mlane *m = &u->lanes.data[u->lane_of_node[u->resp[i].port]];
+        m->resp = 1;
+        m->resp_region = u->resp[i].tag;
+    }
+    for (size_t i = 0; i < u->lanes.len; i++) {
+        const mlane *m = &u->lanes.data[i];
+        ff_rtl_mp_drive(u->r, m->lane, m->grant, m->resp, m->resp_region);
+    }
+    return n > 0 || ff_mem_in_flight(u->mem) > 0;
+}
 
 /* The harness side of source and sink nodes. */
 static int setup_ports(runner *u, ff_rtl_result *res, ff_err *err)
@@ -219,6 +346,7 @@ static int run_loop(runner *u, const ff_rtl_run_opts *o, ff_rtl_result *res, ff_
             ff_rtl_hout_pop(u->r, k->port, pop);
         }
         if (ff_rtl_active(u->r)) moved = 1;
+        if (u->mem && serve_memory(u, t, res)) moved = 1;
         ff_rtl_step(u->r);
         if (ff_rtl_watch_end(&w, moved, ff_rtl_done(u->r), ff_rtl_error(u->r))) break;
     }
@@ -245,6 +373,7 @@ int ff_rtl_run_graph(ff_rtl *r, const ff_graph *g, const ff_bitstream *bs, const
     res->ntensors = g->ntensors;
     res->outputs = ff_xcalloc((size_t)g->ntensors + 1, sizeof *res->outputs);
     rc = setup_ports(&u, res, err);
+    if (!rc) rc = setup_mports(&u, opts, res, err);
     if (!rc) rc = run_loop(&u, opts, res, err);
     if (!rc) rc = ff_rtl_load_read_outputs(u.ld, res->outputs, err);
     if (d.trace) ff_rtl_trace(r, NULL);
@@ -252,6 +381,12 @@ int ff_rtl_run_graph(ff_rtl *r, const ff_graph *g, const ff_bitstream *bs, const
     for (size_t i = 0; i < u.sinks.len; i++) free(u.sinks.data[i].pattern);
     free(u.sources.data);
     free(u.sinks.data);
+    ff_mem_free(u.mem);
+    free(u.lanes.data);
+    free(u.lane_of_node);
+    free(u.req);
+    free(u.granted);
+    free(u.resp);
     ff_rtl_load_free(u.ld);
     if (rc) ff_rtl_result_free(res);
     return rc;

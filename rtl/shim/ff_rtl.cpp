@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -50,6 +51,9 @@ template <typename T> void set_bits(T &v, unsigned lsb, unsigned w, uint64_t x)
         }
     }
 }
+
+// All bits of a port to 0 (a plain integer or a VlWide word array).
+template <typename T> void zero(T &v) { std::memset(&v, 0, sizeof v); }
 
 } // namespace
 
@@ -162,6 +166,8 @@ void ff_rtl_reset(ff_rtl *r)
     t.mem_we_i = 0;
     t.hin_valid_i = 0;
     t.hout_ready_i = 0;
+    zero(t.mp_req_ready_i);
+    zero(t.mp_resp_valid_i);
     t.rst_ni = 0;
     r->edge();
     r->edge();
@@ -237,6 +243,22 @@ uint64_t ff_rtl_step(ff_rtl *r)
     ++r->cycle;
     if (!r->window_path.empty() && r->fst && r->cycle >= r->window_to) r->close_fst();
     return r->cycle;
+}
+
+int ff_rtl_mp_req(ff_rtl *r, int t, int *region)
+{
+    if (!get_bits(r->top->mp_req_valid_o, (unsigned)t, 1)) return 0;
+    *region = (int)get_bits(r->top->mp_req_region_o, (unsigned)t, 1);
+    return 1;
+}
+
+int ff_rtl_mp_wait(ff_rtl *r, int t) { return (int)get_bits(r->top->mp_wait_o, (unsigned)t, 1); }
+
+void ff_rtl_mp_drive(ff_rtl *r, int t, int grant, int resp_valid, int resp_region)
+{
+    set_bits(r->top->mp_req_ready_i, (unsigned)t, 1, grant ? 1 : 0);
+    set_bits(r->top->mp_resp_valid_i, (unsigned)t, 1, resp_valid ? 1 : 0);
+    set_bits(r->top->mp_resp_region_i, (unsigned)t, 1, resp_region ? 1 : 0);
 }
 
 int ff_rtl_ntaps(const ff_rtl *r) { return (int)r->ntaps; }

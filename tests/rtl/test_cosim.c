@@ -39,6 +39,77 @@ static int run_spmv(const ff_cosim_fault *f, int channels, ff_cosim_result *res,
     return rc;
 }
 
+/* The hand-worked memory-port graphs of tests/unit/test_mem.c on the RTL:
+ * the same cycles (18, 24) and the same requests, bytes and waiting on each
+ * port (ff_cosim_graph compares them), with the harness serving the array's
+ * ports from ff_mem. */
+static void cosim_offchip_ports_hand_worked(void **state)
+{
+    (void)state;
+    ff_arch a;
+    ff_arch_default(&a);
+    a.offchip = (ff_offchip){1, 1, 4, 1, 1, 8, 2};
+    const char *names[] = {"array", "writers"};
+    const uint64_t cycles[] = {18, 24};
+    for (int k = 0; k < 2; k++) {
+        char path[512];
+        snprintf(path, sizeof path, FF_SOURCE_DIR "/tests/graphs/offchip/%s.json", names[k]);
+        ff_graph *g = NULL;
+        ff_err err = {0};
+        if (ff_graph_load_json(path, &g, &err) || ff_graph_validate(g, &err)) fail_msg("%s", err.msg);
+        uint32_t dims[1] = {6};
+        ff_fx vals[6] = {1 << 16, 2 << 16, 3 << 16, 4 << 16, 5 << 16, 6 << 16};
+        ff_format f;
+        ff_tensor *x = NULL;
+        assert_int_equal(ff_format_parse("dense", 1, &f, &err), 0);
+        assert_int_equal(ff_tensor_from_dense("x", 1, dims, &f, 16, vals, &x, &err), 0);
+        const ff_tensor *in[1] = {k == 0 ? x : NULL};
+        ff_cosim_opts co = {0};
+        co.arch = &a;
+        co.channels = 1;
+        ff_cosim_result res;
+        int rc = ff_cosim_graph(cosim_group, g, in, &co, &res, &err);
+        printf("  %s: %s, C %llu RTL %llu cycles, %llu requests\n", names[k], rc ? err.msg : "equal",
+               (unsigned long long)res.c_cycles, (unsigned long long)res.rtl_cycles,
+               (unsigned long long)res.c_timing.requests);
+        assert_int_equal(rc, 0);
+        assert_int_equal(res.rtl_cycles, cycles[k]);
+        assert_int_equal(res.c_timing.requests, k == 0 ? 3 : 5);
+        ff_cosim_result_free(&res);
+        ff_tensor_free(x);
+        ff_graph_free(g);
+    }
+}
+
+/* SpMV with a memory too narrow for its ports (one channel, a request every
+ * 2 cycles, 2 in flight): requests are refused and the ports take turns;
+ * every channel, port and cycle as the C model. */
+static void cosim_offchip_spmv_contended(void **state)
+{
+    (void)state;
+    ff_arch a;
+    ff_arch_default(&a);
+    a.offchip = (ff_offchip){1, 1, 20, 2, 2, 16, 5};
+    excase x;
+    excase_load(&x, "spmv", 7, 0.4, 24);
+    ff_cosim_opts co = {0};
+    co.arch = &a;
+    co.channels = 1;
+    ff_cosim_result res;
+    ff_err err = {0};
+    int rc = ff_cosim_graph(cosim_group, x.g, x.in, &co, &res, &err);
+    printf("  %s: C %llu RTL %llu cycles, %llu requests, %llu cycles waiting\n", rc ? err.msg : "equal",
+           (unsigned long long)res.c_cycles, (unsigned long long)res.rtl_cycles,
+           (unsigned long long)res.c_timing.requests, (unsigned long long)res.c_timing.stall_mem);
+    assert_int_equal(rc, 0);
+    assert_true(res.c_timing.requests > 100);
+    assert_true(res.c_timing.stall_mem > 0);
+    /* no faster than the channel can issue: startup, II 2 per request, the last answer */
+    assert_true(res.c_cycles >= 5 + 2 * (res.c_timing.requests - 1) + 20 + 1);
+    ff_cosim_result_free(&res);
+    excase_free(&x);
+}
+
 static void cosim_clean_run_matches(void **state)
 {
     (void)state;
@@ -106,6 +177,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cosim_clean_run_matches),
+        cmocka_unit_test(cosim_offchip_ports_hand_worked),
+        cmocka_unit_test(cosim_offchip_spmv_contended),
         cmocka_unit_test(cosim_clean_run_matches_on_every_channel),
         cmocka_unit_test(cosim_alu_latency_fault_is_a_cycle_mismatch),
         cmocka_unit_test(cosim_alu_op_fault_is_an_output_mismatch),

@@ -139,11 +139,7 @@ static void print_kernel(const ff_run_cosim_kernel *k, void *user)
     if (k->coord_tiles > 1) snprintf(tiles, sizeof tiles, " (%d tiles)", k->coord_tiles);
     printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s%s\n", k->name, k->c_cycles, k->rtl_cycles,
            k->failure ? "FAIL" : "ok", tiles);
-    if (k->requests)
-        printf("  off-chip: %" PRIu64 " requests, %" PRIu64 " bytes read, %" PRIu64 " written; memory waits %" PRIu64
-               " tile-cycles (%.1f%% of cycles x ports)\n",
-               k->requests, k->bytes_in, k->bytes_out, k->stall_mem, k->c_cycles && k->ports ?
-               100.0 * (double)k->stall_mem / ((double)k->c_cycles * (double)k->ports) : 0.0);
+    ff_sim_timing_print(&k->timing, k->c_cycles, stdout);
     if (k->failure) fprintf(stderr, "fuseflow cosim: %s: %s\n", k->name, k->failure);
     if (k->traced)
         printf("  waveform of the failing RTL run, cycles %" PRIu64 "..%" PRIu64 ": %s\n", k->trace_from,

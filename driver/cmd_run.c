@@ -140,6 +140,7 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     if (rk->ntiles > 1) snprintf(tiles, sizeof tiles, " in %d tiles", rk->ntiles);
     if (sim->opts.functional) printf(": computed (functional)%s\n", tiles);
     else printf(": %" PRIu64 " cycles, %d primitives%s\n", sim->cycles, sim->nprims, tiles);
+    ff_sim_timing_print(&sim->timing, sim->cycles, stdout);
     if (sim->saturated)
         fprintf(stderr, "fuseflow run: warning: %s:%d: %s: %" PRIu64 " result%s saturated in ALUs or sums (most at node %s)\n", p->path,
                 p->stmts[ker->first].pos.line, label, sim->saturated, sim->saturated == 1 ? "" : "s", sim->sat_node);

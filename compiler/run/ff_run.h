@@ -177,7 +177,7 @@ typedef struct ff_run_sim {
     void *finished_user;
     /* out, the last kernel's: */
     uint64_t cycles;            /* ff_sim_cycles */
-    ff_sim_timing timing;       /* its parts and bytes moved (ff_sim_timing_of) */
+    ff_sim_timing timing;       /* its off-chip figures (ff_sim_timing_of; a tiled kernel's tiles' sums) */
     uint64_t ops;               /* arithmetic operations of all primitives */
     int nprims;                 /* nodes of its graph */
     uint64_t saturated;         /* results that saturated, all nodes (ALUs, reducers, accumulators) */
@@ -185,7 +185,7 @@ typedef struct ff_run_sim {
     /* out, summed over the kernels run: */
     uint64_t total_cycles;
     uint64_t total_ops;
-    ff_sim_timing total_timing; /* load, compute, write-back and bytes */
+    ff_sim_timing total_timing; /* off-chip requests, bytes and waiting */
 } ff_run_sim;
 
 int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err);

@@ -23,11 +23,8 @@ typedef struct ff_run_cosim_kernel {
     uint64_t rtl_cycles;   /* 0: the RTL did not finish */
     size_t tiles;          /* tiles its bitstream used */
     int coord_tiles;       /* --tile: the coordinate-space tiles it ran as (cycles are their sum) */
-    /* off-chip (docs/timing.md section 4), the C model's -- the RTL's port by
-     * port equal, or the kernel failed */
-    uint64_t requests, bytes_in, bytes_out;
-    uint64_t ports;        /* memory ports of its graph (the most of any tile) */
-    uint64_t stall_mem;    /* cycles the ports' tiles waited for memory, summed over them */
+    ff_sim_timing timing;  /* off-chip (docs/timing.md section 4), the C model's (tiles summed) -- the
+                              RTL's port by port equal, or the kernel failed */
     double seconds;        /* CPU time of both models */
     int compared;          /* both models finished and were compared */
     char *failure;         /* NULL: passed; else the error, then the divergence report */

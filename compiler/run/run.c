@@ -1149,17 +1149,6 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     return rc;
 }
 
-/* to += what one run's timing adds */
-static void timing_add(ff_sim_timing *to, const ff_sim_timing *t)
-{
-    to->total += t->total;
-    to->stall_mem += t->stall_mem;
-    to->requests += t->requests;
-    if (t->ports > to->ports) to->ports = t->ports;
-    to->bytes_in += t->bytes_in;
-    to->bytes_out += t->bytes_out;
-}
-
 int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
 {
     ff_run_sim *r = user;
@@ -1188,8 +1177,8 @@ int ff_run_simulate(ff_run_kernel *rk, void *user, ff_err *err)
         r->cycles = more ? r->cycles + cycles : cycles;
         r->total_cycles += cycles;
         if (!more) memset(&r->timing, 0, sizeof r->timing);
-        timing_add(&r->timing, &tt);
-        timing_add(&r->total_timing, &tt);
+        ff_sim_timing_add(&r->timing, &tt);
+        ff_sim_timing_add(&r->total_timing, &tt);
         r->nprims = g->nnodes;
         uint64_t ops = 0;
         for (int i = 0; i < g->nnodes; i++) {

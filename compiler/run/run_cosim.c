@@ -103,7 +103,7 @@ static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
         else ff_cosim_result_free(&S->res);
     } else {
         kc->c_cycles = kc->rtl_cycles = 0;
-        kc->stall_mem = kc->requests = kc->bytes_in = kc->bytes_out = kc->ports = 0;
+        memset(&kc->timing, 0, sizeof kc->timing);
         kc->tiles = 0;
         kc->compared = 1;
     }
@@ -111,11 +111,7 @@ static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
     int krc = ff_cosim_graph(S->c, rk->g, rk->in, &co, res, &kerr);
     free(on_chip);
     kc->c_cycles += res->c_cycles;
-    kc->stall_mem += res->c_timing.stall_mem;
-    kc->requests += res->c_timing.requests;
-    if (res->c_timing.ports > kc->ports) kc->ports = res->c_timing.ports;
-    kc->bytes_in += res->c_timing.bytes_in;
-    kc->bytes_out += res->c_timing.bytes_out;
+    ff_sim_timing_add(&kc->timing, &res->c_timing);
     kc->rtl_cycles += res->rtl_cycles;
     if (res->tiles > kc->tiles) kc->tiles = res->tiles;
     kc->coord_tiles = rk->ntiles;

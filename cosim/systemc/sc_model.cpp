@@ -43,7 +43,16 @@ int ff_sc_model::set_arch(const std::string &json, ff_err *err)
         ff_arch_default(&arch_);
         return 0;
     }
-    return ff_arch_load_string(json.c_str(), "mailbox", &arch_, err);
+    int rc = ff_arch_load_string(json.c_str(), "mailbox", &arch_, err);
+    // The TLM array has no memory ports to serve (docs/cosim.md): with the
+    // off-chip model on, the C model's ports would wait for memory the
+    // array never does.
+    if (!rc && arch_.offchip.enabled) {
+        ff_arch_default(&arch_);
+        return ff_err_set(err, FF_EINVAL, "the SystemC testbench runs with the off-chip model off (offchip.enabled: "
+                                          "false); use fuseflow cosim for memory ports");
+    }
+    return rc;
 }
 
 // Like ff_cosim_graph: the architecture's timing, the cosim's cycle limit.

@@ -161,6 +161,14 @@ typedef struct ff_sim_timing {
 
 void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *out);
 
+/* to += t, for runs one after another (tiles, phases, kernels): the sums,
+ * and the most ports any of them had. */
+void ff_sim_timing_add(ff_sim_timing *to, const ff_sim_timing *t);
+
+/* One line for people: "off-chip: R requests, ... (P% of cycles x N ports)"
+ * over `cycles`; nothing when no port made a request. */
+void ff_sim_timing_print(const ff_sim_timing *t, uint64_t cycles, FILE *f);
+
 /* An output tensor assembled from what the writers wrote, in the format the
  * graph declares; ownership passes to the caller. */
 int ff_sim_take_output(ff_sim *s, const char *name, ff_tensor **out, ff_err *err);

@@ -40,6 +40,25 @@ void ff_sim_timing_of(const ff_sim *s, ff_sim_timing *t)
     }
 }
 
+void ff_sim_timing_add(ff_sim_timing *to, const ff_sim_timing *t)
+{
+    to->total += t->total;
+    to->stall_mem += t->stall_mem;
+    to->requests += t->requests;
+    if (t->ports > to->ports) to->ports = t->ports;
+    to->bytes_in += t->bytes_in;
+    to->bytes_out += t->bytes_out;
+}
+
+void ff_sim_timing_print(const ff_sim_timing *t, uint64_t cycles, FILE *f)
+{
+    if (!t->requests) return;
+    double pct = cycles && t->ports ? 100.0 * (double)t->stall_mem / ((double)cycles * (double)t->ports) : 0.0;
+    fprintf(f, "  off-chip: %" PRIu64 " requests, %" PRIu64 " bytes read, %" PRIu64 " written; memory waits %" PRIu64
+               " tile-cycles (%.1f%% of cycles x %" PRIu64 " ports)\n",
+            t->requests, t->bytes_in, t->bytes_out, t->stall_mem, pct, t->ports);
+}
+
 /* On-chip traffic of one graph tensor: words its tiles read and wrote. */
 static void tensor_traffic(const ff_sim *s, const char *name, uint64_t *reads, uint64_t *writes)
 {
@@ -183,9 +202,7 @@ void ff_sim_print_stats(const ff_sim *s, FILE *f)
     ff_sim_timing_of(s, &t);
     fprintf(f, "cycles: %" PRIu64 ", %.3f us at %.3g GHz\n", t.total,
             (double)t.total / (s->opts.arch.clock_ghz * 1000.0), s->opts.arch.clock_ghz);
-    if (t.requests)
-        fprintf(f, "off-chip: %" PRIu64 " requests, %" PRIu64 " bytes read, %" PRIu64 " written; the ports' tiles waited "
-                   "%" PRIu64 " cycles for memory\n", t.requests, t.bytes_in, t.bytes_out, t.stall_mem);
+    ff_sim_timing_print(&t, t.total, f);
     fprintf(f, "%-20s %-15s %9s %9s %9s %9s %9s %9s %9s %9s\n", "node", "prim", "fired", "stall_in", "stall_out",
             "tok_in", "tok_out", "mem_rd", "mem_wr", "ops");
     for (int i = 0; i < s->nnodes; i++) {

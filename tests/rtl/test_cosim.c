@@ -39,31 +39,38 @@ static int run_spmv(const ff_cosim_fault *f, int channels, ff_cosim_result *res,
     return rc;
 }
 
-/* The hand-worked memory-port graphs of tests/unit/test_mem.c on the RTL:
- * the same cycles (18, 24) and the same requests, bytes and waiting on each
- * port (ff_cosim_graph compares them), with the harness serving the array's
- * ports from ff_mem. */
+/* The hand-worked memory-port graphs of tests/unit/test_mem.c on the RTL,
+ * one per kind with a port: the same cycles and the same requests, bytes and
+ * waiting on each port (ff_cosim_graph compares them), with the harness
+ * serving the array's ports from ff_mem. */
 static void cosim_offchip_ports_hand_worked(void **state)
 {
     (void)state;
     ff_arch a;
     ff_arch_default(&a);
     a.offchip = (ff_offchip){1, 1, 4, 1, 1, 8, 2};
-    const char *names[] = {"array", "writers"};
-    const uint64_t cycles[] = {18, 24};
-    for (int k = 0; k < 2; k++) {
+    const char *names[] = {"array", "writers", "scan", "locate"};
+    const uint64_t cycles[] = {18, 24, 23, 22}, requests[] = {3, 5, 4, 4};
+    for (int k = 0; k < 4; k++) {
         char path[512];
         snprintf(path, sizeof path, FF_SOURCE_DIR "/tests/graphs/offchip/%s.json", names[k]);
         ff_graph *g = NULL;
         ff_err err = {0};
         if (ff_graph_load_json(path, &g, &err) || ff_graph_validate(g, &err)) fail_msg("%s", err.msg);
-        uint32_t dims[1] = {6};
-        ff_fx vals[6] = {1 << 16, 2 << 16, 3 << 16, 4 << 16, 5 << 16, 6 << 16};
+        /* x: 1..6 (array); A: 2 x 4 csr, rows (0 1 0 2) and (0 0 3 0) (scan, locate) */
+        uint32_t xdims[1] = {6}, adims[2] = {2, 4};
+        ff_fx xv[6] = {1 << 16, 2 << 16, 3 << 16, 4 << 16, 5 << 16, 6 << 16};
+        ff_fx av[8] = {0, 1 << 16, 0, 2 << 16, 0, 0, 3 << 16, 0};
         ff_format f;
         ff_tensor *x = NULL;
-        assert_int_equal(ff_format_parse("dense", 1, &f, &err), 0);
-        assert_int_equal(ff_tensor_from_dense("x", 1, dims, &f, 16, vals, &x, &err), 0);
-        const ff_tensor *in[1] = {k == 0 ? x : NULL};
+        if (k == 0) {
+            assert_int_equal(ff_format_parse("dense", 1, &f, &err), 0);
+            assert_int_equal(ff_tensor_from_dense("x", 1, xdims, &f, 16, xv, &x, &err), 0);
+        } else if (k >= 2) {
+            assert_int_equal(ff_format_parse("csr", 2, &f, &err), 0);
+            assert_int_equal(ff_tensor_from_dense("A", 2, adims, &f, 16, av, &x, &err), 0);
+        }
+        const ff_tensor *in[1] = {x};
         ff_cosim_opts co = {0};
         co.arch = &a;
         co.channels = 1;
@@ -74,7 +81,7 @@ static void cosim_offchip_ports_hand_worked(void **state)
                (unsigned long long)res.c_timing.requests);
         assert_int_equal(rc, 0);
         assert_int_equal(res.rtl_cycles, cycles[k]);
-        assert_int_equal(res.c_timing.requests, k == 0 ? 3 : 5);
+        assert_int_equal(res.c_timing.requests, requests[k]);
         ff_cosim_result_free(&res);
         ff_tensor_free(x);
         ff_graph_free(g);

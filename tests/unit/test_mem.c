@@ -199,6 +199,93 @@ static void port_writers_finish_with_their_last_write(void **state)
     ff_graph_free(g);
 }
 
+/* A (2 x 4, csr): row 0 = columns 1 and 3, row 1 = column 2; level 1 is
+ * seg (0 2 3) and crd (1 3 2): each 2 lines of 2 words. The port asks for
+ * seg line 0 in cycle 2, then alternates: crd 0 in 6, seg 1 in 10, crd 1 in
+ * 14 (one in flight), answered 4 later: seg words 0-1 readable from 7, all
+ * from 15; crd words 0-1 from 11, all from 19. */
+static ff_tensor *small_csr(void)
+{
+    uint32_t dims[2] = {2, 4};
+    ff_fx dense[8] = {0, 1 << 16, 0, 2 << 16, 0, 0, 3 << 16, 0};
+    ff_format f;
+    ff_tensor *a = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_format_parse("csr", 2, &f, &err), 0);
+    assert_int_equal(ff_tensor_from_dense("A", 2, dims, &f, 16, dense, &a, &err), 0);
+    return a;
+}
+
+static ff_sim *run_on(const ff_graph *g, const ff_tensor *a, uint64_t cycles)
+{
+    ff_sim_opts o = slow_memory();
+    ff_sim *s = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_sim_new(g, &o, &s, &err), 0);
+    assert_int_equal(ff_sim_bind(s, "A", a, &err), 0);
+    if (ff_sim_run(s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(ff_sim_cycles(s), cycles);
+    return s;
+}
+
+/* A scan of refs 0 1 D: ref 0 (at its head from cycle 1) reads seg 0-1,
+ * readable from 7, then crd 0, from 11: it fires in 11 and 12 (crd 1,
+ * readable), closes the fiber in 13; ref 1 reads seg 2 (waits in 14), then
+ * crd 2 (waits 15-18), fires in 19; closes in 20, D in 21; the sink takes
+ * 1 3 S0 2 S0 D in 12, 13, 14, 20, 21, 22. */
+static void port_scan_waits_for_seg_then_crd(void **state)
+{
+    (void)state;
+    ff_graph *g = load("scan");
+    ff_tensor *a = small_csr();
+    ff_sim *s = run_on(g, a, 23);
+    ff_node_stats st;
+    ff_sim_node_stats(s, ff_graph_find_node(g, "A_j"), &st);
+    assert_int_equal(st.stall_mem, 10 + 1 + 4);
+    assert_int_equal(st.mem_requests, 4);
+    assert_int_equal(st.mem_bytes, 4 * (3 + 3));
+    const ff_tok *toks;
+    const uint64_t *cycles;
+    size_t n;
+    ff_err err = {0};
+    assert_int_equal(ff_sim_sink(s, "snk", &toks, &cycles, &n, &err), 0);
+    assert_int_equal(n, 6);
+    const uint64_t want[6] = {12, 13, 14, 20, 21, 22};
+    for (size_t i = 0; i < n; i++) assert_int_equal(cycles[i], want[i]);
+    ff_sim_free(s);
+    ff_tensor_free(a);
+    ff_graph_free(g);
+}
+
+/* A locate of (3, row 0), (2, row 1), D: a pair waits for seg up to its
+ * row's end and for its whole fiber: the first fires in 11 (seg 0-1 from 7,
+ * crd 0-1 from 11), the second in 19 (all of seg from 15, of crd from 19),
+ * D in 20; the sink takes positions 1, 2 and D in 12, 20, 21. */
+static void port_locate_waits_for_the_whole_fiber(void **state)
+{
+    (void)state;
+    ff_graph *g = load("locate");
+    ff_tensor *a = small_csr();
+    ff_sim *s = run_on(g, a, 22);
+    ff_node_stats st;
+    ff_sim_node_stats(s, ff_graph_find_node(g, "A_j"), &st);
+    assert_int_equal(st.stall_mem, 10 + 7);
+    assert_int_equal(st.mem_requests, 4);
+    const ff_tok *toks;
+    const uint64_t *cycles;
+    size_t n;
+    ff_err err = {0};
+    assert_int_equal(ff_sim_sink(s, "snk", &toks, &cycles, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(toks[0], ff_tok_data(1));
+    assert_int_equal(toks[1], ff_tok_data(2));
+    assert_int_equal(cycles[0], 12);
+    assert_int_equal(cycles[1], 20);
+    ff_sim_free(s);
+    ff_tensor_free(a);
+    ff_graph_free(g);
+}
+
 /* Bad memory parameters are refused by the arch loader, named. */
 static void arch_refuses_a_line_of_partial_words(void **state)
 {
@@ -221,6 +308,8 @@ int main(void)
         cmocka_unit_test(mem_channels_interval_outstanding_round_robin),
         cmocka_unit_test(mem_issue_interval),
         cmocka_unit_test(port_array_waits_for_its_line),
+        cmocka_unit_test(port_scan_waits_for_seg_then_crd),
+        cmocka_unit_test(port_locate_waits_for_the_whole_fiber),
         cmocka_unit_test(port_writers_finish_with_their_last_write),
         cmocka_unit_test(arch_refuses_a_line_of_partial_words),
     };

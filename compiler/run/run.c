@@ -631,45 +631,208 @@ static void tile_box(const ff_ir_program *p, const tile_plan *pl, const uint32_t
     }
 }
 
-typedef struct crop_ctx {
-    int order;
-    const int *mode_idx;    /* per mode: the index, or < 0 */
-    const uint32_t *lo, *ext;
+/* One read tensor's entries distributed to the tiles they fall in, by one
+ * pass over the tensor: a bucket per tile key, where the key counts only
+ * the tiled loops that index the tensor (tiles that differ in other loops
+ * share its crop). A bucket's entries are in the tensor's visiting order
+ * with their coordinates shifted to the tile's origin, so the crop built
+ * from them is the tensor cropped to the tile, byte for byte. */
+typedef struct crop_info {
+    int known;              /* the fields below are filled */
+    uint64_t words;         /* level_words of the crop */
+    size_t npos[FF_MAX_LEVELS]; /* its positions per level */
+} crop_info;
+
+typedef struct tile_bucket {
+    const ff_tensor *t;     /* the whole tensor (borrowed); NULL: not read by the kernel */
+    int mode_idx[FF_MAX_ORDER]; /* per mode: the index it is cropped along, or -1 */
+    int nloops;             /* tiled loops indexing the tensor */
+    int loop[FF_MAX_ORDER]; /* their program indices */
+    uint32_t tsize[FF_MAX_ORDER]; /* their tile sizes when bucketed */
+    uint64_t radix[FF_MAX_ORDER]; /* their weights in the key */
+    size_t nkeys;           /* buckets holding entries, keys increasing */
+    uint64_t *keys;
+    size_t *start;          /* nkeys + 1: bucket b's entries are start[b] .. start[b + 1] */
+    uint32_t *coords;       /* order per entry, shifted */
+    ff_fx *vals;
+    crop_info *info;        /* per bucket, filled when first asked */
+} tile_bucket;
+
+/* Frees b's buckets; its tensor and modes stay. */
+static void bucket_free(tile_bucket *b)
+{
+    free(b->keys);
+    free(b->start);
+    free(b->coords);
+    free(b->vals);
+    free(b->info);
+    b->keys = NULL;
+    b->start = NULL;
+    b->coords = NULL;
+    b->vals = NULL;
+    b->info = NULL;
+    b->nkeys = 0;
+    b->nloops = 0;
+}
+
+typedef struct bucket_ctx {
+    tile_bucket *b;
+    const uint32_t *full;   /* per mode: the loop's whole size (entries beyond it fall in no tile) */
+    FF_VEC(uint64_t) key;
     FF_VEC(uint32_t) coords;
     FF_VEC(ff_fx) vals;
-} crop_ctx;
+} bucket_ctx;
 
-static int crop_visit(void *ctx, const uint32_t *c, ff_fx val)
+static int bucket_visit(void *ctx, const uint32_t *c, ff_fx val)
 {
-    crop_ctx *C = ctx;
-    uint32_t at[FF_MAX_ORDER];
-    for (int m = 0; m < C->order; m++) {
-        int v = C->mode_idx[m];
-        if (v < 0) {
-            at[m] = c[m];
-            continue;
+    bucket_ctx *C = ctx;
+    const tile_bucket *b = C->b;
+    uint32_t at[FF_MAX_ORDER], tno[FF_MAX_ORDER] = {0};
+    int set[FF_MAX_ORDER] = {0};
+    uint64_t key = 0;
+    for (int m = 0; m < b->t->order; m++) {
+        int v = b->mode_idx[m];
+        at[m] = c[m];
+        if (v < 0) continue;
+        if (c[m] >= C->full[m]) return 0;
+        for (int l = 0; l < b->nloops; l++) {
+            if (b->loop[l] != v) continue;
+            uint32_t n = c[m] / b->tsize[l];
+            if (set[l] && tno[l] != n) return 0; /* two modes of one loop in different tiles */
+            set[l] = 1;
+            tno[l] = n;
+            at[m] = c[m] - n * b->tsize[l];
         }
-        if (c[m] < C->lo[v] || c[m] >= C->lo[v] + C->ext[v]) return 0;
-        at[m] = c[m] - C->lo[v];
     }
-    for (int m = 0; m < C->order; m++) FF_VEC_PUSH(C->coords, at[m]);
+    for (int l = 0; l < b->nloops; l++) key += (uint64_t)tno[l] * b->radix[l];
+    FF_VEC_PUSH(C->key, key);
+    for (int m = 0; m < b->t->order; m++) FF_VEC_PUSH(C->coords, at[m]);
     FF_VEC_PUSH(C->vals, val);
     return 0;
 }
 
-/* t cropped to the box along the modes mode_idx names (new). */
-static int crop(const ff_tensor *t, const int *mode_idx, const uint32_t *lo, const uint32_t *ext, ff_tensor **out,
-                ff_err *err)
+static const uint64_t *sort_keys;
+static int cmp_entry(const void *a, const void *b)
 {
-    crop_ctx C = {.order = t->order, .mode_idx = mode_idx, .lo = lo, .ext = ext};
-    ff_tensor_foreach(t, crop_visit, &C);
-    uint32_t dims[FF_MAX_ORDER];
-    for (int m = 0; m < t->order; m++) dims[m] = mode_idx[m] >= 0 ? ext[mode_idx[m]] : t->dims[m];
-    int rc = ff_tensor_from_coo(t->name, t->order, dims, &t->fmt, t->frac_bits, C.vals.len, C.coords.data,
-                                C.vals.data, out, err);
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (sort_keys[x] != sort_keys[y]) return sort_keys[x] < sort_keys[y] ? -1 : 1;
+    return x < y ? -1 : x > y; /* stable: the visiting order within a tile */
+}
+
+/* Whether b was bucketed for pl's present tile sizes. */
+static int bucket_current(const tile_bucket *b, const tile_plan *pl)
+{
+    if (!b->start) return 0;
+    int n = 0;
+    for (int i = 0; i < pl->n; i++)
+        for (int m = 0; m < b->t->order; m++)
+            if (b->mode_idx[m] == pl->idx[i]) {
+                int l = 0;
+                while (l < b->nloops && b->loop[l] != pl->idx[i]) l++;
+                if (l == b->nloops || b->tsize[l] != pl->size[i]) return 0;
+                n++;
+                break;
+            }
+    return n == b->nloops;
+}
+
+/* Distributes b->t's entries to pl's tiles (one pass; the old buckets go). */
+static void bucket_build(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, tile_bucket *b)
+{
+    bucket_free(b);
+    const ff_tensor *t = b->t;
+    uint32_t full[FF_MAX_ORDER];
+    uint64_t weight = 1;
+    for (int m = 0; m < t->order; m++) {
+        int v = b->mode_idx[m];
+        full[m] = v >= 0 ? sizes[p->indices[v].size] : t->dims[m];
+    }
+    for (int i = 0; i < pl->n; i++)
+        for (int m = 0; m < t->order; m++)
+            if (b->mode_idx[m] == pl->idx[i]) {
+                b->loop[b->nloops] = pl->idx[i];
+                b->tsize[b->nloops] = pl->size[i];
+                b->radix[b->nloops++] = weight;
+                weight *= ntiles_of(pl, i);
+                break;
+            }
+    bucket_ctx C = {.b = b, .full = full};
+    ff_tensor_foreach(t, bucket_visit, &C);
+    size_t n = C.vals.len, o = (size_t)t->order;
+    size_t *perm = ff_xcalloc(n + 1, sizeof *perm);
+    for (size_t e = 0; e < n; e++) perm[e] = e;
+    sort_keys = C.key.data;
+    qsort(perm, n, sizeof *perm, cmp_entry);
+    b->keys = ff_xcalloc(n + 1, sizeof *b->keys);
+    b->start = ff_xcalloc(n + 2, sizeof *b->start);
+    b->coords = ff_xcalloc(n * o + 1, sizeof *b->coords);
+    b->vals = ff_xcalloc(n + 1, sizeof *b->vals);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t key = C.key.data[perm[e]];
+        if (!b->nkeys || b->keys[b->nkeys - 1] != key) {
+            b->keys[b->nkeys] = key;
+            b->start[b->nkeys++] = e;
+        }
+        memcpy(b->coords + e * o, C.coords.data + perm[e] * o, o * sizeof *b->coords);
+        b->vals[e] = C.vals.data[perm[e]];
+    }
+    b->start[b->nkeys] = n;
+    b->info = ff_xcalloc(b->nkeys + 1, sizeof *b->info);
+    free(perm);
+    free(C.key.data);
     free(C.coords.data);
     free(C.vals.data);
-    return rc;
+}
+
+/* The bucket of the tile at lo (per program index), or -1 when no entry
+ * falls in it. */
+static long bucket_find(const tile_bucket *b, const uint32_t *lo)
+{
+    uint64_t key = 0;
+    for (int l = 0; l < b->nloops; l++) key += (uint64_t)(lo[b->loop[l]] / b->tsize[l]) * b->radix[l];
+    size_t a = 0, z = b->nkeys;
+    while (a < z) {
+        size_t mid = a + (z - a) / 2;
+        if (b->keys[mid] < key) a = mid + 1;
+        else z = mid;
+    }
+    return a < b->nkeys && b->keys[a] == key ? (long)a : -1;
+}
+
+/* b's tensor cropped to the box (lo, ext per program index): the entries
+ * in it, coordinates shifted to start at 0, same format (new). */
+static int bucket_crop(const tile_bucket *b, const uint32_t *lo, const uint32_t *ext, ff_tensor **out, ff_err *err)
+{
+    const ff_tensor *t = b->t;
+    uint32_t dims[FF_MAX_ORDER];
+    for (int m = 0; m < t->order; m++) dims[m] = b->mode_idx[m] >= 0 ? ext[b->mode_idx[m]] : t->dims[m];
+    long k = bucket_find(b, lo);
+    size_t first = k < 0 ? 0 : b->start[k], n = k < 0 ? 0 : b->start[k + 1] - first;
+    return ff_tensor_from_coo(t->name, t->order, dims, &t->fmt, t->frac_bits, n, b->coords + first * (size_t)t->order,
+                              b->vals + first, out, err);
+}
+
+static uint64_t level_words(const ff_tensor *t);
+
+/* The crop's words and positions per level (computed once per bucket;
+ * an empty tile's each time, cheap: no entries). */
+static int bucket_info(const tile_bucket *b, const uint32_t *lo, const uint32_t *ext, crop_info *out, ff_err *err)
+{
+    long k = bucket_find(b, lo);
+    if (k >= 0 && b->info[k].known) {
+        *out = b->info[k];
+        return 0;
+    }
+    ff_tensor *c = NULL;
+    int rc = bucket_crop(b, lo, ext, &c, err);
+    if (rc) return rc;
+    memset(out, 0, sizeof *out);
+    out->known = 1;
+    out->words = level_words(c);
+    for (int l = 0; l < c->fmt.nlevels; l++) out->npos[l] = c->npos[l];
+    ff_tensor_free(c);
+    if (k >= 0) b->info[k] = *out;
+    return 0;
 }
 
 /* The words the largest level (segments and coordinates) or value array
@@ -713,13 +876,43 @@ static void kernel_reads(const ff_ir_program *p, const ff_kernel *k, ff_tensor *
     }
 }
 
+/* The buckets of the tensors kernel k reads (reads[t]), modes cropped
+ * along their index (-2, two loops, as untiled: execute_tiled refuses
+ * it), nothing bucketed yet; the caller frees them with buckets_free. */
+static tile_bucket *buckets_new(const ff_ir_program *p, ff_tensor *const *data, int (*idx)[FF_IR_MAX_ORDER],
+                                const unsigned char *reads)
+{
+    tile_bucket *b = ff_xcalloc((size_t)p->ntensors + 1, sizeof *b);
+    for (int t = 0; t < p->ntensors; t++) {
+        if (!reads[t]) continue;
+        b[t].t = data[t];
+        for (int m = 0; m < p->tensors[t].order; m++) b[t].mode_idx[m] = idx[t][m] >= 0 ? idx[t][m] : -1;
+    }
+    return b;
+}
+
+static void buckets_free(const ff_ir_program *p, tile_bucket *b)
+{
+    for (int t = 0; b && t < p->ntensors; t++) bucket_free(&b[t]);
+    free(b);
+}
+
+/* Brings every read tensor's buckets to pl's tile sizes: a tensor is
+ * bucketed again only when a loop indexing it changed size. */
+static void buckets_update(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, tile_bucket *b)
+{
+    for (int t = 0; t < p->ntensors; t++)
+        if (b[t].t && !bucket_current(&b[t], pl)) bucket_build(p, pl, sizes, &b[t]);
+}
+
 /* Whether every tile of pl fits s->tile_words (inputs cropped, outputs
  * bounded by their extents) and s->tile_dim; *why says which does not,
  * *wide is the loop (pl entry) over tile_dim or -1, *loops the pl entries
- * that index the first tensor that does not fit (a mask). */
-static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, const tile_plan *pl,
-                     const uint32_t *sizes, const ff_run_sched *s, int (*idx)[FF_IR_MAX_ORDER],
-                     const unsigned char *reads, char *why, size_t nwhy, int *wide, unsigned *loops, ff_err *err)
+ * that index the first tensor that does not fit (a mask). b: the read
+ * tensors' buckets, current for pl. */
+static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
+                     const uint32_t *sizes, const ff_run_sched *s, char *why, size_t nwhy, int *wide,
+                     unsigned *loops, ff_err *err)
 {
     *wide = -1;
     *loops = 0;
@@ -736,22 +929,18 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *cons
     for (uint64_t tile = 0; tile < n && fit; tile++) {
         tile_box(p, pl, sizes, tile, lo, ext);
         for (int t = 0; t < p->ntensors && fit; t++) {
-            if (!reads[t]) continue;
-            int mi[FF_IR_MAX_ORDER];
-            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m] >= 0 ? idx[t][m] : -1;
-            ff_tensor *c = NULL;
-            if (crop(data[t], mi, lo, ext, &c, err)) {
+            if (!b[t].t) continue;
+            crop_info ci;
+            if (bucket_info(&b[t], lo, ext, &ci, err)) {
                 fit = -1;
                 break;
             }
-            uint64_t w = level_words(c);
-            ff_tensor_free(c);
-            if (w > s->tile_words) {
-                snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)w);
+            if (ci.words > s->tile_words) {
+                snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)ci.words);
                 fit = 0;
                 for (int i = 0; i < pl->n; i++)
                     for (int m = 0; m < p->tensors[t].order; m++)
-                        if (mi[m] == pl->idx[i]) *loops |= 1u << i;
+                        if (b[t].mode_idx[m] == pl->idx[i]) *loops |= 1u << i;
             }
         }
         for (int st = k->first; st <= k->last && fit > 0; st++) {
@@ -776,17 +965,17 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *cons
 /* --tile auto: from whole loops, halve a loop that spans more than
  * tile_dim, else, among the loops indexing the first tensor that does not
  * fit, the largest tile of a loop no statement sums over (then of a summed
- * one), until every tile fits. Loops left whole are not tiled. */
-static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, tile_plan *pl,
+ * one), until every tile fits. Loops left whole are not tiled. b: the read
+ * tensors' buckets, left current for the plan chosen. */
+static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b, tile_plan *pl,
                       const uint32_t *sizes, const ff_run_sched *s, ff_err *err)
 {
-    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
-    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
-    kernel_reads(p, k, data, idx, reads);
     char why[160] = "";
     int rc = 0, fit, wide;
     unsigned loops;
-    while ((fit = tiles_fit(p, k, data, pl, sizes, s, idx, reads, why, sizeof why, &wide, &loops, err)) == 0) {
+    for (;;) {
+        buckets_update(p, pl, sizes, b);
+        if ((fit = tiles_fit(p, k, b, pl, sizes, s, why, sizeof why, &wide, &loops, err)) != 0) break;
         int best = wide;
         for (int pass = 0; pass < 2 && best < 0; pass++)
             for (int i = 0; i < pl->n; i++) {
@@ -816,8 +1005,6 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, ff_tensor *con
     for (int i = 0; i < pl->n; i++)
         for (int st = k->first, lhs; st <= k->last; st++)
             if (stmt_uses(p, st, pl->idx[i], &lhs) && !lhs) pl->reduced = 1;
-    free(reads);
-    free(idx);
     return rc;
 }
 
@@ -911,19 +1098,27 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         }
         if (!has) as.tile_dim = 0;
     }
-    if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, &as, err);
+    /* each read tensor is bucketed once per tile size tried, and the
+     * run crops from the buckets of the plan chosen */
+    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
+    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    kernel_reads(p, k, rk->data, idx, reads);
+    tile_bucket *b = buckets_new(p, rk->data, idx, reads);
+    if (!rc && s->tile_auto) rc = auto_tiles(p, k, b, &pl, sizes, &as, err);
+    else if (!rc) buckets_update(p, &pl, sizes, b);
     rk->ntiles = 1;
     if (!rc && !pl.n && s->tile_auto && s->tile_report)
         fprintf(s->tile_report, "kernel %d: --tile auto: untiled (every level within %llu words)\n", rk->index + 1,
                 (unsigned long long)s->tile_words);
+    if (!rc && pl.n && rk->nphases > 1)
+        rc = ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d holds producers on chip (--reuse); tile it "
+                        "with --reuse buffer or recompute", k->first + 1, k->last + 1);
     if (rc || pl.n == 0) {
+        buckets_free(p, b);
+        free(reads);
+        free(idx);
         free(sizes);
         return rc ? rc : execute(rk, store, ops, err);
-    }
-    if (rk->nphases > 1) {
-        free(sizes);
-        return ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d holds producers on chip (--reuse); tile it "
-                          "with --reuse buffer or recompute", k->first + 1, k->last + 1);
     }
     uint64_t n = 1;
     for (int i = 0; i < pl.n; i++) n *= ntiles_of(&pl, i);
@@ -933,9 +1128,6 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         fprintf(s->tile_report, " (%llu tiles, each level within %llu words)\n", (unsigned long long)n,
                 (unsigned long long)s->tile_words);
     }
-    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
-    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
-    kernel_reads(p, k, rk->data, idx, reads);
     for (int t = 0; t < p->ntensors && !rc; t++)
         for (int m = 0; reads[t] && m < p->tensors[t].order && !rc; m++)
             if (idx[t][m] == -2)
@@ -950,10 +1142,8 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         for (int st = k->first; st <= k->last; st++) td[p->stmts[st].lhs] = NULL; /* computed here */
         for (int t = 0; t < p->ntensors && !rc; t++) {
             if (!reads[t]) continue;
-            int mi[FF_IR_MAX_ORDER];
-            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m];
             td[t] = NULL;
-            rc = crop(rk->data[t], mi, lo, ext, &td[t], err);
+            rc = bucket_crop(&b[t], lo, ext, &td[t], err);
         }
         uint32_t *tsizes = data_sizes(p, td);
         ff_run_kernel tk = *rk;
@@ -1005,6 +1195,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     free(lo);
     free(td);
     free(M);
+    buckets_free(p, b);
     free(reads);
     free(idx);
     free(sizes);

@@ -847,14 +847,22 @@ static uint64_t level_words(const ff_tensor *t)
 }
 
 /* The most words an output tile of format f over the extents of its modes
- * can take in one level: every coordinate present. */
-static uint64_t out_bound(const ff_format *f, int order, const uint32_t *ext_of_mode)
+ * can take in one level: every coordinate present, or, where cap (not
+ * NULL) bounds a level's positions, at most cap[l] of them. With
+ * compressed, every level counts as compressed: the graph writes each
+ * level with a write_crd (docs/language.md "Outputs") whatever the format
+ * it is stored in afterwards. */
+static uint64_t out_bound(const ff_format *f, int order, const uint32_t *ext_of_mode, const uint64_t *cap,
+                          int compressed)
 {
     uint64_t above = 1, most = 0;
     for (int l = 0; l < f->nlevels; l++) {
         int m = f->lv[l].mode;
         uint64_t here = above * (m >= 0 && m < order ? ext_of_mode[m] : 1);
-        if (f->lv[l].fmt != FF_LVL_DENSE && above + 1 + here > most) most = above + 1 + here;
+        if (compressed || f->lv[l].fmt != FF_LVL_DENSE) {
+            if (cap && cap[l] < here) here = cap[l];
+            if (above + 1 + here > most) most = above + 1 + here;
+        }
         above = here;
     }
     return above > most ? above : most;
@@ -905,14 +913,228 @@ static void buckets_update(const ff_ir_program *p, const tile_plan *pl, const ui
         if (b[t].t && !bucket_current(&b[t], pl)) bucket_build(p, pl, sizes, &b[t]);
 }
 
+/* The points statement S's output tile can have, as a superset taken
+ * from what its cropped inputs store: the graph writes a point only where
+ * its iteration meets stored input coordinates, so a sum's (a union's)
+ * points lie in its operands' union and a product's (an intersection's, a
+ * mask's) in their intersection; a sum over a loop the output does not
+ * have projects its operand's points away. An access bounds when it reads
+ * a kernel input with exactly the output's indices, neither blocked;
+ * anything else (a constant, a function with f(0) != 0, a broadcast, a
+ * fused intermediate) bounds nothing. A point is its output coordinates
+ * packed in mode order (radix: the tile's extents). */
+typedef FF_VEC(uint64_t) point_set;
+
+typedef struct pack_ctx {
+    const ff_ir_stmt *S;
+    const ff_ir_expr *e;
+    const uint32_t *ext;
+    point_set *out;
+} pack_ctx;
+
+static int pack_visit(void *ctx, const uint32_t *c, ff_fx val)
+{
+    (void)val;
+    pack_ctx *P = ctx;
+    uint64_t key = 0;
+    for (int m = 0; m < P->S->nlhs; m++) {
+        int am = 0; /* the access's mode of output mode m */
+        while (P->e->idx[am] != P->S->lhs_idx[m]) am++;
+        key = key * P->ext[P->S->lhs_idx[m]] + c[am];
+    }
+    FF_VEC_PUSH(*P->out, key);
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted, without repeats. */
+static void set_normalise(point_set *a)
+{
+    if (a->len) qsort(a->data, a->len, sizeof *a->data, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < a->len; i++)
+        if (!k || a->data[k - 1] != a->data[i]) a->data[k++] = a->data[i];
+    a->len = k;
+}
+
+/* a = a | b (union) or a & b, both sorted; b is freed. */
+static void set_merge(point_set *a, point_set *b, int intersect)
+{
+    point_set r = {0};
+    size_t i = 0, j = 0;
+    while (i < a->len || j < b->len) {
+        if (j == b->len || (i < a->len && a->data[i] < b->data[j])) {
+            if (!intersect) FF_VEC_PUSH(r, a->data[i]);
+            i++;
+        } else if (i == a->len || b->data[j] < a->data[i]) {
+            if (!intersect) FF_VEC_PUSH(r, b->data[j]);
+            j++;
+        } else {
+            FF_VEC_PUSH(r, a->data[i]);
+            i++, j++;
+        }
+    }
+    free(a->data);
+    free(b->data);
+    *a = r;
+}
+
+/* Fills *out with e's point superset: 1, 0 when e bounds nothing (out
+ * empty), or an error code (negative). */
+static int support_set(const ff_ir_program *p, const ff_ir_stmt *S, const ff_ir_expr *e, const tile_bucket *b,
+                       const uint32_t *lo, const uint32_t *ext, point_set *out, ff_err *err)
+{
+    point_set other = {0};
+    int ra, rb;
+    out->len = 0;
+    if (!e) return 0;
+    switch (e->kind) {
+    case FF_IR_ACCESS: {
+        const tile_bucket *tb = &b[e->tensor];
+        if (!tb->t || e->nidx != S->nlhs || tb->t->fmt.nlevels != tb->t->order) return 0;
+        for (int m = 0; m < S->nlhs; m++) {
+            int found = 0;
+            for (int am = 0; am < e->nidx; am++) found += e->idx[am] == S->lhs_idx[m];
+            if (found != 1) return 0;
+        }
+        ff_tensor *c = NULL;
+        if (bucket_crop(tb, lo, ext, &c, err)) return -1;
+        pack_ctx P = {.S = S, .e = e, .ext = ext, .out = out};
+        ff_tensor_foreach(c, pack_visit, &P);
+        ff_tensor_free(c);
+        set_normalise(out);
+        return 1;
+    }
+    case FF_IR_UNARY: /* zero stays zero: the same points */
+        return e->op == FF_ALU_NEG || e->op == FF_ALU_RELU ? support_set(p, S, e->a, b, lo, ext, out, err) : 0;
+    case FF_IR_REDUCE:
+        for (int m = 0; m < S->nlhs; m++)
+            if (S->lhs_idx[m] == e->index) return 0;
+        return support_set(p, S, e->a, b, lo, ext, out, err);
+    case FF_IR_BINARY:
+    case FF_IR_MASK: {
+        if (e->kind == FF_IR_BINARY && e->op != FF_ALU_ADD && e->op != FF_ALU_SUB && e->op != FF_ALU_MUL) return 0;
+        int meet = e->kind == FF_IR_MASK || e->op == FF_ALU_MUL;
+        if ((ra = support_set(p, S, e->a, b, lo, ext, out, err)) < 0) return ra;
+        if ((rb = support_set(p, S, e->b, b, lo, ext, &other, err)) < 0) {
+            free(other.data);
+            return rb;
+        }
+        if (ra && rb) {
+            set_merge(out, &other, meet);
+            return 1;
+        }
+        if (meet && rb) { /* the bounded side bounds the intersection */
+            free(out->data);
+            *out = other;
+            return 1;
+        }
+        free(other.data);
+        out->len = 0;
+        return meet && ra;
+    }
+    default: return 0;
+    }
+}
+
+/* A bound on the positions at each level of S's output tile (its
+ * format's levels, every prefix of a point counted once: the graph drops
+ * a coordinate whose inner fiber came out empty, docs/language.md
+ * "Outputs"): 1 with cap[] set, 0 for no bound, or an error code. */
+static int support_cap(const ff_ir_program *p, const ff_ir_stmt *S, const tile_bucket *b, const uint32_t *lo,
+                       const uint32_t *ext, uint64_t *cap, ff_err *err)
+{
+    const ff_format *fo = &p->tensors[S->lhs].fmt;
+    if (fo->nlevels != S->nlhs) return 0; /* blocked levels: no bound */
+    double space = 1;
+    for (int m = 0; m < S->nlhs; m++) space *= ext[S->lhs_idx[m]];
+    if (space >= 1e19) return 0; /* points would not pack into 64 bits */
+    point_set pts = {0};
+    int rc = support_set(p, S, S->rhs, b, lo, ext, &pts, err);
+    if (rc <= 0) {
+        free(pts.data);
+        return rc;
+    }
+    /* the prefix of a point through level l, as a number */
+    uint64_t *pre = ff_xcalloc(pts.len + 1, sizeof *pre);
+    for (int l = 0; l < fo->nlevels; l++) {
+        for (size_t i = 0; i < pts.len; i++) {
+            uint32_t c[FF_MAX_ORDER];
+            uint64_t key = pts.data[i];
+            for (int m = S->nlhs - 1; m >= 0; m--) {
+                c[m] = (uint32_t)(key % ext[S->lhs_idx[m]]);
+                key /= ext[S->lhs_idx[m]];
+            }
+            uint64_t v = 0;
+            for (int q = 0; q <= l; q++) v = v * ext[S->lhs_idx[fo->lv[q].mode]] + c[fo->lv[q].mode];
+            pre[i] = v;
+        }
+        point_set ps = {.data = pre, .len = pts.len, .cap = pts.len + 1};
+        set_normalise(&ps);
+        cap[l] = ps.len;
+    }
+    free(pre);
+    free(pts.data);
+    return 1;
+}
+
+/* The 2-D accumulators (spacc2) a kernel's graph places: the loops their
+ * rows (outer) and columns (inner) run over, and the block edge each
+ * counts in (0: coordinates). Their SRAM holds outer x 2^ceil(log2 inner)
+ * words (docs/rtl.md "SRAM"), so a tile bounds both spans. */
+#define TILE_MAX_ACC2 4
+typedef struct tile_acc2 {
+    int n;
+    int outer[TILE_MAX_ACC2], inner[TILE_MAX_ACC2]; /* program indices */
+    int bouter[TILE_MAX_ACC2], binner[TILE_MAX_ACC2];
+} tile_acc2;
+
+/* The loop a dim param "T:m" of node n names (-1: a number or no loop
+ * of the kernel) and its block edge. */
+static int dim_loop(const ff_ir_program *p, const ff_node *n, const char *key, int (*idx)[FF_IR_MAX_ORDER],
+                    int *block)
+{
+    const ff_param *pr = ff_node_param(n, key);
+    size_t len = 0;
+    int m = 0;
+    char name[128];
+    *block = 0;
+    if (!pr || !pr->s || ff_dim_parse(pr->s, NULL, &len, &m, block) != 2 || len >= sizeof name) return -1;
+    memcpy(name, pr->s, len);
+    name[len] = '\0';
+    int t = ff_ir_find_tensor(p, name);
+    return t >= 0 && m >= 0 && m < p->tensors[t].order && idx[t][m] >= 0 ? idx[t][m] : -1;
+}
+
+static int ceil_log2(uint64_t x)
+{
+    int s = 0;
+    while (s < 63 && (1ull << s) < x) s++;
+    return s;
+}
+
+/* The most coordinates (or blocks of B) a tile of pl spans along loop v. */
+static uint64_t tile_span(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, int v, int B)
+{
+    uint64_t n = sizes[p->indices[v].size];
+    for (int i = 0; i < pl->n; i++)
+        if (pl->idx[i] == v && pl->size[i] < n) n = pl->size[i];
+    return B > 1 ? (n + (uint64_t)B - 1) / (uint64_t)B : n;
+}
+
 /* Whether every tile of pl fits s->tile_words (inputs cropped, outputs
- * bounded by their extents) and s->tile_dim; *why says which does not,
+ * bounded by their extents and by what their inputs store) and s->tile_dim; *why says which does not,
  * *wide is the loop (pl entry) over tile_dim or -1, *loops the pl entries
  * that index the first tensor that does not fit (a mask). b: the read
  * tensors' buckets, current for pl. */
 static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
-                     const uint32_t *sizes, const ff_run_sched *s, char *why, size_t nwhy, int *wide,
-                     unsigned *loops, ff_err *err)
+                     const uint32_t *sizes, const ff_run_sched *s, const tile_acc2 *acc2, char *why, size_t nwhy,
+                     int *wide, unsigned *loops, ff_err *err)
 {
     *wide = -1;
     *loops = 0;
@@ -922,18 +1144,45 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
             *wide = i;
             return 0;
         }
+    for (int a = 0; s->tile_spacc2 && a < acc2->n; a++) {
+        uint64_t o = tile_span(p, pl, sizes, acc2->outer[a], acc2->bouter[a]);
+        uint64_t in = tile_span(p, pl, sizes, acc2->inner[a], acc2->binner[a]);
+        if (o << ceil_log2(in) <= s->tile_spacc2) continue;
+        snprintf(why, nwhy, "the 2-D accumulator over '%s' x '%s' needs %llu x %llu words > %u",
+                 p->indices[acc2->outer[a]].name, p->indices[acc2->inner[a]].name, (unsigned long long)o,
+                 1ull << ceil_log2(in), s->tile_spacc2);
+        for (int i = 0; i < pl->n; i++)
+            if (pl->idx[i] == acc2->outer[a] || pl->idx[i] == acc2->inner[a]) *loops |= 1u << i;
+        return 0;
+    }
     uint64_t n = 1;
     for (int i = 0; i < pl->n; i++) n *= ntiles_of(pl, i);
     uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
     int fit = 1;
     for (uint64_t tile = 0; tile < n && fit; tile++) {
         tile_box(p, pl, sizes, tile, lo, ext);
+        uint64_t blocked = 0; /* --block: the block store's words the tile's inputs may take */
+        unsigned blocked_loops = 0;
         for (int t = 0; t < p->ntensors && fit; t++) {
             if (!b[t].t) continue;
             crop_info ci;
             if (bucket_info(&b[t], lo, ext, &ci, err)) {
                 fit = -1;
                 break;
+            }
+            if (s->block > 1 && s->tile_block_words) {
+                /* at most one block per stored value, at most every block of the box */
+                uint64_t blocks = 1, bw = 1;
+                for (int m = 0; m < b[t].t->order; m++) {
+                    uint64_t d = b[t].mode_idx[m] >= 0 ? ext[b[t].mode_idx[m]] : b[t].t->dims[m];
+                    blocks *= (d + (uint64_t)s->block - 1) / (uint64_t)s->block;
+                    bw *= (uint64_t)s->block;
+                }
+                uint64_t nv = b[t].t->fmt.nlevels ? ci.npos[b[t].t->fmt.nlevels - 1] : 1;
+                blocked += (nv < blocks ? nv : blocks) * bw;
+                for (int i = 0; i < pl->n; i++)
+                    for (int m = 0; m < b[t].t->order; m++)
+                        if (b[t].mode_idx[m] == pl->idx[i]) blocked_loops |= 1u << i;
             }
             if (ci.words > s->tile_words) {
                 snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)ci.words);
@@ -943,11 +1192,26 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
                         if (b[t].mode_idx[m] == pl->idx[i]) *loops |= 1u << i;
             }
         }
+        if (fit > 0 && blocked > s->tile_block_words) {
+            snprintf(why, nwhy, "the blocked inputs may take %llu words of the %llu-word block store",
+                     (unsigned long long)blocked, (unsigned long long)s->tile_block_words);
+            fit = 0;
+            *loops = blocked_loops;
+        }
         for (int st = k->first; st <= k->last && fit > 0; st++) {
             const ff_ir_stmt *S = &p->stmts[st];
             uint32_t e[FF_IR_MAX_ORDER];
             for (int m = 0; m < S->nlhs; m++) e[m] = ext[S->lhs_idx[m]];
-            uint64_t w = out_bound(&p->tensors[S->lhs].fmt, S->nlhs, e);
+            uint64_t cap[FF_MAX_LEVELS];
+            int capped = support_cap(p, S, b, lo, ext, cap, err);
+            if (capped < 0) {
+                fit = -1;
+                break;
+            }
+            const ff_format *fo = &p->tensors[S->lhs].fmt;
+            uint64_t w = out_bound(fo, S->nlhs, e, capped ? cap : NULL, 0);
+            uint64_t wg = out_bound(fo, S->nlhs, e, capped ? cap : NULL, 1);
+            if (wg > w) w = wg;
             if (w > s->tile_words) {
                 snprintf(why, nwhy, "'%s' may take %llu words", p->tensors[S->lhs].name, (unsigned long long)w);
                 fit = 0;
@@ -968,14 +1232,14 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
  * one), until every tile fits. Loops left whole are not tiled. b: the read
  * tensors' buckets, left current for the plan chosen. */
 static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b, tile_plan *pl,
-                      const uint32_t *sizes, const ff_run_sched *s, ff_err *err)
+                      const uint32_t *sizes, const ff_run_sched *s, const tile_acc2 *acc2, ff_err *err)
 {
     char why[160] = "";
     int rc = 0, fit, wide;
     unsigned loops;
     for (;;) {
         buckets_update(p, pl, sizes, b);
-        if ((fit = tiles_fit(p, k, b, pl, sizes, s, why, sizeof why, &wide, &loops, err)) != 0) break;
+        if ((fit = tiles_fit(p, k, b, pl, sizes, s, acc2, why, sizeof why, &wide, &loops, err)) != 0) break;
         int best = wide;
         for (int pass = 0; pass < 2 && best < 0; pass++)
             for (int i = 0; i < pl->n; i++) {
@@ -1086,25 +1350,35 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     uint32_t *sizes = data_sizes(p, rk->data);
     tile_plan pl;
     int rc = plan_tiles(p, k, s, sizes, &pl, err);
+    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
+    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    kernel_reads(p, k, rk->data, idx, reads);
     ff_run_sched as = *s;
-    if (!rc && s->tile_auto && s->tile_dim) {
-        /* the accumulator's bound matters only to a graph with one */
+    tile_acc2 acc2 = {0};
+    if (!rc && s->tile_auto && (s->tile_dim || s->tile_spacc2)) {
+        /* an accumulator's bound matters only to a graph that places one */
         ff_graph *g = NULL;
         int has = 1;
         if (ff_lower_kernel(p, k, rk->orders, &g, err) == 0) {
             has = 0;
-            for (int i = 0; i < g->nnodes; i++) has |= g->nodes[i].kind == FF_PRIM_SPACC1;
+            for (int i = 0; i < g->nnodes; i++) {
+                const ff_node *nd = &g->nodes[i];
+                has |= nd->kind == FF_PRIM_SPACC1;
+                if (nd->kind != FF_PRIM_SPACC2 || acc2.n == TILE_MAX_ACC2) continue;
+                int o = dim_loop(p, nd, "dim_outer", idx, &acc2.bouter[acc2.n]);
+                int in = dim_loop(p, nd, "dim_inner", idx, &acc2.binner[acc2.n]);
+                if (o < 0 || in < 0) continue; /* fixed sizes: tiling cannot shrink them */
+                acc2.outer[acc2.n] = o;
+                acc2.inner[acc2.n++] = in;
+            }
             ff_graph_free(g);
         }
         if (!has) as.tile_dim = 0;
     }
     /* each read tensor is bucketed once per tile size tried, and the
      * run crops from the buckets of the plan chosen */
-    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
-    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
-    kernel_reads(p, k, rk->data, idx, reads);
     tile_bucket *b = buckets_new(p, rk->data, idx, reads);
-    if (!rc && s->tile_auto) rc = auto_tiles(p, k, b, &pl, sizes, &as, err);
+    if (!rc && s->tile_auto) rc = auto_tiles(p, k, b, &pl, sizes, &as, &acc2, err);
     else if (!rc) buckets_update(p, &pl, sizes, b);
     rk->ntiles = 1;
     if (!rc && !pl.n && s->tile_auto && s->tile_report)

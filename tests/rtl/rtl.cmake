@@ -77,12 +77,13 @@ if(FUSEFLOW_RTL)
                    $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmm.ff ${FUSEFLOW_SHARED_DATA}/suitesparse/west0067.mtx)
   set_tests_properties(cosim_cli_capacity_is_no_divergence PROPERTIES LABELS "rtl;cosim" TIMEOUT 120)
   # the same matrix tiled to fit (--tile auto, docs/cosim.md "Tiling"; spmv
-  # fits untiled there, so it is tiled by hand): every
+  # fits untiled there, so it is tiled by hand, and add gets a denser random
+  # B, A + A fitting untiled): every
   # tile's outputs and cycles C model against RTL, the merged result against
   # the reference; an explicit tiling of a summed loop adds partial sums
   set(west ${FUSEFLOW_SHARED_DATA}/suitesparse/west0067.mtx)
   foreach(run "spmm;--tensor;A=${west};--tensor;B=${west};--tile;auto"
-              "add;--tensor;A=${west};--tensor;B=${west};--tile;auto"
+              "add;--tensor;A=${west};--random;3;--density;0.2;--tile;auto"
               "sddmm;--tensor;M=${west};--random;1;--dim;D=8;--tile;auto"
               "spmv;--tensor;A=${west};--random;1;--tile;i:40,k:20")
     list(POP_FRONT run m)

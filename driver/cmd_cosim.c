@@ -48,8 +48,9 @@ static const char help[] =
     "\n"
     "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --tile, --arch   as for fuseflow run\n"
     "  --tile auto         tile sizes from the linked array's SRAM: every level of every tile's\n"
-    "                      inputs and outputs fits the smallest scanner/locator/array/writer SRAM,\n"
-    "                      no tile spans more coordinates than the accumulator holds (printed)\n"
+    "                      inputs and outputs fits the smallest scanner/locator/array/writer SRAM\n"
+    "                      (an output bounded by what its inputs store), no tile spans more than\n"
+    "                      the accumulators hold, blocked inputs fit the block store (printed)\n"
     "  --array ARRAY.json  the array to build for; must be the one linked in (rtl/arrays/kernels.json)\n"
     "  --max-cycles N      the RTL run's cycle limit (default 20,000,000)\n"
     "  --channels          compare every channel's tokens and cycles even when outputs and\n"
@@ -200,13 +201,16 @@ int cmd_cosim(int argc, char **argv)
          * one level of a tensor, or its values, goes to one scanner,
          * locator, value array or writer SRAM, so every level must fit the
          * smallest of them; an accumulator's SRAM bounds the coordinates
-         * a tile spans */
+         * a tile spans (spacc1) or its rows x columns (spacc2), and the
+         * block store what a blocked tile's inputs take */
         static const int kinds[] = {FF_PRIM_SCAN, FF_PRIM_LOCATE, FF_PRIM_ARRAY, FF_PRIM_WRITE_CRD, FF_PRIM_WRITE_VAL};
         for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++) {
             uint32_t w = linked->mem_words[kinds[q]];
             if (w && (!o.sched.tile_words || w < o.sched.tile_words)) o.sched.tile_words = w;
         }
         o.sched.tile_dim = linked->mem_words[FF_PRIM_SPACC1];
+        o.sched.tile_spacc2 = linked->mem_words[FF_PRIM_SPACC2];
+        o.sched.tile_block_words = linked->max_block ? linked->block_words : 0;
         o.sched.tile_report = stdout;
     }
 

@@ -62,6 +62,11 @@ typedef struct ff_run_sched {
     uint64_t tile_words;        /* auto: the words one level (or the values) of a tensor may take */
     uint32_t tile_dim;          /* auto: the most coordinates a tile may span in any loop of a
                                  * kernel whose graph has a spacc1 (its words; 0: no bound) */
+    uint32_t tile_spacc2;       /* auto: the words of a 2-D accumulator's SRAM, which holds a tile's
+                                 * rows x its columns rounded up to a power of two, in a kernel
+                                 * whose graph has a spacc2 (0: no bound) */
+    uint64_t tile_block_words;  /* auto, with block > 1: the block store's words, which every tile's
+                                 * blocked inputs share (0: no bound) */
     FILE *tile_report;          /* auto: where the chosen tiling is printed (NULL: nowhere) */
 } ff_run_sched;
 

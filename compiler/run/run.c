@@ -631,45 +631,208 @@ static void tile_box(const ff_ir_program *p, const tile_plan *pl, const uint32_t
     }
 }
 
-typedef struct crop_ctx {
-    int order;
-    const int *mode_idx;    /* per mode: the index, or < 0 */
-    const uint32_t *lo, *ext;
+/* One read tensor's entries distributed to the tiles they fall in, by one
+ * pass over the tensor: a bucket per tile key, where the key counts only
+ * the tiled loops that index the tensor (tiles that differ in other loops
+ * share its crop). A bucket's entries are in the tensor's visiting order
+ * with their coordinates shifted to the tile's origin, so the crop built
+ * from them is the tensor cropped to the tile, byte for byte. */
+typedef struct crop_info {
+    int known;              /* the fields below are filled */
+    uint64_t words;         /* level_words of the crop */
+    size_t npos[FF_MAX_LEVELS]; /* its positions per level */
+} crop_info;
+
+typedef struct tile_bucket {
+    const ff_tensor *t;     /* the whole tensor (borrowed); NULL: not read by the kernel */
+    int mode_idx[FF_MAX_ORDER]; /* per mode: the index it is cropped along, or -1 */
+    int nloops;             /* tiled loops indexing the tensor */
+    int loop[FF_MAX_ORDER]; /* their program indices */
+    uint32_t tsize[FF_MAX_ORDER]; /* their tile sizes when bucketed */
+    uint64_t radix[FF_MAX_ORDER]; /* their weights in the key */
+    size_t nkeys;           /* buckets holding entries, keys increasing */
+    uint64_t *keys;
+    size_t *start;          /* nkeys + 1: bucket b's entries are start[b] .. start[b + 1] */
+    uint32_t *coords;       /* order per entry, shifted */
+    ff_fx *vals;
+    crop_info *info;        /* per bucket, filled when first asked */
+} tile_bucket;
+
+/* Frees b's buckets; its tensor and modes stay. */
+static void bucket_free(tile_bucket *b)
+{
+    free(b->keys);
+    free(b->start);
+    free(b->coords);
+    free(b->vals);
+    free(b->info);
+    b->keys = NULL;
+    b->start = NULL;
+    b->coords = NULL;
+    b->vals = NULL;
+    b->info = NULL;
+    b->nkeys = 0;
+    b->nloops = 0;
+}
+
+typedef struct bucket_ctx {
+    tile_bucket *b;
+    const uint32_t *full;   /* per mode: the loop's whole size (entries beyond it fall in no tile) */
+    FF_VEC(uint64_t) key;
     FF_VEC(uint32_t) coords;
     FF_VEC(ff_fx) vals;
-} crop_ctx;
+} bucket_ctx;
 
-static int crop_visit(void *ctx, const uint32_t *c, ff_fx val)
+static int bucket_visit(void *ctx, const uint32_t *c, ff_fx val)
 {
-    crop_ctx *C = ctx;
-    uint32_t at[FF_MAX_ORDER];
-    for (int m = 0; m < C->order; m++) {
-        int v = C->mode_idx[m];
-        if (v < 0) {
-            at[m] = c[m];
-            continue;
+    bucket_ctx *C = ctx;
+    const tile_bucket *b = C->b;
+    uint32_t at[FF_MAX_ORDER], tno[FF_MAX_ORDER] = {0};
+    int set[FF_MAX_ORDER] = {0};
+    uint64_t key = 0;
+    for (int m = 0; m < b->t->order; m++) {
+        int v = b->mode_idx[m];
+        at[m] = c[m];
+        if (v < 0) continue;
+        if (c[m] >= C->full[m]) return 0;
+        for (int l = 0; l < b->nloops; l++) {
+            if (b->loop[l] != v) continue;
+            uint32_t n = c[m] / b->tsize[l];
+            if (set[l] && tno[l] != n) return 0; /* two modes of one loop in different tiles */
+            set[l] = 1;
+            tno[l] = n;
+            at[m] = c[m] - n * b->tsize[l];
         }
-        if (c[m] < C->lo[v] || c[m] >= C->lo[v] + C->ext[v]) return 0;
-        at[m] = c[m] - C->lo[v];
     }
-    for (int m = 0; m < C->order; m++) FF_VEC_PUSH(C->coords, at[m]);
+    for (int l = 0; l < b->nloops; l++) key += (uint64_t)tno[l] * b->radix[l];
+    FF_VEC_PUSH(C->key, key);
+    for (int m = 0; m < b->t->order; m++) FF_VEC_PUSH(C->coords, at[m]);
     FF_VEC_PUSH(C->vals, val);
     return 0;
 }
 
-/* t cropped to the box along the modes mode_idx names (new). */
-static int crop(const ff_tensor *t, const int *mode_idx, const uint32_t *lo, const uint32_t *ext, ff_tensor **out,
-                ff_err *err)
+static const uint64_t *sort_keys;
+static int cmp_entry(const void *a, const void *b)
 {
-    crop_ctx C = {.order = t->order, .mode_idx = mode_idx, .lo = lo, .ext = ext};
-    ff_tensor_foreach(t, crop_visit, &C);
-    uint32_t dims[FF_MAX_ORDER];
-    for (int m = 0; m < t->order; m++) dims[m] = mode_idx[m] >= 0 ? ext[mode_idx[m]] : t->dims[m];
-    int rc = ff_tensor_from_coo(t->name, t->order, dims, &t->fmt, t->frac_bits, C.vals.len, C.coords.data,
-                                C.vals.data, out, err);
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (sort_keys[x] != sort_keys[y]) return sort_keys[x] < sort_keys[y] ? -1 : 1;
+    return x < y ? -1 : x > y; /* stable: the visiting order within a tile */
+}
+
+/* Whether b was bucketed for pl's present tile sizes. */
+static int bucket_current(const tile_bucket *b, const tile_plan *pl)
+{
+    if (!b->start) return 0;
+    int n = 0;
+    for (int i = 0; i < pl->n; i++)
+        for (int m = 0; m < b->t->order; m++)
+            if (b->mode_idx[m] == pl->idx[i]) {
+                int l = 0;
+                while (l < b->nloops && b->loop[l] != pl->idx[i]) l++;
+                if (l == b->nloops || b->tsize[l] != pl->size[i]) return 0;
+                n++;
+                break;
+            }
+    return n == b->nloops;
+}
+
+/* Distributes b->t's entries to pl's tiles (one pass; the old buckets go). */
+static void bucket_build(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, tile_bucket *b)
+{
+    bucket_free(b);
+    const ff_tensor *t = b->t;
+    uint32_t full[FF_MAX_ORDER];
+    uint64_t weight = 1;
+    for (int m = 0; m < t->order; m++) {
+        int v = b->mode_idx[m];
+        full[m] = v >= 0 ? sizes[p->indices[v].size] : t->dims[m];
+    }
+    for (int i = 0; i < pl->n; i++)
+        for (int m = 0; m < t->order; m++)
+            if (b->mode_idx[m] == pl->idx[i]) {
+                b->loop[b->nloops] = pl->idx[i];
+                b->tsize[b->nloops] = pl->size[i];
+                b->radix[b->nloops++] = weight;
+                weight *= ntiles_of(pl, i);
+                break;
+            }
+    bucket_ctx C = {.b = b, .full = full};
+    ff_tensor_foreach(t, bucket_visit, &C);
+    size_t n = C.vals.len, o = (size_t)t->order;
+    size_t *perm = ff_xcalloc(n + 1, sizeof *perm);
+    for (size_t e = 0; e < n; e++) perm[e] = e;
+    sort_keys = C.key.data;
+    qsort(perm, n, sizeof *perm, cmp_entry);
+    b->keys = ff_xcalloc(n + 1, sizeof *b->keys);
+    b->start = ff_xcalloc(n + 2, sizeof *b->start);
+    b->coords = ff_xcalloc(n * o + 1, sizeof *b->coords);
+    b->vals = ff_xcalloc(n + 1, sizeof *b->vals);
+    for (size_t e = 0; e < n; e++) {
+        uint64_t key = C.key.data[perm[e]];
+        if (!b->nkeys || b->keys[b->nkeys - 1] != key) {
+            b->keys[b->nkeys] = key;
+            b->start[b->nkeys++] = e;
+        }
+        memcpy(b->coords + e * o, C.coords.data + perm[e] * o, o * sizeof *b->coords);
+        b->vals[e] = C.vals.data[perm[e]];
+    }
+    b->start[b->nkeys] = n;
+    b->info = ff_xcalloc(b->nkeys + 1, sizeof *b->info);
+    free(perm);
+    free(C.key.data);
     free(C.coords.data);
     free(C.vals.data);
-    return rc;
+}
+
+/* The bucket of the tile at lo (per program index), or -1 when no entry
+ * falls in it. */
+static long bucket_find(const tile_bucket *b, const uint32_t *lo)
+{
+    uint64_t key = 0;
+    for (int l = 0; l < b->nloops; l++) key += (uint64_t)(lo[b->loop[l]] / b->tsize[l]) * b->radix[l];
+    size_t a = 0, z = b->nkeys;
+    while (a < z) {
+        size_t mid = a + (z - a) / 2;
+        if (b->keys[mid] < key) a = mid + 1;
+        else z = mid;
+    }
+    return a < b->nkeys && b->keys[a] == key ? (long)a : -1;
+}
+
+/* b's tensor cropped to the box (lo, ext per program index): the entries
+ * in it, coordinates shifted to start at 0, same format (new). */
+static int bucket_crop(const tile_bucket *b, const uint32_t *lo, const uint32_t *ext, ff_tensor **out, ff_err *err)
+{
+    const ff_tensor *t = b->t;
+    uint32_t dims[FF_MAX_ORDER];
+    for (int m = 0; m < t->order; m++) dims[m] = b->mode_idx[m] >= 0 ? ext[b->mode_idx[m]] : t->dims[m];
+    long k = bucket_find(b, lo);
+    size_t first = k < 0 ? 0 : b->start[k], n = k < 0 ? 0 : b->start[k + 1] - first;
+    return ff_tensor_from_coo(t->name, t->order, dims, &t->fmt, t->frac_bits, n, b->coords + first * (size_t)t->order,
+                              b->vals + first, out, err);
+}
+
+static uint64_t level_words(const ff_tensor *t);
+
+/* The crop's words and positions per level (computed once per bucket;
+ * an empty tile's each time, cheap: no entries). */
+static int bucket_info(const tile_bucket *b, const uint32_t *lo, const uint32_t *ext, crop_info *out, ff_err *err)
+{
+    long k = bucket_find(b, lo);
+    if (k >= 0 && b->info[k].known) {
+        *out = b->info[k];
+        return 0;
+    }
+    ff_tensor *c = NULL;
+    int rc = bucket_crop(b, lo, ext, &c, err);
+    if (rc) return rc;
+    memset(out, 0, sizeof *out);
+    out->known = 1;
+    out->words = level_words(c);
+    for (int l = 0; l < c->fmt.nlevels; l++) out->npos[l] = c->npos[l];
+    ff_tensor_free(c);
+    if (k >= 0) b->info[k] = *out;
+    return 0;
 }
 
 /* The words the largest level (segments and coordinates) or value array
@@ -684,14 +847,22 @@ static uint64_t level_words(const ff_tensor *t)
 }
 
 /* The most words an output tile of format f over the extents of its modes
- * can take in one level: every coordinate present. */
-static uint64_t out_bound(const ff_format *f, int order, const uint32_t *ext_of_mode)
+ * can take in one level: every coordinate present, or, where cap (not
+ * NULL) bounds a level's positions, at most cap[l] of them. With
+ * compressed, every level counts as compressed: the graph writes each
+ * level with a write_crd (docs/language.md "Outputs") whatever the format
+ * it is stored in afterwards. */
+static uint64_t out_bound(const ff_format *f, int order, const uint32_t *ext_of_mode, const uint64_t *cap,
+                          int compressed)
 {
     uint64_t above = 1, most = 0;
     for (int l = 0; l < f->nlevels; l++) {
         int m = f->lv[l].mode;
         uint64_t here = above * (m >= 0 && m < order ? ext_of_mode[m] : 1);
-        if (f->lv[l].fmt != FF_LVL_DENSE && above + 1 + here > most) most = above + 1 + here;
+        if (compressed || f->lv[l].fmt != FF_LVL_DENSE) {
+            if (cap && cap[l] < here) here = cap[l];
+            if (above + 1 + here > most) most = above + 1 + here;
+        }
         above = here;
     }
     return above > most ? above : most;
@@ -713,13 +884,257 @@ static void kernel_reads(const ff_ir_program *p, const ff_kernel *k, ff_tensor *
     }
 }
 
+/* The buckets of the tensors kernel k reads (reads[t]), modes cropped
+ * along their index (-2, two loops, as untiled: execute_tiled refuses
+ * it), nothing bucketed yet; the caller frees them with buckets_free. */
+static tile_bucket *buckets_new(const ff_ir_program *p, ff_tensor *const *data, int (*idx)[FF_IR_MAX_ORDER],
+                                const unsigned char *reads)
+{
+    tile_bucket *b = ff_xcalloc((size_t)p->ntensors + 1, sizeof *b);
+    for (int t = 0; t < p->ntensors; t++) {
+        if (!reads[t]) continue;
+        b[t].t = data[t];
+        for (int m = 0; m < p->tensors[t].order; m++) b[t].mode_idx[m] = idx[t][m] >= 0 ? idx[t][m] : -1;
+    }
+    return b;
+}
+
+static void buckets_free(const ff_ir_program *p, tile_bucket *b)
+{
+    for (int t = 0; b && t < p->ntensors; t++) bucket_free(&b[t]);
+    free(b);
+}
+
+/* Brings every read tensor's buckets to pl's tile sizes: a tensor is
+ * bucketed again only when a loop indexing it changed size. */
+static void buckets_update(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, tile_bucket *b)
+{
+    for (int t = 0; t < p->ntensors; t++)
+        if (b[t].t && !bucket_current(&b[t], pl)) bucket_build(p, pl, sizes, &b[t]);
+}
+
+/* The points statement S's output tile can have, as a superset taken
+ * from what its cropped inputs store: the graph writes a point only where
+ * its iteration meets stored input coordinates, so a sum's (a union's)
+ * points lie in its operands' union and a product's (an intersection's, a
+ * mask's) in their intersection; a sum over a loop the output does not
+ * have projects its operand's points away. An access bounds when it reads
+ * a kernel input with exactly the output's indices, neither blocked;
+ * anything else (a constant, a function with f(0) != 0, a broadcast, a
+ * fused intermediate) bounds nothing. A point is its output coordinates
+ * packed in mode order (radix: the tile's extents). */
+typedef FF_VEC(uint64_t) point_set;
+
+typedef struct pack_ctx {
+    const ff_ir_stmt *S;
+    const ff_ir_expr *e;
+    const uint32_t *ext;
+    point_set *out;
+} pack_ctx;
+
+static int pack_visit(void *ctx, const uint32_t *c, ff_fx val)
+{
+    (void)val;
+    pack_ctx *P = ctx;
+    uint64_t key = 0;
+    for (int m = 0; m < P->S->nlhs; m++) {
+        int am = 0; /* the access's mode of output mode m */
+        while (P->e->idx[am] != P->S->lhs_idx[m]) am++;
+        key = key * P->ext[P->S->lhs_idx[m]] + c[am];
+    }
+    FF_VEC_PUSH(*P->out, key);
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted, without repeats. */
+static void set_normalise(point_set *a)
+{
+    if (a->len) qsort(a->data, a->len, sizeof *a->data, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < a->len; i++)
+        if (!k || a->data[k - 1] != a->data[i]) a->data[k++] = a->data[i];
+    a->len = k;
+}
+
+/* a = a | b (union) or a & b, both sorted; b is freed. */
+static void set_merge(point_set *a, point_set *b, int intersect)
+{
+    point_set r = {0};
+    size_t i = 0, j = 0;
+    while (i < a->len || j < b->len) {
+        if (j == b->len || (i < a->len && a->data[i] < b->data[j])) {
+            if (!intersect) FF_VEC_PUSH(r, a->data[i]);
+            i++;
+        } else if (i == a->len || b->data[j] < a->data[i]) {
+            if (!intersect) FF_VEC_PUSH(r, b->data[j]);
+            j++;
+        } else {
+            FF_VEC_PUSH(r, a->data[i]);
+            i++, j++;
+        }
+    }
+    free(a->data);
+    free(b->data);
+    *a = r;
+}
+
+/* Fills *out with e's point superset: 1, 0 when e bounds nothing (out
+ * empty), or an error code (negative). */
+static int support_set(const ff_ir_program *p, const ff_ir_stmt *S, const ff_ir_expr *e, const tile_bucket *b,
+                       const uint32_t *lo, const uint32_t *ext, point_set *out, ff_err *err)
+{
+    point_set other = {0};
+    int ra, rb;
+    out->len = 0;
+    if (!e) return 0;
+    switch (e->kind) {
+    case FF_IR_ACCESS: {
+        const tile_bucket *tb = &b[e->tensor];
+        if (!tb->t || e->nidx != S->nlhs || tb->t->fmt.nlevels != tb->t->order) return 0;
+        for (int m = 0; m < S->nlhs; m++) {
+            int found = 0;
+            for (int am = 0; am < e->nidx; am++) found += e->idx[am] == S->lhs_idx[m];
+            if (found != 1) return 0;
+        }
+        ff_tensor *c = NULL;
+        if (bucket_crop(tb, lo, ext, &c, err)) return -1;
+        pack_ctx P = {.S = S, .e = e, .ext = ext, .out = out};
+        ff_tensor_foreach(c, pack_visit, &P);
+        ff_tensor_free(c);
+        set_normalise(out);
+        return 1;
+    }
+    case FF_IR_UNARY: /* zero stays zero: the same points */
+        return e->op == FF_ALU_NEG || e->op == FF_ALU_RELU ? support_set(p, S, e->a, b, lo, ext, out, err) : 0;
+    case FF_IR_REDUCE:
+        for (int m = 0; m < S->nlhs; m++)
+            if (S->lhs_idx[m] == e->index) return 0;
+        return support_set(p, S, e->a, b, lo, ext, out, err);
+    case FF_IR_BINARY:
+    case FF_IR_MASK: {
+        if (e->kind == FF_IR_BINARY && e->op != FF_ALU_ADD && e->op != FF_ALU_SUB && e->op != FF_ALU_MUL) return 0;
+        int meet = e->kind == FF_IR_MASK || e->op == FF_ALU_MUL;
+        if ((ra = support_set(p, S, e->a, b, lo, ext, out, err)) < 0) return ra;
+        if ((rb = support_set(p, S, e->b, b, lo, ext, &other, err)) < 0) {
+            free(other.data);
+            return rb;
+        }
+        if (ra && rb) {
+            set_merge(out, &other, meet);
+            return 1;
+        }
+        if (meet && rb) { /* the bounded side bounds the intersection */
+            free(out->data);
+            *out = other;
+            return 1;
+        }
+        free(other.data);
+        out->len = 0;
+        return meet && ra;
+    }
+    default: return 0;
+    }
+}
+
+/* A bound on the positions at each level of S's output tile (its
+ * format's levels, every prefix of a point counted once: the graph drops
+ * a coordinate whose inner fiber came out empty, docs/language.md
+ * "Outputs"): 1 with cap[] set, 0 for no bound, or an error code. */
+static int support_cap(const ff_ir_program *p, const ff_ir_stmt *S, const tile_bucket *b, const uint32_t *lo,
+                       const uint32_t *ext, uint64_t *cap, ff_err *err)
+{
+    const ff_format *fo = &p->tensors[S->lhs].fmt;
+    if (fo->nlevels != S->nlhs) return 0; /* blocked levels: no bound */
+    double space = 1;
+    for (int m = 0; m < S->nlhs; m++) space *= ext[S->lhs_idx[m]];
+    if (space >= 1e19) return 0; /* points would not pack into 64 bits */
+    point_set pts = {0};
+    int rc = support_set(p, S, S->rhs, b, lo, ext, &pts, err);
+    if (rc <= 0) {
+        free(pts.data);
+        return rc;
+    }
+    /* the prefix of a point through level l, as a number */
+    uint64_t *pre = ff_xcalloc(pts.len + 1, sizeof *pre);
+    for (int l = 0; l < fo->nlevels; l++) {
+        for (size_t i = 0; i < pts.len; i++) {
+            uint32_t c[FF_MAX_ORDER];
+            uint64_t key = pts.data[i];
+            for (int m = S->nlhs - 1; m >= 0; m--) {
+                c[m] = (uint32_t)(key % ext[S->lhs_idx[m]]);
+                key /= ext[S->lhs_idx[m]];
+            }
+            uint64_t v = 0;
+            for (int q = 0; q <= l; q++) v = v * ext[S->lhs_idx[fo->lv[q].mode]] + c[fo->lv[q].mode];
+            pre[i] = v;
+        }
+        point_set ps = {.data = pre, .len = pts.len, .cap = pts.len + 1};
+        set_normalise(&ps);
+        cap[l] = ps.len;
+    }
+    free(pre);
+    free(pts.data);
+    return 1;
+}
+
+/* The 2-D accumulators (spacc2) a kernel's graph places: the loops their
+ * rows (outer) and columns (inner) run over, and the block edge each
+ * counts in (0: coordinates). Their SRAM holds outer x 2^ceil(log2 inner)
+ * words (docs/rtl.md "SRAM"), so a tile bounds both spans. */
+#define TILE_MAX_ACC2 4
+typedef struct tile_acc2 {
+    int n;
+    int outer[TILE_MAX_ACC2], inner[TILE_MAX_ACC2]; /* program indices */
+    int bouter[TILE_MAX_ACC2], binner[TILE_MAX_ACC2];
+} tile_acc2;
+
+/* The loop a dim param "T:m" of node n names (-1: a number or no loop
+ * of the kernel) and its block edge. */
+static int dim_loop(const ff_ir_program *p, const ff_node *n, const char *key, int (*idx)[FF_IR_MAX_ORDER],
+                    int *block)
+{
+    const ff_param *pr = ff_node_param(n, key);
+    size_t len = 0;
+    int m = 0;
+    char name[128];
+    *block = 0;
+    if (!pr || !pr->s || ff_dim_parse(pr->s, NULL, &len, &m, block) != 2 || len >= sizeof name) return -1;
+    memcpy(name, pr->s, len);
+    name[len] = '\0';
+    int t = ff_ir_find_tensor(p, name);
+    return t >= 0 && m >= 0 && m < p->tensors[t].order && idx[t][m] >= 0 ? idx[t][m] : -1;
+}
+
+static int ceil_log2(uint64_t x)
+{
+    int s = 0;
+    while (s < 63 && (1ull << s) < x) s++;
+    return s;
+}
+
+/* The most coordinates (or blocks of B) a tile of pl spans along loop v. */
+static uint64_t tile_span(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, int v, int B)
+{
+    uint64_t n = sizes[p->indices[v].size];
+    for (int i = 0; i < pl->n; i++)
+        if (pl->idx[i] == v && pl->size[i] < n) n = pl->size[i];
+    return B > 1 ? (n + (uint64_t)B - 1) / (uint64_t)B : n;
+}
+
 /* Whether every tile of pl fits s->tile_words (inputs cropped, outputs
- * bounded by their extents) and s->tile_dim; *why says which does not,
+ * bounded by their extents and by what their inputs store) and s->tile_dim; *why says which does not,
  * *wide is the loop (pl entry) over tile_dim or -1, *loops the pl entries
- * that index the first tensor that does not fit (a mask). */
-static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, const tile_plan *pl,
-                     const uint32_t *sizes, const ff_run_sched *s, int (*idx)[FF_IR_MAX_ORDER],
-                     const unsigned char *reads, char *why, size_t nwhy, int *wide, unsigned *loops, ff_err *err)
+ * that index the first tensor that does not fit (a mask). b: the read
+ * tensors' buckets, current for pl. */
+static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
+                     const uint32_t *sizes, const ff_run_sched *s, const tile_acc2 *acc2, char *why, size_t nwhy,
+                     int *wide, unsigned *loops, ff_err *err)
 {
     *wide = -1;
     *loops = 0;
@@ -729,36 +1144,74 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *cons
             *wide = i;
             return 0;
         }
+    for (int a = 0; s->tile_spacc2 && a < acc2->n; a++) {
+        uint64_t o = tile_span(p, pl, sizes, acc2->outer[a], acc2->bouter[a]);
+        uint64_t in = tile_span(p, pl, sizes, acc2->inner[a], acc2->binner[a]);
+        if (o << ceil_log2(in) <= s->tile_spacc2) continue;
+        snprintf(why, nwhy, "the 2-D accumulator over '%s' x '%s' needs %llu x %llu words > %u",
+                 p->indices[acc2->outer[a]].name, p->indices[acc2->inner[a]].name, (unsigned long long)o,
+                 1ull << ceil_log2(in), s->tile_spacc2);
+        for (int i = 0; i < pl->n; i++)
+            if (pl->idx[i] == acc2->outer[a] || pl->idx[i] == acc2->inner[a]) *loops |= 1u << i;
+        return 0;
+    }
     uint64_t n = 1;
     for (int i = 0; i < pl->n; i++) n *= ntiles_of(pl, i);
     uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
     int fit = 1;
     for (uint64_t tile = 0; tile < n && fit; tile++) {
         tile_box(p, pl, sizes, tile, lo, ext);
+        uint64_t blocked = 0; /* --block: the block store's words the tile's inputs may take */
+        unsigned blocked_loops = 0;
         for (int t = 0; t < p->ntensors && fit; t++) {
-            if (!reads[t]) continue;
-            int mi[FF_IR_MAX_ORDER];
-            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m] >= 0 ? idx[t][m] : -1;
-            ff_tensor *c = NULL;
-            if (crop(data[t], mi, lo, ext, &c, err)) {
+            if (!b[t].t) continue;
+            crop_info ci;
+            if (bucket_info(&b[t], lo, ext, &ci, err)) {
                 fit = -1;
                 break;
             }
-            uint64_t w = level_words(c);
-            ff_tensor_free(c);
-            if (w > s->tile_words) {
-                snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)w);
+            if (s->block > 1 && s->tile_block_words) {
+                /* at most one block per stored value, at most every block of the box */
+                uint64_t blocks = 1, bw = 1;
+                for (int m = 0; m < b[t].t->order; m++) {
+                    uint64_t d = b[t].mode_idx[m] >= 0 ? ext[b[t].mode_idx[m]] : b[t].t->dims[m];
+                    blocks *= (d + (uint64_t)s->block - 1) / (uint64_t)s->block;
+                    bw *= (uint64_t)s->block;
+                }
+                uint64_t nv = b[t].t->fmt.nlevels ? ci.npos[b[t].t->fmt.nlevels - 1] : 1;
+                blocked += (nv < blocks ? nv : blocks) * bw;
+                for (int i = 0; i < pl->n; i++)
+                    for (int m = 0; m < b[t].t->order; m++)
+                        if (b[t].mode_idx[m] == pl->idx[i]) blocked_loops |= 1u << i;
+            }
+            if (ci.words > s->tile_words) {
+                snprintf(why, nwhy, "'%s' takes %llu words", p->tensors[t].name, (unsigned long long)ci.words);
                 fit = 0;
                 for (int i = 0; i < pl->n; i++)
                     for (int m = 0; m < p->tensors[t].order; m++)
-                        if (mi[m] == pl->idx[i]) *loops |= 1u << i;
+                        if (b[t].mode_idx[m] == pl->idx[i]) *loops |= 1u << i;
             }
+        }
+        if (fit > 0 && blocked > s->tile_block_words) {
+            snprintf(why, nwhy, "the blocked inputs may take %llu words of the %llu-word block store",
+                     (unsigned long long)blocked, (unsigned long long)s->tile_block_words);
+            fit = 0;
+            *loops = blocked_loops;
         }
         for (int st = k->first; st <= k->last && fit > 0; st++) {
             const ff_ir_stmt *S = &p->stmts[st];
             uint32_t e[FF_IR_MAX_ORDER];
             for (int m = 0; m < S->nlhs; m++) e[m] = ext[S->lhs_idx[m]];
-            uint64_t w = out_bound(&p->tensors[S->lhs].fmt, S->nlhs, e);
+            uint64_t cap[FF_MAX_LEVELS];
+            int capped = support_cap(p, S, b, lo, ext, cap, err);
+            if (capped < 0) {
+                fit = -1;
+                break;
+            }
+            const ff_format *fo = &p->tensors[S->lhs].fmt;
+            uint64_t w = out_bound(fo, S->nlhs, e, capped ? cap : NULL, 0);
+            uint64_t wg = out_bound(fo, S->nlhs, e, capped ? cap : NULL, 1);
+            if (wg > w) w = wg;
             if (w > s->tile_words) {
                 snprintf(why, nwhy, "'%s' may take %llu words", p->tensors[S->lhs].name, (unsigned long long)w);
                 fit = 0;
@@ -776,17 +1229,17 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, ff_tensor *cons
 /* --tile auto: from whole loops, halve a loop that spans more than
  * tile_dim, else, among the loops indexing the first tensor that does not
  * fit, the largest tile of a loop no statement sums over (then of a summed
- * one), until every tile fits. Loops left whole are not tiled. */
-static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, ff_tensor *const *data, tile_plan *pl,
-                      const uint32_t *sizes, const ff_run_sched *s, ff_err *err)
+ * one), until every tile fits. Loops left whole are not tiled. b: the read
+ * tensors' buckets, left current for the plan chosen. */
+static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b, tile_plan *pl,
+                      const uint32_t *sizes, const ff_run_sched *s, const tile_acc2 *acc2, ff_err *err)
 {
-    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
-    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
-    kernel_reads(p, k, data, idx, reads);
     char why[160] = "";
     int rc = 0, fit, wide;
     unsigned loops;
-    while ((fit = tiles_fit(p, k, data, pl, sizes, s, idx, reads, why, sizeof why, &wide, &loops, err)) == 0) {
+    for (;;) {
+        buckets_update(p, pl, sizes, b);
+        if ((fit = tiles_fit(p, k, b, pl, sizes, s, acc2, why, sizeof why, &wide, &loops, err)) != 0) break;
         int best = wide;
         for (int pass = 0; pass < 2 && best < 0; pass++)
             for (int i = 0; i < pl->n; i++) {
@@ -816,8 +1269,6 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, ff_tensor *con
     for (int i = 0; i < pl->n; i++)
         for (int st = k->first, lhs; st <= k->last; st++)
             if (stmt_uses(p, st, pl->idx[i], &lhs) && !lhs) pl->reduced = 1;
-    free(reads);
-    free(idx);
     return rc;
 }
 
@@ -899,31 +1350,49 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     uint32_t *sizes = data_sizes(p, rk->data);
     tile_plan pl;
     int rc = plan_tiles(p, k, s, sizes, &pl, err);
+    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
+    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
+    kernel_reads(p, k, rk->data, idx, reads);
     ff_run_sched as = *s;
-    if (!rc && s->tile_auto && s->tile_dim) {
-        /* the accumulator's bound matters only to a graph with one */
+    tile_acc2 acc2 = {0};
+    if (!rc && s->tile_auto && (s->tile_dim || s->tile_spacc2)) {
+        /* an accumulator's bound matters only to a graph that places one */
         ff_graph *g = NULL;
         int has = 1;
         if (ff_lower_kernel(p, k, rk->orders, &g, err) == 0) {
             has = 0;
-            for (int i = 0; i < g->nnodes; i++) has |= g->nodes[i].kind == FF_PRIM_SPACC1;
+            for (int i = 0; i < g->nnodes; i++) {
+                const ff_node *nd = &g->nodes[i];
+                has |= nd->kind == FF_PRIM_SPACC1;
+                if (nd->kind != FF_PRIM_SPACC2 || acc2.n == TILE_MAX_ACC2) continue;
+                int o = dim_loop(p, nd, "dim_outer", idx, &acc2.bouter[acc2.n]);
+                int in = dim_loop(p, nd, "dim_inner", idx, &acc2.binner[acc2.n]);
+                if (o < 0 || in < 0) continue; /* fixed sizes: tiling cannot shrink them */
+                acc2.outer[acc2.n] = o;
+                acc2.inner[acc2.n++] = in;
+            }
             ff_graph_free(g);
         }
         if (!has) as.tile_dim = 0;
     }
-    if (!rc && s->tile_auto) rc = auto_tiles(p, k, rk->data, &pl, sizes, &as, err);
+    /* each read tensor is bucketed once per tile size tried, and the
+     * run crops from the buckets of the plan chosen */
+    tile_bucket *b = buckets_new(p, rk->data, idx, reads);
+    if (!rc && s->tile_auto) rc = auto_tiles(p, k, b, &pl, sizes, &as, &acc2, err);
+    else if (!rc) buckets_update(p, &pl, sizes, b);
     rk->ntiles = 1;
     if (!rc && !pl.n && s->tile_auto && s->tile_report)
         fprintf(s->tile_report, "kernel %d: --tile auto: untiled (every level within %llu words)\n", rk->index + 1,
                 (unsigned long long)s->tile_words);
+    if (!rc && pl.n && rk->nphases > 1)
+        rc = ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d holds producers on chip (--reuse); tile it "
+                        "with --reuse buffer or recompute", k->first + 1, k->last + 1);
     if (rc || pl.n == 0) {
+        buckets_free(p, b);
+        free(reads);
+        free(idx);
         free(sizes);
         return rc ? rc : execute(rk, store, ops, err);
-    }
-    if (rk->nphases > 1) {
-        free(sizes);
-        return ff_err_set(err, FF_EINVAL, "--tile: kernel %d-%d holds producers on chip (--reuse); tile it "
-                          "with --reuse buffer or recompute", k->first + 1, k->last + 1);
     }
     uint64_t n = 1;
     for (int i = 0; i < pl.n; i++) n *= ntiles_of(&pl, i);
@@ -933,9 +1402,6 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         fprintf(s->tile_report, " (%llu tiles, each level within %llu words)\n", (unsigned long long)n,
                 (unsigned long long)s->tile_words);
     }
-    int(*idx)[FF_IR_MAX_ORDER] = ff_xcalloc((size_t)p->ntensors + 1, sizeof *idx);
-    unsigned char *reads = ff_xcalloc((size_t)p->ntensors + 1, 1);
-    kernel_reads(p, k, rk->data, idx, reads);
     for (int t = 0; t < p->ntensors && !rc; t++)
         for (int m = 0; reads[t] && m < p->tensors[t].order && !rc; m++)
             if (idx[t][m] == -2)
@@ -950,10 +1416,8 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         for (int st = k->first; st <= k->last; st++) td[p->stmts[st].lhs] = NULL; /* computed here */
         for (int t = 0; t < p->ntensors && !rc; t++) {
             if (!reads[t]) continue;
-            int mi[FF_IR_MAX_ORDER];
-            for (int m = 0; m < p->tensors[t].order; m++) mi[m] = idx[t][m];
             td[t] = NULL;
-            rc = crop(rk->data[t], mi, lo, ext, &td[t], err);
+            rc = bucket_crop(&b[t], lo, ext, &td[t], err);
         }
         uint32_t *tsizes = data_sizes(p, td);
         ff_run_kernel tk = *rk;
@@ -1005,6 +1469,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
     free(lo);
     free(td);
     free(M);
+    buckets_free(p, b);
     free(reads);
     free(idx);
     free(sizes);

@@ -194,6 +194,164 @@ static void auto_tiles_fit_and_match(void **state)
     ff_ir_free(p);
 }
 
+/* What each tile of an auto run wrote: every level (segments +
+ * coordinates) and the values of every output of the graph, as its
+ * writers hold them, must be within tile_words; a 2-D accumulator's rows
+ * x columns (rounded up to a power of two) within tile_spacc2. */
+typedef struct written {
+    calls c;
+    uint64_t words;          /* tile_words */
+    uint32_t acc2;           /* tile_spacc2 (0: unchecked) */
+    uint64_t most;           /* the most words one output level took */
+    int spacc2;              /* a graph had a spacc2 */
+} written;
+
+static int ceil_log2(uint32_t x)
+{
+    int s = 0;
+    while ((1u << s) < x) s++;
+    return s;
+}
+
+static int simulate_and_measure(ff_run_kernel *rk, void *user, ff_err *err)
+{
+    written *w = user;
+    int rc = simulate(rk, &w->c, err);
+    for (int t = 0; !rc && t < rk->g->ntensors; t++) {
+        const ff_tensor *o = rk->out[t];
+        if (!rk->g->tensors[t].is_output || !o) continue;
+        uint64_t most = o->nvals;
+        for (int l = 0; l < o->fmt.nlevels; l++)
+            if (o->lvl[l].nseg + o->lvl[l].ncrd > most) most = o->lvl[l].nseg + o->lvl[l].ncrd;
+        if (most > w->most) w->most = most;
+        if (most > w->words) fail_msg("tile %d: output '%s' took %llu words > %llu", rk->tile, o->name,
+                                      (unsigned long long)most, (unsigned long long)w->words);
+    }
+    for (int n = 0; !rc && n < rk->g->nnodes; n++) {
+        if (rk->g->nodes[n].kind != FF_PRIM_SPACC2) continue;
+        w->spacc2 = 1;
+        /* spmm in order k,i,j: rows are A's mode 0, columns B's mode 1 */
+        int a = ff_ir_find_tensor(rk->p, "A"), b = ff_ir_find_tensor(rk->p, "B");
+        uint32_t rows = rk->data[a]->dims[0], cols = rk->data[b]->dims[1];
+        if (w->acc2 && ((uint64_t)rows << ceil_log2(cols)) > w->acc2)
+            fail_msg("tile %d: spacc2 over %u x %u > %u words", rk->tile, rows, cols, w->acc2);
+    }
+    return rc;
+}
+
+/* --tile auto bounds a sparse output tile by what its inputs store, not by
+ * its extents, and the bound is safe: on random data of every density, no
+ * tile's output takes more words than allowed, and the merged result is
+ * the reference's. A product of a tensor with itself fits where its input
+ * does (untiled), though its 13 x 13 extents would not. */
+static void auto_bounds_outputs_by_support(void **state)
+{
+    (void)state;
+    static const char mul[] = "tensor A[N, M] : csr\ntensor B[N, M] : csr\ntensor C[N, M] : csr\n"
+                              "C[i,j] = A[i,j] * B[i,j]\n";
+    static const char dcsr_sub[] = "tensor A[N, M] : dcsr\ntensor B[N, M] : csr\ntensor C[N, M] : dcsr\n"
+                                   "C[i,j] = A[i,j] - relu(B[i,j])\n";
+    const char *texts[] = {add, mul, sddmm, dcsr_sub};
+    for (size_t x = 0; x < sizeof texts / sizeof texts[0]; x++)
+        for (uint64_t seed = 1; seed <= 3; seed++)
+            for (uint64_t words = 24; words <= 72; words += 24) {
+                ff_ir_program *p = parse(texts[x]);
+                ff_tensor **data = random_data(p, seed);
+                ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+                ff_err err = {0};
+                if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("%s", err.msg);
+                written w = {.words = words};
+                ff_sim_opts_default(&w.c.sim.opts);
+                ff_run_sched s = {.tile_auto = 1, .tile_words = words};
+                ff_run_ops ops = {.kernel = simulate_and_measure, .user = &w};
+                if (ff_run_program(p, data, &s, &ops, &err)) fail_msg("case %d seed %d: %s", (int)x, (int)seed, err.msg);
+                assert_true(w.most > 0);
+                for (int t = 0; t < p->ntensors; t++)
+                    if (ref[t] && p->tensors[t].role == FF_IR_OUTPUT && ff_tensor_compare(data[t], ref[t], &err))
+                        fail_msg("case %d seed %d: %s", (int)x, (int)seed, err.msg);
+                free_data(p, ref);
+                free_data(p, data);
+                ff_ir_free(p);
+            }
+
+    ff_ir_program *p = parse(mul);
+    ff_tensor **data = random_data(p, 7);
+    int a = ff_ir_find_tensor(p, "A"), b = ff_ir_find_tensor(p, "B");
+    ff_err err = {0};
+    ff_tensor_free(data[b]);
+    if (ff_tensor_convert(data[a], &data[a]->fmt, &data[b], &err)) fail_msg("%s", err.msg);
+    uint64_t in = data[a]->lvl[1].nseg + data[a]->lvl[1].ncrd;
+    assert_true(in < 13 + 1 + 13 * 13);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *report = open_memstream(&text, &len);
+    written w = {.words = in};
+    ff_sim_opts_default(&w.c.sim.opts);
+    ff_run_sched s = {.tile_auto = 1, .tile_words = in, .tile_report = report};
+    ff_run_ops ops = {.kernel = simulate_and_measure, .user = &w};
+    if (ff_run_program(p, data, &s, &ops, &err)) fail_msg("%s", err.msg);
+    fclose(report);
+    assert_non_null(strstr(text, "kernel 1: --tile auto: untiled"));
+    assert_int_equal(w.c.n, 1);
+    free(text);
+    free_data(p, data);
+    ff_ir_free(p);
+}
+
+/* A kernel whose graph places a 2-D accumulator (spmm in order k,i,j) is
+ * tiled so that its rows x columns fit tile_spacc2; one with blocked
+ * inputs so that they fit the block store. */
+static void auto_fits_accumulator_and_block_store(void **state)
+{
+    (void)state;
+    static const char spmm_kij[] = "tensor A[N, K] : csc\ntensor B[K, M] : csr\nC[i,j] = A[i,k] * B[k,j]\n";
+    ff_ir_program *p = parse(spmm_kij);
+    ff_tensor **data = random_data(p, 3);
+    ff_tensor **ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    ff_err err = {0};
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("%s", err.msg);
+    const char *order[] = {"k,i,j"};
+    written w = {.words = 1000, .acc2 = 32};
+    ff_sim_opts_default(&w.c.sim.opts);
+    ff_run_sched s = {.orders = order, .norders = 1, .tile_auto = 1, .tile_words = 1000, .tile_spacc2 = 32};
+    ff_run_ops ops = {.kernel = simulate_and_measure, .user = &w};
+    if (ff_run_program(p, data, &s, &ops, &err)) fail_msg("%s", err.msg);
+    assert_true(w.spacc2);
+    assert_true(w.c.n > 1); /* 13 x 16 words untiled */
+    int C = ff_ir_find_tensor(p, "C");
+    if (ff_tensor_compare(data[C], ref[C], &err)) fail_msg("%s", err.msg);
+    free_data(p, ref);
+    free_data(p, data);
+    ff_ir_free(p);
+
+    /* blocked: at most one 2x2 block per stored value of each input */
+    p = parse(spmm);
+    data = random_data(p, 4);
+    ref = calloc((size_t)p->ntensors + 1, sizeof *ref);
+    if (ff_ir_interpret(p, (const ff_tensor *const *)data, ref, &err)) fail_msg("%s", err.msg);
+    calls c = {0};
+    ff_sim_opts_default(&c.sim.opts);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *report = open_memstream(&text, &len);
+    ff_run_sched sb = {.block = 2, .tile_auto = 1, .tile_words = 1000, .tile_block_words = 256, .tile_report = report};
+    ff_run_ops ob = {.kernel = simulate, .user = &c};
+    if (ff_run_program(p, data, &sb, &ob, &err)) fail_msg("%s", err.msg);
+    fclose(report);
+    print_message("%s", text);
+    assert_true(c.n > 1);
+    free(text);
+    C = ff_ir_find_tensor(p, "C");
+    if (ff_tensor_compare(data[C], ref[C], &err)) fail_msg("%s", err.msg);
+    sb.tile_block_words = 3; /* not even one 2x2 block */
+    sb.tile_report = NULL;
+    assert_int_not_equal(ff_run_program(p, data, &sb, &ob, &err), 0);
+    if (!strstr(err.msg, "block store")) fail_msg("got '%s'", err.msg);
+    free_data(p, ref);
+    free_data(p, data);
+    ff_ir_free(p);
+}
+
 /* Partial sums over k tiles that saturate when added are an error naming
  * the tensor, not a silently clipped result. */
 static void saturating_partial_sums_are_an_error(void **state)
@@ -253,6 +411,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tiled_matches_untiled_and_reference),
         cmocka_unit_test(auto_tiles_fit_and_match),
+        cmocka_unit_test(auto_bounds_outputs_by_support),
+        cmocka_unit_test(auto_fits_accumulator_and_block_store),
         cmocka_unit_test(saturating_partial_sums_are_an_error),
         cmocka_unit_test(unmergeable_tilings_are_refused),
     };

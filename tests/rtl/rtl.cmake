@@ -77,12 +77,13 @@ if(FUSEFLOW_RTL)
                    $<TARGET_FILE:fuseflow> ${CMAKE_SOURCE_DIR}/examples/spmm.ff ${FUSEFLOW_SHARED_DATA}/suitesparse/west0067.mtx)
   set_tests_properties(cosim_cli_capacity_is_no_divergence PROPERTIES LABELS "rtl;cosim" TIMEOUT 120)
   # the same matrix tiled to fit (--tile auto, docs/cosim.md "Tiling"; spmv
-  # fits untiled there, so it is tiled by hand): every
+  # fits untiled there, so it is tiled by hand, and add gets a denser random
+  # B, A + A fitting untiled): every
   # tile's outputs and cycles C model against RTL, the merged result against
   # the reference; an explicit tiling of a summed loop adds partial sums
   set(west ${FUSEFLOW_SHARED_DATA}/suitesparse/west0067.mtx)
   foreach(run "spmm;--tensor;A=${west};--tensor;B=${west};--tile;auto"
-              "add;--tensor;A=${west};--tensor;B=${west};--tile;auto"
+              "add;--tensor;A=${west};--random;3;--density;0.2;--tile;auto"
               "sddmm;--tensor;M=${west};--random;1;--dim;D=8;--tile;auto"
               "spmv;--tensor;A=${west};--random;1;--tile;i:40,k:20")
     list(POP_FRONT run m)
@@ -94,4 +95,11 @@ if(FUSEFLOW_RTL)
                      sh $<TARGET_FILE:fuseflow> cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff ${run})
     set_tests_properties(cosim_cli_tile_${m}_${tname}_west0067 PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   endforeach()
+  # the real-size table's CI subset (scripts/cosim-table.sh --quick: lp_afiro
+  # and west0067 x spmv, spmm, sddmm, add, mul, --tile auto): every run
+  # passes, tiled ones among them, and rows are printed for all ten
+  add_test(NAME cosim_table_quick
+           COMMAND sh -c "out=$(\"$0\" --quick --build \"$1\" \"$2\" 2>/dev/null); rc=$?; echo \"$out\"; test $rc -eq 0 && test $(echo \"$out\" | grep -c '^| \\(lp_afiro\\|west0067\\) |') -eq 10 && echo \"$out\" | grep -q '^| west0067 | 67 x 67 | 294 | spmm | [^|]* | [0-9]* | [0-9,]* | [0-9.]* s | pass | pass |$'"
+                   ${CMAKE_SOURCE_DIR}/scripts/cosim-table.sh ${CMAKE_BINARY_DIR} ${FUSEFLOW_SHARED_DATA}/suitesparse)
+  set_tests_properties(cosim_table_quick PROPERTIES LABELS "rtl;cosim" TIMEOUT 120)
 endif()

@@ -21,8 +21,8 @@
 static const char help[] =
     "usage: fuseflow explore MODEL.ff [--tensor NAME=FILE ...] [--random SEED [--density D] [--dim NAME=SIZE ...]]\n"
     "                        --arch ARCH.json --csv OUT.csv [--plot OUT.svg]\n"
-    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--par INDEX:P] [--block B] [--no-prune]\n"
-    "                        [--max N] [--max-orders N] [--prune-tol T]\n"
+    "                        [--fuse SPEC ...] [--order auto | [N:]i,k,j ...] [--par INDEX:P] [--block B] [--tile INDEX:T,... | auto]\n"
+    "                        [--no-prune] [--max N] [--max-orders N] [--prune-tol T]\n"
     "\n"
     "Explores the schedules of MODEL.ff: every partition of its statements into\n"
     "contiguous kernels (2^(n-1) of them) and, with --order auto, every legal loop\n"
@@ -45,6 +45,8 @@ static const char help[] =
     "                    fuseflow compile (the estimates and the pruning do not change)\n"
     "  --block B         every schedule, the unfused baseline too, blocked as for\n"
     "                    fuseflow compile (the estimates count scalar FLOPs and bytes)\n"
+    "  --tile INDEX:T,.. every schedule, the unfused baseline too, run tile by tile as\n"
+    "                    for fuseflow run (auto: tiles that fit the arch's glb_words)\n"
     "  --reuse MODE      every kernel root in this mode (fuseflow compile); default:\n"
     "                    searched -- each root in auto, and in recompute and hold\n"
     "                    where they differ (its orders end /recompute, /hold)\n"
@@ -191,12 +193,16 @@ int cmd_explore(int argc, char **argv)
         o.progress = progress;
         o.progress_ctx = &shown;
     }
-    if (d.sched.ntiles || d.sched.tile_auto) {
-        /* the exploration measures whole kernels (ff_run_one_kernel); a
-         * tiled schedule is measured with fuseflow run --tile */
-        rc = driver_usage("explore", "--tile: explore measures untiled kernels; measure a tiling with fuseflow run --tile");
-        goto done;
+    if (d.sched.tile_auto) {
+        /* as fuseflow run: the global buffer is the capacity a tile fits */
+        if (!o.sim.arch.glb_words) {
+            rc = driver_usage("explore", "--tile auto: needs an arch with glb_words to fit tiles to (or give INDEX:T,...)");
+            goto done;
+        }
+        d.sched.tile_words = (uint64_t)o.sim.arch.glb_words;
     }
+    /* every schedule's kernels are measured tile by tile */
+    if (d.sched.ntiles || d.sched.tile_auto) o.tiling = &d.sched;
     if ((rc = driver_check_sched("explore", p, "none", &d.sched, &err)) < 0) goto fail;
     if (rc) goto done;
     int xrc = ff_cost_explore(p, (const ff_tensor *const *)data, sizes, &o, &x, &err);

@@ -81,7 +81,7 @@ static int auto_orders(ff_run_kernel *rk, void *user, ff_err *err)
             ff_lower_opts c = *o;
             memcpy(c.order, orders[i], sizeof c.order);
             c.norder = norder;
-            if (ff_run_one_kernel(p, &one, &c, rk->data, 0, &ops, err)) continue; /* e.g. a deadlock: not a candidate */
+            if (ff_run_one_kernel(p, &one, &c, rk->data, 0, NULL, &ops, err)) continue; /* e.g. a deadlock: not a candidate */
             if (sim.cycles < best) {
                 best = sim.cycles;
                 best_i = i;

@@ -398,7 +398,7 @@ static int run_baseline(xstate *X, ff_cost_exploration *x, ff_err *err)
                                     ff_reuse_name(o[0].reuse));
         set_par(X->o, o, 1);
         ff_cost_measured m;
-        rc = ff_cost_simulate_kernel(p, &ks[k], o, &X->o->sim, X->data, 1, &m, err);
+        rc = ff_cost_simulate_kernel(p, &ks[k], o, &X->o->sim, X->o->tiling, X->data, 1, &m, err);
         if (rc) {
             ff_err_wrap(err, "the unfused schedule (the baseline) fails: ");
             break;
@@ -517,7 +517,7 @@ int ff_cost_explore(const ff_ir_program *p, const ff_tensor *const *inputs, cons
                 combo_orders(ki, X.kcombo.data[j], ord);
                 set_par(o, ord, ki->k.nroots);
                 ff_err e = {0};
-                if (ff_cost_simulate_kernel(p, &ki->k, ord, &o->sim, X.data, 0, &cb->meas, &e)) {
+                if (ff_cost_simulate_kernel(p, &ki->k, ord, &o->sim, o->tiling, X.data, 0, &cb->meas, &e)) {
                     cb->failed = 1;
                     cb->error = ff_xstrdup(e.msg);
                 }

@@ -36,6 +36,8 @@
 #include "ff_sim.h"
 #include "ff_tensor.h"
 
+struct ff_run_sched; /* ff_run.h */
+
 /* ------------------------------------------------------------------ */
 /* The cost model                                                      */
 /* ------------------------------------------------------------------ */
@@ -154,9 +156,12 @@ typedef struct ff_cost_measured {
  * earlier kernels; the graph's inputs are bound from it (an error names a
  * tensor without data). With store, each root's result, converted to its
  * declared format, replaces data[t] (the caller owns data[] and frees its
- * tensors) -- what `fuseflow run` does between kernels. */
+ * tensors) -- what `fuseflow run` does between kernels. With tiling (NULL:
+ * none) it runs tile by tile (ff_run_one_kernel); the measures are the
+ * tiles' sums. */
 int ff_cost_simulate_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders,
-                            const ff_sim_opts *opts, ff_tensor **data, int store, ff_cost_measured *out, ff_err *err);
+                            const ff_sim_opts *opts, const struct ff_run_sched *tiling, ff_tensor **data, int store,
+                            ff_cost_measured *out, ff_err *err);
 
 /* ------------------------------------------------------------------ */
 /* The design space                                                    */
@@ -189,6 +194,7 @@ typedef struct ff_cost_explore_opts {
                                 ("/hold") where that holds more than auto */
     double prune_tol;        /* ff_cost_prune's tol (default 1e-9: the exact rule) */
     ff_sim_opts sim;         /* the cycle model */
+    const struct ff_run_sched *tiling; /* --tile: every kernel measured tile by tile (NULL: untiled) */
     double density;          /* for the cost model's inputs without data (ff_cost_model_new) */
     /* Called after each kernel simulation: done of total (an upper bound). */
     void (*progress)(void *ctx, size_t done, size_t total);

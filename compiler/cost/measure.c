@@ -9,11 +9,12 @@
 #include "ff_run.h"
 
 int ff_cost_simulate_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders,
-                            const ff_sim_opts *opts, ff_tensor **data, int store, ff_cost_measured *out, ff_err *err)
+                            const ff_sim_opts *opts, const ff_run_sched *tiling, ff_tensor **data, int store,
+                            ff_cost_measured *out, ff_err *err)
 {
     ff_run_sim sim = {.opts = *opts};
     ff_run_ops ops = {.kernel = ff_run_simulate, .user = &sim};
-    int rc = ff_run_one_kernel(p, k, orders, data, store, &ops, err);
+    int rc = ff_run_one_kernel(p, k, orders, data, store, tiling, &ops, err);
     if (rc) return rc;
     memset(out, 0, sizeof *out);
     /* summed over the kernel's phases (held producers) */

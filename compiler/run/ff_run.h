@@ -123,10 +123,13 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
 /* One kernel k with the given orders (orders[r] for k->roots[r]; NULL or
  * norder 0: the default): lowered, bound from data, ops->kernel called and,
  * with store, its outputs stored in data as ff_run_program does (without,
- * they are dropped). ops->orders and ops->done are not called. For
- * callers that choose orders themselves (the exploration). */
+ * they are dropped). ops->orders and ops->done are not called. With tiling
+ * (NULL: none), the kernel runs tile by tile as ff_run_program runs it under
+ * tiling's --tile fields (tiles, tile_auto, tile_words, tile_dim; the rest
+ * of it is not read). For callers that choose orders themselves (the
+ * exploration). */
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
-                      int store, const ff_run_ops *ops, ff_err *err);
+                      int store, const ff_run_sched *tiling, const ff_run_ops *ops, ff_err *err);
 
 /* The orders schedule s gives the roots of kernel k (out[r] for
  * k->roots[r]): --order text where one applies, else the default order;

@@ -1575,8 +1575,16 @@ static int run_phases(ff_run_kernel *base, const ff_run_sched *s, int store, con
 }
 
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
-                      int store, const ff_run_ops *ops, ff_err *err)
+                      int store, const ff_run_sched *tiling, const ff_run_ops *ops, ff_err *err)
 {
+    ff_run_sched t = {0};
+    if (tiling) {
+        memcpy(t.tiles, tiling->tiles, sizeof t.tiles);
+        t.ntiles = tiling->ntiles;
+        t.tile_auto = tiling->tile_auto;
+        t.tile_words = tiling->tile_words;
+        t.tile_dim = tiling->tile_dim;
+    }
     ff_run_kernel rk = {.p = p, .k = k, .nkernels = 1, .data = data, .ntiles = 1};
     if (orders)
         for (int r = 0; r < k->nroots; r++) rk.orders[r] = orders[r];
@@ -1587,7 +1595,7 @@ int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower
     ff_run_ops one = *ops;
     one.orders = NULL;
     one.done = NULL;
-    return run_phases(&rk, NULL, store, &one, err);
+    return run_phases(&rk, tiling ? &t : NULL, store, &one, err);
 }
 
 int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,

@@ -690,7 +690,7 @@ static void cost_tracks_the_simulator(void **state)
                 ff_cost_est e;
                 ff_cost_measured me;
                 if (ff_cost_kernel(m, &ks[k], NULL, &e, &err)) continue; /* no legal order */
-                if (ff_cost_simulate_kernel(p, &ks[k], NULL, &so, data, 0, &me, &err)) fail_msg("%s", err.msg);
+                if (ff_cost_simulate_kernel(p, &ks[k], NULL, &so, NULL, data, 0, &me, &err)) fail_msg("%s", err.msg);
                 double fr = e.flops / (double)me.ops, br = (e.bytes_read + e.bytes_written) / (double)(me.bytes_in + me.bytes_out);
                 printf("%-12s %-6s k%d: flops est %8.0f sim %8llu (%.2f)  bytes est %8.0f sim %8llu (%.2f)\n",
                        progs[i].name, spec, k + 1, e.flops, (unsigned long long)me.ops, fr, e.bytes_read + e.bytes_written,

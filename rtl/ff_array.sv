@@ -137,7 +137,10 @@ module ff_array
   // ---- sources and consumers ---------------------------------------------
 
   logic [NSrc-1:0]             src_valid, src_ready, src_block;
-  logic [NSrc-1:0][33:0]       src_data;
+  // Unpacked: each source's word is its own variable, so a harness input
+  // that changes re-evaluates one element, not a NSrc x 34-bit vector
+  // rebuilt from its parts (what dominated the Verilated array's time).
+  logic [33:0]                 src_data [NSrc];
   logic [NCons-1:0][SrcW-1:0]  cons_sel;
   logic [NCons-1:0]            cons_valid, cons_ready;
   logic [NCons-1:0][33:0]      cons_data;
@@ -168,7 +171,9 @@ module ff_array
   assign src_ready = ~src_block;
 
   assign src_valid[NHin-1:0] = hin_valid_i;
-  assign src_data[NHin-1:0]  = hin_data_i;
+  for (genvar h = 0; h < NHin; h++) begin : g_hin_data
+    assign src_data[h] = hin_data_i[h];
+  end
   assign hin_ready_o         = src_ready[NHin-1:0];
 
   // ---- tiles ----------------------------------------------------------------
@@ -179,10 +184,11 @@ module ff_array
   logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
 
   // block store ports, one per block-capable tile
-  blk_req_t [NBP-1:0]                 bs_req;
-  logic [NBP-1:0][31:0]               bs_handle;
-  logic [NBP-1:0][1:0][BW-1:0][31:0]  bs_rd_data;
-  logic [NBP-1:0][BW-1:0][31:0]       bs_wdata;
+  // unpacked, one element per port (as ff_block_store takes them)
+  blk_req_t                           bs_req [NBP];
+  logic [31:0]                        bs_handle [NBP];
+  logic [1:0][BW-1:0][31:0]           bs_rd_data [NBP];
+  logic [BW-1:0][31:0]                bs_wdata [NBP];
 
   assign cfg_slot = cfg_addr_i[AddrBits-1 -: SlotBits];
   assign cfg_reg  = cfg_addr_i[4:0];
@@ -216,7 +222,9 @@ module ff_array
     end
     if (NOut > 0) begin : g_out
       assign src_valid[OB +: NOut] = out_valid;
-      assign src_data[OB +: NOut]  = out_data;
+      for (genvar o = 0; o < NOut; o++) begin : g_out_data
+        assign src_data[OB + o] = out_data[o];
+      end
       assign out_ready             = src_ready[OB +: NOut];
     end else begin : g_no_out
       assign out_ready = '1;
@@ -314,13 +322,13 @@ module ff_array
     assign bs_next    = '0;
     assign bs_full    = 1'b0;
     assign bs_h_rdata = '0;
-    assign bs_handle  = '0;
-    assign bs_rd_data = '0;
+    assign bs_handle  = '{default: '0};
+    assign bs_rd_data = '{default: '0};
     // no tile has a block store port (MaxBlock 0, or no block-capable tile)
-    assign bs_req   = '0;
-    assign bs_wdata = '0;
+    assign bs_req   = '{default: '0};
+    assign bs_wdata = '{default: '0};
     logic unused_bs;
-    assign unused_bs = ^{bs_req, bs_wdata, bs_handle, bs_rd_data};
+    assign unused_bs = ^{bs_req[0], bs_wdata[0], bs_handle[0], bs_rd_data[0]};
   end
 
   if (NTiles == 0) begin : g_no_tiles

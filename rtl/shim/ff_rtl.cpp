@@ -77,7 +77,11 @@ struct ff_rtl {
     }
 
     // One rising edge with the inputs as they are now; `sample` records the
-    // taps of the cycle that edge ends (after the inputs have settled).
+    // taps of the cycle that edge ends (after the inputs have settled). The
+    // clock is left high: nothing in the array acts on its falling edge, and
+    // the outputs settled with the rising one, so the fall is evaluated with
+    // the next cycle's inputs (two evaluations a cycle, not three: each
+    // re-evaluates the array's input-driven logic).
     void edge(bool sample = false)
     {
         top->clk_i = 0;
@@ -87,8 +91,6 @@ struct ff_rtl {
         top->clk_i = 1;
         top->eval();
         dump();
-        top->clk_i = 0;
-        top->eval();
     }
 
     void record()

@@ -184,11 +184,10 @@ module ff_array
   logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
 
   // block store ports, one per block-capable tile
-  // unpacked, one element per port (as ff_block_store takes them)
-  blk_req_t                           bs_req [NBP];
-  logic [31:0]                        bs_handle [NBP];
-  logic [1:0][BW-1:0][31:0]           bs_rd_data [NBP];
-  logic [BW-1:0][31:0]                bs_wdata [NBP];
+  blk_req_t [NBP-1:0]                 bs_req;
+  logic [NBP-1:0][31:0]               bs_handle;
+  logic [NBP-1:0][1:0][BW-1:0][31:0]  bs_rd_data;
+  logic [NBP-1:0][BW-1:0][31:0]       bs_wdata;
 
   assign cfg_slot = cfg_addr_i[AddrBits-1 -: SlotBits];
   assign cfg_reg  = cfg_addr_i[4:0];
@@ -322,13 +321,13 @@ module ff_array
     assign bs_next    = '0;
     assign bs_full    = 1'b0;
     assign bs_h_rdata = '0;
-    assign bs_handle  = '{default: '0};
-    assign bs_rd_data = '{default: '0};
+    assign bs_handle  = '0;
+    assign bs_rd_data = '0;
     // no tile has a block store port (MaxBlock 0, or no block-capable tile)
-    assign bs_req   = '{default: '0};
-    assign bs_wdata = '{default: '0};
+    assign bs_req   = '0;
+    assign bs_wdata = '0;
     logic unused_bs;
-    assign unused_bs = ^{bs_req[0], bs_wdata[0], bs_handle[0], bs_rd_data[0]};
+    assign unused_bs = ^{bs_req, bs_wdata, bs_handle, bs_rd_data};
   end
 
   if (NTiles == 0) begin : g_no_tiles

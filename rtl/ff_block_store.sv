@@ -34,11 +34,10 @@ module ff_block_store
   input  logic                               rst_ni,
   // per port: the requests (allocation, two reads, one write), the
   // allocated handle, the two blocks read, the words written
-  // one element per port, unpacked: a port's request is re-evaluated alone
-  input  blk_req_t                           req_i [NPorts],
-  output logic [31:0]                        handle_o [NPorts],
-  output logic [1:0][W-1:0][31:0]            rd_data_o [NPorts],
-  input  logic [W-1:0][31:0]                 wdata_i [NPorts],
+  input  blk_req_t [NPorts-1:0]              req_i,
+  output logic [NPorts-1:0][31:0]            handle_o,
+  output logic [NPorts-1:0][1:0][W-1:0][31:0] rd_data_o,
+  input  logic [NPorts-1:0][W-1:0][31:0]     wdata_i,
   // configuration: the allocator's next handle, and the full flag
   input  logic                               next_we_i,
   input  logic [31:0]                        next_wdata_i,

@@ -7,7 +7,7 @@
 # outputs and cycles matched.
 #
 #   scripts/cosim-table.sh [--quick] [-j N] [--time-limit SEC] [--all]
-#                          [--build DIR] [--no-cora] [--logs DIR] [FOLDER]
+#                          [--build DIR] [--no-cora] [--logs DIR] [--arch ARCH.json] [FOLDER]
 #
 # FOLDER         the .mtx files (default ../shared/data/suitesparse beside the repo)
 # --quick        the CI subset: lp_afiro and west0067 x every kernel; no Cora
@@ -17,6 +17,10 @@
 # --all          also run the pairs the default set skips as too slow (SLOW below)
 # --build DIR    the build tree with fuseflow and bench/ff_appdata (default build)
 # --no-cora      leave the Cora rows out
+# --arch FILE    the architecture (arch/hbm-study.json: the off-chip memory
+#                on, so the table shows each run's off-chip bytes and the
+#                share of its ports' cycles spent waiting for memory; without
+#                it those columns are "-")
 # --logs DIR     keep each run's output, cosim --report and status in DIR
 #                (MATRIX-KERNEL.log, .report, .status); a run whose .status is
 #                there already is not made again, so a table resumes, or is
@@ -39,11 +43,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
   echo "usage: scripts/cosim-table.sh [--quick] [-j N] [--time-limit SEC] [--all] [--build DIR] [--no-cora]" \
-       "[--logs DIR] [FOLDER]" >&2
+       "[--logs DIR] [--arch ARCH.json] [FOLDER]" >&2
   exit 2
 }
 
-quick=0 jobs=1 limit=300 all=0 cora=1 build=$root/build folder="" logs=""
+quick=0 jobs=1 limit=300 all=0 cora=1 build=$root/build folder="" logs="" arch=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
     --no-cora) cora=0 ;;
     --build) [ $# -ge 2 ] || usage; build=$2; shift ;;
     --logs) [ $# -ge 2 ] || usage; logs=$2; shift ;;
+    --arch) [ $# -ge 2 ] || usage; arch=$2; shift ;;
     -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "cosim-table.sh: unknown option '$1'" >&2; usage ;;
     *) [ -z "$folder" ] || usage; folder=$1 ;;
@@ -135,7 +140,7 @@ run_one() {
   local t0 t1 rc
   t0=$(date +%s.%N)
   timeout --kill-after=10 "$limit" $linebuf "$fuseflow" cosim "$root/examples/$kernel.ff" "${args[@]}" --allow-rounding --tile auto \
-    --report "$work/$id.report" >"$work/$id.log" 2>&1
+    ${arch:+--arch "$arch"} --report "$work/$id.report" >"$work/$id.log" 2>&1
   rc=$?
   t1=$(date +%s.%N)
   echo "$rc $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') $limit" >"$work/$id.status"
@@ -145,7 +150,7 @@ export -f run_one kernel_args
 # line-buffered, so a run stopped at the time limit still shows its tiling
 linebuf=""
 ! command -v stdbuf >/dev/null || linebuf="stdbuf -oL"
-export work limit fuseflow root linebuf
+export work limit fuseflow root linebuf arch
 
 # 1234567 -> 1,234,567
 commas() {
@@ -154,12 +159,22 @@ commas() {
   echo "$n$out"
 }
 
-# Sets R_TILING R_TILES R_CYCLES R_OUT R_CYC R_WALL from run ID's files.
+# Sets R_TILING R_TILES R_CYCLES R_OUT R_CYC R_WALL R_BYTES R_WAIT from run
+# ID's files.
 parse_run() {
   local id=$1 rc wall lim line
   read -r rc wall lim <"$work/$id.status"
   [ -n "$lim" ] || lim=$limit
-  R_WALL="$wall s" R_TILING="-" R_TILES="-" R_CYCLES="" R_OUT=fail R_CYC=fail
+  R_WALL="$wall s" R_TILING="-" R_TILES="-" R_CYCLES="" R_OUT=fail R_CYC=fail R_BYTES="-" R_WAIT="-"
+  # the memory ports' figures (with an arch whose off-chip model is on)
+  line=$(grep -m1 -E '^  off-chip: ' "$work/$id.log")
+  if [ -n "$line" ]; then
+    local rd wr
+    rd=$(echo "$line" | sed -E 's/.* ([0-9]+) bytes read.*/\1/')
+    wr=$(echo "$line" | sed -E 's/.* ([0-9]+) written;.*/\1/')
+    R_BYTES="$(commas "$rd") / $(commas "$wr")"
+    R_WAIT=$(echo "$line" | sed -E 's/.*\(([0-9.]+)% of cycles.*/\1%/')
+  fi
   line=$(grep -m1 -E '^kernel 1: --tile' "$work/$id.log")
   if [ -n "$line" ]; then
     R_TILING=$(echo "$line" | sed -E 's/^kernel 1: --tile (auto: )?//; s/ \(.*//')
@@ -197,12 +212,12 @@ parse_run() {
 }
 
 header() {
-  echo "| matrix | rows x cols | nnz | kernel | tiling | tiles | cycles (C = RTL) | wall | outputs | cycles |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| matrix | rows x cols | nnz | kernel | tiling | tiles | cycles (C = RTL) | off-chip bytes read / written | memory wait | wall | outputs | cycles |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
 row() { # name shape nnz kernel
-  echo "| $1 | $2 | $3 | $4 | $R_TILING | $R_TILES | $R_CYCLES | $R_WALL | $R_OUT | $R_CYC |"
+  echo "| $1 | $2 | $3 | $4 | $R_TILING | $R_TILES | $R_CYCLES | $R_BYTES | $R_WAIT | $R_WALL | $R_OUT | $R_CYC |"
 }
 
 # The job list: id|name|file|kernel|skip reason
@@ -251,7 +266,7 @@ while IFS='|' read -r id name file kernel reason; do
   IFS='|' read -r rows cols nnz <<<"$(mtx_shape "$file")"
   if [ -n "$reason" ]; then
     case $reason in n/a*) ;; *) reason="skipped: $reason" ;; esac
-    R_TILING="-" R_TILES="-" R_CYCLES="$reason" R_WALL="-" R_OUT="-" R_CYC="-"
+    R_TILING="-" R_TILES="-" R_CYCLES="$reason" R_WALL="-" R_OUT="-" R_CYC="-" R_BYTES="-" R_WAIT="-"
   else
     parse_run "$id"
     [ "$R_OUT" = pass ] && [ "$R_CYC" = pass ] || failed=1

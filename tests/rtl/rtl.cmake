@@ -96,10 +96,12 @@ if(FUSEFLOW_RTL)
     set_tests_properties(cosim_cli_tile_${m}_${tname}_west0067 PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   endforeach()
   # the real-size table's CI subset (scripts/cosim-table.sh --quick: lp_afiro
-  # and west0067 x spmv, spmm, sddmm, add, mul, --tile auto): every run
-  # passes, tiled ones among them, and rows are printed for all ten
+  # and west0067 x spmv, spmm, sddmm, add, mul, --tile auto, with the
+  # off-chip memory on): every run passes, tiled ones among them, with its
+  # ports' bytes and waiting, and rows are printed for all ten
   add_test(NAME cosim_table_quick
-           COMMAND sh -c "out=$(\"$0\" --quick --build \"$1\" \"$2\" 2>/dev/null); rc=$?; echo \"$out\"; test $rc -eq 0 && test $(echo \"$out\" | grep -c '^| \\(lp_afiro\\|west0067\\) |') -eq 10 && echo \"$out\" | grep -q '^| west0067 | 67 x 67 | 294 | spmm | [^|]* | [0-9]* | [0-9,]* | [0-9.]* s | pass | pass |$'"
-                   ${CMAKE_SOURCE_DIR}/scripts/cosim-table.sh ${CMAKE_BINARY_DIR} ${FUSEFLOW_SHARED_DATA}/suitesparse)
+           COMMAND sh -c "out=$(\"$0\" --quick --build \"$1\" --arch \"$3\" \"$2\" 2>/dev/null); rc=$?; echo \"$out\"; test $rc -eq 0 && test $(echo \"$out\" | grep -c '^| \\(lp_afiro\\|west0067\\) |') -eq 10 && echo \"$out\" | grep -q '^| west0067 | 67 x 67 | 294 | spmm | [^|]* | [0-9]* | [0-9,]* | [0-9,]* / [0-9,]* | [0-9.]*% | [0-9.]* s | pass | pass |$'"
+                   ${CMAKE_SOURCE_DIR}/scripts/cosim-table.sh ${CMAKE_BINARY_DIR} ${FUSEFLOW_SHARED_DATA}/suitesparse
+                   ${CMAKE_SOURCE_DIR}/arch/hbm-study.json)
   set_tests_properties(cosim_table_quick PROPERTIES LABELS "rtl;cosim" TIMEOUT 120)
 endif()

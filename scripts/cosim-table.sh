@@ -99,6 +99,7 @@ declare -A SLOW=(
   [jagmesh7:spmm]="stopped at the 300 s limit (2,048 tiles, i:36,j:8,k:36)"
   [jagmesh7:sddmm]="stopped at the 300 s limit (4,096 tiles, i:18,j:18)"
   [olm1000:sddmm]="stopped at the 300 s limit (1,024 tiles, i:32,j:32)"
+  [cora-AI:spmm]="stopped at the 300 s limit (7,938 tiles, i:43,j:8,k:43)"
 )
 
 if [ -n "$logs" ]; then
@@ -194,7 +195,7 @@ parse_run() {
     [ "$R_TILES" != "-" ] || R_TILES=1
   fi
   local why
-  why=$(grep '^fuseflow cosim: ' "$work/$id.log" | grep -v '^fuseflow cosim: warning: ' | head -1 | sed -E 's/^fuseflow cosim: ([^:]*kernel 1 -> [^:]*: )?//')
+  why=$(grep '^fuseflow cosim: ' "$work/$id.log" | grep -v '^fuseflow cosim: warning: ' | head -1 | sed -E 's/^fuseflow cosim: (.*kernel [0-9]+ -> [^:]*: )?//')
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     R_CYCLES="stopped at the ${lim} s limit"
     R_OUT="-" R_CYC="-"
@@ -207,7 +208,7 @@ parse_run() {
       *"outputs equal, but the RTL took"*) R_OUT=pass ;;
     esac
     [ -n "${c:-}" ] && [ "$c" = "$rtl" ] && [ "$c" != 0 ] && case $why in *"RTL took"*) ;; *) R_CYC=pass ;; esac
-    R_CYCLES="C ${c:-?} RTL ${rtl:-?}: $(echo "$why" | cut -c1-160 | sed 's/|/\\|/g')"
+    R_CYCLES="C $(commas "${c:-?}") RTL $(commas "${rtl:-?}"): $(echo "$why" | cut -c1-160 | sed 's/|/\\|/g')"
   fi
 }
 

@@ -61,12 +61,21 @@ int ff_mem_cycle(ff_mem *m, uint64_t t, const ff_mem_req *reqs, int n, unsigned 
 /* Requests accepted and not yet answered: the memory is busy while > 0. */
 uint64_t ff_mem_in_flight(const ff_mem *m);
 
-/* Words of one line (burst_bytes / 4) and its log2. */
+/* log2 of the words of one line (burst_bytes / 4). */
 static inline int ff_mem_line_shift(const ff_offchip *o)
 {
     int s = 0;
     while ((4 << s) < o->burst_bytes) s++;
     return s;
+}
+
+/* Bytes the request for line `line` of a region of `words` words moves: a
+ * whole line, or what is left of the region in its last one. Both sides
+ * count a port's bytes with it (models/sim/mport.c, rtl/run/run.c). */
+static inline uint64_t ff_mem_line_bytes(uint64_t words, uint32_t line, int shift)
+{
+    uint64_t first = (uint64_t)line << shift, per = (uint64_t)1 << shift;
+    return 4 * (words - first < per ? words - first : per);
 }
 
 #endif

@@ -33,7 +33,6 @@
 #include "ff_tensor.h"
 #include "ff_token.h"
 
-
 /* Timing of an op on a BxB dense block (block mode, docs/timing.md): latency
  * and II are linear in B, e.g. a block matrix product with latency 2B-1 and
  * II B. A vector or scalar block counts as B = 1. */

@@ -101,10 +101,8 @@ void sim_mem_commit(ff_sim *s, int *wake, int *nwake)
         mport *p = n->mp;
         if (p->grant >= 0) {
             int r = p->grant;
-            uint64_t words = p->write ? *p->count[r] : p->words[r];
-            uint64_t first = (uint64_t)p->issued[r] << p->shift, line = 1u << p->shift;
             n->st.mem_requests++;
-            n->st.mem_bytes += 4 * (words - first < line ? words - first : line);
+            n->st.mem_bytes += ff_mem_line_bytes(p->write ? *p->count[r] : p->words[r], p->issued[r], p->shift);
             p->issued[r]++;
             p->turn = !r;
             p->grant = -1;

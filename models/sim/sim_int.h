@@ -218,9 +218,9 @@ void sim_port_open(struct ff_sim *s, node *n, const char *tensor, int write, uin
                    const size_t *c0, const size_t *c1);
 /* Start of a cycle: every port's request, the memory's answers. */
 void sim_mem_begin(struct ff_sim *s);
-/* End of a cycle: grants and responses take effect; *wake[0..*nwake) are the
- * nodes a response may let fire, *finished those whose last write was
- * answered (writers finish then). */
+/* End of a cycle: grants and responses take effect; wake[0..*nwake) are the
+ * nodes a response concerns: one that waited for a word (it may fire now),
+ * or a draining writer whose last write was answered (it finishes now). */
 void sim_mem_commit(struct ff_sim *s, int *wake, int *nwake);
 void sim_mem_free(struct ff_sim *s);
 /* A writer's core took D: 1 when its port still has writes to make or answers

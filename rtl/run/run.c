@@ -220,10 +220,9 @@ static int serve_memory(runner *u, uint64_t t, ff_rtl_result *res)
         mlane *m = &u->lanes.data[u->lane_of_node[u->req[i].port]];
         int r = u->req[i].tag;
         uint64_t words = m->write ? cfg_get(u, m->slot, r ? FF_RTL_REG_COUNT1 : FF_RTL_REG_COUNT0) : m->words[r];
-        uint64_t first = (uint64_t)m->issued[r] << u->shift, line = 1u << u->shift;
         ff_rtl_mport_stats *st = &res->ports.data[m->stats];
         st->requests++;
-        st->bytes += 4 * (words - first < line ? words - first : line);
+        st->bytes += ff_mem_line_bytes(words, m->issued[r], u->shift);
         m->issued[r]++;
         m->grant = 1;
     }

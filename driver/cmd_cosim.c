@@ -136,8 +136,10 @@ static int write_junit(const char *path, const char *model, const ff_run_cosim_k
  * --fst path (a const char *const *). */
 static void print_kernel(const ff_run_cosim_kernel *k, void *user)
 {
-    char tiles[32] = ""; /* a tiled kernel's cycles are its tiles' sums */
-    if (k->coord_tiles > 1) snprintf(tiles, sizeof tiles, " (%d tiles)", k->coord_tiles);
+    char tiles[64] = ""; /* a tiled kernel's cycles are its tiles' sums */
+    if (k->coord_skipped)
+        snprintf(tiles, sizeof tiles, " (%d tiles, %" PRIu64 " empty skipped)", k->coord_tiles, k->coord_skipped);
+    else if (k->coord_tiles > 1) snprintf(tiles, sizeof tiles, " (%d tiles)", k->coord_tiles);
     printf("%-40s C %9" PRIu64 "  RTL %9" PRIu64 " cycles  %s%s\n", k->name, k->c_cycles, k->rtl_cycles,
            k->failure ? "FAIL" : "ok", tiles);
     ff_sim_timing_print(&k->timing, k->c_cycles, stdout);

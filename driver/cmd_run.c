@@ -136,8 +136,10 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
         int t = p->stmts[ker->roots[q]].lhs;
         printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");
     }
-    char tiles[32] = ""; /* a tiled kernel's cycles are its tiles' */
-    if (rk->ntiles > 1) snprintf(tiles, sizeof tiles, " in %d tiles", rk->ntiles);
+    char tiles[64] = ""; /* a tiled kernel's cycles are its tiles' */
+    if (rk->tiles_skipped)
+        snprintf(tiles, sizeof tiles, " in %d tiles (%" PRIu64 " empty skipped)", rk->ntiles, rk->tiles_skipped);
+    else if (rk->ntiles > 1) snprintf(tiles, sizeof tiles, " in %d tiles", rk->ntiles);
     if (sim->opts.functional) printf(": computed (functional)%s\n", tiles);
     else printf(": %" PRIu64 " cycles, %d primitives%s\n", sim->cycles, sim->nprims, tiles);
     ff_sim_timing_print(&sim->timing, sim->cycles, stdout);

@@ -179,9 +179,13 @@ parse_run() {
   line=$(grep -m1 -E '^kernel 1: --tile' "$work/$id.log")
   if [ -n "$line" ]; then
     R_TILING=$(echo "$line" | sed -E 's/^kernel 1: --tile (auto: )?//; s/ \(.*//')
-    # the tiles auto chose, also for a run stopped before the kernel's line
-    R_TILES=$(echo "$line" | sed -nE 's/.* \(([0-9]+) tiles, .*/\1/p')
-    [ -n "$R_TILES" ] || R_TILES=1
+    # the tiles auto chose, also for a run stopped before the kernel's line:
+    # those that run, "of" the plan's when empty ones are skipped
+    local all skip
+    all=$(echo "$line" | sed -nE 's/.* \(([0-9]+) tiles, .*/\1/p')
+    skip=$(echo "$line" | sed -nE 's/.*, ([0-9]+) of them empty and skipped.*/\1/p')
+    R_TILES=${all:-1}
+    [ -z "$skip" ] || [ "$skip" = 0 ] || R_TILES="$(commas $((all - skip))) of $(commas "$all")"
   fi
   line=$(grep -m1 -E ' C +[0-9]+  RTL +[0-9]+ cycles  (ok|FAIL)' "$work/$id.log")
   local c rtl status
@@ -191,7 +195,7 @@ parse_run() {
     status=$(echo "$line" | sed -E 's/.*cycles  (ok|FAIL).*/\1/')
     local t
     t=$(echo "$line" | sed -nE 's/.*\(([0-9]+) tiles\).*/\1/p')
-    [ -z "$t" ] || R_TILES=$t
+    [ -z "$t" ] || R_TILES=$(commas "$t")
     [ "$R_TILES" != "-" ] || R_TILES=1
   fi
   local why

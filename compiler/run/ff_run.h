@@ -90,10 +90,13 @@ typedef struct ff_run_kernel {
     int phase, nphases;
     const unsigned char *on_chip;
     /* Tiling (ff_run_sched.tiles): this call is tile `tile` (0-based) of
-     * ntiles (1: untiled); rk->in are the tile's cropped inputs, and the
-     * runner merges the outputs. The measurements of one kernel are the
-     * sums over its tiles. */
+     * the ntiles that run (1: untiled); rk->in are the tile's cropped
+     * inputs, and the runner merges the outputs. The measurements of one
+     * kernel are the sums over its tiles. tiles_skipped more tiles of the
+     * plan were not run: no root of the kernel can have a point in them
+     * (docs/language.md "Tiling"). */
     int tile, ntiles;
+    uint64_t tiles_skipped;
 } ff_run_kernel;
 
 /* The callbacks of a run; user is passed to each. */

@@ -23,6 +23,7 @@ typedef struct ff_run_cosim_kernel {
     uint64_t rtl_cycles;   /* 0: the RTL did not finish */
     size_t tiles;          /* tiles its bitstream used */
     int coord_tiles;       /* --tile: the coordinate-space tiles it ran as (cycles are their sum) */
+    uint64_t coord_skipped; /* --tile: the plan's further tiles, empty and not run */
     ff_sim_timing timing;  /* off-chip (docs/timing.md section 4), the C model's (tiles summed) -- the
                               RTL's port by port equal, or the kernel failed */
     double seconds;        /* CPU time of both models */

@@ -1083,6 +1083,49 @@ static int support_cap(const ff_ir_program *p, const ff_ir_stmt *S, const tile_b
     return 1;
 }
 
+/* Whether the tile (lo, ext) can hold a point of e, judged as a tiled
+ * format's outer levels judge it (docs/language.md "Tiling"): the tile
+ * coordinates of a cropped tensor form a compressed level, intersected
+ * under a product or a mask and unioned under a sum, so a product with an
+ * operand that stores nothing in the tile is never visited. Constants,
+ * functions with f(0) != 0, max reductions and tensors not cropped (a
+ * fused intermediate is judged by its own right side) count as present. */
+static int tile_present(const ff_ir_program *p, const ff_kernel *k, const ff_ir_expr *e, const tile_bucket *b,
+                        const uint32_t *lo)
+{
+    if (!e) return 0;
+    switch (e->kind) {
+    case FF_IR_ACCESS:
+        if (b[e->tensor].t) return bucket_find(&b[e->tensor], lo) >= 0;
+        for (int st = k->first; st <= k->last; st++)
+            if (p->stmts[st].lhs == e->tensor) return tile_present(p, k, p->stmts[st].rhs, b, lo);
+        return 1;
+    case FF_IR_UNARY:
+        if (e->op == FF_ALU_NEG || e->op == FF_ALU_RELU || e->op == FF_IR_FN_SQRT || e->op == FF_IR_FN_GELU)
+            return tile_present(p, k, e->a, b, lo);
+        return 1;
+    case FF_IR_REDUCE: return e->op != FF_IR_RED_SUM || tile_present(p, k, e->a, b, lo);
+    case FF_IR_MASK: return tile_present(p, k, e->a, b, lo) && tile_present(p, k, e->b, b, lo);
+    case FF_IR_BINARY:
+        if (e->op == FF_ALU_MUL) return tile_present(p, k, e->a, b, lo) && tile_present(p, k, e->b, b, lo);
+        if (e->op == FF_ALU_ADD || e->op == FF_ALU_SUB)
+            return tile_present(p, k, e->a, b, lo) || tile_present(p, k, e->b, b, lo);
+        return 1;
+    default: return 1;
+    }
+}
+
+/* Whether kernel k runs the tile at lo: one of its roots (the statements
+ * whose results it stores) can have a point in it. A skipped tile writes
+ * nothing, and the merge reads its outputs as zero. b: the read tensors'
+ * buckets, current for the plan. */
+static int tile_runs(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const uint32_t *lo)
+{
+    for (int r = 0; r < k->nroots; r++)
+        if (tile_present(p, k, p->stmts[k->roots[r]].rhs, b, lo)) return 1;
+    return 0;
+}
+
 /* The 2-D accumulators (spacc2) a kernel's graph places: the loops their
  * rows (outer) and columns (inner) run over, and the block edge each
  * counts in (0: coordinates). Their SRAM holds outer x 2^ceil(log2 inner)
@@ -1161,6 +1204,7 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
     int fit = 1;
     for (uint64_t tile = 0; tile < n && fit; tile++) {
         tile_box(p, pl, sizes, tile, lo, ext);
+        if (!tile_runs(p, k, b, lo)) continue; /* skipped: holds nothing */
         uint64_t blocked = 0; /* --block: the block store's words the tile's inputs may take */
         unsigned blocked_loops = 0;
         for (int t = 0; t < p->ntensors && fit; t++) {
@@ -1226,6 +1270,22 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
     return fit;
 }
 
+/* How many tiles of pl run (*runs) of how many (*all). b: current for pl. */
+static void tiles_count(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
+                        const uint32_t *sizes, uint64_t *runs, uint64_t *all)
+{
+    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
+    *all = 1;
+    for (int i = 0; i < pl->n; i++) *all *= ntiles_of(pl, i);
+    *runs = 0;
+    for (uint64_t tile = 0; tile < *all; tile++) {
+        tile_box(p, pl, sizes, tile, lo, ext);
+        *runs += (uint64_t)tile_runs(p, k, b, lo);
+    }
+    free(lo);
+    free(ext);
+}
+
 /* --tile auto: from whole loops, halve a loop that spans more than
  * tile_dim, else, among the loops indexing the first tensor that does not
  * fit, the largest tile of a loop no statement sums over (then of a summed
@@ -1256,6 +1316,37 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b
         }
         pl->size[best] = (pl->size[best] + 1) / 2;
     }
+    /* Halving overshoots where a loop was halved before another's cut made
+     * room: grow each loop back (to twice, 1.5 and 1.25 times its tile)
+     * while the plan still fits and runs fewer tiles, or as many of fewer. */
+    uint64_t runs = 0, all = 0;
+    if (fit > 0) tiles_count(p, k, b, pl, sizes, &runs, &all);
+    for (int grown = fit > 0; grown;) {
+        grown = 0;
+        for (int i = 0; i < pl->n && fit > 0; i++)
+            for (int g = 0; g < 3 && pl->size[i] < pl->dim[i]; g++) {
+                tile_plan t = *pl;
+                uint64_t want = (uint64_t)pl->size[i] + ((uint64_t)pl->size[i] >> g);
+                t.size[i] = want < pl->dim[i] ? (uint32_t)want : pl->dim[i];
+                if (t.size[i] == pl->size[i]) continue;
+                buckets_update(p, &t, sizes, b);
+                int f = tiles_fit(p, k, b, &t, sizes, s, acc2, why, sizeof why, &wide, &loops, err);
+                if (f < 0) {
+                    fit = f;
+                    break;
+                }
+                uint64_t r, a;
+                if (!f) continue;
+                tiles_count(p, k, b, &t, sizes, &r, &a);
+                if (r > runs || (r == runs && a >= all)) continue;
+                *pl = t;
+                runs = r;
+                all = a;
+                grown = 1;
+                break;
+            }
+    }
+    if (fit > 0) buckets_update(p, pl, sizes, b);
     if (fit < 0) rc = err->code;
     int kept = 0;
     for (int i = 0; i < pl->n; i++)
@@ -1394,13 +1485,23 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         free(sizes);
         return rc ? rc : execute(rk, store, ops, err);
     }
-    uint64_t n = 1;
-    for (int i = 0; i < pl.n; i++) n *= ntiles_of(&pl, i);
+    uint64_t all = 1;
+    for (int i = 0; i < pl.n; i++) all *= ntiles_of(&pl, i);
+    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
+    /* the tiles that run, in tile order; when none can hold a point, the
+     * first runs, so that the kernel still has a graph and a measurement */
+    FF_VEC(uint64_t) runs = {0};
+    for (uint64_t tile = 0; tile < all; tile++) {
+        tile_box(p, &pl, sizes, tile, lo, ext);
+        if (tile_runs(p, k, b, lo)) FF_VEC_PUSH(runs, tile);
+    }
+    if (!runs.len) FF_VEC_PUSH(runs, 0);
+    uint64_t n = runs.len;
     if (s->tile_auto && s->tile_report) {
         fprintf(s->tile_report, "kernel %d: --tile ", rk->index + 1);
         for (int i = 0; i < pl.n; i++) fprintf(s->tile_report, "%s%s:%u", i ? "," : "", p->indices[pl.idx[i]].name, pl.size[i]);
-        fprintf(s->tile_report, " (%llu tiles, each level within %llu words)\n", (unsigned long long)n,
-                (unsigned long long)s->tile_words);
+        fprintf(s->tile_report, " (%llu tiles, %llu of them empty and skipped; each level within %llu words)\n",
+                (unsigned long long)all, (unsigned long long)(all - n), (unsigned long long)s->tile_words);
     }
     for (int t = 0; t < p->ntensors && !rc; t++)
         for (int m = 0; reads[t] && m < p->tensors[t].order && !rc; m++)
@@ -1409,9 +1510,8 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
                                 "it cannot be cropped to a tile", k->first + 1, k->last + 1, m + 1, p->tensors[t].name);
     merged *M = ff_xcalloc((size_t)p->ntensors + 1, sizeof *M);
     ff_tensor **td = ff_xcalloc((size_t)p->ntensors + 1, sizeof *td);
-    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
     for (uint64_t tile = 0; tile < n && !rc; tile++) {
-        tile_box(p, &pl, sizes, tile, lo, ext);
+        tile_box(p, &pl, sizes, runs.data[tile], lo, ext);
         memcpy(td, rk->data, sizeof *td * (size_t)p->ntensors);
         for (int st = k->first; st <= k->last; st++) td[p->stmts[st].lhs] = NULL; /* computed here */
         for (int t = 0; t < p->ntensors && !rc; t++) {
@@ -1424,6 +1524,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         tk.data = td;
         tk.tile = (int)tile;
         tk.ntiles = (int)n;
+        tk.tiles_skipped = all - n;
         for (int r = 0; r < k->nroots; r++) tk.orders[r].sizes = tsizes;
         if (!rc) rc = execute(&tk, 1, ops, err);
         for (int st = k->first; st <= k->last && !rc; st++) {
@@ -1448,6 +1549,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
             rk->in = tk.in;
             rk->out = tk.out;
             rk->ntiles = (int)n;
+            rk->tiles_skipped = all - n;
             rk->tile = 0;
             bind_inputs(rk, err);
         }
@@ -1465,6 +1567,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         free(M[t].coords.data);
         free(M[t].vals.data);
     }
+    free(runs.data);
     free(ext);
     free(lo);
     free(td);

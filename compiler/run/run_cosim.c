@@ -115,6 +115,7 @@ static int cosim_kernel(ff_run_kernel *rk, void *user, ff_err *err)
     kc->rtl_cycles += res->rtl_cycles;
     if (res->tiles > kc->tiles) kc->tiles = res->tiles;
     kc->coord_tiles = rk->ntiles;
+    kc->coord_skipped = rk->tiles_skipped;
     if (res->traced) {
         kc->traced = 1;
         kc->trace_from = res->trace_from;

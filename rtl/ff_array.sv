@@ -180,7 +180,9 @@ module ff_array
 
   logic [SlotBits-1:0]          cfg_slot, mem_slot;
   logic [4:0]                   cfg_reg;
-  logic [NTilesP-1:0][31:0]     tile_cfg_rdata, tile_mem_rdata;
+  // Unpacked for the reason src_data is: the read-back mux selects one
+  // word, instead of rebuilding a NTiles x 32-bit vector on every address.
+  logic [31:0]                  tile_cfg_rdata [NTilesP], tile_mem_rdata [NTilesP];
   logic [NTilesP-1:0]           tile_done, tile_err, tile_moved;
 
   // block store ports, one per block-capable tile
@@ -188,6 +190,16 @@ module ff_array
   logic [NBP-1:0][31:0]               bs_handle;
   logic [NBP-1:0][1:0][BW-1:0][31:0]  bs_rd_data;
   logic [NBP-1:0][BW-1:0][31:0]       bs_wdata;
+
+  // run_i, registered: the tiles see it one edge later (the harness's
+  // start edge, docs/rtl.md "run_i"), so no tile's logic depends on a
+  // harness input combinationally only because of it -- a Verilated array
+  // would otherwise re-evaluate every tile whenever any input changes.
+  logic run_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) run_q <= 1'b0;
+    else         run_q <= run_i;
+  end
 
   assign cfg_slot = cfg_addr_i[AddrBits-1 -: SlotBits];
   assign cfg_reg  = cfg_addr_i[4:0];
@@ -259,7 +271,7 @@ module ff_array
     ) u_tile (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
-      .run_i      (run_i),
+      .run_i      (run_q),
       .cfg_we_i   (cfg_we_i && 32'(cfg_slot) == FirstTileSlot + t),
       .cfg_reg_i  (cfg_reg),
       .cfg_wdata_i(cfg_wdata_i),
@@ -331,8 +343,8 @@ module ff_array
   end
 
   if (NTiles == 0) begin : g_no_tiles
-    assign tile_cfg_rdata = '0;
-    assign tile_mem_rdata = '0;
+    assign tile_cfg_rdata[0] = '0;
+    assign tile_mem_rdata[0] = '0;
     assign tile_done      = '1;
     assign tile_err       = '0;
     assign tile_moved     = '0;
@@ -375,7 +387,7 @@ module ff_array
       .ready_o(cons_ready[NTileIn + q]),
       .data_i (cons_data[NTileIn + q]),
       .valid_o(hout_valid_o[q]),
-      .pop_i  (hout_ready_i[q] && run_i),
+      .pop_i  (hout_ready_i[q] && run_q),
       .data_o (hout_data_o[q]),
       .count_o(hout_count[q])
     );

@@ -323,6 +323,13 @@ void ff_sc_accel::on_fall()
         array_stopped_ = !array_running_;
         array.run_i.write(array_running_);
         model_run_.write(model_running_);
+        // the array registers run_i (docs/rtl.md "run_i"): the next edge
+        // only raises it inside, and the run's cycle 0 is the one after
+        start_edge_ = array_running_;
+        return;
+    }
+    if (start_edge_) {
+        start_edge_ = false;
         return;
     }
     if (array_running_) {

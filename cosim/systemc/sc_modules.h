@@ -122,6 +122,7 @@ private:
     uint64_t edges_ = 0;
     // the run
     bool busy_ = false, start_pending_ = false, array_running_ = false, model_running_ = false;
+    bool start_edge_ = false; // the edge that registers run_i: not a cycle of the run
     bool array_done_ = false, array_stopped_ = false, moved_ = false, irq_level_ = false;
     ff_rtl_watch watch_{};
     uint64_t max_cycles_ = 0, watchdog_ = 0;

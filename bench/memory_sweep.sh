@@ -9,7 +9,8 @@
 # Bandwidth: one channel issuing a 64-byte request every II cycles (64/II
 # bytes a cycle), II = 1..32. Latency: 8 channels, 30..960 cycles. Capacity:
 # glb_words (the on-chip words a kernel's tiles must fit, --tile auto)
-# 256..65536. Prints one row per run: cycles, tiles, requests, bytes, and
+# 256..65536. Prints one row per run: cycles, tiles (run/planned where
+# --tile auto skipped empty ones), requests, bytes, and
 # the share of port-cycles spent waiting for memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,13 +46,15 @@ row() {
     out=$("$ff" run "examples/$kernel.ff" --arch "$arch" --check "$@" 2>&1) || { echo "$out" >&2; exit 1; }
     local cyc tiles off
     cyc=$(echo "$out" | sed -n 's/.*: \([0-9]*\) cycles, .*/\1/p' | head -1)
-    tiles=$(echo "$out" | sed -n 's/.* in \([0-9]*\) tiles$/\1/p' | head -1)
+    # tiles run, "/ the plan's" when empty ones were skipped
+    tiles=$(echo "$out" | sed -n 's/.* in \([0-9]*\) tiles$/\1/p; s/.* in \([0-9]*\) tiles (\([0-9]*\) empty skipped)$/\1 \2/p' | head -1)
+    case $tiles in *" "*) set -- $tiles; tiles="$1/$(($1 + $2))" ;; esac
     off=$(echo "$out" | sed -n 's/^  off-chip: \([0-9]*\) requests, \([0-9]*\) bytes read, \([0-9]*\) written; memory waits [0-9]* tile-cycles (\([0-9.]*\)% .*/\1 \2 \3 \4/p' | head -1)
     set -- $off
-    printf "%-8s %-22s %10s %6s %9s %11s %11s %7s%%\n" "$kernel" "$label" "$cyc" "${tiles:-1}" "$1" "$2" "$3" "$4"
+    printf "%-8s %-22s %10s %13s %9s %11s %11s %7s%%\n" "$kernel" "$label" "$cyc" "${tiles:-1}" "$1" "$2" "$3" "$4"
 }
 
-hdr() { printf "%-8s %-22s %10s %6s %9s %11s %11s %8s\n" kernel setting cycles tiles requests "bytes in" "bytes out" waiting; }
+hdr() { printf "%-8s %-22s %10s %13s %9s %11s %11s %8s\n" kernel setting cycles tiles requests "bytes in" "bytes out" waiting; }
 
 for m in jagmesh7 delaunay_n14; do
     A=$data/$m.mtx

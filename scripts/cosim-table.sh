@@ -76,30 +76,14 @@ if [ ! -x "$fuseflow" ]; then echo "cosim-table.sh: $fuseflow: not built (cmake 
 kernels=(spmv spmm sddmm add mul)
 # Pairs left out of the default set, with the reason printed in their row
 # (--all runs them). Measured on 2026-12-07 on this repository's 2-core
-# machine shared with other work, where the RTL took 0.17-0.3 s a tile:
-# "stopped" ones ran into the 300 s limit; the others were tiled (the
-# count --tile auto printed) into more tiles than 300 s can run.
-slow_tiles="more tiles than 300 s can run at the 0.17-0.3 s a tile measured"
+# machine: --tile auto's plan (tiles that run of the plan's), at the RTL's
+# 0.15 s a tile (jagmesh7 spmm and sddmm, 192 and 257 tiles in 30 s and 39 s).
+slow_tiles="about 40 minutes of RTL at 0.15 s a tile"
 declare -A SLOW=(
-  [bcsstk13:spmv]="stopped at the 300 s limit (2,004 tiles, i:4,k:501); its partial sums over k also saturate Q15.16 (values up to 1.2e12), so the merge refuses it"
-  [bcsstk13:spmm]="stopped at the 300 s limit (tens of thousands of tiles: B is K x 16 dense, so k:501 leaves j:1); its partial sums over k saturate Q15.16 too"
-  [bcsstk13:sddmm]="7,938 tiles (i:16,j:32): $slow_tiles"
-  [bcsstk13:add]="7,938 tiles (i:16,j:32): $slow_tiles"
-  [bcsstk13:mul]="7,938 tiles (i:16,j:32): $slow_tiles"
-  [ca-GrQc:spmv]="stopped at the 300 s limit (2,048 tiles, i:41,k:328)"
-  [ca-GrQc:spmm]="stopped at the 300 s limit (32,768 tiles, i:41,j:8,k:41)"
-  [ca-GrQc:sddmm]="62,500 tiles (i:21,j:21): $slow_tiles"
-  [cryg2500:spmm]="7,938 tiles (i:40,j:8,k:40): $slow_tiles"
-  [cryg2500:sddmm]="15,625 tiles (i:20,j:20): $slow_tiles"
-  [delaunay_n14:spmv]="8,192 tiles (i:64,k:512): $slow_tiles"
-  [delaunay_n14:spmm]="262,144 tiles (i:32,j:8,k:64): $slow_tiles"
-  [delaunay_n14:sddmm]="262,144 tiles (i:32,j:32): $slow_tiles"
-  [delaunay_n14:add]="32,768 tiles (i:64,j:128): $slow_tiles"
-  [delaunay_n14:mul]="32,768 tiles (i:64,j:128): $slow_tiles"
-  [jagmesh7:spmm]="stopped at the 300 s limit (2,048 tiles, i:36,j:8,k:36)"
-  [jagmesh7:sddmm]="stopped at the 300 s limit (4,096 tiles, i:18,j:18)"
-  [olm1000:sddmm]="stopped at the 300 s limit (1,024 tiles, i:32,j:32)"
-  [cora-AI:spmm]="stopped at the 300 s limit (7,938 tiles, i:43,j:8,k:43)"
+  [ca-GrQc:spmm]="16,588 of 17,716 tiles (i:51,j:8,k:61): $slow_tiles"
+  [ca-GrQc:sddmm]="17,175 of 28,900 tiles (i:31,j:31): $slow_tiles"
+  [delaunay_n14:spmm]="9,144 of 175,104 tiles (i:48,j:8,k:64): about 25 minutes of RTL at 0.15 s a tile"
+  [delaunay_n14:sddmm]="7,300 of 262,144 tiles (i:32,j:32): about 20 minutes of RTL at 0.15 s a tile"
 )
 
 if [ -n "$logs" ]; then

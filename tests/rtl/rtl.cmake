@@ -91,7 +91,7 @@ if(FUSEFLOW_RTL)
     string(REPLACE ":" "" tname "${tiles}")
     string(REPLACE "," "_" tname "${tname}")
     add_test(NAME cosim_cli_tile_${m}_${tname}_west0067
-             COMMAND sh -c "out=$(\"$@\" 2>&1); rc=$?; echo \"$out\"; test $rc -eq 0 && echo \"$out\" | grep -q ' ok ([0-9]* tiles)' && echo \"$out\" | grep -q '1 of 1 kernel equal'"
+             COMMAND sh -c "out=$(\"$@\" 2>&1); rc=$?; echo \"$out\"; test $rc -eq 0 && echo \"$out\" | grep -q ' ok ([0-9]* tiles[,)]' && echo \"$out\" | grep -q '1 of 1 kernel equal'"
                      sh $<TARGET_FILE:fuseflow> cosim ${CMAKE_SOURCE_DIR}/examples/${m}.ff ${run})
     set_tests_properties(cosim_cli_tile_${m}_${tname}_west0067 PROPERTIES LABELS "rtl;cosim" TIMEOUT 60)
   endforeach()

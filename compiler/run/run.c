@@ -1083,7 +1083,7 @@ static int support_cap(const ff_ir_program *p, const ff_ir_stmt *S, const tile_b
     return 1;
 }
 
-/* Whether the tile (lo, ext) can hold a point of e, judged as a tiled
+/* Whether the tile at lo can hold a point of e, judged as a tiled
  * format's outer levels judge it (docs/language.md "Tiling"): the tile
  * coordinates of a cropped tensor form a compressed level, intersected
  * under a product or a mask and unioned under a sum, so a product with an

@@ -613,6 +613,14 @@ static uint32_t ntiles_of(const tile_plan *pl, int i)
     return (pl->dim[i] + pl->size[i] - 1) / pl->size[i];
 }
 
+/* The tiles of plan pl, empty or not. */
+static uint64_t plan_ntiles(const tile_plan *pl)
+{
+    uint64_t n = 1;
+    for (int i = 0; i < pl->n; i++) n *= ntiles_of(pl, i);
+    return n;
+}
+
 /* Tile number `tile` (mixed radix, the first tiled loop fastest): its
  * offset and extent per program index (extent = full size untiled). */
 static void tile_box(const ff_ir_program *p, const tile_plan *pl, const uint32_t *sizes, uint64_t tile,
@@ -1170,17 +1178,19 @@ static uint64_t tile_span(const ff_ir_program *p, const tile_plan *pl, const uin
     return B > 1 ? (n + (uint64_t)B - 1) / (uint64_t)B : n;
 }
 
-/* Whether every tile of pl fits s->tile_words (inputs cropped, outputs
- * bounded by their extents and by what their inputs store) and s->tile_dim; *why says which does not,
- * *wide is the loop (pl entry) over tile_dim or -1, *loops the pl entries
- * that index the first tensor that does not fit (a mask). b: the read
- * tensors' buckets, current for pl. */
+/* Whether every tile of pl that runs (tile_runs) fits s->tile_words
+ * (inputs cropped, outputs bounded by their extents and by what their
+ * inputs store) and s->tile_dim; *why says which does not, *wide is the
+ * loop (pl entry) over tile_dim or -1, *loops the pl entries that index the
+ * first tensor that does not fit (a mask). When every tile fits, *runs is
+ * how many run. b: the read tensors' buckets, current for pl. */
 static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
                      const uint32_t *sizes, const ff_run_sched *s, const tile_acc2 *acc2, char *why, size_t nwhy,
-                     int *wide, unsigned *loops, ff_err *err)
+                     int *wide, unsigned *loops, uint64_t *runs, ff_err *err)
 {
     *wide = -1;
     *loops = 0;
+    *runs = 0;
     for (int i = 0; i < pl->n; i++)
         if (s->tile_dim && pl->size[i] > s->tile_dim) {
             snprintf(why, nwhy, "loop '%s' spans %u > %u", p->indices[pl->idx[i]].name, pl->size[i], s->tile_dim);
@@ -1198,13 +1208,13 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
             if (pl->idx[i] == acc2->outer[a] || pl->idx[i] == acc2->inner[a]) *loops |= 1u << i;
         return 0;
     }
-    uint64_t n = 1;
-    for (int i = 0; i < pl->n; i++) n *= ntiles_of(pl, i);
+    uint64_t n = plan_ntiles(pl);
     uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
     int fit = 1;
     for (uint64_t tile = 0; tile < n && fit; tile++) {
         tile_box(p, pl, sizes, tile, lo, ext);
         if (!tile_runs(p, k, b, lo)) continue; /* skipped: holds nothing */
+        ++*runs;
         uint64_t blocked = 0; /* --block: the block store's words the tile's inputs may take */
         unsigned blocked_loops = 0;
         for (int t = 0; t < p->ntensors && fit; t++) {
@@ -1270,22 +1280,6 @@ static int tiles_fit(const ff_ir_program *p, const ff_kernel *k, const tile_buck
     return fit;
 }
 
-/* How many tiles of pl run (*runs) of how many (*all). b: current for pl. */
-static void tiles_count(const ff_ir_program *p, const ff_kernel *k, const tile_bucket *b, const tile_plan *pl,
-                        const uint32_t *sizes, uint64_t *runs, uint64_t *all)
-{
-    uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
-    *all = 1;
-    for (int i = 0; i < pl->n; i++) *all *= ntiles_of(pl, i);
-    *runs = 0;
-    for (uint64_t tile = 0; tile < *all; tile++) {
-        tile_box(p, pl, sizes, tile, lo, ext);
-        *runs += (uint64_t)tile_runs(p, k, b, lo);
-    }
-    free(lo);
-    free(ext);
-}
-
 /* --tile auto: from whole loops, halve a loop that spans more than
  * tile_dim, else, among the loops indexing the first tensor that does not
  * fit, the largest tile of a loop no statement sums over (then of a summed
@@ -1297,9 +1291,10 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b
     char why[160] = "";
     int rc = 0, fit, wide;
     unsigned loops;
+    uint64_t runs = 0; /* tiles of the plan that run, once it fits */
     for (;;) {
         buckets_update(p, pl, sizes, b);
-        if ((fit = tiles_fit(p, k, b, pl, sizes, s, acc2, why, sizeof why, &wide, &loops, err)) != 0) break;
+        if ((fit = tiles_fit(p, k, b, pl, sizes, s, acc2, why, sizeof why, &wide, &loops, &runs, err)) != 0) break;
         int best = wide;
         for (int pass = 0; pass < 2 && best < 0; pass++)
             for (int i = 0; i < pl->n; i++) {
@@ -1319,8 +1314,7 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b
     /* Halving overshoots where a loop was halved before another's cut made
      * room: grow each loop back (to twice, 1.5 and 1.25 times its tile)
      * while the plan still fits and runs fewer tiles, or as many of fewer. */
-    uint64_t runs = 0, all = 0;
-    if (fit > 0) tiles_count(p, k, b, pl, sizes, &runs, &all);
+    uint64_t all = plan_ntiles(pl);
     for (int grown = fit > 0; grown;) {
         grown = 0;
         for (int i = 0; i < pl->n && fit > 0; i++)
@@ -1330,14 +1324,13 @@ static int auto_tiles(const ff_ir_program *p, const ff_kernel *k, tile_bucket *b
                 t.size[i] = want < pl->dim[i] ? (uint32_t)want : pl->dim[i];
                 if (t.size[i] == pl->size[i]) continue;
                 buckets_update(p, &t, sizes, b);
-                int f = tiles_fit(p, k, b, &t, sizes, s, acc2, why, sizeof why, &wide, &loops, err);
+                uint64_t r, a = plan_ntiles(&t);
+                int f = tiles_fit(p, k, b, &t, sizes, s, acc2, why, sizeof why, &wide, &loops, &r, err);
                 if (f < 0) {
                     fit = f;
                     break;
                 }
-                uint64_t r, a;
                 if (!f) continue;
-                tiles_count(p, k, b, &t, sizes, &r, &a);
                 if (r > runs || (r == runs && a >= all)) continue;
                 *pl = t;
                 runs = r;
@@ -1485,8 +1478,7 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         free(sizes);
         return rc ? rc : execute(rk, store, ops, err);
     }
-    uint64_t all = 1;
-    for (int i = 0; i < pl.n; i++) all *= ntiles_of(&pl, i);
+    uint64_t all = plan_ntiles(&pl);
     uint32_t *lo = ff_xcalloc((size_t)p->nindices + 1, sizeof *lo), *ext = ff_xcalloc((size_t)p->nindices + 1, sizeof *ext);
     /* the tiles that run, in tile order; when none can hold a point, the
      * first runs, so that the kernel still has a graph and a measurement */

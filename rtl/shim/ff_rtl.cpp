@@ -220,7 +220,7 @@ void ff_rtl_run(ff_rtl *r, int on)
 {
     // The array registers run_i (docs/rtl.md "run_i"): raising it takes one
     // edge, not a cycle of the run -- nothing moves in it. Lowering it takes
-    // effect at the next edge, which is a reset's in every runner.
+    // effect at the next edge; the runner's next is its next load's reset.
     r->top->run_i = on ? 1 : 0;
     if (on) r->edge();
     r->top->eval();

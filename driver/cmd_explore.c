@@ -47,6 +47,7 @@ static const char help[] =
     "                    fuseflow compile (the estimates count scalar FLOPs and bytes)\n"
     "  --tile INDEX:T,.. every schedule, the unfused baseline too, run tile by tile as\n"
     "                    for fuseflow run (auto: tiles that fit the arch's glb_words)\n"
+    "  --skip on|off     coordinate skipping in every simulated kernel (fuseflow compile)\n"
     "  --reuse MODE      every kernel root in this mode (fuseflow compile); default:\n"
     "                    searched -- each root in auto, and in recompute and hold\n"
     "                    where they differ (its orders end /recompute, /hold)\n"
@@ -166,6 +167,7 @@ int cmd_explore(int argc, char **argv)
     o.par_index = d.sched.par_index;
     o.par = d.sched.par;
     o.block = d.sched.block;
+    o.no_skip = d.sched.no_skip;
     o.reuse = d.sched.reuse;
     o.search_reuse = !d.reuse_given;
     if (!arch_path) {

@@ -44,6 +44,7 @@ static const char help[] =
     "  --par INDEX:P        as for fuseflow compile\n"
     "  --block B            as for fuseflow compile\n"
     "  --reuse MODE         as for fuseflow compile\n"
+    "  --skip on|off        as for fuseflow compile\n"
     "  --tile INDEX:T,...   run each kernel tile by tile: loop INDEX in tiles of T\n"
     "                      coordinates, inputs cropped, outputs placed or summed\n"
     "                      (docs/language.md \"Tiling\"); auto: each level of a tile's\n"

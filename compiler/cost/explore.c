@@ -188,11 +188,12 @@ static int get_kinfo(xstate *X, const ff_kernel *k, kinfo **out, ff_err *err)
     return 0;
 }
 
-/* --par and --block for the simulation of a kernel's n roots. */
+/* --par, --block and --skip for the simulation of a kernel's n roots. */
 static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
 {
     for (int r = 0; r < n; r++) {
         ord[r].block = o->block;
+        ord[r].no_skip = o->no_skip;
         ord[r].buffer_words = o->sim.arch.buffer_words;
         ord[r].hold_words = o->sim.arch.glb_words;
     }

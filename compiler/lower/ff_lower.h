@@ -65,6 +65,11 @@ typedef struct ff_lower_opts {
      * on whole blocks with the architecture's block timing. A statement
      * with no blocked tensor is lowered as usual. 0: scalar. */
     int block;
+    /* Coordinate skipping (--skip off sets it): 0 links every intersect
+     * side a scanner feeds alone back to that scanner (docs/timing.md
+     * "scan"), so it jumps over coordinates the intersection cannot use;
+     * 1 leaves the intersects streaming every coordinate. */
+    int no_skip;
     /* Reuse of a value a statement walks more than once (--reuse): a
      * softmax's or layernorm's operand is computed once and replayed from a
      * stream buffer (FF_REUSE_BUFFER: wherever a walk can be buffered, an

@@ -77,6 +77,7 @@ static int lower_once(const ff_ir_program *p, int stmt, const ff_lower_opts *opt
         }
     }
     if (ff_graph_validate(L->g, err)) return internal_error(L, err);
+    if (!(opts && opts->no_skip) && lw_link_skips(L->g, err)) return internal_error(L, err);
     *out = L->g;
     lw_delete(L);
     return 0;

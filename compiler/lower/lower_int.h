@@ -5,6 +5,7 @@
  *                  trie, order legality: a plan, no graph
  *   emit.c         the plan -> graph nodes (merges, values, writers)
  *   par.c          --par: the emitted graph's region under a loop, replicated
+ *   skip.c         coordinate skipping: intersect sides linked back to their scanners
  *   order.c        legal and default loop orders (each candidate lowered)
  *   kernel.c       roots of a kernel lowered and merged into one graph
  */
@@ -16,6 +17,11 @@
 /* Emits the graph of planned L into L->g (created by the caller). Errors
  * unwind through L->fail. */
 void lw_emit(lw *L);
+
+/* Links every intersect side that a scanner feeds alone back to that
+ * scanner's skip input (skip.c); g is validated before and after. Returns 0
+ * or the error's code. */
+int lw_link_skips(ff_graph *g, ff_err *err);
 
 /* The top-chain level of index `name`, or -1 (par.c). */
 int lw_top_level_named(const lw *L, const char *name);

@@ -50,6 +50,7 @@ typedef struct ff_run_sched {
     int par;
     int block;                  /* --block B on every root; 0: scalar */
     ff_reuse reuse;             /* --reuse on every root (ff_lower_opts.reuse) */
+    int no_skip;                /* --skip off on every root (ff_lower_opts.no_skip) */
     int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
     int glb_words;              /* the arch's glb_words: what held producers may take on chip
                                  * (0: unchecked) */

@@ -42,6 +42,7 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
         memset(&out[r], 0, sizeof out[r]);
         out[r].block = s->block;
         out[r].reuse = s->reuse;
+        out[r].no_skip = s->no_skip;
         out[r].buffer_words = s->buffer_words;
         out[r].hold_words = s->glb_words;
         if (s->par > 1) {

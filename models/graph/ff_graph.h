@@ -57,7 +57,8 @@ typedef struct ff_port_spec {
     const char *name;     /* without '#' */
     int is_input;
     int is_family;        /* expands to name0..name{n-1} */
-    int optional;         /* an input that may stay unconnected */
+    int optional;         /* `?`: an input that may stay unconnected, or an
+                             output only some graphs use */
     ff_stream_type type;  /* FF_ST_ANY: takes the node's common type */
     int per_lane;         /* written "lane": an `any` family whose member k
                              carries the type of the other family's member k

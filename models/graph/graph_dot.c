@@ -127,6 +127,28 @@ static int edge_type(const ff_graph *g, int e)
     return t;
 }
 
+/* Node i's ports on one side (1: inputs) as the label draws them: an
+ * optional port (an input that may stay unconnected, or an output only some
+ * graphs use) only when an edge names it. */
+static int drawn_ports(const ff_graph *g, int i, int inputs, char ***names)
+{
+    const ff_graph_int *gi = FF_GIC(g);
+    const ff_port_spec **specs;
+    int cnt = ff_node_expand_ports(&g->nodes[i], inputs, names, &specs), k = 0;
+    for (int p = 0; p < cnt; p++) {
+        int used = !specs[p]->optional;
+        for (int e = 0; e < g->nedges && !used; e++) {
+            const ff_edge *ed = &g->edges[e];
+            if (inputs ? ed->to_node == i : ed->from_node == i)
+                used = strcmp(inputs ? gi->en[e].to : gi->en[e].from, (*names)[p]) == 0;
+        }
+        if (used) (*names)[k++] = (*names)[p];
+        else free((*names)[p]);
+    }
+    free(specs);
+    return k;
+}
+
 int ff_graph_write_dot(const ff_graph *g, FILE *f, ff_err *err)
 {
     const ff_graph_int *gi = FF_GIC(g);
@@ -141,8 +163,8 @@ int ff_graph_write_dot(const ff_graph *g, FILE *f, ff_err *err)
         const ff_node *n = &g->nodes[i];
         const ff_prim_info *info = ff_prim_get(n->kind);
         char **in, **out;
-        int nin = ff_node_expand_ports(n, 1, &in, NULL);
-        int nout = ff_node_expand_ports(n, 0, &out, NULL);
+        int nin = drawn_ports(g, i, 1, &in);
+        int nout = drawn_ports(g, i, 0, &out);
         fputs("  ", f);
         put_id(f, n->name);
         fputs(" [label=\"{", f);

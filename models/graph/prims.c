@@ -142,10 +142,10 @@ static void parse_ports(ff_prim_info *info, const char *text)
             ff_port_spec p = {0};
             p.is_input = is_input;
             if (len && name[len - 1] == '?') {
-                if (!is_input) die(info->name, "output '%s' cannot be optional", name);
                 p.optional = 1;
                 name[--len] = '\0';
-            } else if (len && name[len - 1] == '#') {
+            }
+            if (len && name[len - 1] == '#') {
                 p.is_family = 1;
                 name[--len] = '\0';
             }

@@ -171,7 +171,7 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         n->ii = 1;
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
         if (ff_sim_node_block(gn)) s->blocked = 1;
-        if (n->latency < 0 || n->ii < 1 || gn->nout > 8) {
+        if (n->latency < 0 || n->ii < 1 || gn->nout > SIM_MAX_OUT) {
             /* n lives in s: the message is made before s is freed (reading
              * n after ff_sim_free was the use-after-free of --ii 0) */
             ff_err_set(err, FF_EINVAL, "node '%s': latency %d / II %d / %d outputs out of range", gn->name,

@@ -215,6 +215,8 @@ typedef struct ff_node_stats {
     uint64_t mem_writes;     /* 32-bit words written to its SRAM */
     uint64_t ops;            /* arithmetic operations (ALU results, reductions, accumulations) */
     uint64_t saturated;      /* scalar ALU results that saturated (ff_alu_apply_sat) */
+    uint64_t skips;          /* scan: jumps asked by a joiner's skip stream (coordinate skipping) */
+    uint64_t skipped;        /* scan: coordinates those jumps passed over, never emitted */
     /* its off-chip memory port (docs/timing.md section 4; 0 without one) */
     uint64_t stall_mem;      /* cycles it waited for words to arrive, or a writer for its last write */
     uint64_t mem_requests;   /* requests the memory accepted (one line each) */

@@ -185,9 +185,12 @@ int ff_prim_run(const char *kind, const char *const *params, int nparams, const 
         rc = ff_err_set(err, FF_EINVAL, "n = %lld out of range", (long long)fam_n);
         goto out;
     }
+    /* An optional output (an intersect's skip streams) stays unconnected,
+     * as in a graph that does not use it: connected, it would change what
+     * the primitive does. */
     for (int i = 0; i < info->nports; i++) {
         const ff_port_spec *ps = &info->ports[i];
-        if (ps->is_input) continue;
+        if (ps->is_input || ps->optional) continue;
         for (int j = 0; j < (ps->is_family ? fam_n : 1); j++) {
             char port[64], snk[80];
             if (ps->is_family) snprintf(port, sizeof port, "%s%d", ps->name, j);
@@ -211,6 +214,7 @@ int ff_prim_run(const char *kind, const char *const *params, int nparams, const 
     append(&buf, &len, &cap, "");
     const ff_node *dn = &g->nodes[dut];
     for (int p = 0; p < dn->nout; p++) {
+        if (dn->out[p].optional) continue;
         char snk[80];
         snprintf(snk, sizeof snk, "out_%s", dn->out[p].name);
         const ff_tok *toks;

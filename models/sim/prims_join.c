@@ -9,11 +9,14 @@
 
 typedef struct join_st {
     int n;
+    int skip[4];  /* intersect: side i's skip output is connected */
 } join_st;
 
-static int outs_ready(const node *n)
+/* Outputs 0..np-1 ready: crd and the refs (np = n + 1), or every output
+ * when the skip streams are written too. */
+static int outs_ready(const node *n, int np)
 {
-    for (int p = 0; p < n->nout; p++)
+    for (int p = 0; p < np; p++)
         if (!out_ready(n, p)) return 0;
     return 1;
 }
@@ -56,10 +59,23 @@ static fire_result control_all(ff_sim *s, node *n, int k, const ff_tok *crd)
             return sim_fail(s, n, "side 0 ends its fiber with '%s' but side %d with '%s'",
                             sim_tokstr(s, crd[0], FF_ST_CRD, a), i, sim_tokstr(s, crd[i], FF_ST_CRD, b));
         }
-    if (!outs_ready(n)) return FIRE_STALL_OUT;
+    if (!outs_ready(n, n->nout)) return FIRE_STALL_OUT;
     for (int i = 0; i < k; i++) pop_side(s, n, k, i);
-    for (int p = 0; p < n->nout; p++) out_push(s, n, p, crd[0]);
+    for (int p = 0; p <= k; p++) out_push(s, n, p, crd[0]);
+    /* the skip streams echo every stop and D: what keeps a scanner from
+     * applying a skip to a later fiber than the one it was asked for */
+    const join_st *st = n->state;
+    for (int i = 0; n->kind == FF_PRIM_INTERSECT && i < k; i++)
+        if (st->skip[i]) out_push(s, n, 1 + k + i, crd[0]);
     return ff_tok_is_done(crd[0]) ? FIRE_DONE : FIRE_OK;
+}
+
+/* Side i lags behind coordinate `to` and is popped: its scanner is asked to
+ * jump, when the skip channel has room (a hint: dropped when full). */
+static void ask_skip(ff_sim *s, node *n, const join_st *st, int i, uint32_t to)
+{
+    int p = 1 + st->n + i;
+    if (st->skip[i] && out_ready(n, p)) out_push(s, n, p, ff_tok_data(to));
 }
 
 static fire_result fire_intersect(ff_sim *s, node *n)
@@ -83,23 +99,27 @@ static fire_result fire_intersect(ff_sim *s, node *n)
     }
     if (nstop == k) return control_all(s, n, k, crd);
     if (nstop) {
-        /* Some fibers ended: drain the others, nothing can match any more. */
+        /* Some fibers ended: drain the others, nothing can match any more;
+         * their scanners may jump to the end of the fiber. */
         for (int i = 0; i < k; i++)
-            if (!ff_tok_is_stop(crd[i])) pop_side(s, n, k, i);
+            if (!ff_tok_is_stop(crd[i])) {
+                pop_side(s, n, k, i);
+                if (ff_tok_is_data(crd[i])) ask_skip(s, n, st, i, UINT32_MAX);
+            }
         return FIRE_OK;
     }
     if (nempty) {
         /* A missing fiber on any side: the intersection is missing too. */
-        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        if (!outs_ready(n, k + 1)) return FIRE_STALL_OUT;
         for (int i = 0; i < k; i++) pop_side(s, n, k, i);
-        for (int p = 0; p < n->nout; p++) out_push(s, n, p, FF_TOK_N);
+        for (int p = 0; p <= k; p++) out_push(s, n, p, FF_TOK_N);
         return FIRE_OK;
     }
     int all_equal = 1;
     for (int i = 0; i < k; i++)
         if (ff_tok_payload(crd[i]) != maxc) all_equal = 0;
     if (all_equal) {
-        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        if (!outs_ready(n, k + 1)) return FIRE_STALL_OUT;
         out_push(s, n, 0, ff_tok_data(maxc));
         for (int i = 0; i < k; i++) {
             out_push(s, n, 1 + i, ref[i]);
@@ -109,7 +129,10 @@ static fire_result fire_intersect(ff_sim *s, node *n)
     }
     /* Advance every side that is behind the largest coordinate. */
     for (int i = 0; i < k; i++)
-        if (ff_tok_payload(crd[i]) < maxc) pop_side(s, n, k, i);
+        if (ff_tok_payload(crd[i]) < maxc) {
+            pop_side(s, n, k, i);
+            ask_skip(s, n, st, i, maxc);
+        }
     return FIRE_OK;
 }
 
@@ -138,7 +161,7 @@ static fire_result fire_union(ff_sim *s, node *n)
     if (nstop == k) return control_all(s, n, k, crd);
     if (nempty) {
         if (nempty == k) { /* no side has this fiber */
-            if (!outs_ready(n)) return FIRE_STALL_OUT;
+            if (!outs_ready(n, k + 1)) return FIRE_STALL_OUT;
             for (int i = 0; i < k; i++) pop_side(s, n, k, i);
             for (int p = 0; p < n->nout; p++) out_push(s, n, p, FF_TOK_N);
             return FIRE_OK;
@@ -149,7 +172,7 @@ static fire_result fire_union(ff_sim *s, node *n)
         return FIRE_OK;
     }
     if (!ndata) return FIRE_ERROR; /* unreachable: every case above covers it */
-    if (!outs_ready(n)) return FIRE_STALL_OUT;
+    if (!outs_ready(n, k + 1)) return FIRE_STALL_OUT;
     out_push(s, n, 0, ff_tok_data(minc));
     for (int i = 0; i < k; i++) {
         if (ff_tok_is_data(crd[i]) && ff_tok_payload(crd[i]) == minc) {
@@ -168,8 +191,10 @@ static int init_join_common(ff_sim *s, node *n, fire_fn fire, ff_err *err)
     n->state = st;
     n->fire = fire;
     st->n = (int)ff_node_int(n->g, "n");
-    if (st->n < 2 || st->n > 4 || n->nin != 2 * st->n || n->nout != st->n + 1)
+    int nout = n->kind == FF_PRIM_INTERSECT ? 2 * st->n + 1 : st->n + 1;
+    if (st->n < 2 || st->n > 4 || n->nin != 2 * st->n || n->nout != nout)
         return ff_err_set(err, FF_EINVAL, "node '%s': n = %d out of range 2..4", n->g->name, st->n);
+    for (int i = 0; n->kind == FF_PRIM_INTERSECT && i < st->n; i++) st->skip[i] = n->nout_ch[1 + st->n + i] > 0;
     return 0;
 }
 

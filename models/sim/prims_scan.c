@@ -37,16 +37,25 @@ int init_ROOT(ff_sim *s, node *n, ff_err *err)
 
 /* ---- level scanner ---- */
 
-enum { SC_IDLE, SC_FIBER, SC_END };
+/* SC_DRAIN: D is out, the skip stream's D not yet in (docs/timing.md
+ * "scan", coordinate skipping). */
+enum { SC_IDLE, SC_FIBER, SC_END, SC_DRAIN };
 
 typedef struct scan_st {
     level_view lv;
     int state;
     uint32_t pos, end;  /* current fiber: positions [pos, end) */
     uint32_t base;      /* dense: position of coordinate 0 of the fiber */
+    /* Stops pushed on crd that the skip stream has not echoed yet: a skip
+     * that arrives while lag > 0 was asked for an earlier fiber. */
+    uint32_t lag;
 } scan_st;
 
-enum { SCAN_IN_REF = 0, SCAN_OUT_CRD = 0, SCAN_OUT_REF = 1 };
+enum { SCAN_IN_REF = 0, SCAN_IN_SKIP = 1, SCAN_OUT_CRD = 0, SCAN_OUT_REF = 1 };
+
+/* The largest lag a scanner tracks: more stops in flight than any channel
+ * holds is a broken graph (the RTL's counter is as wide). */
+#define SCAN_MAX_LAG 0xffffu
 
 static inline int both_ready(const node *n) { return out_ready(n, 0) && out_ready(n, 1); }
 
@@ -105,16 +114,27 @@ static void level_port(ff_sim *s, node *n, const level_view *lv)
         sim_port_open(s, n, ff_node_str(n->g, "tensor"), 0, (uint32_t)lv->nseg, (uint32_t)lv->ncrd, NULL, NULL);
 }
 
-static fire_result fire_scan(ff_sim *s, node *n)
+/* A stop pushed on crd: one more the skip stream must echo. */
+static int scan_stop_sent(ff_sim *s, node *n, scan_st *st)
 {
-    scan_st *st = n->state;
+    if (!n->in[SCAN_IN_SKIP]) return 0;
+    if (++st->lag > SCAN_MAX_LAG) {
+        sim_fail(s, n, "more than %u stops sent without their echo on the skip stream", SCAN_MAX_LAG);
+        return -1;
+    }
+    return 0;
+}
+
+/* The scanner's own firing, without its skip input. */
+static fire_result scan_main(ff_sim *s, node *n, scan_st *st)
+{
     if (st->state == SC_FIBER) {
         if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
         if (!both_ready(n)) return FIRE_STALL_OUT;
         scan_emit(s, n, st);
         return FIRE_OK;
     }
-    if (!in_has(n, SCAN_IN_REF)) return FIRE_STALL_IN;
+    if (st->state == SC_DRAIN || !in_has(n, SCAN_IN_REF)) return FIRE_STALL_IN;
     ff_tok t = in_peek(n, SCAN_IN_REF);
     if (st->state == SC_END) {
         /* Close the fiber; an input stop Sk merges into one S(k+1). */
@@ -127,7 +147,7 @@ static fire_result fire_scan(ff_sim *s, node *n)
         out_push(s, n, SCAN_OUT_CRD, stop);
         out_push(s, n, SCAN_OUT_REF, stop);
         st->state = SC_IDLE;
-        return FIRE_OK;
+        return scan_stop_sent(s, n, st) ? FIRE_ERROR : FIRE_OK;
     }
     switch (ff_tok_kind_of(t)) {
     case FF_TK_DATA: {
@@ -150,7 +170,7 @@ static fire_result fire_scan(ff_sim *s, node *n)
         in_pop(s, n, SCAN_IN_REF);
         out_push(s, n, SCAN_OUT_CRD, ff_tok_stop(ff_tok_payload(t) + 1));
         out_push(s, n, SCAN_OUT_REF, ff_tok_stop(ff_tok_payload(t) + 1));
-        return FIRE_OK;
+        return scan_stop_sent(s, n, st) ? FIRE_ERROR : FIRE_OK;
     case FF_TK_EMPTY: /* N becomes N and then the closing stop */
         if (!both_ready(n)) return FIRE_STALL_OUT;
         in_pop(s, n, SCAN_IN_REF);
@@ -163,9 +183,74 @@ static fire_result fire_scan(ff_sim *s, node *n)
         in_pop(s, n, SCAN_IN_REF);
         out_push(s, n, SCAN_OUT_CRD, FF_TOK_D);
         out_push(s, n, SCAN_OUT_REF, FF_TOK_D);
-        return FIRE_DONE;
+        if (!n->in[SCAN_IN_SKIP]) return FIRE_DONE;
+        st->state = SC_DRAIN; /* finished once the skip stream's D is in */
+        return FIRE_OK;
     }
     return FIRE_ERROR;
+}
+
+/* The first position of [pos, end) whose coordinate is at least v (end if
+ * none), and the words a binary search of the range probes. */
+static uint32_t scan_lower_bound(const scan_st *st, uint32_t v, uint64_t *probes)
+{
+    uint32_t a = st->pos, b = st->end;
+    if (!st->lv.compressed) {
+        uint64_t to = (uint64_t)st->base + v;
+        return to < b ? (uint32_t)to : b;
+    }
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        ++*probes;
+        if (st->lv.crd[m] < v) a = m + 1;
+        else b = m;
+    }
+    return a;
+}
+
+/* Coordinate skipping (docs/timing.md "scan"): the skip input's head is an
+ * echoed stop, a skip asked for an earlier fiber (lag > 0), one with
+ * nothing to skip, or a jump. A jump is the whole firing; any other head is
+ * popped beside whatever the scanner does this cycle, or alone if it can do
+ * nothing else, so the skip stream never waits on the scanner's outputs. */
+static fire_result fire_scan(ff_sim *s, node *n)
+{
+    scan_st *st = n->state;
+    if (!in_has(n, SCAN_IN_SKIP)) return scan_main(s, n, st);
+    ff_tok k = in_peek(n, SCAN_IN_SKIP);
+    int echo = 0;
+    if (ff_tok_is_stop(k)) {
+        if (!st->lag) return sim_fail(s, n, "the skip stream echoes a stop the scanner has not sent");
+        echo = 1;
+    } else if (ff_tok_is_done(k)) {
+        if (st->state != SC_DRAIN) return sim_fail(s, n, "the skip stream ended before the scanner's D");
+        if (st->lag) return sim_fail(s, n, "the skip stream ended with %u stops not echoed", st->lag);
+        in_pop(s, n, SCAN_IN_SKIP);
+        return FIRE_DONE;
+    } else if (ff_tok_is_empty(k)) {
+        return sim_fail(s, n, "N on the skip stream");
+    } else if (!st->lag && st->state == SC_FIBER) {
+        if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
+        uint32_t v = ff_tok_payload(k);
+        uint32_t here = st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+        if (v > here) {
+            uint64_t probes = 0;
+            uint32_t to = scan_lower_bound(st, v, &probes);
+            if (mport_wait(n, 1, to < st->end ? to + 1 : st->end)) return FIRE_STALL_MEM;
+            in_pop(s, n, SCAN_IN_SKIP);
+            n->st.mem_reads += probes;
+            n->st.skips++;
+            n->st.skipped += to - st->pos;
+            st->pos = to;
+            st->state = to < st->end ? SC_FIBER : SC_END;
+            return FIRE_OK;
+        }
+    }
+    fire_result r = scan_main(s, n, st);
+    if (r == FIRE_ERROR) return r;
+    in_pop(s, n, SCAN_IN_SKIP);
+    st->lag -= (uint32_t)echo;
+    return r == FIRE_OK || r == FIRE_DONE ? r : FIRE_OK;
 }
 
 static void fini_level_state(node *n)

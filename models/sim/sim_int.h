@@ -82,11 +82,15 @@ typedef fire_result (*fire_fn)(struct ff_sim *s, struct node *n);
 /* Frees a node's state and everything it owns. */
 typedef void (*fini_fn)(struct node *n);
 
+/* The most output ports a node has (a 4-way intersect: crd, 4 refs, 4
+ * skips). */
+#define SIM_MAX_OUT 16
+
 /* Output pipeline for nodes with latency L > 0: a rigid shift register of L
  * stages, each holding at most one token per output port. */
 typedef struct pipe_stage {
     uint32_t mask;        /* bit p set: the stage carries a token for port p */
-    ff_tok tok[8];        /* indexed by port; nout <= 8 */
+    ff_tok tok[SIM_MAX_OUT]; /* indexed by port */
 } pipe_stage;
 
 typedef struct node {

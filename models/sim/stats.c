@@ -134,6 +134,10 @@ int ff_sim_write_stats(const ff_sim *s, const char *path, ff_err *err)
         json_object_set_new(o, "mem_writes", json_integer((json_int_t)n->st.mem_writes));
         json_object_set_new(o, "ops", json_integer((json_int_t)n->st.ops));
         json_object_set_new(o, "saturated", json_integer((json_int_t)n->st.saturated));
+        if (n->kind == FF_PRIM_SCAN && n->in[1]) {
+            json_object_set_new(o, "skips", json_integer((json_int_t)n->st.skips));
+            json_object_set_new(o, "skipped", json_integer((json_int_t)n->st.skipped));
+        }
         if (n->mp) {
             json_object_set_new(o, "stall_mem", json_integer((json_int_t)n->st.stall_mem));
             json_object_set_new(o, "mem_requests", json_integer((json_int_t)n->st.mem_requests));

@@ -85,7 +85,7 @@ int ff_array_src_what(const ff_array_desc *a, uint32_t src, int *kind, int *inde
 typedef struct ff_hw_kind {
     const char *name;
     int nin, nout, mem;
-    const char *in[8], *out[8];
+    const char *in[FF_RTL_MAX_IN], *out[FF_RTL_MAX_OUT];
 } ff_hw_kind;
 const ff_hw_kind *ff_hw_kind_get(int kind);
 

@@ -1,8 +1,10 @@
 // ff_core_scan.sv -- level scanner (docs/timing.md "scan"). State
-// IDLE | FIBER | END, registers pos, end, base. SRAM: seg at word 0, crd at
-// word crd_base (compressed); a dense level uses no SRAM. Reads complete
-// within the firing (an IDLE firing reads seg[r], seg[r+1] and crd[seg[r]]).
-// Ready/valid rule: see ff_core_ports.svh.
+// IDLE | FIBER | END | DRAIN, registers pos, end, base, lag. SRAM: seg at
+// word 0, crd at word crd_base (compressed); a dense level uses no SRAM.
+// Reads complete within the firing (an IDLE firing reads seg[r], seg[r+1]
+// and crd[seg[r]]; a jump binary-searches the rest of the fiber, unrolled
+// as in ff_core_locate). Inputs 0 ref_in, 1 skip (an intersect's skip
+// stream, or unconnected). Ready/valid rule: see ff_core_ports.svh.
 module ff_core_scan
   import ff_pkg::*;
   import ff_config_pkg::*;
@@ -18,10 +20,10 @@ module ff_core_scan
   // The bundle ports (ff_core_ports.svh) this kind does not use.
   assign {ovf_o, count0_o, count1_o, blk_req_o, blk_wdata_o} = '0;
   logic unused_bundle;
-  assign unused_bundle = ^{conn_i, blk_rd_data_i, blk_handle_i};
+  assign unused_bundle = ^{conn_i[0], blk_rd_data_i, blk_handle_i};
 
   localparam int unsigned AW = $clog2(Words);
-  typedef enum logic [1:0] {Idle, Fiber, End} state_e;
+  typedef enum logic [1:0] {Idle, Fiber, End, Drain} state_e;
 
   state_e      state_q, state_d;
   logic [31:0] pos_q, pos_d, end_q, end_d, base_q, base_d;
@@ -32,7 +34,16 @@ module ff_core_scan
   logic        seg_ok, crd_ok_idle, crd_ok_fiber;
   logic [63:0] seg_need;
   logic [Words-1:0][31:0] mem;
-  tok_t        t;
+  tok_t        t, k;
+  logic [15:0] lag_q, lag_d;  // stops pushed on crd that the skip stream has not echoed
+  logic        skip_on, kv, k_err, k_fin, k_jump, k_here, jump_ok;
+  logic [31:0] kval, sa, sb, sm, to;
+  // the firing without the skip input
+  state_e      m_state;
+  logic [31:0] m_pos, m_end, m_base;
+  logic [1:0]  m_pop, m_push;
+  logic [1:0][33:0] m_data;
+  logic        m_fire, m_fin, m_err, m_wait, m_stop;
 
   assign compressed = cfg_i[SCAN_FORMAT_REG][SCAN_FORMAT_LSB];
   assign dim        = cfg_i[SCAN_DIM_REG];
@@ -42,6 +53,10 @@ module ff_core_scan
   assign both       = out_ready_i[0] && out_ready_i[1];
   assign t          = in_data_i[0];
   assign r          = payload(t);
+  assign skip_on    = conn_i[1];
+  assign k          = in_data_i[1];
+  assign kv         = skip_on && in_valid_i[1];
+  assign kval       = payload(k);
 
   ff_sram #(.Words(Words)) u_sram (
     .clk_i      (clk_i),
@@ -94,80 +109,197 @@ module ff_core_scan
   end
 
   always_comb begin
-    state_d    = state_q;
-    pos_d      = pos_q;
-    end_d      = end_q;
-    base_d     = base_q;
-    in_pop_o   = '0;
-    out_push_o = '0;
-    out_data_o = '0;
-    fire_o     = 1'b0;
-    fin_o      = 1'b0;
-    err_o      = 1'b0;
-    mp_wait_o  = 1'b0;
-    if (en_i) begin
+    m_state    = state_q;
+    m_pos      = pos_q;
+    m_end      = end_q;
+    m_base     = base_q;
+    m_pop   = '0;
+    m_push = '0;
+    m_data = '0;
+    m_fire     = 1'b0;
+    m_fin      = 1'b0;
+    m_err      = 1'b0;
+    m_wait  = 1'b0;
+    m_stop  = 1'b0;
+    if (en_i && state_q != Drain) begin
       if (state_q == Fiber) begin
         if (!crd_ok_fiber) begin
-          mp_wait_o = 1'b1;
+          m_wait = 1'b1;
         end else if (oob) begin
-          err_o = 1'b1;
+          m_err = 1'b1;
         end else if (both) begin
-          fire_o     = 1'b1;
-          out_push_o = 2'b11;
-          out_data_o = {tok_data(pos_q), tok_data(emit_crd)};
-          pos_d      = pos_q + 32'd1;
-          state_d    = (pos_q + 32'd1 < end_q) ? Fiber : End;
+          m_fire     = 1'b1;
+          m_push = 2'b11;
+          m_data = {tok_data(pos_q), tok_data(emit_crd)};
+          m_pos      = pos_q + 32'd1;
+          m_state    = (pos_q + 32'd1 < end_q) ? Fiber : End;
         end
       end else if (in_valid_i[0]) begin
         if (state_q == End) begin
           // close the fiber; an input stop Sk merges into one S(k+1)
           if (both) begin
-            fire_o     = 1'b1;
-            out_push_o = 2'b11;
+            m_fire     = 1'b1;
+            m_push = 2'b11;
             if (is_stop(t)) begin
-              in_pop_o[0] = 1'b1;
-              out_data_o  = {tok_stop(r + 32'd1), tok_stop(r + 32'd1)};
+              m_pop[0] = 1'b1;
+              m_data  = {tok_stop(r + 32'd1), tok_stop(r + 32'd1)};
             end else begin
-              out_data_o  = {tok_stop(32'd0), tok_stop(32'd0)};
+              m_data  = {tok_stop(32'd0), tok_stop(32'd0)};
             end
-            state_d = Idle;
+            m_stop  = 1'b1;
+            m_state = Idle;
           end
         end else if (is_data(t)) begin
           if (!seg_ok) begin
-            mp_wait_o = 1'b1;
+            m_wait = 1'b1;
           end else if (bad_ref || (lo < hi && oob)) begin
-            err_o = 1'b1;
+            m_err = 1'b1;
           end else if (!crd_ok_idle) begin
-            mp_wait_o = 1'b1;
+            m_wait = 1'b1;
           end else if (lo >= hi || both) begin
-            fire_o      = 1'b1;
-            in_pop_o[0] = 1'b1;
-            pos_d       = lo;
-            end_d       = hi;
-            base_d      = lo;
+            m_fire      = 1'b1;
+            m_pop[0] = 1'b1;
+            m_pos       = lo;
+            m_end       = hi;
+            m_base      = lo;
             if (lo < hi) begin
-              out_push_o = 2'b11;
-              out_data_o = {tok_data(lo), tok_data(emit_crd)};
-              pos_d      = lo + 32'd1;
-              state_d    = (lo + 32'd1 < hi) ? Fiber : End;
+              m_push = 2'b11;
+              m_data = {tok_data(lo), tok_data(emit_crd)};
+              m_pos      = lo + 32'd1;
+              m_state    = (lo + 32'd1 < hi) ? Fiber : End;
             end else begin
-              state_d = End;  // empty fiber: only its stop follows
+              m_state = End;  // empty fiber: only its stop follows
             end
           end
         end else if (both) begin
-          fire_o      = 1'b1;
-          in_pop_o[0] = 1'b1;
-          out_push_o  = 2'b11;
+          m_fire      = 1'b1;
+          m_pop[0] = 1'b1;
+          m_push  = 2'b11;
           if (is_stop(t)) begin
-            out_data_o = {tok_stop(r + 32'd1), tok_stop(r + 32'd1)};  // a bare stop: an empty outer fiber
+            m_data = {tok_stop(r + 32'd1), tok_stop(r + 32'd1)};  // a bare stop: an empty outer fiber
+            m_stop = 1'b1;
           end else if (is_empty(t)) begin
-            out_data_o = {TokN, TokN};
-            state_d    = End;
+            m_data = {TokN, TokN};
+            m_state    = End;
           end else begin
-            out_data_o = {TokD, TokD};
-            fin_o      = 1'b1;
+            m_data = {TokD, TokD};
+            // with a skip stream: finished once its D is in
+            if (skip_on) m_state = Drain;
+            else m_fin = 1'b1;
           end
         end
+      end
+    end
+  end
+
+  function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] cbase,
+                                         input logic [31:0] idx);
+    crd_at = (64'(cbase) + 64'(idx) < 64'(Words)) ? mm[AW'(cbase + idx)] : 32'd0;
+  endfunction
+
+  // A jump's target: the first position of [pos, end) whose coordinate is
+  // at least the skip's, end if none (dense: base + the coordinate).
+  always_comb begin
+    sa = pos_q;
+    sb = end_q;
+    sm = '0;
+    to = end_q;
+    if (compressed) begin
+      for (int unsigned q = 0; q <= AW; q++) begin
+        if (sa < sb) begin
+          sm = sa + ((sb - sa) >> 1);
+          if (crd_at(mem, crd_base, sm) < kval) sa = sm + 32'd1;
+          else sb = sm;
+        end
+      end
+      to = sa;
+    end else if (64'(base_q) + 64'(kval) < 64'(end_q)) begin
+      to = base_q + kval;
+    end
+  end
+  // a jump reads the words through its target (the whole rest when none)
+  assign jump_ok = !compressed || ((to < end_q) ? 64'(to) + 64'd1 : 64'(end_q)) <= 64'(mp_avail_i[1]);
+
+  // The skip input's head (fire_scan in prims_scan.c): an echoed stop, D
+  // after the scanner's own, a skip for an earlier fiber (lag > 0), one with
+  // nothing to skip, or a jump. In FIBER with lag 0 a data skip is compared
+  // with crd[pos], which must have arrived.
+  assign k_here = lag_q == '0 && state_q == Fiber && is_data(k);
+  always_comb begin
+    k_err  = 1'b0;
+    k_fin  = 1'b0;
+    k_jump = 1'b0;
+    if (kv) begin
+      if (is_stop(k)) k_err = (lag_q == '0);
+      else if (is_done(k)) begin
+        k_err = (state_q != Drain || lag_q != '0);
+        k_fin = !k_err;
+      end else if (is_empty(k)) k_err = 1'b1;
+      else if (k_here && kval > emit_crd) k_jump = 1'b1;
+    end
+  end
+
+  // A jump is the whole firing; any other skip head is popped beside the
+  // firing without it, or alone when that cannot fire (the skip stream never
+  // waits on the outputs).
+  always_comb begin
+    state_d    = m_state;
+    pos_d      = m_pos;
+    end_d      = m_end;
+    base_d     = m_base;
+    in_pop_o   = m_pop;
+    out_push_o = m_push;
+    out_data_o = m_data;
+    fire_o     = m_fire;
+    fin_o      = m_fin;
+    err_o      = m_err;
+    mp_wait_o  = m_wait;
+    lag_d      = lag_q;
+    if (en_i && kv) begin
+      if (k_err || k_fin || k_jump || (k_here && !crd_ok_fiber)) begin
+        state_d    = state_q;
+        pos_d      = pos_q;
+        end_d      = end_q;
+        base_d     = base_q;
+        in_pop_o   = '0;
+        out_push_o = '0;
+        fire_o     = 1'b0;
+        fin_o      = 1'b0;
+        err_o      = k_err;
+        mp_wait_o  = 1'b0;
+        if (k_fin) begin
+          fire_o      = 1'b1;
+          fin_o       = 1'b1;
+          in_pop_o[1] = 1'b1;
+        end else if (k_here && (!crd_ok_fiber || (k_jump && !jump_ok))) begin
+          mp_wait_o = 1'b1;
+        end else if (k_jump) begin
+          fire_o      = 1'b1;
+          in_pop_o[1] = 1'b1;
+          pos_d       = to;
+          state_d     = (to < end_q) ? Fiber : End;
+        end
+      end else if (!m_err) begin
+        fire_o      = 1'b1;
+        mp_wait_o   = 1'b0;
+        in_pop_o[1] = 1'b1;
+        if (is_stop(k)) lag_d = lag_q - 16'd1;
+      end
+    end
+    if (en_i && skip_on && m_fire && m_stop && !err_o && !k_jump && !k_fin) begin
+      if (lag_q == 16'hffff) begin
+        // more stops in flight than any channel holds: a broken graph
+        err_o      = 1'b1;
+        fire_o     = 1'b0;
+        in_pop_o   = '0;
+        out_push_o = '0;
+        state_d    = state_q;
+        pos_d      = pos_q;
+        end_d      = end_q;
+        base_d     = base_q;
+        lag_d      = lag_q;
+      end else begin
+        lag_d = lag_d + 16'd1;
       end
     end
   end
@@ -175,11 +307,13 @@ module ff_core_scan
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= Idle;
+      lag_q   <= '0;
       pos_q   <= '0;
       end_q   <= '0;
       base_q  <= '0;
     end else begin
       state_q <= state_d;
+      lag_q   <= lag_d;
       pos_q   <= pos_d;
       end_q   <= end_d;
       base_q  <= base_d;

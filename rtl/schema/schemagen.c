@@ -138,12 +138,17 @@ typedef struct field {
     char values[256];     /* "w0|w1|..": the meaning of each value, "" = a number */
 } field;
 
+/* A tile's stream ports: the inputs are what the per-input routing
+ * registers (config.json "in", count 8) can address; outputs have no
+ * register each (a 4-way intersect has 9: crd, 4 refs, 4 skips). */
+enum { MAX_IN = 8, MAX_OUT = 16 };
+
 typedef struct kind {
     const char *name;
     int num;              /* ff_prims.def kind number */
     int nin, nout, mem, blk;
     int mport;            /* off-chip memory port: 0 none, 1 stream-in, 2 write-back */
-    char in[8][32], out[8][32];
+    char in[MAX_IN][32], out[MAX_OUT][32];
     const char *core;     /* the core module: ff_core_NAME unless "core" says */
     char core_params[128]; /* ".P(v), " per "core_params" entry */
     field params[16];
@@ -253,7 +258,8 @@ static int read_ports(kind *k, const char *ports, const char *params)
                 return fail("kind '%s': port family '%.*s' needs a param n:int(lo..hi)", k->name, (int)len, pt);
             for (int i = 0; i < count; i++) {
                 int *np = out ? &k->nout : &k->nin;
-                if (*np == 8) return fail("kind '%s': more than 8 %s ports", k->name, out ? "output" : "input");
+                if (*np == (out ? MAX_OUT : MAX_IN))
+                    return fail("kind '%s': more than %d %s ports", k->name, out ? MAX_OUT : MAX_IN, out ? "output" : "input");
                 char *dst = out ? k->out[*np] : k->in[*np];
                 if (family) snprintf(dst, 32, "%.*s%d", (int)len, pt, i);
                 else snprintf(dst, 32, "%.*s", (int)len, pt);
@@ -397,8 +403,9 @@ static void emit_c(buf *b)
            "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n#include <stdint.h>\n\n");
     put(b, "#define FF_RTL_REGS_PER_SLOT %d\n#define FF_RTL_SLOT_BITS %d\n#define FF_RTL_ADDR_BITS %d\n"
            "#define FF_RTL_MEM_ADDR_BITS %d\n#define FF_RTL_PARAM_BASE %d\n#define FF_RTL_NKINDS %d\n"
-           "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n\n",
-        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
+           "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n"
+           "#define FF_RTL_MAX_IN %d\n#define FF_RTL_MAX_OUT %d\n\n",
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, MAX_IN, MAX_OUT);
     put(b, "/* Geometry (slot 0: reg k = tiles of kind k; slot 1: reg k = SRAM words). */\n");
     /* every geometry register at a fixed reg: FF_RTL_GEO_NAME is the reg,
      * FF_RTL_GEO_NAME_SLOT its slot */

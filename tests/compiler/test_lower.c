@@ -16,6 +16,7 @@
 
 #include "ff_ir.h"
 #include "ff_lower.h"
+#include "ff_run.h"
 #include "ff_sim.h"
 #include "blockcases.h"
 #include "testrun.h"
@@ -344,6 +345,69 @@ static void lower_spmm_all_orders_on_a_real_matrix(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Edges into a scanner's skip input. */
+static int skip_links(const ff_graph *g)
+{
+    int n = 0;
+    for (int e = 0; e < g->nedges; e++) {
+        const ff_node *to = &g->nodes[g->edges[e].to_node];
+        n += to->kind == FF_PRIM_SCAN && strcmp(to->in[g->edges[e].to_port].name, "skip") == 0;
+    }
+    return n;
+}
+
+/* --skip: every intersect side a scanner feeds alone is linked back to it
+ * (spmm i,k,j on dcsr: both sides of k; mul: both sides of j), --skip off
+ * links none; the results are the reference's either way, and the cycles
+ * drop where a side has coordinates to skip. */
+static void lower_skip_links_scanners_and_keeps_results(void **state)
+{
+    static const struct { const char *name, *order; int links; } cases[] = {
+        {"spmm-dcsr", "i,k,j", 2}, {"mul", NULL, 2}, {"sum-of-products", NULL, 2}, {"spmv", NULL, 0},
+    };
+    int failures = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const kernel *k = NULL;
+        for (size_t ki = 0; ki < sizeof kernels / sizeof kernels[0]; ki++)
+            if (!strcmp(kernels[ki].name, cases[c].name)) k = &kernels[ki];
+        assert_non_null(k);
+        uint64_t cycles[2];
+        for (int off = 0; off < 2; off++) {
+            ff_ir_program *p = parse_kernel(k);
+            ff_lower_opts o = {.no_skip = off};
+            if (cases[c].order) {
+                char *text = strdup(cases[c].order);
+                for (char *t = strtok(text, ","); t; t = strtok(NULL, ","))
+                    snprintf(o.order[o.norder++], FF_LOWER_NAME, "%s", t);
+                free(text);
+            }
+            ff_graph *g = NULL;
+            ff_err err = {0};
+            if (ff_lower_stmt(p, 0, &o, &g, &err)) fail_msg("%s: %s", k->name, err.msg);
+            if (skip_links(g) != (off ? 0 : cases[c].links))
+                fail_msg("%s --skip %s: %d skip links", k->name, off ? "off" : "on", skip_links(g));
+            ff_graph_free(g);
+            ff_tensor **data = calloc((size_t)p->ntensors, sizeof *data);
+            uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
+            for (int s = 0; s < p->nsizes; s++) sizes[s] = 40;
+            if (ff_ir_random_inputs(p, 31, 0.1, sizes, data, &err)) fail_msg("%s: %s", k->name, err.msg);
+            const char *orders[1] = {cases[c].order};
+            ff_run_sched sched = {.fuse = "none", .orders = orders, .norders = cases[c].order != NULL, .no_skip = off};
+            char what[96];
+            snprintf(what, sizeof what, "%s --skip %s", k->name, off ? "off" : "on");
+            failures += run_program_with(p, data, &sched, 0, what, &cycles[off]);
+            free_data(p, data);
+            free(sizes);
+            ff_ir_free(p);
+        }
+        printf("%s: %llu cycles with skipping, %llu without\n", k->name, (unsigned long long)cycles[0],
+               (unsigned long long)cycles[1]);
+        if (cases[c].links) assert_true(cycles[0] < cycles[1]);
+        else assert_int_equal(cycles[0], cycles[1]);
+    }
+    assert_int_equal(failures, 0);
+}
+
 static void lower_rejects_orders_the_formats_cannot_follow(void **state)
 {
     ff_ir_program *p = NULL;
@@ -524,6 +588,7 @@ int main(void)
         cmocka_unit_test(lower_block_matches_reference),
         cmocka_unit_test(lower_block_rejects_what_it_cannot_stream),
         cmocka_unit_test(lower_fuse_specs_are_checked),
+        cmocka_unit_test(lower_skip_links_scanners_and_keeps_results),
         cmocka_unit_test(lower_rejects_orders_the_formats_cannot_follow),
         cmocka_unit_test(lower_rejects_reductions_inside_out_of_order),
     };

@@ -1,5 +1,6 @@
 ff_add_test(NAME test_token SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_token.c LIBS ff_token LABELS unit)
 ff_add_test(NAME test_prims SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_prims.c LIBS ff_sim LABELS unit model)
+ff_add_test(NAME test_skip SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_skip.c LIBS ff_sim LABELS unit model)
 ff_add_test(NAME test_sim SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sim.c LIBS ff_sim Threads::Threads LABELS unit model)
 ff_add_test(NAME test_graphs SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_graphs.c LIBS ff_sim LABELS model)
 ff_add_test(NAME test_arch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_arch.c LIBS ff_sim PkgConfig::JANSSON LABELS unit model)

@@ -186,6 +186,10 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
             n->out[p] = ff_xcalloc((size_t)gn->out[p].nout_edges + 1, sizeof **n->out);
             for (int k = 0; k < gn->out[p].nout_edges; k++)
                 n->out[p][k] = &s->chans[gn->out[p].out_edges[k]];
+            if (p < 8) {
+                n->op[p].k = n->nout_ch[p];
+                n->op[p].c0 = n->nout_ch[p] ? n->out[p][0] : NULL;
+            }
         }
         n->ii = 1;
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
@@ -501,13 +505,12 @@ static void sort_ids(node **a, int n)
     }
 }
 
-int ff_sim_step(ff_sim *s, ff_err *err)
+/* One cycle of an unfinished run with s->err set: the checks that stop it
+ * (deadlock, cycle limit), then evaluate and commit. Returns 0 or an FF_E*
+ * code. Inlined into ff_sim_run's loop, so a cycle costs no call and no
+ * repeated argument checks. */
+static inline __attribute__((always_inline)) int cycle_once(ff_sim *s, ff_err *err)
 {
-    if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
-    if (s->ndone >= s->nnodes) return 0;
-    /* fire functions report into s->err; it is only used within this call */
-    ff_err scratch;
-    s->err = err ? err : &scratch;
     if (s->nactive == 0 && !s->mem_busy) {
         deadlock_report(s, s->err);
         return s->err->code;
@@ -522,15 +525,17 @@ int ff_sim_step(ff_sim *s, ff_err *err)
      * in (docs/tokens.md "Block values"). */
     if (s->blocked) sort_ids(s->active, s->nactive);
     if (s->mem) sim_mem_begin(s);
-    for (int i = 0; i < s->nactive; i++) {
-        int rc = eval(s, s->active[i]);
+    node **act = s->active;
+    for (int i = 0, na = s->nactive; i < na; i++) {
+        int rc = eval(s, act[i]);
         if (rc) return rc;
     }
     /* A sleeping node sleeps for one reason (its last result): a token only
      * helps one that lacked input, space only one that lacked room. Nodes
      * that fired are already on the list. */
-    for (int i = 0; i < s->ntouched; i++) {
-        chan *c = s->touched[i];
+    chan **touched = s->touched;
+    for (int i = 0, nt = s->ntouched; i < nt; i++) {
+        chan *c = touched[i];
         c->n0 = c->avail = c->count;
         if (c->moved & c->cons->wake & CHAN_PUSHED) activate(s, c->cons);
         if (c->moved & c->prod->wake & CHAN_POPPED) activate(s, c->prod);
@@ -553,6 +558,18 @@ int ff_sim_step(ff_sim *s, ff_err *err)
     s->cycle++;
     /* Sleeping nodes that finished earlier were accounted at their last
      * evaluation; nothing is owed for them. */
+    return 0;
+}
+
+int ff_sim_step(ff_sim *s, ff_err *err)
+{
+    if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
+    if (s->ndone >= s->nnodes) return 0;
+    /* fire functions report into s->err; it is only used within this call */
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    int rc = cycle_once(s, err);
+    if (rc) return rc;
     return s->ndone < s->nnodes ? FF_SIM_RUNNING : 0;
 }
 
@@ -560,9 +577,12 @@ int ff_sim_run(ff_sim *s, ff_err *err)
 {
     int rc = ff_sim_start(s, err);
     if (rc) return rc;
-    while ((rc = ff_sim_step(s, err)) == FF_SIM_RUNNING) {
-    }
-    return rc;
+    /* ff_sim_step's loop, without its per-call checks */
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    while (s->ndone < s->nnodes)
+        if ((rc = cycle_once(s, err))) return rc;
+    return 0;
 }
 
 uint64_t ff_sim_cycles(const ff_sim *s)

@@ -106,6 +106,12 @@ typedef struct node {
     chan **in;            /* per input port, NULL if unconnected */
     chan ***out;          /* per output port, array of the fan-out channels */
     int *nout_ch;         /* per output port, how many */
+    /* The same per port, inline for out_ready/out_push: one load reaches
+     * the first channel, the one almost every port has alone. */
+    struct oport {
+        chan *c0;         /* out[p][0], NULL if the port is unconnected */
+        int k;            /* nout_ch[p] */
+    } op[8];
     int done;
     uint8_t slow;         /* latency, II > 1 or done: eval's general path */
     uint8_t wake;         /* CHAN_PUSHED / CHAN_POPPED: the channel events that
@@ -213,8 +219,10 @@ static inline __attribute__((always_inline)) void sim_touch(struct ff_sim *s, ch
 static inline int out_ready(const node *n, int p)
 {
     if (n->latency) return n->adv;
+    const struct oport *o = &n->op[p];
+    if (__builtin_expect(o->k == 1, 1)) return o->c0->n0 < o->c0->depth;
     chan *const *cs = n->out[p];
-    for (int i = 0, k = n->nout_ch[p]; i < k; i++)
+    for (int i = 0; i < o->k; i++)
         if (cs[i]->n0 >= cs[i]->depth) return 0;
     return 1;
 }
@@ -269,8 +277,13 @@ static inline void out_push(struct ff_sim *s, node *n, int p, ff_tok t)
         st->tok[p] = t;
         return;
     }
+    const struct oport *o = &n->op[p];
+    if (__builtin_expect(o->k == 1, 1)) {
+        chan_push(s, o->c0, t);
+        return;
+    }
     chan *const *cs = n->out[p];
-    for (int i = 0, k = n->nout_ch[p]; i < k; i++) chan_push(s, cs[i], t);
+    for (int i = 0; i < o->k; i++) chan_push(s, cs[i], t);
 }
 
 /* Reports a contract violation from a fire function. */

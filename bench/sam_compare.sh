@@ -24,7 +24,8 @@
 # N times as a whole process (compile, read, simulate, write X.mtx), timed
 # with a monotonic clock around the process, and our X.mtx must equal SAM's
 # output (X_sam) entry for entry -- else the script stops with exit 1.
-# Needs Debian's /usr/bin/python3 with numpy, scipy and pytest (SAM's).
+# Needs Debian's /usr/bin/python3 with numpy, scipy and pytest (SAM's;
+# scripts/setup.sh --bench installs them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ff=$root/build/fuseflow

@@ -6,6 +6,8 @@
 #
 #   scripts/setup.sh          build + test dependencies
 #   scripts/setup.sh --torch  also python3-torch, for the PyTorch exporter
+#   scripts/setup.sh --bench  also python3-numpy/scipy/pytest, for SAM's
+#                             simulator in bench/sam_compare.sh
 # Slurm and munge are for `fuseflow sweep --backend slurm` and its test, on
 # the one-node cluster scripts/slurm-local.sh starts.
 set -euo pipefail
@@ -22,8 +24,9 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --torch) packages+=(python3-torch python3-numpy) ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown option '$arg' (expected --torch)" >&2; exit 2 ;;
+    --bench) packages+=(python3-numpy python3-scipy python3-pytest) ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --torch or --bench)" >&2; exit 2 ;;
   esac
 done
 

@@ -428,98 +428,64 @@ int ff_fx_parse_loss(const char *text, int frac_bits, ff_fx *out, ff_fx_loss *lo
     return 0;
 }
 
-/* A non-negative dyadic number as exact decimal: integer part and nd fraction
- * digits (nd <= 32). */
-typedef struct dec {
-    uint64_t ip;
-    uint8_t d[32];
-} dec;
-
-/* x / 2^s exactly as a decimal with nd >= s fraction digits. */
-static dec dec_of(uint64_t x, int s, int nd)
-{
-    dec r;
-    uint64_t mask = (UINT64_C(1) << s) - 1, f = x & mask;
-    r.ip = x >> s;
-    for (int k = 0; k < nd; k++) {
-        f *= 10; /* f < 2^31, no overflow */
-        r.d[k] = (uint8_t)(f >> s);
-        f &= mask;
-    }
-    return r;
-}
-
-static int dec_cmp(const dec *a, const dec *b, int nd)
-{
-    if (a->ip != b->ip) return a->ip < b->ip ? -1 : 1;
-    for (int k = 0; k < nd; k++)
-        if (a->d[k] != b->d[k]) return a->d[k] < b->d[k] ? -1 : 1;
-    return 0;
-}
-
-/* Does candidate c lie in the set of decimals that parse (by RNE, without
- * relying on saturation) back to magnitude mag? That set is
- * [mag - 1/2, mag + 1/2] ulp, the ends included only when mag is even. */
-static int dec_roundtrips(const dec *c, const dec *lo, const dec *hi, int nd, int even)
-{
-    int a = dec_cmp(c, lo, nd), b = dec_cmp(c, hi, nd);
-    return (a > 0 || (a == 0 && even)) && (b < 0 || (b == 0 && even));
-}
-
+/* The shortest decimal is found on the fraction f = mag mod 2^F alone, in
+ * integers: with p fraction digits, f / 2^F * 10^p = q + r / 2^F, so the
+ * p-digit neighbours of the value are q ("down", r / 2^F units of 10^-p
+ * below) and q + 1 ("up", (2^F - r) / 2^F above). A neighbour parses back
+ * (RNE) when it lies within half an ulp, 2^-(F+1): down when 2r <= 10^p,
+ * up when 2(2^F - r) <= 10^p, the equal case only for an even mag (the
+ * ends of the rounding interval go to the even neighbour). The nearer
+ * neighbour is tried first, on a tie the one with the even last digit.
+ * Each step to p + 1 multiplies r by 10 (r < 2^30, no overflow); a
+ * neighbour is always found by the p with 10^p >= 2^F (at most 10 for
+ * F = 30), so q < 10^10 fits too. The decimal-digit candidate search this
+ * replaced (3,500 instructions a value) is kept in tests/unit/test_fixed.c
+ * as the reference it must match byte for byte. */
 int ff_fx_format(ff_fx v, int frac_bits, char *buf, int n)
 {
     assert(frac_bits >= 0 && frac_bits <= 30);
-    int F = frac_bits, nd = F + 1;
+    int F = frac_bits;
     uint64_t mag = v < 0 ? (uint64_t)(-(int64_t)v) : (uint64_t)v;
-    char text[48];
-    if (mag == 0) {
-        strcpy(text, "0");
-    } else {
-        dec x = dec_of(mag, F, nd);
-        dec lo = dec_of(2 * mag - 1, F + 1, nd);
-        dec hi = dec_of(2 * mag + 1, F + 1, nd);
-        int even = (mag & 1) == 0;
-        dec best = x;
-        int bestp = F; /* p = F digits is x itself, always exact */
-        for (int p = 0; p < F; p++) {
-            /* The two p-digit neighbours of x: truncated and one unit up. */
-            dec down = x, up;
-            memset(down.d + p, 0, (size_t)(nd - p));
-            up = down;
-            int k = p - 1;
-            while (k >= 0 && up.d[k] == 9) up.d[k--] = 0;
-            if (k >= 0) up.d[k]++;
-            else up.ip++;
-            /* Nearer first; when both are equally near, the even digit. */
-            int up_nearer = x.d[p] > 5, tie = x.d[p] == 5;
-            for (int j = p + 1; j < nd && x.d[p] == 5; j++)
-                if (x.d[j]) up_nearer = 1, tie = 0;
-            if (tie) up_nearer = p > 0 ? (down.d[p - 1] & 1) : (int)(down.ip & 1);
-            const dec *first = up_nearer ? &up : &down, *second = up_nearer ? &down : &up;
-            if (dec_roundtrips(first, &lo, &hi, nd, even)) {
-                best = *first;
-                bestp = p;
+    uint64_t one = UINT64_C(1) << F, ip = mag >> F, r = mag & (one - 1);
+    int even = (mag & 1) == 0;
+    uint64_t q = 0, pow10 = 1; /* q: the p digits of the "down" neighbour */
+    int p = 0;
+    if (r) {
+        for (;; p++) {
+            int down_ok = 2 * r < pow10 || (2 * r == pow10 && even);
+            int up_ok = 2 * (one - r) < pow10 || (2 * (one - r) == pow10 && even);
+            int up_nearer = 2 * r > one || (2 * r == one && ((p ? q : ip) & 1));
+            if (up_nearer ? up_ok : down_ok) {
+                if (up_nearer) q++;
                 break;
             }
-            if (dec_roundtrips(second, &lo, &hi, nd, even)) {
-                best = *second;
-                bestp = p;
+            if (up_nearer ? down_ok : up_ok) {
+                if (!up_nearer) q++;
                 break;
             }
+            r *= 10;
+            q = q * 10 + (r >> F);
+            r &= one - 1;
+            pow10 *= 10;
+            assert(p < F); /* at p = F, r is 0 and down is exact */
         }
-        while (bestp > 0 && best.d[bestp - 1] == 0) bestp--;
-        int len = snprintf(text, sizeof text, "%s%llu", v < 0 ? "-" : "",
-                           (unsigned long long)best.ip);
-        if (bestp > 0) {
-            text[len++] = '.';
-            for (int k = 0; k < bestp; k++) text[len++] = (char)('0' + best.d[k]);
-            text[len] = '\0';
+        if (q == pow10) { /* "up" carried into the integer part */
+            ip++;
+            q = 0;
+            p = 0;
         }
+        while (p > 0 && q % 10 == 0) q /= 10, p--;
     }
-    int len = (int)strlen(text);
+    /* Digits right to left into the end of text[]. */
+    char text[48], *e = text + sizeof text, *t = e;
+    for (int k = 0; k < p; k++, q /= 10) *--t = (char)('0' + q % 10);
+    if (p) *--t = '.';
+    do *--t = (char)('0' + ip % 10); while ((ip /= 10) != 0);
+    if (v < 0) *--t = '-';
+    int len = (int)(e - t);
     if (n > 0) {
         int c = len < n - 1 ? len : n - 1;
-        memcpy(buf, text, (size_t)c);
+        memcpy(buf, t, (size_t)c);
         buf[c] = '\0';
     }
     return len;

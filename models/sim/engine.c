@@ -42,14 +42,32 @@ size_t ff_sim_edge_tokens(const ff_sim *s, int edge, const ff_tok **toks, const 
     return s->records[edge].toks.len;
 }
 
-static inline __attribute__((always_inline)) void activate(ff_sim *s, int id)
+static inline __attribute__((always_inline)) void activate(ff_sim *s, node *n)
 {
-    node *n = &s->nodes[id];
     if (n->done && !n->pipe_busy) return;
     if (n->active_at != s->cycle + 1) {
         n->active_at = s->cycle + 1;
-        s->next_active[s->nnext++] = id;
+        s->next_active[s->nnext++] = n;
     }
+}
+
+/* Which channel events wake a node that slept after a given result: a
+ * token only helps one that lacked input, space only one that lacked room
+ * (FIRE_STALL_ANY: either). Copied into node.wake at each evaluation. */
+static const uint8_t wakes[] = {
+    [FIRE_OK] = 0,
+    [FIRE_STALL_IN] = CHAN_PUSHED,
+    [FIRE_STALL_OUT] = CHAN_POPPED,
+    [FIRE_DONE] = 0,
+    [FIRE_STALL_ANY] = CHAN_PUSHED | CHAN_POPPED,
+    [FIRE_STALL_MEM] = 0,
+    [FIRE_ERROR] = 0,
+};
+
+static inline void set_last(node *n, fire_result r)
+{
+    n->last = r;
+    n->wake = wakes[r];
 }
 
 int ff_sim_node_block(const ff_node *gn)
@@ -143,6 +161,7 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
         c->depth = depth;
         c->producer = e->from_node;
         c->consumer = e->to_node;
+        /* prod/cons are set once the nodes exist, below */
         c->edge = i;
         c->type = e->type;
     }
@@ -167,6 +186,10 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
             n->out[p] = ff_xcalloc((size_t)gn->out[p].nout_edges + 1, sizeof **n->out);
             for (int k = 0; k < gn->out[p].nout_edges; k++)
                 n->out[p][k] = &s->chans[gn->out[p].out_edges[k]];
+            if (p < 8) {
+                n->op[p].k = n->nout_ch[p];
+                n->op[p].c0 = n->nout_ch[p] ? n->out[p][0] : NULL;
+            }
         }
         n->ii = 1;
         if (!s->opts.functional) ff_sim_node_timing(a, gn, &n->latency, &n->ii);
@@ -180,6 +203,10 @@ int ff_sim_new(const ff_graph *g, const ff_sim_opts *opts, ff_sim **out, ff_err 
             return FF_EINVAL;
         }
         if (n->latency) n->pipe = ff_xcalloc((size_t)n->latency, sizeof *n->pipe);
+    }
+    for (int i = 0; i < g->nedges; i++) {
+        s->chans[i].prod = &s->nodes[s->chans[i].producer];
+        s->chans[i].cons = &s->nodes[s->chans[i].consumer];
     }
     /* only a blocked graph has block values (an empty store otherwise) */
     if (s->blocked) blk_store_init(&s->blocks);
@@ -296,38 +323,10 @@ static void finish_drained(ff_sim *s, node *n)
     s->ndone++;
 }
 
-/* Evaluates one node for this cycle; returns 0 or an FF_E* code. */
-static int eval(ff_sim *s, node *n)
+/* eval for a node with a pipeline, an II countdown, or a finished core. */
+static int eval_slow(ff_sim *s, node *n)
 {
-    /* Cycles it slept were spent the way its last evaluation ended. */
-    if (n->last_eval + 1 < s->cycle)
-        account(n, s->cycle - n->last_eval - 1, n->last);
-    n->last_eval = s->cycle;
-
     fire_result r;
-    if (__builtin_expect(!n->latency && !n->ii_wait && !n->done, 1)) {
-        /* The common case: no pipeline, no II countdown. */
-        r = n->fire(s, n);
-        if (r == FIRE_OK || r == FIRE_DONE) {
-            n->st.fired++;
-            s->last_move = s->cycle;
-            if (n->ii > 1) n->ii_wait = n->ii - 1;
-            if (r == FIRE_DONE) {
-                n->done = 1;
-                n->last = r;
-                core_finished(s, n);
-                return 0;
-            }
-            n->last = r;
-            activate(s, n->id);
-            return 0;
-        }
-        if (r == FIRE_ERROR) return s->err->code;
-        account(n, 1, r);
-        n->last = r;
-        return 0;
-    }
-
     if (n->latency) pipe_step(s, n);
     int fired_core = 0;
     if (n->done) {
@@ -350,13 +349,53 @@ static int eval(ff_sim *s, node *n)
         }
         if (r == FIRE_DONE) n->done = 1;
     }
-    n->last = r;
+    set_last(n, r);
     if (n->done && !n->pipe_busy) {
         if (fired_core || n->latency) core_finished(s, n);
         return 0;
     }
-    if (r == FIRE_OK || r == FIRE_DONE || n->pipe_busy || n->ii_wait) activate(s, n->id);
+    if (r == FIRE_OK || r == FIRE_DONE || n->pipe_busy || n->ii_wait) activate(s, n);
     return 0;
+}
+
+
+/* Evaluates one node for this cycle; returns 0 or an FF_E* code. */
+static inline __attribute__((always_inline)) int eval(ff_sim *s, node *n)
+{
+    /* Cycles it slept were spent the way its last evaluation ended. */
+    if (n->last_eval + 1 < s->cycle)
+        account(n, s->cycle - n->last_eval - 1, n->last);
+    n->last_eval = s->cycle;
+
+    fire_result r;
+    if (__builtin_expect(!n->slow, 1)) {
+        /* The common case: no pipeline, no II countdown, not done. */
+        r = n->fire(s, n);
+        if (r == FIRE_OK) {
+            n->st.fired++;
+            s->last_move = s->cycle;
+            set_last(n, r);
+            /* it is on no list yet: nodes are listed only by their own
+             * evaluation until the commit */
+            n->active_at = s->cycle + 1;
+            s->next_active[s->nnext++] = n;
+            return 0;
+        }
+        if (r == FIRE_DONE) {
+            n->st.fired++;
+            s->last_move = s->cycle;
+            n->done = 1;
+            n->slow = 1;
+            set_last(n, r);
+            core_finished(s, n);
+            return 0;
+        }
+        if (r == FIRE_ERROR) return s->err->code;
+        account(n, 1, r);
+        set_last(n, r);
+        return 0;
+    }
+    return eval_slow(s, n);
 }
 
 static void deadlock_report(ff_sim *s, ff_err *err)
@@ -444,7 +483,11 @@ int ff_sim_start(ff_sim *s, ff_err *err)
         int rc = sim_prim_init[s->nodes[i].kind](s, &s->nodes[i], err);
         if (rc) return rc;
     }
-    for (int i = 0; i < s->nnodes; i++) s->active[i] = i;
+    for (int i = 0; i < s->nnodes; i++) {
+        node *n = &s->nodes[i];
+        s->active[i] = n;
+        n->slow = n->latency || n->ii > 1;
+    }
     s->nactive = s->nnodes;
     s->cycle = 0;
     return 0;
@@ -452,22 +495,22 @@ int ff_sim_start(ff_sim *s, ff_err *err)
 
 /* Insertion sort: the list is nearly sorted already (nodes that fired are
  * re-listed in evaluation order; only wake-ups arrive out of order). */
-static void sort_ids(int *a, int n)
+static void sort_ids(node **a, int n)
 {
     for (int i = 1; i < n; i++) {
-        int v = a[i], k = i;
-        for (; k > 0 && a[k - 1] > v; k--) a[k] = a[k - 1];
+        node *v = a[i];
+        int k = i;
+        for (; k > 0 && a[k - 1]->id > v->id; k--) a[k] = a[k - 1];
         a[k] = v;
     }
 }
 
-int ff_sim_step(ff_sim *s, ff_err *err)
+/* One cycle of an unfinished run with s->err set: the checks that stop it
+ * (deadlock, cycle limit), then evaluate and commit. Returns 0 or an FF_E*
+ * code. Inlined into ff_sim_run's loop, so a cycle costs no call and no
+ * repeated argument checks. */
+static inline __attribute__((always_inline)) int cycle_once(ff_sim *s, ff_err *err)
 {
-    if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
-    if (s->ndone >= s->nnodes) return 0;
-    /* fire functions report into s->err; it is only used within this call */
-    ff_err scratch;
-    s->err = err ? err : &scratch;
     if (s->nactive == 0 && !s->mem_busy) {
         deadlock_report(s, s->err);
         return s->err->code;
@@ -482,21 +525,21 @@ int ff_sim_step(ff_sim *s, ff_err *err)
      * in (docs/tokens.md "Block values"). */
     if (s->blocked) sort_ids(s->active, s->nactive);
     if (s->mem) sim_mem_begin(s);
-    for (int i = 0; i < s->nactive; i++) {
-        int rc = eval(s, &s->nodes[s->active[i]]);
+    node **act = s->active;
+    for (int i = 0, na = s->nactive; i < na; i++) {
+        int rc = eval(s, act[i]);
         if (rc) return rc;
     }
     /* A sleeping node sleeps for one reason (its last result): a token only
      * helps one that lacked input, space only one that lacked room. Nodes
      * that fired are already on the list. */
-    for (int i = 0; i < s->ntouched; i++) {
-        chan *c = s->touched[i];
-        c->n0 = c->count;
-        if (c->pushed && (s->nodes[c->consumer].last == FIRE_STALL_IN || s->nodes[c->consumer].last == FIRE_STALL_ANY))
-            activate(s, c->consumer);
-        if (c->popped && (s->nodes[c->producer].last == FIRE_STALL_OUT || s->nodes[c->producer].last == FIRE_STALL_ANY))
-            activate(s, c->producer);
-        c->pushed = c->popped = 0;
+    chan **touched = s->touched;
+    for (int i = 0, nt = s->ntouched; i < nt; i++) {
+        chan *c = touched[i];
+        c->n0 = c->avail = c->count;
+        if (c->moved & c->cons->wake & CHAN_PUSHED) activate(s, c->cons);
+        if (c->moved & c->prod->wake & CHAN_POPPED) activate(s, c->prod);
+        c->moved = 0;
     }
     s->ntouched = 0;
     if (s->mem) {
@@ -505,16 +548,28 @@ int ff_sim_step(ff_sim *s, ff_err *err)
         for (int i = 0; i < nwake; i++) {
             node *n = &s->nodes[s->mem_wake[i]];
             if (n->mp->draining) finish_drained(s, n);
-            else activate(s, n->id);
+            else activate(s, n);
         }
     }
-    int *tmp = s->active;
+    node **tmp = s->active;
     s->active = s->next_active;
     s->next_active = tmp;
     s->nactive = s->nnext;
     s->cycle++;
     /* Sleeping nodes that finished earlier were accounted at their last
      * evaluation; nothing is owed for them. */
+    return 0;
+}
+
+int ff_sim_step(ff_sim *s, ff_err *err)
+{
+    if (!s->ran) return ff_err_set(err, FF_EINVAL, "simulation of '%s' was not started", s->g->name);
+    if (s->ndone >= s->nnodes) return 0;
+    /* fire functions report into s->err; it is only used within this call */
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    int rc = cycle_once(s, err);
+    if (rc) return rc;
     return s->ndone < s->nnodes ? FF_SIM_RUNNING : 0;
 }
 
@@ -522,9 +577,12 @@ int ff_sim_run(ff_sim *s, ff_err *err)
 {
     int rc = ff_sim_start(s, err);
     if (rc) return rc;
-    while ((rc = ff_sim_step(s, err)) == FF_SIM_RUNNING) {
-    }
-    return rc;
+    /* ff_sim_step's loop, without its per-call checks */
+    ff_err scratch;
+    s->err = err ? err : &scratch;
+    while (s->ndone < s->nnodes)
+        if ((rc = cycle_once(s, err))) return rc;
+    return 0;
 }
 
 uint64_t ff_sim_cycles(const ff_sim *s)

@@ -28,22 +28,29 @@
 #include "blocks.h"
 #include "ff_sim.h"
 
-/* A channel: the bounded FIFO of one edge (docs/timing.md "Channels"). */
+/* A channel: the bounded FIFO of one edge (docs/timing.md "Channels").
+ * The fields the cycle loop touches for every token come first, in one
+ * cache line. */
 typedef struct chan {
     ff_tok *buf;
     uint32_t mask;        /* capacity - 1 (capacity is a power of two) */
     uint32_t head;        /* index of the oldest token */
     uint32_t count;       /* tokens held now */
     uint32_t n0;          /* tokens held at the start of this cycle */
+    uint32_t avail;       /* n0 less this cycle's pop: what the consumer may
+                             still take (in_has reads only this) */
     uint32_t depth;       /* UINT32_MAX = unbounded (functional) */
-    uint64_t touched_at;  /* cycle stamp: already on the commit list */
-    uint8_t pushed, popped;
+    uint8_t moved;        /* CHAN_PUSHED | CHAN_POPPED this cycle; non-zero
+                             exactly while it is on the commit list */
+    struct node *prod, *cons; /* the producer and consumer nodes */
+    uint64_t tokens;
+    uint32_t high_water;
     int producer, consumer; /* node indices */
     int edge;             /* edge index in the graph */
     ff_stream_type type;
-    uint64_t tokens;
-    uint32_t high_water;
 } chan;
+
+enum { CHAN_PUSHED = 1, CHAN_POPPED = 2 };
 
 /* What a fire function reports. */
 typedef enum fire_result {
@@ -103,7 +110,16 @@ typedef struct node {
     chan **in;            /* per input port, NULL if unconnected */
     chan ***out;          /* per output port, array of the fan-out channels */
     int *nout_ch;         /* per output port, how many */
+    /* The same per port, inline for out_ready/out_push: one load reaches
+     * the first channel, the one almost every port has alone. */
+    struct oport {
+        chan *c0;         /* out[p][0], NULL if the port is unconnected */
+        int k;            /* nout_ch[p] */
+    } op[8];
     int done;
+    uint8_t slow;         /* latency, II > 1 or done: eval's general path */
+    uint8_t wake;         /* CHAN_PUSHED / CHAN_POPPED: the channel events that
+                             wake it, from its last result (engine.c wakes[]) */
     /* timing */
     int latency, ii;
     int ii_wait;          /* cycles before the core may fire again */
@@ -136,7 +152,7 @@ struct ff_sim {
     chan *chans;          /* one per edge */
     int nchans;
     /* scheduling */
-    int *active, *next_active;
+    struct node **active, **next_active; /* this and the next cycle's lists */
     int nactive, nnext;
     chan **touched;
     int ntouched;
@@ -186,7 +202,7 @@ typedef struct outbuf {
 static inline int in_has(const node *n, int p)
 {
     const chan *c = n->in[p];
-    return c && c->n0 > 0 && !c->popped;
+    return c && c->avail;
 }
 
 static inline ff_tok in_peek(const node *n, int p)
@@ -195,21 +211,22 @@ static inline ff_tok in_peek(const node *n, int p)
     return c->buf[c->head];
 }
 
-/* Puts c on this cycle's commit list (once). */
-static inline __attribute__((always_inline)) void sim_touch(struct ff_sim *s, chan *c)
+/* Marks c as having moved a token this way (CHAN_PUSHED or CHAN_POPPED),
+ * putting it on this cycle's commit list the first time. */
+static inline __attribute__((always_inline)) void sim_touch(struct ff_sim *s, chan *c, uint8_t how)
 {
-    if (c->touched_at != s->cycle + 1) {
-        c->touched_at = s->cycle + 1;
-        s->touched[s->ntouched++] = c;
-    }
+    if (!c->moved) s->touched[s->ntouched++] = c;
+    c->moved |= how;
 }
 
 /* Space on output port p this cycle. With latency, the pipeline decides. */
 static inline int out_ready(const node *n, int p)
 {
     if (n->latency) return n->adv;
+    const struct oport *o = &n->op[p];
+    if (__builtin_expect(o->k == 1, 1)) return o->c0->n0 < o->c0->depth;
     chan *const *cs = n->out[p];
-    for (int i = 0, k = n->nout_ch[p]; i < k; i++)
+    for (int i = 0; i < o->k; i++)
         if (cs[i]->n0 >= cs[i]->depth) return 0;
     return 1;
 }
@@ -239,10 +256,9 @@ static inline __attribute__((always_inline)) void chan_push(struct ff_sim *s, ch
     if (__builtin_expect(c->count > c->mask, 0)) chan_grow(c);
     c->buf[(c->head + c->count) & c->mask] = t;
     c->count++;
-    c->pushed = 1;
     c->tokens++;
     if (c->count > c->high_water) c->high_water = c->count;
-    sim_touch(s, c);
+    sim_touch(s, c, CHAN_PUSHED);
     if (__builtin_expect(s->observe, 0)) chan_trace(s, c, t);
 }
 
@@ -251,9 +267,9 @@ static inline void in_pop(struct ff_sim *s, node *n, int p)
     chan *c = n->in[p];
     c->head = (c->head + 1) & c->mask;
     c->count--;
-    c->popped = 1;
+    c->avail--;
     n->st.tokens_in++;
-    sim_touch(s, c);
+    sim_touch(s, c, CHAN_POPPED);
 }
 
 static inline void out_push(struct ff_sim *s, node *n, int p, ff_tok t)
@@ -265,8 +281,13 @@ static inline void out_push(struct ff_sim *s, node *n, int p, ff_tok t)
         st->tok[p] = t;
         return;
     }
+    const struct oport *o = &n->op[p];
+    if (__builtin_expect(o->k == 1, 1)) {
+        chan_push(s, o->c0, t);
+        return;
+    }
     chan *const *cs = n->out[p];
-    for (int i = 0, k = n->nout_ch[p]; i < k; i++) chan_push(s, cs[i], t);
+    for (int i = 0; i < o->k; i++) chan_push(s, cs[i], t);
 }
 
 /* Reports a contract violation from a fire function. */

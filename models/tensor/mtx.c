@@ -313,6 +313,17 @@ done:
     return rc;
 }
 
+/* Writes "k " (k in decimal) at out; returns its length (at most 11). */
+static size_t put_index(char *out, uint64_t k)
+{
+    char d[20], *e = d + sizeof d, *p = e;
+    do *--p = (char)('0' + k % 10); while ((k /= 10) != 0);
+    size_t n = (size_t)(e - p);
+    memcpy(out, p, n);
+    out[n] = ' ';
+    return n + 1;
+}
+
 int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
 {
     if (t->order < 1)
@@ -333,14 +344,22 @@ int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
     for (int m = 0; m < t->order; m++) fprintf(f, "%u ", (unsigned)t->dims[m]);
     if (t->order == 1) fprintf(f, "1 ");
     fprintf(f, "%zu\n", c.val.len);
-    char num[48];
+    /* Entries are the bulk of a result file: each line is made in a chunk
+     * buffer by hand (fprintf per number was most of the cost of writing a
+     * result) and the chunk goes out with one fwrite. */
+    char chunk[1 << 16];
+    size_t used = 0, line_max = (size_t)t->order * 11 + 2 + 44 + 1;
     for (size_t i = 0; i < c.val.len; i++) {
-        for (int m = 0; m < t->order; m++)
-            fprintf(f, "%u ", (unsigned)c.crd.data[i * t->order + m] + 1);
-        if (t->order == 1) fprintf(f, "1 ");
-        ff_fx_format(c.val.data[i], t->frac_bits, num, sizeof num);
-        fprintf(f, "%s\n", num);
+        if (used + line_max > sizeof chunk) {
+            fwrite(chunk, 1, used, f);
+            used = 0;
+        }
+        for (int m = 0; m < t->order; m++) used += put_index(chunk + used, c.crd.data[i * t->order + m] + 1);
+        if (t->order == 1) chunk[used++] = '1', chunk[used++] = ' ';
+        used += (size_t)ff_fx_format(c.val.data[i], t->frac_bits, chunk + used, 44);
+        chunk[used++] = '\n';
     }
+    fwrite(chunk, 1, used, f);
     fft_coo_free(&c);
     return fft_wcommit(f, path, tmp, 0, err);
 }

@@ -441,6 +441,137 @@ static void parse_matches_strtod(void **state)
     }
 }
 
+/* The reference for ff_fx_format: the exact decimal-digit candidate search
+ * it replaced, kept verbatim so the fast formatter is checked against an
+ * independent definition (every p-digit neighbour of the exact decimal
+ * value, nearer first, tested against the exact rounding interval). */
+typedef struct ref_dec {
+    uint64_t ip;
+    uint8_t d[32];
+} ref_dec;
+
+static ref_dec ref_dec_of(uint64_t x, int s, int nd)
+{
+    ref_dec r;
+    uint64_t mask = (UINT64_C(1) << s) - 1, f = x & mask;
+    r.ip = x >> s;
+    for (int k = 0; k < nd; k++) {
+        f *= 10;
+        r.d[k] = (uint8_t)(f >> s);
+        f &= mask;
+    }
+    return r;
+}
+
+static int ref_dec_cmp(const ref_dec *a, const ref_dec *b, int nd)
+{
+    if (a->ip != b->ip) return a->ip < b->ip ? -1 : 1;
+    for (int k = 0; k < nd; k++)
+        if (a->d[k] != b->d[k]) return a->d[k] < b->d[k] ? -1 : 1;
+    return 0;
+}
+
+static int ref_roundtrips(const ref_dec *c, const ref_dec *lo, const ref_dec *hi, int nd, int even)
+{
+    int a = ref_dec_cmp(c, lo, nd), b = ref_dec_cmp(c, hi, nd);
+    return (a > 0 || (a == 0 && even)) && (b < 0 || (b == 0 && even));
+}
+
+static void ref_format(ff_fx v, int F, char *text)
+{
+    int nd = F + 1;
+    uint64_t mag = v < 0 ? (uint64_t)(-(int64_t)v) : (uint64_t)v;
+    if (mag == 0) {
+        strcpy(text, "0");
+        return;
+    }
+    ref_dec x = ref_dec_of(mag, F, nd);
+    ref_dec lo = ref_dec_of(2 * mag - 1, F + 1, nd);
+    ref_dec hi = ref_dec_of(2 * mag + 1, F + 1, nd);
+    int even = (mag & 1) == 0;
+    ref_dec best = x;
+    int bestp = F;
+    for (int p = 0; p < F; p++) {
+        ref_dec down = x, up;
+        memset(down.d + p, 0, (size_t)(nd - p));
+        up = down;
+        int k = p - 1;
+        while (k >= 0 && up.d[k] == 9) up.d[k--] = 0;
+        if (k >= 0) up.d[k]++;
+        else up.ip++;
+        int up_nearer = x.d[p] > 5, tie = x.d[p] == 5;
+        for (int j = p + 1; j < nd && x.d[p] == 5; j++)
+            if (x.d[j]) up_nearer = 1, tie = 0;
+        if (tie) up_nearer = p > 0 ? (down.d[p - 1] & 1) : (int)(down.ip & 1);
+        const ref_dec *first = up_nearer ? &up : &down, *second = up_nearer ? &down : &up;
+        if (ref_roundtrips(first, &lo, &hi, nd, even)) {
+            best = *first;
+            bestp = p;
+            break;
+        }
+        if (ref_roundtrips(second, &lo, &hi, nd, even)) {
+            best = *second;
+            bestp = p;
+            break;
+        }
+    }
+    while (bestp > 0 && best.d[bestp - 1] == 0) bestp--;
+    int len = sprintf(text, "%s%llu", v < 0 ? "-" : "", (unsigned long long)best.ip);
+    if (bestp > 0) {
+        text[len++] = '.';
+        for (int k = 0; k < bestp; k++) text[len++] = (char)('0' + best.d[k]);
+        text[len] = '\0';
+    }
+}
+
+static void expect_format_as_reference(ff_fx v, int F)
+{
+    char got[64], want[64];
+    int len = ff_fx_format(v, F, got, sizeof got);
+    ref_format(v, F, want);
+    if (strcmp(got, want) != 0 || len != (int)strlen(want))
+        fail_msg("ff_fx_format(%d, F=%d) = \"%s\" (len %d), reference \"%s\"", v, F, got, len, want);
+}
+
+/* Every F, the edges (0, +-1, +-ulp multiples, min, max, powers of two and
+ * their neighbours), a dense run around zero and around each integer
+ * boundary, and random words of every magnitude. */
+static void format_matches_reference(void **state)
+{
+    (void)state;
+    for (int F = 0; F <= 30; F++) {
+        static const ff_fx edges[] = {0, 1, -1, 2, -2, 3, 5, 7, 9, 10, 99, 100, 999, 1000,
+                                      FF_FX_MAX, FF_FX_MIN, FF_FX_MAX - 1, FF_FX_MIN + 1};
+        for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) expect_format_as_reference(edges[i], F);
+        for (int b = 0; b < 31; b++)
+            for (int d = -2; d <= 2; d++) {
+                ff_fx v = (ff_fx)((INT64_C(1) << b) + d);
+                expect_format_as_reference(v, F);
+                expect_format_as_reference(-v, F);
+            }
+        for (ff_fx v = -3000; v <= 3000; v++) expect_format_as_reference(v, F);
+        if (F < 30)
+            for (int64_t k = 1; k < 4; k++)
+                for (int d = -300; d <= 300; d++) {
+                    int64_t v = (k << F) + d;
+                    if (v <= FF_FX_MAX) expect_format_as_reference((ff_fx)v, F), expect_format_as_reference((ff_fx)-v, F);
+                }
+    }
+    ff_rng r;
+    ff_rng_seed(&r, 23);
+    for (int i = 0; i < 400000; i++) {
+        int F = (int)ff_rng_below(&r, 31);
+        ff_fx v = (ff_fx)(uint32_t)ff_rng_next(&r);
+        v >>= ff_rng_below(&r, 32);
+        expect_format_as_reference(v, F);
+    }
+    /* F = 16 (the default) over a whole contiguous 2^20 window and
+     * every value with few significant bits */
+    for (ff_fx v = -(1 << 19); v < (1 << 19); v++) expect_format_as_reference(v, 16);
+    for (int hi = 0; hi < 31; hi++)
+        for (int lo = 0; lo < hi; lo++) expect_format_as_reference((ff_fx)((1u << hi) | (1u << lo)), 16);
+}
+
 static void format_is_shortest_round_trip(void **state)
 {
     static const struct {
@@ -518,6 +649,7 @@ int main(void)
         cmocka_unit_test(alu_apply_sat_flags_saturation),
         cmocka_unit_test(parse_matches_strtod),
         cmocka_unit_test(format_is_shortest_round_trip),
+        cmocka_unit_test(format_matches_reference),
     };
     return cmocka_run_group_tests_name("fixed", tests, NULL, NULL);
 }

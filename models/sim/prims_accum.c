@@ -87,16 +87,28 @@ static void pop_point(ff_sim *s, node *n)
 
 /* ---- spacc1 ---- */
 
-typedef struct spacc1_st {
-    uint32_t dim;
+/* Two banks: the accumulator fills one while the emitter empties the
+ * other (docs/timing.md "spacc1"). */
+typedef struct spacc_bank {
     ff_fx *acc;        /* dim slots */
     uint8_t *used;     /* dim flags */
     uint32_t *list;    /* used inner coordinates, sorted before emission */
-    uint32_t nlist, k; /* how many, and the next to emit */
-    int has_outer, final, state;
+    uint32_t nlist;
+} spacc_bank;
+
+enum { EM_IDLE, EM_EMIT, EM_CLOSE, EM_DONE };
+
+typedef struct spacc1_st {
+    uint32_t dim;
+    spacc_bank bank[2];
     int two_level;     /* crd_outer_in is connected */
-    uint32_t outer;
     size_t bw;         /* block mode: words a block; acc[] holds handles */
+    /* the accumulator: its bank, its group's outer coordinate */
+    int ab, has_outer, handed_final;
+    uint32_t outer;
+    /* the emitter: its state, bank, group */
+    int em, eb, final;
+    uint32_t eouter, k;
 } spacc1_st;
 
 /* Sums two accumulated values: numbers, or in block mode the blocks they
@@ -117,50 +129,75 @@ static int acc_add(ff_sim *s, node *n, size_t bw, ff_fx *acc, ff_fx val)
     return 0;
 }
 
-static fire_result fire_spacc1(ff_sim *s, node *n)
+/* The accumulator's part of a cycle (em0: the emitter's state at its
+ * start). 1 moved, 0 waits (*in: for input, else for the emitter), -1
+ * error. */
+static int spacc1_accumulate(ff_sim *s, node *n, spacc1_st *st, int em0, int *in)
 {
-    spacc1_st *st = n->state;
-    switch (st->state) {
-    case SA_ACCUM: {
-        ff_tok o, i, v;
-        fire_result r = point_heads(s, n, &o, &i, &v);
-        if (r != FIRE_OK) return r;
-        if (ff_tok_is_done(o) || (st->has_outer && ff_tok_payload(o) != st->outer)) {
-            /* The group is complete: emit it from the next cycle on. */
-            st->final = ff_tok_is_done(o);
-            sort_u32(st->list, st->nlist);
-            st->k = 0;
-            st->state = st->nlist ? SA_EMIT : SA_CLOSE;
-            return FIRE_OK;
-        }
-        uint32_t c = ff_tok_payload(i);
-        if (c >= st->dim) return sim_fail(s, n, "inner coordinate %u is outside the accumulator (dim %u)", c, st->dim);
-        ff_fx val = ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0;
-        n->st.ops++;
-        if (!st->used[c]) {
-            st->used[c] = 1;
-            st->acc[c] = val;
-            st->list[st->nlist++] = c;
-        } else if (acc_add(s, n, st->bw, &st->acc[c], val)) {
-            return FIRE_ERROR;
-        }
-        st->outer = ff_tok_payload(o);
-        st->has_outer = 1;
-        pop_point(s, n);
-        return FIRE_OK;
+    if (st->handed_final) return 0;
+    ff_tok o, i, v;
+    fire_result r = point_heads(s, n, &o, &i, &v);
+    if (r == FIRE_ERROR) return -1;
+    if (r != FIRE_OK) {
+        *in = 1;
+        return 0;
     }
-    case SA_EMIT: {
-        if (!outs_ready(n)) return FIRE_STALL_OUT;
-        uint32_t c = st->list[st->k];
-        if (st->k == 0 && st->two_level) out_push(s, n, SA_OUT_OUTER, ff_tok_data(st->outer));
+    spacc_bank *b = &st->bank[st->ab];
+    if (ff_tok_is_done(o) || (st->has_outer && ff_tok_payload(o) != st->outer)) {
+        /* The group is complete: the emitter takes it when it is idle. */
+        if (em0 != EM_IDLE) return 0;
+        sort_u32(b->list, b->nlist);
+        st->eb = st->ab;
+        st->eouter = st->outer;
+        st->final = ff_tok_is_done(o);
+        st->k = 0;
+        st->em = b->nlist ? EM_EMIT : EM_CLOSE;
+        st->ab ^= 1;
+        st->has_outer = 0;
+        st->handed_final = st->final;
+        return 1;
+    }
+    uint32_t c = ff_tok_payload(i);
+    if (c >= st->dim) {
+        sim_fail(s, n, "inner coordinate %u is outside the accumulator (dim %u)", c, st->dim);
+        return -1;
+    }
+    ff_fx val = ff_tok_is_data(v) ? (ff_fx)ff_tok_payload(v) : 0;
+    n->st.ops++;
+    if (!b->used[c]) {
+        b->used[c] = 1;
+        b->acc[c] = val;
+        b->list[b->nlist++] = c;
+    } else if (acc_add(s, n, st->bw, &b->acc[c], val)) {
+        return -1;
+    }
+    st->outer = ff_tok_payload(o);
+    st->has_outer = 1;
+    pop_point(s, n);
+    return 1;
+}
+
+/* The emitter's part of a cycle: 1 moved, 0 waits (*out: for space), 2
+ * finished. */
+static int spacc1_emit(ff_sim *s, node *n, spacc1_st *st, int em0, int *out)
+{
+    if (em0 == EM_IDLE) return 0;
+    if (!outs_ready(n)) {
+        *out = 1;
+        return 0;
+    }
+    spacc_bank *b = &st->bank[st->eb];
+    switch (em0) {
+    case EM_EMIT: {
+        uint32_t c = b->list[st->k];
+        if (st->k == 0 && st->two_level) out_push(s, n, SA_OUT_OUTER, ff_tok_data(st->eouter));
         out_push(s, n, SA_OUT_INNER, ff_tok_data(c));
-        out_push(s, n, SA_OUT_VAL, ff_tok_data((uint32_t)st->acc[c]));
-        st->used[c] = 0;
-        if (++st->k == st->nlist) st->state = SA_CLOSE;
-        return FIRE_OK;
+        out_push(s, n, SA_OUT_VAL, ff_tok_data((uint32_t)b->acc[c]));
+        b->used[c] = 0;
+        if (++st->k == b->nlist) st->em = EM_CLOSE;
+        return 1;
     }
-    case SA_CLOSE: {
-        if (!outs_ready(n)) return FIRE_STALL_OUT;
+    case EM_CLOSE:
         if (st->final) {
             /* The last stop closes the outer fiber too (one level: only the
              * inner fiber). */
@@ -168,30 +205,44 @@ static fire_result fire_spacc1(ff_sim *s, node *n)
             if (st->two_level) out_push(s, n, SA_OUT_OUTER, ff_tok_stop(0));
             out_push(s, n, SA_OUT_INNER, ff_tok_stop(lvl));
             out_push(s, n, SA_OUT_VAL, ff_tok_stop(lvl));
-            st->state = SA_DONE;
+            st->em = EM_DONE;
         } else {
             out_push(s, n, SA_OUT_INNER, ff_tok_stop(0));
             out_push(s, n, SA_OUT_VAL, ff_tok_stop(0));
-            st->state = SA_ACCUM;
+            st->em = EM_IDLE;
         }
-        st->nlist = 0;
-        st->has_outer = 0;
-        return FIRE_OK;
-    }
-    default: /* SA_DONE */
-        if (!outs_ready(n)) return FIRE_STALL_OUT;
+        b->nlist = 0;
+        return 1;
+    default: /* EM_DONE: the three D's wait at the heads since the hand-over */
         pop_point(s, n);
         for (int p = 0; p < 3; p++) out_push(s, n, p, FF_TOK_D);
-        return FIRE_DONE;
+        return 2;
     }
+}
+
+/* The accumulator and the emitter act independently within a cycle, each
+ * on the state as it was at its start. */
+static fire_result fire_spacc1(ff_sim *s, node *n)
+{
+    spacc1_st *st = n->state;
+    int em0 = st->em, in = 0, out = 0;
+    int e = spacc1_emit(s, n, st, em0, &out);
+    if (e == 2) return FIRE_DONE;
+    int a = spacc1_accumulate(s, n, st, em0, &in);
+    if (a < 0) return FIRE_ERROR;
+    if (a || e) return FIRE_OK;
+    if (in && out) return FIRE_STALL_ANY;
+    return in ? FIRE_STALL_IN : FIRE_STALL_OUT;
 }
 
 static void fini_spacc1(node *n)
 {
     spacc1_st *st = n->state;
-    free(st->acc);
-    free(st->used);
-    free(st->list);
+    for (int b = 0; b < 2; b++) {
+        free(st->bank[b].acc);
+        free(st->bank[b].used);
+        free(st->bank[b].list);
+    }
     free(st);
 }
 
@@ -205,9 +256,11 @@ int init_SPACC1(ff_sim *s, node *n, ff_err *err)
     if (rc) return rc;
     st->two_level = n->in[SA_IN_OUTER] != NULL;
     if (ff_node_int(n->g, "blk")) st->bw = blk_words((int)ff_node_int(n->g, "blk"), (int)ff_node_int(n->g, "bdims"));
-    st->acc = ff_xcalloc(st->dim + 1, sizeof *st->acc);
-    st->used = ff_xcalloc(st->dim + 1, 1);
-    st->list = ff_xcalloc(st->dim + 1, sizeof *st->list);
+    for (int b = 0; b < 2; b++) {
+        st->bank[b].acc = ff_xcalloc(st->dim + 1, sizeof *st->bank[b].acc);
+        st->bank[b].used = ff_xcalloc(st->dim + 1, 1);
+        st->bank[b].list = ff_xcalloc(st->dim + 1, sizeof *st->bank[b].list);
+    }
     return 0;
 }
 

@@ -1,8 +1,9 @@
 // ff_core_spacc1.sv -- sparse accumulator, order 1 (docs/timing.md
-// "spacc1"). State ACCUM | EMIT | CLOSE | DONE; a dim-slot accumulator in the
-// SRAM (acc[i] at word i) with an occupancy bitmap; EMIT takes the occupied
-// slots in increasing order, one per cycle, with a priority encoder (the C
-// model's sorted list). Inputs/outputs 0 crd_outer, 1 crd_inner, 2 val.
+// "spacc1"). Two banks of Words slots in the SRAM (bank b's acc[i] at word
+// b * Words + i), each with an occupancy bitmap: the accumulator fills one
+// while the emitter (IDLE | EMIT | CLOSE | DONE) empties the other, taking
+// the occupied slots in increasing order, one per cycle, with a priority
+// encoder (the C model's sorted list). Inputs/outputs 0 crd_outer, 1 crd_inner, 2 val.
 // Block mode (blk > 0): values are block handles and the SRAM holds them;
 // a point that meets an occupied slot sums the two blocks into a new one
 // (allocated, written, its handle stored), as the C model's acc_add does.
@@ -29,20 +30,24 @@ module ff_core_spacc1
   assign unused_mport = ^mp_avail_i;
 
   localparam int unsigned AW = $clog2(Words);
-  typedef enum logic [1:0] {Accum, Emit, Close, Done} state_e;
+  typedef enum logic [1:0] {Idle, Emit, Close, Done} emit_e;
 
-  state_e          state_q, state_d;
-  logic [Words-1:0] used_q, used_d, rest;
+  // the accumulator: its bank, its group; the emitter: its state, bank, group
+  emit_e           em_q, em_d;
+  logic            ab_q, ab_d, eb_q, eb_d, handed_q, handed_d;
+  logic [1:0][Words-1:0] used_q, used_d;
+  logic [Words-1:0] rest;
   logic            has_outer_q, has_outer_d, final_q, final_d, first_q, first_d;
-  logic [31:0]     outer_q, outer_d, dim, c;
+  logic [31:0]     outer_q, outer_d, eouter_q, eouter_d, dim, c;
   logic [AW-1:0]   low;
   logic            heads, ndone, point, ready_all;
   logic            a_we;
-  logic [AW-1:0]   a_addr;
-  logic [31:0]     a_wdata, a_wdata_c;
-  logic [Words-1:0][31:0] mem;
+  logic [AW:0]     a_addr;
+  logic [31:0]     a_wdata, a_wdata_c, acc_old;
+  logic [2*Words-1:0][31:0] mem;
   tok_t            o, i, v;
   logic            sum, block_mode;  // this firing sums two blocks
+  logic            e_fire, a_fire, a_err, a_ovf;
 
   assign dim       = cfg_i[SPACC1_DIM_REG];
   assign o         = in_data_i[0];
@@ -53,8 +58,11 @@ module ff_core_spacc1
   assign ndone     = is_done(o) && is_done(i) && is_done(v);
   assign point     = !is_done(o) && !is_done(i) && !is_done(v) && is_data(o) && is_data(i) && is_elem(v);
   assign ready_all = &out_ready_i;
+  assign a_addr    = {ab_q, c[AW-1:0]};
+  assign acc_old   = mem[a_addr];
 
-  ff_sram #(.Words(Words)) u_sram (
+  // Two banks of Words slots: bank b's slot k at word b * Words + k.
+  ff_sram #(.Words(2 * Words)) u_sram (
     .clk_i      (clk_i),
     .a_we_i     (a_we),
     .a_addr_i   (a_addr),
@@ -69,99 +77,117 @@ module ff_core_spacc1
     .mem_o      (mem)
   );
 
-  // the lowest occupied slot
+  // the emitter's lowest occupied slot
   always_comb begin
     low = '0;
-    for (int k = Words - 1; k >= 0; k--) if (used_q[k]) low = AW'(k);
-    rest = used_q;
+    for (int k = Words - 1; k >= 0; k--) if (used_q[eb_q][k]) low = AW'(k);
+    rest = used_q[eb_q];
     rest[low] = 1'b0;
   end
 
+  // The accumulator and the emitter act independently within a cycle
+  // (fire_spacc1 in prims_accum.c), each on the state at its start.
   always_comb begin
-    state_d     = state_q;
+    em_d        = em_q;
+    ab_d        = ab_q;
+    eb_d        = eb_q;
+    handed_d    = handed_q;
     used_d      = used_q;
     has_outer_d = has_outer_q;
     final_d     = final_q;
     first_d     = first_q;
     outer_d     = outer_q;
+    eouter_d    = eouter_q;
     in_pop_o    = '0;
     out_push_o  = '0;
     out_data_o  = '0;
-    fire_o      = 1'b0;
+    e_fire      = 1'b0;
+    a_fire      = 1'b0;
+    a_err       = 1'b0;
+    a_ovf       = 1'b0;
     fin_o       = 1'b0;
-    err_o       = 1'b0;
-    ovf_o       = 1'b0;
     a_we        = 1'b0;
-    a_addr      = c[AW-1:0];
     a_wdata_c   = '0;
     sum         = 1'b0;
     if (en_i) begin
-      case (state_q)
-        Accum: begin
-          if (heads) begin
-            if (!ndone && !point) begin
-              err_o = 1'b1;  // not aligned point streams
-            end else if (is_done(o) || (has_outer_q && payload(o) != outer_q)) begin
-              // the group is complete: emit it from the next cycle on
-              fire_o  = 1'b1;
-              final_d = is_done(o);
-              first_d = 1'b1;
-              state_d = (used_q != '0) ? Emit : Close;
-            end else if (c >= dim) begin
-              err_o = 1'b1;  // inner coordinate outside the accumulator
-            end else if (c >= Words) begin
-              ovf_o = 1'b1;
-              err_o = 1'b1;
-            end else begin
-              fire_o      = 1'b1;
-              in_pop_o    = 3'b111;
-              a_we        = 1'b1;
-              a_wdata_c   = used_q[c[AW-1:0]] ? fx_add(mem[c[AW-1:0]], value_of(v)) : value_of(v);
-              sum         = block_mode && used_q[c[AW-1:0]];
-              used_d[c[AW-1:0]] = 1'b1;
-              outer_d     = payload(o);
-              has_outer_d = 1'b1;
-            end
-          end
-        end
-        Emit: begin
-          if (ready_all) begin
-            fire_o        = 1'b1;
+      // the emitter
+      if (em_q != Idle && ready_all) begin
+        e_fire = 1'b1;
+        case (em_q)
+          Emit: begin
             out_push_o    = {2'b11, first_q};
-            out_data_o[0] = first_q ? tok_data(outer_q) : '0;
+            out_data_o[0] = first_q ? tok_data(eouter_q) : '0;
             out_data_o[1] = tok_data(32'(low));
-            out_data_o[2] = tok_data(mem[low]);
-            used_d        = rest;
+            out_data_o[2] = tok_data(mem[{eb_q, low}]);
+            used_d[eb_q]  = rest;
             first_d       = 1'b0;
-            if (rest == '0) state_d = Close;
+            if (rest == '0) em_d = Close;
           end
-        end
-        Close: begin
-          if (ready_all) begin
-            fire_o      = 1'b1;
-            has_outer_d = 1'b0;
+          Close: begin
             if (final_q) begin
               out_push_o = 3'b111;
               out_data_o = {tok_stop(32'd1), tok_stop(32'd1), tok_stop(32'd0)};
-              state_d    = Done;
+              em_d       = Done;
             end else begin
               out_push_o = 3'b110;
               out_data_o = {tok_stop(32'd0), tok_stop(32'd0), 34'd0};
-              state_d    = Accum;
+              em_d       = Idle;
             end
           end
-        end
-        default: begin
-          if (ready_all) begin
-            fire_o     = 1'b1;
+          default: begin  // Done: the three D's wait at the heads since the hand-over
             in_pop_o   = 3'b111;
             out_push_o = 3'b111;
             out_data_o = {TokD, TokD, TokD};
             fin_o      = 1'b1;
           end
+        endcase
+      end
+      // the accumulator
+      if (!handed_q && heads) begin
+        if (!ndone && !point) begin
+          a_err = 1'b1;  // not aligned point streams
+        end else if (is_done(o) || (has_outer_q && payload(o) != outer_q)) begin
+          // the group is complete: the emitter takes it when it is idle
+          if (em_q == Idle) begin
+            a_fire      = 1'b1;
+            eb_d        = ab_q;
+            eouter_d    = outer_q;
+            final_d     = is_done(o);
+            first_d     = 1'b1;
+            em_d        = (used_q[ab_q] != '0) ? Emit : Close;
+            ab_d        = !ab_q;
+            has_outer_d = 1'b0;
+            handed_d    = is_done(o);
+          end
+        end else if (c >= dim) begin
+          a_err = 1'b1;  // inner coordinate outside the accumulator
+        end else if (c >= Words) begin
+          a_ovf = 1'b1;
+          a_err = 1'b1;
+        end else begin
+          a_fire                  = 1'b1;
+          in_pop_o                = 3'b111;
+          a_we                    = 1'b1;
+          a_wdata_c               = used_q[ab_q][c[AW-1:0]] ? fx_add(acc_old, value_of(v)) : value_of(v);
+          sum                     = block_mode && used_q[ab_q][c[AW-1:0]];
+          used_d[ab_q][c[AW-1:0]] = 1'b1;
+          outer_d                 = payload(o);
+          has_outer_d             = 1'b1;
         end
-      endcase
+      end
     end
+    // a broken contract: nothing moves (the emitter's part neither)
+    if (a_err) begin
+      in_pop_o   = '0;
+      out_push_o = '0;
+      fin_o      = 1'b0;
+    end
+  end
+
+  always_comb begin
+    err_o  = a_err;
+    ovf_o  = a_ovf;
+    fire_o = !a_err && (e_fire || a_fire);
   end
 
   // ---- block mode -------------------------------------------------------
@@ -186,24 +212,32 @@ module ff_core_spacc1
   assign a_wdata   = sum ? blk_handle_i : a_wdata_c;
   // reads the accumulated block and the arriving one; writes the sum at the
   // handle granted
-  assign blk_req_o = blk_request(value_of(v), mem[c[AW-1:0]], sum, bwords,
+  assign blk_req_o = blk_request(value_of(v), acc_old, sum, bwords,
                                  cfg_i[SPACC1_RANK_REG][SPACC1_RANK_LSB +: SPACC1_RANK_W], sum, '0, bwords);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q     <= Accum;
+      em_q        <= Idle;
+      ab_q        <= 1'b0;
+      eb_q        <= 1'b0;
+      handed_q    <= 1'b0;
       used_q      <= '0;
       has_outer_q <= 1'b0;
       final_q     <= 1'b0;
       first_q     <= 1'b0;
       outer_q     <= '0;
-    end else begin
-      state_q     <= state_d;
+      eouter_q    <= '0;
+    end else if (!err_o) begin
+      em_q        <= em_d;
+      ab_q        <= ab_d;
+      eb_q        <= eb_d;
+      handed_q    <= handed_d;
       used_q      <= used_d;
       has_outer_q <= has_outer_d;
       final_q     <= final_d;
       first_q     <= first_d;
       outer_q     <= outer_d;
+      eouter_q    <= eouter_d;
     end
   end
 

@@ -41,6 +41,10 @@ static const char help[] =
     "  --skip on|off     coordinate skipping (default on): an intersect tells the\n"
     "                    scanner of a lagging side the coordinate to jump to\n"
     "                    (same outputs, fewer cycles; off: every coordinate streams)\n"
+    "  --balance on|off  FIFO balancing (default on): where paths of different length\n"
+    "                    meet, the shorter one's channels are made deeper, up to the\n"
+    "                    arch's max_fifo_depth (same outputs; off: every channel at\n"
+    "                    the arch's fifo_depth)\n"
     "  --tile INDEX:T,... | auto  checked here; run and cosim execute each kernel tile\n"
     "                    by tile on cropped inputs. A tile's graph is the kernel's\n"
     "                    graph (sizes bind from the tensors at run time), so the\n"
@@ -90,6 +94,8 @@ int cmd_compile(int argc, char **argv)
     ff_arch_default(&arch);
     if (array_path && ff_array_load(array_path, &array, &err)) goto fail;
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
+    if (array_path) ff_array_fit_arch(&array, &arch);
+    o.sched.arch = &arch; /* FIFO balancing: the graphs written are the ones run would run */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (driver_parse_model(model, &p, &err)) goto fail;

@@ -46,7 +46,7 @@ static const char help[] =
     "and the report names the channel, its producer and consumer tiles, the token index\n"
     "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
-    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --skip, --tile, --arch   as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --skip, --balance, --tile, --arch   as for fuseflow run\n"
     "  --tile auto         tile sizes from the linked array's SRAM: every level of every tile's\n"
     "                      inputs and outputs fits the smallest scanner/locator/array/writer SRAM\n"
     "                      (an output bounded by what its inputs store), no tile spans more than\n"
@@ -183,8 +183,7 @@ int cmd_cosim(int argc, char **argv)
         goto done;
     }
     if (arch_path && ff_arch_load(arch_path, &arch, &err)) goto fail;
-    o.sched.buffer_words = arch.buffer_words;
-    o.sched.glb_words = arch.glb_words;
+    ff_run_sched_arch(&o.sched, &arch);
     if (ff_cosim_new(&cs, &err)) goto fail;
     const ff_array_desc *linked = ff_cosim_array(cs);
     if (array_path) {

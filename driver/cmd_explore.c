@@ -48,6 +48,7 @@ static const char help[] =
     "  --tile INDEX:T,.. every schedule, the unfused baseline too, run tile by tile as\n"
     "                    for fuseflow run (auto: tiles that fit the arch's glb_words)\n"
     "  --skip on|off     coordinate skipping in every simulated kernel (fuseflow compile)\n"
+    "  --balance on|off  FIFO balancing in every simulated kernel (fuseflow compile)\n"
     "  --reuse MODE      every kernel root in this mode (fuseflow compile); default:\n"
     "                    searched -- each root in auto, and in recompute and hold\n"
     "                    where they differ (its orders end /recompute, /hold)\n"
@@ -168,6 +169,7 @@ int cmd_explore(int argc, char **argv)
     o.par = d.sched.par;
     o.block = d.sched.block;
     o.no_skip = d.sched.no_skip;
+    o.no_balance = d.sched.no_balance;
     o.reuse = d.sched.reuse;
     o.search_reuse = !d.reuse_given;
     if (!arch_path) {

@@ -45,6 +45,7 @@ static const char help[] =
     "  --block B            as for fuseflow compile\n"
     "  --reuse MODE         as for fuseflow compile\n"
     "  --skip on|off        as for fuseflow compile\n"
+    "  --balance on|off     as for fuseflow compile\n"
     "  --tile INDEX:T,...   run each kernel tile by tile: loop INDEX in tiles of T\n"
     "                      coordinates, inputs cropped, outputs placed or summed\n"
     "                      (docs/language.md \"Tiling\"); auto: each level of a tile's\n"
@@ -178,8 +179,7 @@ int cmd_run(int argc, char **argv)
     }
     if (o.arch && ff_arch_load(o.arch, &sim->opts.arch, &err)) goto fail;
     if (!functional) {
-        o.sched.buffer_words = sim->opts.arch.buffer_words;
-        o.sched.glb_words = sim->opts.arch.glb_words;
+        ff_run_sched_arch(&o.sched, &sim->opts.arch);
     }
     if (o.sched.tile_auto) {
         /* the cycle model has no per-tile SRAM: the global buffer is the

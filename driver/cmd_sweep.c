@@ -147,8 +147,7 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const
     ff_sweep_point_sched(s, i, &ss);
     ff_run_sched sched = {.fuse = ss.fuse, .block = ss.block};
     int rc = ff_sweep_point_arch(s, i, &e.sim.opts.arch, &err);
-    sched.buffer_words = e.sim.opts.arch.buffer_words;
-    sched.glb_words = e.sim.opts.arch.glb_words;
+    ff_run_sched_arch(&sched, &e.sim.opts.arch);
     if (ss.reuse) sched.reuse = (ff_reuse)ff_reuse_parse(ss.reuse);
     if (ss.par) {
         const char *colon = strchr(ss.par, ':');
@@ -195,7 +194,7 @@ static void evaluate(const ff_sweep_space *s, uint64_t i, const choice *c, const
          * tensors on chip while it runs), the global buffer, and each
          * stream buffer's buffer_words */
         ff_hw_area a;
-        e.need.fifo_depth = e.sim.opts.arch.fifo_depth;
+        if (e.need.fifo_depth < e.sim.opts.arch.fifo_depth) e.need.fifo_depth = e.sim.opts.arch.fifo_depth;
         e.need.sram_words = e.max_words + (uint64_t)e.sim.opts.arch.glb_words +
                             (uint64_t)e.need.tiles[FF_PRIM_BUFFER] * (uint64_t)e.sim.opts.arch.buffer_words;
         if (hw && !ff_hw_area_of(hw, &e.need, &a, &err)) {

@@ -44,7 +44,8 @@ enum {
     DRIVER_INPUTS = 1 << 0, /* --tensor NAME=FILE, --dim NAME=SIZE, --random SEED, --density D, --allow-rounding,
                                --edge-base 0|1, --symmetrize */
     DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B, --reuse,
-                               --tile INDEX:T,... | auto, --skip on|off */
+                               --tile INDEX:T,... | auto, --skip on|off,
+                               --balance on|off */
     DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
 };
 

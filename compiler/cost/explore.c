@@ -196,6 +196,7 @@ static void set_par(const ff_cost_explore_opts *o, ff_lower_opts *ord, int n)
         ord[r].no_skip = o->no_skip;
         ord[r].buffer_words = o->sim.arch.buffer_words;
         ord[r].hold_words = o->sim.arch.glb_words;
+        ff_run_lower_arch(&ord[r], &o->sim.arch, o->no_balance);
     }
     if (!o->par_index || o->par < 2) return;
     for (int r = 0; r < n; r++) {

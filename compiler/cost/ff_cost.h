@@ -188,6 +188,7 @@ typedef struct ff_cost_explore_opts {
     int par;
     int block;               /* --block B on every simulated kernel (0: scalar) */
     int no_skip;             /* --skip off on every simulated kernel */
+    int no_balance;          /* --balance off on every simulated kernel */
     ff_reuse reuse;          /* --reuse on every kernel, estimated and simulated, unless */
     int search_reuse;        /* every root with stream buffers or held producers is tried both
                                 with them (auto) and recomputing (its orders text says

@@ -95,6 +95,19 @@ typedef struct ff_lower_opts {
      * arch's glb_words): --reuse auto holds a producer only when its
      * dense size (from sizes) fits. 0: unchecked. */
     int hold_words;
+    /* FIFO balancing (docs/timing.md "Buffering"): where two paths of
+     * different length meet, the channels of the shorter one are made
+     * deeper by the difference, so a fan-out never waits for the slower
+     * branch to drain. fifo_depth is the architecture's channel depth (the
+     * base), fifo_max the deepest channel allowed (0: 16; an RDA array's
+     * max_depth for co-simulation), node_latency (NULL: 0) a node's output
+     * latency L from the architecture: a hop costs 1 + L cycles.
+     * no_balance (--balance off) or fifo_depth 0 leaves every channel at
+     * the architecture's depth. */
+    int no_balance;
+    int fifo_depth, fifo_max;
+    int (*node_latency)(const ff_node *n, const void *ctx);
+    const void *latency_ctx;
 } ff_lower_opts;
 
 /* Lowers statement `stmt` of p into a new graph (*out, caller frees). Errors

@@ -78,6 +78,7 @@ static int lower_once(const ff_ir_program *p, int stmt, const ff_lower_opts *opt
     }
     if (ff_graph_validate(L->g, err)) return internal_error(L, err);
     if (!(opts && opts->no_skip) && lw_link_skips(L->g, err)) return internal_error(L, err);
+    lw_balance_fifos(L->g, opts);
     *out = L->g;
     lw_delete(L);
     return 0;

@@ -6,6 +6,7 @@
  *   emit.c         the plan -> graph nodes (merges, values, writers)
  *   par.c          --par: the emitted graph's region under a loop, replicated
  *   skip.c         coordinate skipping: intersect sides linked back to their scanners
+ *   balance.c      FIFO balancing: channels deepened where paths of different length meet
  *   order.c        legal and default loop orders (each candidate lowered)
  *   kernel.c       roots of a kernel lowered and merged into one graph
  */
@@ -22,6 +23,10 @@ void lw_emit(lw *L);
  * scanner's skip input (skip.c); g is validated before and after. Returns 0
  * or the error's code. */
 int lw_link_skips(ff_graph *g, ff_err *err);
+
+/* Deepens the channels of validated g where paths of different length meet
+ * (balance.c), as opts say (nothing without them). */
+void lw_balance_fifos(ff_graph *g, const ff_lower_opts *opts);
 
 /* The top-chain level of index `name`, or -1 (par.c). */
 int lw_top_level_named(const lw *L, const char *name);

@@ -51,6 +51,9 @@ typedef struct ff_run_sched {
     int block;                  /* --block B on every root; 0: scalar */
     ff_reuse reuse;             /* --reuse on every root (ff_lower_opts.reuse) */
     int no_skip;                /* --skip off on every root (ff_lower_opts.no_skip) */
+    int no_balance;             /* --balance off on every root (ff_lower_opts.no_balance) */
+    const ff_arch *arch;        /* the architecture the kernels run on (ff_run_sched_arch):
+                                 * FIFO balancing's depths and latencies; NULL: no balancing */
     int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
     int glb_words;              /* the arch's glb_words: what held producers may take on chip
                                  * (0: unchecked) */
@@ -134,6 +137,15 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
  * exploration). */
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
                       int store, const ff_run_sched *tiling, const ff_run_ops *ops, ff_err *err);
+
+/* Schedule s runs on arch a: the stream buffers' and the global buffer's
+ * capacities (buffer_words, glb_words) and FIFO balancing's depths and
+ * latencies. a must outlive s's use. */
+void ff_run_sched_arch(ff_run_sched *s, const ff_arch *a);
+
+/* Lowering options o balance FIFOs for arch a (docs/timing.md
+ * "Buffering"), or not at all with no_balance or without an arch. */
+void ff_run_lower_arch(ff_lower_opts *o, const ff_arch *a, int no_balance);
 
 /* The orders schedule s gives the roots of kernel k (out[r] for
  * k->roots[r]): --order text where one applies, else the default order;

@@ -33,6 +33,30 @@ static int root_order(const ff_ir_program *p, const ff_kernel *k, int r, const f
     return 0;
 }
 
+void ff_run_sched_arch(ff_run_sched *s, const ff_arch *a)
+{
+    s->buffer_words = a->buffer_words;
+    s->glb_words = a->glb_words;
+    s->arch = a;
+}
+
+/* A node's output latency on the arch: what a hop costs beyond its cycle. */
+static int arch_latency(const ff_node *n, const void *arch)
+{
+    int latency, ii;
+    ff_sim_node_timing(arch, n, &latency, &ii);
+    return latency;
+}
+
+void ff_run_lower_arch(ff_lower_opts *o, const ff_arch *a, int no_balance)
+{
+    o->no_balance = no_balance || !a;
+    o->fifo_depth = a ? a->fifo_depth : 0;
+    o->fifo_max = a ? a->max_fifo_depth : 0;
+    o->node_latency = a ? arch_latency : NULL;
+    o->latency_ctx = a;
+}
+
 int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
                          ff_err *err)
 {
@@ -43,6 +67,7 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
         out[r].block = s->block;
         out[r].reuse = s->reuse;
         out[r].no_skip = s->no_skip;
+        ff_run_lower_arch(&out[r], s->arch, s->no_balance);
         out[r].buffer_words = s->buffer_words;
         out[r].hold_words = s->glb_words;
         if (s->par > 1) {
@@ -1708,7 +1733,15 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
         ff_err kerr = {0};
         rc = ff_run_kernel_orders(p, &ks[k], s, rk.orders, &kerr);
         for (int r = 0; r < ks[k].nroots; r++) rk.orders[r].sizes = sizes;
-        if (!rc && ops->orders) rc = ops->orders(&rk, ops->user, &kerr);
+        if (!rc && ops->orders) {
+            rc = ops->orders(&rk, ops->user, &kerr);
+            /* skipping and balancing are the schedule's, whatever orders
+             * the hook chose */
+            for (int r = 0; !rc && r < ks[k].nroots; r++) {
+                rk.orders[r].no_skip = s && s->no_skip;
+                ff_run_lower_arch(&rk.orders[r], s ? s->arch : NULL, s && s->no_balance);
+            }
+        }
         if (!rc) rc = run_phases(&rk, s, 1, ops, &kerr);
         else if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
         if (rc) *err = kerr;

@@ -194,8 +194,7 @@ int ff_run_cosim_program(ff_cosim *c, const ff_ir_program *p, ff_tensor **data, 
     o.graph.arch = &arch;
     ff_run_sched sched = {0};
     if (s) sched = *s;
-    sched.buffer_words = arch.buffer_words;
-    sched.glb_words = arch.glb_words;
+    ff_run_sched_arch(&sched, &arch);
     cstate S = {.c = c, .o = &o, .ref = ref};
     ff_run_ops ops = {.kernel = cosim_kernel, .orders = begin, .done = finish, .user = &S};
     *kernels = NULL;

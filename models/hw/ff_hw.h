@@ -40,7 +40,9 @@ typedef struct ff_hw_array {
 } ff_hw_array;
 
 /* Adds graph g's needs to a: per kind the most tiles any graph needs,
- * the most harness ports; SRAM is the caller's (it depends on the data). */
+ * the most harness ports, the deepest channel a graph sets (the caller
+ * raises fifo_depth to the arch's); SRAM is the caller's (it depends on
+ * the data). */
 void ff_hw_array_need(ff_hw_array *a, const ff_graph *g);
 
 /* Area in GE, part by part. */

@@ -120,6 +120,10 @@ void ff_hw_array_need(ff_hw_array *a, const ff_graph *g)
         if (ff_prim_get((ff_prim_kind)k)->hardware && count[k] > a->tiles[k]) a->tiles[k] = count[k];
     if (count[FF_PRIM_SOURCE] > a->harness_in) a->harness_in = count[FF_PRIM_SOURCE];
     if (count[FF_PRIM_SINK] > a->harness_out) a->harness_out = count[FF_PRIM_SINK];
+    /* an array's FIFOs are alike: as deep as the deepest channel (FIFO
+     * balancing gives some more than the arch's fifo_depth) */
+    for (int e = 0; e < g->nedges; e++)
+        if (g->edges[e].depth > a->fifo_depth) a->fifo_depth = g->edges[e].depth;
 }
 
 double ff_hw_interp(const int *x, const double *y, int n, int d)

@@ -16,6 +16,7 @@ void ff_arch_default(ff_arch *a)
     memset(a, 0, sizeof *a);
     snprintf(a->name, sizeof a->name, "default");
     a->fifo_depth = 2;
+    a->max_fifo_depth = 8;
     a->buffer_words = 8192;
     a->glb_words = 1 << 20;
     for (int k = 0; k < FF_PRIM__COUNT; k++) a->ii[k] = 1;
@@ -108,7 +109,7 @@ static int load_linear(loader *l, json_t *v, const char *path, int *per_b, int *
 
 static int load_root(loader *l, json_t *root, ff_arch *a)
 {
-    static const char *const top[] = {"fuseflow", "version", "name", "clock_ghz", "fifo_depth", "buffer_words", "glb_words", "primitives",
+    static const char *const top[] = {"fuseflow", "version", "name", "clock_ghz", "fifo_depth", "max_fifo_depth", "buffer_words", "glb_words", "primitives",
                                       "alu", "block", "offchip", NULL};
     if (!json_is_object(root)) return fail(l, "(top)", "expected a JSON object");
     int rc = only_keys(l, root, "", top);
@@ -129,6 +130,9 @@ static int load_root(loader *l, json_t *root, ff_arch *a)
         a->clock_ghz = g;
     }
     if ((v = json_object_get(root, "fifo_depth")) && (rc = get_int(l, v, "fifo_depth", 1, 1024, &a->fifo_depth)))
+        return rc;
+    if ((v = json_object_get(root, "max_fifo_depth")) &&
+        (rc = get_int(l, v, "max_fifo_depth", 1, 1024, &a->max_fifo_depth)))
         return rc;
     if ((v = json_object_get(root, "buffer_words")) &&
         (rc = get_int(l, v, "buffer_words", 2, 1 << 24, &a->buffer_words)))

@@ -46,6 +46,9 @@ typedef struct ff_block_timing {
 typedef struct ff_arch {
     char name[64];
     int fifo_depth;                 /* default channel depth (>= 1) */
+    int max_fifo_depth;             /* the deepest channel the hardware has:
+                                       FIFO balancing deepens channels up to it
+                                       (<= fifo_depth: no balancing) */
     int buffer_words;               /* capacity of one stream buffer (buffer
                                        primitive): words, two per entry */
     int glb_words;                  /* on-chip global memory that holds whole

@@ -142,6 +142,8 @@ void ff_array_fit_arch(const ff_array_desc *a, ff_arch *arch)
     uint32_t words = a->mem_words[FF_PRIM_BUFFER];
     if (a->tiles[FF_PRIM_BUFFER] > 0 && words >= 2 && (uint32_t)arch->buffer_words > words)
         arch->buffer_words = (int)words;
+    /* FIFO balancing deepens channels only as far as the array's FIFOs go */
+    if (arch->max_fifo_depth > a->max_depth) arch->max_fifo_depth = a->max_depth;
 }
 
 uint32_t ff_array_hash(const ff_array_desc *a)

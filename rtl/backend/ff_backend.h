@@ -61,8 +61,9 @@ int ff_array_load_string(const char *text, const char *origin, ff_array_desc *ou
 uint32_t ff_array_hash(const ff_array_desc *a);
 
 /* The arch as array a runs it: a stream buffer holds at most what its tile
- * holds (buffer_words capped at the buffer tile's mem_words), so the C
- * model, the lowering's capacity check and the bitstream agree. */
+ * holds (buffer_words capped at the buffer tile's mem_words), and FIFO
+ * balancing deepens a channel at most to the array's max_depth, so the C
+ * model, the lowering and the bitstream agree. */
 void ff_array_fit_arch(const ff_array_desc *a, ff_arch *arch);
 
 /* Geometry, derived as ff_array.sv derives it. */

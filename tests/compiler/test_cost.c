@@ -462,6 +462,7 @@ static uint64_t run_direct(const ff_ir_program *p, ff_tensor **inputs, const cha
         if (p->tensors[t].role == FF_IR_INPUT) data[t] = inputs[t];
     direct_run d = {.sim = {.opts = hbm_opts()}, .spec = spec, .orders = orders, .kc = kc};
     ff_run_sched sched = {.fuse = spec};
+    ff_run_sched_arch(&sched, &d.sim.opts.arch); /* FIFO balancing, as explore's simulations */
     ff_run_ops ops = {.kernel = ff_run_simulate, .orders = direct_orders, .done = direct_done, .user = &d};
     ff_err err = {0};
     if (ff_run_program(p, data, &sched, &ops, &err)) fail_msg("%s %s: %s", spec, orders, err.msg);

@@ -106,6 +106,13 @@ int ff_sim_assemble_output(const ff_graph *g, const ff_tensor *const *inputs, co
     if (w->nvals != parent_positions * bw)
         return ff_err_set(err, FF_ERUNTIME, "output '%s': %zu values written for %zu coordinates%s", name, w->nvals,
                           parent_positions, bw > 1 ? " (of whole blocks)" : "");
+    /* the writers' arrays as they stand, when they are the tensor's */
+    if (nwritten == fmt.nlevels && bw == 1) {
+        rc = ff_tensor_from_levels(name, gt->order, dims, &fmt, g->frac_bits, w->seg, w->nseg, w->crd, w->ncrd, w->vals,
+                                   w->nvals, out, err);
+        if (rc) return ff_err_wrap(err, "output '%s': ", name);
+        if (*out) return 0;
+    }
     assembly a = {.w = w, .fmt = &fmt, .order = gt->order, .nwritten = nwritten, .bw = bw};
     if (fmt.nlevels == 0) {
         if (w->nvals > 1)

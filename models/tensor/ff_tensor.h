@@ -116,6 +116,18 @@ int ff_tensor_from_coo(const char *name, int order, const uint32_t *dims,
                        const uint32_t *coords, const ff_fx *vals,
                        ff_tensor **out, ff_err *err);
 
+/* Builds a tensor in a format whose levels are all compressed (no blocks)
+ * from its level arrays, copied: seg[l] (nseg[l] entries) and crd[l]
+ * (ncrd[l]) per level, and the values. When they are not exactly what
+ * ff_tensor_from_coo builds from the same points -- a fiber out of order or
+ * with a duplicate, an empty fiber below the first level, a coordinate out
+ * of range, segments that do not fit -- it returns 0 with *out NULL: the
+ * caller goes through the points instead. A hardware writer's arrays are
+ * such a tensor as they stand; this is the fast way to take them. */
+int ff_tensor_from_levels(const char *name, int order, const uint32_t *dims, const ff_format *fmt, int frac_bits,
+                          const uint32_t *const *seg, const size_t *nseg, const uint32_t *const *crd,
+                          const size_t *ncrd, const ff_fx *vals, size_t nvals, ff_tensor **out, ff_err *err);
+
 /* Builds a tensor from a dense row-major array of prod(dims) values; zeros are
  * not stored in compressed levels. */
 int ff_tensor_from_dense(const char *name, int order, const uint32_t *dims,

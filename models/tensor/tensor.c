@@ -295,6 +295,56 @@ done:
     return rc;
 }
 
+int ff_tensor_from_levels(const char *name, int order, const uint32_t *dims, const ff_format *fmt, int frac_bits,
+                          const uint32_t *const *seg, const size_t *nseg, const uint32_t *const *crd,
+                          const size_t *ncrd, const ff_fx *vals, size_t nvals, ff_tensor **out, ff_err *err)
+{
+    *out = NULL;
+    int rc = check_shape(name, order, fmt, frac_bits, err);
+    if (!rc) rc = fft_check_levels(name, order, dims, fmt, err);
+    if (rc) return rc;
+    const int L = fmt->nlevels;
+    if (L == 0) return 0;
+    size_t parent_n = 1;
+    for (int k = 0; k < L; k++) {
+        const ff_level_desc *d = &fmt->lv[k];
+        if (d->fmt != FF_LVL_COMPRESSED || d->split != FF_SPLIT_NONE || nseg[k] != parent_n + 1 || seg[k][0] != 0 ||
+            seg[k][parent_n] != ncrd[k] || ncrd[k] > UINT32_MAX)
+            return 0;
+        uint32_t dim = ff_format_level_dim(fmt, k, dims);
+        for (size_t f = 0; f < parent_n; f++) {
+            uint32_t lo = seg[k][f], hi = seg[k][f + 1];
+            if (hi < lo || hi > ncrd[k] || (k > 0 && hi == lo)) return 0;
+            for (uint32_t p = lo; p < hi; p++)
+                if (crd[k][p] >= dim || (p > lo && crd[k][p] <= crd[k][p - 1])) return 0;
+        }
+        parent_n = ncrd[k];
+    }
+    if (nvals != parent_n) return 0;
+    ff_tensor *t = ff_xcalloc(1, sizeof *t);
+    if (name) snprintf(t->name, sizeof t->name, "%s", name);
+    t->order = order;
+    for (int m = 0; m < order; m++) t->dims[m] = dims[m];
+    t->fmt = *fmt;
+    t->frac_bits = frac_bits;
+    for (int k = 0; k < L; k++) {
+        ff_level *lv = &t->lvl[k];
+        lv->dim = ff_format_level_dim(fmt, k, dims);
+        lv->nseg = nseg[k];
+        lv->ncrd = ncrd[k];
+        lv->seg = ff_xmalloc(nseg[k] * sizeof *lv->seg);
+        lv->crd = ff_xmalloc((ncrd[k] ? ncrd[k] : 1) * sizeof *lv->crd);
+        memcpy(lv->seg, seg[k], nseg[k] * sizeof *lv->seg);
+        if (ncrd[k]) memcpy(lv->crd, crd[k], ncrd[k] * sizeof *lv->crd);
+        t->npos[k] = ncrd[k];
+    }
+    t->nvals = nvals;
+    t->vals = ff_xmalloc((nvals ? nvals : 1) * sizeof *t->vals);
+    if (nvals) memcpy(t->vals, vals, nvals * sizeof *t->vals);
+    *out = t;
+    return 0;
+}
+
 int ff_tensor_from_dense(const char *name, int order, const uint32_t *dims, const ff_format *fmt,
                          int frac_bits, const ff_fx *dense, ff_tensor **out, ff_err *err)
 {
@@ -525,9 +575,40 @@ static int collect_kept(void *ctx, const uint32_t *coords, ff_fx v)
     return 0;
 }
 
+/* Whether two formats store a tensor alike, level by level. */
+static int same_format(const ff_format *a, const ff_format *b)
+{
+    if (a->order != b->order || a->nlevels != b->nlevels) return 0;
+    for (int k = 0; k < a->nlevels; k++)
+        if (a->lv[k].fmt != b->lv[k].fmt || a->lv[k].mode != b->lv[k].mode || a->lv[k].split != b->lv[k].split ||
+            a->lv[k].block != b->lv[k].block)
+            return 0;
+    return 1;
+}
+
 int ff_tensor_convert_keep(const ff_tensor *t, const ff_format *fmt, ff_tensor_keep_fn keep, void *ctx,
                            ff_tensor **out, ff_err *err)
 {
+    /* Into its own format with no stored zero, every position is kept and
+     * the tensor comes back as it is: copied, not rebuilt from its points. */
+    int zero = 0;
+    for (size_t v = 0; v < t->nvals && !zero; v++) zero = t->vals[v] == 0;
+    if (!zero && same_format(&t->fmt, fmt)) {
+        ff_tensor *c = ff_xcalloc(1, sizeof *c);
+        *c = *t;
+        memset(&c->loss, 0, sizeof c->loss); /* as a rebuilt tensor: nothing read */
+        for (int k = 0; k < FF_MAX_LEVELS; k++) {
+            const ff_level *lv = &t->lvl[k];
+            c->lvl[k].seg = lv->seg ? ff_xmalloc((lv->nseg ? lv->nseg : 1) * sizeof *lv->seg) : NULL;
+            c->lvl[k].crd = lv->crd ? ff_xmalloc((lv->ncrd ? lv->ncrd : 1) * sizeof *lv->crd) : NULL;
+            if (lv->nseg) memcpy(c->lvl[k].seg, lv->seg, lv->nseg * sizeof *lv->seg);
+            if (lv->ncrd) memcpy(c->lvl[k].crd, lv->crd, lv->ncrd * sizeof *lv->crd);
+        }
+        c->vals = ff_xmalloc((t->nvals ? t->nvals : 1) * sizeof *c->vals);
+        if (t->nvals) memcpy(c->vals, t->vals, t->nvals * sizeof *c->vals);
+        *out = c;
+        return 0;
+    }
     /* foreach visits every stored position (a dense level's included), so
      * every stored 0 is offered to keep. */
     fft_coo c = {.order = t->order};

@@ -171,6 +171,48 @@ static void format_parse_errors(void **state)
 
 /* ---- construction ---- */
 
+/* A writer's compressed arrays are taken as they stand when they are
+ * canonical -- the same tensor from_coo builds from the points -- and
+ * refused (NULL, no error) when from_coo would have to sort, merge or drop. */
+static void levels_taken_only_when_canonical(void **state)
+{
+    uint32_t dims[2] = {3, 5};
+    ff_format f = fmt_of("dcsr", 2);
+    const uint32_t seg0[] = {0, 2}, crd0[] = {0, 2}, seg1[] = {0, 2, 3}, crd1[] = {1, 4, 0};
+    const ff_fx vals[] = {ONE, 0, 3 * ONE};
+    const uint32_t *segs[2] = {seg0, seg1}, *crds[2] = {crd0, crd1};
+    size_t nseg[2] = {2, 3}, ncrd[2] = {2, 3};
+    ff_tensor *t = NULL, *ref = NULL;
+    ff_err err = {0};
+    assert_int_equal(ff_tensor_from_levels("X", 2, dims, &f, F16, segs, nseg, crds, ncrd, vals, 3, &t, &err), 0);
+    assert_non_null(t);
+    uint32_t pts[] = {0, 1, 0, 4, 2, 0};
+    assert_int_equal(ff_tensor_from_coo("X", 2, dims, &f, F16, 3, pts, vals, &ref, &err), 0);
+    assert_int_equal(ff_tensor_compare(t, ref, &err), 0);
+    assert_int_equal(t->nvals, 3);
+    assert_memory_equal(t->vals, vals, sizeof vals); /* the explicit zero kept, as from_coo keeps it */
+    ff_tensor_free(t);
+    ff_tensor_free(ref);
+    /* out of order, a duplicate, an empty inner fiber, out of range: refused */
+    const uint32_t bad_order[] = {4, 1, 0}, dup[] = {1, 1, 0}, wide[] = {1, 5, 0};
+    const uint32_t *bads[] = {bad_order, dup, wide};
+    for (int k = 0; k < 3; k++) {
+        crds[1] = bads[k];
+        assert_int_equal(ff_tensor_from_levels("X", 2, dims, &f, F16, segs, nseg, crds, ncrd, vals, 3, &t, &err), 0);
+        assert_null(t);
+    }
+    crds[1] = crd1;
+    const uint32_t empty_fiber[] = {0, 3, 3};
+    segs[1] = empty_fiber;
+    assert_int_equal(ff_tensor_from_levels("X", 2, dims, &f, F16, segs, nseg, crds, ncrd, vals, 3, &t, &err), 0);
+    assert_null(t);
+    /* a format with a dense level is not taken either */
+    ff_format csr = fmt_of("csr", 2);
+    segs[1] = seg1;
+    assert_int_equal(ff_tensor_from_levels("X", 2, dims, &csr, F16, segs, nseg, crds, ncrd, vals, 3, &t, &err), 0);
+    assert_null(t);
+}
+
 static void coo_sums_duplicates_keeps_zeros(void **state)
 {
     /* 3x4; (1,2) twice, an explicit zero at (2,0), points out of order. */
@@ -709,6 +751,7 @@ int main(void)
         cmocka_unit_test(format_bcsr_levels_and_dims),
         cmocka_unit_test(format_parse_errors),
         cmocka_unit_test(coo_sums_duplicates_keeps_zeros),
+        cmocka_unit_test(levels_taken_only_when_canonical),
         cmocka_unit_test(coo_builds_each_classic_format),
         cmocka_unit_test(convert_blocks_keeps_block_zeros),
         cmocka_unit_test(coo_rejects_bad_points_and_formats),

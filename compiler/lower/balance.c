@@ -23,6 +23,18 @@ static int feedback(const ff_graph *g, const ff_edge *e)
     return to->kind == FF_PRIM_SCAN && strcmp(to->in[e->to_port].name, "skip") == 0;
 }
 
+/* A scanner that jumps where its intersect asks (a skip stream in) stays as
+ * close to that intersect as the arch's depth keeps it: a deeper channel
+ * lets it stream coordinates ahead that a jump would have passed over, and
+ * makes more of the skips arrive for a fiber it has already left. */
+static int skipping_side(const ff_graph *g, const ff_edge *e)
+{
+    const ff_node *from = &g->nodes[e->from_node];
+    if (from->kind != FF_PRIM_SCAN) return 0;
+    int pk = ff_node_in_port(from, "skip");
+    return pk >= 0 && from->in[pk].edge >= 0;
+}
+
 void lw_balance_fifos(ff_graph *g, const ff_lower_opts *o)
 {
     if (!o || o->no_balance || o->fifo_depth < 1 || !g->validated) return;
@@ -50,7 +62,7 @@ void lw_balance_fifos(ff_graph *g, const ff_lower_opts *o)
     if (tail == n)
         for (int e = 0; e < g->nedges; e++) {
             ff_edge *ed = &g->edges[e];
-            if (ed->depth || feedback(g, ed)) continue; /* a depth the lowering chose stays */
+            if (ed->depth || feedback(g, ed) || skipping_side(g, ed)) continue; /* a depth the lowering chose stays */
             long slack = arrive[ed->to_node] - arrive[ed->from_node] - hop[ed->from_node];
             if (slack > 0) ed->depth = (int)(o->fifo_depth + slack < cap ? o->fifo_depth + slack : cap);
         }

@@ -2,7 +2,7 @@
 # Verilated tile (docs/rtl.md). Built only with the RTL (FUSEFLOW_RTL).
 if(FUSEFLOW_RTL)
   ff_add_test(NAME test_rtl_prims SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_rtl_prims.c
-              LIBS ff_sim ff_rtl_default LABELS rtl TIMEOUT 900)
+              LIBS ff_sim ff_backend ff_rtl_default LABELS rtl TIMEOUT 900)
 endif()
 # Whole graphs (tests/graphs, examples/*.ff) on the `kernels` array against
 # the C model: outputs and total cycles (docs/rtl.md "Running a graph").

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "ff_backend.h"
 #include "ff_config.h"
 #include "ff_fixed.h"
 #include "ff_graph.h"
@@ -32,19 +33,6 @@
 #include "ff_sim.h"
 #include "ff_token.h"
 
-/* ---- the kind table of the schema (port names in hardware order) ---- */
-
-typedef struct hw_kind {
-    const char *name;
-    int nin, nout, mem;
-    const char *in[8], *out[8];
-} hw_kind;
-
-static const hw_kind hw_kinds[FF_RTL_NKINDS] = {
-#define K_(e, name, nin, nout, mem) {name, nin, nout, mem, FF_RTL_##e##_IN_NAMES, FF_RTL_##e##_OUT_NAMES},
-    FF_RTL_KINDS(K_)
-#undef K_
-};
 
 /* ---- deterministic randomness ---- */
 
@@ -871,7 +859,7 @@ static int rtl_setup(void **state)
         geo_slot[k] = slot;
         geo_outbase[k] = src;
         slot += geo_count[k];
-        src += geo_count[k] * hw_kinds[k].nout;
+        src += geo_count[k] * ff_hw_kind_get(k)->nout;
         geo_ntiles += geo_count[k];
     }
     g_buffer_holds = ff_rtl_cfg_read(R, FF_RTL_REGS_PER_SLOT + FF_PRIM_BUFFER) / 2;
@@ -906,7 +894,7 @@ static int ceil_log2(uint32_t x)
 
 static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_t whylen)
 {
-    const hw_kind *hk = &hw_kinds[c->kind];
+    const ff_hw_kind *hk = ff_hw_kind_get(c->kind); /* the schema's port names, in hardware order */
     uint32_t slot = (uint32_t)geo_slot[c->kind];
     ff_rtl_reset(R);
     uint32_t ctrl = 0;

@@ -34,6 +34,7 @@ static const graph_case graphs[] = {
     {"sddmm.json", {{"M", "ij"}, {"A", "ik"}, {"B", "jk"}}},
     {"elementwise_add.json", {{"A", "ij"}, {"B", "ij"}}},
     {"elementwise_mul.json", {{"A", "ij"}, {"B", "ij"}}},
+    {"spmm_dcsr_skip.json", {{"B", "ik"}, {"C", "kj"}}},
 };
 
 typedef struct bound {

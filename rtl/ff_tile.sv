@@ -343,7 +343,7 @@ module ff_tile
   end
 
 `ifdef FF_ASSERTIONS
-  initial assert (NIn <= 8 && NOut <= 8 && MaxLat >= 1) else $fatal(1, "ff_tile: bad parameters");
+  initial assert (NIn <= MaxIn && NOut <= MaxOut && MaxLat >= 1) else $fatal(1, "ff_tile: bad parameters");
   // The core keeps timing.md's firing rule: it pops only heads that are
   // there, pushes only to ready ports, and does nothing unless enabled.
   always_ff @(posedge clk_i) begin

@@ -519,8 +519,9 @@ static void emit_sv_pkg(buf *b)
     put(b, "  localparam int unsigned RegsPerSlot = %d;\n  localparam int unsigned SlotBits = %d;\n"
            "  localparam int unsigned AddrBits = %d;\n  localparam int unsigned MemAddrBits = %d;\n"
            "  localparam int unsigned ParamBase = %d;\n  localparam int unsigned NKinds = %d;\n"
-           "  localparam logic [31:0] Magic = 32'hFF5C0001;\n  localparam int unsigned FirstTileSlot = 2;\n",
-        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds);
+           "  localparam logic [31:0] Magic = 32'hFF5C0001;\n  localparam int unsigned FirstTileSlot = 2;\n"
+           "  localparam int unsigned MaxIn = %d;\n  localparam int unsigned MaxOut = %d;\n",
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, MAX_IN, MAX_OUT);
     size_t gi;
     json_t *g;
     json_array_foreach(geometry, gi, g) {

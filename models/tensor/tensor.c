@@ -173,6 +173,18 @@ int fft_check_levels(const char *name, int order, const uint32_t *dims, const ff
     return 0;
 }
 
+/* An empty tensor of this shape and format: no level arrays, no values. */
+static ff_tensor *tensor_new(const char *name, int order, const uint32_t *dims, const ff_format *fmt, int frac_bits)
+{
+    ff_tensor *t = ff_xcalloc(1, sizeof *t);
+    if (name) snprintf(t->name, sizeof t->name, "%s", name);
+    t->order = order;
+    for (int m = 0; m < order; m++) t->dims[m] = dims[m];
+    t->fmt = *fmt;
+    t->frac_bits = frac_bits;
+    return t;
+}
+
 int ff_tensor_from_coo(const char *name, int order, const uint32_t *dims, const ff_format *fmt,
                        int frac_bits, size_t nnz, const uint32_t *coords, const ff_fx *vals,
                        ff_tensor **out, ff_err *err)
@@ -193,12 +205,7 @@ int ff_tensor_from_coo(const char *name, int order, const uint32_t *dims, const 
     if (nnz > UINT32_MAX)
         return ff_err_set(err, FF_EINVAL, "%s: %zu points is more than a level can index", nm, nnz);
 
-    ff_tensor *t = ff_xcalloc(1, sizeof *t);
-    if (name) snprintf(t->name, sizeof t->name, "%s", name);
-    t->order = order;
-    for (int m = 0; m < order; m++) t->dims[m] = dims[m];
-    t->fmt = *fmt;
-    t->frac_bits = frac_bits;
+    ff_tensor *t = tensor_new(name, order, dims, fmt, frac_bits);
 
     uint32_t *kv = malloc((nnz ? nnz : 1) * (size_t)(L ? L : 1) * sizeof *kv);
     size_t *perm = malloc((nnz ? nnz : 1) * sizeof *perm);
@@ -321,12 +328,7 @@ int ff_tensor_from_levels(const char *name, int order, const uint32_t *dims, con
         parent_n = ncrd[k];
     }
     if (nvals != parent_n) return 0;
-    ff_tensor *t = ff_xcalloc(1, sizeof *t);
-    if (name) snprintf(t->name, sizeof t->name, "%s", name);
-    t->order = order;
-    for (int m = 0; m < order; m++) t->dims[m] = dims[m];
-    t->fmt = *fmt;
-    t->frac_bits = frac_bits;
+    ff_tensor *t = tensor_new(name, order, dims, fmt, frac_bits);
     for (int k = 0; k < L; k++) {
         ff_level *lv = &t->lvl[k];
         lv->dim = ff_format_level_dim(fmt, k, dims);

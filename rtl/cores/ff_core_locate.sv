@@ -23,7 +23,7 @@ module ff_core_locate
   localparam int unsigned AW = $clog2(Words);
 
   logic        compressed, bad_ref, bad;
-  logic [31:0] dim, crd_base, nseg, ncrd, rv, cv, lo, hi, a, b, m, probe;
+  logic [31:0] dim, crd_base, nseg, ncrd, rv, cv, lo, hi, a, probe;
   logic [63:0] lo64;
   logic [Words-1:0][31:0] mem;
   tok_t        c, r, out_ref;
@@ -53,10 +53,7 @@ module ff_core_locate
     .mem_o      (mem)
   );
 
-  function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] base,
-                                         input logic [31:0] idx);
-    crd_at = (64'(base) + 64'(idx) < 64'(Words)) ? mm[AW'(base + idx)] : 32'd0;
-  endfunction
+`include "ff_core_search.svh"
 
   always_comb begin
     lo64    = 64'(rv) * 64'(dim);
@@ -73,16 +70,7 @@ module ff_core_locate
       if (lo64 + 64'(dim) > 64'h0000_0000_ffff_ffff) bad_ref = 1'b1;
     end
     // binary search of [lo, hi) for cv
-    a = lo;
-    b = hi;
-    m = '0;
-    for (int unsigned k = 0; k <= AW; k++) begin
-      if (a < b) begin
-        m = a + ((b - a) >> 1);
-        if (crd_at(mem, crd_base, m) < cv) a = m + 32'd1;
-        else b = m;
-      end
-    end
+    a     = crd_lower_bound(mem, crd_base, lo, hi, cv);
     probe = crd_at(mem, crd_base, a);
   end
 

@@ -37,7 +37,7 @@ module ff_core_scan
   tok_t        t, k;
   logic [15:0] lag_q, lag_d;  // stops pushed on crd that the skip stream has not echoed
   logic        skip_on, kv, k_err, k_fin, k_jump, k_here, jump_ok;
-  logic [31:0] kval, sa, sb, sm, to;
+  logic [31:0] kval, to;
   // the firing without the skip input
   state_e      m_state;
   logic [31:0] m_pos, m_end, m_base;
@@ -192,27 +192,14 @@ module ff_core_scan
     end
   end
 
-  function automatic logic [31:0] crd_at(input logic [Words-1:0][31:0] mm, input logic [31:0] cbase,
-                                         input logic [31:0] idx);
-    crd_at = (64'(cbase) + 64'(idx) < 64'(Words)) ? mm[AW'(cbase + idx)] : 32'd0;
-  endfunction
+`include "ff_core_search.svh"
 
   // A jump's target: the first position of [pos, end) whose coordinate is
   // at least the skip's, end if none (dense: base + the coordinate).
   always_comb begin
-    sa = pos_q;
-    sb = end_q;
-    sm = '0;
     to = end_q;
     if (compressed) begin
-      for (int unsigned q = 0; q <= AW; q++) begin
-        if (sa < sb) begin
-          sm = sa + ((sb - sa) >> 1);
-          if (crd_at(mem, crd_base, sm) < kval) sa = sm + 32'd1;
-          else sb = sm;
-        end
-      end
-      to = sa;
+      to = crd_lower_bound(mem, crd_base, pos_q, end_q, kval);
     end else if (64'(base_q) + 64'(kval) < 64'(end_q)) begin
       to = base_q + kval;
     end

@@ -248,6 +248,17 @@ ff_fx ff_fx_add_count(ff_fx a, ff_fx b, uint64_t *saturated)
 
 ff_fx ff_alu_apply_sat(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits, int *saturated)
 {
+    /* the common ops on the simulator's hot path: the wide value once */
+    int64_t w;
+    switch (op) {
+    case FF_ALU_ADD: w = (int64_t)a + b; break;
+    case FF_ALU_SUB: w = (int64_t)a - b; break;
+    case FF_ALU_MUL: w = rne_shift((int64_t)a * b, frac_bits); break;
+    default: goto other;
+    }
+    *saturated = w > FF_FX_MAX || w < FF_FX_MIN;
+    return sat32(w);
+other:;
     ff_fx r = ff_alu_apply(op, a, b, frac_bits);
     switch (op) {
     case FF_ALU_ADD: *saturated = (int64_t)a + b != r; break;

@@ -69,10 +69,9 @@ static fire_result point_heads(ff_sim *s, node *n, ff_tok *o, ff_tok *i, ff_tok 
     *i = in_peek(n, SA_IN_INNER);
     *v = in_peek(n, SA_IN_VAL);
     *o = outer ? in_peek(n, SA_IN_OUTER) : ff_tok_is_done(*i) ? FF_TOK_D : ff_tok_data(0);
-    int done = ff_tok_is_done(*o) + ff_tok_is_done(*i) + ff_tok_is_done(*v);
-    if (done == 3) return FIRE_OK;
-    if (done == 0 && ff_tok_is_data(*o) && ff_tok_is_data(*i) && (ff_tok_is_data(*v) || ff_tok_is_empty(*v)))
-        return FIRE_OK;
+    /* a point (the common case), then the three D's */
+    if (ff_tok_is_data(*o) && ff_tok_is_data(*i) && (ff_tok_is_data(*v) || ff_tok_is_empty(*v))) return FIRE_OK;
+    if (ff_tok_is_done(*o) && ff_tok_is_done(*i) && ff_tok_is_done(*v)) return FIRE_OK;
     char a[48], b[48], c[48];
     return sim_fail(s, n, "expected aligned point streams (data or D on all three), got outer '%s', inner '%s', val '%s'",
                     sim_tokstr(s, *o, FF_ST_CRD, a), sim_tokstr(s, *i, FF_ST_CRD, b), sim_tokstr(s, *v, FF_ST_VAL, c));

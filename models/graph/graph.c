@@ -801,10 +801,45 @@ static int ready_ok(const char *s)
 }
 
 /* Rules particular to one kind, beyond what the table can say. */
+/* A scanner's skip input comes from the skip output of the intersect side
+ * it feeds alone (crd and ref straight in, nothing else reading them):
+ * skips from anywhere else would make it jump over coordinates another
+ * reader needs, silently. */
+static int check_skip_link(const ff_graph *g, const ff_node *n, ff_err *err)
+{
+    int pk = ff_node_in_port(n, "skip");
+    if (pk < 0 || n->in[pk].edge < 0) return 0;
+    const ff_edge *e = &g->edges[n->in[pk].edge];
+    const ff_node *j = &g->nodes[e->from_node];
+    const char *why = NULL;
+    int side = -1;
+    if (j->kind == FF_PRIM_SOURCE) return 0; /* a harness drives it (fuseflow prim, tests) */
+    if (j->kind != FF_PRIM_INTERSECT || sscanf(j->out[e->from_port].name, "skip%d", &side) != 1) {
+        why = "is not an intersect's skip output";
+    } else {
+        char crd[16], ref[16];
+        snprintf(crd, sizeof crd, "crd%d", side);
+        snprintf(ref, sizeof ref, "ref%d", side);
+        int ec = j->in[ff_node_in_port(j, crd)].edge, er = j->in[ff_node_in_port(j, ref)].edge;
+        int self = (int)(n - g->nodes);
+        int pc = ff_node_out_port(n, "crd"), pr = ff_node_out_port(n, "ref");
+        if (ec < 0 || er < 0 || g->edges[ec].from_node != self || g->edges[er].from_node != self ||
+            g->edges[ec].from_port != pc || g->edges[er].from_port != pr)
+            why = "comes from an intersect side this scanner does not feed (crd and ref)";
+        else if (n->out[pc].nout_edges != 1 || n->out[pr].nout_edges != 1)
+            why = "comes back to a scanner whose crd or ref another node reads too (a jump would skip their tokens)";
+    }
+    if (!why) return 0;
+    return ff_err_set(err, FF_EINVAL, NODE_FMT ": skip input from '%s.%s' %s", n->name, kind_name(n->kind), j->name,
+                      j->out[e->from_port].name, why);
+}
+
 static int check_kind_rules(const ff_graph *g, const ff_node *n, ff_err *err)
 {
     const char *kn = kind_name(n->kind);
     switch (n->kind) {
+    case FF_PRIM_SCAN:
+        return check_skip_link(g, n, err);
     case FF_PRIM_ALU: {
         const char *word = ff_node_str(n, "op");
         int op = ff_alu_op_parse(word);

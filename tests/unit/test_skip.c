@@ -270,12 +270,45 @@ static void skip_stream_errors_name_the_node(void **state)
     }
 }
 
+/* A skip link anywhere but back to the scanner that feeds the intersect
+ * side alone is refused when the graph is validated: it would make the
+ * scanner jump over tokens another reader needs. */
+static void misrouted_skip_links_are_refused(void **state)
+{
+    (void)state;
+    side a = {.nseg = 2, .ncrd = 2}, b = {.nseg = 2, .ncrd = 2};
+    a.seg[1] = b.seg[1] = 2;
+    a.crd[0] = b.crd[0] = 1;
+    a.crd[1] = b.crd[1] = 3;
+    snprintf(a.refs, sizeof a.refs, "0 S0 D");
+    snprintf(b.refs, sizeof b.refs, "0 S0 D");
+    for (int k = 0; k < 2; k++) {
+        ff_graph *g = isect_graph(&a, &b, 0, 1);
+        ff_err err = {0};
+        int j = ff_graph_find_node(g, "isect"), sa = ff_graph_find_node(g, "scan_a");
+        int sb = ff_graph_find_node(g, "scan_b");
+        if (k == 0) {
+            connect(g, j, "skip1", sa, "skip", 0); /* side 1 is scan_b's */
+        } else {
+            connect(g, j, "skip1", sb, "skip", 0); /* right side, but scan_b's crd is read twice */
+            int extra = node(g, "extra", FF_PRIM_SINK);
+            connect(g, sb, "crd", extra, "in", 0);
+        }
+        assert_int_equal(ff_graph_validate(g, &err), FF_EINVAL);
+        const char *want = k == 0 ? "node 'scan_a' (scan): skip input from 'isect.skip1' comes from an intersect side"
+                                  : "node 'scan_b' (scan): skip input from 'isect.skip1' comes back to a scanner whose crd";
+        if (!strstr(err.msg, want)) fail_msg("%s", err.msg);
+        ff_graph_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(skipping_changes_cycles_never_tokens),
         cmocka_unit_test(skipping_follows_the_short_side),
         cmocka_unit_test(skip_stream_errors_name_the_node),
+        cmocka_unit_test(misrouted_skip_links_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,12 @@ typedef struct field {
  * register each (a 4-way intersect has 9: crd, 4 refs, 4 skips). */
 enum { MAX_IN = 8, MAX_OUT = 16 };
 
+/* The geometry block's magic: a fuseflow array, and the version of the
+ * layout its bitstreams assume (the source numbering follows every kind's
+ * port count). Bumped with any change to it: 2 when intersect gained its
+ * skip outputs. ff_array_hash covers it, so older bitstreams are refused. */
+#define SCHEMA_MAGIC 0xFF5C0002u
+
 typedef struct kind {
     const char *name;
     int num;              /* ff_prims.def kind number */
@@ -403,9 +409,9 @@ static void emit_c(buf *b)
            "#ifndef FF_CONFIG_H\n#define FF_CONFIG_H\n\n#include <stdint.h>\n\n");
     put(b, "#define FF_RTL_REGS_PER_SLOT %d\n#define FF_RTL_SLOT_BITS %d\n#define FF_RTL_ADDR_BITS %d\n"
            "#define FF_RTL_MEM_ADDR_BITS %d\n#define FF_RTL_PARAM_BASE %d\n#define FF_RTL_NKINDS %d\n"
-           "#define FF_RTL_MAGIC 0xFF5C0001u\n#define FF_RTL_FIRST_TILE_SLOT 2\n"
+           "#define FF_RTL_MAGIC 0x%08Xu\n#define FF_RTL_FIRST_TILE_SLOT 2\n"
            "#define FF_RTL_MAX_IN %d\n#define FF_RTL_MAX_OUT %d\n\n",
-        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, MAX_IN, MAX_OUT);
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, SCHEMA_MAGIC, MAX_IN, MAX_OUT);
     put(b, "/* Geometry (slot 0: reg k = tiles of kind k; slot 1: reg k = SRAM words). */\n");
     /* every geometry register at a fixed reg: FF_RTL_GEO_NAME is the reg,
      * FF_RTL_GEO_NAME_SLOT its slot */
@@ -519,9 +525,9 @@ static void emit_sv_pkg(buf *b)
     put(b, "  localparam int unsigned RegsPerSlot = %d;\n  localparam int unsigned SlotBits = %d;\n"
            "  localparam int unsigned AddrBits = %d;\n  localparam int unsigned MemAddrBits = %d;\n"
            "  localparam int unsigned ParamBase = %d;\n  localparam int unsigned NKinds = %d;\n"
-           "  localparam logic [31:0] Magic = 32'hFF5C0001;\n  localparam int unsigned FirstTileSlot = 2;\n"
+           "  localparam logic [31:0] Magic = 32'h%08X;\n  localparam int unsigned FirstTileSlot = 2;\n"
            "  localparam int unsigned MaxIn = %d;\n  localparam int unsigned MaxOut = %d;\n",
-        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, MAX_IN, MAX_OUT);
+        regs_per_slot, slot_bits, addr_bits, mem_addr_bits, param_base, nkinds, SCHEMA_MAGIC, MAX_IN, MAX_OUT);
     size_t gi;
     json_t *g;
     json_array_foreach(geometry, gi, g) {

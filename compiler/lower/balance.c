@@ -43,29 +43,33 @@ void lw_balance_fifos(ff_graph *g, const ff_lower_opts *o)
     long *arrive = ff_xcalloc((size_t)n, sizeof *arrive); /* longest path to each node */
     int *hop = ff_xmalloc(sizeof *hop * (size_t)n), *indeg = ff_xcalloc((size_t)n, sizeof *indeg);
     int *order = ff_xmalloc(sizeof *order * (size_t)n), head = 0, tail = 0;
+    unsigned char *back = ff_xmalloc((size_t)g->nedges + 1); /* feedback edges, once */
     for (int i = 0; i < n; i++) hop[i] = 1 + (o->node_latency ? o->node_latency(&g->nodes[i], o->latency_ctx) : 0);
     for (int e = 0; e < g->nedges; e++)
-        if (!feedback(g, &g->edges[e])) indeg[g->edges[e].to_node]++;
+        if (!(back[e] = (unsigned char)feedback(g, &g->edges[e]))) indeg[g->edges[e].to_node]++;
     for (int i = 0; i < n; i++)
         if (!indeg[i]) order[tail++] = i;
-    /* Kahn's order over the forward edges (a graph's forward part is a DAG;
-     * if not, it is left as it is) */
+    /* Kahn's order over the forward edges, each node's out-edges from its
+     * ports (a graph's forward part is a DAG; if not, it is left as it is) */
     while (head < tail) {
         int u = order[head++];
-        for (int e = 0; e < g->nedges; e++) {
-            const ff_edge *ed = &g->edges[e];
-            if (ed->from_node != u || feedback(g, ed)) continue;
-            if (arrive[u] + hop[u] > arrive[ed->to_node]) arrive[ed->to_node] = arrive[u] + hop[u];
-            if (--indeg[ed->to_node] == 0) order[tail++] = ed->to_node;
-        }
+        const ff_node *un = &g->nodes[u];
+        for (int p = 0; p < un->nout; p++)
+            for (int k = 0; k < un->out[p].nout_edges; k++) {
+                int e = un->out[p].out_edges[k], v = g->edges[e].to_node;
+                if (back[e]) continue;
+                if (arrive[u] + hop[u] > arrive[v]) arrive[v] = arrive[u] + hop[u];
+                if (--indeg[v] == 0) order[tail++] = v;
+            }
     }
     if (tail == n)
         for (int e = 0; e < g->nedges; e++) {
             ff_edge *ed = &g->edges[e];
-            if (ed->depth || feedback(g, ed) || skipping_side(g, ed)) continue; /* a depth the lowering chose stays */
+            if (ed->depth || back[e] || skipping_side(g, ed)) continue; /* a depth the lowering chose stays */
             long slack = arrive[ed->to_node] - arrive[ed->from_node] - hop[ed->from_node];
             if (slack > 0) ed->depth = (int)(o->fifo_depth + slack < cap ? o->fifo_depth + slack : cap);
         }
+    free(back);
     free(arrive);
     free(hop);
     free(indeg);

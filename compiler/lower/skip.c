@@ -9,25 +9,6 @@
 
 #include "lower_int.h"
 
-/* The scanner that feeds side i of intersect j alone, or -1: crd and ref
- * straight from its crd and ref outputs, neither read by anyone else, and
- * its skip input free. */
-static int side_scanner(const ff_graph *g, const ff_node *j, int i)
-{
-    char crd[16], ref[16];
-    snprintf(crd, sizeof crd, "crd%d", i);
-    snprintf(ref, sizeof ref, "ref%d", i);
-    int ec = j->in[ff_node_in_port(j, crd)].edge, er = j->in[ff_node_in_port(j, ref)].edge;
-    if (ec < 0 || er < 0) return -1;
-    int s = g->edges[ec].from_node;
-    const ff_node *sn = &g->nodes[s];
-    if (sn->kind != FF_PRIM_SCAN || g->edges[er].from_node != s) return -1;
-    int pc = ff_node_out_port(sn, "crd"), pr = ff_node_out_port(sn, "ref"), pk = ff_node_in_port(sn, "skip");
-    if (g->edges[ec].from_port != pc || g->edges[er].from_port != pr) return -1;
-    if (sn->out[pc].nout_edges != 1 || sn->out[pr].nout_edges != 1 || sn->in[pk].edge >= 0) return -1;
-    return s;
-}
-
 int lw_link_skips(ff_graph *g, ff_err *err)
 {
     int rc = ff_graph_validate(g, err);
@@ -40,8 +21,9 @@ int lw_link_skips(ff_graph *g, ff_err *err)
     for (int j = 0; j < g->nnodes; j++) {
         if (g->nodes[j].kind != FF_PRIM_INTERSECT) continue;
         for (int i = 0, n = (int)ff_node_int(&g->nodes[j], "n"); i < n; i++) {
-            int s = side_scanner(g, &g->nodes[j], i);
-            if (s >= 0) {
+            /* a scanner read by anyone else, or already linked, stays as it is */
+            int alone, s = ff_graph_side_scanner(g, j, i, &alone);
+            if (s >= 0 && alone && g->nodes[s].in[ff_node_in_port(&g->nodes[s], "skip")].edge < 0) {
                 link[nlink][0] = j;
                 link[nlink][1] = i;
                 link[nlink++][2] = s;

@@ -57,6 +57,14 @@ void ff_run_lower_arch(ff_lower_opts *o, const ff_arch *a, int no_balance)
     o->latency_ctx = a;
 }
 
+/* What schedule s sets on every root whatever its order: coordinate
+ * skipping and FIFO balancing. */
+static void sched_passes(ff_lower_opts *o, const ff_run_sched *s)
+{
+    o->no_skip = s->no_skip;
+    ff_run_lower_arch(o, s->arch, s->no_balance);
+}
+
 int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
                          ff_err *err)
 {
@@ -66,8 +74,7 @@ int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_ru
         memset(&out[r], 0, sizeof out[r]);
         out[r].block = s->block;
         out[r].reuse = s->reuse;
-        out[r].no_skip = s->no_skip;
-        ff_run_lower_arch(&out[r], s->arch, s->no_balance);
+        sched_passes(&out[r], s);
         out[r].buffer_words = s->buffer_words;
         out[r].hold_words = s->glb_words;
         if (s->par > 1) {
@@ -1737,10 +1744,8 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
             rc = ops->orders(&rk, ops->user, &kerr);
             /* skipping and balancing are the schedule's, whatever orders
              * the hook chose */
-            for (int r = 0; !rc && r < ks[k].nroots; r++) {
-                rk.orders[r].no_skip = s && s->no_skip;
-                ff_run_lower_arch(&rk.orders[r], s ? s->arch : NULL, s && s->no_balance);
-            }
+            static const ff_run_sched none;
+            for (int r = 0; !rc && r < ks[k].nroots; r++) sched_passes(&rk.orders[r], s ? s : &none);
         }
         if (!rc) rc = run_phases(&rk, s, 1, ops, &kerr);
         else if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);

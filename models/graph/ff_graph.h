@@ -197,6 +197,13 @@ int ff_node_has(const ff_node *n, const char *key);           /* set explicitly 
 int ff_node_in_port(const ff_node *n, const char *name);
 int ff_node_out_port(const ff_node *n, const char *name);
 
+/* Coordinate skipping's one structural rule, for the lowering that makes
+ * skip links and the validation that checks them: the scanner whose crd
+ * and ref outputs feed side `side` of intersect node j straight (crd into
+ * crd<side>, ref into ref<side>), or -1; *alone (may be NULL) says nothing
+ * else reads those two outputs. Needs resolved ports. */
+int ff_graph_side_scanner(const ff_graph *g, int j, int side, int *alone);
+
 /* JSON (docs/graph-format.md). Load validates; errors name the file and the
  * node/edge ("spmv.json: node 'A_j': unknown param 'lvl'"). Save writes via a
  * temporary file and rename. */

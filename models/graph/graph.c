@@ -801,6 +801,26 @@ static int ready_ok(const char *s)
 }
 
 /* Rules particular to one kind, beyond what the table can say. */
+int ff_graph_side_scanner(const ff_graph *g, int j, int side, int *alone)
+{
+    const ff_node *jn = &g->nodes[j];
+    char crd[16], ref[16];
+    snprintf(crd, sizeof crd, "crd%d", side);
+    snprintf(ref, sizeof ref, "ref%d", side);
+    int pcrd = ff_node_in_port(jn, crd), pref = ff_node_in_port(jn, ref);
+    if (alone) *alone = 0;
+    if (jn->kind != FF_PRIM_INTERSECT || pcrd < 0 || pref < 0) return -1;
+    int ec = jn->in[pcrd].edge, er = jn->in[pref].edge;
+    if (ec < 0 || er < 0) return -1;
+    int s = g->edges[ec].from_node;
+    const ff_node *sn = &g->nodes[s];
+    if (sn->kind != FF_PRIM_SCAN || g->edges[er].from_node != s) return -1;
+    int pc = ff_node_out_port(sn, "crd"), pr = ff_node_out_port(sn, "ref");
+    if (g->edges[ec].from_port != pc || g->edges[er].from_port != pr) return -1;
+    if (alone) *alone = sn->out[pc].nout_edges == 1 && sn->out[pr].nout_edges == 1;
+    return s;
+}
+
 /* A scanner's skip input comes from the skip output of the intersect side
  * it feeds alone (crd and ref straight in, nothing else reading them):
  * skips from anywhere else would make it jump over coordinates another
@@ -817,16 +837,10 @@ static int check_skip_link(const ff_graph *g, const ff_node *n, ff_err *err)
     if (j->kind != FF_PRIM_INTERSECT || sscanf(j->out[e->from_port].name, "skip%d", &side) != 1) {
         why = "is not an intersect's skip output";
     } else {
-        char crd[16], ref[16];
-        snprintf(crd, sizeof crd, "crd%d", side);
-        snprintf(ref, sizeof ref, "ref%d", side);
-        int ec = j->in[ff_node_in_port(j, crd)].edge, er = j->in[ff_node_in_port(j, ref)].edge;
-        int self = (int)(n - g->nodes);
-        int pc = ff_node_out_port(n, "crd"), pr = ff_node_out_port(n, "ref");
-        if (ec < 0 || er < 0 || g->edges[ec].from_node != self || g->edges[er].from_node != self ||
-            g->edges[ec].from_port != pc || g->edges[er].from_port != pr)
+        int alone;
+        if (ff_graph_side_scanner(g, e->from_node, side, &alone) != (int)(n - g->nodes))
             why = "comes from an intersect side this scanner does not feed (crd and ref)";
-        else if (n->out[pc].nout_edges != 1 || n->out[pr].nout_edges != 1)
+        else if (!alone)
             why = "comes back to a scanner whose crd or ref another node reads too (a jump would skip their tokens)";
     }
     if (!why) return 0;

@@ -64,8 +64,8 @@ static fire_result control_all(ff_sim *s, node *n, int k, const ff_tok *crd)
     for (int p = 0; p <= k; p++) out_push(s, n, p, crd[0]);
     /* the skip streams echo every stop and D: what keeps a scanner from
      * applying a skip to a later fiber than the one it was asked for */
-    const join_st *st = n->state;
-    for (int i = 0; n->kind == FF_PRIM_INTERSECT && i < k; i++)
+    const join_st *st = n->state; /* a union's skip[] is all 0 */
+    for (int i = 0; i < k; i++)
         if (st->skip[i]) out_push(s, n, 1 + k + i, crd[0]);
     return ff_tok_is_done(crd[0]) ? FIRE_DONE : FIRE_OK;
 }

@@ -59,10 +59,16 @@ enum { SCAN_IN_REF = 0, SCAN_IN_SKIP = 1, SCAN_OUT_CRD = 0, SCAN_OUT_REF = 1 };
 
 static inline int both_ready(const node *n) { return out_ready(n, 0) && out_ready(n, 1); }
 
+/* The coordinate at st->pos of the current fiber. */
+static inline uint32_t scan_crd(const scan_st *st)
+{
+    return st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+}
+
 /* Emits the coordinate and position at st->pos and advances. */
 static void scan_emit(ff_sim *s, node *n, scan_st *st)
 {
-    uint32_t crd = st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+    uint32_t crd = scan_crd(st);
     if (st->lv.compressed) n->st.mem_reads++;
     out_push(s, n, SCAN_OUT_CRD, ff_tok_data(crd));
     out_push(s, n, SCAN_OUT_REF, ff_tok_data(st->pos));
@@ -232,8 +238,7 @@ static fire_result fire_scan(ff_sim *s, node *n)
     } else if (!st->lag && st->state == SC_FIBER) {
         if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
         uint32_t v = ff_tok_payload(k);
-        uint32_t here = st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
-        if (v > here) {
+        if (v > scan_crd(st)) {
             uint64_t probes = 0;
             uint32_t to = scan_lower_bound(st, v, &probes);
             if (mport_wait(n, 1, to < st->end ? to + 1 : st->end)) return FIRE_STALL_MEM;

@@ -128,15 +128,29 @@ typedef struct mt {
     int nkid;
 } mt;
 
+/* One lw's merge tree nodes, reused level after level. Chunks are made as
+ * a level first needs them: a whole pool zeroed per level cost more than
+ * the rest of lowering (and `--order auto` lowers every candidate). */
+enum { MT_CHUNK = 64, MT_CHUNKS = 256 };
 typedef struct mt_pool {
-    mt nodes[16384];
-    int n;
+    mt *chunk[MT_CHUNKS];
+    int n;              /* nodes in use by the level being processed */
 } mt_pool;
+
+void lw_merge_pool_free(void *pool)
+{
+    mt_pool *mp = pool;
+    if (!mp) return;
+    for (int i = 0; i < MT_CHUNKS && mp->chunk[i]; i++) free(mp->chunk[i]);
+    free(mp);
+}
 
 static mt *mt_new(lw *L, mt_pool *pool, int kind)
 {
-    if (pool->n == 16384) lw_fail(L, L->st->pos, "statement too large to lower");
-    mt *m = &pool->nodes[pool->n++];
+    if (pool->n == MT_CHUNK * MT_CHUNKS) lw_fail(L, L->st->pos, "statement too large to lower");
+    mt **c = &pool->chunk[pool->n / MT_CHUNK];
+    if (!*c) *c = ff_xmalloc(MT_CHUNK * sizeof **c);
+    mt *m = &(*c)[pool->n++ % MT_CHUNK];
     memset(m, 0, sizeof *m);
     m->kind = kind;
     return m;
@@ -576,8 +590,10 @@ static void process_level(lw *L, int lvl)
     level *lv = &L->levels[lvl];
     L->ctx_lvl = lvl;
     L->ctx_gen = 1;
-    /* the lw owns it until the level is done: a failure unwinds past here */
-    mt_pool *pool = L->merge_pool = ff_xcalloc(1, sizeof *pool);
+    /* the lw owns it: a failure unwinds past here */
+    if (!L->merge_pool) L->merge_pool = ff_xcalloc(1, sizeof(mt_pool));
+    mt_pool *pool = L->merge_pool;
+    pool->n = 0;
     /* A reduction's level merges its own operand; the top chain the whole
      * expression (whose reductions take part where their chains pass). */
     mt *m = build_mt(L, pool, lv->owner ? lv->owner->a : L->root, lvl);
@@ -629,8 +645,6 @@ static void process_level(lw *L, int lvl)
         if (lw_iterates(L, a, a->next, lvl)) locate_access(L, k, lvl);
         else a->ref = repeat_over(L, a->ref, lvl, lw_tname(L, a->tensor));
     }
-    free(pool);
-    L->merge_pool = NULL;
 }
 
 /* Every level, parents before children (lw_level_order: the order the

@@ -18,6 +18,8 @@
 /* Emits the graph of planned L into L->g (created by the caller). Errors
  * unwind through L->fail. */
 void lw_emit(lw *L);
+/* Frees lw.merge_pool (emit's merge tree nodes). */
+void lw_merge_pool_free(void *pool);
 
 /* Links every intersect side that a scanner feeds alone back to that
  * scanner's skip input (skip.c); g is validated before and after. Returns 0

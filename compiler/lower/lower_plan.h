@@ -202,7 +202,7 @@ typedef struct lw {
     /* ---- emit: the graph under construction ---- */
     ff_graph *g;
     int root_node;       /* graph node of the root */
-    void *merge_pool;    /* the level being processed's merge tree nodes (freed by lw_delete) */
+    void *merge_pool;    /* merge tree nodes, reused by each level (emit.c; freed by lw_delete) */
     /* Per graph node: the level-trie node its output streams live at (-1:
      * the root; LW_TAIL: the output tail -- drops, holds, accumulators,
      * writers), and whether it generates that level's coordinates (made

@@ -999,7 +999,7 @@ void lw_delete(lw *L)
     free(L->bmodes);
     free(L->tseen);
     free(L->held);
-    free(L->merge_pool);
+    lw_merge_pool_free(L->merge_pool);
     for (int i = 0; i < L->nnodes; i++) free(L->nodes[i]);
     free(L->nodes);
     free(L->fmt);

@@ -536,7 +536,13 @@ static inline __attribute__((always_inline)) int cycle_once(ff_sim *s, ff_err *e
     chan **touched = s->touched;
     for (int i = 0, nt = s->ntouched; i < nt; i++) {
         chan *c = touched[i];
-        c->n0 = c->avail = c->count;
+        uint32_t held = c->n0 = c->avail = c->count;
+        if (held > c->high_water) {
+            c->high_water = held;
+            /* an unbounded channel that filled its buffer (a bounded
+             * one's holds its depth) */
+            if (held > c->mask && c->depth == UINT32_MAX) chan_grow(c);
+        }
         if (c->moved & c->cons->wake & CHAN_PUSHED) activate(s, c->cons);
         if (c->moved & c->prod->wake & CHAN_POPPED) activate(s, c->prod);
         c->moved = 0;

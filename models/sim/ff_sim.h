@@ -228,7 +228,7 @@ typedef struct ff_node_stats {
 
 typedef struct ff_chan_stats {
     uint64_t tokens;         /* tokens that passed */
-    uint32_t high_water;     /* largest occupancy */
+    uint32_t high_water;     /* most tokens held at the end of a cycle */
     uint32_t depth;          /* configured depth (0 = unbounded) */
 } ff_chan_stats;
 

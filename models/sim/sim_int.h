@@ -44,7 +44,7 @@ typedef struct chan {
                              exactly while it is on the commit list */
     struct node *prod, *cons; /* the producer and consumer nodes */
     uint64_t tokens;
-    uint32_t high_water;
+    uint32_t high_water;  /* most tokens held at a cycle's end (commit) */
     int producer, consumer; /* node indices */
     int edge;             /* edge index in the graph */
     ff_stream_type type;
@@ -248,16 +248,18 @@ void sim_mem_free(struct ff_sim *s);
  * to wait for (the node is then draining, not finished). */
 int sim_port_drains(node *n);
 
+/* Doubles c's buffer (an unbounded channel that filled its last slot). */
 void chan_grow(chan *c);
 void chan_trace(struct ff_sim *s, const chan *c, ff_tok t);
 
+/* A channel takes at most one token per cycle (one producer, one push per
+ * port per firing, or one pipeline stage), and the commit leaves a free
+ * slot (chan_grow): the push never has to make room. */
 static inline __attribute__((always_inline)) void chan_push(struct ff_sim *s, chan *c, ff_tok t)
 {
-    if (__builtin_expect(c->count > c->mask, 0)) chan_grow(c);
     c->buf[(c->head + c->count) & c->mask] = t;
     c->count++;
     c->tokens++;
-    if (c->count > c->high_water) c->high_water = c->count;
     sim_touch(s, c, CHAN_PUSHED);
     if (__builtin_expect(s->observe, 0)) chan_trace(s, c, t);
 }

@@ -103,7 +103,8 @@ static double index_size(const ff_cost_model *m, int prog_index)
  * keeps its whole support, computed zeros included (docs/language.md
  * "Stored zeros"), so a later kernel reads s, not z. Values are assumed symmetric about 0 and never cancelling:
  * relu zeroes half of what it sees, mask() zero-fills where its value is
- * absent, exp, rsqrt, softmax and layernorm are never 0, a constant 0 is. */
+ * absent, exp, rsqrt, log, sigmoid, softmax and layernorm are never 0, a
+ * constant 0 is. */
 #define NFAC 32
 typedef struct facs {
     int n;
@@ -157,7 +158,9 @@ static void factors(const ff_cost_model *m, const ff_ir_expr *e, facs *s, facs *
     case FF_IR_UNARY:
         factors(m, e->a, s, z);
         if (e->op == FF_ALU_RELU) facs_add(z, 0.5, facs_idx(s));
-        if (e->op == FF_ALU_EXP || e->op == FF_ALU_RSQRT) *z = *s;
+        /* f(0) != 0: every present entry is non-zero (tanh, erf keep 0) */
+        if (e->op == FF_ALU_EXP || e->op == FF_ALU_RSQRT || e->op == FF_ALU_LOG || e->op == FF_ALU_SIGMOID)
+            *z = *s;
         return;
     case FF_IR_SOFTMAX:
     case FF_IR_LAYERNORM:
@@ -363,7 +366,7 @@ static int unary_ops(int op)
 {
     switch (op) {
     case FF_IR_FN_SQRT: return 2;
-    case FF_IR_FN_GELU: return 4;
+    case FF_IR_FN_GELU: return 5;
     case LW_FN_ONE: return 2;
     default: return 1;
     }

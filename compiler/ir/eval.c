@@ -48,7 +48,7 @@ static ir_val unary_real(int op, ir_val x)
 {
     switch (op) {
     case FF_IR_FN_SQRT: return sqrt(x);
-    case FF_IR_FN_GELU: return x / (exp(-1.702 * x) + 1);
+    case FF_IR_FN_GELU: return x * (1 + erf(x * 0.70710678118654752440)) / 2;
     default: return ff_alu_apply_real((ff_alu_op)op, x, 0);
     }
 }
@@ -60,8 +60,10 @@ static ir_val unary_apply(const ir_fx *fx, int op, ir_val xv)
     ff_fx x = (ff_fx)xv;
     switch (op) {
     case FF_IR_FN_SQRT: return ff_fx_mul(x, ff_fx_rsqrt(x, F), F);
-    case FF_IR_FN_GELU:
-        return ff_fx_div(x, ff_fx_add(ff_fx_exp(ff_fx_mul(x, fx->gelu_c, F), F), fx->one), F);
+    case FF_IR_FN_GELU: {
+        ff_fx e = ff_fx_erf(ff_fx_mul(x, fx->gelu_c, F), F);
+        return ff_fx_mul(x, ff_fx_add(ff_fx_mul(e, fx->half, F), fx->half), F);
+    }
     default: return ff_alu_apply((ff_alu_op)op, x, 0, F);
     }
 }
@@ -104,14 +106,14 @@ int ir_eval(const ir_fx *fx, ir_leaf_fn leaf, void *ctx, const ir_node *n, ir_va
 
 /* ir_normalise in real mode: the same walks on real numbers (layernorm's
  * epsilon is one ulp of the fixed-point format, as there). */
-static void normalise_real(const ir_fx *fx, ff_ir_kind kind, ir_val *x, uint32_t n)
+static void normalise_real(const ir_fx *fx, ff_ir_kind kind, int op, ir_val *x, uint32_t n)
 {
     if (kind == FF_IR_SOFTMAX) {
         ir_val m = x[0], s = 0;
         for (uint32_t j = 1; j < n; j++)
             if (x[j] > m) m = x[j];
-        for (uint32_t j = 0; j < n; j++) s += x[j] = exp(x[j] - m);
-        for (uint32_t j = 0; j < n; j++) x[j] /= s;
+        for (uint32_t j = 0; j < n; j++) s += exp(x[j] - m);
+        for (uint32_t j = 0; j < n; j++) x[j] = op == FF_IR_SOFTMAX_LOG ? x[j] - m - log(s) : exp(x[j] - m) / s;
         return;
     }
     ir_val sum = 0, sq = 0;
@@ -125,10 +127,10 @@ static void normalise_real(const ir_fx *fx, ff_ir_kind kind, ir_val *x, uint32_t
     for (uint32_t j = 0; j < n; j++) x[j] *= r;
 }
 
-void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ir_val *v, uint32_t n)
+void ir_normalise(const ir_fx *fx, ff_ir_kind kind, int op, ir_val *v, uint32_t n)
 {
     if (fx->reals) {
-        normalise_real(fx, kind, v, n);
+        normalise_real(fx, kind, op, v, n);
         return;
     }
     /* the fixed-point sequence, on the ff_fx values the doubles hold */
@@ -139,10 +141,13 @@ void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ir_val *v, uint32_t n)
             if ((ff_fx)v[j] > m) m = (ff_fx)v[j];
         for (uint32_t j = 0; j < n; j++) {
             ff_fx e = ff_fx_exp(ff_fx_sub((ff_fx)v[j], m), F);
-            v[j] = e;
             s = j == 0 ? e : ff_fx_add(s, e);
         }
-        for (uint32_t j = 0; j < n; j++) v[j] = ff_fx_div((ff_fx)v[j], s, F);
+        ff_fx one = ff_fx_from_int(1, F), ls = ff_fx_log(s > one ? s : one, F); /* s >= 1 here */
+        for (uint32_t j = 0; j < n; j++) {
+            ff_fx d = ff_fx_sub((ff_fx)v[j], m);
+            v[j] = op == FF_IR_SOFTMAX_LOG ? ff_fx_sub(d, ls) : ff_fx_div(ff_fx_exp(d, F), s, F);
+        }
         return;
     }
     ff_fx nfx = ff_fx_from_int(n, F), sum = 0, sq = 0;
@@ -196,8 +201,8 @@ static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, f
     ir_run r = {.p = p, .err = err, .sizes = sizes};
     r.fx.F = p->frac_bits;
     r.fx.reals = reals;
-    r.fx.one = ff_fx_from_int(1, r.fx.F);
-    if (ff_fx_parse("-1.702", r.fx.F, &r.fx.gelu_c) != 0) IR_UNREACHABLE();
+    r.fx.gelu_c = ff_ir_gelu_scale(r.fx.F);
+    r.fx.half = ff_fx_from_double(0.5, r.fx.F);
     r.data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *r.data);
     ff_tensor **own = ff_xcalloc((size_t)p->ntensors + 1, sizeof *own); /* real mode's handle copies */
     if (reals && !reals->v.len) FF_VEC_PUSH(reals->v, 0.0); /* handle 0 */

@@ -45,7 +45,7 @@ typedef struct ff_srcpos {
 typedef enum ff_ir_kind {
     FF_IR_ACCESS,    /* tensor[idx...] */
     FF_IR_CONST,     /* a fixed-point constant (literal or named scalar) */
-    FF_IR_UNARY,     /* op(a): neg relu exp rsqrt (ff_alu_op), or sqrt/gelu (FF_IR_FN_*) */
+    FF_IR_UNARY,     /* op(a): neg relu exp rsqrt log tanh sigmoid erf (ff_alu_op), or sqrt/gelu (FF_IR_FN_*) */
     FF_IR_BINARY,    /* a op b: add sub mul div max min */
     FF_IR_REDUCE,    /* sum[k](a) or max[k](a) */
     FF_IR_SOFTMAX,   /* softmax[j](a) */
@@ -58,11 +58,20 @@ typedef enum ff_ir_kind {
  * exactly that sequence). */
 enum {
     FF_IR_FN_SQRT = FF_ALU__COUNT,  /* x * rsqrt(x)                         */
-    FF_IR_FN_GELU,                  /* x / (1 + exp(-1.702 x))              */
+    FF_IR_FN_GELU,                  /* x (erf(x / sqrt 2) / 2 + 1/2)        */
     FF_IR_FN__END
 };
 
+/* gelu's 1/sqrt(2) in Q.F: the lowering and the interpreter both take it
+ * from here. */
+ff_fx ff_ir_gelu_scale(int frac_bits);
+
 typedef enum ff_ir_red { FF_IR_RED_SUM, FF_IR_RED_MAX } ff_ir_red;
+
+/* SOFTMAX's op: softmax, or its log, computed as (a - max) - log(sum) (with
+ * the sum at least 1, as it is for every non-empty fiber) --
+ * not log(softmax), whose small probabilities round to 0. */
+typedef enum ff_ir_softmax { FF_IR_SOFTMAX_PLAIN, FF_IR_SOFTMAX_LOG } ff_ir_softmax;
 
 typedef struct ff_ir_expr ff_ir_expr;
 struct ff_ir_expr {
@@ -197,8 +206,9 @@ int ff_ir_interpret(const ff_ir_program *p, const ff_tensor *const *inputs, ff_t
 /* How far results are from the model's real-number values: the program
  * evaluated again as ff_ir_interpret does -- same walk, same support, same
  * order of operations -- but in float64, every operation the real one its
- * fixed-point ALU sequence approximates (ff_alu_apply_real; exp, sqrt and
- * gelu's x / (1 + e^(-1.702x)) from libm; layernorm's epsilon one ulp),
+ * fixed-point ALU sequence approximates (ff_alu_apply_real; exp, log, tanh,
+ * erf, sqrt and gelu's x (1 + erf(x / sqrt 2)) / 2 from libm; layernorm's
+ * epsilon one ulp),
  * on the inputs' fixed-point values; then every result got[t] (assigned
  * tensors with data; an entry one side lacks counts as 0) compared with it.
  * The inputs' own rounding (--allow-rounding) is not included: the file

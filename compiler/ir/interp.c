@@ -398,7 +398,7 @@ static int materialize(interp *I, enode *n)
             if (eval(I, EA(n), &x[count])) at[count++] = j;
         }
         if (count == 0) continue;
-        ir_normalise(&I->r->fx, e->kind, x, count);
+        ir_normalise(&I->r->fx, e->kind, e->op, x, count);
         for (uint32_t q = 0; q < count; q++) {
             cur[k] = at[q];
             int64_t o = offset(I, n);

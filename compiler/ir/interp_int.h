@@ -32,8 +32,8 @@ typedef struct ir_reals {
  * the mode. */
 typedef struct ir_fx {
     int F;        /* fraction bits */
-    ff_fx one;    /* 1.0 */
-    ff_fx gelu_c; /* -1.702, rounded (docs/language.md "The exact operations") */
+    ff_fx gelu_c; /* 1/sqrt(2), rounded (docs/language.md "The exact operations") */
+    ff_fx half;   /* 0.5 */
     ir_reals *reals; /* NULL: fixed mode */
 } ir_fx;
 
@@ -125,7 +125,7 @@ static inline ir_val ir_fold(const ir_fx *fx, int op, ir_val acc, ir_val x)
 /* softmax (kind FF_IR_SOFTMAX) or layernorm (FF_IR_LAYERNORM) of one fiber:
  * v[0..n) are its present entries in increasing index, replaced by the
  * results. n > 0. */
-void ir_normalise(const ir_fx *fx, ff_ir_kind kind, ir_val *v, uint32_t n);
+void ir_normalise(const ir_fx *fx, ff_ir_kind kind, int op, ir_val *v, uint32_t n);
 
 /* The sparse evaluator (sparse.c): ff_ir_interpret, and with reals the
  * same walk in real mode (ff_ir_real_error). */

@@ -175,18 +175,28 @@ int ff_ir_expr_indices(const ff_ir_expr *e, int *out)
 
 /* ---- built-in functions ---- */
 
+ff_fx ff_ir_gelu_scale(int frac_bits)
+{
+    return ff_fx_from_double(0.70710678118654752440, frac_bits);
+}
+
 const ir_func ir_funcs[] = {
     {"relu", FF_IR_UNARY, FF_ALU_RELU},
     {"exp", FF_IR_UNARY, FF_ALU_EXP},
     {"sqrt", FF_IR_UNARY, FF_IR_FN_SQRT},
     {"rsqrt", FF_IR_UNARY, FF_ALU_RSQRT},
+    {"log", FF_IR_UNARY, FF_ALU_LOG},
+    {"tanh", FF_IR_UNARY, FF_ALU_TANH},
+    {"sigmoid", FF_IR_UNARY, FF_ALU_SIGMOID},
+    {"erf", FF_IR_UNARY, FF_ALU_ERF},
     {"gelu", FF_IR_UNARY, FF_IR_FN_GELU},
     {"max", FF_IR_BINARY, FF_ALU_MAX},
     {"min", FF_IR_BINARY, FF_ALU_MIN},
     {"mask", FF_IR_MASK, 0},
     {"sum", FF_IR_REDUCE, FF_IR_RED_SUM},
     {"max", FF_IR_REDUCE, FF_IR_RED_MAX},
-    {"softmax", FF_IR_SOFTMAX, 0},
+    {"softmax", FF_IR_SOFTMAX, FF_IR_SOFTMAX_PLAIN},
+    {"log_softmax", FF_IR_SOFTMAX, FF_IR_SOFTMAX_LOG},
     {"layernorm", FF_IR_LAYERNORM, 0},
 };
 const int ir_nfuncs = (int)(sizeof ir_funcs / sizeof ir_funcs[0]);
@@ -195,8 +205,7 @@ const ir_func *ir_func_of(ff_ir_kind kind, int op)
 {
     for (int i = 0; i < ir_nfuncs; i++)
         if (ir_funcs[i].kind == kind &&
-            (kind == FF_IR_MASK || kind == FF_IR_SOFTMAX || kind == FF_IR_LAYERNORM ||
-             ir_funcs[i].op == op))
+            (kind == FF_IR_MASK || kind == FF_IR_LAYERNORM || ir_funcs[i].op == op))
             return &ir_funcs[i];
     return NULL;
 }
@@ -338,9 +347,11 @@ static int verify_expr(verifier *v, const ff_ir_expr *e, int *bound, int nbound)
         if (e->a || e->b) return vfail(v, e, "a constant has operands");
         return 0;
     case FF_IR_UNARY:
-        if (e->op != FF_ALU_NEG && e->op != FF_ALU_RELU && e->op != FF_ALU_EXP &&
-            e->op != FF_ALU_RSQRT && e->op != FF_IR_FN_SQRT && e->op != FF_IR_FN_GELU)
-            return vfail(v, e, "unary op %d is not neg, relu, exp, rsqrt, sqrt or gelu", e->op);
+        if (e->op != FF_ALU_NEG && e->op != FF_ALU_RELU && e->op != FF_ALU_EXP && e->op != FF_ALU_RSQRT &&
+            e->op != FF_ALU_LOG && e->op != FF_ALU_TANH && e->op != FF_ALU_SIGMOID && e->op != FF_ALU_ERF &&
+            e->op != FF_IR_FN_SQRT && e->op != FF_IR_FN_GELU)
+            return vfail(v, e, "unary op %d is not neg, relu, exp, rsqrt, log, tanh, sigmoid, erf, sqrt or gelu",
+                         e->op);
         if (e->b) return vfail(v, e, "a unary op has two operands");
         return verify_expr(v, e->a, bound, nbound);
     case FF_IR_BINARY:
@@ -362,6 +373,8 @@ static int verify_expr(verifier *v, const ff_ir_expr *e, int *bound, int nbound)
                                                         : "sum";
         if (e->kind == FF_IR_REDUCE && e->op != FF_IR_RED_SUM && e->op != FF_IR_RED_MAX)
             return vfail(v, e, "reduction op %d is not sum or max", e->op);
+        if (e->kind == FF_IR_SOFTMAX && e->op != FF_IR_SOFTMAX_PLAIN && e->op != FF_IR_SOFTMAX_LOG)
+            return vfail(v, e, "softmax op %d is not softmax or log_softmax", e->op);
         if (!valid_index(p, e->index)) return vfail(v, e, "%s over index id %d", what, e->index);
         if (e->b) return vfail(v, e, "%s has two operands", what);
         if (!e->a) return vfail(v, e, "%s has no operand", what);

@@ -13,10 +13,11 @@
  *   term    := unary { ( "*" | "/" ) unary }
  *   unary   := "-" unary | primary
  *   primary := NUMBER | SCALAR | access | call | "(" expr ")"
- *   call    := ( "relu" | "exp" | "sqrt" | "rsqrt" | "gelu" ) "(" expr ")"
+ *   call    := ( "relu" | "exp" | "sqrt" | "rsqrt" | "log" | "tanh" | "sigmoid" | "erf"
+ *              | "gelu" ) "(" expr ")"
  *            | ( "max" | "min" ) "(" expr "," expr ")"
  *            | "mask" "(" access "," expr ")"
- *            | ( "sum" | "max" | "softmax" | "layernorm" ) "[" NAME "]" "(" expr ")"
+ *            | ( "sum" | "max" | "softmax" | "log_softmax" | "layernorm" ) "[" NAME "]" "(" expr ")"
  *
  * Lexical rules: `#` starts a comment to the end of the line; a newline ends
  * a line except inside ( ) or [ ], where it is a blank (so long expressions
@@ -560,8 +561,8 @@ static ff_ir_expr *access_rhs(parser *P, const token *name)
     int t = find_tensor(P, name->s, name->n);
     if (t < 0 && P->tok.kind == '(')
         fail(P, name->pos,
-             "unknown function \"%.*s\" (the index-bracketed forms are sum, max, softmax and "
-             "layernorm)",
+             "unknown function \"%.*s\" (the index-bracketed forms are sum, max, softmax, log_softmax "
+             "and layernorm)",
              name->n, name->s);
     if (t < 0) {
         if (!bracket) fail(P, name->pos, "undeclared tensor or scalar %.*s", name->n, name->s);
@@ -703,8 +704,8 @@ static ff_ir_expr *primary(parser *P, int *paren)
     }
     if (P->tok.kind == '(' && find_tensor(P, t.s, t.n) < 0)
         fail(P, t.pos,
-             "unknown function \"%.*s\" (expected relu, exp, sqrt, rsqrt, gelu, max, min, mask, "
-             "sum, softmax or layernorm)",
+             "unknown function \"%.*s\" (expected relu, exp, sqrt, rsqrt, log, tanh, sigmoid, erf, gelu, max, min, mask, "
+             "sum, softmax, log_softmax or layernorm)",
              t.n, t.s);
     return access_rhs(P, &t);
 }

@@ -642,7 +642,7 @@ static int flush(nest *N)
     if (SE(N->node)->kind != FF_IR_REDUCE) {
         uint32_t n = (uint32_t)N->fv.len, j = (uint32_t)N->order[N->n - 1];
         if (n == 0) return 0;
-        ir_normalise(&r->fx, SE(N->node)->kind, N->fv.data, n);
+        ir_normalise(&r->fx, SE(N->node)->kind, SE(N->node)->op, N->fv.data, n);
         for (uint32_t q = 0; q < n; q++) {
             r->cur[j] = N->fj.data[q];
             if ((rc = nest_emit(N, r->cur, N->fv.data[q]))) return rc;

@@ -795,12 +795,13 @@ static pref lower_unary(lw *L, int op, pref a)
         pref r = alu(L, FF_ALU_RSQRT, a, NULL, NULL, NULL);
         return alu(L, FF_ALU_MUL, a, &r, NULL, "sqrt");
     }
-    case FF_IR_FN_GELU: { /* x / (1 + exp(-1.702 x)) */
-        ff_fx k = ff_fx_from_double(-1.702, F), one = ff_fx_from_int(1, F);
+    case FF_IR_FN_GELU: { /* x (erf(x / sqrt 2) / 2 + 1/2) */
+        ff_fx k = ff_ir_gelu_scale(F), half = ff_fx_from_double(0.5, F);
         pref t = alu(L, FF_ALU_MUL, a, NULL, &k, "gelu_scale");
-        pref e = alu(L, FF_ALU_EXP, t, NULL, NULL, "gelu_exp");
-        pref d = alu(L, FF_ALU_ADD, e, NULL, &one, "gelu_den");
-        return alu(L, FF_ALU_DIV, a, &d, NULL, "gelu");
+        pref e = alu(L, FF_ALU_ERF, t, NULL, NULL, "gelu_erf");
+        pref h = alu(L, FF_ALU_MUL, e, NULL, &half, "gelu_half");
+        pref c = alu(L, FF_ALU_ADD, h, NULL, &half, "gelu_cdf");
+        return alu(L, FF_ALU_MUL, a, &c, NULL, "gelu");
     }
     case LW_FN_ONE: { /* 0 * x + 1 */
         ff_fx zero = 0, one = ff_fx_from_int(1, F);

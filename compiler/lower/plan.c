@@ -236,10 +236,10 @@ static int next_site(lw *L, int *site)
 }
 
 /* softmax[j](a): m = max[j1](a'), s = sum[j2](exp(a'' - m)),
- * result exp(a - m) / s -- exactly the interpreter's sequence of ops.
- * Buffered, a' is computed once (the maximum's walk) and a'', a are its
- * replays. */
-static lx *expand_softmax(lw *L, lx *a, int j, ff_srcpos pos)
+ * result exp(a - m) / s -- exactly the interpreter's sequence of ops;
+ * log_softmax: (a - m) - log(max(s, 1)). Buffered, a' is computed once (the
+ * maximum's walk) and a'', a are its replays. */
+static lx *expand_softmax(lw *L, lx *a, int j, int op, ff_srcpos pos)
 {
     int j1 = fresh_index(L, j), j2 = fresh_index(L, j), site;
     int buffered = next_site(L, &site);
@@ -249,8 +249,14 @@ static lx *expand_softmax(lw *L, lx *a, int j, ff_srcpos pos)
     lx *cap = buffered ? m : NULL;
     lx *e2 = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j2, cap), m, 1));
     lx *s = mk_red(L, FF_IR_RED_SUM, j2, e2);
-    lx *e = mk_un(L, FF_ALU_EXP, mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, cap), m, 1));
-    return mk_bin(L, FF_ALU_DIV, e, s, 1);
+    lx *d = mk_bin(L, FF_ALU_SUB, walk_operand(L, a, j, j, cap), m, 1);
+    if (op == FF_IR_SOFTMAX_LOG) {
+        /* max(s, 1): s >= 1 for every fiber with an entry; an empty one
+         * sums to 0, whose log nothing reads but would count as saturated */
+        lx *one = mk_const(L, ff_fx_from_int(1, L->p->frac_bits), pos);
+        return mk_bin(L, FF_ALU_SUB, d, mk_un(L, FF_ALU_LOG, mk_bin(L, FF_ALU_MAX, s, one, 1)), 1);
+    }
+    return mk_bin(L, FF_ALU_DIV, mk_un(L, FF_ALU_EXP, d), s, 1);
 }
 
 /* layernorm[j](a): n = count, mean = sum/n, d = a - mean,
@@ -341,7 +347,7 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
     case FF_IR_LAYERNORM: {
         int j = mapped_index(L, map, e->index);
         lx *a = copy_ir(L, e->a, map, depth);
-        return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j, e->pos) : expand_layernorm(L, a, j, e->pos);
+        return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j, e->op, e->pos) : expand_layernorm(L, a, j, e->pos);
     }
     }
     lw_fail(L, e->pos, "unsupported expression");

@@ -1,9 +1,6 @@
 """A two-layer graph convolutional network (Kipf & Welling), written the way
 pygcn writes it: GraphConvolution layers, a normalised adjacency passed in
-as a torch sparse matrix, dropout between the layers.
-
-The one change from pygcn: the last op is softmax, not log_softmax (the
-model language has no log; the classes come out in the same order).
+as a torch sparse matrix, dropout between the layers, log_softmax last.
 
     PYTHONPATH=compiler/torch /usr/bin/python3 -m fuseflow_torch export \
         examples/torch/gcn.py --seed 1 --size nodes=64 --out out/torch/gcn
@@ -45,7 +42,7 @@ class GCN(nn.Module):
         x = F.relu(self.gc1(x, adj))
         x = F.dropout(x, self.dropout, training=self.training)
         x = self.gc2(x, adj)
-        return F.softmax(x, dim=1)
+        return F.log_softmax(x, dim=1)
 
 
 def normalized_adjacency(adj):

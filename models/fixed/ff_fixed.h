@@ -39,7 +39,11 @@ typedef int32_t ff_fx;
     X(RELU, "relu", 1) /* max(a, 0) */                                       \
     X(EXP, "exp", 1)   /* e^a: table + linear interpolation */               \
     X(RSQRT, "rsqrt", 1) /* 1/sqrt(a): table + interpolation; a <= 0 -> MAX */ \
-    X(PASS, "pass", 1) /* a unchanged (copy/retiming) */
+    X(PASS, "pass", 1) /* a unchanged (copy/retiming) */                     \
+    X(LOG, "log", 1)   /* ln a: table + interpolation; a <= 0 -> MIN */       \
+    X(TANH, "tanh", 1) /* (1 - e^-2|a|) / (1 + e^-2|a|), signed: exp + div */ \
+    X(SIGMOID, "sigmoid", 1) /* 1 / (1 + e^-a): exp + div */                 \
+    X(ERF, "erf", 1)   /* erf a: table + interpolation on [0,4), else +-1 */
 
 typedef enum ff_alu_op {
 #define FF_ALU_ENUM_(e, name, arity) FF_ALU_##e,
@@ -110,6 +114,10 @@ ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits);
 ff_fx ff_fx_neg(ff_fx a);
 ff_fx ff_fx_exp(ff_fx a, int frac_bits);
 ff_fx ff_fx_rsqrt(ff_fx a, int frac_bits);
+ff_fx ff_fx_log(ff_fx a, int frac_bits);
+ff_fx ff_fx_tanh(ff_fx a, int frac_bits);
+ff_fx ff_fx_sigmoid(ff_fx a, int frac_bits);
+ff_fx ff_fx_erf(ff_fx a, int frac_bits);
 
 /* Right shift of a 64-bit value by s bits (0..62) with round-to-nearest-even,
  * then saturation to 32 bits: the one rounding step every op above uses. */

@@ -28,9 +28,21 @@ static const uint32_t rsqrt_tab[] = {
 #include "fx_tables.def"
 };
 
+static const uint32_t ln_tab[] = {
+#define FF_FX_LN_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+};
+
+static const uint32_t erf_tab[] = {
+#define FF_FX_ERF_TAB(i, v) [i] = (uint32_t)(v),
+#include "fx_tables.def"
+};
+
 /* The algorithms below index exactly these sizes. */
 _Static_assert(sizeof exp2_tab / sizeof exp2_tab[0] == 65, "exp2 table: 64 segments + end");
 _Static_assert(sizeof rsqrt_tab / sizeof rsqrt_tab[0] == 129, "rsqrt table: 128 segments + end");
+_Static_assert(sizeof ln_tab / sizeof ln_tab[0] == 129, "ln table: 128 segments + end");
+_Static_assert(sizeof erf_tab / sizeof erf_tab[0] == 257, "erf table: 256 segments + end");
 
 /* ---- rounding and saturation ------------------------------------------ */
 
@@ -115,10 +127,12 @@ ff_fx ff_fx_div(ff_fx a, ff_fx b, int frac_bits)
  * split into n = floor(y) and f in [0,1); 2^f is read from the 64-segment
  * table with linear interpolation on the low 24 bits of f, giving p in Q2.30;
  * the result p * 2^n is shifted into Q.F with RNE and saturation. */
-ff_fx ff_fx_exp(ff_fx a, int frac_bits)
+/* exp of a Q.F value of 33 bits (|a| <= 2^32): sigmoid and tanh take the
+ * exp of -|a| and -2|a|, which a 32-bit argument cannot hold. */
+static ff_fx exp_wide(int64_t a, int frac_bits)
 {
     assert(frac_bits >= 0 && frac_bits <= 30);
-    int64_t y = rne_shift((int64_t)a * LOG2E_Q30, frac_bits); /* Q.30, |y| < 2^33 */
+    int64_t y = rne_shift(a * LOG2E_Q30, frac_bits); /* Q.30, |y| < 2^63 */
     int64_t n = shr_floor(y, 30);
     int64_t f = y & ((INT64_C(1) << 30) - 1);
     int i = (int)(f >> 24);
@@ -129,6 +143,11 @@ ff_fx ff_fx_exp(ff_fx a, int frac_bits)
     if (sh >= 0) return ff_fx_round_shift(p, sh > 62 ? 62 : (int)sh);
     if (-sh >= 32) return FF_FX_MAX; /* p >= 2^30, so p << 32 > MAX */
     return sat32(p * ((int64_t)1 << -sh));
+}
+
+ff_fx ff_fx_exp(ff_fx a, int frac_bits)
+{
+    return exp_wide(a, frac_bits);
 }
 
 /* Index of the highest set bit of x > 0 (31 - leading zero count). */
@@ -165,6 +184,76 @@ ff_fx ff_fx_rsqrt(ff_fx a, int frac_bits)
     int sh = 30 + e - frac_bits;                          /* result = pv / 2^sh */
     if (sh >= 0) return ff_fx_round_shift(pv, sh);
     return sat32(pv * ((int64_t)1 << -sh)); /* -sh <= 16 */
+}
+
+/* round(n / d), ties to even, for n >= 0 and d > 0: the divider of div,
+ * sigmoid and tanh (one unit in the RTL). */
+static uint64_t udiv_rne(uint64_t n, uint64_t d)
+{
+    uint64_t q = n / d, r = n % d;
+    if (2 * r > d || (2 * r == d && (q & 1))) q++;
+    return q;
+}
+
+/* a = m * 2^(p-F) with m in [1,2) as Q1.30 (p = msb(a)); ln m from the
+ * 128-segment table with linear interpolation on the low 23 bits; ln a =
+ * (p - F) ln 2 + ln m in Q.30, shifted into Q.F with RNE and saturation.
+ * ln of 0 or less is -infinity or undefined: MIN, counted as saturated. */
+ff_fx ff_fx_log(ff_fx a, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    if (a <= 0) return FF_FX_MIN;
+    int p = msb32((uint32_t)a);
+    int64_t frac = ((int64_t)a << (30 - p)) - (INT64_C(1) << 30); /* [0, 2^30) */
+    int i = (int)(frac >> 23);
+    int64_t r = frac & ((INT64_C(1) << 23) - 1);
+    int64_t d = (int64_t)ln_tab[i + 1] - ln_tab[i];
+    int64_t lnm = ln_tab[i] + rne_shift(d * r, 23);
+    return ff_fx_round_shift((int64_t)(p - frac_bits) * LN2_Q30 + lnm, 30 - frac_bits);
+}
+
+/* sigmoid(a) from s = sigmoid(-|a|) = e / (1 + e), e = exp(-|a|) <= 1:
+ * s = round(e 2^F / (2^F + e)) (RNE), and sigmoid(a) = 1 - s for a >= 0 --
+ * the symmetry is exact, and 1 - s never rounds. */
+ff_fx ff_fx_sigmoid(ff_fx a, int frac_bits)
+{
+    int64_t one = INT64_C(1) << frac_bits;
+    int64_t e = exp_wide(a < 0 ? a : -(int64_t)a, frac_bits);
+    int64_t s = (int64_t)udiv_rne((uint64_t)e << frac_bits, (uint64_t)(one + e));
+    return (ff_fx)(a >= 0 ? one - s : s);
+}
+
+/* tanh|a| = (1 - e) / (1 + e), e = exp(-2|a|) <= 1, rounded RNE as
+ * round((2^F - e) 2^F / (2^F + e)); the sign of a applied after (tanh is
+ * odd, and RNE is symmetric). */
+ff_fx ff_fx_tanh(ff_fx a, int frac_bits)
+{
+    int64_t one = INT64_C(1) << frac_bits;
+    int64_t mag = a < 0 ? -(int64_t)a : a;
+    int64_t e = exp_wide(-2 * mag, frac_bits);
+    int64_t t = (int64_t)udiv_rne((uint64_t)(one - e) << frac_bits, (uint64_t)(one + e));
+    return (ff_fx)(a < 0 ? -t : t);
+}
+
+/* erf|a| with |a| as Q.30 (x = |a| 2^(30-F) < 2^62): for x < 4 from the
+ * 256-segment table (step 1/64) with linear interpolation on the low 24
+ * bits; 1 beyond (erf 4 = 1 - 1.5e-8); the result shifted into Q.F with
+ * RNE and the sign of a applied after (erf is odd). */
+ff_fx ff_fx_erf(ff_fx a, int frac_bits)
+{
+    assert(frac_bits >= 0 && frac_bits <= 30);
+    int64_t x = (a < 0 ? -(int64_t)a : a) << (30 - frac_bits);
+    int64_t p;
+    if (x >= INT64_C(4) << 30) {
+        p = INT64_C(1) << 30;
+    } else {
+        int i = (int)(x >> 24);
+        int64_t r = x & ((INT64_C(1) << 24) - 1);
+        int64_t d = (int64_t)erf_tab[i + 1] - erf_tab[i];
+        p = erf_tab[i] + rne_shift(d * r, 24);
+    }
+    int64_t v = rne_shift(p, 30 - frac_bits);
+    return (ff_fx)(a < 0 ? -v : v);
 }
 
 /* ---- the opcode table --------------------------------------------------- */
@@ -209,6 +298,10 @@ ff_fx ff_alu_apply(ff_alu_op op, ff_fx a, ff_fx b, int frac_bits)
     case FF_ALU_EXP: return ff_fx_exp(a, frac_bits);
     case FF_ALU_RSQRT: return ff_fx_rsqrt(a, frac_bits);
     case FF_ALU_PASS: return a;
+    case FF_ALU_LOG: return ff_fx_log(a, frac_bits);
+    case FF_ALU_TANH: return ff_fx_tanh(a, frac_bits);
+    case FF_ALU_SIGMOID: return ff_fx_sigmoid(a, frac_bits);
+    case FF_ALU_ERF: return ff_fx_erf(a, frac_bits);
     case FF_ALU__COUNT: break;
     }
     assert(!"ff_alu_apply: invalid op");
@@ -229,6 +322,10 @@ double ff_alu_apply_real(ff_alu_op op, double a, double b)
     case FF_ALU_EXP: return exp(a);
     case FF_ALU_RSQRT: return 1 / sqrt(a);
     case FF_ALU_PASS: return a;
+    case FF_ALU_LOG: return log(a);
+    case FF_ALU_TANH: return tanh(a);
+    case FF_ALU_SIGMOID: return 1 / (1 + exp(-a));
+    case FF_ALU_ERF: return erf(a);
     case FF_ALU__COUNT: break;
     }
     assert(!"ff_alu_apply_real: invalid op");
@@ -268,6 +365,7 @@ other:;
     case FF_ALU_NEG: *saturated = a == FF_FX_MIN; break;
     case FF_ALU_EXP:
     case FF_ALU_RSQRT: *saturated = r == FF_FX_MAX; break;
+    case FF_ALU_LOG: *saturated = a <= 0 || r == FF_FX_MAX || r == FF_FX_MIN; break;
     default: *saturated = 0; break;
     }
     return r;

@@ -603,11 +603,11 @@ static void every_error_names_line_and_column(void **state)
         {"tensor A[N,N,N,N,N,N,N]\n", "t.ff:1:22: tensor A has more than 6 modes"},
         /* unknown functions */
         {"tensor A[N]\ny[i] = foo(A[i])\n",
-         "t.ff:2:8: unknown function \"foo\" (expected relu, exp, sqrt, rsqrt, gelu, max, min, "
-         "mask, sum, softmax or layernorm)"},
+         "t.ff:2:8: unknown function \"foo\" (expected relu, exp, sqrt, rsqrt, log, tanh, sigmoid, erf, gelu, max, min, "
+         "mask, sum, softmax, log_softmax or layernorm)"},
         {"tensor A[N]\ny[i] = foo[i](A[i])\n",
-         "t.ff:2:8: unknown function \"foo\" (the index-bracketed forms are sum, max, softmax and "
-         "layernorm)"},
+         "t.ff:2:8: unknown function \"foo\" (the index-bracketed forms are sum, max, softmax, log_softmax "
+         "and layernorm)"},
         /* formats that do not fit */
         {"tensor A[N,K,L] : csr\n", "t.ff:1:19: tensor A: format \"csr\" needs a tensor of order 2, not 3"},
         {"tensor A[N] : dcd\n", "t.ff:1:15: tensor A: format \"dcd\" has 3 levels, a tensor of order 1 needs 1"},
@@ -819,7 +819,7 @@ static void verifier_catches_broken_programs(void **state)
         "A has order 2 but the access has 1 indices",
         "A: index k has size K but mode 0 has size N",
         "A: index i repeated",
-        "unary op 2 is not neg, relu, exp, rsqrt, sqrt or gelu",
+        "unary op 2 is not neg, relu, exp, rsqrt, log, tanh, sigmoid, erf, sqrt or gelu",
         "binary op 6 is not add, sub, mul, div, max or min",
         "the mask of mask() is not a tensor access",
         "sum[i] inside another reduction over i",

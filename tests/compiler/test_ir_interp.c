@@ -24,7 +24,7 @@
 
 #define F16 16
 #define ONE (1 << 16)
-#define MAXT 16
+#define MAXT 24
 
 #define ADD(a, b) ff_fx_add((a), (b))
 #define SUB(a, b) ff_fx_sub((a), (b))
@@ -573,7 +573,8 @@ static void relu_keeps_the_support(void **state)
     run_free(&r);
 }
 
-static void softmax_expected(const dn *x, dn *y)
+/* softmax, or (lg) log_softmax: (x - m) - log(max(s, 1)) */
+static void softmax_expected(const dn *x, dn *y, int lg)
 {
     uint32_t N = x->dims[0], M = x->dims[1];
     *y = dn_new(2, x->dims);
@@ -596,8 +597,9 @@ static void softmax_expected(const dn *x, dn *y)
                 s = first ? e[j] : ADD(s, e[j]);
                 first = 0;
             }
+        ff_fx ls = ff_fx_log(s > ONE ? s : ONE, F16);
         for (uint32_t j = 0; j < M; j++)
-            if (has[j]) set(y, (size_t)i * M + j, DIV(e[j], s));
+            if (has[j]) set(y, (size_t)i * M + j, lg ? SUB(SUB(row[j], m), ls) : DIV(e[j], s));
     }
 }
 
@@ -628,21 +630,22 @@ static void softmax_rows(void **state)
     for (uint32_t j = 0; j < M; j++) PT(6, j, (ff_fx)(j * 7919 % 65536) - ONE / 2);
 #undef PT
     const char *fmts[] = {"csr", "dcsr", "dense"};
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < 6; f++) {
+        int lg = f >= 3;
         char text[160];
-        snprintf(text, sizeof text, "tensor A[N, M] : %s\nP[i,j] = softmax[j](A[i,j])\n",
-                 fmts[f]);
+        snprintf(text, sizeof text, "tensor A[N, M] : %s\nP[i,j] = %s[j](A[i,j])\n", fmts[f % 3],
+                 lg ? "log_softmax" : "softmax");
         run r;
         run_init(&r, text);
-        give(&r, "A", coo("A", 2, d, fmts[f], val.len, crd.data, val.data));
+        give(&r, "A", coo("A", 2, d, fmts[f % 3], val.len, crd.data, val.data));
         interpret(&r);
         dn a = dn_of(in_of(&r, "A")), want;
-        softmax_expected(&a, &want);
+        softmax_expected(&a, &want, lg);
         check(out_of(&r, "P"), &want);
         dn got = dn_of(out_of(&r, "P"));
-        if (f < 2) {
-            assert_int_equal(got.p[0 * M + 0], 0);     /* empty row stays empty */
-            assert_int_equal(got.v[1 * M + 3], ONE);   /* a lone entry is 1 */
+        if (f % 3 < 2) {
+            assert_int_equal(got.p[0 * M + 0], 0);            /* empty row stays empty */
+            assert_int_equal(got.v[1 * M + 3], lg ? 0 : ONE); /* a lone entry is 1 (log: 0) */
         }
         dn_free(&got);
         dn_free(&a);
@@ -650,10 +653,11 @@ static void softmax_rows(void **state)
         run_free(&r);
     }
     /* random, and a real graph */
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < 4; c++) {
         run r;
-        run_init(&r, "tensor A[N, M] : csr\nP[i,j] = softmax[j](A[i,j])\n");
-        if (c == 0) {
+        run_init(&r, c < 2 ? "tensor A[N, M] : csr\nP[i,j] = softmax[j](A[i,j])\n"
+                           : "tensor A[N, M] : csr\nP[i,j] = log_softmax[j](A[i,j])\n");
+        if (c % 2 == 0) {
             uint32_t dd[2] = {30, 20};
             give(&r, "A", rnd("A", 2, dd, "csr", 0.2, 8, 81));
         } else {
@@ -661,7 +665,7 @@ static void softmax_rows(void **state)
         }
         interpret(&r);
         dn a = dn_of(in_of(&r, "A")), want;
-        softmax_expected(&a, &want);
+        softmax_expected(&a, &want, c >= 2);
         check(out_of(&r, "P"), &want);
         dn_free(&a);
         dn_free(&want);
@@ -777,16 +781,19 @@ static void functions_and_supports(void **state)
                  "C1[i,j] = A[i,j] + 1\n"
                  "Sb[i,j] = A[i,j] - B[i,j]\n"
                  "Mk[i,j] = mask(A[i,j], B[i,j] * v[j])\n"
-                 "Mv[i,j] = mask(A[i,j], v[j])\n");
+                 "Mv[i,j] = mask(A[i,j], v[j])\n"
+                 "Lg[i,j] = log(A[i,j])\n"
+                 "Th[i,j] = tanh(A[i,j])\n"
+                 "Sg[i,j] = sigmoid(A[i,j])\n"
+                 "Er[i,j] = erf(A[i,j])\n");
     uint32_t N = 11, M = 8, d[2] = {N, M};
     give(&r, "A", rnd("A", 2, d, "csr", 0.4, 3, 111));
     give(&r, "B", rnd("B", 2, d, "csr", 0.4, 3, 112));
     give(&r, "v", rnd("v", 1, &M, "dense", 1, 3, 113));
     interpret(&r);
     dn a = dn_of(in_of(&r, "A")), b = dn_of(in_of(&r, "B")), v = dn_of(in_of(&r, "v"));
-    const char *names[] = {"E", "Q", "R", "G", "Ng", "Mx", "Mn", "Dv", "C1", "Sb", "Mk", "Mv"};
-    ff_fx c1702;
-    assert_int_equal(ff_fx_parse("-1.702", F16, &c1702), 0);
+    const char *names[] = {"E", "Q", "R", "G", "Ng", "Mx", "Mn", "Dv", "C1", "Sb", "Mk", "Mv", "Lg", "Th", "Sg", "Er"};
+    const ff_fx rsqrt2 = 46341, half = ONE / 2; /* round(2^16 / sqrt 2) */
     for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
         dn want = dn_new(2, d);
         for (uint32_t i = 0; i < N; i++)
@@ -798,7 +805,7 @@ static void functions_and_supports(void **state)
                 case 0: if (pa) set(&want, o, EXP(x)); break;
                 case 1: if (pa) { ff_fx s = MUL(x, x); set(&want, o, MUL(s, RSQRT(s))); } break;
                 case 2: if (pa) set(&want, o, RSQRT(x)); break;
-                case 3: if (pa) set(&want, o, DIV(x, ADD(EXP(MUL(x, c1702)), ONE))); break;
+                case 3: if (pa) set(&want, o, MUL(x, ADD(MUL(ff_fx_erf(MUL(x, rsqrt2), F16), half), half))); break;
                 case 4: if (pa) set(&want, o, ff_fx_neg(x)); break;
                 case 5: if (pa && pb) set(&want, o, x > y ? x : y); break;
                 case 6: if (pa) set(&want, o, x < ONE / 2 ? x : ONE / 2); break;
@@ -807,6 +814,10 @@ static void functions_and_supports(void **state)
                 case 9: if (pa || pb) set(&want, o, SUB(pa ? x : 0, pb ? y : 0)); break;
                 case 10: if (pa) set(&want, o, pb ? MUL(y, v.v[j]) : 0); break;
                 case 11: if (pa) set(&want, o, v.v[j]); break;
+                case 12: if (pa) set(&want, o, ff_fx_log(x, F16)); break;
+                case 13: if (pa) set(&want, o, ff_fx_tanh(x, F16)); break;
+                case 14: if (pa) set(&want, o, ff_fx_sigmoid(x, F16)); break;
+                case 15: if (pa) set(&want, o, ff_fx_erf(x, F16)); break;
                 }
             }
         check(out_of(&r, names[n]), &want);

@@ -13,6 +13,7 @@ class Ops(nn.Module):
         self.w = nn.Parameter(torch.randn(5, 3, generator=gen))
         self.b = nn.Parameter(torch.randn(3, generator=gen))
         self.mlp = nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 2, bias=False))
+        self.tanh = nn.Tanh()
 
     def forward(self, x, y, a, adj, m, v, k):
         # bmm, matrix @ vector with unsqueezed broadcasting, addmm with scalings
@@ -30,7 +31,13 @@ class Ops(nn.Module):
         o6 = F.softmax(x @ y, dim=0)
         # flatten into a Sequential; a transposed view as an output
         o7 = self.mlp(a.flatten(1)).t()
-        return o1, o2, o3, o4, o5, o6, o7
+        # the table and exp-divide units: tanh (function and module), erf,
+        # both gelus, log of a positive value (softplus), F.sigmoid
+        o8 = (torch.tanh(y) + self.tanh(adj @ y) * 0.5 + torch.erf(y) + F.gelu(y)
+              + F.gelu(y, approximate='tanh') + torch.log(torch.exp(y) + 1) - F.sigmoid(2 * y))
+        # log_softmax along the first dimension, and rows scaled to unit length
+        o9 = F.log_softmax(x @ self.w, dim=0) + F.normalize(x @ self.w, dim=1)
+        return o1, o2, o3, o4, o5, o6, o7, o8, o9
 
 
 def example(seed=0):

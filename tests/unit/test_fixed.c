@@ -27,6 +27,10 @@
 #define GOLD_EXP_10 1443545056   /* e^10  = 1443526462.3 */
 #define GOLD_RSQRT_2 46341       /* 2^-.5 =  46340.95 */
 #define GOLD_RSQRT_3 37837       /* 3^-.5 =  37837.23 */
+#define GOLD_LOG_2 45426         /* ln 2  =  45426.09 */
+#define GOLD_TANH_05 30285       /* tanh .5 = 30285.31 */
+#define GOLD_SIGMOID_M1 17626    /* 1/(1+e) = 17625.35 */
+#define GOLD_ERF_1 55227         /* erf 1 =  55227.24 */
 
 /* ---- rounding primitive ---- */
 
@@ -258,14 +262,107 @@ static void rsqrt_edges(void **state)
     }
 }
 
+/* ---- log, tanh, sigmoid, erf ---- */
+
+/* Absolute bounds of docs/fixed-point.md: |got - exact| <= HALF ulps + ABS
+ * (real units, times 2^F in ulps). */
+#define LOG_ABS 7.7e-6      /* chord (1/128)^2 / 8 = 7.63e-6 */
+#define SIGMOID_ABS 3.7e-6  /* exp's 1.466e-5 e / (1 + e)^2 at e = 1 */
+#define TANH_ABS 7.4e-6     /* twice that */
+#define ERF_ABS 2.96e-5     /* chord (1/64)^2 / 8 * max|erf''| = 2.953e-5 */
+
+static void check_abs(const char *what, ff_fx a, int F, ff_fx got, double exact, double half, double abs_err)
+{
+    double scale = ldexp(1.0, F);
+    if (exact * scale >= 2147483647.0 || exact * scale <= -2147483648.0) {
+        if (got != (exact > 0 ? FF_FX_MAX : FF_FX_MIN))
+            fail_msg("%s(%d, F=%d) = %d, want saturation", what, a, F, got);
+        return;
+    }
+    double err = fabs(got - exact * scale);
+    if (err > half + abs_err * scale)
+        fail_msg("%s(%d, F=%d) = %d, exact %.6f ulps: error %.3f ulps", what, a, F, got, exact * scale, err);
+}
+
+static void transcendental_within_bound_of_libm(void **state)
+{
+    ff_rng r;
+    ff_rng_seed(&r, 11);
+    for (int F = 0; F <= 30; F++) {
+        for (int i = 0; i < 20000; i++) {
+            /* mostly |x| < 6 (where they bend), sometimes any word */
+            ff_fx a = (i & 7) ? ff_fx_from_double(ff_rng_unit(&r) * 12 - 6, F) : (ff_fx)(uint32_t)ff_rng_next(&r);
+            double x = ldexp(a, -F);
+            check_abs("tanh", a, F, ff_fx_tanh(a, F), tanh(x), 1.5, TANH_ABS);
+            check_abs("sigmoid", a, F, ff_fx_sigmoid(a, F), 1 / (1 + exp(-x)), 1.0, SIGMOID_ABS);
+            check_abs("erf", a, F, ff_fx_erf(a, F), erf(x), 0.5, ERF_ABS);
+            ff_fx p = (ff_fx)((uint32_t)ff_rng_next(&r) >> (1 + ff_rng_below(&r, 31)));
+            if (p > 0) check_abs("log", p, F, ff_fx_log(p, F), log(ldexp(p, -F)), 0.5, LOG_ABS);
+        }
+    }
+    /* every 7th input of [-8, 8) at F = 16; log over (0, 64) */
+    for (ff_fx a = -8 * ONE; a < 8 * ONE; a += 7) {
+        double x = ldexp(a, -F16);
+        check_abs("tanh", a, F16, ff_fx_tanh(a, F16), tanh(x), 1.5, TANH_ABS);
+        check_abs("sigmoid", a, F16, ff_fx_sigmoid(a, F16), 1 / (1 + exp(-x)), 1.0, SIGMOID_ABS);
+        check_abs("erf", a, F16, ff_fx_erf(a, F16), erf(x), 0.5, ERF_ABS);
+    }
+    for (ff_fx a = 1; a < 64 * ONE; a += 13) check_abs("log", a, F16, ff_fx_log(a, F16), log(ldexp(a, -F16)), 0.5, LOG_ABS);
+}
+
+static void transcendental_edges(void **state)
+{
+    for (int F = 0; F <= 30; F++) {
+        ff_fx one = ff_fx_from_int(1, F);
+        assert_int_equal(ff_fx_log(one, F), 0); /* ln 1 = 0 exactly */
+        assert_int_equal(ff_fx_log(0, F), FF_FX_MIN);
+        assert_int_equal(ff_fx_log(-1, F), FF_FX_MIN);
+        assert_int_equal(ff_fx_tanh(0, F), 0);
+        assert_int_equal(ff_fx_erf(0, F), 0);
+        if (F > 0) assert_int_equal(ff_fx_sigmoid(0, F), one / 2); /* (F = 0: 1/2 ties to 0, so 1) */
+        /* the far ends are exact, and odd functions stay odd at MIN */
+        if (F <= 27) assert_int_equal(ff_fx_tanh(FF_FX_MAX, F), one); /* 1 - tanh 16 < 1/2 ulp */
+        assert_int_equal(ff_fx_tanh(FF_FX_MIN + 1, F), -ff_fx_tanh(FF_FX_MAX, F));
+        assert_int_equal(ff_fx_erf(FF_FX_MIN + 1, F), -ff_fx_erf(FF_FX_MAX, F));
+        assert_int_equal(ff_fx_sigmoid(FF_FX_MIN + 1, F) + ff_fx_sigmoid(FF_FX_MAX, F), one);
+        int sat;
+        ff_alu_apply_sat(FF_ALU_LOG, 0, 0, F, &sat);
+        assert_int_equal(sat, 1);
+        ff_alu_apply_sat(FF_ALU_LOG, one, 0, F, &sat);
+        assert_int_equal(sat, 0);
+    }
+    assert_int_equal(ff_fx_erf(4 * ONE, F16), ONE);        /* 1 - 1.5e-8 rounds to 1 */
+    assert_int_equal(ff_fx_log(FF_FX_MAX, F16), 681391);   /* ln 32768 = 681391.40 ulps */
+    assert_int_equal(ff_fx_log(1, F16), -726817);          /* ln 2^-16 = -726817.50 ulps */
+    /* Golden values: the RTL must produce these very bits. */
+    assert_int_equal(ff_fx_log(2 * ONE, F16), GOLD_LOG_2);
+    assert_int_equal(ff_fx_tanh(ONE / 2, F16), GOLD_TANH_05);
+    assert_int_equal(ff_fx_sigmoid(-ONE, F16), GOLD_SIGMOID_M1);
+    assert_int_equal(ff_fx_erf(ONE, F16), GOLD_ERF_1);
+    /* monotone non-decreasing, and odd (sigmoid: s(-x) = 1 - s(x)) */
+    ff_fx pt = FF_FX_MIN, ps = 0, pe = FF_FX_MIN, pl = FF_FX_MIN;
+    for (ff_fx a = -9 * ONE; a < 9 * ONE; a += 5) {
+        ff_fx t = ff_fx_tanh(a, F16), s = ff_fx_sigmoid(a, F16), e = ff_fx_erf(a, F16);
+        if (t < pt || s < ps || e < pe) fail_msg("tanh/sigmoid/erf not monotone at %d", a);
+        if (t != -ff_fx_tanh(-a, F16) || e != -ff_fx_erf(-a, F16) || s + ff_fx_sigmoid(-a, F16) != ONE)
+            fail_msg("tanh/erf/sigmoid not symmetric at %d", a);
+        pt = t, ps = s, pe = e;
+    }
+    for (ff_fx a = 1; a < 100 * ONE; a += 11) {
+        ff_fx l = ff_fx_log(a, F16);
+        if (l < pl) fail_msg("log not monotone at %d", a);
+        pl = l;
+    }
+}
+
 /* ---- ALU table ---- */
 
 static void alu_names_arity_and_apply(void **state)
 {
-    static const char *names[] = {"add", "sub", "mul", "div", "max", "min",
-                                  "neg", "relu", "exp", "rsqrt", "pass"};
-    static const int arity[] = {2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1};
-    assert_int_equal(FF_ALU__COUNT, 11);
+    static const char *names[] = {"add", "sub", "mul", "div", "max", "min", "neg", "relu",
+                                  "exp", "rsqrt", "pass", "log", "tanh", "sigmoid", "erf"};
+    static const int arity[] = {2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(FF_ALU__COUNT, 15);
     for (int op = 0; op < FF_ALU__COUNT; op++) {
         assert_string_equal(ff_alu_op_name((ff_alu_op)op), names[op]);
         assert_int_equal(ff_alu_op_arity((ff_alu_op)op), arity[op]);
@@ -642,6 +739,8 @@ int main(void)
         cmocka_unit_test(exp_edges),
         cmocka_unit_test(rsqrt_within_bound_of_libm),
         cmocka_unit_test(rsqrt_edges),
+        cmocka_unit_test(transcendental_within_bound_of_libm),
+        cmocka_unit_test(transcendental_edges),
         cmocka_unit_test(alu_names_arity_and_apply),
         cmocka_unit_test(from_double_rounds_and_saturates),
         cmocka_unit_test(parse_accepts_and_rejects),

@@ -15,7 +15,9 @@ One pass computes, for every entry of every statement result:
   (docs/fixed-point.md): mul, div and the divisions inside softmax and
   layernorm round to nearest (half an ulp); add and sub are exact; exp is
   within half an ulp + 1.5e-5 relative and never below exact - half an
-  ulp; rsqrt within half an ulp + 2.3e-5 relative; results saturate to
+  ulp; rsqrt within half an ulp + 2.3e-5 relative; log, tanh, sigmoid and
+  erf within their absolute bounds (fixed.TRANSCENDENTAL); gelu is the
+  language's mul, erf, mul, add, mul sequence; results saturate to
   [-32768, 32767.99998]. Layernorm's epsilon is one ulp in the language and
   the model's eps in v, so that difference is inside the bound too. This is
   the guaranteed bound: worst case, every error lined up.
@@ -100,6 +102,35 @@ def _rsqrt_iv(lo, hi):
     return np.minimum(out_lo, MAX), out_hi
 
 
+def _erf(x):
+    import torch   # numpy has no erf; the exporter runs with torch anyway
+    return torch.special.erf(torch.from_numpy(np.array(x, dtype=np.float64))).numpy()
+
+
+_REAL = {
+    'log': np.log,
+    'tanh': np.tanh,
+    'sigmoid': lambda x: 1.0 / (1.0 + np.exp(-x)),
+    'erf': _erf,
+}
+
+
+def _real(op, x, alu=False):
+    """op on reals (log 0 = -inf, as PyTorch has it); alu: log of x <= 0 is
+    the ALU's MIN instead."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(over='ignore', divide='ignore', invalid='ignore'):
+        r = _REAL[op](x)
+    return np.where(x > 0, r, MIN) if alu and op == 'log' else r
+
+
+def _mono_iv(op, lo, hi):
+    """A non-decreasing op's interval, widened by its error bound."""
+    ulps, err = fixed.TRANSCENDENTAL[op]
+    e = ulps * fixed.ULP + err
+    return _clip(_real(op, lo, True) - e), _clip(_real(op, hi, True) + e)
+
+
 def _mul_iv(alo, ahi, blo, bhi):
     c = np.stack(np.broadcast_arrays(alo * blo, alo * bhi, ahi * blo, ahi * bhi))
     return _clip(c.min(axis=0) - H), _clip(c.max(axis=0) + H)
@@ -153,6 +184,13 @@ class Evaluator:
             return r
         return self._round(r * (1 + self.noise.uniform(0, RSQRT_CHORD, np.shape(x))))
 
+    def _trans(self, op, x):
+        r = _real(op, x, alu=self.noise is not None)
+        if self.noise is None:
+            return r
+        ulps, err = fixed.TRANSCENDENTAL[op]
+        return _clip(r + self.noise.uniform(-1, 1, np.shape(x)) * (ulps * fixed.ULP + err))
+
     @property
     def iv(self):
         return self.noise is None
@@ -200,7 +238,9 @@ class Evaluator:
         if isinstance(e, Norm):
             a = self.expr(e.a, sizes)
             ax = a.axes.index(e.index)
-            return (self.softmax if e.op == 'softmax' else self.layernorm)(a, ax, e.eps)
+            if e.op == 'layernorm':
+                return self.layernorm(a, ax, e.eps)
+            return self.softmax(a, ax, e.op == 'log_softmax')
         if isinstance(e, Mask):
             m, x = self.expr(e.m, sizes), self.expr(e.a, sizes)
             axes = _union(m, x)
@@ -267,6 +307,21 @@ class Evaluator:
             r.v = self._rsqrt(a.v)
             if self.iv:
                 r.lo, r.hi = _rsqrt_iv(a.lo, a.hi)
+        elif e.op in fixed.TRANSCENDENTAL:
+            r.v = self._trans(e.op, a.v)
+            if self.iv:
+                r.lo, r.hi = _mono_iv(e.op, a.lo, a.hi)
+        elif e.op == 'gelu':              # mul(x, add(mul(erf(mul(x, C)), .5), .5))
+            if self.iv:
+                r.v = a.v * (1 + _real('erf', a.v / np.sqrt(2.0))) / 2
+                tlo, thi = _mul_iv(a.lo, a.hi, fixed.GELU_SCALE, fixed.GELU_SCALE)
+                elo, ehi = _mono_iv('erf', tlo, thi)
+                hlo, hhi = _mul_iv(elo, ehi, 0.5, 0.5)
+                r.lo, r.hi = _mul_iv(a.lo, a.hi, hlo + 0.5, hhi + 0.5)
+            else:
+                t = self._round(a.v * fixed.GELU_SCALE)
+                h = self._round(self._trans('erf', t) * 0.5) + 0.5
+                r.v = self._round(a.v * h)
         elif e.op == 'sqrt':              # the language's sqrt is x * rsqrt(x)
             with np.errstate(invalid='ignore'):
                 r.v = np.sqrt(a.v) if self.iv else self._round(a.v * self._rsqrt(a.v))
@@ -277,14 +332,21 @@ class Evaluator:
             raise AssertionError(e.op)
         return _zero_absent(r)
 
-    def softmax(self, a, ax, eps):
+    def softmax(self, a, ax, log):
+        """docs/language.md, "The exact operations": m = max, e = exp(x - m),
+        s = sum e; softmax e / s, log_softmax (x - m) - log(max(s, 1))."""
         p = a.p
         m_v = np.where(p, a.v, -np.inf).max(axis=ax, keepdims=True)
         with np.errstate(invalid='ignore'):
             ev = np.where(p, self._exp(np.where(p, a.v - m_v, 0)), 0.0)
         sv = ev.sum(axis=ax, keepdims=True)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            v = np.where(p, self._round(ev / np.where(sv > 0, sv, 1.0)), 0.0)
+        if log:
+            ls = self._trans('log', np.maximum(sv, 1.0))
+            with np.errstate(invalid='ignore'):
+                v = np.where(p, a.v - m_v - ls, 0.0)
+        else:
+            with np.errstate(invalid='ignore', divide='ignore'):
+                v = np.where(p, self._round(ev / np.where(sv > 0, sv, 1.0)), 0.0)
         r = EV(a.axes, p, v)
         if self.iv:
             m_lo = np.where(p, a.lo, -np.inf).max(axis=ax, keepdims=True)
@@ -295,7 +357,11 @@ class Evaluator:
             elo, ehi = np.where(p, elo, 0), np.where(p, ehi, 0)
             slo = _clip(elo.sum(axis=ax, keepdims=True))
             shi = _clip(ehi.sum(axis=ax, keepdims=True))
-            r.lo, r.hi = _div_iv(elo, ehi, slo, shi)
+            if log:
+                llo, lhi = _mono_iv('log', np.maximum(slo, 1.0), np.maximum(shi, 1.0))
+                r.lo, r.hi = _clip(dlo - lhi), _clip(dhi - llo)
+            else:
+                r.lo, r.hi = _div_iv(elo, ehi, slo, shi)
         return _zero_absent(r)
 
     def layernorm(self, a, ax, eps):

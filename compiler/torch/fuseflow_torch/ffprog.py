@@ -69,7 +69,7 @@ class Const(Expr):
 
 
 class Un(Expr):
-    """op(a): op in neg relu exp rsqrt sqrt."""
+    """op(a): op in neg relu exp rsqrt sqrt log tanh sigmoid erf gelu."""
     def __init__(self, op, a):
         self.op, self.a = op, a
         self.prec = 3 if op == 'neg' else 9
@@ -112,7 +112,7 @@ class Red(Expr):
 
 
 class Norm(Expr):
-    """softmax[j](a) or layernorm[j](a); `eps` is the model's epsilon for a
+    """softmax[j](a), log_softmax[j](a) or layernorm[j](a); `eps` is the model's epsilon for a
     layernorm (the language always uses 1 ulp)."""
     def __init__(self, op, index, a, eps=None):
         self.op, self.index, self.a, self.eps = op, index, a, eps

@@ -21,6 +21,14 @@ MIN = WORD_MIN * ULP             # -32768
 # 0.5 ulp + 2.254e-5 * exact. We use the figures the C tests assert.
 EXP_REL = 1.5e-5
 RSQRT_REL = 2.3e-5
+# log, tanh, sigmoid and erf: |got - exact| <= ulps * ULP + abs (real units),
+# the bounds test_fixed asserts at every F.
+TRANSCENDENTAL = {
+    'log': (0.5, 7.7e-6),
+    'tanh': (1.5, 7.4e-6),
+    'sigmoid': (1.0, 3.7e-6),
+    'erf': (0.5, 2.96e-5),
+}
 
 
 def words(x):
@@ -49,3 +57,7 @@ def text(k):
     digits = str(abs(k) * 5 ** FRAC_BITS).rjust(FRAC_BITS + 1, '0')  # |k| * 10^16 / 2^16
     whole, frac = digits[:-FRAC_BITS], digits[-FRAC_BITS:].rstrip('0')
     return sign + whole + ('.' + frac if frac else '')
+
+
+# gelu's 1/sqrt(2) as the language rounds it (ff_ir_gelu_scale)
+GELU_SCALE = float(quantize(0.70710678118654752440))

@@ -6,11 +6,11 @@ A Val is one tensor a traced model computes. Its kinds:
   leaf       an input, parameter or buffer (data written to a .mtx file)
   ew         elementwise binary op with broadcasting: args (a, b), each a
              Val or a Python float; attrs op in add sub mul div
-  un         elementwise unary op: attrs op in neg relu exp rsqrt sqrt
-             gelu_tanh sigmoid square
+  un         elementwise unary op: attrs op in neg relu exp rsqrt sqrt log
+             tanh sigmoid erf gelu gelu_tanh square
   contract   a sum of products: attrs spec 'ab,bc->ac' (einsum letters)
   reduce     sum over dims: attrs dims, mean (divide by the count)
-  softmax    attrs dim
+  softmax    attrs dim, log (log_softmax)
   layernorm  over the last dim: attrs eps
   mask       args (M, a): a on the stored coordinates of the leaf M,
              absent elsewhere (what absent means is Val.fill)

@@ -46,7 +46,7 @@ from .graph import ExportError
 INDEX_NAMES = list('ijklmnpqrstuvw')
 
 # un ops whose operand must be present everywhere (f(0) != 0 or undefined)
-NEEDS_FULL_UN = {'exp', 'rsqrt', 'sigmoid'}
+NEEDS_FULL_UN = {'exp', 'rsqrt', 'sigmoid', 'log'}
 # un ops written with their operand more than once: the operand is a tensor
 USES_TWICE_UN = {'square', 'gelu_tanh'}
 
@@ -376,12 +376,10 @@ class Lowering:
             op = v.attrs['op']
             x = v.args[0]
             e = self.operand(x, idx, ctx, op in NEEDS_FULL_UN)
-            if op in ('neg', 'relu', 'exp', 'rsqrt', 'sqrt'):
+            if op in ('neg', 'relu', 'exp', 'rsqrt', 'sqrt', 'log', 'tanh', 'sigmoid', 'erf', 'gelu'):
                 return Un(op, e)
             if op == 'square':
                 return Bin('mul', e, self.operand(x, idx, ctx, False))
-            if op == 'sigmoid':
-                return Bin('div', Const(1.0), Bin('add', Const(1.0), Un('exp', Un('neg', e))))
             if op == 'gelu_tanh':
                 xs = [e] + [self.operand(x, idx, ctx, False) for _ in range(3)]
                 cube = Bin('mul', Bin('mul', Bin('mul', Const(GELU_C2), xs[1]), xs[2]), xs[3])
@@ -437,7 +435,8 @@ class Lowering:
             assert len(axis) == 1
             ctx.special.append(axis[0])
             e = self.operand(v.args[0], idx, ctx, self.needs_full(v, 0))
-            return Norm(k, axis[0], e, eps=v.attrs.get('eps'))
+            op = 'log_softmax' if k == 'softmax' and v.attrs.get('log') else k
+            return Norm(op, axis[0], e, eps=v.attrs.get('eps'))
         if k == 'mask':
             m, x = v.args
             mb, midx = self.resolve(m, self.operand_idx(v, m, idx))

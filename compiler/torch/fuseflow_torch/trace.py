@@ -20,7 +20,7 @@ import torch.fx as fx
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import formats
+from . import fixed, formats
 from .graph import ExportError, Facts, Val
 
 # ---- what the exporter supports (ORDER SUPPORTED: docs/torch.md lists these) --
@@ -34,8 +34,10 @@ FUNCTIONS = {
     operator.truediv: 'div', operator.itruediv: 'div', torch.div: 'div', torch.true_divide: 'div',
     operator.neg: 'neg', torch.neg: 'neg', operator.pow: 'pow', torch.pow: 'pow', torch.square: 'square',
     F.relu: 'relu', torch.relu: 'relu', F.gelu: 'gelu', torch.exp: 'exp', torch.sigmoid: 'sigmoid',
-    torch.rsqrt: 'rsqrt', torch.sqrt: 'sqrt',
-    F.softmax: 'softmax', torch.softmax: 'softmax', F.layer_norm: 'layer_norm', F.dropout: 'dropout',
+    F.sigmoid: 'sigmoid', torch.rsqrt: 'rsqrt', torch.sqrt: 'sqrt', torch.log: 'log', torch.tanh: 'tanh',
+    F.tanh: 'tanh', torch.erf: 'erf', torch.special.erf: 'erf',
+    F.softmax: 'softmax', torch.softmax: 'softmax', F.log_softmax: 'log_softmax', torch.log_softmax: 'log_softmax',
+    F.layer_norm: 'layer_norm', F.dropout: 'dropout', F.normalize: 'normalize',
     torch.transpose: 'transpose', torch.permute: 'permute', torch.t: 't', torch.reshape: 'reshape',
     torch.flatten: 'flatten', torch.unsqueeze: 'unsqueeze', torch.squeeze: 'squeeze',
     torch.masked_fill: 'masked_fill', torch.sum: 'sum', torch.mean: 'mean',
@@ -45,7 +47,9 @@ FUNCTIONS = {
 METHODS = {
     'matmul': 'matmul', 'mm': 'matmul', 'bmm': 'matmul', 'add': 'add', 'sub': 'sub', 'mul': 'mul',
     'div': 'div', 'neg': 'neg', 'pow': 'pow', 'square': 'square', 'relu': 'relu', 'exp': 'exp',
-    'sigmoid': 'sigmoid', 'rsqrt': 'rsqrt', 'sqrt': 'sqrt', 'softmax': 'softmax',
+    'sigmoid': 'sigmoid', 'rsqrt': 'rsqrt', 'sqrt': 'sqrt', 'softmax': 'softmax', 'log_softmax': 'log_softmax',
+    'log': 'log', 'tanh': 'tanh',
+    'erf': 'erf',
     'transpose': 'transpose', 'permute': 'permute', 't': 't', 'reshape': 'reshape', 'view': 'reshape',
     'view_as': 'reshape_as', 'reshape_as': 'reshape_as', 'flatten': 'flatten', 'unsqueeze': 'unsqueeze',
     'squeeze': 'squeeze', 'expand': 'expand', 'expand_as': 'expand_as', 'contiguous': 'identity',
@@ -55,13 +59,14 @@ METHODS = {
 }
 MODULES = {
     nn.Linear: 'linear', nn.ReLU: 'relu', nn.GELU: 'gelu', nn.Dropout: 'dropout', nn.LayerNorm: 'layer_norm',
-    nn.Softmax: 'softmax', nn.Identity: 'identity', nn.Sigmoid: 'sigmoid',
+    nn.Softmax: 'softmax', nn.LogSoftmax: 'log_softmax', nn.Identity: 'identity', nn.Sigmoid: 'sigmoid',
+    nn.Tanh: 'tanh',
 }
 # Ops that look at tensors but give Python values (sizes): evaluated at export.
 SHAPE_OPS = {'size', 'dim', 'shape', 'ndim', 'dtype', 'device', 'is_sparse', 'numel'}
 
-LANGUAGE_NAMES = {'tensor', 'scalar', 'relu', 'exp', 'sqrt', 'rsqrt', 'gelu', 'max', 'min', 'mask', 'sum',
-                  'softmax', 'layernorm'}
+LANGUAGE_NAMES = {'tensor', 'scalar', 'relu', 'exp', 'sqrt', 'rsqrt', 'log', 'tanh', 'sigmoid', 'erf', 'gelu',
+                  'max', 'min', 'mask', 'sum', 'softmax', 'log_softmax', 'layernorm'}
 # masked_fill values at or below this are treated as -inf (exp underflows to 0
 # in float32 and float64 alike): the usual -1e9 and finfo.min idioms.
 NEG_INF_FILL = -1e4
@@ -417,6 +422,15 @@ class Translator:
     def op_exp(self, x):
         return self.un('exp', x)
 
+    def op_log(self, x):
+        return self.un('log', x)
+
+    def op_tanh(self, *a, **k):
+        return self.un('tanh', a[1] if isinstance(a[0], nn.Module) else a[0])
+
+    def op_erf(self, x):
+        return self.un('erf', x)
+
     def op_rsqrt(self, x):
         return self.un('rsqrt', x)
 
@@ -445,10 +459,10 @@ class Translator:
             x = a[0]
             if len(a) > 1:
                 approximate = a[1]
+        if approximate == 'none':
+            return self.un('gelu', x)       # the language's gelu: x * Phi(x), with erf
         if approximate != 'tanh':
-            self.fail("%s(approximate='none') is x*Phi(x) with erf, which the model language cannot express "
-                      "exactly (its gelu is the sigmoid approximation x/(1+exp(-1.702x))); use "
-                      "approximate='tanh', which the exporter writes exactly with exp" % self.what)
+            self.fail("%s(approximate=%r): PyTorch takes 'none' or 'tanh'" % (self.what, approximate))
         return self.un('gelu_tanh', x)
 
     def op_dropout(self, *a, p=0.5, training=True, inplace=False):
@@ -646,14 +660,17 @@ class Translator:
             bias = self.ew('mul', bias, float(beta))
         return self.ew('add', bias, p)
 
-    def _reduce(self, x, dim, keepdim, mean):
+    def _reduce(self, x, dim, keepdim, mean, shape=None):
+        """shape: the result's, when it is not the traced op's own (a part
+        of a composite op)."""
         x = self._operand(x)
         if dim is None:
             self.fail('%s over every dimension gives a scalar; give dim=' % self.what)
         if x.fill != 0.0:
             self.fail("%s uses the result of masked_fill(..., -inf) made at %s" % (self.what, x.src))
         dims = [d % x.rank for d in (dim if isinstance(dim, (tuple, list)) else [dim])]
-        v = self.new('reduce', self.result.shape, [x], dims=dims, mean=mean, keepdim=bool(keepdim))
+        v = self.new('reduce', self.result.shape if shape is None else shape, [x], dims=dims, mean=mean,
+                     keepdim=bool(keepdim))
         kept = [d for d in range(x.rank) if d not in dims]
         for i, d in enumerate(kept):
             self.facts.eq(x, d, v, d if keepdim else i, self.src)
@@ -665,9 +682,24 @@ class Translator:
     def op_mean(self, x, dim=None, keepdim=False, dtype=None):
         return self._reduce(x, dim, keepdim, True)
 
+    def op_normalize(self, x, p=2.0, dim=1, eps=1e-12, out=None):
+        """x / max(||x||_2 along dim, eps), written x / sqrt(sum(x*x)): an eps
+        below half an ulp rounds to 0, and a zero vector then gives 0 / 0 =
+        0 in the ALU as 0 / eps does in PyTorch."""
+        if p != 2:
+            self.fail('%s with p=%r: the exporter takes p=2' % (self.what, p))
+        if fixed.quantize(eps) != 0:
+            self.fail('%s with eps=%g: an eps of half an ulp (%g) or more is not supported' %
+                      (self.what, eps, fixed.HALF_ULP))
+        x = self._operand(x)
+        d = dim % x.rank
+        shape = tuple(1 if k == d else n for k, n in enumerate(x.shape))
+        norm = self.un('sqrt', self._reduce(self.ew('mul', x, x), d, True, False, shape=shape))
+        return self.ew('div', x, norm)
+
     # ---- normalisations ----
 
-    def op_softmax(self, *a, dim=None, dtype=None, _stacklevel=3):
+    def op_softmax(self, *a, dim=None, dtype=None, _stacklevel=3, _log=False):
         if isinstance(a[0], nn.Module):
             x, dim = a[1], a[0].dim
         else:
@@ -680,10 +712,13 @@ class Translator:
         d = dim % x.rank
         if x.shape[d] == 1:
             self.fail('%s over a dimension of size 1' % self.what)
-        v = self.new('softmax', x.shape, [x], dim=d)
+        v = self.new('softmax', x.shape, [x], dim=d, log=_log)
         self._broadcast(v, [x])
         self.facts.single(v, d, self.src, 'take a softmax')
         return v
+
+    def op_log_softmax(self, *a, **k):
+        return self.op_softmax(*a, _log=True, **k)
 
     def op_layer_norm(self, *a, **k):
         if isinstance(a[0], nn.Module):
@@ -731,7 +766,9 @@ def _flat(args, kwargs):
 
 
 SUPPORTED_TEXT = ('linear, addmm, matmul/mm/bmm/@, torch.sparse.mm, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
-                  "gelu(approximate='tanh'), sigmoid, exp, sqrt, rsqrt, softmax, layer_norm, sum/mean over dims, "
+                  "gelu (both forms), sigmoid, tanh, erf, exp, log, sqrt, rsqrt, softmax, log_softmax, layer_norm, "
+                  'normalize (p=2), '
+                  'sum/mean over dims, '
                   'masked_fill by a sparse mask, transpose/permute/t, reshape/view/flatten/(un)squeeze, expand, '
                   'dropout (eval), contiguous (docs/torch.md)')
 

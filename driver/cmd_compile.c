@@ -45,6 +45,10 @@ static const char help[] =
     "                    meet, the shorter one's channels are made deeper, up to the\n"
     "                    arch's max_fifo_depth (same outputs; off: every channel at\n"
     "                    the arch's fifo_depth)\n"
+    "  --relayout auto|off  where a kernel has no legal loop order as its inputs are\n"
+    "                    stored, copy an input into the mode order it needs (X__t: csr\n"
+    "                    -> csc, dense -> dd:1,0) in a kernel of its own before it\n"
+    "                    (default auto; off: the kernel is an error)\n"
     "  --tile INDEX:T,... | auto  checked here; run and cosim execute each kernel tile\n"
     "                    by tile on cropped inputs. A tile's graph is the kernel's\n"
     "                    graph (sizes bind from the tensors at run time), so the\n"
@@ -75,7 +79,7 @@ int cmd_compile(int argc, char **argv)
     };
     const driver_cmd cmd = {"compile", DRIVER_SCHED | DRIVER_TARGET, own, 5, help, &model, 1, "which model file?"};
     driver_opts o;
-    ff_ir_program *p = NULL;
+    ff_ir_program *p = NULL, *relaid = NULL;
     ff_err err = {0};
     driver_outputs w = {0}; /* every graph, bitstream and dot file: removed on failure */
     int failed = 0;
@@ -111,6 +115,17 @@ int cmd_compile(int argc, char **argv)
     if ((rc = driver_check_sched("compile", p, o.sched.fuse, &o.sched, &err)) < 0) goto fail;
     if (rc) goto done;
     int nk = ff_fuse_parse(p, o.sched.fuse, kernels, 256, &err);
+    /* relayout: the program with the copies some kernel needs (owned) */
+    if (nk > 0 && (nk = ff_run_relayout(p, &o.sched, kernels, nk, 256, &relaid, &err)) < 0) goto fail;
+    if (relaid) {
+        if (dump) {
+            printf("# %s after relayout\n", model);
+            ff_ir_print(relaid, stdout);
+        }
+        ff_ir_free(p);
+        p = relaid; /* the program every kernel below is lowered from */
+        relaid = NULL;
+    }
     for (int k = 0; k < nk; k++) {
         /* the kernel's phases (producers held on chip) */
         if (ff_run_kernel_orders(p, &kernels[k], &o.sched, ropts, &err)) goto fail;
@@ -124,9 +139,8 @@ int cmd_compile(int argc, char **argv)
             char path[4096];
             printf("%s:%d: kernel %d", model, p->stmts[ker->first].pos.line, k + 1);
             if (np > 1) printf(".%d", q + 1);
-            printf(" (statement%s %d", ker->first == ker->last ? "" : "s", ker->first + 1);
-            if (ker->last > ker->first) printf("-%d", ker->last + 1);
-            printf("):");
+            driver_print_kernel_stmts(p, ker, stdout);
+            printf(":");
             for (int r = 0; r < ker->nroots; r++) {
                 char ord[512];
                 ff_run_order_text(&korders[r], ord, sizeof ord);

@@ -46,6 +46,7 @@ static const char help[] =
     "  --reuse MODE         as for fuseflow compile\n"
     "  --skip on|off        as for fuseflow compile\n"
     "  --balance on|off     as for fuseflow compile\n"
+    "  --relayout auto|off  as for fuseflow compile\n"
     "  --tile INDEX:T,...   run each kernel tile by tile: loop INDEX in tiles of T\n"
     "                      coordinates, inputs cropped, outputs placed or summed\n"
     "                      (docs/language.md \"Tiling\"); auto: each level of a tile's\n"
@@ -130,10 +131,9 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
         if (rc == FF_EINVAL && rk->g) ff_err_wrap(err, "%s:%d: %s: ", p->path, p->stmts[ker->first].pos.line, label);
         return rc;
     }
-    printf("%s:%d: %s (statement%s %d", p->path, p->stmts[ker->first].pos.line, label, ker->first == ker->last ? "" : "s",
-           ker->first + 1);
-    if (ker->last > ker->first) printf("-%d", ker->last + 1);
-    printf(") ->");
+    printf("%s:%d: %s", p->path, p->stmts[ker->first].pos.line, label);
+    driver_print_kernel_stmts(p, ker, stdout);
+    printf(" ->");
     for (int q = 0; q < ker->nroots; q++) {
         int t = p->stmts[ker->roots[q]].lhs;
         printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");

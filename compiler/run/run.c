@@ -19,7 +19,9 @@ static int root_order(const ff_ir_program *p, const ff_kernel *k, int r, const f
         if (!strcmp(text, "auto")) continue; /* the orders hook's */
         const char *colon = strchr(text, ':');
         if (colon) {
-            if (atoi(text) != k->roots[r] + 1) continue;
+            /* N is the statement as the user numbers it (copies the
+             * relayout pass added do not count) */
+            if (atoi(text) != ff_ir_stmt_number(p, k->roots[r])) continue;
             return ff_kernel_root_order(p, k, r, colon + 1, o, err);
         }
         ff_err tmp;
@@ -65,22 +67,44 @@ static void sched_passes(ff_lower_opts *o, const ff_run_sched *s)
     ff_run_lower_arch(o, s->arch, s->no_balance);
 }
 
+/* What schedule s gives every root before its order is chosen. */
+static void sched_root_opts(ff_lower_opts *o, const ff_run_sched *s)
+{
+    memset(o, 0, sizeof *o);
+    o->block = s->block;
+    o->reuse = s->reuse;
+    sched_passes(o, s);
+    o->buffer_words = s->buffer_words;
+    o->hold_words = s->glb_words;
+    if (s->par > 1) {
+        snprintf(o->par_index, sizeof o->par_index, "%s", s->par_index);
+        o->par = s->par;
+    }
+}
+
+int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks, int nk, int max, ff_ir_program **out,
+                    ff_err *err)
+{
+    static const ff_run_sched none;
+    if (!s) s = &none;
+    *out = NULL;
+    if (s->no_relayout || nk <= 0) return nk;
+    ff_lower_opts o;
+    sched_root_opts(&o, s);
+    ff_kernel *moved = ff_xcalloc((size_t)max + 1, sizeof *moved);
+    int n = ff_relayout_kernels(p, ks, nk, &o, out, moved, max, err);
+    if (n >= 0 && *out) memcpy(ks, moved, (size_t)n * sizeof *ks);
+    free(moved);
+    return n;
+}
+
 int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
                          ff_err *err)
 {
     static const ff_run_sched none;
     if (!s) s = &none;
     for (int r = 0; r < k->nroots; r++) {
-        memset(&out[r], 0, sizeof out[r]);
-        out[r].block = s->block;
-        out[r].reuse = s->reuse;
-        sched_passes(&out[r], s);
-        out[r].buffer_words = s->buffer_words;
-        out[r].hold_words = s->glb_words;
-        if (s->par > 1) {
-            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
-            out[r].par = s->par;
-        }
+        sched_root_opts(&out[r], s);
         int rc = root_order(p, k, r, s, &out[r], err);
         if (!rc && !out[r].norder) rc = ff_kernel_root_order(p, k, r, NULL, &out[r], err);
         if (rc) return rc;
@@ -1732,7 +1756,19 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     enum { MAX_KERNELS = 256 };
     ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
     int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
+    /* with copies, the kernels run the program that has them, on data
+     * with room for them */
+    ff_ir_program *relaid = NULL;
+    ff_tensor **all = data, **caller = data;
+    if (nk > 0) nk = ff_run_relayout(p, s, ks, nk, MAX_KERNELS, &relaid, err);
     int rc = nk < 0 ? nk : 0;
+    const ff_ir_program *orig = p;
+    if (relaid) {
+        all = ff_xcalloc((size_t)relaid->ntensors + 1, sizeof *all);
+        memcpy(all, data, (size_t)p->ntensors * sizeof *all);
+        p = relaid;
+        data = all;
+    }
     /* the sizes the inputs bind: the lowering checks buffer capacities on them */
     uint32_t *sizes = data_sizes(p, data);
     for (int k = 0; k < nk && !rc; k++) {
@@ -1753,6 +1789,13 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     }
     free(sizes);
     free(ks);
+    if (relaid) {
+        /* the results of the program as written are the caller's; the copies go */
+        memcpy(caller, all, (size_t)orig->ntensors * sizeof *all);
+        for (int t = orig->ntensors; t < relaid->ntensors; t++) ff_tensor_free(all[t]);
+        ff_ir_free(relaid);
+        free(all);
+    }
     return rc;
 }
 

@@ -162,7 +162,8 @@ static int order_space_init(const ff_ir_program *p, int stmt, const ff_lower_opt
             sp->tensor[k] = x->tensor;
             sp->nmodes[k] = x->nidx;
             for (int m = 0; m < x->nidx; m++) sp->mode_id[k][m] = id_of[x->idx[m]];
-            sp->movable[k] = movable && movable[x->tensor] && layout_movable(f, x, id_of);
+            /* the declared format: the one a copy permutes */
+            sp->movable[k] = movable && movable[x->tensor] && layout_movable(&p->tensors[x->tensor].fmt, x, id_of);
         }
         if (x->kind == FF_IR_REDUCE && id_of[x->index] >= 0 && !top[x->index])
             for (int v = 0; v < L->nidx; v++)

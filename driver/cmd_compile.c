@@ -79,7 +79,7 @@ int cmd_compile(int argc, char **argv)
     };
     const driver_cmd cmd = {"compile", DRIVER_SCHED | DRIVER_TARGET, own, 5, help, &model, 1, "which model file?"};
     driver_opts o;
-    ff_ir_program *p = NULL, *relaid = NULL;
+    ff_ir_program *p = NULL, *relaid = NULL, *written = NULL;
     ff_err err = {0};
     driver_outputs w = {0}; /* every graph, bitstream and dot file: removed on failure */
     int failed = 0;
@@ -122,7 +122,7 @@ int cmd_compile(int argc, char **argv)
             printf("# %s after relayout\n", model);
             ff_ir_print(relaid, stdout);
         }
-        ff_ir_free(p);
+        written = p; /* kept: what relayout changed shows */
         p = relaid; /* the program every kernel below is lowered from */
         relaid = NULL;
     }
@@ -144,7 +144,10 @@ int cmd_compile(int argc, char **argv)
             for (int r = 0; r < ker->nroots; r++) {
                 char ord[512];
                 ff_run_order_text(&korders[r], ord, sizeof ord);
-                printf("%s %s in order %s", r ? ";" : "", p->tensors[p->stmts[ker->roots[r]].lhs].name, ord);
+                int t = p->stmts[ker->roots[r]].lhs;
+                printf("%s %s", r ? ";" : "", p->tensors[t].name);
+                if (written && driver_layout_changed(written, p, t)) printf(" (held as %s)", p->tensors[t].format_text);
+                printf(" in order %s", ord);
             }
             printf(", %d primitives, %d streams", g->nnodes, g->nedges);
             if (out) {
@@ -195,6 +198,7 @@ done:
     driver_outputs_end(&w, failed);
     free(phases);
     ff_ir_free(p);
+    ff_ir_free(written);
     driver_opts_free(&o);
     return rc;
 }

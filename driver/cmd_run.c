@@ -112,6 +112,7 @@ typedef struct run_ctx {
     ff_run_sim sim;
     int nkernels;
     int ngraphs; /* kernels and their phases */
+    const ff_ir_program *written; /* the program as written: what relayout changed shows */
 } run_ctx;
 
 /* After each kernel: its line, or its error naming it. */
@@ -136,7 +137,10 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
     printf(" ->");
     for (int q = 0; q < ker->nroots; q++) {
         int t = p->stmts[ker->roots[q]].lhs;
-        printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");
+        printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip" : "");
+        if (rk->on_chip && rk->on_chip[t])
+            printf("%s%s)", driver_layout_changed(ctx->written, p, t) ? " as " : "",
+                   driver_layout_changed(ctx->written, p, t) ? p->tensors[t].format_text : "");
     }
     char tiles[64] = ""; /* a tiled kernel's cycles are its tiles' */
     if (rk->tiles_skipped)
@@ -193,6 +197,7 @@ int cmd_run(int argc, char **argv)
     }
     if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;
+    ctx.written = p;
     if (inputs_dir) {
         if (driver_make_dir(inputs_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {

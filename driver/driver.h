@@ -34,6 +34,11 @@ int cmd_sweep(int argc, char **argv);
  * relayout pass made. */
 void driver_print_kernel_stmts(const ff_ir_program *p, const ff_kernel *k, FILE *f);
 
+/* Whether tensor t of `written` (the program as parsed; NULL: none) has
+ * another format in p, the program after relayout (a held producer's
+ * layout, compiler/run/run.c held_layouts). */
+int driver_layout_changed(const ff_ir_program *written, const ff_ir_program *p, int t);
+
 /* Prints "fuseflow CMD: MSG" to stderr and returns exit code 1 (2 for usage). */
 int driver_fail(const char *cmd, const ff_err *err);
 int driver_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

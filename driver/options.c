@@ -358,3 +358,9 @@ void driver_print_kernel_stmts(const ff_ir_program *p, const ff_kernel *k, FILE 
     if (b > a) fprintf(f, "-%d", b);
     fprintf(f, ")");
 }
+
+int driver_layout_changed(const ff_ir_program *written, const ff_ir_program *p, int t)
+{
+    return written && written != p && t < written->ntensors &&
+           strcmp(written->tensors[t].format_text, p->tensors[t].format_text) != 0;
+}

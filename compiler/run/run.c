@@ -82,6 +82,86 @@ static void sched_root_opts(ff_lower_opts *o, const ff_run_sched *s)
     }
 }
 
+/* How many phases kernel k of p runs in under s (ff_run_phases): one more
+ * per producer held on chip. 0 when its orders or phases fail. */
+static int count_phases(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s)
+{
+    ff_lower_opts orders[FF_LOWER_MAX_ROOTS];
+    ff_run_phase *phases = ff_xcalloc(64, sizeof *phases);
+    ff_err e = {0};
+    int n = ff_run_kernel_orders(p, k, s, orders, &e) ? 0 : ff_run_phases(p, k, orders, s, phases, 64, &e);
+    free(phases);
+    return n < 0 ? 0 : n;
+}
+
+/* The next permutation of perm[0..n) in lexicographic order; 0 after the last. */
+static int next_perm(int *perm, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && perm[i] >= perm[i + 1]) i--;
+    if (i < 0) return 0;
+    int j = n - 1;
+    while (perm[j] <= perm[i]) j--;
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) t = perm[a], perm[a] = perm[b], perm[b] = t;
+    return 1;
+}
+
+/* The layouts of held producers. A producer a kernel holds on chip
+ * (--reuse, ff_run_phases) is stored for that kernel's later phases alone
+ * -- it is no root: nothing outside the kernel reads it -- so the layout
+ * it is held in is the compiler's to choose. As declared, a later phase may
+ * be unable to read it in its order (GCN's XW row-major, read by column),
+ * and the hold is dropped: the producer is recomputed per use. Here each
+ * such statement's tensor is tried in its other mode orders (the level
+ * kinds kept, as for copies; tensors of up to 3 modes) and held in the one
+ * that lets the kernel hold the most. *cur is replaced by a new program
+ * (freed with the old one when owned) on a change. */
+static void held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_run_sched *s, const ff_kernel *ks,
+                         int nk)
+{
+    if (s->reuse == FF_REUSE_RECOMPUTE) return;
+    for (int k = 0; k < nk; k++) {
+        if (ks[k].first == ks[k].last) continue;
+        const ff_ir_program *cur = *owned ? *owned : p;
+        int best = count_phases(cur, &ks[k], s);
+        for (int st = ks[k].first; st < ks[k].last; st++) {
+            int root = 0;
+            for (int r = 0; r < ks[k].nroots; r++) root |= ks[k].roots[r] == st;
+            cur = *owned ? *owned : p;
+            const ff_ir_tensor *t = &cur->tensors[cur->stmts[st].lhs];
+            if (root || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order) continue;
+            int split = 0;
+            for (int l = 0; l < t->fmt.nlevels; l++) split |= t->fmt.lv[l].split != FF_SPLIT_NONE;
+            if (split) continue;
+            ff_ir_program *chosen = NULL;
+            int perm[FF_MAX_ORDER];
+            for (int m = 0; m < t->order; m++) perm[m] = m;
+            while (next_perm(perm, t->order)) {
+                ff_ir_program *cand = ff_ir_clone(cur);
+                ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
+                for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = t->fmt.lv[perm[l]].mode;
+                char text[64];
+                ff_format_str(&ct->fmt, text, sizeof text);
+                ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
+                memcpy(ct->format_text, text, strlen(text) + 1);
+                int n = count_phases(cand, &ks[k], s);
+                if (n > best) {
+                    best = n;
+                    ff_ir_free(chosen);
+                    chosen = cand;
+                } else ff_ir_free(cand);
+            }
+            if (chosen) {
+                ff_ir_free(*owned);
+                *owned = chosen;
+            }
+        }
+    }
+}
+
 int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks, int nk, int max, ff_ir_program **out,
                     ff_err *err)
 {
@@ -95,6 +175,7 @@ int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks
     int n = ff_relayout_kernels(p, ks, nk, &o, out, moved, max, err);
     if (n >= 0 && *out) memcpy(ks, moved, (size_t)n * sizeof *ks);
     free(moved);
+    if (n > 0) held_layouts(p, out, s, ks, n);
     return n;
 }
 
@@ -1790,8 +1871,24 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     free(sizes);
     free(ks);
     if (relaid) {
-        /* the results of the program as written are the caller's; the copies go */
-        memcpy(caller, all, (size_t)orig->ntensors * sizeof *all);
+        /* the results of the program as written are the caller's, in its
+         * formats (a held producer may have been held in another); the
+         * copies go */
+        for (int t = 0; t < orig->ntensors; t++) {
+            caller[t] = all[t];
+            if (!all[t] || !memcmp(&orig->tensors[t].fmt, &relaid->tensors[t].fmt, sizeof orig->tensors[t].fmt)) continue;
+            ff_tensor *conv = NULL;
+            ff_err cerr = {0};
+            if (ff_tensor_convert(all[t], &orig->tensors[t].fmt, &conv, &cerr)) {
+                if (!rc) {
+                    *err = cerr;
+                    rc = cerr.code;
+                }
+                continue;
+            }
+            ff_tensor_free(all[t]);
+            caller[t] = conv;
+        }
         for (int t = orig->ntensors; t < relaid->ntensors; t++) ff_tensor_free(all[t]);
         ff_ir_free(relaid);
         free(all);

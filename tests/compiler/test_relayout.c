@@ -50,6 +50,7 @@ typedef struct seen {
     int kernels;
     int copies;         /* kernels that are a relayout copy */
     int read_copy;      /* kernels that read a tensor named *__t */
+    int phases;         /* graphs that are a phase of a kernel holding a producer */
 } seen;
 
 static int simulate(ff_run_kernel *rk, void *user, ff_err *err)
@@ -57,6 +58,7 @@ static int simulate(ff_run_kernel *rk, void *user, ff_err *err)
     seen *s = user;
     s->kernels++;
     s->copies += rk->p->stmts[rk->k->first].copy_of != 0;
+    s->phases += rk->nphases > 1;
     for (int t = 0; t < rk->g->ntensors; t++)
         if (!rk->g->tensors[t].is_output && strstr(rk->g->tensors[t].name, "__t")) {
             s->read_copy++;
@@ -177,6 +179,34 @@ static void relayout_fused_kernel_only_when_needed(void **state)
     assert_int_equal(b.read_copy, 1);
 }
 
+/* GCN's layer written naturally: XW row-major, read by column by the
+ * fused consumer. Held on chip as declared, the consumer could not read
+ * it and it would be recomputed per neighbour; it is held column-major
+ * instead (no copy: it is the kernel's alone), in two phases, bit-exact. */
+static void relayout_held_producer_takes_the_layout_its_reader_needs(void **state)
+{
+    (void)state;
+    static const char gcn[] = "tensor A[N, N] : csr\ntensor X[N, F] : csr\ntensor W[F, G] : dd:1,0\n"
+                              "tensor b[G] : dense\ntensor XW[N, G] : dense\n"
+                              "XW[i,j] = X[i,k] * W[k,j]\nH[i,j] = relu(A[i,k] * XW[k,j] + b[j])\n";
+    seen s = run_checked(gcn, "all");
+    assert_int_equal(s.copies, 0);
+    assert_int_equal(s.phases, 2);
+    ff_ir_program *p = parse(gcn);
+    ff_kernel ks[4];
+    ff_err err = {0};
+    int nk = ff_fuse_parse(p, "all", ks, 4, &err);
+    ff_ir_program *q = NULL;
+    assert_int_equal(ff_run_relayout(p, NULL, ks, nk, 4, &q, &err), 1);
+    assert_non_null(q);
+    assert_string_equal(q->tensors[ff_ir_find_tensor(q, "XW")].format_text, "dd:1,0");
+    ff_ir_free(q);
+    ff_run_sched off = {.no_relayout = 1};
+    assert_int_equal(ff_run_relayout(p, &off, ks, nk, 4, &q, &err), 1);
+    assert_null(q);
+    ff_ir_free(p);
+}
+
 /* With relayout off, or where a copy cannot help (blocked formats keep
  * their block levels), the error is the root's own: one line, file:line. */
 static void relayout_off_and_hopeless_keep_the_error(void **state)
@@ -232,6 +262,7 @@ int main(void)
         cmocka_unit_test(relayout_rowcol_copies_and_runs_bit_exact),
         cmocka_unit_test(relayout_copy_is_shared),
         cmocka_unit_test(relayout_fused_kernel_only_when_needed),
+        cmocka_unit_test(relayout_held_producer_takes_the_layout_its_reader_needs),
         cmocka_unit_test(relayout_off_and_hopeless_keep_the_error),
         cmocka_unit_test(relayout_leaves_legal_programs_alone),
     };

@@ -353,7 +353,10 @@ void driver_print_kernel_stmts(const ff_ir_program *p, const ff_kernel *k, FILE 
                 p->tensors[st->lhs].format_text);
         return;
     }
-    int a = ff_ir_stmt_number(p, k->first), b = ff_ir_stmt_number(p, k->last);
+    /* a copy inside a kernel (a held producer's) has no number of its own */
+    int a = ff_ir_stmt_number(p, k->first), b = a;
+    for (int s = k->first; s <= k->last; s++)
+        if (ff_ir_stmt_number(p, s) > b) b = ff_ir_stmt_number(p, s);
     fprintf(f, " (statement%s %d", a == b ? "" : "s", a);
     if (b > a) fprintf(f, "-%d", b);
     fprintf(f, ")");

@@ -227,6 +227,15 @@ int ff_lower_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_o
 int ff_relayout_kernels(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_lower_opts *opts,
                         ff_ir_program **out, ff_kernel *out_ks, int max, ff_err *err);
 
+/* p with one copy of tensor `tensor` laid out with level l walking mode
+ * perm[l] (the level kinds kept), made by a copy statement inserted at
+ * position `at`, and every read of the tensor in statement `stmt` (an
+ * index of p) rewritten to read the copy. A new program the caller frees,
+ * or NULL when stmt does not read the tensor. For the layouts of held
+ * producers (ff_run_relayout), where the copy is one more statement of
+ * the kernel. */
+ff_ir_program *ff_relayout_copy(const ff_ir_program *p, int at, int stmt, int tensor, const int *perm);
+
 /* Merges graph src into dst: nodes and edges copied with `prefix` before
  * their names, tensors added unless dst has them (an input may be shared;
  * two graphs writing one tensor is an error). dst is not validated. */

@@ -134,6 +134,32 @@ static ff_ir_program *with_copies(const ff_ir_program *cur, int at, const lw_mov
     return np;
 }
 
+static void collect_reads(const ff_ir_expr *e, int tensor, const lw_layout *to, lw_move *mv, int *n)
+{
+    if (!e) return;
+    if (e->kind == FF_IR_ACCESS && e->tensor == tensor && *n < LW_MAX_MOVES) {
+        mv[*n].src = e;
+        mv[(*n)++].to = *to;
+    }
+    collect_reads(e->a, tensor, to, mv, n);
+    collect_reads(e->b, tensor, to, mv, n);
+}
+
+ff_ir_program *ff_relayout_copy(const ff_ir_program *p, int at, int stmt, int tensor, const int *perm)
+{
+    lw_layout to;
+    memset(&to, 0, sizeof to);
+    to.tensor = tensor;
+    to.n = p->tensors[tensor].order;
+    memcpy(to.perm, perm, (size_t)to.n * sizeof *perm);
+    lw_move mv[LW_MAX_MOVES];
+    int nmv = 0, nins;
+    collect_reads(p->stmts[stmt].rhs, tensor, &to, mv, &nmv);
+    if (!nmv) return NULL;
+    copies made = {.n = 0};
+    return with_copies(p, at, mv, nmv, &made, &nins);
+}
+
 /* What the relaxed search's candidates are lowered with. */
 typedef struct trial {
     const ff_ir_program *cur;

@@ -117,12 +117,17 @@ static int next_perm(int *perm, int n)
  * and the hold is dropped: the producer is recomputed per use. Here each
  * such statement's tensor is tried in its other mode orders (the level
  * kinds kept, as for copies; tensors of up to 3 modes) and held in the one
- * that lets the kernel hold the most. *cur is replaced by a new program
- * (freed with the old one when owned) on a change. */
-static void held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_run_sched *s, const ff_kernel *ks,
-                         int nk)
+ * that lets the kernel hold the most. When no one layout does (GraphSAGE's
+ * H1, read by row by one statement and by column by another), a copy in
+ * another layout is tried as one more statement of the kernel, right after
+ * the producer, read by one of the later statements instead: held too, it
+ * serves the reads the original cannot. *owned is replaced by a new
+ * program (the old one freed) on a change, and ks (nk kernels) follow the
+ * statements it inserts. Returns 0 or an error. */
+static int held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_run_sched *s, ff_kernel *ks, int nk,
+                        ff_err *err)
 {
-    if (s->reuse == FF_REUSE_RECOMPUTE) return;
+    if (s->reuse == FF_REUSE_RECOMPUTE) return 0;
     for (int k = 0; k < nk; k++) {
         if (ks[k].first == ks[k].last) continue;
         const ff_ir_program *cur = *owned ? *owned : p;
@@ -132,17 +137,23 @@ static void held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff
             for (int r = 0; r < ks[k].nroots; r++) root |= ks[k].roots[r] == st;
             cur = *owned ? *owned : p;
             const ff_ir_tensor *t = &cur->tensors[cur->stmts[st].lhs];
-            if (root || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order) continue;
+            if (root || cur->stmts[st].copy_of || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order) continue;
             int split = 0;
             for (int l = 0; l < t->fmt.nlevels; l++) split |= t->fmt.lv[l].split != FF_SPLIT_NONE;
             if (split) continue;
             ff_ir_program *chosen = NULL;
-            int perm[FF_MAX_ORDER];
+            int grew = 0;
+            /* every other mode order: level l walks mode modes[l] */
+            int perm[FF_MAX_ORDER], modes[FF_MAX_ORDER][FF_MAX_ORDER], nlay = 0;
             for (int m = 0; m < t->order; m++) perm[m] = m;
             while (next_perm(perm, t->order)) {
+                for (int l = 0; l < t->order; l++) modes[nlay][l] = t->fmt.lv[perm[l]].mode;
+                nlay++;
+            }
+            for (int c = 0; c < nlay; c++) {
                 ff_ir_program *cand = ff_ir_clone(cur);
                 ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
-                for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = t->fmt.lv[perm[l]].mode;
+                for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = modes[c][l];
                 char text[64];
                 ff_format_str(&ct->fmt, text, sizeof text);
                 ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
@@ -154,12 +165,35 @@ static void held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff
                     chosen = cand;
                 } else ff_ir_free(cand);
             }
-            if (chosen) {
-                ff_ir_free(*owned);
-                *owned = chosen;
+            for (int u = st + 1; !chosen && u <= ks[k].last; u++)
+                for (int c = 0; c < nlay; c++) {
+                    ff_ir_program *cand = ff_relayout_copy(cur, st + 1, u, cur->stmts[st].lhs, modes[c]);
+                    if (!cand) break; /* u does not read it */
+                    ff_kernel grown;
+                    ff_err e = {0};
+                    int n = ff_kernel_make(cand, ks[k].first, ks[k].last + 1, &grown, &e) ? 0 : count_phases(cand, &grown, s);
+                    if (n > best) {
+                        best = n;
+                        ff_ir_free(chosen);
+                        chosen = cand;
+                        grew = 1;
+                    } else ff_ir_free(cand);
+                }
+            if (!chosen) continue;
+            ff_ir_free(*owned);
+            *owned = chosen;
+            if (!grew) continue;
+            /* the copy is one more statement of kernel k: the kernels after it move up */
+            ks[k].last++;
+            for (int q = k + 1; q < nk; q++) ks[q].first++, ks[q].last++;
+            for (int q = k; q < nk; q++) {
+                int rc = ff_kernel_make(chosen, ks[q].first, ks[q].last, &ks[q], err);
+                if (rc) return rc;
             }
+            st++; /* past the copy */
         }
     }
+    return 0;
 }
 
 int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks, int nk, int max, ff_ir_program **out,
@@ -175,7 +209,14 @@ int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks
     int n = ff_relayout_kernels(p, ks, nk, &o, out, moved, max, err);
     if (n >= 0 && *out) memcpy(ks, moved, (size_t)n * sizeof *ks);
     free(moved);
-    if (n > 0) held_layouts(p, out, s, ks, n);
+    if (n > 0) {
+        int rc = held_layouts(p, out, s, ks, n, err);
+        if (rc) {
+            ff_ir_free(*out);
+            *out = NULL;
+            return rc;
+        }
+    }
     return n;
 }
 

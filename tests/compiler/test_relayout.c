@@ -207,6 +207,41 @@ static void relayout_held_producer_takes_the_layout_its_reader_needs(void **stat
     ff_ir_free(p);
 }
 
+/* GraphSAGE's second layer: the held H1 is read by row (Z's own term) and
+ * by column (M2's neighbour mean). No one layout serves both: a copy
+ * H1__t in the kernel, held too, serves the column reads (two phases, as
+ * the hand-kept H1c of bench/apps/graphsage.ff), bit-exact. */
+static void relayout_held_producer_read_two_ways_gets_a_copy_in_the_kernel(void **state)
+{
+    (void)state;
+    static const char sage2[] = "tensor A[N, N] : csr\ntensor X[N, F] : csr\ntensor W[F, H] : dd:1,0\n"
+                                "tensor V[H, C] : dd:1,0\ntensor U[H, C] : dd:1,0\ntensor H1[N, H] : dense\n"
+                                "tensor M2[N, H] : dense\n"
+                                "H1[i,h] = relu(X[i,f] * W[f,h])\n"
+                                "M2[i,h] = A[i,j] * H1[j,h]\n"
+                                "Z[i,c] = H1[i,h] * V[h,c] + M2[i,g] * U[g,c]\n";
+    seen s = run_checked(sage2, "all");
+    assert_int_equal(s.copies, 0); /* no kernel of its own: it is in the kernel */
+    assert_int_equal(s.phases, 2);
+    ff_ir_program *p = parse(sage2);
+    ff_kernel ks[4];
+    ff_err err = {0};
+    int nk = ff_fuse_parse(p, "all", ks, 4, &err);
+    ff_ir_program *q = NULL;
+    assert_int_equal(ff_run_relayout(p, NULL, ks, nk, 4, &q, &err), 1);
+    assert_non_null(q);
+    int c = ff_ir_find_tensor(q, "H1__t");
+    assert_true(c >= 0);
+    assert_string_equal(q->tensors[c].format_text, "dd:1,0");
+    assert_int_equal(q->stmts[1].lhs, c); /* right after its producer */
+    assert_int_equal(ks[0].first, 0);
+    assert_int_equal(ks[0].last, 3);
+    assert_true(ff_ir_stmt_reads(q, 2, c)); /* M2 reads the copy, Z the original */
+    assert_false(ff_ir_stmt_reads(q, 3, c));
+    ff_ir_free(q);
+    ff_ir_free(p);
+}
+
 /* With relayout off, or where a copy cannot help (blocked formats keep
  * their block levels), the error is the root's own: one line, file:line. */
 static void relayout_off_and_hopeless_keep_the_error(void **state)
@@ -263,6 +298,7 @@ int main(void)
         cmocka_unit_test(relayout_copy_is_shared),
         cmocka_unit_test(relayout_fused_kernel_only_when_needed),
         cmocka_unit_test(relayout_held_producer_takes_the_layout_its_reader_needs),
+        cmocka_unit_test(relayout_held_producer_read_two_ways_gets_a_copy_in_the_kernel),
         cmocka_unit_test(relayout_off_and_hopeless_keep_the_error),
         cmocka_unit_test(relayout_leaves_legal_programs_alone),
     };

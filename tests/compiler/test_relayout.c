@@ -242,6 +242,45 @@ static void relayout_held_producer_read_two_ways_gets_a_copy_in_the_kernel(void 
     ff_ir_free(p);
 }
 
+/* The natural forms of the graph networks (bench/apps, *_natural.ff) at
+ * CI size, unfused, per layer and fully fused: bit-exact, with the copies
+ * each schedule needs. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("%s: cannot read", path);
+    char *text = calloc(1, 1 << 16);
+    size_t n = fread(text, 1, (1 << 16) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+static void relayout_natural_apps_run_bit_exact(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *fuse[3];
+        int copies[3]; /* copy kernels per schedule */
+        int phases[3]; /* graphs that are phases of a holding kernel */
+    } apps[] = {
+        {"graphsage_natural.ff", {"none", "1-2,3-4,5-7", "all"}, {0, 2, 1}, {0, 0, 2}},
+        {"gcn_natural.ff", {"none", "1-3,4-5,6-8", "all"}, {2, 0, 0}, {0, 6, 2}},
+    };
+    for (int a = 0; a < 2; a++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/bench/apps/%s", FF_SOURCE_DIR, apps[a].file);
+        char *text = slurp(path);
+        for (int f = 0; f < 3; f++) {
+            seen s = run_checked(text, apps[a].fuse[f]);
+            if (s.copies != apps[a].copies[f] || s.phases != apps[a].phases[f])
+                fail_msg("%s --fuse %s: %d copy kernels, %d phases; expected %d, %d", apps[a].file, apps[a].fuse[f],
+                         s.copies, s.phases, apps[a].copies[f], apps[a].phases[f]);
+        }
+        free(text);
+    }
+}
+
 /* With relayout off, or where a copy cannot help (blocked formats keep
  * their block levels), the error is the root's own: one line, file:line. */
 static void relayout_off_and_hopeless_keep_the_error(void **state)
@@ -299,6 +338,7 @@ int main(void)
         cmocka_unit_test(relayout_fused_kernel_only_when_needed),
         cmocka_unit_test(relayout_held_producer_takes_the_layout_its_reader_needs),
         cmocka_unit_test(relayout_held_producer_read_two_ways_gets_a_copy_in_the_kernel),
+        cmocka_unit_test(relayout_natural_apps_run_bit_exact),
         cmocka_unit_test(relayout_off_and_hopeless_keep_the_error),
         cmocka_unit_test(relayout_leaves_legal_programs_alone),
     };

@@ -30,17 +30,48 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_EDGE_BASE, G_SYMMETRIZE, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_TILE, G_SKIP, G_BALANCE, G_RELAYOUT, G_ARCH, G__COUNT };
+enum {
+    G_TENSOR,
+    G_DIM,
+    G_RANDOM,
+    G_DENSITY,
+    G_ALLOW_ROUNDING,
+    G_EDGE_BASE,
+    G_SYMMETRIZE,
+    G_FUSE,
+    G_ORDER,
+    G_PAR,
+    G_BLOCK,
+    G_REUSE,
+    G_TILE,
+    G_SKIP,
+    G_BALANCE,
+    G_RELAYOUT,
+    G_ARCH,
+    G__COUNT
+};
 static const struct group_option {
     const char *name;
     unsigned group;
     int flag; /* takes no value */
 } group_options[G__COUNT] = {
-    {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
-    {"--allow-rounding", DRIVER_INPUTS, 1}, {"--edge-base", DRIVER_INPUTS}, {"--symmetrize", DRIVER_INPUTS, 1},
-    {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
-    {"--reuse", DRIVER_SCHED},   {"--tile", DRIVER_SCHED},  {"--skip", DRIVER_SCHED}, {"--balance", DRIVER_SCHED},
-    {"--relayout", DRIVER_SCHED}, {"--arch", DRIVER_TARGET},
+    {"--tensor", DRIVER_INPUTS},
+    {"--dim", DRIVER_INPUTS},
+    {"--random", DRIVER_INPUTS},
+    {"--density", DRIVER_INPUTS},
+    {"--allow-rounding", DRIVER_INPUTS, 1},
+    {"--edge-base", DRIVER_INPUTS},
+    {"--symmetrize", DRIVER_INPUTS, 1},
+    {"--fuse", DRIVER_SCHED},
+    {"--order", DRIVER_SCHED},
+    {"--par", DRIVER_SCHED},
+    {"--block", DRIVER_SCHED},
+    {"--reuse", DRIVER_SCHED},
+    {"--tile", DRIVER_SCHED},
+    {"--skip", DRIVER_SCHED},
+    {"--balance", DRIVER_SCHED},
+    {"--relayout", DRIVER_SCHED},
+    {"--arch", DRIVER_TARGET},
 };
 
 /* Whether argv[*i] is option `name`; its value (--name VALUE or
@@ -204,8 +235,10 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         else o->sched.no_balance = !strcmp(v, "off");
         break;
     case G_RELAYOUT:
-        if (strcmp(v, "auto") && strcmp(v, "off")) ff_err_set(&err, FF_EINVAL, "--relayout %s: expected auto or off", v);
-        else o->sched.no_relayout = !strcmp(v, "off");
+        if (strcmp(v, "auto") && strcmp(v, "off"))
+            ff_err_set(&err, FF_EINVAL, "--relayout %s: expected auto or off", v);
+        else
+            o->sched.no_relayout = !strcmp(v, "off");
         break;
     case G_ARCH: o->arch = v; break;
     }

@@ -122,10 +122,7 @@ ff_ir_expr *ir_expr_copy(ir_arena *a, const ff_ir_expr *e)
 
 /* ---- copies and edits of whole programs ---- */
 
-static char *arena_str(ir_arena *a, const char *s)
-{
-    return s ? ir_arena_strndup(a, s, strlen(s)) : NULL;
-}
+static char *arena_str(ir_arena *a, const char *s) { return s ? ir_arena_strndup(a, s, strlen(s)) : NULL; }
 
 ff_ir_program *ff_ir_clone(const ff_ir_program *p)
 {

@@ -317,8 +317,8 @@ static void enumerate(enum_state *es)
         es->truncated = 1;
         return;
     }
-    if (es->want_best && es->best_cost >= 0 &&
-        es->cost + (es->rx ? copies_bound(es) : 0) >= es->best_cost) return; /* bound */
+    if (es->want_best && es->best_cost >= 0 && es->cost + (es->rx ? copies_bound(es) : 0) >= es->best_cost)
+        return; /* bound */
     if (es->depth == sp->n && es->rx) {
         char order[FF_LOWER_MAX_INDICES][FF_LOWER_NAME];
         for (int i = 0; i < sp->n; i++) snprintf(order[i], FF_LOWER_NAME, "%s", sp->names[es->cur[i]]);
@@ -415,16 +415,20 @@ int lw_relaxed_order(const ff_ir_program *p, int stmt, const ff_lower_opts *opts
     enum_state *es = ff_xcalloc(1, sizeof *es);
     int rc = order_space_init(p, stmt, opts, rx->movable, sp, err);
     if (!rc) {
-        *es = (enum_state){.p = p, .stmt = stmt, .opts = opts, .sp = sp, .limit = 2000, .best_cost = -1, .want_best = 1,
-                           .rx = rx};
+        *es = (enum_state){
+            .p = p, .stmt = stmt, .opts = opts, .sp = sp, .limit = 2000, .best_cost = -1, .want_best = 1, .rx = rx};
         enumerate(es);
         if (es->best_cost < 0) {
             if (es->tried)
-                rc = ff_err_set(err, FF_EINVAL, "%s:%d: none of the %d loop orders copies of the inputs allow lowers; the first fails with: %s",
-                                p->path, p->stmts[stmt].pos.line, es->tried, es->first.msg);
+                rc = ff_err_set(
+                    err, FF_EINVAL,
+                    "%s:%d: none of the %d loop orders copies of the inputs allow lowers; the first fails with: %s",
+                    p->path, p->stmts[stmt].pos.line, es->tried, es->first.msg);
             else
-                rc = ff_err_set(err, FF_EINVAL, "%s:%d: no loop order visits every tensor's levels in their order, even with the "
-                                "inputs copied into other mode orders; change a format", p->path, p->stmts[stmt].pos.line);
+                rc = ff_err_set(err, FF_EINVAL,
+                                "%s:%d: no loop order visits every tensor's levels in their order, even with the "
+                                "inputs copied into other mode orders; change a format",
+                                p->path, p->stmts[stmt].pos.line);
         } else {
             for (int i = 0; i < sp->n; i++) snprintf(o->order[i], FF_LOWER_NAME, "%s", sp->names[es->best[i]]);
             o->norder = sp->n;

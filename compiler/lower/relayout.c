@@ -124,7 +124,8 @@ static ff_ir_program *with_copies(const ff_ir_program *cur, int at, const lw_mov
             ff_ir_expr rhs = *mv[i].src;
             rhs.tensor = lay->tensor;
             rhs.a = rhs.b = NULL;
-            ff_ir_stmt st = {.lhs = tid, .nlhs = rhs.nidx, .rhs = &rhs, .pos = mv[i].src->pos, .copy_of = lay->tensor + 1};
+            ff_ir_stmt st = {
+                .lhs = tid, .nlhs = rhs.nidx, .rhs = &rhs, .pos = mv[i].src->pos, .copy_of = lay->tensor + 1};
             memcpy(st.lhs_idx, rhs.idx, sizeof st.lhs_idx);
             ff_ir_insert_stmt(np, at + (*ninserted)++, &st);
             c = made->n++;
@@ -163,8 +164,8 @@ ff_ir_program *ff_relayout_copy(const ff_ir_program *p, int at, int stmt, int te
 /* What the relaxed search's candidates are lowered with. */
 typedef struct trial {
     const ff_ir_program *cur;
-    int at;              /* the kernel's first statement in cur */
-    int root;            /* the root being placed, in cur */
+    int at;   /* the kernel's first statement in cur */
+    int root; /* the root being placed, in cur */
     const copies *made;
 } trial;
 
@@ -219,8 +220,12 @@ int ff_relayout_kernels(const ff_ir_program *p, const ff_kernel *ks, int nk, con
             lw_layout have[LW_MAX_MOVES];
             for (int h = 0; h < made.n; h++) have[h] = made.v[h].lay;
             trial T = {.cur = cur, .at = f, .root = K.roots[r], .made = &made};
-            lw_relax rx = {.movable = movable, .have = have, .nhave = made.n, .copy_cost = 1L << 30,
-                           .lower = trial_lower, .ctx = &T};
+            lw_relax rx = {.movable = movable,
+                           .have = have,
+                           .nhave = made.n,
+                           .copy_cost = 1L << 30,
+                           .lower = trial_lower,
+                           .ctx = &T};
             unsigned char *fuse = ff_xcalloc((size_t)cur->nstmts + 1, 1);
             ff_kernel_fuse_flags(cur, &K, K.roots[r], fuse);
             o.fuse = fuse;
@@ -244,8 +249,10 @@ int ff_relayout_kernels(const ff_ir_program *p, const ff_kernel *ks, int nk, con
             shift += nins;
         }
         for (int c = before; c < f && !rc; c++) {
-            if (n == max) rc = ff_err_set(err, FF_EINVAL, "relayout: more than %d kernels", max);
-            else first[n] = last[n] = c, n++;
+            if (n == max)
+                rc = ff_err_set(err, FF_EINVAL, "relayout: more than %d kernels", max);
+            else
+                first[n] = last[n] = c, n++;
         }
         if (!rc && n == max) rc = ff_err_set(err, FF_EINVAL, "relayout: more than %d kernels", max);
         if (!rc) first[n] = f, last[n] = l, n++;

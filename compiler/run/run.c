@@ -131,66 +131,79 @@ static int held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_
     for (int k = 0; k < nk; k++) {
         if (ks[k].first == ks[k].last) continue;
         const ff_ir_program *cur = *owned ? *owned : p;
-        int best = count_phases(cur, &ks[k], s);
-        for (int st = ks[k].first; st < ks[k].last; st++) {
-            int root = 0;
-            for (int r = 0; r < ks[k].nroots; r++) root |= ks[k].roots[r] == st;
-            cur = *owned ? *owned : p;
-            const ff_ir_tensor *t = &cur->tensors[cur->stmts[st].lhs];
-            if (root || cur->stmts[st].copy_of || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order) continue;
-            int split = 0;
-            for (int l = 0; l < t->fmt.nlevels; l++) split |= t->fmt.lv[l].split != FF_SPLIT_NONE;
-            if (split) continue;
-            ff_ir_program *chosen = NULL;
-            int grew = 0;
-            /* every other mode order: level l walks mode modes[l] */
-            int perm[FF_MAX_ORDER], modes[FF_MAX_ORDER][FF_MAX_ORDER], nlay = 0;
-            for (int m = 0; m < t->order; m++) perm[m] = m;
-            while (next_perm(perm, t->order)) {
-                for (int l = 0; l < t->order; l++) modes[nlay][l] = t->fmt.lv[perm[l]].mode;
-                nlay++;
-            }
-            for (int c = 0; c < nlay; c++) {
-                ff_ir_program *cand = ff_ir_clone(cur);
-                ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
-                for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = modes[c][l];
-                char text[64];
-                ff_format_str(&ct->fmt, text, sizeof text);
-                ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
-                memcpy(ct->format_text, text, strlen(text) + 1);
-                int n = count_phases(cand, &ks[k], s);
-                if (n > best) {
-                    best = n;
-                    ff_ir_free(chosen);
-                    chosen = cand;
-                } else ff_ir_free(cand);
-            }
-            for (int u = st + 1; !chosen && u <= ks[k].last; u++)
+        int best = count_phases(cur, &ks[k], s), changed = 1;
+        /* Until nothing changes: a phase splits at the last statement it
+         * holds, and its parts split again, so an earlier producer's
+         * layout may only pay once a later one's is right (GCN fused:
+         * XW's once HW's is). Each round holds more, so this ends. */
+        for (int round = 0; changed && round <= ks[k].last - ks[k].first; round++) {
+            changed = 0;
+            for (int st = ks[k].first; st < ks[k].last; st++) {
+                int root = 0;
+                for (int r = 0; r < ks[k].nroots; r++) root |= ks[k].roots[r] == st;
+                cur = *owned ? *owned : p;
+                const ff_ir_tensor *t = &cur->tensors[cur->stmts[st].lhs];
+                if (root || cur->stmts[st].copy_of || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order)
+                    continue;
+                int split = 0;
+                for (int l = 0; l < t->fmt.nlevels; l++) split |= t->fmt.lv[l].split != FF_SPLIT_NONE;
+                if (split) continue;
+                ff_ir_program *chosen = NULL;
+                int grew = 0;
+                /* every other mode order: level l walks mode modes[l] */
+                int perm[FF_MAX_ORDER], modes[FF_MAX_ORDER][FF_MAX_ORDER], nlay = 0;
+                for (int m = 0; m < t->order; m++) perm[m] = m;
+                while (next_perm(perm, t->order)) {
+                    for (int l = 0; l < t->order; l++) modes[nlay][l] = t->fmt.lv[perm[l]].mode;
+                    nlay++;
+                }
                 for (int c = 0; c < nlay; c++) {
-                    ff_ir_program *cand = ff_relayout_copy(cur, st + 1, u, cur->stmts[st].lhs, modes[c]);
-                    if (!cand) break; /* u does not read it */
-                    ff_kernel grown;
-                    ff_err e = {0};
-                    int n = ff_kernel_make(cand, ks[k].first, ks[k].last + 1, &grown, &e) ? 0 : count_phases(cand, &grown, s);
+                    ff_ir_program *cand = ff_ir_clone(cur);
+                    ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
+                    for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = modes[c][l];
+                    char text[64];
+                    ff_format_str(&ct->fmt, text, sizeof text);
+                    ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
+                    memcpy(ct->format_text, text, strlen(text) + 1);
+                    int n = count_phases(cand, &ks[k], s);
                     if (n > best) {
                         best = n;
                         ff_ir_free(chosen);
                         chosen = cand;
-                        grew = 1;
-                    } else ff_ir_free(cand);
+                    } else
+                        ff_ir_free(cand);
                 }
-            if (!chosen) continue;
-            ff_ir_free(*owned);
-            *owned = chosen;
-            if (!grew) continue;
-            /* the copy is one more statement of kernel k: the kernels after it move up */
-            ks[k].last++;
-            for (int q = k + 1; q < nk; q++) ks[q].first++, ks[q].last++;
-            for (int q = k; q < nk; q++) {
-                int rc = ff_kernel_make(chosen, ks[q].first, ks[q].last, &ks[q], err);
-                if (rc) return rc;
+                for (int u = st + 1; !chosen && u <= ks[k].last; u++)
+                    for (int c = 0; c < nlay; c++) {
+                        ff_ir_program *cand = ff_relayout_copy(cur, st + 1, u, cur->stmts[st].lhs, modes[c]);
+                        if (!cand) break; /* u does not read it */
+                        ff_kernel grown;
+                        ff_err e = {0};
+                        int n = ff_kernel_make(cand, ks[k].first, ks[k].last + 1, &grown, &e)
+                                    ? 0
+                                    : count_phases(cand, &grown, s);
+                        if (n > best) {
+                            best = n;
+                            ff_ir_free(chosen);
+                            chosen = cand;
+                            grew = 1;
+                        } else
+                            ff_ir_free(cand);
+                    }
+                if (!chosen) continue;
+                ff_ir_free(*owned);
+                *owned = chosen;
+                changed = 1;
+                if (!grew) continue;
+                /* the copy is one more statement of kernel k: the kernels after it move up */
+                ks[k].last++;
+                for (int q = k + 1; q < nk; q++) ks[q].first++, ks[q].last++;
+                for (int q = k; q < nk; q++) {
+                    int rc = ff_kernel_make(chosen, ks[q].first, ks[q].last, &ks[q], err);
+                    if (rc) return rc;
+                }
+                st++; /* past the copy */
             }
-            st++; /* past the copy */
         }
     }
     return 0;
@@ -1917,7 +1930,8 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
          * copies go */
         for (int t = 0; t < orig->ntensors; t++) {
             caller[t] = all[t];
-            if (!all[t] || !memcmp(&orig->tensors[t].fmt, &relaid->tensors[t].fmt, sizeof orig->tensors[t].fmt)) continue;
+            if (!all[t] || !memcmp(&orig->tensors[t].fmt, &relaid->tensors[t].fmt, sizeof orig->tensors[t].fmt))
+                continue;
             ff_tensor *conv = NULL;
             ff_err cerr = {0};
             if (ff_tensor_convert(all[t], &orig->tensors[t].fmt, &conv, &cerr)) {

@@ -13,50 +13,54 @@
 #include "ff_ir.h"
 #include "ff_lower.h"
 
-static const char help[] =
-    "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] [--block B] [--tile INDEX:T,...] [-o GRAPH.json]\n"
-    "                        [--dot GRAPH.dot] [-d]\n"
-    "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
-    "\n"
-    "Compiles MODEL.ff (docs/language.md) into dataflow graphs (docs/graph-format.md),\n"
-    "one per kernel. With one kernel, -o names the graph file; with several, the\n"
-    "kernel starting at statement N goes to GRAPH.kN.json (and GRAPH.kN.dot).\n"
-    "\n"
-    "  --fuse SPEC       none (default: a kernel per statement), all, or ranges of\n"
-    "                    statements such as 1-3,4,5-8; within a kernel, results\n"
-    "                    stream from producer to consumer instead of going to memory\n"
-    "  --order i,k,j     loop order for the statements with exactly these indices;\n"
-    "                    N:i,k,j for statement N only (default: the best legal order)\n"
-    "  --par INDEX:P     replicate the work under output loop INDEX P ways (2..7):\n"
-    "                    forks deal its coordinates round robin to P lanes and\n"
-    "                    serializes put the results back in order (same outputs)\n"
-    "  --block B         stream B x B dense blocks (1..64): every index over a mode of a\n"
-    "                    tensor stored bcsr(B) iterates blocks, values are blocks and\n"
-    "                    ALUs/reducers take the arch's block timing (same outputs)\n"
-    "  --reuse MODE      what a fused producer its consumer revisits costs:\n"
-    "                    recompute (every visit), buffer (a stream buffer replays\n"
-    "                    each fiber), hold (computed in a phase of its own, held\n"
-    "                    in on-chip memory: one graph per phase), auto (default:\n"
-    "                    buffer or hold where it saves a reduction per entry)\n"
-    "  --skip on|off     coordinate skipping (default on): an intersect tells the\n"
-    "                    scanner of a lagging side the coordinate to jump to\n"
-    "                    (same outputs, fewer cycles; off: every coordinate streams)\n"
-    "  --balance on|off  FIFO balancing (default on): where paths of different length\n"
-    "                    meet, the shorter one's channels are made deeper, up to the\n"
-    "                    arch's max_fifo_depth (same outputs; off: every channel at\n"
-    "                    the arch's fifo_depth)\n"
-    "  --tile INDEX:T,... | auto  checked here; run and cosim execute each kernel tile\n"
-    "                    by tile on cropped inputs. A tile's graph is the kernel's\n"
-    "                    graph (sizes bind from the tensors at run time), so the\n"
-    "                    graphs written are the same\n"
-    "  -o GRAPH.json     write the graph(s)\n"
-    "  --dot GRAPH.dot   write Graphviz drawings\n"
-    "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"
-    "                    --array (rtl/arrays/NAME.json) and write its bitstream\n"
-    "                    (docs/bitstream.md; several kernels: OUT.kN.bit);\n"
-    "                    --arch ARCH.json gives latency, II and FIFO depth\n"
-    "  -d                print the tensor IR after each pass (it parses back) and\n"
-    "                    each statement's graph summary\n";
+static const char help[] = "usage: fuseflow compile MODEL.ff [--fuse SPEC] [--order [N:]i,k,j ...] [--par INDEX:P] "
+                           "[--block B] [--tile INDEX:T,...] [-o GRAPH.json]\n"
+                           "                        [--dot GRAPH.dot] [-d]\n"
+                           "                        [--bitstream OUT.bit --array ARRAY.json [--arch ARCH.json]]\n"
+                           "\n"
+                           "Compiles MODEL.ff (docs/language.md) into dataflow graphs (docs/graph-format.md),\n"
+                           "one per kernel. With one kernel, -o names the graph file; with several, the\n"
+                           "kernel starting at statement N goes to GRAPH.kN.json (and GRAPH.kN.dot).\n"
+                           "\n"
+                           "  --fuse SPEC       none (default: a kernel per statement), all, or ranges of\n"
+                           "                    statements such as 1-3,4,5-8; within a kernel, results\n"
+                           "                    stream from producer to consumer instead of going to memory\n"
+                           "  --order i,k,j     loop order for the statements with exactly these indices;\n"
+                           "                    N:i,k,j for statement N only (default: the best legal order)\n"
+                           "  --par INDEX:P     replicate the work under output loop INDEX P ways (2..7):\n"
+                           "                    forks deal its coordinates round robin to P lanes and\n"
+                           "                    serializes put the results back in order (same outputs)\n"
+                           "  --block B         stream B x B dense blocks (1..64): every index over a mode of a\n"
+                           "                    tensor stored bcsr(B) iterates blocks, values are blocks and\n"
+                           "                    ALUs/reducers take the arch's block timing (same outputs)\n"
+                           "  --reuse MODE      what a fused producer its consumer revisits costs:\n"
+                           "                    recompute (every visit), buffer (a stream buffer replays\n"
+                           "                    each fiber), hold (computed in a phase of its own, held\n"
+                           "                    in on-chip memory: one graph per phase), auto (default:\n"
+                           "                    buffer or hold where it saves a reduction per entry)\n"
+                           "  --skip on|off     coordinate skipping (default on): an intersect tells the\n"
+                           "                    scanner of a lagging side the coordinate to jump to\n"
+                           "                    (same outputs, fewer cycles; off: every coordinate streams)\n"
+                           "  --balance on|off  FIFO balancing (default on): where paths of different length\n"
+                           "                    meet, the shorter one's channels are made deeper, up to the\n"
+                           "                    arch's max_fifo_depth (same outputs; off: every channel at\n"
+                           "                    the arch's fifo_depth)\n"
+                           "  --relayout auto|off  where a kernel has no legal loop order as its inputs are\n"
+                           "                    stored, copy an input into the mode order it needs (X__t: csr\n"
+                           "                    -> csc, dense -> dd:1,0) in a kernel of its own before it\n"
+                           "                    (default auto; off: the kernel is an error)\n"
+                           "  --tile INDEX:T,... | auto  checked here; run and cosim execute each kernel tile\n"
+                           "                    by tile on cropped inputs. A tile's graph is the kernel's\n"
+                           "                    graph (sizes bind from the tensors at run time), so the\n"
+                           "                    graphs written are the same\n"
+                           "  -o GRAPH.json     write the graph(s)\n"
+                           "  --dot GRAPH.dot   write Graphviz drawings\n"
+                           "  --bitstream OUT.bit  place and route each graph on the RDA array given by\n"
+                           "                    --array (rtl/arrays/NAME.json) and write its bitstream\n"
+                           "                    (docs/bitstream.md; several kernels: OUT.kN.bit);\n"
+                           "                    --arch ARCH.json gives latency, II and FIFO depth\n"
+                           "  -d                print the tensor IR after each pass (it parses back) and\n"
+                           "                    each statement's graph summary\n";
 
 int cmd_compile(int argc, char **argv)
 {
@@ -75,7 +79,7 @@ int cmd_compile(int argc, char **argv)
     };
     const driver_cmd cmd = {"compile", DRIVER_SCHED | DRIVER_TARGET, own, 5, help, &model, 1, "which model file?"};
     driver_opts o;
-    ff_ir_program *p = NULL;
+    ff_ir_program *p = NULL, *relaid = NULL, *written = NULL;
     ff_err err = {0};
     driver_outputs w = {0}; /* every graph, bitstream and dot file: removed on failure */
     int failed = 0;
@@ -111,6 +115,17 @@ int cmd_compile(int argc, char **argv)
     if ((rc = driver_check_sched("compile", p, o.sched.fuse, &o.sched, &err)) < 0) goto fail;
     if (rc) goto done;
     int nk = ff_fuse_parse(p, o.sched.fuse, kernels, 256, &err);
+    /* relayout: the program with the copies some kernel needs (owned) */
+    if (nk > 0 && (nk = ff_run_relayout(p, &o.sched, kernels, nk, 256, &relaid, &err)) < 0) goto fail;
+    if (relaid) {
+        if (dump) {
+            printf("# %s after relayout\n", model);
+            ff_ir_print(relaid, stdout);
+        }
+        written = p; /* kept: what relayout changed shows */
+        p = relaid;  /* the program every kernel below is lowered from */
+        relaid = NULL;
+    }
     for (int k = 0; k < nk; k++) {
         /* the kernel's phases (producers held on chip) */
         if (ff_run_kernel_orders(p, &kernels[k], &o.sched, ropts, &err)) goto fail;
@@ -124,13 +139,15 @@ int cmd_compile(int argc, char **argv)
             char path[4096];
             printf("%s:%d: kernel %d", model, p->stmts[ker->first].pos.line, k + 1);
             if (np > 1) printf(".%d", q + 1);
-            printf(" (statement%s %d", ker->first == ker->last ? "" : "s", ker->first + 1);
-            if (ker->last > ker->first) printf("-%d", ker->last + 1);
-            printf("):");
+            driver_print_kernel_stmts(p, ker, stdout);
+            printf(":");
             for (int r = 0; r < ker->nroots; r++) {
                 char ord[512];
                 ff_run_order_text(&korders[r], ord, sizeof ord);
-                printf("%s %s in order %s", r ? ";" : "", p->tensors[p->stmts[ker->roots[r]].lhs].name, ord);
+                int t = p->stmts[ker->roots[r]].lhs;
+                printf("%s %s", r ? ";" : "", p->tensors[t].name);
+                if (written && driver_layout_changed(written, p, t)) printf(" (held as %s)", p->tensors[t].format_text);
+                printf(" in order %s", ord);
             }
             printf(", %d primitives, %d streams", g->nnodes, g->nedges);
             if (out) {
@@ -181,6 +198,7 @@ done:
     driver_outputs_end(&w, failed);
     free(phases);
     ff_ir_free(p);
+    ff_ir_free(written);
     driver_opts_free(&o);
     return rc;
 }

@@ -46,7 +46,7 @@ static const char help[] =
     "and the report names the channel, its producer and consumer tiles, the token index\n"
     "and cycle, the RTL and model tokens, and the tokens before it.\n"
     "\n"
-    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --skip, --balance, --tile, --arch   as for fuseflow run\n"
+    "  --tensor, --random, --density, --dim, --allow-rounding, --fuse, --order, --par, --block, --reuse, --skip, --balance, --relayout, --tile, --arch   as for fuseflow run\n"
     "  --tile auto         tile sizes from the linked array's SRAM: every level of every tile's\n"
     "                      inputs and outputs fits the smallest scanner/locator/array/writer SRAM\n"
     "                      (an output bounded by what its inputs store), no tile spans more than\n"

@@ -46,6 +46,7 @@ static const char help[] =
     "  --reuse MODE         as for fuseflow compile\n"
     "  --skip on|off        as for fuseflow compile\n"
     "  --balance on|off     as for fuseflow compile\n"
+    "  --relayout auto|off  as for fuseflow compile\n"
     "  --tile INDEX:T,...   run each kernel tile by tile: loop INDEX in tiles of T\n"
     "                      coordinates, inputs cropped, outputs placed or summed\n"
     "                      (docs/language.md \"Tiling\"); auto: each level of a tile's\n"
@@ -111,6 +112,7 @@ typedef struct run_ctx {
     ff_run_sim sim;
     int nkernels;
     int ngraphs; /* kernels and their phases */
+    const ff_ir_program *written; /* the program as written: what relayout changed shows */
 } run_ctx;
 
 /* After each kernel: its line, or its error naming it. */
@@ -130,13 +132,15 @@ static int kernel_done(ff_run_kernel *rk, int rc, void *user, ff_err *err)
         if (rc == FF_EINVAL && rk->g) ff_err_wrap(err, "%s:%d: %s: ", p->path, p->stmts[ker->first].pos.line, label);
         return rc;
     }
-    printf("%s:%d: %s (statement%s %d", p->path, p->stmts[ker->first].pos.line, label, ker->first == ker->last ? "" : "s",
-           ker->first + 1);
-    if (ker->last > ker->first) printf("-%d", ker->last + 1);
-    printf(") ->");
+    printf("%s:%d: %s", p->path, p->stmts[ker->first].pos.line, label);
+    driver_print_kernel_stmts(p, ker, stdout);
+    printf(" ->");
     for (int q = 0; q < ker->nroots; q++) {
         int t = p->stmts[ker->roots[q]].lhs;
-        printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip)" : "");
+        printf(" %s%s", p->tensors[t].name, rk->on_chip && rk->on_chip[t] ? " (held on chip" : "");
+        if (rk->on_chip && rk->on_chip[t])
+            printf("%s%s)", driver_layout_changed(ctx->written, p, t) ? " as " : "",
+                   driver_layout_changed(ctx->written, p, t) ? p->tensors[t].format_text : "");
     }
     char tiles[64] = ""; /* a tiled kernel's cycles are its tiles' */
     if (rk->tiles_skipped)
@@ -193,6 +197,7 @@ int cmd_run(int argc, char **argv)
     }
     if ((rc = driver_load_program("run", model, &o.in, &p, &data, &sizes, &err)) < 0) goto fail;
     if (rc) goto done;
+    ctx.written = p;
     if (inputs_dir) {
         if (driver_make_dir(inputs_dir, &err)) goto fail;
         for (int t = 0; t < p->ntensors; t++) {

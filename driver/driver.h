@@ -29,6 +29,16 @@ int cmd_bitstream(int argc, char **argv);
 int cmd_cosim(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 
+/* " (statements 3-5)" for kernel k of p, numbered as the user wrote them
+ * (ff_ir_stmt_number), or " (relayout: X__t = X as dc:1,0)" for a copy the
+ * relayout pass made. */
+void driver_print_kernel_stmts(const ff_ir_program *p, const ff_kernel *k, FILE *f);
+
+/* Whether tensor t of `written` (the program as parsed; NULL: none) has
+ * another format in p, the program after relayout (a held producer's
+ * layout, compiler/run/run.c held_layouts). */
+int driver_layout_changed(const ff_ir_program *written, const ff_ir_program *p, int t);
+
 /* Prints "fuseflow CMD: MSG" to stderr and returns exit code 1 (2 for usage). */
 int driver_fail(const char *cmd, const ff_err *err);
 int driver_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -45,7 +55,7 @@ enum {
                                --edge-base 0|1, --symmetrize */
     DRIVER_SCHED = 1 << 1,  /* --fuse SPEC, --order [N:]i,k,j | auto, --par INDEX:P, --block B, --reuse,
                                --tile INDEX:T,... | auto, --skip on|off,
-                               --balance on|off */
+                               --balance on|off, --relayout auto|off */
     DRIVER_TARGET = 1 << 2, /* --arch ARCH.json */
 };
 

@@ -30,16 +30,47 @@ int driver_usage(const char *cmd, const char *fmt, ...)
 }
 
 /* The shared groups' options (ORDER GROUPS: parse_group reads them by index). */
-enum { G_TENSOR, G_DIM, G_RANDOM, G_DENSITY, G_ALLOW_ROUNDING, G_EDGE_BASE, G_SYMMETRIZE, G_FUSE, G_ORDER, G_PAR, G_BLOCK, G_REUSE, G_TILE, G_SKIP, G_BALANCE, G_ARCH, G__COUNT };
+enum {
+    G_TENSOR,
+    G_DIM,
+    G_RANDOM,
+    G_DENSITY,
+    G_ALLOW_ROUNDING,
+    G_EDGE_BASE,
+    G_SYMMETRIZE,
+    G_FUSE,
+    G_ORDER,
+    G_PAR,
+    G_BLOCK,
+    G_REUSE,
+    G_TILE,
+    G_SKIP,
+    G_BALANCE,
+    G_RELAYOUT,
+    G_ARCH,
+    G__COUNT
+};
 static const struct group_option {
     const char *name;
     unsigned group;
     int flag; /* takes no value */
 } group_options[G__COUNT] = {
-    {"--tensor", DRIVER_INPUTS}, {"--dim", DRIVER_INPUTS}, {"--random", DRIVER_INPUTS}, {"--density", DRIVER_INPUTS},
-    {"--allow-rounding", DRIVER_INPUTS, 1}, {"--edge-base", DRIVER_INPUTS}, {"--symmetrize", DRIVER_INPUTS, 1},
-    {"--fuse", DRIVER_SCHED},    {"--order", DRIVER_SCHED}, {"--par", DRIVER_SCHED},    {"--block", DRIVER_SCHED},
-    {"--reuse", DRIVER_SCHED},   {"--tile", DRIVER_SCHED},  {"--skip", DRIVER_SCHED}, {"--balance", DRIVER_SCHED},
+    {"--tensor", DRIVER_INPUTS},
+    {"--dim", DRIVER_INPUTS},
+    {"--random", DRIVER_INPUTS},
+    {"--density", DRIVER_INPUTS},
+    {"--allow-rounding", DRIVER_INPUTS, 1},
+    {"--edge-base", DRIVER_INPUTS},
+    {"--symmetrize", DRIVER_INPUTS, 1},
+    {"--fuse", DRIVER_SCHED},
+    {"--order", DRIVER_SCHED},
+    {"--par", DRIVER_SCHED},
+    {"--block", DRIVER_SCHED},
+    {"--reuse", DRIVER_SCHED},
+    {"--tile", DRIVER_SCHED},
+    {"--skip", DRIVER_SCHED},
+    {"--balance", DRIVER_SCHED},
+    {"--relayout", DRIVER_SCHED},
     {"--arch", DRIVER_TARGET},
 };
 
@@ -203,6 +234,12 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         if (strcmp(v, "on") && strcmp(v, "off")) ff_err_set(&err, FF_EINVAL, "--balance %s: expected on or off", v);
         else o->sched.no_balance = !strcmp(v, "off");
         break;
+    case G_RELAYOUT:
+        if (strcmp(v, "auto") && strcmp(v, "off"))
+            ff_err_set(&err, FF_EINVAL, "--relayout %s: expected auto or off", v);
+        else
+            o->sched.no_relayout = !strcmp(v, "off");
+        break;
     case G_ARCH: o->arch = v; break;
     }
     if (err.code) *bad = driver_usage(c->name, "%s", err.msg);
@@ -339,4 +376,27 @@ int driver_write_tensor(const ff_tensor *t, const char *dir, const char *name, d
     if (!rc && w) driver_outputs_add(w, path);
     if (!rc) printf("wrote %s (%zu nonzeros)\n", path, ff_tensor_nnz(t));
     return rc;
+}
+
+void driver_print_kernel_stmts(const ff_ir_program *p, const ff_kernel *k, FILE *f)
+{
+    const ff_ir_stmt *st = &p->stmts[k->first];
+    if (st->copy_of) { /* the relayout pass's: a kernel of its own */
+        fprintf(f, " (relayout: %s = %s as %s)", p->tensors[st->lhs].name, p->tensors[st->copy_of - 1].name,
+                p->tensors[st->lhs].format_text);
+        return;
+    }
+    /* a copy inside a kernel (a held producer's) has no number of its own */
+    int a = ff_ir_stmt_number(p, k->first), b = a;
+    for (int s = k->first; s <= k->last; s++)
+        if (ff_ir_stmt_number(p, s) > b) b = ff_ir_stmt_number(p, s);
+    fprintf(f, " (statement%s %d", a == b ? "" : "s", a);
+    if (b > a) fprintf(f, "-%d", b);
+    fprintf(f, ")");
+}
+
+int driver_layout_changed(const ff_ir_program *written, const ff_ir_program *p, int t)
+{
+    return written && written != p && t < written->ntensors &&
+           strcmp(written->tensors[t].format_text, p->tensors[t].format_text) != 0;
 }

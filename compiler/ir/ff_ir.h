@@ -130,6 +130,10 @@ typedef struct ff_ir_stmt {
     int nlhs;
     ff_ir_expr *rhs;
     ff_srcpos pos;
+    /* A copy a pass made (compiler/lower/relayout.c): the tensor it copies
+     * into another mode order, + 1; 0: a statement as written. Statements
+     * are numbered for users as written (ff_ir_stmt_number). */
+    int copy_of;
 } ff_ir_stmt;
 
 typedef struct ff_ir_program {
@@ -248,6 +252,24 @@ int ff_ir_random_inputs(const ff_ir_program *p, uint64_t seed, double density, u
 /* Zeroed memory owned by the program (its arena), for passes that add
  * nodes; freed by ff_ir_free. Aborts when out of memory. */
 void *ff_ir_alloc(ff_ir_program *p, size_t n);
+
+/* A deep copy of p with an arena of its own (sharing nothing with p), for
+ * a pass that rewrites a program while the caller keeps the original. The
+ * caller frees it with ff_ir_free. */
+ff_ir_program *ff_ir_clone(const ff_ir_program *p);
+
+/* Appends a tensor to p: a copy of *t with its strings copied into p's
+ * arena. Returns its id. Tensor ids below it are unchanged. */
+int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t);
+
+/* Inserts a copy of statement *s (its expression deep-copied into p's
+ * arena) at position `at` (0..p->nstmts): statements from `at` on move up
+ * by one. */
+void ff_ir_insert_stmt(ff_ir_program *p, int at, const ff_ir_stmt *s);
+
+/* Statement s's number as the user wrote it (1-based; copies a pass
+ * inserted are not counted), or 0 for such a copy. */
+int ff_ir_stmt_number(const ff_ir_program *p, int s);
 
 /* The IR checker to run between passes: every id in range, accesses with
  * one index per mode whose sizes match the tensor's, each node kind with

@@ -120,6 +120,73 @@ ff_ir_expr *ir_expr_copy(ir_arena *a, const ff_ir_expr *e)
     return c;
 }
 
+/* ---- copies and edits of whole programs ---- */
+
+static char *arena_str(ir_arena *a, const char *s) { return s ? ir_arena_strndup(a, s, strlen(s)) : NULL; }
+
+ff_ir_program *ff_ir_clone(const ff_ir_program *p)
+{
+    ir_arena *a = ir_arena_new();
+    ff_ir_program *c = ff_xcalloc(1, sizeof *c);
+    *c = *p;
+    c->arena = a;
+    c->path = arena_str(a, p->path);
+    c->tensors = ir_arena_alloc(a, (size_t)p->ntensors * sizeof *c->tensors);
+    for (int t = 0; t < p->ntensors; t++) {
+        c->tensors[t] = p->tensors[t];
+        c->tensors[t].name = arena_str(a, p->tensors[t].name);
+        c->tensors[t].format_text = arena_str(a, p->tensors[t].format_text);
+    }
+    c->sizes = ir_arena_alloc(a, (size_t)p->nsizes * sizeof *c->sizes);
+    for (int s = 0; s < p->nsizes; s++) {
+        c->sizes[s] = p->sizes[s];
+        c->sizes[s].name = arena_str(a, p->sizes[s].name);
+    }
+    c->indices = ir_arena_alloc(a, (size_t)p->nindices * sizeof *c->indices);
+    for (int i = 0; i < p->nindices; i++) {
+        c->indices[i] = p->indices[i];
+        c->indices[i].name = arena_str(a, p->indices[i].name);
+    }
+    c->stmts = ir_arena_alloc(a, (size_t)p->nstmts * sizeof *c->stmts);
+    for (int s = 0; s < p->nstmts; s++) {
+        c->stmts[s] = p->stmts[s];
+        c->stmts[s].rhs = ir_expr_copy(a, p->stmts[s].rhs);
+    }
+    return c;
+}
+
+/* The arrays live in the arena: growing one leaves the old copy there
+ * until the program is freed (programs gain a handful of entries). */
+int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t)
+{
+    ff_ir_tensor *grown = ir_arena_alloc(p->arena, (size_t)(p->ntensors + 1) * sizeof *grown);
+    if (p->ntensors) memcpy(grown, p->tensors, (size_t)p->ntensors * sizeof *grown);
+    grown[p->ntensors] = *t;
+    grown[p->ntensors].name = arena_str(p->arena, t->name);
+    grown[p->ntensors].format_text = arena_str(p->arena, t->format_text);
+    p->tensors = grown;
+    return p->ntensors++;
+}
+
+void ff_ir_insert_stmt(ff_ir_program *p, int at, const ff_ir_stmt *s)
+{
+    ff_ir_stmt *grown = ir_arena_alloc(p->arena, (size_t)(p->nstmts + 1) * sizeof *grown);
+    if (at) memcpy(grown, p->stmts, (size_t)at * sizeof *grown);
+    grown[at] = *s;
+    grown[at].rhs = ir_expr_copy(p->arena, s->rhs);
+    if (p->nstmts > at) memcpy(grown + at + 1, p->stmts + at, (size_t)(p->nstmts - at) * sizeof *grown);
+    p->stmts = grown;
+    p->nstmts++;
+}
+
+int ff_ir_stmt_number(const ff_ir_program *p, int s)
+{
+    if (p->stmts[s].copy_of) return 0;
+    int n = 0;
+    for (int u = 0; u <= s; u++) n += !p->stmts[u].copy_of;
+    return n;
+}
+
 int ir_set_find(const int *set, int n, int v)
 {
     for (int i = 0; i < n; i++)

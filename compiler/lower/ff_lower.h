@@ -208,6 +208,34 @@ int ff_kernel_root_legal_orders(const ff_ir_program *p, const ff_kernel *k, int 
 int ff_lower_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_graph **out,
                     ff_err *err);
 
+/* Relayout (docs/language.md "Relayout"): for every root of the nk kernels
+ * ks of p that has no legal loop order as its tensors are stored, copies
+ * of the tensors it reads from memory in the mode orders the cheapest
+ * order needs (the level kinds kept, the modes permuted: csr -> csc,
+ * dense -> dd:1,0), each named after its source ("X__t"), made by a
+ * statement `X__t[j,f] = X[j,f]` (ff_ir_stmt.copy_of set) that runs as a
+ * kernel of its own before the first kernel reading it; the accesses read
+ * the copies. One copy per (tensor, mode order) serves every access that
+ * needs it. opts: the options the roots are lowered with (order and fuse
+ * ignored). On success returns the number of kernels written to out_ks (at
+ * most max) over *out: a new program the caller frees (ff_ir_free) -- the
+ * original's tensors keep their ids, the copies come after them -- or NULL
+ * when nothing needed a copy (out_ks then are ks over p). On failure
+ * returns a negative FF_E* code: when copies cannot help either, the
+ * root's own one-line error ("file:line: no loop order visits every
+ * tensor's levels in their order; change a format"). */
+int ff_relayout_kernels(const ff_ir_program *p, const ff_kernel *ks, int nk, const ff_lower_opts *opts,
+                        ff_ir_program **out, ff_kernel *out_ks, int max, ff_err *err);
+
+/* p with one copy of tensor `tensor` laid out with level l walking mode
+ * perm[l] (the level kinds kept), made by a copy statement inserted at
+ * position `at`, and every read of the tensor in statement `stmt` (an
+ * index of p) rewritten to read the copy. A new program the caller frees,
+ * or NULL when stmt does not read the tensor. For the layouts of held
+ * producers (ff_run_relayout), where the copy is one more statement of
+ * the kernel. */
+ff_ir_program *ff_relayout_copy(const ff_ir_program *p, int at, int stmt, int tensor, const int *perm);
+
 /* Merges graph src into dst: nodes and edges copied with `prefix` before
  * their names, tensors added unless dst has them (an input may be shared;
  * two graphs writing one tensor is an error). dst is not validated. */

@@ -8,6 +8,7 @@
  *   skip.c         coordinate skipping: intersect sides linked back to their scanners
  *   balance.c      FIFO balancing: channels deepened where paths of different length meet
  *   order.c        legal and default loop orders (each candidate lowered)
+ *   relayout.c     copies of stored tensors in the mode order a kernel needs
  *   kernel.c       roots of a kernel lowered and merged into one graph
  */
 #ifndef FF_LOWER_INT_H
@@ -56,6 +57,49 @@ int lw_buffer_sites(const ff_ir_program *p, int stmt, const ff_lower_opts *opts,
  * held[s] set (p->nstmts entries); returns how many it set, or a negative
  * FF_E* code. */
 int lw_held_stmts(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, unsigned char *held, ff_err *err);
+
+/* ---- relayout: the order search with accesses that may move to copies ---- */
+
+/* A layout of a stored tensor: level l walks mode perm[l] (the tensor's
+ * level kinds kept in place, only the modes permuted). */
+typedef struct lw_layout {
+    int tensor;          /* program tensor */
+    int perm[FF_MAX_ORDER];
+    int n;               /* the tensor's order */
+} lw_layout;
+
+/* One access the relaxed search reads from a copy: the program's access
+ * node and the layout it needs. */
+typedef struct lw_move {
+    const ff_ir_expr *src;
+    lw_layout to;
+} lw_move;
+
+#define LW_MAX_MOVES 64
+
+/* How the relaxed search (lw_relaxed_order) may move accesses. */
+typedef struct lw_relax {
+    const unsigned char *movable; /* per program tensor: may be read from a copy */
+    const lw_layout *have;        /* copies that exist already: cost nothing more */
+    int nhave;
+    long copy_cost;               /* what each new copy adds to an order's cost */
+    /* Whether the statement lowers in `order` with `moves` applied (the
+     * caller builds the program with the copies): 0, or the error. */
+    int (*lower)(void *ctx, const lw_move *moves, int nmoves, char (*order)[FF_LOWER_NAME], int norder, ff_err *err);
+    void *ctx;
+} lw_relax;
+
+/* The cheapest loop order of statement stmt (opts->fuse as given) when
+ * the accesses of movable tensors need not follow their level order: each
+ * access whose levels the order breaks is read from a copy laid out in the
+ * order's mode order instead, and every distinct new (tensor, layout) adds
+ * rx->copy_cost. The same program access moved two ways (a fused producer
+ * inlined twice) is no candidate. Each complete candidate is checked with
+ * rx->lower, so the result lowers. On success fills o->order/norder and
+ * moves (at most LW_MAX_MOVES; *nmoves of them) and returns 0; else an
+ * error naming the statement's position. */
+int lw_relaxed_order(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, const lw_relax *rx, ff_lower_opts *o,
+                     lw_move *moves, int *nmoves, ff_err *err);
 
 /* Sets param p (as another node holds it) on node `node` of dst (merge.c). */
 int ff_graph_copy_param(ff_graph *dst, int node, const ff_param *p, ff_err *err);

@@ -51,6 +51,8 @@ struct lx {
     ff_fx value;         /* CONST */
     int tensor;          /* ACCESS / MASK's M (via a) */
     int nidx, idx[FF_IR_MAX_ORDER]; /* ACCESS: local index ids per mode */
+    const ff_ir_expr *src; /* ACCESS: the program's node it copies (relayout.c
+                              moves that node to a copy of the tensor) */
     lx *a, *b;
     int bcast_b;         /* BINARY: b is a broadcast value; support is a's */
     ff_srcpos pos;

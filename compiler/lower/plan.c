@@ -163,6 +163,7 @@ static lx *rename_copy(lw *L, lx *x, int from, int to)
     y->index = x->index == from ? to : x->index;
     y->value = x->value;
     y->tensor = x->tensor;
+    y->src = x->src;
     y->nidx = x->nidx;
     for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
     y->bcast_b = x->bcast_b;
@@ -321,6 +322,7 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
     switch (e->kind) {
     case FF_IR_ACCESS:
         x->tensor = e->tensor;
+        x->src = e;
         x->nidx = e->nidx;
         for (int m = 0; m < e->nidx; m++) x->idx[m] = mapped_index(L, map, e->idx[m]);
         return x;

@@ -52,6 +52,8 @@ typedef struct ff_run_sched {
     ff_reuse reuse;             /* --reuse on every root (ff_lower_opts.reuse) */
     int no_skip;                /* --skip off on every root (ff_lower_opts.no_skip) */
     int no_balance;             /* --balance off on every root (ff_lower_opts.no_balance) */
+    int no_relayout;            /* --relayout off: a root with no legal order as its tensors are
+                                 * stored is an error, not given copies (ff_run_relayout) */
     const ff_arch *arch;        /* the architecture the kernels run on (ff_run_sched_arch):
                                  * FIFO balancing's depths and latencies; NULL: no balancing */
     int buffer_words;           /* the arch's buffer_words (0: capacities unchecked) */
@@ -122,7 +124,10 @@ typedef struct ff_run_ops {
 /* Runs program p with schedule s (NULL: the default), kernel by kernel, as
  * above. data holds p->ntensors entries: the inputs, and the results as they
  * are stored (each replacing what was there); the caller owns data and its
- * tensors, also on error. Returns 0, the fusion spec's error, or the first
+ * tensors, also on error. When the relayout pass adds copies
+ * (ff_run_relayout), the kernels and the callbacks see the program with
+ * them (rk->p, rk->data with its own tensors after p's); the copies' data
+ * is freed at the end, and every tensor of p ends in data as without them. Returns 0, the fusion spec's error, or the first
  * kernel error ops->done did not swallow. */
 int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,
                    ff_err *err);
@@ -137,6 +142,15 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
  * exploration). */
 int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower_opts *orders, ff_tensor **data,
                       int store, const ff_run_sched *tiling, const ff_run_ops *ops, ff_err *err);
+
+/* The relayout pass of schedule s (ff_relayout_kernels; nothing with
+ * s->no_relayout): the nk kernels ks of p, at most max, are replaced in
+ * place by the kernels over *out, a new program with copies the caller
+ * frees, or NULL when none was needed (ks then unchanged). Returns the
+ * number of kernels, or a negative FF_E* code. ff_run_program calls it
+ * itself; `fuseflow compile` calls it to print the kernels run would run. */
+int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks, int nk, int max, ff_ir_program **out,
+                    ff_err *err);
 
 /* Schedule s runs on arch a: the stream buffers' and the global buffer's
  * capacities (buffer_words, glb_words) and FIFO balancing's depths and

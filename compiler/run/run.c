@@ -19,7 +19,9 @@ static int root_order(const ff_ir_program *p, const ff_kernel *k, int r, const f
         if (!strcmp(text, "auto")) continue; /* the orders hook's */
         const char *colon = strchr(text, ':');
         if (colon) {
-            if (atoi(text) != k->roots[r] + 1) continue;
+            /* N is the statement as the user numbers it (copies the
+             * relayout pass added do not count) */
+            if (atoi(text) != ff_ir_stmt_number(p, k->roots[r])) continue;
             return ff_kernel_root_order(p, k, r, colon + 1, o, err);
         }
         ff_err tmp;
@@ -65,22 +67,179 @@ static void sched_passes(ff_lower_opts *o, const ff_run_sched *s)
     ff_run_lower_arch(o, s->arch, s->no_balance);
 }
 
+/* What schedule s gives every root before its order is chosen. */
+static void sched_root_opts(ff_lower_opts *o, const ff_run_sched *s)
+{
+    memset(o, 0, sizeof *o);
+    o->block = s->block;
+    o->reuse = s->reuse;
+    sched_passes(o, s);
+    o->buffer_words = s->buffer_words;
+    o->hold_words = s->glb_words;
+    if (s->par > 1) {
+        snprintf(o->par_index, sizeof o->par_index, "%s", s->par_index);
+        o->par = s->par;
+    }
+}
+
+/* How many phases kernel k of p runs in under s (ff_run_phases): one more
+ * per producer held on chip. 0 when its orders or phases fail. */
+static int count_phases(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s)
+{
+    ff_lower_opts orders[FF_LOWER_MAX_ROOTS];
+    ff_run_phase *phases = ff_xcalloc(64, sizeof *phases);
+    ff_err e = {0};
+    int n = ff_run_kernel_orders(p, k, s, orders, &e) ? 0 : ff_run_phases(p, k, orders, s, phases, 64, &e);
+    free(phases);
+    return n < 0 ? 0 : n;
+}
+
+/* The next permutation of perm[0..n) in lexicographic order; 0 after the last. */
+static int next_perm(int *perm, int n)
+{
+    int i = n - 2;
+    while (i >= 0 && perm[i] >= perm[i + 1]) i--;
+    if (i < 0) return 0;
+    int j = n - 1;
+    while (perm[j] <= perm[i]) j--;
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) t = perm[a], perm[a] = perm[b], perm[b] = t;
+    return 1;
+}
+
+/* The layouts of held producers. A producer a kernel holds on chip
+ * (--reuse, ff_run_phases) is stored for that kernel's later phases alone
+ * -- it is no root: nothing outside the kernel reads it -- so the layout
+ * it is held in is the compiler's to choose. As declared, a later phase may
+ * be unable to read it in its order (GCN's XW row-major, read by column),
+ * and the hold is dropped: the producer is recomputed per use. Here each
+ * such statement's tensor is tried in its other mode orders (the level
+ * kinds kept, as for copies; tensors of up to 3 modes) and held in the one
+ * that lets the kernel hold the most. When no one layout does (GraphSAGE's
+ * H1, read by row by one statement and by column by another), a copy in
+ * another layout is tried as one more statement of the kernel, right after
+ * the producer, read by one of the later statements instead: held too, it
+ * serves the reads the original cannot. *owned is replaced by a new
+ * program (the old one freed) on a change, and ks (nk kernels) follow the
+ * statements it inserts. Returns 0 or an error. */
+static int held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_run_sched *s, ff_kernel *ks, int nk,
+                        ff_err *err)
+{
+    if (s->reuse == FF_REUSE_RECOMPUTE) return 0;
+    for (int k = 0; k < nk; k++) {
+        if (ks[k].first == ks[k].last) continue;
+        const ff_ir_program *cur = *owned ? *owned : p;
+        int best = count_phases(cur, &ks[k], s), changed = 1;
+        /* Until nothing changes: a phase splits at the last statement it
+         * holds, and its parts split again, so an earlier producer's
+         * layout may only pay once a later one's is right (GCN fused:
+         * XW's once HW's is). Each round holds more, so this ends. */
+        for (int round = 0; changed && round <= ks[k].last - ks[k].first; round++) {
+            changed = 0;
+            for (int st = ks[k].first; st < ks[k].last; st++) {
+                int root = 0;
+                for (int r = 0; r < ks[k].nroots; r++) root |= ks[k].roots[r] == st;
+                cur = *owned ? *owned : p;
+                const ff_ir_tensor *t = &cur->tensors[cur->stmts[st].lhs];
+                if (root || cur->stmts[st].copy_of || t->order < 2 || t->order > 3 || t->fmt.nlevels != t->order)
+                    continue;
+                int split = 0;
+                for (int l = 0; l < t->fmt.nlevels; l++) split |= t->fmt.lv[l].split != FF_SPLIT_NONE;
+                if (split) continue;
+                ff_ir_program *chosen = NULL;
+                int grew = 0;
+                /* every other mode order: level l walks mode modes[l] */
+                int perm[FF_MAX_ORDER], modes[FF_MAX_ORDER][FF_MAX_ORDER], nlay = 0;
+                for (int m = 0; m < t->order; m++) perm[m] = m;
+                while (next_perm(perm, t->order)) {
+                    for (int l = 0; l < t->order; l++) modes[nlay][l] = t->fmt.lv[perm[l]].mode;
+                    nlay++;
+                }
+                for (int c = 0; c < nlay; c++) {
+                    ff_ir_program *cand = ff_ir_clone(cur);
+                    ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
+                    for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = modes[c][l];
+                    char text[64];
+                    ff_format_str(&ct->fmt, text, sizeof text);
+                    ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
+                    memcpy(ct->format_text, text, strlen(text) + 1);
+                    int n = count_phases(cand, &ks[k], s);
+                    if (n > best) {
+                        best = n;
+                        ff_ir_free(chosen);
+                        chosen = cand;
+                    } else
+                        ff_ir_free(cand);
+                }
+                for (int u = st + 1; !chosen && u <= ks[k].last; u++)
+                    for (int c = 0; c < nlay; c++) {
+                        ff_ir_program *cand = ff_relayout_copy(cur, st + 1, u, cur->stmts[st].lhs, modes[c]);
+                        if (!cand) break; /* u does not read it */
+                        ff_kernel grown;
+                        ff_err e = {0};
+                        int n = ff_kernel_make(cand, ks[k].first, ks[k].last + 1, &grown, &e)
+                                    ? 0
+                                    : count_phases(cand, &grown, s);
+                        if (n > best) {
+                            best = n;
+                            ff_ir_free(chosen);
+                            chosen = cand;
+                            grew = 1;
+                        } else
+                            ff_ir_free(cand);
+                    }
+                if (!chosen) continue;
+                ff_ir_free(*owned);
+                *owned = chosen;
+                changed = 1;
+                if (!grew) continue;
+                /* the copy is one more statement of kernel k: the kernels after it move up */
+                ks[k].last++;
+                for (int q = k + 1; q < nk; q++) ks[q].first++, ks[q].last++;
+                for (int q = k; q < nk; q++) {
+                    int rc = ff_kernel_make(chosen, ks[q].first, ks[q].last, &ks[q], err);
+                    if (rc) return rc;
+                }
+                st++; /* past the copy */
+            }
+        }
+    }
+    return 0;
+}
+
+int ff_run_relayout(const ff_ir_program *p, const ff_run_sched *s, ff_kernel *ks, int nk, int max, ff_ir_program **out,
+                    ff_err *err)
+{
+    static const ff_run_sched none;
+    if (!s) s = &none;
+    *out = NULL;
+    if (s->no_relayout || nk <= 0) return nk;
+    ff_lower_opts o;
+    sched_root_opts(&o, s);
+    ff_kernel *moved = ff_xcalloc((size_t)max + 1, sizeof *moved);
+    int n = ff_relayout_kernels(p, ks, nk, &o, out, moved, max, err);
+    if (n >= 0 && *out) memcpy(ks, moved, (size_t)n * sizeof *ks);
+    free(moved);
+    if (n > 0) {
+        int rc = held_layouts(p, out, s, ks, n, err);
+        if (rc) {
+            ff_ir_free(*out);
+            *out = NULL;
+            return rc;
+        }
+    }
+    return n;
+}
+
 int ff_run_kernel_orders(const ff_ir_program *p, const ff_kernel *k, const ff_run_sched *s, ff_lower_opts *out,
                          ff_err *err)
 {
     static const ff_run_sched none;
     if (!s) s = &none;
     for (int r = 0; r < k->nroots; r++) {
-        memset(&out[r], 0, sizeof out[r]);
-        out[r].block = s->block;
-        out[r].reuse = s->reuse;
-        sched_passes(&out[r], s);
-        out[r].buffer_words = s->buffer_words;
-        out[r].hold_words = s->glb_words;
-        if (s->par > 1) {
-            snprintf(out[r].par_index, sizeof out[r].par_index, "%s", s->par_index);
-            out[r].par = s->par;
-        }
+        sched_root_opts(&out[r], s);
         int rc = root_order(p, k, r, s, &out[r], err);
         if (!rc && !out[r].norder) rc = ff_kernel_root_order(p, k, r, NULL, &out[r], err);
         if (rc) return rc;
@@ -1732,7 +1891,19 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     enum { MAX_KERNELS = 256 };
     ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
     int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
+    /* with copies, the kernels run the program that has them, on data
+     * with room for them */
+    ff_ir_program *relaid = NULL;
+    ff_tensor **all = data, **caller = data;
+    if (nk > 0) nk = ff_run_relayout(p, s, ks, nk, MAX_KERNELS, &relaid, err);
     int rc = nk < 0 ? nk : 0;
+    const ff_ir_program *orig = p;
+    if (relaid) {
+        all = ff_xcalloc((size_t)relaid->ntensors + 1, sizeof *all);
+        memcpy(all, data, (size_t)p->ntensors * sizeof *all);
+        p = relaid;
+        data = all;
+    }
     /* the sizes the inputs bind: the lowering checks buffer capacities on them */
     uint32_t *sizes = data_sizes(p, data);
     for (int k = 0; k < nk && !rc; k++) {
@@ -1753,6 +1924,30 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     }
     free(sizes);
     free(ks);
+    if (relaid) {
+        /* the results of the program as written are the caller's, in its
+         * formats (a held producer may have been held in another); the
+         * copies go */
+        for (int t = 0; t < orig->ntensors; t++) {
+            caller[t] = all[t];
+            if (!all[t] || !memcmp(&orig->tensors[t].fmt, &relaid->tensors[t].fmt, sizeof orig->tensors[t].fmt))
+                continue;
+            ff_tensor *conv = NULL;
+            ff_err cerr = {0};
+            if (ff_tensor_convert(all[t], &orig->tensors[t].fmt, &conv, &cerr)) {
+                if (!rc) {
+                    *err = cerr;
+                    rc = cerr.code;
+                }
+                continue;
+            }
+            ff_tensor_free(all[t]);
+            caller[t] = conv;
+        }
+        for (int t = orig->ntensors; t < relaid->ntensors; t++) ff_tensor_free(all[t]);
+        ff_ir_free(relaid);
+        free(all);
+    }
     return rc;
 }
 

@@ -126,4 +126,12 @@ ff_cli_case(run_reuse_hold_too_small 1
             run @T@/mlp_hold.ff --random 1 --fuse all --reuse hold --arch @T@/tiny_glb.json)
 ff_cli_case(run_reuse_hold_bad_order 1
             "tensor Z (dd) cannot be iterated in this order: its levels go i before j; store it in another format or choose another order (--reuse hold: statement 2 reads the producers it holds"
-            run @T@/mlp_hold.ff --random 1 --fuse all --reuse hold --order 2:o,j,i,k_Z)
+            run @T@/mlp_hold.ff --random 1 --fuse all --reuse hold --order 2:o,j,i,k_Z --relayout off)
+# ... which relayout (the default) avoids: Z, a producer held for its
+# kernel alone, is held in the layout its reader needs (docs/language.md
+# "Relayout"), bit-exact.
+add_test(NAME cli_relayout_held
+         COMMAND sh -c "\"$0\" run \"$1/mlp_hold.ff\" --random 1 --fuse all --reuse hold --order 2:o,j,i,k_Z --check >h1 &&
+           grep -q 'Z (held on chip as dd:1,0)' h1 && grep -q 'bit-exactly' h1 && rm -f h1"
+                 $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(cli_relayout_held PROPERTIES LABELS compiler TIMEOUT 60)

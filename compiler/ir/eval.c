@@ -112,8 +112,18 @@ static void normalise_real(const ir_fx *fx, ff_ir_kind kind, int op, ir_val *x, 
         ir_val m = x[0], s = 0;
         for (uint32_t j = 1; j < n; j++)
             if (x[j] > m) m = x[j];
-        for (uint32_t j = 0; j < n; j++) s += exp(x[j] - m);
-        for (uint32_t j = 0; j < n; j++) x[j] = op == FF_IR_SOFTMAX_LOG ? x[j] - m - log(s) : exp(x[j] - m) / s;
+        /* each entry keeps what its result is made from: x - m or e^(x - m) */
+        for (uint32_t j = 0; j < n; j++) {
+            ir_val d = x[j] - m, e = exp(d);
+            s += e;
+            x[j] = op == FF_IR_SOFTMAX_LOG ? d : e;
+        }
+        if (op == FF_IR_SOFTMAX_LOG) {
+            ir_val ls = log(s);
+            for (uint32_t j = 0; j < n; j++) x[j] -= ls;
+        } else {
+            for (uint32_t j = 0; j < n; j++) x[j] /= s;
+        }
         return;
     }
     ir_val sum = 0, sq = 0;
@@ -140,13 +150,15 @@ void ir_normalise(const ir_fx *fx, ff_ir_kind kind, int op, ir_val *v, uint32_t 
         for (uint32_t j = 1; j < n; j++)
             if ((ff_fx)v[j] > m) m = (ff_fx)v[j];
         for (uint32_t j = 0; j < n; j++) {
-            ff_fx e = ff_fx_exp(ff_fx_sub((ff_fx)v[j], m), F);
+            ff_fx d = ff_fx_sub((ff_fx)v[j], m), e = ff_fx_exp(d, F);
             s = j == 0 ? e : ff_fx_add(s, e);
+            v[j] = op == FF_IR_SOFTMAX_LOG ? d : e;
         }
-        ff_fx one = ff_fx_from_int(1, F), ls = ff_fx_log(s > one ? s : one, F); /* s >= 1 here */
-        for (uint32_t j = 0; j < n; j++) {
-            ff_fx d = ff_fx_sub((ff_fx)v[j], m);
-            v[j] = op == FF_IR_SOFTMAX_LOG ? ff_fx_sub(d, ls) : ff_fx_div(ff_fx_exp(d, F), s, F);
+        if (op == FF_IR_SOFTMAX_LOG) {
+            ff_fx one = ff_fx_from_int(1, F), ls = ff_fx_log(s > one ? s : one, F); /* s >= 1 here */
+            for (uint32_t j = 0; j < n; j++) v[j] = ff_fx_sub((ff_fx)v[j], ls);
+        } else {
+            for (uint32_t j = 0; j < n; j++) v[j] = ff_fx_div((ff_fx)v[j], s, F);
         }
         return;
     }

@@ -262,6 +262,11 @@ ff_ir_program *ff_ir_clone(const ff_ir_program *p);
  * arena. Returns its id. Tensor ids below it are unchanged. */
 int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t);
 
+/* Stores tensor t of p in another mode order -- level l walks mode
+ * modes[l], the level kinds kept (csr -> csc, dense -> dd:1,0) -- with the
+ * format text that says so. */
+void ff_ir_set_mode_order(ff_ir_program *p, int t, const int *modes);
+
 /* Inserts a copy of statement *s (its expression deep-copied into p's
  * arena) at position `at` (0..p->nstmts): statements from `at` on move up
  * by one. */

@@ -168,6 +168,15 @@ int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t)
     return p->ntensors++;
 }
 
+void ff_ir_set_mode_order(ff_ir_program *p, int t, const int *modes)
+{
+    ff_ir_tensor *x = &p->tensors[t];
+    for (int l = 0; l < x->fmt.nlevels; l++) x->fmt.lv[l].mode = modes[l];
+    char text[64];
+    ff_format_str(&x->fmt, text, sizeof text);
+    x->format_text = arena_str(p->arena, text);
+}
+
 void ff_ir_insert_stmt(ff_ir_program *p, int at, const ff_ir_stmt *s)
 {
     ff_ir_stmt *grown = ir_arena_alloc(p->arena, (size_t)(p->nstmts + 1) * sizeof *grown);

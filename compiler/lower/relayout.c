@@ -112,14 +112,11 @@ static ff_ir_program *with_copies(const ff_ir_program *cur, int at, const lw_mov
             cp->lay = *lay;
             copy_name(np, src->name, cp->name, sizeof cp->name);
             t.name = cp->name;
-            for (int l = 0; l < t.fmt.nlevels; l++) t.fmt.lv[l].mode = lay->perm[l];
-            char text[64];
-            ff_format_str(&t.fmt, text, sizeof text);
-            t.format_text = text;
             t.role = FF_IR_INTERMEDIATE;
             t.declared = 1;
             t.pos = mv[i].src->pos;
             int tid = ff_ir_add_tensor(np, &t);
+            ff_ir_set_mode_order(np, tid, lay->perm);
             /* the statement: copy[idx] = source[idx], with the access's own indices */
             ff_ir_expr rhs = *mv[i].src;
             rhs.tensor = lay->tensor;

@@ -159,12 +159,7 @@ static int held_layouts(const ff_ir_program *p, ff_ir_program **owned, const ff_
                 }
                 for (int c = 0; c < nlay; c++) {
                     ff_ir_program *cand = ff_ir_clone(cur);
-                    ff_ir_tensor *ct = &cand->tensors[cand->stmts[st].lhs];
-                    for (int l = 0; l < ct->fmt.nlevels; l++) ct->fmt.lv[l].mode = modes[c][l];
-                    char text[64];
-                    ff_format_str(&ct->fmt, text, sizeof text);
-                    ct->format_text = ff_ir_alloc(cand, strlen(text) + 1);
-                    memcpy(ct->format_text, text, strlen(text) + 1);
+                    ff_ir_set_mode_order(cand, cand->stmts[st].lhs, modes[c]);
                     int n = count_phases(cand, &ks[k], s);
                     if (n > best) {
                         best = n;

@@ -175,6 +175,14 @@ static int parse_number(const driver_option *d, const char *v)
     return 0;
 }
 
+/* A pass the schedule turns off: option `name` takes `on` (the default's
+ * word) or "off"; *off says which. */
+static void switch_off(const char *name, const char *v, const char *on, int *off, ff_err *err)
+{
+    if (strcmp(v, on) && strcmp(v, "off")) ff_err_set(err, FF_EINVAL, "%s %s: expected %s or off", name, v, on);
+    else *off = !strcmp(v, "off");
+}
+
 /* One shared-group option at argv[*i]: 1 when it was one (*bad = 2 when its
  * value was missing or malformed, reported), else 0. */
 static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, driver_opts *o, int *bad)
@@ -226,20 +234,9 @@ static int parse_group(const driver_cmd *c, int argc, char **argv, int *i, drive
         o->reuse_given = 1;
         break;
     }
-    case G_SKIP:
-        if (strcmp(v, "on") && strcmp(v, "off")) ff_err_set(&err, FF_EINVAL, "--skip %s: expected on or off", v);
-        else o->sched.no_skip = !strcmp(v, "off");
-        break;
-    case G_BALANCE:
-        if (strcmp(v, "on") && strcmp(v, "off")) ff_err_set(&err, FF_EINVAL, "--balance %s: expected on or off", v);
-        else o->sched.no_balance = !strcmp(v, "off");
-        break;
-    case G_RELAYOUT:
-        if (strcmp(v, "auto") && strcmp(v, "off"))
-            ff_err_set(&err, FF_EINVAL, "--relayout %s: expected auto or off", v);
-        else
-            o->sched.no_relayout = !strcmp(v, "off");
-        break;
+    case G_SKIP: switch_off(group_options[g].name, v, "on", &o->sched.no_skip, &err); break;
+    case G_BALANCE: switch_off(group_options[g].name, v, "on", &o->sched.no_balance, &err); break;
+    case G_RELAYOUT: switch_off(group_options[g].name, v, "auto", &o->sched.no_relayout, &err); break;
     case G_ARCH: o->arch = v; break;
     }
     if (err.code) *bad = driver_usage(c->name, "%s", err.msg);

@@ -131,9 +131,20 @@ def _mono_iv(op, lo, hi):
     return _clip(_real(op, lo, True) - e), _clip(_real(op, hi, True) + e)
 
 
-def _mul_iv(alo, ahi, blo, bhi):
+def _mul_iv(alo, ahi, blo, bhi, exact=False):
+    """exact: where the product needs no rounding (an operand is the word
+    -1, 0 or 1, as a gather's one-hot entries are)."""
     c = np.stack(np.broadcast_arrays(alo * blo, alo * bhi, ahi * blo, ahi * bhi))
-    return _clip(c.min(axis=0) - H), _clip(c.max(axis=0) + H)
+    h = np.where(exact, 0.0, H)
+    return _clip(c.min(axis=0) - h), _clip(c.max(axis=0) + h)
+
+
+def _unit(e, iv):
+    """Where e is exactly the word -1, 0 or 1 (in the exact pass: its
+    interval is that one point): multiplying by it is exact in fixed point."""
+    x = e.lo if iv else e.v
+    u = (x == 1.0) | (x == 0.0) | (x == -1.0)
+    return u & (e.lo == e.hi) if iv else u
 
 
 def _div_iv(alo, ahi, blo, bhi):
@@ -270,9 +281,10 @@ class Evaluator:
             return _zero_absent(r)
         p = a.p & b.p
         if op == 'mul':
-            r = EV(axes, p, self._round(a.v * b.v))
+            exact = _unit(a, self.iv) | _unit(b, self.iv)
+            r = EV(axes, p, np.where(exact, a.v * b.v if self.iv else _clip(a.v * b.v), self._round(a.v * b.v)))
             if self.iv:
-                r.lo, r.hi = _mul_iv(a.lo, a.hi, b.lo, b.hi)
+                r.lo, r.hi = _mul_iv(a.lo, a.hi, b.lo, b.hi, exact)
             return _zero_absent(r)
         if op == 'div':
             with np.errstate(divide='ignore', invalid='ignore'):

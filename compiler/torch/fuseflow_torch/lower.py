@@ -88,6 +88,7 @@ class Ctx:
         self.used = 0
         self.sums = []          # summed index names, outermost first
         self.special = []       # softmax/layernorm indices
+        self.gather_order = None  # a gather statement's loop order (Lowering.build)
 
     def fresh(self):
         k = self.used
@@ -204,6 +205,8 @@ class Lowering:
     def can_inline(self, v):
         if v.id in self.is_output or v.kind in ('softmax', 'layernorm') or self.uses[v.id] != 1:
             return False
+        if v.kind == 'contract' and v.attrs.get('gather'):
+            return False        # a statement of its own, walked as a gather
         user, pos = self.users[v.id][0]
         if user.kind == 'softmax' and v.kind == 'mask' and v.fill != 0.0:
             # Masked scores are computed inside their softmax rather than
@@ -235,6 +238,8 @@ class Lowering:
             fa = [not hasattr(a, 'kind') or self.needs_full(v, pos) or self.full(a) for pos, a in enumerate(v.args)]
             return any(fa) if v.attrs['op'] in ('add', 'sub') else all(fa)
         if k == 'contract':
+            if v.attrs.get('gather'):
+                return self.full(v.args[1])     # P has one entry per row
             return all(self.full(a) for a in v.args)
         if k == 'mask':
             return False
@@ -283,6 +288,8 @@ class Lowering:
         st = Stmt(lt, idx, rhs, src, what)
         special = [n for n in ctx.special if n in idx]
         st.order = [n for n in idx if n not in special] + special + ctx.sums
+        if ctx.gather_order is not None:
+            st.order = ctx.gather_order
         lt.stmt = st
         self.logical[('t', lt.name)] = lt
         self.prog.stmts.append(st)
@@ -348,7 +355,8 @@ class Lowering:
         if fmt is not None and fmt.order != len(dims):
             raise ExportError(leaf.src, "sparse tensor '%s' has a dimension of size 1; declare it with the "
                               "dimensions of size > 1 only" % base.attrs['qual'])
-        origin = base.attrs['qual'] + ('' if len(dims) == base.rank else ' as %s' % 'x'.join(map(str, dims)))
+        origin = base.attrs.get('describe') or base.attrs['qual']
+        origin += '' if len(dims) == base.rank else ' as %s' % 'x'.join(map(str, dims))
         lt = Logical(name, dims, 'leaf', val=leaf, fmt=fmt, file=file, origin=origin)
         lt.base = base
         self.leaf_files[key] = lt
@@ -391,20 +399,30 @@ class Lowering:
             la, lb = v.attrs['letters']
             r = v.rank
             vd = self.per_dim(v, idx)
-            ka = la.index(r)
-            knames = [ctx.fresh() for _ in self.facts(a, ka)]
-            ctx.sums += knames
+            # letters r, r+1, ... are summed, outermost first
+            sums = sorted({l for lx in (la, lb) for l in lx if l is not None and l >= r})
+            knames = {}
+            for s in sums:
+                x, lx = (a, la) if s in la else (b, lb)
+                knames[s] = [ctx.fresh() for _ in self.facts(x, lx.index(s))]
+                ctx.sums += knames[s]
 
             def names(x, lx):
                 out = []
                 for d, l in enumerate(lx):
                     if l is None:
                         continue
-                    out += knames if l == r else vd[l]
+                    out += knames[l] if l >= r else vd[l]
                 return out
+            if v.attrs.get('gather'):
+                # the gather's dataflow (docs/torch.md, Gathers): P's row, its
+                # one coordinate, then that row of x
+                pidx = names(a, la[:-1])
+                ctx.gather_order = pidx + knames[sums[0]] + [n for n in idx if n not in pidx]
             e = Bin('mul', self.operand(a, names(a, la), ctx, False), self.operand(b, names(b, lb), ctx, False))
-            for kn in reversed(knames):
-                e = Red(kn, e)
+            for s in reversed(sums):
+                for kn in reversed(knames[s]):
+                    e = Red(kn, e)
             return e
         if k == 'reduce':
             x = v.args[0]

@@ -43,6 +43,9 @@ FUNCTIONS = {
     torch.masked_fill: 'masked_fill', torch.sum: 'sum', torch.mean: 'mean',
     operator.invert: 'invert', torch.logical_not: 'invert',
     operator.eq: 'eq', torch.eq: 'eq', operator.ne: 'ne', torch.ne: 'ne', operator.gt: 'gt', torch.gt: 'gt',
+    torch.baddbmm: 'baddbmm', torch.addbmm: 'addbmm', torch.mv: 'matmul', torch.einsum: 'einsum',
+    F.embedding: 'embedding', torch.index_select: 'index_select', torch.repeat_interleave: 'repeat_interleave',
+    torch.kron: 'kron', torch.ones: 'ones', torch.ones_like: 'ones',
 }
 METHODS = {
     'matmul': 'matmul', 'mm': 'matmul', 'bmm': 'matmul', 'add': 'add', 'sub': 'sub', 'mul': 'mul',
@@ -55,12 +58,14 @@ METHODS = {
     'squeeze': 'squeeze', 'expand': 'expand', 'expand_as': 'expand_as', 'contiguous': 'identity',
     'clone': 'identity', 'float': 'cast', 'double': 'cast', 'bool': 'bool', 'masked_fill': 'masked_fill',
     'sum': 'sum', 'mean': 'mean', 'logical_not': 'invert', 'eq': 'eq', 'ne': 'ne', 'gt': 'gt',
-    'to': 'cast', 'type_as': 'cast',
+    'to': 'cast', 'type_as': 'cast', 'long': 'cast', 'int': 'cast',
+    'mv': 'matmul', 'addmm': 'addmm', 'baddbmm': 'baddbmm', 'addbmm': 'addbmm',
+    'index_select': 'index_select', 'repeat_interleave': 'repeat_interleave', 'kron': 'kron',
 }
 MODULES = {
     nn.Linear: 'linear', nn.ReLU: 'relu', nn.GELU: 'gelu', nn.Dropout: 'dropout', nn.LayerNorm: 'layer_norm',
     nn.Softmax: 'softmax', nn.LogSoftmax: 'log_softmax', nn.Identity: 'identity', nn.Sigmoid: 'sigmoid',
-    nn.Tanh: 'tanh',
+    nn.Tanh: 'tanh', nn.Embedding: 'embedding',
 }
 # Ops that look at tensors but give Python values (sizes): evaluated at export.
 SHAPE_OPS = {'size', 'dim', 'shape', 'ndim', 'dtype', 'device', 'is_sparse', 'numel'}
@@ -78,6 +83,41 @@ class BoolMask:
 
     def __init__(self, leaf, negated, src):
         self.leaf, self.negated, self.src = leaf, negated, src
+
+
+class IndexData:
+    """An integer tensor: an input or buffer, or a row or slice of one
+    (edge_index[0]). Its values are data read at export, like a float
+    input's; the exporter uses them only to gather (F.embedding,
+    nn.Embedding, index_select, x[idx]), each gather becoming a one-hot
+    sparse matrix whose coordinates are these values (Translator.gather).
+
+    value: the int64 numpy array; text: how the model names it
+    ('edge_index[0]'), for messages and file comments; name: a base for the
+    language name of its one-hot matrix."""
+
+    def __init__(self, value, text, name):
+        self.value, self.text, self.name = np.asarray(value, dtype=np.int64), text, name
+
+
+class Expanding:
+    """A leaf repeated along one dimension by repeat_interleave, waiting for
+    the other (Translator.op_repeat_interleave): reps[d] is the repeat count
+    of dimension d."""
+
+    def __init__(self, leaf, reps, src):
+        self.leaf, self.reps, self.src = leaf, list(reps), src
+
+
+class Ones:
+    """torch.ones(...) made inside the model: only the second factor of
+    kron(layout, ones) (a block expansion) is accepted."""
+
+    def __init__(self, shape, src):
+        self.shape, self.src = tuple(shape), src
+
+
+INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 
 
 def op_name(n, mod=None):
@@ -159,8 +199,9 @@ class _Run(fx.Interpreter):
         except Exception as e:   # the model itself fails on its example inputs
             if isinstance(e, ExportError):
                 raise
-            raise ExportError(source_of(n), 'the model fails on the example inputs: %s: %s'
-                              % (type(e).__name__, str(e).splitlines()[0] if str(e) else ''))
+            mod = self.tr.gm.get_submodule(n.target) if n.op == 'call_module' else None
+            raise ExportError(source_of(n), 'the model fails on the example inputs (%s): %s: %s'
+                              % (op_name(n, mod), type(e).__name__, str(e).splitlines()[0] if str(e) else ''))
         # every use of a leaf is a Val of its own, so that two uses need not
         # share index structure (the data is simply written twice)
         args = fx.node.map_arg(n.args, lambda a: self.tr.use(self.tr.v[a]))
@@ -181,6 +222,8 @@ class Translator:
         self.facts = Facts()
         self.names = set()
         self.outputs = []
+        self.onehots = {}         # (index text, size, wrapped) -> one-hot leaf Val
+        self.expanded = {}        # (leaf qual, block) -> bcsr(block) leaf Val
 
 
     # ---- construction helpers ----
@@ -275,9 +318,13 @@ class Translator:
         if n.op == 'placeholder':
             if not isinstance(result, torch.Tensor):
                 return result
+            if result.dtype in INT_DTYPES and result.layout == torch.strided:
+                return IndexData(result.numpy(), n.target, n.target)
             return self.leaf(n.target, result, '')   # no model line: errors name the op that reads it
         if n.op == 'get_attr':
             if isinstance(result, torch.Tensor):
+                if result.dtype in INT_DTYPES and result.layout == torch.strided:
+                    return IndexData(result.numpy(), n.target, n.target)
                 if result.dim() == 0:
                     return float(result)
                 return self.leaf(n.target, result, '')
@@ -301,12 +348,17 @@ class Translator:
         elif n.op == 'call_method' and n.target in SHAPE_OPS:
             return result
         elif n.op == 'call_function' and n.target is operator.getitem:
-            if isinstance(args[0], Val):
-                self.fail('indexing or slicing a tensor (tensor[...]) is not supported: the model language '
-                          'has no gather or slice; compute only what is needed, or slice the data before export')
+            if isinstance(args[0], IndexData):
+                return self.index_rows(args[0], args[1], result)
+            if isinstance(args[0], (Val, BoolMask, Expanding)):
+                self.result = result
+                first = len(self.vals)
+                return self._with_ref(self.getitem(args[0], args[1]), result, first)
             return result
         else:
-            if not any(isinstance(a, (Val, BoolMask)) for a in _flat(args, kwargs)):
+            if not any(isinstance(a, (Val, BoolMask, IndexData, Expanding, Ones)) for a in _flat(args, kwargs)):
+                if n.op == 'call_function' and n.target is torch.ones and isinstance(result, torch.Tensor):
+                    return Ones(result.shape, self.src)
                 # arithmetic on sizes and Python numbers: a constant of this trace
                 if isinstance(result, torch.Tensor):
                     self.fail('%s creates a tensor inside the model; pass it as an input or register it as a '
@@ -316,6 +368,31 @@ class Translator:
             op = table.get(type(mod) if mod is not None else n.target)
             if op is None:
                 self.fail('unsupported operation %s: the exporter supports %s' % (self.what, SUPPORTED_TEXT))
+            flat = _flat(args, kwargs)
+            index_args = [a for a in flat if isinstance(a, IndexData)]
+            if index_args:
+                if op == 'cast' and isinstance(args[0], IndexData) and isinstance(result, torch.Tensor) \
+                        and result.dtype in INT_DTYPES:
+                    return IndexData(result.numpy(), args[0].text, args[0].name)
+                if op not in ('embedding', 'index_select'):
+                    self.fail("%s reads the integer tensor '%s': integer tensors are index data, read at export "
+                              "and used only to gather (F.embedding, nn.Embedding, index_select, x[idx]); "
+                              "compute any other use of them before export" % (self.what, index_args[0].text))
+            for a in flat:
+                if isinstance(a, Expanding) and op != 'repeat_interleave':
+                    self.fail("%s reads '%s' repeated along dimension %d only (repeat_interleave at %s): the "
+                              "exporter expands a block layout along both dimensions by the same B, which is a "
+                              "bcsr(B) mask; repeat it along the other dimension too"
+                              % (self.what, a.leaf.attrs['qual'], [d for d, r in enumerate(a.reps) if r > 1][0],
+                                 a.src))
+                if isinstance(a, Ones) and op != 'kron':
+                    self.fail('%s reads torch.ones made at %s: the exporter takes torch.ones only as the block '
+                              'of kron(layout, torch.ones(B, B)); register other constants as buffers'
+                              % (self.what, a.src))
+            if op in ('repeat_interleave', 'kron', 'ones'):
+                self.result = result
+                first = len(self.vals)
+                return self._with_ref(getattr(self, 'op_' + op)(*args, **kwargs), result, first)
         if isinstance(result, (tuple, list)):
             self.fail('%s returns several tensors; not supported' % self.what)
         if isinstance(result, torch.Tensor) and result.dtype == torch.bool:
@@ -330,6 +407,10 @@ class Translator:
         first = len(self.vals)
         handler = getattr(self, 'op_' + op)
         out = handler(mod, *args, **kwargs) if mod is not None else handler(*args, **kwargs)
+        return self._with_ref(out, result, first)
+
+    def _with_ref(self, out, result, first):
+        """out, given PyTorch's value when it is a Val made by this node."""
         if isinstance(out, Val):
             if out.shape != tuple(result.shape):
                 raise AssertionError('%s: shape %s, PyTorch %s' % (self.what, out.shape, tuple(result.shape)))
@@ -652,13 +733,303 @@ class Translator:
         y = self.op_matmul(x, self.op_t(self._operand(w)))
         return y if bias is None else self.ew('add', y, bias)
 
-    def op_addmm(self, bias, m1, m2, beta=1, alpha=1):
-        p = self.op_matmul(m1, m2)
+    def op_addmm(self, bias, m1, m2, beta=1, alpha=1, _product=None):
+        """addmm, baddbmm, addbmm: beta*bias + alpha*(product); beta=0 ignores
+        bias, as PyTorch does (even a NaN in it)."""
+        p = (_product or self.op_matmul)(m1, m2)
         if alpha != 1:
             p = self.ew('mul', p, float(alpha))
+        if beta == 0:
+            return p
         if beta != 1:
             bias = self.ew('mul', bias, float(beta))
         return self.ew('add', bias, p)
+
+    op_baddbmm = op_addmm
+
+    def op_addbmm(self, bias, b1, b2, beta=1, alpha=1):
+        return self.op_addmm(bias, b1, b2, beta, alpha, _product=self._batch_sum_product)
+
+    def _batch_sum_product(self, a, b):
+        """sum over the batch of a[b] @ b[b] (addbmm's product): two summed indices."""
+        return self._einsum('bij,bjk->ik', [a, b])
+
+    def op_einsum(self, equation, *operands):
+        if len(operands) == 1 and isinstance(operands[0], (tuple, list)):
+            operands = operands[0]
+        return self._einsum(equation, list(operands))
+
+    def _einsum(self, equation, operands):
+        """einsum with one or two operands and no repeated letter within an
+        operand (a diagonal): a product (a 'contract' Val whose letters >= its
+        rank are summed), or for one operand a sum and a permutation. '...'
+        stands for the leading dimensions, aligned from the right; size-1
+        dimensions broadcast, as in PyTorch."""
+        eq = equation.replace(' ', '')
+        lhs, arrow, rhs = eq.partition('->')
+        terms = lhs.split(',')
+        ops = [self._operand(x) for x in operands]
+        if '...' in eq:
+            # fresh capital letters for the dimensions '...' covers, the
+            # rightmost shared by every operand (broadcasting aligns them)
+            pool = [c for c in 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' if c not in eq]
+            if len(terms) != len(ops) or not all(isinstance(x, Val) for x in ops):
+                self.fail("%s('%s'): expected one tensor per operand" % (self.what, equation))
+            cover = [x.rank - (len(t) - 3) if '...' in t else 0 for t, x in zip(terms, ops)]
+            width = max(0, max(cover))
+            ell = ''.join(pool[:width])
+            terms = [t.replace('...', ell[width - n:] if n > 0 else '') for t, n in zip(terms, cover)]
+            lhs = ','.join(terms)
+            rhs = rhs.replace('...', ell) if arrow else rhs
+            if not arrow:
+                rhs = ell + ''.join(sorted(c for c in set(lhs) if c != ',' and c not in ell and lhs.count(c) == 1))
+        elif not arrow:
+            rhs = ''.join(sorted(c for c in set(lhs) if c != ',' and lhs.count(c) == 1))
+        if '.' in lhs + rhs:
+            self.fail("%s('%s'): a malformed '...'" % (self.what, equation))
+        if len(terms) != len(ops) or not 1 <= len(ops) <= 2 or not all(isinstance(x, Val) for x in ops):
+            self.fail("%s('%s') with %d operands: the exporter takes one or two tensors (write a chain of "
+                      "products as several)" % (self.what, equation, len(ops)))
+        for x in ops:
+            if x.fill != 0.0:
+                self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
+                          % (self.what, x.src))
+        size = {}
+        for t, x in zip(terms, ops):
+            if len(t) != x.rank or len(set(t)) != len(t):
+                self.fail("%s('%s'): operand '%s' of shape %s: each operand needs one distinct letter per "
+                          "dimension (no diagonals)" % (self.what, equation, t, list(x.shape)))
+            for c, n in zip(t, x.shape):
+                if n != 1:
+                    size[c] = n
+        if len(set(rhs)) != len(rhs):
+            self.fail("%s('%s'): a letter repeated in the output" % (self.what, equation))
+        out = tuple(self.result.shape)
+        R = len(rhs)
+        sums = [c for c in dict.fromkeys(lhs.replace(',', '')) if c not in rhs]
+        letter = {c: i for i, c in enumerate(rhs)}
+        letter.update({c: R + i for i, c in enumerate(sums)})
+        lets = [[letter[c] if n == size.get(c, 1) else None for c, n in zip(t, x.shape)]
+                for t, x in zip(terms, ops)]
+        if len(ops) == 1:
+            x = ops[0]
+            red = [d for d, c in enumerate(terms[0]) if c not in rhs]
+            if red:
+                kept = [c for c in terms[0] if c in rhs]
+                x = self._reduce(x, red, False, False, shape=[x.shape[terms[0].index(c)] for c in kept])
+            else:
+                kept = list(terms[0])
+            perm = [kept.index(c) for c in rhs]
+            return x if perm == list(range(len(perm))) else self.op_permute(x, perm)
+        a, b = ops
+        v = self.new('contract', out, [a, b], letters=tuple(lets))
+        for x, lx in zip(ops, lets):
+            for d, l in enumerate(lx):
+                if l is not None and l < R:
+                    self.facts.eq(x, d, v, l, self.src)
+        for l in range(R, R + len(sums)):
+            if l in lets[0] and l in lets[1]:
+                self.facts.eq(a, lets[0].index(l), b, lets[1].index(l), self.src)
+        return v
+
+    # ---- gathers: integer index tensors ----
+
+    def index_rows(self, data, index, result):
+        """edge_index[0], idx[:, 1]: index data selected by constants is
+        index data (read at export like the rest)."""
+        if any(isinstance(i, (Val, BoolMask, IndexData)) for i in _flat((index,), {})):
+            self.fail("indexing the integer tensor '%s' by a tensor: index tensors are data the exporter "
+                      "reads at export; select them before export" % data.text)
+        text = '%s[%s]' % (data.text, _index_text(index))
+        name = '%s_%s' % (data.name, '_'.join(re.findall(r'\d+', _index_text(index))) or 'rows')
+        return IndexData(result.numpy(), text, name)
+
+    def getitem(self, x, index):
+        """x[idx], x[:, idx], x[..., idx] with one integer index tensor: a
+        gather along that dimension. Anything else is a slice or a mask."""
+        items = list(index) if isinstance(index, tuple) else [index]
+        at = [k for k, i in enumerate(items) if isinstance(i, IndexData)]
+        full = slice(None, None, None)
+        if isinstance(x, Val) and len(at) == 1 and all(i == full or i is Ellipsis for k, i in enumerate(items)
+                                                       if k != at[0] and not isinstance(i, IndexData)) \
+                and sum(i is Ellipsis for i in items if not isinstance(i, IndexData)) <= 1:
+            k = at[0]
+            before = items[:k]
+            if any(i is Ellipsis for i in before):
+                dim = x.rank - (len(items) - k)
+            else:
+                dim = k
+            return self.gather(x, dim, items[k], wrap=True)
+        if any(isinstance(i, (Val, BoolMask)) for i in items):
+            self.fail('indexing a tensor by a boolean or float tensor (tensor[mask]) is not supported: its '
+                      'result has a shape that depends on the data; use masked_fill or multiply by the mask')
+        self.fail('indexing or slicing a tensor (tensor[...]) is not supported: the model language has no '
+                  'slice; gathers by an integer index tensor (x[idx], x[:, idx]) are, and constant slices '
+                  'are not yet (compute only what is needed, or slice the data before export)')
+
+    def op_embedding(self, *a, **k):
+        """F.embedding(idx, W) and nn.Embedding: rows of W. padding_idx,
+        scale_grad_by_freq and sparse change only the gradient; max_norm
+        rewrites W in place during the forward, which is refused."""
+        if isinstance(a[0], nn.Module):
+            mod, idx = a[0], a[1]
+            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src)
+            max_norm = mod.max_norm
+        else:
+            idx, w = a[0], a[1]
+            max_norm = a[3] if len(a) > 3 else k.get('max_norm')
+        if max_norm is not None:
+            self.fail('%s with max_norm=%g renormalises the rows of the weight in place during the forward (the '
+                      'model changes each time it runs); export without max_norm, with the weight renormalised '
+                      'beforehand' % (self.what, max_norm))
+        if not isinstance(idx, IndexData):
+            self.fail('%s: the indices must be an integer tensor input or buffer' % self.what)
+        return self.gather(w, 0, idx, wrap=False)
+
+    def op_index_select(self, x, dim, index):
+        if not isinstance(index, IndexData):
+            self.fail('%s: the index must be an integer tensor input or buffer' % self.what)
+        x = self._operand(x)
+        return self.gather(x, dim % x.rank, index, wrap=False)
+
+    def gather(self, x, dim, idx, wrap):
+        """x gathered along dim by the integer tensor idx: the product
+        sum[v](P[t.., v] * x[.., v, ..]) with P the one-hot matrix of idx
+        (P[t, idx[t]] = 1, stored d..dc: its last level's coordinates are
+        idx itself). Multiplying by 1 and summing one term are exact in fixed
+        point, so the result is x's entries exactly (docs/torch.md, Gathers)."""
+        x = self._operand(x)
+        if not isinstance(x, Val):
+            self.fail('%s gathers from something that is not a tensor' % self.what)
+        if x.fill != 0.0:
+            self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
+                      % (self.what, x.src))
+        n = x.shape[dim]
+        ind = idx.value
+        if ind.size == 0:
+            self.fail("%s with the empty index tensor '%s' is not supported" % (self.what, idx.text))
+        bad = (ind >= n) | (ind < (-n if wrap else 0))
+        if bad.any():
+            self.fail("%s: index %d of '%s' is out of range for dimension %d of size %d"
+                      % (self.what, int(ind[bad].flat[0]), idx.text, dim, n))
+        wrapped = bool((ind < 0).any())
+        if wrapped:
+            ind = np.where(ind < 0, ind + n, ind)
+        p = self.onehot(IndexData(ind, idx.text, idx.name), n, wrapped)
+        ri = ind.ndim
+        out = x.shape[:dim] + ind.shape + x.shape[dim + 1:]
+        r = len(out)
+        lp = list(range(dim, dim + ri)) + [r]
+        lx = list(range(dim)) + [r] + list(range(dim + ri, r))
+        v = self.new('contract', out, [p, x], letters=(lp, lx), gather=True)
+        for y, ly in ((p, lp), (x, lx)):
+            for d, l in enumerate(ly):
+                if l < r:
+                    self.facts.eq(y, d, v, l, self.src)
+        self.facts.eq(p, ri, x, dim, self.src)
+        return v
+
+    def onehot(self, idx, n, wrapped):
+        """A use of the one-hot leaf of idx over n coordinates: shape
+        idx.shape + (n,), 1 at (t.., idx[t..]), stored dense in idx's modes and
+        compressed in the last (csr for a vector idx), so the stored
+        coordinates of its last level are idx's values in order."""
+        key = (idx.text, n, wrapped)
+        if key in self.onehots:
+            return self.use(self.onehots[key])
+        ind = idx.value
+        flat = ind.reshape(-1)
+        dense = np.zeros((flat.size, n))
+        dense[np.arange(flat.size), flat] = 1.0
+        dense = dense.reshape(ind.shape + (n,))
+        kept = [m for m in dense.shape if m > 1]
+        fmt = None
+        if n > 1:
+            fmt = formats.parse('d' * (len(kept) - 1) + 'c', len(kept))
+        qual = '%s one-hot' % idx.text
+        v = Val('leaf', dense.shape, (), src=self.src, what=qual, ref=dense,
+                name=safe_name(idx.name + '_onehot', self.names), qual=qual, support=dense != 0, fmt=fmt,
+                is_bool=False, describe='one-hot rows of %s%s over %d (its stored coordinates are %s)'
+                % (idx.text, ' (negative ones + %d)' % n if wrapped else '', n, idx.text))
+        self.onehots[key] = v
+        return self.use(v)
+
+    # ---- block layouts expanded into masks ----
+
+    def op_repeat_interleave(self, x, repeats=None, dim=None, output_size=None):
+        """layout.repeat_interleave(B, dim=0).repeat_interleave(B, dim=1):
+        a coarse layout (an input, parameter or buffer) expanded into B x B
+        blocks, which is the layout stored bcsr(B) (expand_blocks)."""
+        if isinstance(repeats, (Val, IndexData)) or not isinstance(repeats, int):
+            self.fail('%s with repeats given as a tensor: the exporter expands by one Python integer, the '
+                      'same for every entry' % self.what)
+        if dim is None:
+            self.fail('%s without dim flattens the tensor; give dim=' % self.what)
+        if isinstance(x, Expanding):
+            leaf, reps = x.leaf, list(x.reps)
+        else:
+            leaf = self._layout_leaf(x)
+            reps = [1] * leaf.rank
+        if leaf.rank != 2:
+            self.fail("%s of '%s' of shape %s: the exporter expands 2-D block layouts (a bcsr(B) mask)"
+                      % (self.what, leaf.attrs['qual'], list(leaf.shape)))
+        reps[dim % leaf.rank] *= repeats
+        if reps[0] > 1 and reps[1] > 1:
+            if reps[0] != reps[1]:
+                self.fail("%s: '%s' is repeated %d times along dimension 0 and %d along dimension 1; a bcsr(B) "
+                          "block is B x B, so both must be the same" % (self.what, leaf.attrs['qual'],
+                                                                      reps[0], reps[1]))
+            return self.expand_blocks(leaf, reps[0])
+        if reps[0] == 1 and reps[1] == 1:
+            return x if isinstance(x, Expanding) else leaf
+        return Expanding(leaf, reps, self.src)
+
+    def op_ones(self, *a, **k):
+        return Ones(self.result.shape, self.src)
+
+    def op_kron(self, a, b):
+        """kron(layout, torch.ones(B, B)): the same block expansion."""
+        ones = isinstance(b, Ones) or (isinstance(b, Val) and b.kind == 'leaf' and b.attrs['fmt'] is None
+                                       and b.rank == 2 and bool((b.ref == 1).all()))
+        if not ones or b.shape[0] != b.shape[1]:
+            self.fail('%s: the exporter takes kron(layout, torch.ones(B, B)) (a block expansion into a bcsr(B) '
+                      'mask); kron of other tensors is not supported' % self.what)
+        leaf = self._layout_leaf(a)
+        if leaf.rank != 2:
+            self.fail("%s of '%s' of shape %s: the exporter expands 2-D block layouts"
+                      % (self.what, leaf.attrs['qual'], list(leaf.shape)))
+        return self.expand_blocks(leaf, b.shape[0])
+
+    def _layout_leaf(self, x):
+        if isinstance(x, BoolMask):
+            if x.negated:
+                self.fail('%s of a negated mask: expand the layout first, then negate (~mask) the result'
+                          % self.what)
+            x = x.leaf
+        if not isinstance(x, Val) or x.kind != 'leaf' or x.attrs.get('describe'):
+            self.fail('%s of a computed tensor: the exporter expands only a block layout that is an input, '
+                      'parameter or buffer (its expansion is the layout stored bcsr(B), read at export)'
+                      % self.what)
+        return x
+
+    def expand_blocks(self, leaf, b):
+        """A use of the leaf that is `leaf` with every entry repeated over a
+        b x b block, declared bcsr(b): its stored blocks are exactly the
+        coarse layout's stored (or non-zero) entries -- no dense copy."""
+        base = leaf.attrs['base']
+        key = (base.attrs['qual'], b)
+        if key not in self.expanded:
+            ones = np.ones((b, b))
+            ref = np.kron(base.ref, ones)
+            support = np.kron(base.attrs['support'], ones).astype(bool)
+            qual = base.attrs['qual']
+            self.expanded[key] = Val('leaf', ref.shape, (), src=self.src, what='%s expanded' % qual, ref=ref,
+                                     name=safe_name('%s_x%d' % (base.attrs['name'], b), self.names),
+                                     qual='%s (in %dx%d blocks)' % (qual, b, b), support=support,
+                                     fmt=formats.parse('bcsr(%d)' % b, 2), is_bool=base.attrs['is_bool'],
+                                     describe='%s %s, each entry a %dx%d block: bcsr(%d), one stored block per '
+                                     'stored entry of %s' % (qual, 'x'.join(map(str, base.shape)), b, b, b, qual))
+        return self.use(self.expanded[key])
 
     def _reduce(self, x, dim, keepdim, mean, shape=None):
         """shape: the result's, when it is not the traced op's own (a part
@@ -765,12 +1136,26 @@ def _flat(args, kwargs):
     return out
 
 
-SUPPORTED_TEXT = ('linear, addmm, matmul/mm/bmm/@, torch.sparse.mm, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
+SUPPORTED_TEXT = ('linear, addmm/baddbmm/addbmm, matmul/mm/bmm/mv/@, einsum (two operands), torch.sparse.mm, '
+                  'embedding, index_select and x[idx] by an integer tensor, repeat_interleave/kron of a block '
+                  'layout, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
                   "gelu (both forms), sigmoid, tanh, erf, exp, log, sqrt, rsqrt, softmax, log_softmax, layer_norm, "
                   'normalize (p=2), '
                   'sum/mean over dims, '
                   'masked_fill by a sparse mask, transpose/permute/t, reshape/view/flatten/(un)squeeze, expand, '
                   'dropout (eval), contiguous (docs/torch.md)')
+
+
+def _index_text(index):
+    """An index as Python writes it: 0, 1:3, :, ..."""
+    if isinstance(index, tuple):
+        return ', '.join(_index_text(i) for i in index)
+    if isinstance(index, slice):
+        return '%s:%s%s' % ('' if index.start is None else index.start, '' if index.stop is None else index.stop,
+                            '' if index.step is None else ':%s' % index.step)
+    if index is Ellipsis:
+        return '...'
+    return str(index)
 
 
 def _doubles(xs):
@@ -867,7 +1252,7 @@ class _ShapeTracer(fx.Tracer):
 
     def iter(self, obj):
         v = self.concrete.get(obj.node)
-        if isinstance(v, (tuple, list, torch.Size)):
+        if isinstance(v, (tuple, list, torch.Size)) or isinstance(v, torch.Tensor) and v.dim() > 0:
             return iter([obj[i] for i in range(len(v))])
         return super().iter(obj)
 

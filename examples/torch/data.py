@@ -18,14 +18,16 @@ def shared_data():
     return d
 
 
-def cora(nodes, seed):
+def cora(nodes, seed, with_ids=False):
     """A connected slice of the real Cora citation graph: `nodes` papers
     found breadth-first from a paper picked by `seed` (neighbours in paper
     order), with their 1433 binary word features and every citation among
     them, as in bench/apps/appdata.c (undirected, no self loops).
 
     Returns (features [nodes, 1433] float 0/1, adjacency [nodes, nodes]
-    float 0/1 symmetric, labels [nodes] int)."""
+    float 0/1 symmetric, labels [nodes] int), and with with_ids the papers'
+    row numbers in the whole graph (int64 [nodes], as PyG's n_id) and the
+    graph's size."""
     root = shared_data()
     ids, feats, labels = [], [], []
     with open(os.path.join(root, 'cora', 'cora.content')) as f:
@@ -65,6 +67,8 @@ def cora(nodes, seed):
     x = torch.tensor([feats[u] for u in order], dtype=torch.float32)
     classes = sorted(set(labels))
     y = torch.tensor([classes.index(labels[u]) for u in order])
+    if with_ids:
+        return x, adj, y, torch.tensor(order, dtype=torch.int64), len(ids)
     return x, adj, y
 
 

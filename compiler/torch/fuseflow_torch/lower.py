@@ -415,9 +415,10 @@ class Lowering:
                     out += knames[l] if l >= r else vd[l]
                 return out
             if v.attrs.get('gather'):
-                # the gather's dataflow (docs/torch.md, Gathers): P's row, its
-                # one coordinate, then that row of x
-                pidx = names(a, la[:-1])
+                # the dataflow of a gather (scatter) (docs/torch.md, Gathers):
+                # a row (column) of the one-hot P, its coordinates, then
+                # the rows of x they name
+                pidx = names(a, [l for l in la if l < r])
                 ctx.gather_order = pidx + knames[sums[0]] + [n for n in idx if n not in pidx]
             e = Bin('mul', self.operand(a, names(a, la), ctx, False), self.operand(b, names(b, lb), ctx, False))
             for s in reversed(sums):

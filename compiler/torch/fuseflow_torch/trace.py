@@ -45,7 +45,8 @@ FUNCTIONS = {
     operator.eq: 'eq', torch.eq: 'eq', operator.ne: 'ne', torch.ne: 'ne', operator.gt: 'gt', torch.gt: 'gt',
     torch.baddbmm: 'baddbmm', torch.addbmm: 'addbmm', torch.mv: 'matmul', torch.einsum: 'einsum',
     F.embedding: 'embedding', torch.index_select: 'index_select', torch.repeat_interleave: 'repeat_interleave',
-    torch.kron: 'kron', torch.ones: 'ones', torch.ones_like: 'ones',
+    torch.kron: 'kron', torch.ones: 'ones', torch.ones_like: 'ones', torch.zeros_like: 'zeros',
+    torch.index_add: 'index_add',
 }
 METHODS = {
     'matmul': 'matmul', 'mm': 'matmul', 'bmm': 'matmul', 'add': 'add', 'sub': 'sub', 'mul': 'mul',
@@ -61,6 +62,7 @@ METHODS = {
     'to': 'cast', 'type_as': 'cast', 'long': 'cast', 'int': 'cast',
     'mv': 'matmul', 'addmm': 'addmm', 'baddbmm': 'baddbmm', 'addbmm': 'addbmm',
     'index_select': 'index_select', 'repeat_interleave': 'repeat_interleave', 'kron': 'kron',
+    'index_add': 'index_add', 'index_add_': 'index_add', 'new_zeros': 'zeros',
 }
 MODULES = {
     nn.Linear: 'linear', nn.ReLU: 'relu', nn.GELU: 'gelu', nn.Dropout: 'dropout', nn.LayerNorm: 'layer_norm',
@@ -112,6 +114,14 @@ class Expanding:
 class Ones:
     """torch.ones(...) made inside the model: only the second factor of
     kron(layout, ones) (a block expansion) is accepted."""
+
+    def __init__(self, shape, src):
+        self.shape, self.src = tuple(shape), src
+
+
+class Zeros:
+    """torch.zeros / new_zeros / zeros_like made inside the model: only the
+    tensor index_add adds into is accepted (scatter of messages)."""
 
     def __init__(self, shape, src):
         self.shape, self.src = tuple(shape), src
@@ -256,6 +266,25 @@ class Translator:
                                   % (base.attrs['qual'], base.attrs['fmt'].text()))
         return u
 
+    def param(self, mod, name):
+        """Parameter `name` of the module being translated. Pruned by
+        torch.nn.utils.prune, it is what the pruning hook computes before
+        every forward, NAME_orig * NAME_mask; the mask is stored csr (a
+        matrix; 'sparse' otherwise) unless sparse= declares it otherwise,
+        so only the kept weights are stored and multiplied."""
+        import torch.nn.utils.prune as prune
+        qual = '%s.%s' % (self.mod_name, name)
+        hooks = [h for h in mod._forward_pre_hooks.values()
+                 if isinstance(h, prune.BasePruningMethod) and getattr(h, '_tensor_name', None) == name]
+        if not hooks:
+            return self.leaf(qual, getattr(mod, name), self.src)
+        mask = getattr(mod, name + '_mask')
+        if qual + '_mask' not in self.sparse:
+            self.sparse[qual + '_mask'] = 'csr' if mask.dim() == 2 else 'sparse'
+            self.used_sparse.add(qual + '_mask')
+        orig = self.leaf(qual + '_orig', getattr(mod, name + '_orig'), self.src)
+        return self.ew('mul', orig, self.leaf(qual + '_mask', mask, self.src))
+
     def leaf(self, qual, value, src):
         """The data of an input, parameter or buffer (qualified name `qual`),
         with its support and declared format; returns a use of it."""
@@ -312,6 +341,7 @@ class Translator:
         `result`, given its arguments' translations."""
         self.src = source_of(n)
         self.node_name = n.name
+        self.fx_node = n
         mod = self.gm.get_submodule(n.target) if n.op == 'call_module' else None
         self.mod_name = n.target if n.op == 'call_module' else None
         self.what = op_name(n, mod)
@@ -333,6 +363,8 @@ class Translator:
             outs = args[0]
             outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
             for o in outs:
+                if isinstance(o, Zeros):
+                    self.fail(_ZEROS_USE % ('the model output', o.src))
                 if not isinstance(o, Val):
                     self.fail('the model returns %s; the exporter takes models that return tensors'
                               % type(o).__name__)
@@ -356,9 +388,11 @@ class Translator:
                 return self._with_ref(self.getitem(args[0], args[1]), result, first)
             return result
         else:
-            if not any(isinstance(a, (Val, BoolMask, IndexData, Expanding, Ones)) for a in _flat(args, kwargs)):
+            if not any(isinstance(a, (Val, BoolMask, IndexData, Expanding, Ones, Zeros)) for a in _flat(args, kwargs)):
                 if n.op == 'call_function' and n.target is torch.ones and isinstance(result, torch.Tensor):
                     return Ones(result.shape, self.src)
+                if n.op == 'call_function' and n.target is torch.zeros and isinstance(result, torch.Tensor):
+                    return Zeros(result.shape, self.src)
                 # arithmetic on sizes and Python numbers: a constant of this trace
                 if isinstance(result, torch.Tensor):
                     self.fail('%s creates a tensor inside the model; pass it as an input or register it as a '
@@ -374,7 +408,7 @@ class Translator:
                 if op == 'cast' and isinstance(args[0], IndexData) and isinstance(result, torch.Tensor) \
                         and result.dtype in INT_DTYPES:
                     return IndexData(result.numpy(), args[0].text, args[0].name)
-                if op not in ('embedding', 'index_select'):
+                if op not in ('embedding', 'index_select', 'index_add'):
                     self.fail("%s reads the integer tensor '%s': integer tensors are index data, read at export "
                               "and used only to gather (F.embedding, nn.Embedding, index_select, x[idx]); "
                               "compute any other use of them before export" % (self.what, index_args[0].text))
@@ -389,7 +423,9 @@ class Translator:
                     self.fail('%s reads torch.ones made at %s: the exporter takes torch.ones only as the block '
                               'of kron(layout, torch.ones(B, B)); register other constants as buffers'
                               % (self.what, a.src))
-            if op in ('repeat_interleave', 'kron', 'ones'):
+                if isinstance(a, Zeros) and (op != 'index_add' or a is not args[0]):
+                    self.fail(_ZEROS_USE % (self.what, a.src))
+            if op in ('repeat_interleave', 'kron', 'ones', 'zeros'):
                 self.result = result
                 first = len(self.vals)
                 return self._with_ref(getattr(self, 'op_' + op)(*args, **kwargs), result, first)
@@ -416,7 +452,8 @@ class Translator:
                 raise AssertionError('%s: shape %s, PyTorch %s' % (self.what, out.shape, tuple(result.shape)))
             if out in self.vals[first:]:
                 ref = result.to_dense() if result.layout != torch.strided else result
-                out.ref = ref.detach().double().numpy()
+                # a copy: an in-place op later in the run (index_add_) would change it
+                out.ref = ref.detach().double().numpy().copy()
         return out
 
     # ---- elementwise ----
@@ -725,8 +762,8 @@ class Translator:
     def op_linear(self, *a, **k):
         if isinstance(a[0], nn.Module):
             mod, x = a
-            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src)
-            bias = self.leaf(self.mod_name + '.bias', mod.bias, self.src) if mod.bias is not None else None
+            w = self.param(mod, 'weight')
+            bias = self.param(mod, 'bias') if mod.bias is not None else None
         else:
             x, w = a[0], a[1]
             bias = a[2] if len(a) > 2 else k.get('bias')
@@ -873,7 +910,7 @@ class Translator:
         rewrites W in place during the forward, which is refused."""
         if isinstance(a[0], nn.Module):
             mod, idx = a[0], a[1]
-            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src)
+            w = self.param(mod, 'weight')
             max_norm = mod.max_norm
         else:
             idx, w = a[0], a[1]
@@ -928,6 +965,54 @@ class Translator:
                     self.facts.eq(y, d, v, l, self.src)
         self.facts.eq(p, ri, x, dim, self.src)
         return v
+
+    def op_zeros(self, *a, **k):
+        return Zeros(self.result.shape, self.src)
+
+    def op_index_add(self, x, dim, index, source, alpha=1):
+        """x.index_add(dim, idx, source): x plus the scatter-add of source's
+        slices into the slices idx names, sum[e](S[e, n] * source[e, ..])
+        with S the one-hot matrix of idx: messages summed per destination,
+        each multiplied by the word 1 (exact), the sums exact. In place
+        (index_add_) only on zeros made for it, used through its value."""
+        if not isinstance(index, IndexData):
+            self.fail('%s: the index must be an integer tensor input or buffer' % self.what)
+        if index.value.ndim != 1:
+            self.fail('%s: the index must be a vector' % self.what)
+        target = self.fx_node.args[0] if self.fx_node.args else None
+        if self.what.endswith('_') and isinstance(target, fx.Node) and (
+                len(target.users) > 1 or not self.fx_node.users or target.op == 'get_attr' and any(
+                    m is not target and m.op == 'get_attr' and m.target == target.target
+                    for m in self.gm.graph.nodes)):
+            self.fail('%s changes a tensor in place that the model reads again, which fx does not record; use '
+                      'the value it returns: out = torch.zeros(...).index_add_(0, index, source), or '
+                      'out = x.index_add(0, index, source)' % self.what)
+        if isinstance(x, Val) and x.kind == 'leaf' and x.attrs['fmt'] is None and not x.ref.any():
+            x = Zeros(x.shape, self.src)   # torch.zeros(n, d) with sizes of the trace: a constant
+        src = self._operand(source)
+        if not isinstance(src, Val) or src.fill != 0.0:
+            self.fail('%s: the source must be a tensor computed without a -inf mask' % self.what)
+        rank = len(self.result.shape)
+        dim %= rank
+        n = self.result.shape[dim]
+        ind = index.value
+        if ((ind < 0) | (ind >= n)).any():
+            self.fail("%s: index %d of '%s' is out of range for dimension %d of size %d"
+                      % (self.what, int(ind[(ind < 0) | (ind >= n)][0]), index.text, dim, n))
+        if src.rank != rank or src.shape[dim] != ind.size:
+            self.fail('%s: source of shape %s for an index of %d entries' % (self.what, list(src.shape), ind.size))
+        s = self.onehot(index, n, False)
+        ls = [rank, dim]
+        lx = list(range(dim)) + [rank] + list(range(dim + 1, rank))
+        v = self.new('contract', self.result.shape, [s, src], letters=(ls, lx), gather=True)
+        self.facts.eq(s, 1, v, dim, self.src)
+        self.facts.eq(s, 0, src, dim, self.src)
+        for d in range(rank):
+            if d != dim:
+                self.facts.eq(src, d, v, d, self.src)
+        if alpha != 1:
+            v = self.ew('mul', v, float(alpha))
+        return v if isinstance(x, Zeros) else self.ew('add', x, v)
 
     def onehot(self, idx, n, wrapped):
         """A use of the one-hot leaf of idx over n coordinates: shape
@@ -1095,8 +1180,8 @@ class Translator:
         if isinstance(a[0], nn.Module):
             mod, x = a
             shape, eps = tuple(mod.normalized_shape), mod.eps
-            w = self.leaf(self.mod_name + '.weight', mod.weight, self.src) if mod.weight is not None else None
-            b = self.leaf(self.mod_name + '.bias', mod.bias, self.src) if mod.bias is not None else None
+            w = self.param(mod, 'weight') if mod.weight is not None else None
+            b = self.param(mod, 'bias') if mod.bias is not None else None
         else:
             x = a[0]
             shape = tuple(a[1] if len(a) > 1 else k['normalized_shape'])
@@ -1144,6 +1229,11 @@ SUPPORTED_TEXT = ('linear, addmm/baddbmm/addbmm, matmul/mm/bmm/mv/@, einsum (two
                   'sum/mean over dims, '
                   'masked_fill by a sparse mask, transpose/permute/t, reshape/view/flatten/(un)squeeze, expand, '
                   'dropout (eval), contiguous (docs/torch.md)')
+
+
+_ZEROS_USE = ('%s reads the zeros made at %s: the exporter takes zeros made inside the model only as the '
+              'tensor index_add adds into, and only through the value index_add returns (fx does not record '
+              'in-place changes): write out = torch.zeros(...).index_add_(0, index, source)')
 
 
 def _index_text(index):
@@ -1227,6 +1317,8 @@ class _ShapeTracer(fx.Tracer):
             elif kind == 'call_function':
                 v = target(*a, **k)
             elif kind == 'call_method':
+                if target.endswith('_') and isinstance(a[0], torch.Tensor):
+                    a = (a[0].clone(),) + tuple(a[1:])   # in place: keep the traced constants as they are
                 v = getattr(a[0], target)(*a[1:], **k)
             else:
                 # .forward: fx patches Module.__call__ while tracing
@@ -1259,7 +1351,18 @@ class _ShapeTracer(fx.Tracer):
 
 def trace(module, example_inputs, sparse):
     """Traces `module` and translates it. Returns the Translator (vals,
-    leaves, facts, outputs) and the float64 reference outputs."""
+    leaves, facts, outputs) and the float64 reference outputs. Tensors the
+    model makes itself (torch.zeros for index_add) are float64 like the
+    rest of the reference run."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        return _trace(module, example_inputs, sparse)
+    finally:
+        torch.set_default_dtype(old)
+
+
+def _trace(module, example_inputs, sparse):
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
     example_inputs = tuple(example_inputs)

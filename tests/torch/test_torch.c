@@ -1,8 +1,9 @@
 /*
  * test_torch.c -- the PyTorch front end end to end (docs/torch.md).
  *
- * For each example in examples/torch, and tests/torch/ops.py (the other
- * supported ops): export it with fuseflow_torch (fixed seed, small size),
+ * For each example in examples/torch, tests/torch/ops.py (the other
+ * supported ops) and tests/torch/gather_ops.py (gathers, scatters, block
+ * layouts, batched products): export it with fuseflow_torch (fixed seed, small size),
  * run the export with `fuseflow run --check` (the graphs agree bit for bit
  * with the reference interpreter), then compare every output with
  * PyTorch's own float64 forward, which the exporter wrote to
@@ -156,6 +157,10 @@ static const example examples[] = {
     {"autoencoder", "examples/torch/autoencoder.py", "--size batch=8"},
     {"bigbird", "examples/torch/bigbird.py", "--size batch=2 --size seq=32 --size block=4"},
     {"ops", "tests/torch/ops.py", ""}, /* the ops the examples do not use */
+    {"gcn_pyg", "examples/torch/gcn_pyg.py", "--size nodes=48"},
+    {"pruned_mlp", "examples/torch/pruned_mlp.py", "--size batch=8"},
+    {"sparse_bert", "examples/torch/block_sparse_bert.py", "--size batch=2 --size seq=32 --size block=4"},
+    {"gather_ops", "tests/torch/gather_ops.py", ""}, /* gathers, scatters, block layouts, batches */
 };
 
 static void run_example(const example *ex)
@@ -193,6 +198,10 @@ static void torch_graphsage_matches_pytorch(void **state) { run_example(&example
 static void torch_autoencoder_matches_pytorch(void **state) { run_example(&examples[2]); }
 static void torch_bigbird_matches_pytorch(void **state) { run_example(&examples[3]); }
 static void torch_other_ops_match_pytorch(void **state) { run_example(&examples[4]); }
+static void torch_gcn_pyg_matches_pytorch(void **state) { run_example(&examples[5]); }
+static void torch_pruned_mlp_matches_pytorch(void **state) { run_example(&examples[6]); }
+static void torch_block_sparse_bert_matches_pytorch(void **state) { run_example(&examples[7]); }
+static void torch_gather_ops_match_pytorch(void **state) { run_example(&examples[8]); }
 
 /* ---- refusals ---- */
 
@@ -221,7 +230,7 @@ static void expect_refusal(const char *fn, const char *op)
                  out, FF_SOURCE_DIR, python, FF_SOURCE_DIR, fn, out, log);
     char *s = test_slurp(log);
     assert_non_null(s);
-    printf("torch refuses %-16s %s", fn, s);
+    printf("torch refuses %-19s %s", fn, s);
     assert_int_equal(rc, 1);
     /* one line: the model's file:line, then the op */
     assert_non_null(strchr(s, '\n'));
@@ -254,6 +263,35 @@ static void torch_rejects_training_dropout(void **state)
 {
     expect_refusal("training_dropout", "F.dropout with training=True");
 }
+static void torch_rejects_embedding_max_norm(void **state)
+{
+    expect_refusal("embedding_max_norm", "Embedding (module emb) with max_norm=1");
+}
+static void torch_rejects_index_arithmetic(void **state)
+{
+    expect_refusal("index_arithmetic", "operator.add reads the integer tensor 'idx'");
+}
+static void torch_rejects_bool_index(void **state) { expect_refusal("bool_index", "indexing a tensor by a boolean"); }
+static void torch_rejects_gather_out_of_range(void **state)
+{
+    expect_refusal("gather_out_of_range", "(Tensor.index_select): IndexError: index out of range");
+}
+static void torch_rejects_in_place_scatter(void **state)
+{
+    expect_refusal("in_place_scatter", "Tensor.index_add_ changes a tensor in place that the model reads again");
+}
+static void torch_rejects_repeat_one_dim(void **state)
+{
+    expect_refusal("repeat_one_dim", "reads 'layout' repeated along dimension 0 only");
+}
+static void torch_rejects_repeat_mismatch(void **state)
+{
+    expect_refusal("repeat_mismatch", "repeated 3 times along dimension 0 and 2 along dimension 1");
+}
+static void torch_rejects_repeat_computed(void **state)
+{
+    expect_refusal("repeat_computed", "Tensor.repeat_interleave of a computed tensor");
+}
 
 int main(int argc, char **argv)
 {
@@ -266,6 +304,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(torch_autoencoder_matches_pytorch),
         cmocka_unit_test(torch_bigbird_matches_pytorch),
         cmocka_unit_test(torch_other_ops_match_pytorch),
+        cmocka_unit_test(torch_gcn_pyg_matches_pytorch),
+        cmocka_unit_test(torch_pruned_mlp_matches_pytorch),
+        cmocka_unit_test(torch_block_sparse_bert_matches_pytorch),
+        cmocka_unit_test(torch_gather_ops_match_pytorch),
         cmocka_unit_test(torch_rejects_cat),
         cmocka_unit_test(torch_rejects_conv1d_module),
         cmocka_unit_test(torch_rejects_cumsum_method),
@@ -274,6 +316,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(torch_rejects_masked_fill_where_mask_is_set),
         cmocka_unit_test(torch_rejects_data_dependent_control_flow),
         cmocka_unit_test(torch_rejects_training_dropout),
+        cmocka_unit_test(torch_rejects_embedding_max_norm),
+        cmocka_unit_test(torch_rejects_index_arithmetic),
+        cmocka_unit_test(torch_rejects_bool_index),
+        cmocka_unit_test(torch_rejects_gather_out_of_range),
+        cmocka_unit_test(torch_rejects_in_place_scatter),
+        cmocka_unit_test(torch_rejects_repeat_one_dim),
+        cmocka_unit_test(torch_rejects_repeat_mismatch),
+        cmocka_unit_test(torch_rejects_repeat_computed),
     };
     return cmocka_run_group_tests_name("torch", tests, NULL, NULL);
 }

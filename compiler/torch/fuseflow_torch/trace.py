@@ -408,7 +408,7 @@ class Translator:
                 if op == 'cast' and isinstance(args[0], IndexData) and isinstance(result, torch.Tensor) \
                         and result.dtype in INT_DTYPES:
                     return IndexData(result.numpy(), args[0].text, args[0].name)
-                if op not in ('embedding', 'index_select', 'index_add'):
+                if op not in ('embedding', 'index_select', 'index_add', 'repeat_interleave', 'kron'):
                     self.fail("%s reads the integer tensor '%s': integer tensors are index data, read at export "
                               "and used only to gather (F.embedding, nn.Embedding, index_select, x[idx]); "
                               "compute any other use of them before export" % (self.what, index_args[0].text))
@@ -1045,7 +1045,7 @@ class Translator:
         """layout.repeat_interleave(B, dim=0).repeat_interleave(B, dim=1):
         a coarse layout (an input, parameter or buffer) expanded into B x B
         blocks, which is the layout stored bcsr(B) (expand_blocks)."""
-        if isinstance(repeats, (Val, IndexData)) or not isinstance(repeats, int):
+        if not isinstance(repeats, int) or isinstance(repeats, bool):
             self.fail('%s with repeats given as a tensor: the exporter expands by one Python integer, the '
                       'same for every entry' % self.what)
         if dim is None:
@@ -1086,6 +1086,11 @@ class Translator:
         return self.expand_blocks(leaf, b.shape[0])
 
     def _layout_leaf(self, x):
+        if isinstance(x, IndexData):
+            # an integer layout (DeepSpeed's are int64): its 0/1 entries as numbers
+            if x.text != x.name:
+                self.fail("%s of '%s': expand the layout input or buffer itself" % (self.what, x.text))
+            return self.leaf(x.text, torch.from_numpy(x.value).double(), self.src)
         if isinstance(x, BoolMask):
             if x.negated:
                 self.fail('%s of a negated mask: expand the layout first, then negate (~mask) the result'
@@ -1366,7 +1371,11 @@ def _trace(module, example_inputs, sparse):
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
     example_inputs = tuple(example_inputs)
-    model = copy.deepcopy(module).eval()
+    # a pruned module's weight is computed by its hook (a non-leaf tensor,
+    # which deepcopy refuses): copy it detached; the hook recomputes it
+    memo = {id(t): t.detach().clone() for m in module.modules() for t in vars(m).values()
+            if isinstance(t, torch.Tensor) and not t.is_leaf}
+    model = copy.deepcopy(module, memo).eval()
     model = model.double()
     tracer = _ShapeTracer([_clone(x) for x in _doubles(example_inputs)])
     tracer.record_stack_traces = True

@@ -357,7 +357,12 @@ class Translator:
                     return IndexData(result.numpy(), n.target, n.target)
                 if result.dim() == 0:
                     return float(result)
-                return self.leaf(n.target, result, '')
+                v = self.leaf(n.target, result, '')
+                if n.target.startswith('_tensor_constant') and n.users:
+                    # a tensor the model makes with sizes of the trace (torch.ones(E)): fx keeps it as a constant
+                    v.attrs['base'].attrs.setdefault('describe', 'a constant %s the model makes, first read at %s' % (
+                        'x'.join(map(str, result.shape)), source_of(next(iter(n.users))) or '?'))
+                return v
             return result
         if n.op == 'output':
             outs = args[0]
@@ -1034,7 +1039,7 @@ class Translator:
         qual = '%s one-hot' % idx.text
         v = Val('leaf', dense.shape, (), src=self.src, what=qual, ref=dense,
                 name=safe_name(idx.name + '_onehot', self.names), qual=qual, support=dense != 0, fmt=fmt,
-                is_bool=False, describe='one-hot rows of %s%s over %d (its stored coordinates are %s)'
+                is_bool=False, synthetic=True, describe='one-hot rows of %s%s over %d (its stored coordinates are %s)'
                 % (idx.text, ' (negative ones + %d)' % n if wrapped else '', n, idx.text))
         self.onehots[key] = v
         return self.use(v)
@@ -1096,7 +1101,7 @@ class Translator:
                 self.fail('%s of a negated mask: expand the layout first, then negate (~mask) the result'
                           % self.what)
             x = x.leaf
-        if not isinstance(x, Val) or x.kind != 'leaf' or x.attrs.get('describe'):
+        if not isinstance(x, Val) or x.kind != 'leaf' or x.attrs.get('synthetic'):
             self.fail('%s of a computed tensor: the exporter expands only a block layout that is an input, '
                       'parameter or buffer (its expansion is the layout stored bcsr(B), read at export)'
                       % self.what)
@@ -1117,6 +1122,7 @@ class Translator:
                                      name=safe_name('%s_x%d' % (base.attrs['name'], b), self.names),
                                      qual='%s (in %dx%d blocks)' % (qual, b, b), support=support,
                                      fmt=formats.parse('bcsr(%d)' % b, 2), is_bool=base.attrs['is_bool'],
+                                     synthetic=True,
                                      describe='%s %s, each entry a %dx%d block: bcsr(%d), one stored block per '
                                      'stored entry of %s' % (qual, 'x'.join(map(str, base.shape)), b, b, b, qual))
         return self.use(self.expanded[key])

@@ -32,9 +32,10 @@ class GatherOps(nn.Module):
         # scatter-add out of place onto a computed tensor, with alpha
         o4 = h.index_add(0, idx[0], x[idx[1]] @ self.w.t(), alpha=0.5)
         # a bool layout expanded into 2 x 2 blocks by the function form,
-        # masking with 0; a float layout expanded by kron, multiplying
+        # masking with 0; a float layout expanded by kron, multiplying; the
+        # two block sizes in one sum (written as separate statements)
         m = torch.repeat_interleave(torch.repeat_interleave(self.layout, 2, dim=1), 2, dim=0)
-        o5 = (x @ x.t()).masked_fill(~m, 0.0)
+        o5 = (x @ x.t()).masked_fill(~m, 0.0) + (x @ x.t()) * torch.kron(self.blocks, torch.ones(3, 3))
         o9 = (x @ x.t()) * torch.kron(self.blocks, torch.ones(3, 3)) + x @ x.t()
         # batched products: baddbmm with scalings, einsum with '...' and
         # implicit output, einsum of one operand, addbmm, mv, 4-D matmul

@@ -8,7 +8,10 @@ A Val is one tensor a traced model computes. Its kinds:
              Val or a Python float; attrs op in add sub mul div
   un         elementwise unary op: attrs op in neg relu exp rsqrt sqrt log
              tanh sigmoid erf gelu gelu_tanh square
-  contract   a sum of products: attrs spec 'ab,bc->ac' (einsum letters)
+  contract   a sum of products: attrs letters (la, lb), per operand dimension
+             the result dimension it is (< rank), a summed index (>= rank,
+             outermost first) or None (broadcast); gather=True when the
+             first operand is the one-hot matrix of a gather or scatter
   reduce     sum over dims: attrs dims, mean (divide by the count)
   softmax    attrs dim, log (log_softmax)
   layernorm  over the last dim: attrs eps

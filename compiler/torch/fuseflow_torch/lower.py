@@ -33,7 +33,10 @@ Needs: the Translator of trace.py with its factor constraints solved.
    an input is declared once per order it is read in (one .mtx file), an
    intermediate is stored in the order most of its readers need and copied
    once for each other order. The compiler still chooses the order itself;
-   this only guarantees one exists.
+   this only guarantees one exists. A gather or scatter (a product with a
+   one-hot matrix P, trace.Translator.gather) is a statement of its own laid
+   out for P's free index, the summed one, then the rest: the walk that
+   streams the rows idx names (docs/torch.md, Gathers).
 """
 from collections import Counter, OrderedDict
 
@@ -192,6 +195,38 @@ class Lowering:
         for v in self.tr.vals:
             if v.id in live and not v.is_view() and v.kind != 'leaf':
                 self.inline[v.id] = self.can_inline(v)
+        self.separate_blocks()
+
+    def blocks_in(self, v):
+        """The block sizes of the bcsr tensors Val v's expression reads
+        (through the values written inside it)."""
+        v = self.base_of(v)
+        if v.kind == 'leaf':
+            fmt = v.attrs['fmt']
+            return {fmt.levels[0][3]} if fmt is not None and fmt.blocked else set()
+        out = set()
+        for a in v.vals():
+            b = self.base_of(a)
+            if b.kind == 'leaf' or self.inline.get(b.id):
+                out |= self.blocks_in(b)
+        return out
+
+    def separate_blocks(self):
+        """A statement reading bcsr tensors of two block sizes computes wrong
+        values in fuseflow today (--check fails; a compiler bug), so a value
+        written inside such a statement that reads a blocked tensor becomes
+        a statement of its own, until no statement mixes block sizes."""
+        changed = True
+        while changed:
+            changed = False
+            for v in self.tr.vals:
+                if v.id not in self.inline or self.inline[v.id] or len(self.blocks_in(v)) < 2:
+                    continue
+                for a in v.vals():
+                    b = self.base_of(a)
+                    if self.inline.get(b.id) and self.blocks_in(b):
+                        self.inline[b.id] = False
+                        changed = True
 
     def needs_full(self, user, pos):
         if user.kind == 'un':

@@ -233,6 +233,7 @@ class Translator:
         self.names = set()
         self.outputs = []
         self.onehots = {}         # (index text, size, wrapped) -> one-hot leaf Val
+        self.index_names = set()  # integer inputs and buffers
         self.expanded = {}        # (leaf qual, block) -> bcsr(block) leaf Val
 
 
@@ -349,11 +350,13 @@ class Translator:
             if not isinstance(result, torch.Tensor):
                 return result
             if result.dtype in INT_DTYPES and result.layout == torch.strided:
+                self.index_names.add(n.target)
                 return IndexData(result.numpy(), n.target, n.target)
             return self.leaf(n.target, result, '')   # no model line: errors name the op that reads it
         if n.op == 'get_attr':
             if isinstance(result, torch.Tensor):
                 if result.dtype in INT_DTYPES and result.layout == torch.strided:
+                    self.index_names.add(n.target)
                     return IndexData(result.numpy(), n.target, n.target)
                 if result.dim() == 0:
                     return float(result)
@@ -1402,6 +1405,10 @@ def _trace(module, example_inputs, sparse):
     with torch.no_grad():
         out = run.run(*ins)
     unknown = set(tr.sparse) - tr.used_sparse
+    ints = sorted(q for q in unknown if q in tr.index_names)
+    if ints:
+        raise ExportError('', "sparse= names %s, an integer tensor: index data is not declared (each gather by it "
+                          "is a one-hot matrix stored csr, docs/torch.md)" % ints[0])
     if unknown:
         raise ExportError('', "sparse= names %s, which the model does not use as an input, parameter or buffer "
                           "(inputs: %s)" % (', '.join(sorted(unknown)), ', '.join(tr.input_names)))

@@ -20,7 +20,7 @@ class GatherOps(nn.Module):
         self.w = nn.Parameter(torch.randn(5, 4, generator=gen))
         self.w2 = nn.Parameter(torch.randn(7, 3, generator=gen))
 
-    def forward(self, idx, x, a, b, c, d, e, v):
+    def forward(self, idx, x, a, b, c, d, e, v, s):
         # embeddings of a [2, 3] index tensor, a Linear on the 3-D result,
         # F.embedding of one row of the indices
         o1 = self.lin(self.emb(idx)) + F.embedding(idx[1], self.w2).unsqueeze(0)
@@ -43,7 +43,9 @@ class GatherOps(nn.Module):
             torch.einsum('bij->bji', c.transpose(1, 2))
         o7 = torch.addbmm(e, a, b) + torch.mv(e, v).unsqueeze(1) + torch.einsum('bij,bjk', a, b)
         o8 = (a.unsqueeze(0) @ b.unsqueeze(0)).squeeze(0).sum(-1) + a[..., self.sel[0]].sum(-1)
-        return o1, o2, o3, o4, o5, o6, o7, o8, o9
+        # a sparse batch (declared 'sparse') times a dense one
+        o10 = torch.bmm(s, b) + s @ b
+        return o1, o2, o3, o4, o5, o6, o7, o8, o9, o10
 
 
 def example(seed=0):
@@ -54,4 +56,6 @@ def example(seed=0):
     def r(*shape):
         return torch.randn(*shape, generator=gen)
     idx = torch.tensor([[3, 0, 5], [5, 2, 3]])
-    return {'module': model, 'inputs': (idx, r(6, 4), r(2, 3, 6), r(2, 6, 4), r(2, 3, 4), r(6, 4), r(3, 4), r(4))}
+    s = r(2, 3, 6) * (torch.rand(2, 3, 6, generator=gen) < 0.4)
+    return {'module': model, 'inputs': (idx, r(6, 4), r(2, 3, 6), r(2, 6, 4), r(2, 3, 4), r(6, 4), r(3, 4), r(4), s),
+            'sparse': {'s': 'sparse'}}

@@ -13,7 +13,9 @@ One pass computes, for every entry of every statement result:
   computes. Inputs and constants are their Q15.16 words. Every operation
   widens the interval by the error the fixed-point contract allows it
   (docs/fixed-point.md): mul, div and the divisions inside softmax and
-  layernorm round to nearest (half an ulp); add and sub are exact; exp is
+  layernorm round to nearest (half an ulp), except a mul by the word -1, 0
+  or 1 (a gather's one-hot entries, a pruning mask), which is exact; add
+  and sub are exact; exp is
   within half an ulp + 1.5e-5 relative and never below exact - half an
   ulp; rsqrt within half an ulp + 2.3e-5 relative; log, tanh, sigmoid and
   erf within their absolute bounds (fixed.TRANSCENDENTAL); gelu is the

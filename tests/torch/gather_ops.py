@@ -45,7 +45,10 @@ class GatherOps(nn.Module):
         o8 = (a.unsqueeze(0) @ b.unsqueeze(0)).squeeze(0).sum(-1) + a[..., self.sel[0]].sum(-1)
         # a sparse batch (declared 'sparse') times a dense one
         o10 = torch.bmm(s, b) + s @ b
-        return o1, o2, o3, o4, o5, o6, o7, o8, o9, o10
+        # nanoGPT's position embeddings by torch.arange, and a list index
+        pos = torch.arange(0, idx.size(1), dtype=torch.long)
+        o11 = self.emb(idx) + self.emb(pos) + x[[-1, 0, 2]]
+        return o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11
 
 
 def example(seed=0):

@@ -127,6 +127,9 @@ class Zeros:
         self.shape, self.src = tuple(shape), src
 
 
+# ops that only rearrange an integer tensor: index data stays index data
+INDEX_VIEWS = {'cast', 'reshape', 'reshape_as', 'flatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 't',
+               'expand', 'expand_as', 'identity'}
 INT_DTYPES = (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
 
 
@@ -413,9 +416,12 @@ class Translator:
             flat = _flat(args, kwargs)
             index_args = [a for a in flat if isinstance(a, IndexData)]
             if index_args:
-                if op == 'cast' and isinstance(args[0], IndexData) and isinstance(result, torch.Tensor) \
+                if op in INDEX_VIEWS and isinstance(args[0], IndexData) and isinstance(result, torch.Tensor) \
                         and result.dtype in INT_DTYPES:
-                    return IndexData(result.numpy(), args[0].text, args[0].name)
+                    # the same index data rearranged (pos.unsqueeze(0), idx.view(-1)): read at export too
+                    same = op == 'cast' or tuple(result.shape) == args[0].value.shape
+                    return IndexData(result.numpy(), args[0].text if same else '%s.%s' % (args[0].text, n.target
+                                     if isinstance(n.target, str) else op), args[0].name)
                 if op not in ('embedding', 'index_select', 'index_add', 'repeat_interleave', 'kron'):
                     self.fail("%s reads the integer tensor '%s': integer tensors are index data, read at export "
                               "and used only to gather (F.embedding, nn.Embedding, index_select, x[idx]); "
@@ -893,6 +899,10 @@ class Translator:
         """x[idx], x[:, idx], x[..., idx] with one integer index tensor: a
         gather along that dimension. Anything else is a slice or a mask."""
         items = list(index) if isinstance(index, tuple) else [index]
+        # a list of integers (x[:, [-1], :]) is constant index data
+        items = [IndexData(np.array(i, dtype=np.int64), str(i), 'list_' + '_'.join(str(abs(j)) for j in i))
+                 if isinstance(i, list) and i and all(isinstance(j, int) and not isinstance(j, bool) for j in i)
+                 else i for i in items]
         at = [k for k, i in enumerate(items) if isinstance(i, IndexData)]
         full = slice(None, None, None)
         if isinstance(x, Val) and len(at) == 1 and all(i == full or i is Ellipsis for k, i in enumerate(items)
@@ -1042,8 +1052,8 @@ class Translator:
         qual = '%s one-hot' % idx.text
         v = Val('leaf', dense.shape, (), src=self.src, what=qual, ref=dense,
                 name=safe_name(idx.name + '_onehot', self.names), qual=qual, support=dense != 0, fmt=fmt,
-                is_bool=False, synthetic=True, describe='one-hot rows of %s%s over %d (its stored coordinates are %s)'
-                % (idx.text, ' (negative ones + %d)' % n if wrapped else '', n, idx.text))
+                is_bool=False, synthetic=True, describe='one-hot rows of %s over %d (its stored coordinates are %s%s)'
+                % (idx.text, n, idx.text, ', the negative ones + %d' % n if wrapped else ''))
         self.onehots[key] = v
         return self.use(v)
 
@@ -1363,6 +1373,36 @@ class _ShapeTracer(fx.Tracer):
         return super().iter(obj)
 
 
+# factories that take sizes: while tracing, a size of the trace is passed as
+# the number it is (torch.arange(0, t) with t = idx.size(1)), so the tensor
+# is made there and then, a constant of this trace like every size
+_FACTORIES = ('arange', 'ones', 'zeros', 'full', 'eye', 'empty')
+
+
+class _concrete_sizes:
+    def __enter__(self):
+        self.saved = {f: getattr(torch, f) for f in _FACTORIES}
+        for f, fn in self.saved.items():
+            setattr(torch, f, self._wrap(fn))
+
+    def __exit__(self, *exc):
+        for f, fn in self.saved.items():
+            setattr(torch, f, fn)
+
+    @staticmethod
+    def _wrap(fn):
+        def call(*a, **k):
+            def num(x):
+                if isinstance(x, _ShapeProxy):
+                    v = x.tracer.concrete.get(x.node)
+                    if isinstance(v, (int, float, tuple, list, torch.Size)):
+                        return v
+                return x
+            return fn(*[num(x) for x in a], **{key: num(x) for key, x in k.items()})
+        call.__wrapped__ = fn
+        return call
+
+
 def trace(module, example_inputs, sparse):
     """Traces `module` and translates it. Returns the Translator (vals,
     leaves, facts, outputs) and the float64 reference outputs. Tensors the
@@ -1390,7 +1430,8 @@ def _trace(module, example_inputs, sparse):
     tracer.record_stack_traces = True
     tracer.proxy_buffer_attributes = True     # self.mask is a node, so ~self.mask is one too
     try:
-        graph = tracer.trace(model)
+        with _concrete_sizes():
+            graph = tracer.trace(model)
     except Exception as e:  # fx raises many kinds; all mean "cannot trace"
         frames = traceback.extract_tb(e.__traceback__)
         raise ExportError(_user_frame(frames), 'torch.fx cannot trace the model: %s' % str(e).splitlines()[0])

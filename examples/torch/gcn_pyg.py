@@ -39,7 +39,7 @@ class GCNConv(nn.Module):
 
     def forward(self, x, edge_index, edge_weight=None):
         if edge_weight is None:
-            edge_weight = torch.ones(edge_index.size(1))
+            edge_weight = torch.ones((edge_index.size(1), ), device=edge_index.device)
         norm = gcn_norm(edge_index, edge_weight, x.size(0))
         x = self.lin(x)
         x_j = x.index_select(0, edge_index[0])                  # message from the source

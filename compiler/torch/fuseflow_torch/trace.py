@@ -1393,9 +1393,9 @@ class _concrete_sizes:
     def _wrap(fn):
         def call(*a, **k):
             def num(x):
-                if isinstance(x, _ShapeProxy):
+                if isinstance(x, fx.Proxy) and isinstance(x.tracer, _ShapeTracer):   # x.size(0), x.device
                     v = x.tracer.concrete.get(x.node)
-                    if isinstance(v, (int, float, tuple, list, torch.Size)):
+                    if v is not None and not isinstance(v, torch.Tensor):   # a size, x.device, x.dtype
                         return v
                 return x
             return fn(*[num(x) for x in a], **{key: num(x) for key, x in k.items()})

@@ -22,7 +22,6 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 def make_layout(num_blocks, num_sliding_window_blocks=3, num_global_blocks=1, num_random_blocks=1, seed=0):

@@ -1245,9 +1245,9 @@ def _flat(args, kwargs):
     return out
 
 
-SUPPORTED_TEXT = ('linear, addmm/baddbmm/addbmm, matmul/mm/bmm/mv/@, einsum (two operands), torch.sparse.mm, '
-                  'embedding, index_select and x[idx] by an integer tensor, repeat_interleave/kron of a block '
-                  'layout, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
+SUPPORTED_TEXT = ('linear, addmm/baddbmm/addbmm, matmul/mm/bmm/mv/@, einsum (one or two operands), torch.sparse.mm, '
+                  'embedding, index_select and x[idx] by an integer tensor, index_add, '
+                  'repeat_interleave/kron of a block layout, + - * /, neg, pow (2, 0.5, -0.5, -1), relu, '
                   "gelu (both forms), sigmoid, tanh, erf, exp, log, sqrt, rsqrt, softmax, log_softmax, layer_norm, "
                   'normalize (p=2), '
                   'sum/mean over dims, '

@@ -47,7 +47,7 @@ class GatherOps(nn.Module):
         o10 = torch.bmm(s, b) + s @ b
         # nanoGPT's position embeddings by torch.arange, and a list index
         pos = torch.arange(0, idx.size(1), dtype=torch.long)
-        o11 = self.emb(idx) + self.emb(pos) + x[[-1, 0, 2]]
+        o11 = self.emb(idx) + self.emb(pos) + x[[-1, 0, 2]][None, ...]
         return o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11
 
 

@@ -905,6 +905,9 @@ class Translator:
                  else i for i in items]
         at = [k for k, i in enumerate(items) if isinstance(i, IndexData)]
         full = slice(None, None, None)
+        if isinstance(x, Val) and not at and all(i is None or i is Ellipsis or i == full for i in items) \
+                and sum(i is Ellipsis for i in items) <= 1:
+            return self.op_reshape(x)       # x[None], mask[:, None, None, :]: new size-1 dimensions
         if isinstance(x, Val) and len(at) == 1 and all(i == full or i is Ellipsis for k, i in enumerate(items)
                                                        if k != at[0] and not isinstance(i, IndexData)) \
                 and sum(i is Ellipsis for i in items if not isinstance(i, IndexData)) <= 1:

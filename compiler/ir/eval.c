@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "interp_int.h"
 
@@ -199,6 +200,40 @@ int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ir_val *val,
     return 0;
 }
 
+static int count_windows(const ff_ir_expr *e)
+{
+    if (!e) return 0;
+    int n = 0;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++) n += e->off[m].on;
+    return (n > 0) + count_windows(e->a) + count_windows(e->b);
+}
+
+/* A window is read as a crop of its tensor (ff_tensor_window), which the
+ * walk then treats like any whole tensor: the access of the statement's
+ * copy is pointed at the crop, kept in r->data[ntensors + k]. */
+static int crop_windows(ir_run *r, ff_ir_expr *e, int *k, ff_tensor **crops)
+{
+    if (!e) return 0;
+    if (e->kind == FF_IR_ACCESS && ff_ir_has_window(e)) {
+        const ff_tensor *t = r->data[e->tensor];
+        int64_t lo[FF_IR_MAX_ORDER];
+        uint32_t len[FF_IR_MAX_ORDER];
+        for (int m = 0; m < e->nidx; m++) {
+            lo[m] = ff_ir_off_value(r->p, &e->off[m], r->sizes);
+            len[m] = e->off[m].on ? r->sizes[r->p->indices[e->idx[m]].size] : t->dims[m];
+        }
+        int rc = ff_tensor_window(t, lo, len, &crops[*k], r->err);
+        if (rc) return ff_err_wrap(r->err, "%s:%d:%d: ", r->p->path ? r->p->path : "?", e->pos.line, e->pos.col);
+        e->tensor = r->p->ntensors + *k;
+        r->data[e->tensor] = crops[(*k)++];
+        memset(e->off, 0, sizeof e->off);
+        return 0;
+    }
+    int rc = crop_windows(r, e->a, k, crops);
+    return rc ? rc : crop_windows(r, e->b, k, crops);
+}
+
 static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, ff_tensor **results,
                        ir_reals *reals, ff_err *err, ir_stmt_fn fn, void *ctx)
 {
@@ -215,7 +250,11 @@ static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, f
     r.fx.reals = reals;
     r.fx.gelu_c = ff_ir_gelu_scale(r.fx.F);
     r.fx.half = ff_fx_from_double(0.5, r.fx.F);
-    r.data = ff_xcalloc((size_t)p->ntensors + 1, sizeof *r.data);
+    int nwin = 0;
+    for (int s = 0; s < p->nstmts; s++)
+        if (count_windows(p->stmts[s].rhs) > nwin) nwin = count_windows(p->stmts[s].rhs);
+    r.data = ff_xcalloc((size_t)p->ntensors + (size_t)nwin + 1, sizeof *r.data);
+    ff_tensor **crops = ff_xcalloc((size_t)nwin + 1, sizeof *crops);
     ff_tensor **own = ff_xcalloc((size_t)p->ntensors + 1, sizeof *own); /* real mode's handle copies */
     if (reals && !reals->v.len) FF_VEC_PUSH(reals->v, 0.0); /* handle 0 */
     for (int t = 0; t < p->ntensors && !rc; t++) {
@@ -234,13 +273,19 @@ static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, f
         r.st.rhs = ir_expr_copy(r.arena, r.st.rhs);
         ir_place_stmt(r.arena, &r.st, p->nindices);
         r.nslots = 0;
-        int lhs = r.st.lhs;
-        rc = fn(&r, ctx, &results[lhs]);
+        int lhs = r.st.lhs, ncrops = 0;
+        rc = crop_windows(&r, r.st.rhs, &ncrops, crops);
+        if (!rc) rc = fn(&r, ctx, &results[lhs]);
         if (!rc) r.data[lhs] = results[lhs];
+        for (int k = 0; k < ncrops; k++) {
+            ff_tensor_free(crops[k]);
+            crops[k] = NULL;
+        }
         ir_arena_free(r.arena);
     }
     for (int t = 0; t < p->ntensors; t++) ff_tensor_free(own[t]);
     free(own);
+    free(crops);
     free(r.data);
     free(sizes);
     if (rc)

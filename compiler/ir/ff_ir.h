@@ -73,6 +73,18 @@ typedef enum ff_ir_red { FF_IR_RED_SUM, FF_IR_RED_MAX } ff_ir_red;
  * not log(softmax), whose small probabilities round to 0. */
 typedef enum ff_ir_softmax { FF_IR_SOFTMAX_PLAIN, FF_IR_SOFTMAX_LOG } ff_ir_softmax;
 
+/* An access's offset along one mode (docs/language.md "Offsets"): `A[s, D +
+ * d]` reads coordinate off + d of A's mode for each d of its index's range,
+ * off = lit + coef * size; a coordinate outside the mode is absent (not
+ * stored), so a window may crop a mode (a slice) or reach past it (a shift,
+ * as `cat` and padding need). on = 0: the mode is read whole, and its size
+ * is its index's. */
+typedef struct ff_ir_off {
+    int on;
+    int size;          /* a size symbol (program->sizes) times coef, or -1 */
+    int64_t coef, lit; /* either sign; coef != 0 when size >= 0 */
+} ff_ir_off;
+
 typedef struct ff_ir_expr ff_ir_expr;
 struct ff_ir_expr {
     ff_ir_kind kind;
@@ -81,6 +93,7 @@ struct ff_ir_expr {
     int tensor;                   /* index into program->tensors */
     int idx[FF_IR_MAX_ORDER];     /* index variables, one per mode */
     int nidx;
+    ff_ir_off off[FF_IR_MAX_ORDER]; /* ACCESS: per mode, its window (on = 0: none) */
     /* CONST */
     ff_fx value;
     /* UNARY: an ff_alu_op (NEG RELU EXP RSQRT) or FF_IR_FN_*; BINARY: ff_alu_op
@@ -194,6 +207,12 @@ int ff_ir_equal(const ff_ir_program *a, const ff_ir_program *b);
 int ff_ir_bind_sizes(const ff_ir_program *p, const ff_tensor *const *inputs, uint32_t *sizes_out,
                      ff_err *err);
 
+/* The first coordinate of an offset (o->on) under bound sizes. */
+int64_t ff_ir_off_value(const ff_ir_program *p, const ff_ir_off *o, const uint32_t *sizes);
+
+/* Whether an expression reads some tensor through a window. */
+int ff_ir_has_window(const ff_ir_expr *e);
+
 /* The reference interpreter: evaluates every statement in order, walking the
  * stored coordinates (see "the sparse reference" below), in fixed point, with
  * the support semantics above, using exactly the ALU
@@ -261,6 +280,10 @@ ff_ir_program *ff_ir_clone(const ff_ir_program *p);
 /* Appends a tensor to p: a copy of *t with its strings copied into p's
  * arena. Returns its id. Tensor ids below it are unchanged. */
 int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t);
+
+/* The index of p named `name` with size symbol `size`, added when p has
+ * none (indices are keyed by name and size, as the parser keys them). */
+int ff_ir_add_index(ff_ir_program *p, const char *name, int size);
 
 /* Stores tensor t of p in another mode order -- level l walks mode
  * modes[l], the level kinds kept (csr -> csc, dense -> dd:1,0) -- with the

@@ -157,6 +157,18 @@ ff_ir_program *ff_ir_clone(const ff_ir_program *p)
 
 /* The arrays live in the arena: growing one leaves the old copy there
  * until the program is freed (programs gain a handful of entries). */
+int ff_ir_add_index(ff_ir_program *p, const char *name, int size)
+{
+    for (int i = 0; i < p->nindices; i++)
+        if (p->indices[i].size == size && strcmp(p->indices[i].name, name) == 0) return i;
+    ff_ir_index *grown = ir_arena_alloc(p->arena, (size_t)(p->nindices + 1) * sizeof *grown);
+    if (p->nindices) memcpy(grown, p->indices, (size_t)p->nindices * sizeof *grown);
+    grown[p->nindices].name = arena_str(p->arena, name);
+    grown[p->nindices].size = size;
+    p->indices = grown;
+    return p->nindices++;
+}
+
 int ff_ir_add_tensor(ff_ir_program *p, const ff_ir_tensor *t)
 {
     ff_ir_tensor *grown = ir_arena_alloc(p->arena, (size_t)(p->ntensors + 1) * sizeof *grown);
@@ -316,8 +328,13 @@ static int expr_eq(const ff_ir_program *pa, const ff_ir_expr *a, const ff_ir_pro
     case FF_IR_ACCESS:
         if (a->nidx != b->nidx) return 0;
         if (strcmp(pa->tensors[a->tensor].name, pb->tensors[b->tensor].name) != 0) return 0;
-        for (int m = 0; m < a->nidx; m++)
+        for (int m = 0; m < a->nidx; m++) {
+            const ff_ir_off *u = &a->off[m], *w = &b->off[m];
             if (!index_eq(pa, a->idx[m], pb, b->idx[m])) return 0;
+            if (u->on != w->on || u->lit != w->lit || (u->size >= 0) != (w->size >= 0)) return 0;
+            if (u->size >= 0 && (u->coef != w->coef || strcmp(pa->sizes[u->size].name, pb->sizes[w->size].name) != 0))
+                return 0;
+        }
         return 1;
     case FF_IR_CONST: return a->value == b->value;
     case FF_IR_UNARY:
@@ -407,7 +424,10 @@ static int verify_expr(verifier *v, const ff_ir_expr *e, int *bound, int nbound)
         for (int m = 0; m < e->nidx; m++) {
             if (!valid_index(p, e->idx[m]))
                 return vfail(v, e, "%s: index id %d out of range", t->name, e->idx[m]);
-            if (p->indices[e->idx[m]].size != t->dims[m])
+            const ff_ir_off *o = &e->off[m];
+            if (o->on && o->size >= 0 && (o->size >= p->nsizes || o->coef == 0))
+                return vfail(v, e, "%s: mode %d has a malformed offset", t->name, m);
+            if (!o->on && p->indices[e->idx[m]].size != t->dims[m])
                 return vfail(v, e, "%s: index %s has size %s but mode %d has size %s", t->name,
                              p->indices[e->idx[m]].name, p->sizes[p->indices[e->idx[m]].size].name,
                              m, p->sizes[t->dims[m]].name);
@@ -609,4 +629,21 @@ int ff_ir_verify(const ff_ir_program *p, ff_err *err)
     free(bound);
     free(v.reduced);
     return rc;
+}
+
+int64_t ff_ir_off_value(const ff_ir_program *p, const ff_ir_off *o, const uint32_t *sizes)
+{
+    if (!o->on) return 0;
+    int64_t v = o->lit;
+    if (o->size >= 0) v += o->coef * (int64_t)(p->sizes[o->size].literal ? p->sizes[o->size].literal : sizes[o->size]);
+    return v;
+}
+
+int ff_ir_has_window(const ff_ir_expr *e)
+{
+    if (!e) return 0;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++)
+            if (e->off[m].on) return 1;
+    return ff_ir_has_window(e->a) || ff_ir_has_window(e->b);
 }

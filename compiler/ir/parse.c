@@ -8,7 +8,9 @@
  *   size    := NAME | INTEGER
  *   scalar  := "scalar" NAME "=" [ "-" ] NUMBER
  *   stmt    := access "=" expr
- *   access  := NAME [ "[" [ NAME { "," NAME } ] "]" ]
+ *   access  := NAME [ "[" [ item { "," item } ] "]" ]
+ *   item    := [ "-" ] term { ( "+" | "-" ) term }   (one added NAME is the index;
+ *   term    := NAME | INTEGER | INTEGER "*" NAME      right side only: the rest its offset)
  *   expr    := term { ( "+" | "-" ) term }
  *   term    := unary { ( "*" | "/" ) unary }
  *   unary   := "-" unary | primary
@@ -198,7 +200,7 @@ static void advance(parser *P)
             p++;
         }
         t->kind = TK_NUM;
-    } else if (strchr("[](),:=+-*/", *p) && *p) {
+    } else if (strchr("[](),:=+-*/<", *p) && *p) {
         t->kind = (unsigned char)*p++;
         if (t->kind == '(' || t->kind == '[') P->depth++;
         if ((t->kind == ')' || t->kind == ']') && P->depth > 0) P->depth--;
@@ -454,6 +456,9 @@ static void bind_size(parser *P, int li, int t, int mode, ff_srcpos pos)
         l->where = pos;
         return;
     }
+    if (l->size != size && l->tensor < 0)
+        fail(P, pos, "index %.*s has size %s here (mode %d of %s) but size %s at %d:%d (its range)", l->n, l->name,
+             P->sizes.data[size].name, mode, x->name, P->sizes.data[l->size].name, l->where.line, l->where.col);
     if (l->size != size)
         fail(P, pos,
              "index %.*s has size %s here (mode %d of %s) but size %s at %d:%d (mode %d of %s)",
@@ -462,9 +467,144 @@ static void bind_size(parser *P, int li, int t, int mode, ff_srcpos pos)
              P->tensors.data[l->tensor].name);
 }
 
-/* "[" [ NAME { "," NAME } ] "]" after an access's name, if present: fills
- * local index ids and their positions; returns how many. */
-static int index_list(parser *P, int *ids, ff_srcpos *pos)
+/* A non-literal size symbol named t, or -1. */
+static int find_size_symbol(const parser *P, const token *t)
+{
+    for (size_t i = 0; i < P->sizes.len; i++)
+        if (!P->sizes.data[i].literal && name_eq(P->sizes.data[i].name, t->s, t->n)) return (int)i;
+    return -1;
+}
+
+/* "<" size after a bracketed index: its range 0..size-1, stated (a window's
+ * index may have no other use to take it from). */
+static void index_range(parser *P, int li)
+{
+    ff_srcpos pos = P->tok.pos;
+    advance(P); /* "<" */
+    if (P->tok.kind == TK_NAME && find_size_symbol(P, &P->tok) < 0)
+        fail(P, P->tok.pos, "%.*s is not a size of any declared tensor", P->tok.n, P->tok.s);
+    int size = size_rule(P);
+    lindex *l = &P->loc[li];
+    if (l->size >= 0 && l->size != size) {
+        if (l->tensor < 0)
+            fail(P, pos, "index %.*s has range %s here but %s at %d:%d", l->n, l->name, P->sizes.data[size].name,
+                 P->sizes.data[l->size].name, l->where.line, l->where.col);
+        fail(P, pos, "index %.*s has range %s here but size %s at %d:%d (mode %d of %s)", l->n, l->name,
+             P->sizes.data[size].name, P->sizes.data[l->size].name, l->where.line, l->where.col, l->mode,
+             P->tensors.data[l->tensor].name);
+    }
+    if (l->size < 0) {
+        l->size = size;
+        l->tensor = -1;
+        l->mode = -1;
+        l->where = pos;
+    }
+}
+
+/* A non-negative integer token's value, failing on anything else. */
+static int64_t offset_integer(parser *P, const token *t)
+{
+    int64_t v = 0;
+    for (int i = 0; i < t->n; i++) {
+        if (!is_digit((unsigned char)t->s[i]))
+            fail(P, t->pos, "bad offset \"%.*s\" (expected an integer or a size name)", t->n, t->s);
+        v = v * 10 + (t->s[i] - '0');
+        if (v > INT32_MAX) fail(P, t->pos, "bad offset \"%.*s\" (at most %d)", t->n, t->s, INT32_MAX);
+    }
+    return v;
+}
+
+/* item := [ "-" ] term { ( "+" | "-" ) term };
+ * term := NAME | INTEGER | INTEGER "*" NAME
+ * One NAME that is not a size symbol, added, is the index; the other terms
+ * add up to its offset: an integer plus at most one size symbol times an
+ * integer, either sign (`d`, `D + d`, `d + 16`, `j - 16`, `2*D + 8 + d`). A
+ * lone NAME is an index whatever it is called, as it always was. Returns
+ * the local index id. */
+static int index_item(parser *P, ff_ir_off *off, ff_srcpos *pos)
+{
+    token terms[8];
+    int64_t mult[8];
+    int sign[8];
+    int n = 0, neg = 0;
+    memset(off, 0, sizeof *off);
+    off->size = -1;
+    *pos = P->tok.pos;
+    if (P->tok.kind == '-') {
+        neg = 1;
+        advance(P);
+    }
+    for (;;) {
+        if (n == 8) fail(P, P->tok.pos, "an index with more than 8 terms");
+        sign[n] = neg ? -1 : 1;
+        if (P->tok.kind == TK_NUM) {
+            token num = P->tok;
+            advance(P);
+            if (P->tok.kind == '*') {
+                advance(P);
+                if (P->tok.kind != TK_NAME) expected(P, "a size name after \"*\"");
+                mult[n] = offset_integer(P, &num);
+                terms[n++] = P->tok;
+                advance(P);
+            } else {
+                mult[n] = -1; /* an integer term */
+                terms[n++] = num;
+            }
+        } else if (P->tok.kind == TK_NAME) {
+            mult[n] = 0; /* a name: the index, or a size */
+            terms[n++] = P->tok;
+            advance(P);
+        } else {
+            expected(P, n ? "a size, an integer or an index name after \"+\" or \"-\"" : "an index name");
+        }
+        if (P->tok.kind != '+' && P->tok.kind != '-') break;
+        neg = P->tok.kind == '-';
+        advance(P);
+    }
+    if (n == 1 && mult[0] == 0 && sign[0] > 0) {
+        *pos = terms[0].pos;
+        return local_index(P, &terms[0]);
+    }
+    int index = -1;
+    off->on = 1;
+    for (int k = 0; k < n; k++) {
+        const token *t = &terms[k];
+        if (mult[k] < 0) {
+            off->lit += sign[k] * offset_integer(P, t);
+            if (off->lit > INT32_MAX || off->lit < -INT32_MAX) fail(P, t->pos, "offset too large (at most %d)", INT32_MAX);
+            continue;
+        }
+        int z = find_size_symbol(P, t);
+        if (z < 0 && mult[k] == 0) {
+            if (index >= 0)
+                fail(P, t->pos, "two index names in one index (%.*s and %.*s): an offset is made of integers and sizes",
+                     terms[index].n, terms[index].s, t->n, t->s);
+            if (sign[k] < 0)
+                fail(P, t->pos, "index %.*s is subtracted: an index is added to its offset (reversing a mode is not "
+                                "supported)", t->n, t->s);
+            index = k;
+            continue;
+        }
+        if (z < 0) fail(P, t->pos, "%.*s is not a size (only a size can be multiplied in an offset)", t->n, t->s);
+        if (off->size >= 0 && off->size != z)
+            fail(P, t->pos, "an offset may name one size (it has %s and %.*s)", P->sizes.data[off->size].name, t->n,
+                 t->s);
+        off->size = z;
+        off->coef += sign[k] * (mult[k] ? mult[k] : 1);
+        if (off->coef > INT32_MAX || off->coef < -INT32_MAX) fail(P, t->pos, "offset too large");
+    }
+    if (index < 0)
+        fail(P, *pos, "this index has no index name, only sizes and integers (an index name that is also a size "
+                      "cannot take an offset)");
+    if (off->size >= 0 && off->coef == 0) off->size = -1;
+    *pos = terms[index].pos;
+    return local_index(P, &terms[index]);
+}
+
+/* "[" [ item { "," item } ] "]" after an access's name, if present: fills
+ * local index ids, their positions and (offs non-NULL: a right-side access)
+ * their offsets; returns how many. */
+static int index_list(parser *P, int *ids, ff_srcpos *pos, ff_ir_off *offs)
 {
     if (P->tok.kind != '[') return 0;
     advance(P);
@@ -474,13 +614,17 @@ static int index_list(parser *P, int *ids, ff_srcpos *pos)
         return 0;
     }
     for (;;) {
-        if (P->tok.kind != TK_NAME) expected(P, "an index name");
+        if (P->tok.kind != TK_NAME && P->tok.kind != TK_NUM && P->tok.kind != '-') expected(P, "an index name");
         if (n == FF_IR_MAX_ORDER)
             fail(P, P->tok.pos, "more than %d indices (tensors have at most %d modes)",
                  FF_IR_MAX_ORDER, FF_IR_MAX_ORDER);
-        pos[n] = P->tok.pos;
-        ids[n++] = local_index(P, &P->tok);
-        advance(P);
+        ff_ir_off off;
+        ids[n] = index_item(P, &off, &pos[n]);
+        if (off.on && !offs)
+            fail(P, pos[n], "an offset on the left side (a statement assigns its whole result; read a window on "
+                            "the right instead)");
+        if (offs) offs[n] = off;
+        n++;
         if (P->tok.kind != ',') break;
         advance(P);
     }
@@ -556,8 +700,9 @@ static ff_ir_expr *access_rhs(parser *P, const token *name)
 {
     int ids[FF_IR_MAX_ORDER];
     ff_srcpos ipos[FF_IR_MAX_ORDER];
+    ff_ir_off offs[FF_IR_MAX_ORDER];
     int bracket = P->tok.kind == '[';
-    int n = index_list(P, ids, ipos);
+    int n = index_list(P, ids, ipos, offs);
     int t = find_tensor(P, name->s, name->n);
     if (t < 0 && P->tok.kind == '(')
         fail(P, name->pos,
@@ -580,12 +725,16 @@ static ff_ir_expr *access_rhs(parser *P, const token *name)
                 fail(P, ipos[m],
                      "index %.*s appears twice in one access of %s (diagonals are not supported)",
                      P->loc[ids[m]].n, P->loc[ids[m]].name, x->name);
-    for (int m = 0; m < n; m++) bind_size(P, ids[m], t, m, ipos[m]);
+    /* A window's mode does not size its index: the window is as long as the
+     * index, sized elsewhere (checked at the end of the statement). */
+    for (int m = 0; m < n; m++)
+        if (!offs[m].on) bind_size(P, ids[m], t, m, ipos[m]);
     if (!ti->read.line) ti->read = name->pos;
     ff_ir_expr *e = node(P, FF_IR_ACCESS, name->pos);
     e->tensor = t;
     e->nidx = n;
     memcpy(e->idx, ids, sizeof(int) * (size_t)n);
+    memcpy(e->off, offs, sizeof(ff_ir_off) * (size_t)n);
     return e;
 }
 
@@ -630,6 +779,7 @@ static ff_ir_expr *call(parser *P, const token *name)
         itok = P->tok;
         e->index = local_index(P, &itok);
         advance(P);
+        if (P->tok.kind == '<') index_range(P, e->index);
         expect(P, ']', "\"]\"");
         if (P->tok.kind != '(') expected(P, "\"(\"");
     }
@@ -799,6 +949,25 @@ static int reads_dense(const parser *P, const ff_ir_expr *e)
     return reads_dense(P, e->a) && reads_dense(P, e->b);
 }
 
+/* Windows of the statement's accesses (local index ids): each index must
+ * have a size from a plain use -- a window is as long as its index. (A
+ * window may reach past its mode: what lies outside is absent.) */
+static void check_windows(parser *P, const ff_ir_expr *e)
+{
+    if (!e) return;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++) {
+            const lindex *l = &P->loc[e->idx[m]];
+            if (e->off[m].on && l->size < 0)
+                fail(P, e->pos,
+                     "index %.*s has no size: it is read only with an offset here, and a window is as long as its "
+                     "index (use %.*s in a plain access or on the left, e.g. declare the result)",
+                     l->n, l->name, l->n, l->name);
+        }
+    check_windows(P, e->a);
+    check_windows(P, e->b);
+}
+
 /* stmt := access "=" expr */
 static void stmt(parser *P)
 {
@@ -814,7 +983,7 @@ static void stmt(parser *P)
         fail(P, name.pos, "%.*s is a scalar; only tensors can be assigned", name.n, name.s);
     ff_ir_stmt s = {.pos = name.pos};
     ff_srcpos ipos[FF_IR_MAX_ORDER];
-    s.nlhs = index_list(P, s.lhs_idx, ipos);
+    s.nlhs = index_list(P, s.lhs_idx, ipos, NULL);
     for (int m = 0; m < s.nlhs; m++)
         for (int q = 0; q < m; q++)
             if (s.lhs_idx[q] == s.lhs_idx[m])
@@ -875,6 +1044,7 @@ static void stmt(parser *P)
         fail(P, ipos[m], "index %.*s on the left does not appear on the right", l->n, l->name);
     }
 
+    check_windows(P, s.rhs);
     /* local indices -> program indices (same name and size share one) */
     for (int i = 0; i < P->nloc; i++) {
         lindex *l = &P->loc[i];
@@ -927,6 +1097,32 @@ static void program(parser *P)
     }
 }
 
+/* A window's length and offset are sizes with a value at run time: literal,
+ * or the size of some input's mode (a size only results have is unknown
+ * until the program has run). */
+static void check_window_sizes(parser *P, const ff_ir_expr *e)
+{
+    if (!e) return;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++) {
+            const ff_ir_off *o = &e->off[m];
+            if (!o->on) continue;
+            int len = P->indices.data[e->idx[m]].size;
+            for (int k = 0; k < 2; k++) {
+                int z = k ? o->size : len;
+                if (z < 0) continue;
+                const ff_ir_size *sz = &P->sizes.data[z];
+                if (!sz->literal && sz->from_tensor < 0)
+                    fail(P, e->pos,
+                         "the window of %s along mode %d needs size %s, which no input has (it has no value before "
+                         "the program runs): write it as a number",
+                         P->tensors.data[e->tensor].name, m, sz->name);
+            }
+        }
+    check_window_sizes(P, e->a);
+    check_window_sizes(P, e->b);
+}
+
 /* Roles, and which input gives each size its value at run time. */
 static void finish(parser *P)
 {
@@ -945,6 +1141,7 @@ static void finish(parser *P)
             }
         }
     }
+    for (size_t i = 0; i < P->stmts.len; i++) check_window_sizes(P, P->stmts.data[i].rhs);
 }
 
 static int read_file(const char *path, char **out, size_t *len, ff_err *err)

@@ -48,12 +48,34 @@ static int prec(const ff_ir_expr *e)
 
 static void expr(sbuf *b, const ff_ir_program *p, const ff_ir_expr *e, int ctx);
 
+/* Whether index k indexes some mode of e read whole (not through a window). */
+static int plain_use(const ff_ir_expr *e, int k)
+{
+    if (!e) return 0;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++)
+            if (e->idx[m] == k && !e->off[m].on) return 1;
+    return plain_use(e->a, k) || plain_use(e->b, k);
+}
+
 static void access(sbuf *b, const ff_ir_program *p, const ff_ir_expr *e)
 {
     put(b, "%s", p->tensors[e->tensor].name);
     if (e->nidx == 0) return;
     put(b, "[");
-    for (int m = 0; m < e->nidx; m++) put(b, "%s%s", m ? ", " : "", p->indices[e->idx[m]].name);
+    for (int m = 0; m < e->nidx; m++) {
+        const ff_ir_off *o = &e->off[m];
+        put(b, "%s", m ? ", " : "");
+        /* "2*D + 8 + d", "d - 16", "0 + d": the offset, then the index */
+        if (o->on && o->size >= 0) {
+            if (o->coef < 0) put(b, "-");
+            if (o->coef != 1 && o->coef != -1) put(b, "%lld*", (long long)(o->coef < 0 ? -o->coef : o->coef));
+            put(b, "%s + ", p->sizes[o->size].name);
+        }
+        if (o->on && (o->lit > 0 || (o->lit == 0 && o->size < 0))) put(b, "%lld + ", (long long)o->lit);
+        put(b, "%s", p->indices[e->idx[m]].name);
+        if (o->on && o->lit < 0) put(b, " - %lld", (long long)-o->lit);
+    }
     put(b, "]");
 }
 
@@ -99,7 +121,11 @@ static void expr(sbuf *b, const ff_ir_program *p, const ff_ir_expr *e, int ctx)
     case FF_IR_REDUCE:
     case FF_IR_SOFTMAX:
     case FF_IR_LAYERNORM:
-        put(b, "%s[%s](", ir_func_of(e->kind, e->op)->name, p->indices[e->index].name);
+        put(b, "%s[%s", ir_func_of(e->kind, e->op)->name, p->indices[e->index].name);
+        /* an index only windows use states its range (docs/language.md
+         * "Offsets") */
+        if (!plain_use(e->a, e->index)) put(b, " < %s", p->sizes[p->indices[e->index].size].name);
+        put(b, "](");
         expr(b, p, e->a, 0);
         put(b, ")");
         break;

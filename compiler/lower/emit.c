@@ -97,7 +97,7 @@ static void size_text(lw *L, int v, int blocks, char *buf, size_t n)
         lx *x = L->nodes[i];
         if (x->kind != FF_IR_ACCESS) continue;
         for (int m = 0; m < x->nidx; m++)
-            if (x->idx[m] == v) {
+            if (x->idx[m] == v && !x->off[m].on) { /* a window's mode is not v's size */
                 if (blocks && lw_is_blocked(L, v)) snprintf(buf, n, "%s:%d/%d", lw_tname(L, x->tensor), m, L->B);
                 else snprintf(buf, n, "%s:%d", lw_tname(L, x->tensor), m);
                 return;
@@ -253,13 +253,41 @@ static int leaf_dense(lw *L, int acc)
     return lw_tfmt(L, a->tensor)->lv[a->next].fmt == FF_LVL_DENSE;
 }
 
+/* Whether access acc's window at its level `lvl` (if any) lies inside the
+ * mode, as far as the program's sizes prove: a window reaching past it
+ * reads only the coordinates that exist there. */
+static int window_inside(lw *L, int acc, int lvl)
+{
+    const access *a = &L->acc[acc];
+    const lx *x = a->node;
+    int m = lw_tfmt(L, a->tensor)->lv[lvl].mode;
+    if (!x->off[m].on) return 1;
+    const ff_ir_off *o = &x->off[m];
+    int len = L->idx[x->idx[m]].size, dim = L->p->tensors[a->tensor].dims[m];
+    if (o->size < 0 && o->lit == 0 && len == dim) return 1;
+    const ff_ir_size *zl = &L->p->sizes[len], *zd = &L->p->sizes[dim], *zo = o->size >= 0 ? &L->p->sizes[o->size] : NULL;
+    if (!zl->literal || !zd->literal || (zo && !zo->literal)) return 0;
+    int64_t off = o->lit + (zo ? o->coef * zo->literal : 0);
+    return off >= 0 && off + zl->literal <= zd->literal;
+}
+
+/* A dense level whose every coordinate the access reads, from a reference
+ * that is never N: it covers the level (it can be located, or drive a level
+ * every operand covers). Where the reference may be N -- an absent fiber,
+ * after a union or a locate that may miss -- the level holds nothing. */
+static int leaf_full(lw *L, int acc)
+{
+    const access *a = &L->acc[acc];
+    return leaf_dense(L, acc) && window_inside(L, acc, a->next) && !a->maybe_n;
+}
+
 /* Whether the support along the level is every coordinate. */
 static int mt_covers(lw *L, const mt *m)
 {
     switch (m->kind) {
     case MT_NEUTRAL:
     case MT_FULL: return 1;
-    case MT_LEAF: return leaf_dense(L, m->acc);
+    case MT_LEAF: return leaf_full(L, m->acc);
     case MT_AND:
         for (int i = 0; i < m->nkid; i++)
             if (!mt_covers(L, m->kid[i])) return 0;
@@ -289,6 +317,77 @@ typedef struct iter {
     int nlocated;
 } iter;
 
+/* "T:m" for size symbol z: a plain mode of that size some access of the
+ * statement reads; 0 when none does. */
+static int size_symbol_text(lw *L, int z, char *buf, size_t n)
+{
+    for (int i = 0; i < L->nnodes; i++) {
+        lx *x = L->nodes[i];
+        if (x->kind != FF_IR_ACCESS) continue;
+        const ff_ir_tensor *t = &L->p->tensors[x->tensor];
+        for (int m = 0; m < x->nidx; m++)
+            if (t->dims[m] == z && !x->off[m].on && t->role == FF_IR_INPUT) {
+                snprintf(buf, n, "%s:%d", lw_tname(L, x->tensor), m);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* The window access acc reads at its next level (docs/language.md
+ * "Offsets"), or NULL: the mode of that level, read from coordinate `off`
+ * for `len` coordinates. Sets scan or locate node n's params off and len. */
+static const ff_ir_off *level_window(lw *L, int acc, int n)
+{
+    const access *a = &L->acc[acc];
+    const lx *x = a->node;
+    int m = lw_tfmt(L, a->tensor)->lv[a->next].mode;
+    if (!x->off[m].on) return NULL;
+    const ff_ir_off *o = &x->off[m];
+    const ff_ir_size *z = o->size >= 0 ? &L->p->sizes[o->size] : NULL;
+    char off[96], len[96];
+    if (!z || z->literal) {
+        snprintf(off, sizeof off, "%lld", (long long)(o->lit + (z ? o->coef * z->literal : 0)));
+    } else if (o->coef == 1 && o->lit == 0) {
+        if (!size_symbol_text(L, o->size, off, sizeof off))
+            lw_fail(L, x->pos,
+                    "the offset %s of %s's window: no tensor this kernel reads has a mode of size %s (a graph takes "
+                    "its sizes from its inputs); write the offset as a number",
+                    z->name, lw_tname(L, a->tensor), z->name);
+    } else {
+        lw_fail(L, x->pos,
+                "the offset of %s's window along mode %d: a graph takes an offset that is a number or one size (not "
+                "%lld*%s + %lld); write it as a number",
+                lw_tname(L, a->tensor), m, (long long)o->coef, z->name, (long long)o->lit);
+    }
+    if (lw_tfmt(L, a->tensor)->lv[a->next].split != FF_SPLIT_NONE)
+        lw_fail(L, x->pos, "%s is read through a window along a mode its format stores in blocks: not supported",
+                lw_tname(L, a->tensor));
+    if (lw_tfmt(L, a->tensor)->lv[a->next].split != FF_SPLIT_NONE)
+        lw_fail(L, x->pos, "%s is read through a window along a mode its format stores in blocks: not supported",
+                lw_tname(L, a->tensor));
+    if (lw_is_blocked(L, x->idx[m]))
+        lw_fail(L, x->pos, "%s is read through a window along a blocked index (%s): not supported with --block",
+                lw_tname(L, a->tensor), L->idx[x->idx[m]].name);
+    size_text(L, x->idx[m], 0, len, sizeof len);
+    if (ff_node_set_str(L->g, n, "off", off, L->err) < 0 || ff_node_set_str(L->g, n, "len", len, L->err) < 0)
+        longjmp(L->fail, 1);
+    return o;
+}
+
+/* Whether accesses a and b read the same window (or none) at their next
+ * levels. */
+static int same_window(lw *L, int a, int b)
+{
+    const access *x = &L->acc[a], *y = &L->acc[b];
+    int m = lw_tfmt(L, x->tensor)->lv[x->next].mode;
+    const ff_ir_off *u = &x->node->off[m], *w = &y->node->off[m];
+    int uon = u->on, won = w->on;
+    if (uon != won) return 0;
+    return !uon || (u->lit == w->lit && u->size == w->size && u->coef == w->coef &&
+                    L->idx[x->node->idx[m]].size == L->idx[y->node->idx[m]].size);
+}
+
 static const char *level_fmt_name(lw *L, int acc)
 {
     return leaf_dense(L, acc) ? "dense" : "compressed";
@@ -302,7 +401,7 @@ static side scan_leaf(lw *L, int acc, int lvl, side *done, int ndone)
     for (int i = 0; i < ndone; i++) {
         access *b = &L->acc[done[i].acc];
         if (b->tensor == a->tensor && b->next == a->next && b->ref.node == a->ref.node &&
-            strcmp(b->ref.port, a->ref.port) == 0) {
+            strcmp(b->ref.port, a->ref.port) == 0 && same_window(L, acc, done[i].acc)) {
             side s = done[i];
             s.acc = acc;
             return s;
@@ -313,6 +412,7 @@ static side scan_leaf(lw *L, int acc, int lvl, side *done, int ndone)
     gset_str(L, n, "format", level_fmt_name(L, acc));
     gset_str(L, n, "tensor", lw_tname(L, a->tensor));
     gset_int(L, n, "level", a->next);
+    level_window(L, acc, n);
     gconn(L, a->ref, n, "ref_in");
     side s = {P(n, "crd"), P(n, "ref"), acc};
     return s;
@@ -459,6 +559,9 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
         gconn(L, uniq[i].crd, j, cp);
         gconn(L, uniq[i].ref, j, rp);
     }
+    /* a union's sides lacking a coordinate get N */
+    for (int i = 0; i < n && kind != MT_AND; i++)
+        if (all[i].acc >= 0) L->acc[all[i].acc].maybe_n = 1;
     for (int i = 0; i < n; i++) {
         char rp[16];
         snprintf(rp, sizeof rp, "ref%d", map[i]);
@@ -486,7 +589,7 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         out->n = 1;
         return;
     case MT_LEAF:
-        if (leaf_dense(L, m->acc)) {
+        if (leaf_full(L, m->acc)) {
             add_located(out, m->acc);
             return;
         }
@@ -572,12 +675,14 @@ static pref dense_range(lw *L, int lvl)
 static void locate_access(lw *L, int acc, int lvl)
 {
     access *a = &L->acc[acc];
+    if (!leaf_full(L, acc)) a->maybe_n = 1; /* the coordinate may be absent */
     pref parent = repeat_over(L, a->ref, lvl, lw_tname(L, a->tensor));
     int n = gnode(L, FF_PRIM_LOCATE, "loc_%s_%s", lw_tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
     at_level(L, n, lvl);
     gset_str(L, n, "format", level_fmt_name(L, acc));
     gset_str(L, n, "tensor", lw_tname(L, a->tensor));
     gset_int(L, n, "level", a->next);
+    level_window(L, acc, n);
     gconn(L, L->levels[lvl].crd, n, "crd_in");
     gconn(L, parent, n, "ref_in");
     a->ref = P(n, "ref");
@@ -616,7 +721,7 @@ static void process_level(lw *L, int lvl)
         /* The level's support is every coordinate: a dense operand's scan
          * drives it (or, with none, a dense range); the rest are located. */
         for (int i = 0; i < it.nlocated && located_scanned < 0; i++)
-            if (leaf_dense(L, it.located[i])) located_scanned = it.located[i];
+            if (leaf_full(L, it.located[i])) located_scanned = it.located[i];
         if (located_scanned >= 0) {
             side sd = scan_leaf(L, located_scanned, lvl, done, 0);
             lv->crd = sd.crd;

@@ -51,6 +51,10 @@ struct lx {
     ff_fx value;         /* CONST */
     int tensor;          /* ACCESS / MASK's M (via a) */
     int nidx, idx[FF_IR_MAX_ORDER]; /* ACCESS: local index ids per mode */
+    ff_ir_off off[FF_IR_MAX_ORDER]; /* ACCESS: per mode, its window: the
+                              access's own offset plus those a fused
+                              producer's index took from the window its
+                              consumer reads it through */
     const ff_ir_expr *src; /* ACCESS: the program's node it copies (relayout.c
                               moves that node to a copy of the tensor) */
     lx *a, *b;
@@ -118,6 +122,9 @@ typedef struct access {
     int chain_end;       /* level-trie node its chain ends at */
     int next;            /* emit: next tensor level to iterate */
     pref ref;            /* emit: reference stream at the current depth */
+    int maybe_n;         /* emit: that stream may carry N (an absent fiber):
+                            the access went through a union, or was located
+                            in a level that may lack the coordinate */
 } access;
 
 enum { LW_IDX_OWN, LW_IDX_INLINED, LW_IDX_EXPANSION };
@@ -133,6 +140,7 @@ typedef struct lw_index {
  * expression (its own indices are renamed apart from the consumer's). */
 typedef struct idxmap {
     int prog[LW_MAX_IDX], local[LW_MAX_IDX], n;
+    ff_ir_off off[LW_MAX_IDX]; /* program index prog[i] = local[i] + off[i] */
     const char *tag;     /* the producer's tensor, for readable names */
 } idxmap;
 

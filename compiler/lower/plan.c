@@ -135,6 +135,42 @@ static int mapped_index(lw *L, idxmap *map, int prog_index)
     return id;
 }
 
+/* The offset a producer's index takes from the window its consumer reads
+ * it through (none outside a producer's copy, or for its own indices). */
+static ff_ir_off mapped_off(const idxmap *map, int prog_index)
+{
+    ff_ir_off none = {.size = -1};
+    if (map)
+        for (int i = 0; i < map->n; i++)
+            if (map->prog[i] == prog_index) return map->off[i];
+    return none;
+}
+
+/* a + b: windows compose by adding their offsets (one size symbol at most). */
+static ff_ir_off add_off(lw *L, ff_srcpos pos, ff_ir_off a, ff_ir_off b)
+{
+    if (!b.on) return a;
+    if (!a.on) return b;
+    ff_ir_off r = {.on = 1, .size = a.size >= 0 ? a.size : b.size, .lit = a.lit + b.lit};
+    if (a.size >= 0 && b.size >= 0 && a.size != b.size)
+        lw_fail(L, pos, "fusing windows whose offsets name two sizes (%s and %s): write one as a number",
+                L->p->sizes[a.size].name, L->p->sizes[b.size].name);
+    r.coef = (a.size >= 0 ? a.coef : 0) + (b.size >= 0 ? b.coef : 0);
+    if (r.size >= 0 && r.coef == 0) r.size = -1;
+    return r;
+}
+
+/* Whether a window at offset o of `len` coordinates lies inside a mode of
+ * size `dim` (size symbols), as far as the program's sizes prove. */
+static int window_within(const ff_ir_program *p, ff_ir_off o, int len, int dim)
+{
+    if (!o.on || (o.size < 0 && o.lit == 0 && len == dim)) return 1;
+    const ff_ir_size *zl = &p->sizes[len], *zd = &p->sizes[dim], *zo = o.size >= 0 ? &p->sizes[o.size] : NULL;
+    if (!zl->literal || !zd->literal || (zo && !zo->literal)) return 0;
+    int64_t off = o.lit + (zo ? o.coef * zo->literal : 0);
+    return off >= 0 && off + zl->literal <= zd->literal;
+}
+
 static int fresh_index(lw *L, int like)
 {
     char name[FF_LOWER_NAME];
@@ -165,6 +201,7 @@ static lx *rename_copy(lw *L, lx *x, int from, int to)
     y->tensor = x->tensor;
     y->src = x->src;
     y->nidx = x->nidx;
+    memcpy(y->off, x->off, sizeof y->off);
     for (int m = 0; m < x->nidx; m++) y->idx[m] = x->idx[m] == from ? to : x->idx[m];
     y->bcast_b = x->bcast_b;
     y->cap = x->cap;
@@ -305,11 +342,25 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
         const ff_ir_stmt *prod = fused_producer(L, e->tensor);
         if (prod) {
             /* Cross-expression fusion: the producer's expression, its output
-             * indices bound to this access's indices, its own renamed apart. */
+             * indices bound to this access's indices, its own renamed apart.
+             * A window the access reads moves into the producer's accesses:
+             * its index is the consumer's plus the offset. */
             idxmap sub = {.tag = L->p->tensors[e->tensor].name};
             for (int m = 0; m < prod->nlhs; m++) {
                 sub.prog[sub.n] = prod->lhs_idx[m];
-                sub.local[sub.n++] = mapped_index(L, map, e->idx[m]);
+                sub.off[sub.n] = add_off(L, e->pos, e->off[m], mapped_off(map, e->idx[m]));
+                sub.local[sub.n] = mapped_index(L, map, e->idx[m]);
+                /* the producer's expression has values past its own extent
+                 * (its inputs may be larger): a window reaching past the
+                 * result must stay a read of the stored result */
+                if (!window_within(L->p, sub.off[sub.n], L->idx[sub.local[sub.n]].size,
+                                   L->p->tensors[e->tensor].dims[m]))
+                    lw_fail(L, e->pos,
+                            "%s is read through a window that may reach past its mode %d: fused, its producer would "
+                            "compute entries %s does not have; leave %s unfused",
+                            L->p->tensors[e->tensor].name, m, L->p->tensors[e->tensor].name,
+                            L->p->tensors[e->tensor].name);
+                sub.n++;
             }
             lx *r = copy_ir(L, prod->rhs, &sub, depth + 1);
             r->inlined = e->tensor + 1;
@@ -324,7 +375,10 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
         x->tensor = e->tensor;
         x->src = e;
         x->nidx = e->nidx;
-        for (int m = 0; m < e->nidx; m++) x->idx[m] = mapped_index(L, map, e->idx[m]);
+        for (int m = 0; m < e->nidx; m++) {
+            x->off[m] = add_off(L, e->pos, e->off[m], mapped_off(map, e->idx[m]));
+            x->idx[m] = mapped_index(L, map, e->idx[m]);
+        }
         return x;
     case FF_IR_CONST:
         return x;
@@ -347,6 +401,11 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
         return x;
     case FF_IR_SOFTMAX:
     case FF_IR_LAYERNORM: {
+        if (mapped_off(map, e->index).on)
+            lw_fail(L, e->pos,
+                    "a window of %s's index %s: fused, the %s would run over the window only; leave its result "
+                    "unfused",
+                    map->tag, L->p->indices[e->index].name, e->kind == FF_IR_SOFTMAX ? "softmax" : "layernorm");
         int j = mapped_index(L, map, e->index);
         lx *a = copy_ir(L, e->a, map, depth);
         return e->kind == FF_IR_SOFTMAX ? expand_softmax(L, a, j, e->op, e->pos) : expand_layernorm(L, a, j, e->pos);

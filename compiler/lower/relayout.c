@@ -117,10 +117,17 @@ static ff_ir_program *with_copies(const ff_ir_program *cur, int at, const lw_mov
             t.pos = mv[i].src->pos;
             int tid = ff_ir_add_tensor(np, &t);
             ff_ir_set_mode_order(np, tid, lay->perm);
-            /* the statement: copy[idx] = source[idx], with the access's own indices */
+            /* the statement: copy[idx] = source[idx], with the access's own
+             * indices -- the whole tensor: a mode the access reads through a
+             * window is copied whole, with an index of the mode's size */
             ff_ir_expr rhs = *mv[i].src;
             rhs.tensor = lay->tensor;
             rhs.a = rhs.b = NULL;
+            for (int m = 0; m < rhs.nidx; m++)
+                if (rhs.off[m].on) {
+                    rhs.idx[m] = ff_ir_add_index(np, np->indices[rhs.idx[m]].name, np->tensors[lay->tensor].dims[m]);
+                    memset(&rhs.off[m], 0, sizeof rhs.off[m]);
+                }
             ff_ir_stmt st = {
                 .lhs = tid, .nlhs = rhs.nidx, .rhs = &rhs, .pos = mv[i].src->pos, .copy_of = lay->tensor + 1};
             memcpy(st.lhs_idx, rhs.idx, sizeof st.lhs_idx);

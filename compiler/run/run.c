@@ -670,6 +670,18 @@ static void access_indices(const ff_ir_expr *e, int (*idx)[FF_IR_MAX_ORDER])
     if (e->kind != FF_IR_MASK || e->b) access_indices(e->b, idx);
 }
 
+/* An access of e that reads a window along tiled loop v (or NULL): a tile
+ * crops the loop's range, and the window would have to move with it. */
+static const ff_ir_expr *window_along(const ff_ir_expr *e, int v)
+{
+    if (!e) return NULL;
+    if (e->kind == FF_IR_ACCESS)
+        for (int m = 0; m < e->nidx; m++)
+            if (e->off[m].on && e->idx[m] == v) return e;
+    const ff_ir_expr *w = window_along(e->a, v);
+    return w ? w : window_along(e->b, v);
+}
+
 /* Whether index v is normalised over (softmax, layernorm) or reduced by a
  * max somewhere in e: its tiles could not be merged. */
 static int normalised_over(const ff_ir_expr *e, int v)
@@ -1682,6 +1694,16 @@ static int execute_tiled(ff_run_kernel *rk, const ff_run_sched *s, int store, co
         fprintf(s->tile_report, " (%llu tiles, %llu of them empty and skipped; each level within %llu words)\n",
                 (unsigned long long)all, (unsigned long long)(all - n), (unsigned long long)s->tile_words);
     }
+    for (int st = k->first; st <= k->last && !rc; st++)
+        for (int i = 0; i < pl.n && !rc; i++) {
+            const ff_ir_expr *w = window_along(p->stmts[st].rhs, pl.idx[i]);
+            if (w)
+                rc = ff_err_set(err, FF_EINVAL,
+                                "--tile: %s:%d:%d: '%s' is read through a window along tiled loop '%s'; tile "
+                                "another loop",
+                                p->path, w->pos.line, w->pos.col, p->tensors[w->tensor].name,
+                                p->indices[pl.idx[i]].name);
+        }
     for (int t = 0; t < p->ntensors && !rc; t++)
         for (int m = 0; reads[t] && m < p->tensors[t].order && !rc; m++)
             if (idx[t][m] == -2)

@@ -154,7 +154,8 @@ int ff_graph_add_tensor(ff_graph *g, const char *name, int is_output, int order,
                         const char *format, const char *const *shape, ff_err *err);
 int ff_graph_find_tensor(const ff_graph *g, const char *name);
 
-/* A dim param's text: a decimal integer >= 0 ("16"), "T:m" (tensor T, mode
+/* A dim param's text: a decimal integer ("16"; negative only where a dim
+ * may be, a window's offset -- "-16"), "T:m" (tensor T, mode
  * m) or "T:m/B" (the number of B-blocks along it, B 1..64: ceil(size / B)).
  * Returns 1 for a number (*num set), 2 for "T:m" (*tlen = length of T, *mode
  * = m, *block = B or 0), 0 when malformed. Any output may be NULL. The one

@@ -687,9 +687,11 @@ static int check_params(const ff_graph *g, ff_node *n, ff_err *err)
             p->i = w;
             break;
         }
-        case FF_PT_DIM:
-            if ((rc = check_dim(g, what, p->s, p->i, 0, err))) return rc;
+        case FF_PT_DIM: {
+            const ff_param_spec *spec = &info->params[ff_prim_param_index(info, p->key)];
+            if ((rc = check_dim(g, what, p->s, p->i, spec->has_range ? (int)spec->lo : 0, err))) return rc;
             break;
+        }
         case FF_PT_STR:
             if (strcmp(p->key, "tensor") == 0 && p->s && *p->s && ff_graph_find_tensor(g, p->s) < 0)
                 return ff_err_set(err, FF_EINVAL, NODE_FMT ": tensor '%s' is not declared", n->name,

@@ -82,7 +82,9 @@ int ff_dim_parse(const char *s, int64_t *num, size_t *tlen, int *mode, int *bloc
 {
     const char *colon = strchr(s, ':');
     if (!colon) {
-        if (!isdigit((unsigned char)s[0])) return 0;
+        /* a number; negative only for a window's offset (the users of other
+         * dims reject it as out of range) */
+        if (!isdigit((unsigned char)s[0]) && !(s[0] == '-' && isdigit((unsigned char)s[1]))) return 0;
         char *end;
         errno = 0;
         long long v = strtoll(s, &end, 10);
@@ -266,13 +268,14 @@ static void parse_params(ff_prim_info *info, const char *text)
             free(w);
             ps[i].type = FF_PT_ENUM;
             ps[i].enum_words = (const char *const *)words;
-        } else if (strncmp(type, "int(", 4) == 0) {
-            /* int(lo..hi): an integer with an allowed range */
+        } else if (strncmp(type, "int(", 4) == 0 || strncmp(type, "dim(", 4) == 0) {
+            /* int(lo..hi), dim(lo..hi): a number with an allowed range (a
+             * dim's "T:m" is a size, never out of it) */
             long long lo, hi;
             char tail;
             if (sscanf(type + 4, "%lld..%lld%c", &lo, &hi, &tail) != 3 || tail != ')' || lo > hi)
-                die(info->name, "range of param '%s' is not int(lo..hi)", key);
-            ps[i].type = FF_PT_INT;
+                die(info->name, "range of param '%s' is not int(lo..hi) or dim(lo..hi)", key);
+            ps[i].type = type[0] == 'i' ? FF_PT_INT : FF_PT_DIM;
             ps[i].has_range = 1;
             ps[i].lo = lo;
             ps[i].hi = hi;

@@ -119,7 +119,31 @@ static uint32_t *copy_u32(const ff_param *p, const char *node_name, const char *
     return a;
 }
 
+static int level_source(ff_sim *s, const node *n, level_view *lv, ff_err *err);
+
 int sim_level_view(ff_sim *s, const node *n, level_view *lv, ff_err *err)
+{
+    int rc = level_source(s, n, lv, err);
+    if (rc) return rc;
+    /* the offset: a size (>= 0) or a number of either sign */
+    const ff_param *po = ff_node_param(n->g, "off");
+    if (po && !po->s) {
+        if (po->i < -(int64_t)INT32_MAX || po->i > INT32_MAX)
+            return ff_err_set(err, FF_EINVAL, "node '%s': off = %lld out of range", n->g->name, (long long)po->i);
+        lv->off = po->i;
+    } else {
+        uint32_t off = 0;
+        if ((rc = sim_resolve_dim(s, n, "off", &off, err))) return rc;
+        lv->off = off;
+    }
+    if ((rc = sim_resolve_dim(s, n, "len", &lv->len, err))) return rc;
+    if (!lv->len && lv->off)
+        return ff_err_set(err, FF_EINVAL, "node '%s': a window with offset %lld needs its length (len)", n->g->name,
+                          (long long)lv->off);
+    return 0;
+}
+
+static int level_source(ff_sim *s, const node *n, level_view *lv, ff_err *err)
 {
     memset(lv, 0, sizeof *lv);
     const char *want = ff_node_str(n->g, "format");

@@ -33,6 +33,11 @@ typedef struct level_view {
     const uint32_t *seg, *crd;
     size_t nseg, ncrd;
     uint32_t *inl_seg, *inl_crd; /* owned copies of inline arrays */
+    /* The window the node reads (params off, len; docs/tokens.md "scan"):
+     * the coordinates c of each fiber with 0 <= c - off < len, at c - off
+     * (off < 0: a shift). len = 0: none (off is then 0). */
+    int64_t off;
+    uint32_t len;
 } level_view;
 
 /* Fills *lv for node n (a scan or locate). On error *lv may hold inline

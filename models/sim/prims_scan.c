@@ -45,7 +45,11 @@ typedef struct scan_st {
     level_view lv;
     int state;
     uint32_t pos, end;  /* current fiber: positions [pos, end) */
-    uint32_t base;      /* dense: position of coordinate 0 of the fiber */
+    int64_t base;       /* dense: position of coordinate 0 of the fiber (of
+                           the window: may lie before the fiber) */
+    uint32_t shift;     /* compressed: subtracted from each coordinate (a
+                           window's offset, wrapping) */
+    int cwin;           /* a compressed level read through a window */
     /* Stops pushed on crd that the skip stream has not echoed yet: a skip
      * that arrives while lag > 0 was asked for an earlier fiber. */
     uint32_t lag;
@@ -62,7 +66,7 @@ static inline int both_ready(const node *n) { return out_ready(n, 0) && out_read
 /* The coordinate at st->pos of the current fiber. */
 static inline uint32_t scan_crd(const scan_st *st)
 {
-    return st->lv.compressed ? st->lv.crd[st->pos] : st->pos - st->base;
+    return st->lv.compressed ? st->lv.crd[st->pos] - st->shift : (uint32_t)(st->pos - st->base);
 }
 
 /* Emits the coordinate and position at st->pos and advances. */
@@ -131,11 +135,33 @@ static int scan_stop_sent(ff_sim *s, node *n, scan_st *st)
     return 0;
 }
 
+/* Where a compressed window puts the coordinate at position p: -1 before
+ * it, 1 past it, 0 inside (docs/tokens.md "scan"). */
+static int cwin_side(const scan_st *st, uint32_t p)
+{
+    int64_t w = (int64_t)st->lv.crd[p] - st->lv.off;
+    return w < 0 ? -1 : w >= st->lv.len ? 1 : 0;
+}
+
+/* A firing over a coordinate outside a compressed window: one before it is
+ * passed, one past it ends the fiber; nothing is emitted. */
+static void cwin_pass(ff_node_stats *stats, scan_st *st, int side)
+{
+    stats->mem_reads++;
+    st->pos = side < 0 ? st->pos + 1 : st->end;
+    st->state = st->pos < st->end ? SC_FIBER : SC_END;
+}
+
 /* The scanner's own firing, without its skip input. */
 static fire_result scan_main(ff_sim *s, node *n, scan_st *st)
 {
     if (st->state == SC_FIBER) {
         if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
+        int side = st->cwin ? cwin_side(st, st->pos) : 0;
+        if (side) {
+            cwin_pass(&n->st, st, side);
+            return FIRE_OK;
+        }
         if (!both_ready(n)) return FIRE_STALL_OUT;
         scan_emit(s, n, st);
         return FIRE_OK;
@@ -160,14 +186,26 @@ static fire_result scan_main(ff_sim *s, node *n, scan_st *st)
         uint32_t lo, hi;
         if (seg_wait(n, &st->lv, ff_tok_payload(t))) return FIRE_STALL_MEM;
         if (fiber_bounds(s, n, &st->lv, ff_tok_payload(t), &lo, &hi)) return FIRE_ERROR;
+        int64_t base = lo;
+        if (st->lv.len && !st->lv.compressed) {
+            /* a window: the fiber's coordinates off .. off+len-1 that exist,
+             * at c - off (docs/tokens.md "scan") */
+            int64_t a = st->lv.off > 0 ? st->lv.off : 0, b = st->lv.off + st->lv.len;
+            if (b > st->lv.dim) b = st->lv.dim;
+            base += st->lv.off;
+            hi = a < b ? lo + (uint32_t)b : lo;
+            lo = a < b ? lo + (uint32_t)a : lo;
+        }
         if (lo < hi && mport_wait(n, 1, lo + 1)) return FIRE_STALL_MEM;
-        if (lo < hi && !both_ready(n)) return FIRE_STALL_OUT;
+        st->pos = lo;
+        int side = lo < hi && st->cwin ? cwin_side(st, lo) : 0;
+        if (lo < hi && !side && !both_ready(n)) return FIRE_STALL_OUT;
         in_pop(s, n, SCAN_IN_REF);
         if (st->lv.compressed) n->st.mem_reads += 2; /* seg[r], seg[r+1] */
-        st->pos = lo;
         st->end = hi;
-        st->base = lo;
-        if (lo < hi) scan_emit(s, n, st);
+        st->base = base;
+        if (side) cwin_pass(&n->st, st, side);
+        else if (lo < hi) scan_emit(s, n, st);
         else st->state = SC_END; /* empty fiber: only its stop token follows */
         return FIRE_OK;
     }
@@ -202,8 +240,15 @@ static uint32_t scan_lower_bound(const scan_st *st, uint32_t v, uint64_t *probes
 {
     uint32_t a = st->pos, b = st->end;
     if (!st->lv.compressed) {
-        uint64_t to = (uint64_t)st->base + v;
+        int64_t to = st->base + v;
         return to < b ? (uint32_t)to : b;
+    }
+    /* the level's coordinate (a shift moves it down; v = 2^32-1 ends the
+     * fiber whatever the shift) */
+    if (v != UINT32_MAX) {
+        int64_t lv = (int64_t)v + st->lv.off;
+        if (lv <= 0) return a;
+        v = (uint32_t)lv;
     }
     while (a < b) {
         uint32_t m = a + (b - a) / 2;
@@ -272,6 +317,10 @@ int init_SCAN(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_scan;
     n->fini = fini_level_state;
     int rc = sim_level_view(s, n, &st->lv, err);
+    if (!rc) {
+        st->shift = (uint32_t)st->lv.off;
+        st->cwin = st->lv.compressed && st->lv.len;
+    }
     if (!rc) level_port(s, n, &st->lv);
     return rc;
 }
@@ -302,13 +351,21 @@ static fire_result fire_locate(ff_sim *s, node *n)
     if (ff_tok_is_data(c) && ff_tok_is_data(r)) {
         uint32_t lo, hi, crd = ff_tok_payload(c);
         if (fiber_bounds(s, n, &st->lv, ff_tok_payload(r), &lo, &hi)) return FIRE_ERROR;
-        if (!st->lv.compressed) {
-            if (crd >= st->lv.dim) return sim_fail(s, n, "coordinate %u is outside the dense level of size %u", crd, st->lv.dim);
-            out_ref = ff_tok_data(lo + crd);
+        if (st->lv.len && crd >= st->lv.len)
+            return sim_fail(s, n, "coordinate %u is outside the window of %u coordinates", crd, st->lv.len);
+        /* a window looks up off + crd; outside the level it is absent */
+        int64_t at = (int64_t)crd + st->lv.off;
+        if (!st->lv.len && crd >= st->lv.dim && !st->lv.compressed)
+            return sim_fail(s, n, "coordinate %u is outside the dense level of size %u", crd, st->lv.dim);
+        if (at < 0 || at > UINT32_MAX || (!st->lv.compressed && at >= st->lv.dim)) {
+            out_ref = FF_TOK_N;
+        } else if (!st->lv.compressed) {
+            out_ref = ff_tok_data(lo + (uint32_t)at);
         } else {
             /* Binary search of the fiber: one cycle (docs/timing.md); the
              * traffic counts every probe. */
             out_ref = FF_TOK_N;
+            crd = (uint32_t)at;
             n->st.mem_reads += 2;
             uint32_t a = lo, b = hi;
             while (a < b) {

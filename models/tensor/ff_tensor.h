@@ -140,6 +140,16 @@ int ff_tensor_from_dense(const char *name, int order, const uint32_t *dims,
 typedef int (*ff_tensor_visit_fn)(void *ctx, const uint32_t *coords, ff_fx val);
 int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx);
 
+/* The window of t (docs/language.md "Offsets"): along each mode m, the
+ * coordinates c of [0, dims[m]) with 0 <= c - lo[m] < len[m], at c - lo[m]
+ * (lo may be negative: a shift); dims len, same name and frac_bits; every
+ * entry t stores there, zeros included. The format is t's, except that a
+ * dense level whose window reaches past its mode becomes compressed: what
+ * lies outside is absent, not a stored zero. A blocked format's window is
+ * stored all-compressed, modes in order (a window need not follow the
+ * blocks), with the zeros its blocks stored. */
+int ff_tensor_window(const ff_tensor *t, const int64_t *lo, const uint32_t *len, ff_tensor **out, ff_err *err);
+
 /* Value at a coordinate (0 where nothing is stored). */
 ff_fx ff_tensor_get(const ff_tensor *t, const uint32_t *coords);
 

@@ -418,6 +418,52 @@ int ff_tensor_foreach(const ff_tensor *t, ff_tensor_visit_fn fn, void *ctx)
     return walk_level(&w, 0, 0);
 }
 
+typedef struct window_walk {
+    const int64_t *lo;
+    const uint32_t *len;
+    int order;
+    FF_VEC(uint32_t) crd;
+    FF_VEC(ff_fx) vals;
+} window_walk;
+
+static int window_visit(void *ctx, const uint32_t *coords, ff_fx val)
+{
+    window_walk *w = ctx;
+    for (int m = 0; m < w->order; m++) {
+        int64_t c = (int64_t)coords[m] - w->lo[m];
+        if (c < 0 || c >= w->len[m]) return 0;
+    }
+    for (int m = 0; m < w->order; m++) FF_VEC_PUSH(w->crd, (uint32_t)((int64_t)coords[m] - w->lo[m]));
+    FF_VEC_PUSH(w->vals, val);
+    return 0;
+}
+
+int ff_tensor_window(const ff_tensor *t, const int64_t *lo, const uint32_t *len, ff_tensor **out, ff_err *err)
+{
+    *out = NULL;
+    ff_format fmt = t->fmt;
+    int blocked = 0;
+    for (int k = 0; k < fmt.nlevels; k++) blocked |= fmt.lv[k].split != FF_SPLIT_NONE;
+    if (blocked) {
+        /* a window need not follow the blocks: every level compressed, the
+         * modes in order, the stored zeros of the blocks kept */
+        fmt.order = fmt.nlevels = t->order;
+        for (int m = 0; m < t->order; m++) fmt.lv[m] = (ff_level_desc){FF_LVL_COMPRESSED, m, FF_SPLIT_NONE, 0};
+    }
+    for (int k = 0; k < fmt.nlevels; k++) {
+        ff_level_desc *d = &fmt.lv[k];
+        if (d->fmt == FF_LVL_DENSE && (lo[d->mode] < 0 || lo[d->mode] + len[d->mode] > t->dims[d->mode]))
+            d->fmt = FF_LVL_COMPRESSED;
+    }
+    window_walk w = {.lo = lo, .len = len, .order = t->order};
+    ff_tensor_foreach(t, window_visit, &w);
+    int rc = ff_tensor_from_coo(t->name, t->order, len, &fmt, t->frac_bits, w.vals.len, w.crd.data, w.vals.data, out,
+                                err);
+    free(w.crd.data);
+    free(w.vals.data);
+    return rc;
+}
+
 int ff_level_find(const ff_level *lv, size_t parent, uint32_t c, size_t *pos)
 {
     size_t lo = lv->seg[parent], hi = lv->seg[parent + 1], end = hi;

@@ -64,12 +64,20 @@ static void bind(placer *p, ff_bind_kind kind, int slot, const char *tensor, int
 
 /* A dim param: a number (*v), or "T:m" / "T:m/B" -> a DIM bind of `field`
  * (ff_dim_parse reads the text, as the C model does). */
-static int dim_param(placer *p, const ff_node *n, int slot, const char *key, const char *field, uint32_t *v, int *bound)
+/* A dim param: a number into *v, or (*bound) a size the loader writes.
+ * `signed_ok`: a number may be negative (a window's offset), stored as its
+ * 32-bit two's complement. */
+static int dim_param_any(placer *p, const ff_node *n, int slot, const char *key, const char *field, int signed_ok,
+                         uint32_t *v, int *bound)
 {
     const ff_param *pr = ff_node_param(n, key);
     *bound = 0;
     *v = 0;
     if (!pr) return ff_err_set(p->err, FF_EINVAL, "node '%s': needs param %s", n->name, key);
+    if (!pr->s && signed_ok && pr->i < 0 && pr->i >= -(int64_t)INT32_MAX) {
+        *v = (uint32_t)(int32_t)pr->i;
+        return 0;
+    }
     if (!pr->s) {
         if (pr->i < 0 || pr->i > UINT32_MAX)
             return ff_err_set(p->err, FF_EINVAL, "node '%s': %s = %lld out of range", n->name, key, (long long)pr->i);
@@ -95,6 +103,11 @@ static int dim_param(placer *p, const ff_node *n, int slot, const char *key, con
     p->b->binds.data[p->b->binds.len - 1].block = block;
     *bound = 1;
     return 0;
+}
+
+static int dim_param(placer *p, const ff_node *n, int slot, const char *key, const char *field, uint32_t *v, int *bound)
+{
+    return dim_param_any(p, n, slot, key, field, 0, v, bound);
 }
 
 static int ceil_log2(uint32_t x)
@@ -192,6 +205,18 @@ static int params(placer *p, const ff_node *n, int slot)
             if (!bound && k == FF_PRIM_SCAN) SET(p, scan_dim, v);
             else if (!bound) SET(p, locate_dim, v);
         }
+        /* a window (docs/tokens.md "scan", "locate"): a number, or a size
+         * the loader writes */
+        uint32_t off, len;
+        int off_bound, len_bound;
+        if (dim_param_any(p, n, slot, "off", "off", 1, &off, &off_bound) ||
+            dim_param(p, n, slot, "len", "len", &len, &len_bound))
+            return FF_EINVAL;
+        /* no window: the registers keep their reset value, 0 */
+        if (!off_bound && off && k == FF_PRIM_SCAN) SET(p, scan_off, off);
+        else if (!off_bound && off) SET(p, locate_off, off);
+        if (!len_bound && len && k == FF_PRIM_SCAN) SET(p, scan_len, len);
+        else if (!len_bound && len) SET(p, locate_len, len);
         return 0;
     }
     case FF_PRIM_ARRAY: {

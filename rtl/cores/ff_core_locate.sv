@@ -1,7 +1,9 @@
 // ff_core_locate.sv -- iterate-locate (docs/timing.md "locate"). Stateless:
 // one firing per (crd_in, ref_in) pair. Dense: ref*dim + crd. Compressed: the
 // binary search of prims_scan.c, unrolled (AW+1 probes cover any fiber of the
-// bank), all within the firing. Inputs 0 crd_in, 1 ref_in; outputs 0 crd,
+// bank), all within the firing. A window (off, len; len 0: none) looks up
+// off + crd instead, N where that lies outside the level. Inputs 0 crd_in,
+// 1 ref_in; outputs 0 crd,
 // 1 ref. SRAM as the scanner's. Ready/valid rule: see ff_core_ports.svh.
 module ff_core_locate
   import ff_pkg::*;
@@ -23,7 +25,9 @@ module ff_core_locate
   localparam int unsigned AW = $clog2(Words);
 
   logic        compressed, bad_ref, bad;
-  logic [31:0] dim, crd_base, nseg, ncrd, rv, cv, lo, hi, a, probe;
+  logic [31:0] dim, crd_base, nseg, ncrd, rv, cv, lo, hi, a, probe, off, len, tv;
+  logic signed [33:0] at;  // the level's coordinate looked up
+  logic        outside;    // ... lies outside the level: absent
   logic [63:0] lo64;
   logic [Words-1:0][31:0] mem;
   tok_t        c, r, out_ref;
@@ -33,6 +37,11 @@ module ff_core_locate
   assign crd_base   = cfg_i[LOCATE_CRD_BASE_REG];
   assign nseg       = cfg_i[LOCATE_NSEG_REG];
   assign ncrd       = cfg_i[LOCATE_NCRD_REG];
+  assign off        = cfg_i[LOCATE_OFF_REG];
+  assign len        = cfg_i[LOCATE_LEN_REG];
+  assign at         = $signed({2'b0, cv}) + $signed({{2{off[31]}}, off});
+  assign outside    = at < 34'sd0 || at > 34'sh0_ffff_ffff || (!compressed && at >= $signed({2'b0, dim}));
+  assign tv         = at[31:0];
   assign c          = in_data_i[0];
   assign r          = in_data_i[1];
   assign cv         = payload(c);
@@ -69,8 +78,8 @@ module ff_core_locate
       hi = lo64[31:0] + dim;
       if (lo64 + 64'(dim) > 64'h0000_0000_ffff_ffff) bad_ref = 1'b1;
     end
-    // binary search of [lo, hi) for cv
-    a     = crd_lower_bound(mem, crd_base, lo, hi, cv);
+    // binary search of [lo, hi) for tv
+    a     = crd_lower_bound(mem, crd_base, lo, hi, tv);
     probe = crd_at(mem, crd_base, a);
   end
 
@@ -79,11 +88,10 @@ module ff_core_locate
     out_ref = TokN;
     fin_o   = 1'b0;
     if (is_data(c) && is_data(r)) begin
-      if (bad_ref) bad = 1'b1;
-      else if (!compressed) begin
-        if (cv >= dim) bad = 1'b1;
-        out_ref = tok_data(lo + cv);
-      end else if (a < hi && probe == cv) begin
+      if (bad_ref || (len != 32'd0 && cv >= len) || (len == 32'd0 && !compressed && cv >= dim)) bad = 1'b1;
+      else if (outside) out_ref = TokN;
+      else if (!compressed) out_ref = tok_data(lo + tv);
+      else if (a < hi && probe == tv) begin
         out_ref = tok_data(a);
       end
     end else if (is_empty(c) || is_empty(r)) begin

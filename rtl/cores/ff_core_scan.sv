@@ -1,6 +1,7 @@
 // ff_core_scan.sv -- level scanner (docs/timing.md "scan"). State
 // IDLE | FIBER | END | DRAIN, registers pos, end, base, lag. SRAM: seg at
-// word 0, crd at word crd_base (compressed); a dense level uses no SRAM.
+// word 0, crd at word crd_base (compressed); a dense level uses no SRAM, and
+// may be read through a window (off, len): positions r*dim+off .. +len.
 // Reads complete within the firing (an IDLE firing reads seg[r], seg[r+1]
 // and crd[seg[r]]; a jump binary-searches the rest of the fiber, unrolled
 // as in ff_core_locate). Inputs 0 ref_in, 1 skip (an intersect's skip
@@ -28,7 +29,9 @@ module ff_core_scan
   state_e      state_q, state_d;
   logic [31:0] pos_q, pos_d, end_q, end_d, base_q, base_d;
   logic        compressed, both, oob;
-  logic [31:0] dim, crd_base, nseg, ncrd, r, lo, hi, emit_pos, emit_crd;
+  logic [31:0] dim, crd_base, nseg, ncrd, r, lo, hi, emit_pos, emit_crd, raw_crd, off, len, fbase;
+  logic signed [33:0] soff, wa, wb, jt, wc;  // a window's bounds, a jump's target, a coordinate in it
+  logic        cwin, wbelow, wabove;        // a compressed window; the coordinate at emit_pos before / past it
   logic [63:0] lo64;
   logic        bad_ref;
   logic        seg_ok, crd_ok_idle, crd_ok_fiber;
@@ -50,6 +53,14 @@ module ff_core_scan
   assign crd_base   = cfg_i[SCAN_CRD_BASE_REG];
   assign nseg       = cfg_i[SCAN_NSEG_REG];
   assign ncrd       = cfg_i[SCAN_NCRD_REG];
+  // a window (docs/tokens.md "scan"; len 0: none): a fiber's coordinates c
+  // with 0 <= c - off < len, at c - off. Dense: the fiber's positions cut to
+  // them; compressed: one firing passes each coordinate before the window,
+  // one at the first past it ends the fiber, neither emits
+  assign off        = cfg_i[SCAN_OFF_REG];
+  assign len        = cfg_i[SCAN_LEN_REG];
+  assign soff       = {{2{off[31]}}, off};
+  assign cwin       = compressed && len != 32'd0;
   assign both       = out_ready_i[0] && out_ready_i[1];
   assign t          = in_data_i[0];
   assign r          = payload(t);
@@ -73,18 +84,30 @@ module ff_core_scan
     .mem_o      (mem)
   );
 
-  // The fiber a data reference names (fiber_bounds in prims_scan.c).
+  // The fiber a data reference names (fiber_bounds in prims_scan.c), cut to
+  // a dense level's window; fbase: the fiber's first position.
   always_comb begin
     lo64    = 64'(r) * 64'(dim);
     bad_ref = 1'b0;
+    wa      = '0;
+    wb      = '0;
     if (compressed) begin
       lo = (32'(r) < Words) ? mem[r[AW-1:0]] : 32'd0;
       hi = (32'(r) + 32'd1 < Words) ? mem[AW'(r + 32'd1)] : 32'd0;
+      fbase = lo;
       if (64'(r) + 64'd1 >= 64'(nseg) || 64'(r) + 64'd1 >= 64'(Words) || lo > hi || hi > ncrd) bad_ref = 1'b1;
     end else begin
-      lo = lo64[31:0];
-      hi = lo64[31:0] + dim;
+      fbase = lo64[31:0];
+      lo    = fbase;
+      hi    = fbase + dim;
       if (lo64 + 64'(dim) > 64'h0000_0000_ffff_ffff) bad_ref = 1'b1;
+      if (len != 32'd0) begin
+        wa = (soff > 34'sd0) ? soff : 34'sd0;
+        wb = soff + $signed({2'b0, len});
+        if (wb > $signed({2'b0, dim})) wb = $signed({2'b0, dim});
+        lo = (wa < wb) ? fbase + wa[31:0] : fbase;
+        hi = (wa < wb) ? fbase + wb[31:0] : fbase;
+      end
     end
   end
 
@@ -100,13 +123,17 @@ module ff_core_scan
   assign emit_pos = (state_q == Fiber) ? pos_q : lo;
   always_comb begin
     oob      = 1'b0;
-    emit_crd = emit_pos - ((state_q == Fiber) ? base_q : lo);
+    raw_crd  = 32'd0;
+    emit_crd = emit_pos - ((state_q == Fiber) ? base_q : fbase) - off;
     if (compressed) begin
-      emit_crd = 32'd0;
-      if (64'(crd_base) + 64'(emit_pos) < 64'(Words)) emit_crd = mem[AW'(crd_base + emit_pos)];
+      if (64'(crd_base) + 64'(emit_pos) < 64'(Words)) raw_crd = mem[AW'(crd_base + emit_pos)];
       else oob = 1'b1;
+      emit_crd = raw_crd - off;
     end
   end
+  assign wc     = $signed({2'b0, raw_crd}) - soff;
+  assign wbelow = cwin && wc < 34'sd0;
+  assign wabove = cwin && wc >= $signed({2'b0, len});
 
   always_comb begin
     m_state    = state_q;
@@ -127,6 +154,11 @@ module ff_core_scan
           m_wait = 1'b1;
         end else if (oob) begin
           m_err = 1'b1;
+        end else if (wbelow || wabove) begin
+          // outside a compressed window: pass it, or end the fiber
+          m_fire  = 1'b1;
+          m_pos   = wbelow ? pos_q + 32'd1 : end_q;
+          m_state = (wbelow && pos_q + 32'd1 < end_q) ? Fiber : End;
         end else if (both) begin
           m_fire     = 1'b1;
           m_push = 2'b11;
@@ -156,13 +188,17 @@ module ff_core_scan
             m_err = 1'b1;
           end else if (!crd_ok_idle) begin
             m_wait = 1'b1;
-          end else if (lo >= hi || both) begin
+          end else if (lo >= hi || both || wbelow || wabove) begin
             m_fire      = 1'b1;
             m_pop[0] = 1'b1;
             m_pos       = lo;
             m_end       = hi;
-            m_base      = lo;
-            if (lo < hi) begin
+            m_base      = fbase;
+            if (lo < hi && (wbelow || wabove)) begin
+              // the first coordinate lies outside a compressed window
+              m_pos   = wbelow ? lo + 32'd1 : hi;
+              m_state = (wbelow && lo + 32'd1 < hi) ? Fiber : End;
+            end else if (lo < hi) begin
               m_push = 2'b11;
               m_data = {tok_data(lo), tok_data(emit_crd)};
               m_pos      = lo + 32'd1;
@@ -196,12 +232,18 @@ module ff_core_scan
 
   // A jump's target: the first position of [pos, end) whose coordinate is
   // at least the skip's, end if none (dense: base + the coordinate).
+  // With a window the skip's coordinate is the level's kval + off (2^32-1
+  // ends the fiber whatever the offset).
   always_comb begin
     to = end_q;
+    jt = $signed({2'b0, base_q}) + soff + $signed({2'b0, kval});
     if (compressed) begin
-      to = crd_lower_bound(mem, crd_base, pos_q, end_q, kval);
-    end else if (64'(base_q) + 64'(kval) < 64'(end_q)) begin
-      to = base_q + kval;
+      jt = (kval == 32'hffff_ffff) ? $signed({2'b0, kval}) : $signed({2'b0, kval}) + soff;
+      if (jt <= 34'sd0) to = pos_q;
+      else if (jt > 34'sh0_ffff_ffff) to = end_q;
+      else to = crd_lower_bound(mem, crd_base, pos_q, end_q, jt[31:0]);
+    end else if (jt < $signed({2'b0, end_q})) begin
+      to = jt[31:0];
     end
   end
   // a jump reads the words through its target (the whole rest when none)

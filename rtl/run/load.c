@@ -287,6 +287,9 @@ static int load_bind(ff_rtl_load *u, const ff_bind *d)
                               d->level, d->tensor);
         /* a "T:m/B" dim counts blocks of B along the mode */
         uint32_t v = d->block ? (t->dims[d->level] + (uint32_t)d->block - 1) / (uint32_t)d->block : t->dims[d->level];
+        /* scan and locate share their register layout (the schema's "as scan") */
+        if ((kind == FF_PRIM_SCAN || kind == FF_PRIM_LOCATE) && !strcmp(d->field, "off")) return SET(u, d->slot, SCAN, OFF, v);
+        if ((kind == FF_PRIM_SCAN || kind == FF_PRIM_LOCATE) && !strcmp(d->field, "len")) return SET(u, d->slot, SCAN, LEN, v);
         if (kind == FF_PRIM_SCAN || kind == FF_PRIM_LOCATE) return SET(u, d->slot, SCAN, DIM, v);
         if (kind == FF_PRIM_SPACC1) {
             snprintf(what, sizeof what, "an accumulator of dim %u (mode %d of '%s')", v, d->level, d->tensor);

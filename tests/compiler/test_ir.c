@@ -64,7 +64,7 @@ static char *last_stmt_text(const ff_ir_program *p)
 
 static const char *const required_examples[] = {
     "spmv.ff", "spmm.ff", "sddmm.ff", "add.ff", "mul.ff", "transpose.ff", "residual.ff",
-    "mttkrp.ff", "bias.ff", "relu.ff", "softmax.ff", "layernorm.ff", "attention.ff",
+    "mttkrp.ff", "bias.ff", "relu.ff", "softmax.ff", "layernorm.ff", "attention.ff", "windows.ff",
 };
 
 /* Every *.ff file in examples/, sorted, NULL-terminated (caller frees). */
@@ -594,6 +594,29 @@ static void every_error_names_line_and_column(void **state)
          "t.ff:3:10: index i has size N here (mode 0 of A) but size K at 3:3 (mode 0 of y)"},
         {"tensor A[N,16]\ntensor B[N,N]\ny[i,j] = A[i,j] + B[i,j]\n",
          "t.ff:3:23: index j has size N here (mode 1 of B) but size 16 at 3:14 (mode 1 of A)"},
+        /* windows */
+        {"tensor A[N, 8]\ny[i, 0 + j] = A[i, j]\n",
+         "t.ff:2:10: an offset on the left side (a statement assigns its whole result; read a window on the right "
+         "instead)"},
+        {"tensor A[N, 8]\ny[i] = A[i, j + k]\n",
+         "t.ff:2:17: two index names in one index (j and k): an offset is made of integers and sizes"},
+        {"tensor A[N, 8]\ntensor y[N, 8]\ny[i, j] = A[i, 8 - j]\n",
+         "t.ff:3:20: index j is subtracted: an index is added to its offset (reversing a mode is not supported)"},
+        {"tensor A[N, 8]\ny[i] = A[i, N + 2]\n",
+         "t.ff:2:13: this index has no index name, only sizes and integers (an index name that is also a size "
+         "cannot take an offset)"},
+        {"tensor A[N, 8]\ntensor B[K]\ny[i] = A[i, N + K + j]\n", "t.ff:3:17: an offset may name one size (it has N and K)"},
+        {"tensor A[N, 8]\ny[i] = A[i, 2 * q + j]\n",
+         "t.ff:2:17: q is not a size (only a size can be multiplied in an offset)"},
+        {"tensor A[N, 8]\ny[i] = sum[j](A[i, 1 + j])\n",
+         "t.ff:2:15: index j has no size: it is read only with an offset here, and a window is as long as its index "
+         "(use j in a plain access or on the left, e.g. declare the result)"},
+        {"tensor A[N, 8]\ny[i] = sum[j < 4](A[i, j])\n",
+         "t.ff:2:24: index j has size 8 here (mode 1 of A) but size 4 at 2:14 (its range)"},
+        {"tensor A[N, 8]\ny[i] = sum[j < Q](A[i, 1 + j])\n", "t.ff:2:16: Q is not a size of any declared tensor"},
+        {"tensor A[N, 8]\ntensor y[N, D]\ny[i, j] = A[i, 1 + j]\n",
+         "t.ff:3:11: the window of A along mode 1 needs size D, which no input has (it has no value before the "
+         "program runs): write it as a number"},
         /* wrong number of indices */
         {"tensor A[N,K] : csr\ny[i] = A[i]\n", "t.ff:2:8: A has order 2 but is written with 1 index"},
         {"tensor A[N]\ny[i] = A\n", "t.ff:2:8: A has order 1 but is written with 0 indices"},
@@ -895,6 +918,48 @@ static void verifier_catches_broken_programs(void **state)
     }
 }
 
+/* Windows (docs/language.md "Offsets"): the offset's terms, its sign, the
+ * printed form, and the range a reduction states for an index only windows
+ * use. */
+static void windows_parse_print_and_compare(void **state)
+{
+    (void)state;
+    ff_ir_program *p = parse_ok("tensor QKV[S, 48]\ntensor C[S, 8] : csr\ntensor Q[S, 16]\ntensor x[D]\ntensor Z[S, 16] : csr\n"
+                                "Q[s, d] = QKV[s, 16 + d] + QKV[s, d + 32]\n"
+                                "y[i] = sum[d < 16](QKV[i, 0 + d] * Q[i, d])\n"
+                                "w[i] = sum[d < 16](QKV[i, 0 + d] * QKV[i, 16 + d])\n"
+                                "Z[i, j] = C[i, j - 8] + x[2*D + 3 + j] + x[D + j] + x[-D + 4 + j]\n");
+    const ff_ir_expr *e = p->stmts[0].rhs;
+    assert_int_equal(e->a->off[1].on, 1);
+    assert_int_equal(e->a->off[1].lit, 16);
+    assert_int_equal(e->a->off[1].size, -1);
+    assert_int_equal(e->b->off[1].lit, 32);
+    assert_int_equal(e->a->off[0].on, 0);
+    char *text = round_trip(p);
+    assert_non_null(strstr(text, "Q[s, d] = QKV[s, 16 + d] + QKV[s, 32 + d]"));
+    assert_non_null(strstr(text, "y[i] = sum[d](QKV[i, 0 + d] * Q[i, d])")); /* Q states d's size */
+    assert_non_null(strstr(text, "w[i] = sum[d < 16](QKV[i, 0 + d] * QKV[i, 16 + d])"));
+    assert_non_null(strstr(text, "C[i, j - 8]"));
+    assert_non_null(strstr(text, "x[2*D + 3 + j]"));
+    assert_non_null(strstr(text, "x[D + j]"));
+    assert_non_null(strstr(text, "x[-D + 4 + j]"));
+    free(text);
+    ff_ir_program *q = parse_ok("tensor QKV[S, 48]\ntensor C[S, 8] : csr\ntensor Q[S, 16]\ntensor x[D]\ntensor Z[S, 16] : csr\n"
+                                "Q[s, d] = QKV[s, 16 + d] + QKV[s, d + 31]\n"
+                                "y[i] = sum[d < 16](QKV[i, 0 + d] * Q[i, d])\n"
+                                "w[i] = sum[d < 16](QKV[i, 0 + d] * QKV[i, 16 + d])\n"
+                                "Z[i, j] = C[i, j - 8] + x[2*D + 3 + j] + x[D + j] + x[-D + 4 + j]\n");
+    assert_false(ff_ir_equal(p, q)); /* 32 against 31 */
+    ff_ir_free(q);
+    ff_ir_free(p);
+    /* a plain index and `0 + d` differ: one reads a window */
+    p = parse_ok("tensor A[N, 8]\ntensor y[N, 8]\ny[i, j] = A[i, j]\n");
+    q = parse_ok("tensor A[N, 8]\ntensor y[N, 8]\ny[i, j] = A[i, 0 + j]\n");
+    assert_false(ff_ir_equal(p, q));
+    ff_ir_free(q);
+    ff_ir_free(p);
+}
+
 static void expression_indices(void **state)
 {
     (void)state;
@@ -948,6 +1013,7 @@ int main(void)
         cmocka_unit_test(files),
         cmocka_unit_test(equality_sees_every_difference),
         cmocka_unit_test(verifier_catches_broken_programs),
+        cmocka_unit_test(windows_parse_print_and_compare),
         cmocka_unit_test(expression_indices),
     };
     return cmocka_run_group_tests_name("ir", tests, NULL, NULL);

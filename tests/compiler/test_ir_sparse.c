@@ -161,7 +161,7 @@ static void model_cross(const char *path, const char *text, tally *tl)
                     /* different sizes for different symbols, so that a slot
                      * mixed up with another shows */
                     for (int s = 0; s < p->nsizes; s++)
-                        sizes[s] = base + (uint32_t)((s * 5 + seed) % 3);
+                        sizes[s] = p->sizes[s].literal ? 0 : base + (uint32_t)((s * 5 + seed) % 3);
                     ff_tensor **in = calloc((size_t)p->ntensors + 1, sizeof *in);
                     if (ff_ir_random_inputs(p, seed * 7919 + di, densities[di], sizes, in, &err))
                         fail_msg("%s: %s", path, err.msg);

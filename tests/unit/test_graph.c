@@ -498,7 +498,7 @@ static void graph_build_rejects_bad_calls(void **state)
     /* Params are checked against the table as they are set. */
     assert_int_equal(ff_node_set_int(g, a, "lvl", 1, &err), FF_EINVAL);
     assert_string_equal(err.msg,
-                        "node 'a' (scan): unknown param 'lvl' (params: format, tensor, level, dim, seg, crd)");
+                        "node 'a' (scan): unknown param 'lvl' (params: format, tensor, level, dim, seg, crd, off, len)");
     assert_int_equal(ff_node_set_str(g, a, "level", "1", &err), FF_EINVAL);
     assert_string_equal(err.msg, "node 'a' (scan): param 'level' takes an integer, got a string");
     assert_int_equal(ff_node_set_str(g, a, "format", "csr", &err), FF_EINVAL);

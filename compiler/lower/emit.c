@@ -363,9 +363,6 @@ static const ff_ir_off *level_window(lw *L, int acc, int n)
     if (lw_tfmt(L, a->tensor)->lv[a->next].split != FF_SPLIT_NONE)
         lw_fail(L, x->pos, "%s is read through a window along a mode its format stores in blocks: not supported",
                 lw_tname(L, a->tensor));
-    if (lw_tfmt(L, a->tensor)->lv[a->next].split != FF_SPLIT_NONE)
-        lw_fail(L, x->pos, "%s is read through a window along a mode its format stores in blocks: not supported",
-                lw_tname(L, a->tensor));
     if (lw_is_blocked(L, x->idx[m]))
         lw_fail(L, x->pos, "%s is read through a window along a blocked index (%s): not supported with --block",
                 lw_tname(L, a->tensor), L->idx[x->idx[m]].name);
@@ -574,6 +571,19 @@ static void join(lw *L, int kind, int lvl, iter *parts, int nparts, iter *out)
     }
 }
 
+/* Whether m has a mask below it (at this level) that does not cover the
+ * level: its value is absent wherever the mask has nothing. */
+static int mt_has_mask(lw *L, const mt *m)
+{
+    if (m->kind == MT_MASK) return !mt_covers(L, m->kid[0]);
+    if (m->kind != MT_AND && m->kind != MT_OR) return 0;
+    for (int i = 0; i < m->nkid; i++)
+        if (mt_has_mask(L, m->kid[i])) return 1;
+    return 0;
+}
+
+static side locate_side(lw *L, int acc, int lvl, pref crd);
+
 /* Realizes m at level lvl. Children that cover the level (dense) are not
  * scanned when something sparser drives the level: they are located. */
 static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndone)
@@ -602,10 +612,26 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         if (mt_replay(m->kid[1])) lw_refuse_replay(L, lvl, mt_replay(m->kid[1]), "a mask would locate it");
         realize(L, m->kid[0], lvl, out, done, ndone);
         mt_leaves(m->kid[1], leaves, &nl);
+        if (L->in_union && out->n == 1) {
+            /* Inside a union the level's coordinates are the union's, and
+             * the masked value must be absent (0) where the mask is: its
+             * leaves are located on the mask's own coordinates and join the
+             * union beside it, so they read N wherever the mask has
+             * nothing. */
+            for (int i = 0; i < nl && out->n < 16; i++) out->s[out->n++] = locate_side(L, leaves[i], lvl, out->s[0].crd);
+            return;
+        }
         for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
         return;
     case MT_OR:
         if (mt_covers(L, m)) {
+            /* Everything is located on a walk of every coordinate: a masked
+             * operand's value would be read where its mask has nothing. */
+            if (mt_has_mask(L, m))
+                lw_fail(L, L->st->pos,
+                        "a mask() is added to an operand present at every coordinate of index %s: its value would "
+                        "be read where the mask has nothing; compute the masked term in a statement of its own",
+                        L->idx[L->levels[lvl].index].name);
             if (mt_replay(m))
                 lw_refuse_replay(L, lvl, mt_replay(m), "the walk covers every coordinate, the buffer only its own");
             mt_leaves(m, leaves, &nl);
@@ -616,12 +642,14 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
     case MT_AND: {
         iter parts[8];
         int np = 0;
+        L->in_union += m->kind == MT_OR;
         for (int i = 0; i < m->nkid; i++) {
             iter sub;
             realize(L, m->kid[i], lvl, &sub, done, ndone);
             for (int k = 0; k < sub.nlocated; k++) add_located(out, sub.located[k]);
             if (sub.n) parts[np++] = sub;
         }
+        L->in_union -= m->kind == MT_OR;
         if (np) join(L, m->kind, lvl, parts, np, out);
         return;
     }
@@ -641,16 +669,23 @@ static pref level_rep(lw *L, int lvl)
     return lv->rep;
 }
 
-/* Repeats a stream (a reference or a value) once per coordinate of lvl. */
-static pref repeat_over(lw *L, pref s, int lvl, const char *what)
+/* Repeats a stream (a reference or a value) once per coordinate that rep
+ * signals. */
+static pref repeat_with(lw *L, pref s, pref rep, int lvl, const char *what)
 {
     int r = gnode(L, FF_PRIM_REPEAT, "rep_%s_%s", what, L->idx[L->levels[lvl].index].name);
     at_level(L, r, lvl);
     gconn(L, s, r, "ref_in");
-    gconn(L, level_rep(L, lvl), r, "rep");
+    gconn(L, rep, r, "rep");
     L->bax_n[r] = L->bax_n[s.node];
     memcpy(L->bax[r], L->bax[s.node], sizeof L->bax[r]);
     return P(r, "ref");
+}
+
+/* Repeats a stream (a reference or a value) once per coordinate of lvl. */
+static pref repeat_over(lw *L, pref s, int lvl, const char *what)
+{
+    return repeat_with(L, s, level_rep(L, lvl), lvl, what);
 }
 
 /* A dense range 0..size-1 of the level's index, once per parent fiber. */
@@ -672,20 +707,44 @@ static pref dense_range(lw *L, int lvl)
     return P(s, "crd");
 }
 
-static void locate_access(lw *L, int acc, int lvl)
+/* A locate of access acc's next level on coordinate stream crd (its node):
+ * the access's reference, repeated once per coordinate by rep, names the
+ * fiber. */
+static int locate_node(lw *L, int acc, int lvl, pref crd, pref rep)
 {
     access *a = &L->acc[acc];
-    if (!leaf_full(L, acc)) a->maybe_n = 1; /* the coordinate may be absent */
-    pref parent = repeat_over(L, a->ref, lvl, lw_tname(L, a->tensor));
+    pref parent = repeat_with(L, a->ref, rep, lvl, lw_tname(L, a->tensor));
     int n = gnode(L, FF_PRIM_LOCATE, "loc_%s_%s", lw_tname(L, a->tensor), L->idx[L->levels[lvl].index].name);
     at_level(L, n, lvl);
     gset_str(L, n, "format", level_fmt_name(L, acc));
     gset_str(L, n, "tensor", lw_tname(L, a->tensor));
     gset_int(L, n, "level", a->next);
     level_window(L, acc, n);
-    gconn(L, L->levels[lvl].crd, n, "crd_in");
+    gconn(L, crd, n, "crd_in");
     gconn(L, parent, n, "ref_in");
-    a->ref = P(n, "ref");
+    return n;
+}
+
+/* Access acc located on coordinate stream crd at level lvl, as a side of a
+ * merge (the caller sets its reference and moves it a level down, as for a
+ * scanned side). */
+static side locate_side(lw *L, int acc, int lvl, pref crd)
+{
+    int r = gnode(L, FF_PRIM_REPSIGGEN, "rs_%s_%s", lw_tname(L, L->acc[acc].tensor), L->idx[L->levels[lvl].index].name);
+    at_level(L, r, lvl);
+    gconn(L, crd, r, "in");
+    int n = locate_node(L, acc, lvl, crd, P(r, "rep"));
+    L->acc[acc].maybe_n = 1; /* N where the side it follows has nothing */
+    side s = {P(n, "crd"), P(n, "ref"), acc, NULL};
+    return s;
+}
+
+/* Access acc located on level lvl's final coordinates. */
+static void locate_access(lw *L, int acc, int lvl)
+{
+    access *a = &L->acc[acc];
+    if (!leaf_full(L, acc)) a->maybe_n = 1; /* the coordinate may be absent */
+    a->ref = P(locate_node(L, acc, lvl, L->levels[lvl].crd, level_rep(L, lvl)), "ref");
     a->next++;
 }
 

@@ -222,6 +222,7 @@ typedef struct lw {
     unsigned char *node_gen;
     int node_cap;
     int ctx_lvl, ctx_gen; /* what gnode records, until a site says otherwise */
+    int in_union;        /* emit: realizing a level inside a union's operand */
     /* per graph node the blocked indices of the value it outputs, in the
      * order of its block's dims (bax_n of them) */
     unsigned char *bax_n;

@@ -135,3 +135,17 @@ add_test(NAME cli_relayout_held
            grep -q 'Z (held on chip as dd:1,0)' h1 && grep -q 'bit-exactly' h1 && rm -f h1"
                  $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(cli_relayout_held PROPERTIES LABELS compiler TIMEOUT 60)
+# A masked term added to an operand present everywhere (a dense one) would be
+# read where its mask has nothing: refused with the reason; added to sparse
+# operands it is realized beside its mask and bit-exact (test_lower).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/mask_plus_dense.ff
+     "tensor A[N] : sparse\ntensor B[N] : dense\ntensor X[N] : dense\ny[j] = mask(A[j], X[j]) + B[j]\n")
+ff_cli_case(run_mask_plus_dense 1
+            "mask_plus_dense.ff:4:1: a mask() is added to an operand present at every coordinate of index j"
+            run @T@/mask_plus_dense.ff --random 1 --check)
+# Windows (docs/language.md "Offsets"): a window along a tiled loop, an
+# offset the graph cannot bind, an index sized by nothing.
+ff_cli_case(run_window_tiled 1 "--tile: " run @EX@/windows.ff --random 1 --dim S=12 --tile j:5)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/window_2d.ff
+     "tensor A[N, K] : dense\ntensor B[K] : dense\ntensor y[N, K] : dense\ny[i, j] = A[i, j] + B[2*K + j - 3]\n")
+ff_cli_case(run_window_offset_unbound 1 "a graph takes an offset that is a number or one size" run @T@/window_2d.ff --random 1)

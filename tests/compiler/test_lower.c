@@ -69,6 +69,12 @@ static const kernel kernels[] = {
      * shift, a compressed scanner's shift, located windows of both
      * formats, an offset bound from a size; the sizes below make some
      * windows reach past their modes */
+    /* a masked term in a union: located on its mask's coordinates, so it
+     * is absent (0) where the mask has nothing */
+    {"mask-in-union", "tensor A[N,M] : csr\ntensor B[N,M] : csr\ntensor X[N,M] : dense\n"
+                      "Y[i,j] = mask(A[i,j], X[i,j]) + X[i,j] * B[i,j]\n", {NULL}},
+    {"mask-in-union-1d", "tensor A[N] : sparse\ntensor B[N] : sparse\ntensor X[N] : dense\n"
+                         "y[j] = mask(A[j], X[j] * 2) + B[j]\n", {NULL}},
     {"window-slice", "tensor A[N,K] : dense\ntensor y[N,4] : dense\ny[i,j] = A[i, 2 + j]\n", {NULL}},
     {"window-cat", "tensor A[N,K] : dense\ntensor B[N,K] : csr\ntensor C[N,8] : dense\n"
                    "C[i,j] = A[i, j + 0] + B[i, j - 4]\n", {NULL}},

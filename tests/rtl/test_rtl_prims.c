@@ -73,6 +73,8 @@ typedef struct tcase {
     int n;                          /* family size */
     int compressed;                 /* scan, locate */
     uint32_t dim;                   /* scan/locate dense, spacc1 */
+    int32_t off;                    /* scan/locate: a window (len 0: none) */
+    uint32_t len;
     uint32_t seg[MAXMEM], crd[MAXMEM];
     int nseg, ncrd;
     int32_t vals[MAXMEM];           /* array */
@@ -266,6 +268,11 @@ static void gen_level(rng *r, tcase *c)
     } else {
         c->dim = below(r, 6);
     }
+    /* a window (docs/tokens.md "scan"): a crop, a shift, or reaching past */
+    if (chance(r, 40)) {
+        c->len = 1 + below(r, 8);
+        c->off = (int32_t)below(r, 12) - 4;
+    }
 }
 
 static void gen_scan(rng *r, tcase *c)
@@ -290,7 +297,7 @@ static void gen_locate(rng *r, tcase *c)
     for (int g = 0; g < k.ngroups; g++) {
         for (int i = 0; i < k.len[g]; i++) {
             int which = chance(r, 12) ? (int)below(r, 3) : -1; /* N on crd, ref or both */
-            ff_tok cr = ff_tok_data(below(r, c->compressed ? 20 : c->dim));
+            ff_tok cr = ff_tok_data(below(r, c->len ? c->len : c->compressed ? 20 : c->dim));
             ff_tok rf = ff_tok_data(below(r, c->compressed ? (uint32_t)c->nseg - 1 : 6));
             push(&c->in[0], which == 0 || which == 2 ? FF_TOK_N : cr);
             push(&c->in[1], which == 1 || which == 2 ? FF_TOK_N : rf);
@@ -686,6 +693,8 @@ static int set_c_params(ff_graph *g, int dut, const tcase *c, ff_err *err)
     case FF_PRIM_LOCATE:
         rc = ff_node_set_str(g, dut, "format", c->compressed ? "compressed" : "dense", err);
         if (!rc && !c->compressed) rc = ff_node_set_int(g, dut, "dim", c->dim, err);
+        if (!rc && c->len) rc = ff_node_set_int(g, dut, "off", c->off, err);
+        if (!rc && c->len) rc = ff_node_set_int(g, dut, "len", c->len, err);
         if (!rc && c->compressed) {
             for (int i = 0; i < c->nseg; i++) tmp[i] = c->seg[i];
             rc = ff_node_set_ints(g, dut, "seg", tmp, (size_t)c->nseg, err);
@@ -928,13 +937,16 @@ static int run_rtl(const tcase *c, result *res, uint64_t limit, char *why, size_
     case FF_PRIM_SCAN:
     case FF_PRIM_LOCATE: {
         /* scan and locate share the parameter layout (the schema says so) */
-        _Static_assert(FF_RTL_SCAN_FORMAT_REG == FF_RTL_LOCATE_FORMAT_REG && FF_RTL_SCAN_NCRD_REG == FF_RTL_LOCATE_NCRD_REG,
+        _Static_assert(FF_RTL_SCAN_FORMAT_REG == FF_RTL_LOCATE_FORMAT_REG && FF_RTL_SCAN_NCRD_REG == FF_RTL_LOCATE_NCRD_REG &&
+                           FF_RTL_SCAN_OFF_REG == FF_RTL_LOCATE_OFF_REG && FF_RTL_SCAN_LEN_REG == FF_RTL_LOCATE_LEN_REG,
                        "scan/locate params");
         cfgw(slot, FF_RTL_SCAN_FORMAT_REG, (uint32_t)c->compressed);
         cfgw(slot, FF_RTL_SCAN_DIM_REG, c->dim);
         cfgw(slot, FF_RTL_SCAN_CRD_BASE_REG, (uint32_t)c->nseg);
         cfgw(slot, FF_RTL_SCAN_NSEG_REG, (uint32_t)c->nseg);
         cfgw(slot, FF_RTL_SCAN_NCRD_REG, (uint32_t)c->ncrd);
+        cfgw(slot, FF_RTL_SCAN_OFF_REG, (uint32_t)c->off);
+        cfgw(slot, FF_RTL_SCAN_LEN_REG, c->len);
         for (int i = 0; i < c->nseg; i++) ff_rtl_mem_write(R, slot, (uint32_t)i, c->seg[i]);
         for (int i = 0; i < c->ncrd; i++) ff_rtl_mem_write(R, slot, (uint32_t)(c->nseg + i), c->crd[i]);
         break;

@@ -254,21 +254,14 @@ static int leaf_dense(lw *L, int acc)
 }
 
 /* Whether access acc's window at its level `lvl` (if any) lies inside the
- * mode, as far as the program's sizes prove: a window reaching past it
- * reads only the coordinates that exist there. */
+ * mode: a window reaching past it reads only the coordinates that exist
+ * there. */
 static int window_inside(lw *L, int acc, int lvl)
 {
     const access *a = &L->acc[acc];
     const lx *x = a->node;
     int m = lw_tfmt(L, a->tensor)->lv[lvl].mode;
-    if (!x->off[m].on) return 1;
-    const ff_ir_off *o = &x->off[m];
-    int len = L->idx[x->idx[m]].size, dim = L->p->tensors[a->tensor].dims[m];
-    if (o->size < 0 && o->lit == 0 && len == dim) return 1;
-    const ff_ir_size *zl = &L->p->sizes[len], *zd = &L->p->sizes[dim], *zo = o->size >= 0 ? &L->p->sizes[o->size] : NULL;
-    if (!zl->literal || !zd->literal || (zo && !zo->literal)) return 0;
-    int64_t off = o->lit + (zo ? o->coef * zo->literal : 0);
-    return off >= 0 && off + zl->literal <= zd->literal;
+    return lw_window_within(L->p, x->off[m], L->idx[x->idx[m]].size, L->p->tensors[a->tensor].dims[m]);
 }
 
 /* A dense level whose every coordinate the access reads, from a reference

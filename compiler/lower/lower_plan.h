@@ -304,6 +304,11 @@ void lw_level_order(const lw *L, int *order);
  * csr). The cost model reads tensors in the same format. */
 ff_format lw_scalar_format(const ff_format *f);
 
+/* Whether a window at offset o of `len` coordinates lies inside a mode of
+ * size `dim` (size symbols of p), as far as p's sizes prove: offset 0 over
+ * the mode's own size, or literal sizes that fit. */
+int lw_window_within(const ff_ir_program *p, ff_ir_off o, int len, int dim);
+
 static inline const char *lw_tname(const lw *L, int t) { return L->p->tensors[t].name; }
 static inline const ff_format *lw_tfmt(const lw *L, int t) { return &L->fmt[t]; }
 /* Whether local index v iterates blocks (--block). */

@@ -160,9 +160,7 @@ static ff_ir_off add_off(lw *L, ff_srcpos pos, ff_ir_off a, ff_ir_off b)
     return r;
 }
 
-/* Whether a window at offset o of `len` coordinates lies inside a mode of
- * size `dim` (size symbols), as far as the program's sizes prove. */
-static int window_within(const ff_ir_program *p, ff_ir_off o, int len, int dim)
+int lw_window_within(const ff_ir_program *p, ff_ir_off o, int len, int dim)
 {
     if (!o.on || (o.size < 0 && o.lit == 0 && len == dim)) return 1;
     const ff_ir_size *zl = &p->sizes[len], *zd = &p->sizes[dim], *zo = o.size >= 0 ? &p->sizes[o.size] : NULL;
@@ -353,7 +351,7 @@ static lx *copy_ir(lw *L, const ff_ir_expr *e, idxmap *map, int depth)
                 /* the producer's expression has values past its own extent
                  * (its inputs may be larger): a window reaching past the
                  * result must stay a read of the stored result */
-                if (!window_within(L->p, sub.off[sub.n], L->idx[sub.local[sub.n]].size,
+                if (!lw_window_within(L->p, sub.off[sub.n], L->idx[sub.local[sub.n]].size,
                                    L->p->tensors[e->tensor].dims[m]))
                     lw_fail(L, e->pos,
                             "%s is read through a window that may reach past its mode %d: fused, its producer would "

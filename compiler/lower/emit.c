@@ -311,7 +311,8 @@ typedef struct iter {
 } iter;
 
 /* "T:m" for size symbol z: a plain mode of that size some access of the
- * statement reads; 0 when none does. */
+ * statement reads (every tensor an access reads is bound to the graph);
+ * 0 when none does. */
 static int size_symbol_text(lw *L, int z, char *buf, size_t n)
 {
     for (int i = 0; i < L->nnodes; i++) {
@@ -319,7 +320,7 @@ static int size_symbol_text(lw *L, int z, char *buf, size_t n)
         if (x->kind != FF_IR_ACCESS) continue;
         const ff_ir_tensor *t = &L->p->tensors[x->tensor];
         for (int m = 0; m < x->nidx; m++)
-            if (t->dims[m] == z && !x->off[m].on && t->role == FF_IR_INPUT) {
+            if (t->dims[m] == z && !x->off[m].on) {
                 snprintf(buf, n, "%s:%d", lw_tname(L, x->tensor), m);
                 return 1;
             }

@@ -618,14 +618,10 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         for (int i = 0; i < nl; i++) add_located(out, leaves[i]);
         return;
     case MT_OR:
-        if (mt_covers(L, m)) {
-            /* Everything is located on a walk of every coordinate: a masked
-             * operand's value would be read where its mask has nothing. */
-            if (mt_has_mask(L, m))
-                lw_fail(L, L->st->pos,
-                        "a mask() is added to an operand present at every coordinate of index %s: its value would "
-                        "be read where the mask has nothing; compute the masked term in a statement of its own",
-                        L->idx[L->levels[lvl].index].name);
+        /* A covering union locates everything on a walk of every
+         * coordinate -- unless a masked operand would then be read where
+         * its mask has nothing: that union is realized side by side (below). */
+        if (mt_covers(L, m) && !mt_has_mask(L, m)) {
             if (mt_replay(m))
                 lw_refuse_replay(L, lvl, mt_replay(m), "the walk covers every coordinate, the buffer only its own");
             mt_leaves(m, leaves, &nl);
@@ -640,6 +636,20 @@ static void realize(lw *L, const mt *m, int lvl, iter *out, side *done, int *ndo
         for (int i = 0; i < m->nkid; i++) {
             iter sub;
             realize(L, m->kid[i], lvl, &sub, done, ndone);
+            if (m->kind == MT_OR && !sub.n) {
+                /* an operand present everywhere, in a union realized side by
+                 * side: one of its dense leaves is scanned as its side */
+                int k = 0;
+                while (k < sub.nlocated && !leaf_full(L, sub.located[k])) k++;
+                if (k == sub.nlocated)
+                    lw_fail(L, L->st->pos,
+                            "a mask() is added to a term present at every coordinate of index %s that reads no "
+                            "dense tensor there (a constant): compute the masked term in a statement of its own",
+                            L->idx[L->levels[lvl].index].name);
+                sub.s[sub.n++] = scan_leaf(L, sub.located[k], lvl, done, *ndone);
+                done[(*ndone)++] = sub.s[0];
+                sub.located[k] = sub.located[--sub.nlocated];
+            }
             for (int k = 0; k < sub.nlocated; k++) add_located(out, sub.located[k]);
             if (sub.n) parts[np++] = sub;
         }

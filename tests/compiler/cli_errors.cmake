@@ -135,14 +135,15 @@ add_test(NAME cli_relayout_held
            grep -q 'Z (held on chip as dd:1,0)' h1 && grep -q 'bit-exactly' h1 && rm -f h1"
                  $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(cli_relayout_held PROPERTIES LABELS compiler TIMEOUT 60)
-# A masked term added to an operand present everywhere (a dense one) would be
-# read where its mask has nothing: refused with the reason; added to sparse
-# operands it is realized beside its mask and bit-exact (test_lower).
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/mask_plus_dense.ff
-     "tensor A[N] : sparse\ntensor B[N] : dense\ntensor X[N] : dense\ny[j] = mask(A[j], X[j]) + B[j]\n")
-ff_cli_case(run_mask_plus_dense 1
-            "mask_plus_dense.ff:4:1: a mask() is added to an operand present at every coordinate of index j"
-            run @T@/mask_plus_dense.ff --random 1 --check)
+# A masked term added to a constant: the union is present everywhere and
+# nothing there is a tensor to walk it, so it is refused with the reason;
+# added to tensors (sparse or dense) it is realized beside its mask and
+# bit-exact (test_lower).
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/mask_plus_one.ff
+     "tensor A[N] : sparse\ntensor X[N] : dense\ny[j] = mask(A[j], X[j]) + 1\n")
+ff_cli_case(run_mask_plus_constant 1
+            "mask_plus_one.ff:3:1: a mask() is added to a term present at every coordinate of index j that reads no dense tensor"
+            run @T@/mask_plus_one.ff --random 1 --check)
 # Windows (docs/language.md "Offsets"): a window along a tiled loop, an
 # offset the graph cannot bind, an index sized by nothing.
 ff_cli_case(run_window_tiled 1 "--tile: " run @EX@/windows.ff --random 1 --dim S=12 --tile j:5)

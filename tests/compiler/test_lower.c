@@ -73,6 +73,8 @@ static const kernel kernels[] = {
      * is absent (0) where the mask has nothing */
     {"mask-in-union", "tensor A[N,M] : csr\ntensor B[N,M] : csr\ntensor X[N,M] : dense\n"
                       "Y[i,j] = mask(A[i,j], X[i,j]) + X[i,j] * B[i,j]\n", {NULL}},
+    {"mask-plus-dense", "tensor A[N,M] : csr\ntensor B[N,M] : dense\ntensor C[N,M] : dense\ntensor X[N,M] : dense\n"
+                        "Y[i,j] = mask(A[i,j], X[i,j]) + B[i,j] * C[i,j]\n", {NULL}},
     {"mask-in-union-1d", "tensor A[N] : sparse\ntensor B[N] : sparse\ntensor X[N] : dense\n"
                          "y[j] = mask(A[j], X[j] * 2) + B[j]\n", {NULL}},
     {"window-slice", "tensor A[N,K] : dense\ntensor y[N,4] : dense\ny[i,j] = A[i, 2 + j]\n", {NULL}},

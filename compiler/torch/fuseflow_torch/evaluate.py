@@ -35,7 +35,7 @@ implementation, not a copy of it.
 import numpy as np
 
 from . import fixed, formats
-from .ffprog import Acc, Bin, Const, Mask, Norm, Red, Un
+from .ffprog import Acc, Bin, Const, Ix, Mask, Norm, Red, Un
 
 H = fixed.HALF_ULP
 MAX, MIN = fixed.MAX, fixed.MIN
@@ -76,6 +76,31 @@ def _align(e, axes, sizes):
         full = np.reshape(x, [sizes[a] if a in e.axes else 1 for a in axes]) if x.ndim else x
         return np.array(np.broadcast_to(full, shape))
     return EV(axes, one(e.p), one(e.v), one(e.lo), one(e.hi))
+
+
+def _window(d, idx, sizes):
+    """A tensor read through windows (docs/language.md, "Offsets"): mode m
+    at coordinate off + i for i in 0 .. size(i) - 1, absent outside the
+    mode. Moving data is exact: values and intervals are the entries'."""
+    src, dst = [], []
+    for m, i in enumerate(idx):
+        n = d.p.shape[m]
+        if isinstance(i, Ix):
+            lo, hi = max(0, -i.off), min(sizes[str(i)], n - i.off)
+            dst.append(slice(lo, max(lo, hi)))
+            src.append(slice(lo + i.off, max(lo, hi) + i.off))
+        else:
+            dst.append(slice(None))
+            src.append(slice(None))
+    shape = tuple(sizes[str(i)] if isinstance(i, Ix) else n for i, n in zip(idx, d.p.shape))
+
+    def cut(x, fill):
+        if x is None:
+            return None
+        out = np.full(shape, fill, dtype=np.asarray(x).dtype)
+        out[tuple(dst)] = np.asarray(x)[tuple(src)]
+        return out
+    return EV([str(i) for i in idx], cut(d.p, False), cut(d.v, 0.0), cut(d.lo, 0.0), cut(d.hi, 0.0))
 
 
 def _union(a, b):
@@ -211,11 +236,16 @@ class Evaluator:
     def run(self, check=None):
         """Evaluates every statement; check(stmt, EV) may raise TranslationBug."""
         for st in self.prog.stmts:
-            sizes = {}
+            # an index's size: the left side's, a plain access's, or the
+            # range of its sum -- never a window's mode (docs/language.md)
+            sizes = dict(zip((str(i) for i in st.idx), st.lhs.dims))
             for e in _walk(st.rhs):
                 if isinstance(e, Acc):
                     for i, n in zip(e.idx, e.tensor.dims):
-                        sizes[i] = n
+                        if not isinstance(i, Ix):
+                            sizes[str(i)] = n
+                elif isinstance(e, Red) and e.size is not None:
+                    sizes[str(e.index)] = e.size
             r = self.expr(st.rhs, sizes)
             r = _align(r, st.idx, sizes)
             r.p = formats.stored(r.p, st.lhs.fmt)
@@ -229,7 +259,9 @@ class Evaluator:
     def expr(self, e, sizes):
         if isinstance(e, Acc):
             d = self.data[e.tensor.name]
-            return EV(e.idx, d.p, d.v, d.lo, d.hi)
+            if not any(isinstance(i, Ix) for i in e.idx):
+                return EV([str(i) for i in e.idx], d.p, d.v, d.lo, d.hi)
+            return _window(d, e.idx, sizes)
         if isinstance(e, Const):
             w = fixed.value(e.word)
             return EV((), np.array(True), np.array(e.exact if self.iv else w), np.array(w), np.array(w))

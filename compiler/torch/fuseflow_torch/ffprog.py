@@ -44,15 +44,48 @@ class Expr:
         return ()
 
 
+class Ix(str):
+    """An index name read through a window (docs/language.md, "Offsets"):
+    the access reads coordinate off + i of its mode, for i in 0 ..
+    size(i) - 1, and what lies outside the mode is absent. It compares and
+    hashes as its name, so loop orders and axes treat it as the index; a
+    plain str is an access of the whole mode."""
+
+    def __new__(cls, name, off):
+        s = super().__new__(cls, name)
+        s.off = int(off)
+        return s
+
+    def text(self):
+        if self.off < 0:
+            return '%s - %d' % (self, -self.off)
+        return '%d + %s' % (self.off, self)
+
+
+def shift(name, k):
+    """name read k further along its mode (offsets of nested windows add)."""
+    if k == 0 and not isinstance(name, Ix):
+        return Ix(name, 0)
+    return Ix(str(name), getattr(name, 'off', 0) + k)
+
+
+def offset(name):
+    """The window offset of an index name, None for a plain one."""
+    return name.off if isinstance(name, Ix) else None
+
+
 class Acc(Expr):
-    """tensor[idx...]: one index name per mode of the tensor."""
+    """tensor[idx...]: one index name per mode of the tensor, each plain
+    or an Ix (a window of the mode)."""
 
     def __init__(self, tensor, idx):
         assert len(idx) == tensor.order, (tensor, idx)
         self.tensor, self.idx = tensor, list(idx)
 
     def text(self):
-        return '%s[%s]' % (self.tensor.name, ','.join(self.idx)) if self.idx else self.tensor.name
+        if not self.idx:
+            return self.tensor.name
+        return '%s[%s]' % (self.tensor.name, ','.join(i.text() if isinstance(i, Ix) else i for i in self.idx))
 
 
 class Const(Expr):
@@ -100,14 +133,20 @@ class Bin(Expr):
 
 
 class Red(Expr):
-    """sum[k](a)."""
-    def __init__(self, index, a):
-        self.index, self.a = index, a
+    """sum[k](a); size: k's range, written sum[k < size](a) when some
+    access reads k through a window (a window is as long as its index, so
+    the index needs its size stated somewhere)."""
+    def __init__(self, index, a, size=None):
+        self.index, self.a, self.size = index, a, size
 
     def children(self):
         return (self.a,)
 
     def text(self):
+        windowed = any(isinstance(e, Acc) and any(isinstance(i, Ix) and i == self.index for i in e.idx)
+                       for e in walk(self.a))
+        if windowed and self.size is not None:
+            return 'sum[%s < %d](%s)' % (self.index, self.size, self.a.text())
         return 'sum[%s](%s)' % (self.index, self.a.text())
 
 

@@ -20,6 +20,13 @@ A Val is one tensor a traced model computes. Its kinds:
   permute    a view: attrs perm
   reshape    a view: same elements in the same row-major order
   expand     a view: broadcast of size-1 dims
+  window     a view: attrs dim, off; coordinates off .. off+n-1 of dim of
+             its base, n the window's size there (slicing, split, chunk,
+             narrow): read through an offset, never copied
+  place      args (a, b, ...), each placed at attrs offs[k] (per dimension,
+             the coordinate of the result its coordinate 0 lands on);
+             absent (0) where no operand lands: cat (the operands tile the
+             result, attrs covers=True) and constant-0 pad
 
 Every dimension of every Val is split into factors: a tuple of sizes whose
 product is the dimension's size (row-major), () for a size-1 dimension.
@@ -65,7 +72,7 @@ class Val:
         return len(self.shape)
 
     def is_view(self):
-        return self.kind in ('permute', 'reshape', 'expand')
+        return self.kind in ('permute', 'reshape', 'expand', 'window')
 
     def vals(self):
         return [a for a in self.args if isinstance(a, Val)]
@@ -105,6 +112,12 @@ class Facts:
     reshape(v, base)   v is base's elements in the same row-major order
     single(v, d)       dimension d must stay one index (softmax, layernorm,
                        a sparse leaf's declared format)
+    shift(a, da, b, db, off)
+                       coordinate x of a's dimension da is coordinate x + off
+                       of b's db (a window, a cat's or pad's operand): both
+                       have the same inner factors, whose product P divides
+                       off and both sizes, and one outer factor each -- the
+                       one index that carries the offset, off / P
     """
 
     def __init__(self):
@@ -126,6 +139,16 @@ class Facts:
 
     def single(self, v, d, src, why):
         self.cons.append(('single', v, d, src, why))
+
+    def shift(self, a, da, b, db, off, src):
+        self.cons.append(('shift', a, da, b, db, off, src))
+
+    def inner(self, v, d):
+        """The product of the factors of v's dimension d but the outermost."""
+        p = 1
+        for f in self.f[v.id][d][1:]:
+            p *= f
+        return p
 
     def solve(self):
         changed = True
@@ -173,6 +196,22 @@ class Facts:
             for d, (lo, top) in zip(reversed(range(x.rank)), bounds):
                 changed |= self._set(x, d, _split(ch, lo, top) if x.shape[d] > 1 else ())
         return changed
+
+    def _shift(self, a, da, b, db, off, src):
+        na, nb = a.shape[da], b.shape[db]
+        fa, fb = self.f[a.id][da], self.f[b.id][db]
+        inner = (_strides(fa) - {na}) | (_strides(fb) - {nb}) | {1}
+        ch = _chain(inner)
+        p = ch[-1] if ch else 1
+        if ch is None or off % p or na % p or nb % p or (na == p) != (nb == p):
+            raise ExportError(src, '%s: a part of size %d at offset %d of a dimension of size %d, which a reshape '
+                              'elsewhere in the model splits into %s and %s: the part must start and end on a '
+                              'multiple of the inner factors, and the model language has no constant coordinate '
+                              'to pick one entry of an outer factor' % (b.what if b.kind == 'place' else a.what,
+                                                                         min(na, nb), abs(off), max(na, nb),
+                                                                         _pretty(fa or (1,)), _pretty(fb or (1,))))
+        return self._set(a, da, _split(ch + [na] if na > p else ch, 1, na)) | \
+            self._set(b, db, _split(ch + [nb] if nb > p else ch, 1, nb))
 
     def _single(self, v, d, src, why):
         if len(self.f[v.id][d]) > 1:

@@ -43,8 +43,8 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from . import formats
-from .ffprog import Acc, Bin, Const, Mask, Norm, Program, Red, Stmt, Tensor, Un, walk
-from .graph import ExportError
+from .ffprog import Acc, Bin, Const, Mask, Norm, Program, Red, Stmt, Tensor, Un, shift, walk
+from .graph import ExportError, Val
 
 INDEX_NAMES = list('ijklmnpqrstuvw')
 
@@ -112,6 +112,7 @@ class Lowering:
         self.dense_of = {}              # Logical name -> Logical (dense copy)
         self.output_names = output_names
         self.leaf_files = {}            # (leaf base id, factors) -> Logical
+        self.copies = {}                # Val id -> its stored copy (copy_of)
 
     # ---- slots ----
 
@@ -139,6 +140,13 @@ class Lowering:
             return base, [n for names in bd for n in names]
         if v.kind == 'reshape':
             return base, list(idx)
+        if v.kind == 'window':
+            # the outer factor of the windowed dimension reads off / P
+            # further along the base's (graph.Facts.shift)
+            d = v.attrs['dim']
+            bd = list(vd)
+            bd[d] = [shift(vd[d][0], v.attrs['off'] // self.facts.inner(v, d))] + vd[d][1:]
+            return base, [n for names in bd for n in names]
         off = v.rank - base.rank          # expand
         out = []
         for d in range(base.rank):
@@ -240,6 +248,8 @@ class Lowering:
     def can_inline(self, v):
         if v.id in self.is_output or v.kind in ('softmax', 'layernorm') or self.uses[v.id] != 1:
             return False
+        if v.kind == 'place' and len(v.args) > 2:
+            return False        # fuseflow merges at most 4 operands at an index in one statement
         if v.kind == 'contract' and v.attrs.get('gather'):
             return False        # a statement of its own, walked as a gather
         user, pos = self.users[v.id][0]
@@ -250,6 +260,7 @@ class Lowering:
             # to exactly 0 would drop out of the softmax while the reference
             # interpreter keeps it (docs/torch.md, Limitations).
             return True
+        # (not into a cat or pad: see reads_whole)
         if user.kind not in ('ew', 'un', 'mask') or (user.kind == 'mask' and pos == 0):
             return False
         if user.kind == 'un' and user.attrs['op'] in USES_TWICE_UN:
@@ -278,6 +289,8 @@ class Lowering:
             return all(self.full(a) for a in v.args)
         if k == 'mask':
             return False
+        if k == 'place':
+            return v.attrs['covers'] and all(self.full(a) for a in v.args)
         if k in ('softmax', 'layernorm') or k == 'un' and v.attrs['op'] in NEEDS_FULL_UN:
             return self.needs_full(v, 0)
         return self.full(v.args[0])
@@ -436,10 +449,11 @@ class Lowering:
             vd = self.per_dim(v, idx)
             # letters r, r+1, ... are summed, outermost first
             sums = sorted({l for lx in (la, lb) for l in lx if l is not None and l >= r})
-            knames = {}
+            knames, ksize = {}, {}
             for s in sums:
                 x, lx = (a, la) if s in la else (b, lb)
                 knames[s] = [ctx.fresh() for _ in self.facts(x, lx.index(s))]
+                ksize.update(zip(knames[s], self.facts(x, lx.index(s))))
                 ctx.sums += knames[s]
 
             def names(x, lx):
@@ -458,16 +472,17 @@ class Lowering:
             e = Bin('mul', self.operand(a, names(a, la), ctx, False), self.operand(b, names(b, lb), ctx, False))
             for s in reversed(sums):
                 for kn in reversed(knames[s]):
-                    e = Red(kn, e)
+                    e = Red(kn, e, ksize[kn])
             return e
         if k == 'reduce':
             x = v.args[0]
             dims, keep = v.attrs['dims'], v.attrs['keepdim']
             vd = self.per_dim(v, idx)
-            xnames, red, j = [], [], 0
+            xnames, red, j, rsize = [], [], 0, {}
             for d in range(x.rank):
                 if d in dims:
                     fresh = [ctx.fresh() for _ in self.facts(x, d)]
+                    rsize.update(zip(fresh, self.facts(x, d)))
                     red += fresh
                     xnames += fresh
                     if keep:
@@ -478,7 +493,7 @@ class Lowering:
             ctx.sums += red
             e = self.operand(x, xnames, ctx, False)
             for kn in reversed(red):
-                e = Red(kn, e)
+                e = Red(kn, e, rsize[kn])
             if v.attrs['mean']:
                 n = int(np.prod([x.shape[d] for d in dims]))
                 e = Bin('div', e, Const(float(n)))
@@ -491,6 +506,29 @@ class Lowering:
             e = self.operand(v.args[0], idx, ctx, self.needs_full(v, 0))
             op = 'log_softmax' if k == 'softmax' and v.attrs.get('log') else k
             return Norm(op, axis[0], e, eps=v.attrs.get('eps'))
+        if k == 'place':
+            # each operand read through a window that starts -off along the
+            # result: the parts do not meet, so the sum is exactly each
+            # point's one operand (docs/torch.md, Windows)
+            vd = self.per_dim(v, idx)
+            e = None
+            for x, offs, hots in zip(v.args, v.attrs['offs'], v.attrs['hots']):
+                names, shifted = [], False
+                for d, o in enumerate(offs):
+                    if d in hots:
+                        continue        # no index: placed by a one-hot vector
+                    if o == 0 and x.shape[d] == v.shape[d] or not vd[d]:
+                        names += vd[d]
+                    else:
+                        names += [shift(vd[d][0], -o // self.facts.inner(v, d))] + vd[d][1:]
+                        shifted = True
+                if shifted and not self.reads_whole(x):
+                    x = self.copy_of(x)
+                t = self.operand(x, names, ctx, False)
+                for d in sorted(hots):
+                    t = Bin('mul', self.operand(hots[d], vd[d], ctx, False), t)
+                e = t if e is None else Bin('add', e, t)
+            return e
         if k == 'mask':
             m, x = v.args
             mb, midx = self.resolve(m, self.operand_idx(v, m, idx))
@@ -503,6 +541,38 @@ class Lowering:
                 self.check_blocks(mb, lt, v.src)
             return Mask(Acc(lt, midx), self.operand(x, self.operand_idx(v, x, idx), ctx, False))
         raise AssertionError(k)
+
+    def reads_whole(self, x):
+        """Is x read as a whole stored tensor or input, so that an access
+        reaching past its extent reads absent entries? Not through a window
+        (the offsets would add, and the window's neighbours lie past its
+        end) or an expand (a broadcast dimension has no index to shift),
+        nor an expression written inline (a constant is present
+        everywhere). A cat or pad reads anything else from a copy."""
+        while x.is_view():
+            if x.kind in ('window', 'expand'):
+                return False
+            x = x.args[0]
+        return x.kind == 'leaf' or x.id in self.tensor_of
+
+    def copy_of(self, x):
+        """x stored as a tensor of its own (see reads_whole): a Val that
+        is x, computed by one statement."""
+        if x.id in self.copies:
+            return self.copies[x.id]
+        c = Val('copy', x.shape, [x], src=x.src, what=x.what, ref=x.ref, fill=x.fill)
+        self.facts.f[c.id] = list(self.facts(x))
+        name = self.new_name((x.attrs.get('node') or x.kind) + '_part')
+        lt = Logical(name, self.slots(x), 'computed', val=c, origin='%s at %s, stored for a cat or pad'
+                     % (x.what, x.src))
+        lt.sparse = not self.full(x)
+        ctx = Ctx()
+        idx = [ctx.fresh() for _ in lt.dims]
+        rhs = self.operand(x, idx, ctx, False)
+        self.tensor_of[c.id] = lt
+        self.statement(lt, idx, rhs, ctx, x.src, '%s, stored for a cat or pad' % x.what)
+        self.copies[x.id] = c
+        return c
 
     def check_blocks(self, leaf, lt, src):
         sup = leaf.attrs['base'].attrs['support']

@@ -47,6 +47,8 @@ FUNCTIONS = {
     F.embedding: 'embedding', torch.index_select: 'index_select', torch.repeat_interleave: 'repeat_interleave',
     torch.kron: 'kron', torch.ones: 'ones', torch.ones_like: 'ones', torch.zeros_like: 'zeros',
     torch.index_add: 'index_add',
+    torch.cat: 'cat', torch.concat: 'cat', torch.hstack: 'hstack', torch.vstack: 'vstack',
+    torch.split: 'split', torch.chunk: 'chunk', torch.narrow: 'narrow', torch.unbind: 'unbind', F.pad: 'pad', torch.stack: 'stack',
 }
 METHODS = {
     'matmul': 'matmul', 'mm': 'matmul', 'bmm': 'matmul', 'add': 'add', 'sub': 'sub', 'mul': 'mul',
@@ -63,12 +65,19 @@ METHODS = {
     'mv': 'matmul', 'addmm': 'addmm', 'baddbmm': 'baddbmm', 'addbmm': 'addbmm',
     'index_select': 'index_select', 'repeat_interleave': 'repeat_interleave', 'kron': 'kron',
     'index_add': 'index_add', 'index_add_': 'index_add', 'new_zeros': 'zeros',
+    'split': 'split', 'chunk': 'chunk', 'narrow': 'narrow', 'unbind': 'unbind',
 }
 MODULES = {
     nn.Linear: 'linear', nn.ReLU: 'relu', nn.GELU: 'gelu', nn.Dropout: 'dropout', nn.LayerNorm: 'layer_norm',
     nn.Softmax: 'softmax', nn.LogSoftmax: 'log_softmax', nn.Identity: 'identity', nn.Sigmoid: 'sigmoid',
     nn.Tanh: 'tanh', nn.Embedding: 'embedding',
+    nn.ZeroPad2d: 'pad', nn.ConstantPad1d: 'pad', nn.ConstantPad2d: 'pad', nn.ConstantPad3d: 'pad',
 }
+# the most operands one cat places in one statement (fuseflow merges at
+# most 4 at an index)
+MAX_PLACE = 4
+# ops that give a tuple of tensors (parts of their operand)
+PARTS_OPS = {'split', 'chunk', 'unbind'}
 # Ops that look at tensors but give Python values (sizes): evaluated at export.
 SHAPE_OPS = {'size', 'dim', 'shape', 'ndim', 'dtype', 'device', 'is_sparse', 'numel'}
 
@@ -328,7 +337,14 @@ class Translator:
             try:
                 fmt = formats.parse(fmt_text, t.dim())
             except formats.FormatError as e:
-                raise ExportError('', "sparse={'%s': ...}: %s" % (qual, e))
+                # a format for the dimensions of size > 1 (nanoGPT's [1, 1, T, T] causal buffer as csr)
+                big = sum(n > 1 for n in t.shape)
+                try:
+                    fmt = formats.parse(fmt_text, big) if big != t.dim() else None
+                except formats.FormatError:
+                    fmt = None
+                if fmt is None:
+                    raise ExportError('', "sparse={'%s': ...}: %s" % (qual, e))
             if fmt.all_dense:
                 fmt = None
         if np.isnan(dense).any():
@@ -391,6 +407,8 @@ class Translator:
         elif n.op == 'call_method' and n.target in SHAPE_OPS:
             return result
         elif n.op == 'call_function' and n.target is operator.getitem:
+            if isinstance(args[0], (tuple, list)) and any(isinstance(a, Val) for a in args[0]):
+                return args[0][args[1]]         # q, k, v = x.split(...): one part
             if isinstance(args[0], IndexData):
                 return self.index_rows(args[0], args[1], result)
             if isinstance(args[0], (Val, BoolMask, Expanding)):
@@ -443,6 +461,11 @@ class Translator:
                 self.result = result
                 first = len(self.vals)
                 return self._with_ref(getattr(self, 'op_' + op)(*args, **kwargs), result, first)
+        if isinstance(result, (tuple, list)) and op in PARTS_OPS:
+            first = len(self.vals)
+            self.result = result
+            parts = getattr(self, 'op_' + op)(*args, **kwargs)
+            return tuple(self._with_ref(p, r, first) for p, r in zip(parts, result))
         if isinstance(result, (tuple, list)):
             self.fail('%s returns several tensors; not supported' % self.what)
         if isinstance(result, torch.Tensor) and result.dtype == torch.bool:
@@ -629,7 +652,10 @@ class Translator:
             return BoolMask(m.leaf, not m.negated, self.src)
         if op in ('eq', 'ne', 'gt') and isinstance(a, (Val, BoolMask)) and isinstance(args[1], (int, float, bool)):
             c = float(args[1])
-            is_bool = (a.leaf if isinstance(a, BoolMask) else a).attrs.get('is_bool')
+            under = a.leaf if isinstance(a, BoolMask) else a
+            while under.kind == 'window':
+                under = under.args[0]
+            is_bool = under.attrs.get('is_bool')
             # the comparisons that are "stored" or "not stored"
             keeps = {('ne', 0.0): '!= 0', ('gt', 0.0): '> 0', ('eq', 1.0): '== 1' if is_bool else None}
             drops = {('eq', 0.0): '!= 0', ('ne', 1.0): '== 1' if is_bool else None}
@@ -646,14 +672,25 @@ class Translator:
     def _as_mask(self, v, test):
         """Leaf v as a mask: True exactly where it stores entries, which must
         be where `test` ('!= 0', '> 0', '== 1') holds."""
-        if v.kind != 'leaf':
-            self.fail('%s: only an input or buffer (declared sparse) can be a mask, not a computed tensor'
-                      % self.what)
-        ref, sup = v.ref, v.attrs['support']
+        chain = []             # a slice of a mask (nanoGPT's bias[:, :, :T, :T]): windows of the leaf
+        leaf = v
+        while leaf.kind == 'window':
+            chain.append(leaf)
+            leaf = leaf.args[0]
+        if leaf.kind != 'leaf':
+            self.fail('%s: only an input or buffer (declared sparse), or a slice of one, can be a mask, not a '
+                      'computed tensor' % self.what)
+        ref, sup = leaf.ref, leaf.attrs['support']
+        for w in reversed(chain):
+            cut = tuple(slice(w.attrs['off'], w.attrs['off'] + w.shape[d]) if d == w.attrs['dim'] else slice(None)
+                        for d in range(w.rank))
+            ref, sup = ref[cut], sup[cut]
+        if chain:
+            v.attrs.setdefault('qual', '%s (a slice of it)' % leaf.attrs['qual'])
         holds = {'!= 0': ref != 0, '> 0': ref > 0, '== 1': ref == 1}[test]
         if not np.array_equal(holds, sup):
             self.fail("%s: '%s %s' is not the set of entries '%s' stores, so it cannot be its mask"
-                      % (self.what, v.attrs['qual'], test, v.attrs['qual']))
+                      % (self.what, leaf.attrs['qual'], test, leaf.attrs['qual']))
         return BoolMask(v, False, self.src)
 
     def op_masked_fill(self, x, cond, value):
@@ -896,34 +933,233 @@ class Translator:
         return IndexData(result.numpy(), text, name)
 
     def getitem(self, x, index):
-        """x[idx], x[:, idx], x[..., idx] with one integer index tensor: a
-        gather along that dimension. Anything else is a slice or a mask."""
+        """x[...] with None, '...', slices of constant bounds and step 1,
+        integers, and at most one integer index tensor: each slice is a
+        window (Translator.window), an integer or a slice of one entry a
+        gather by a one-entry index (the model language has no constant
+        coordinate; the product by a one-hot row is exact), an index tensor
+        a gather along its dimension; None and dropped dimensions a
+        reshape that only adds or removes size-1 dimensions."""
         items = list(index) if isinstance(index, tuple) else [index]
         # a list of integers (x[:, [-1], :]) is constant index data
         items = [IndexData(np.array(i, dtype=np.int64), str(i), 'list_' + '_'.join(str(abs(j)) for j in i))
                  if isinstance(i, list) and i and all(isinstance(j, int) and not isinstance(j, bool) for j in i)
                  else i for i in items]
-        at = [k for k, i in enumerate(items) if isinstance(i, IndexData)]
-        full = slice(None, None, None)
-        if isinstance(x, Val) and not at and all(i is None or i is Ellipsis or i == full for i in items) \
-                and sum(i is Ellipsis for i in items) <= 1:
-            return self.op_reshape(x)       # x[None], mask[:, None, None, :]: new size-1 dimensions
-        if isinstance(x, Val) and len(at) == 1 and all(i == full or i is Ellipsis for k, i in enumerate(items)
-                                                       if k != at[0] and not isinstance(i, IndexData)) \
-                and sum(i is Ellipsis for i in items if not isinstance(i, IndexData)) <= 1:
-            k = at[0]
-            before = items[:k]
-            if any(i is Ellipsis for i in before):
-                dim = x.rank - (len(items) - k)
-            else:
-                dim = k
-            return self.gather(x, dim, items[k], wrap=True)
         if any(isinstance(i, (Val, BoolMask)) for i in items):
             self.fail('indexing a tensor by a boolean or float tensor (tensor[mask]) is not supported: its '
                       'result has a shape that depends on the data; use masked_fill or multiply by the mask')
-        self.fail('indexing or slicing a tensor (tensor[...]) is not supported: the model language has no '
-                  'slice; gathers by an integer index tensor (x[idx], x[:, idx]) are, and constant slices '
-                  'are not yet (compute only what is needed, or slice the data before export)')
+        self.what = 'tensor[%s]' % _index_text(index)
+        ok = all(i is None or i is Ellipsis or isinstance(i, (slice, IndexData)) or
+                 isinstance(i, int) and not isinstance(i, bool) for i in items)
+        at = [k for k, i in enumerate(items) if isinstance(i, IndexData)]
+        if not isinstance(x, Val) or not ok or sum(i is Ellipsis for i in items) > 1 or len(at) > 1 or \
+                at and any(isinstance(i, int) for i in items):
+            self.fail('indexing a tensor by %s is not supported: the exporter takes None, ..., slices with '
+                      'constant bounds and step 1, integers, and one integer index tensor (x[idx], x[:, idx])'
+                      % _index_text(index))
+        real = sum(1 for i in items if i is not None and i is not Ellipsis)
+        if real > x.rank:
+            self.fail('%s: too many indices for a tensor of %d dimensions' % (self.what, x.rank))
+        per_dim = []           # what indexes each dimension of x, in order
+        for i in items:
+            if i is Ellipsis:
+                per_dim += [slice(None)] * (x.rank - real)
+            elif i is not None:
+                per_dim.append(i)
+        per_dim += [slice(None)] * (x.rank - len(per_dim))
+        cur = self._operand(x)
+        if cur.fill != 0.0:
+            self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
+                      % (self.what, cur.src))
+        gather_at = None
+        for d, i in enumerate(per_dim):
+            n = x.shape[d]
+            if isinstance(i, slice):
+                for b in (i.start, i.stop, i.step):
+                    if b is not None and (not isinstance(b, int) or isinstance(b, bool)):
+                        self.fail('%s: a slice bound of type %s; the exporter takes constant integers'
+                                  % (self.what, type(b).__name__))
+                if i.step not in (None, 1):
+                    self.fail('%s: a slice with step %d reads one coordinate in %d, which no window (a run of '
+                              'consecutive coordinates) is; the exporter takes step 1' % (self.what, i.step, i.step))
+                start, stop, _ = i.indices(n)
+                if stop <= start:
+                    self.fail('%s: an empty slice of dimension %d' % (self.what, d))
+                cur = self.part(cur, d, start, stop - start)
+            elif isinstance(i, IndexData):
+                gather_at = (d, i)
+            else:
+                if not -n <= i < n:
+                    self.fail('%s: index %d is out of range for dimension %d of size %d' % (self.what, i, d, n))
+                cur = self.part(cur, d, i % n, 1)
+        if gather_at is not None:
+            cur = self.gather(cur, gather_at[0], gather_at[1], wrap=True)
+        return self._reshape_to(cur, self.result.shape)
+
+    def _reshape_to(self, x, shape):
+        """x as `shape` with the same elements in the same order (a view)."""
+        if tuple(shape) == x.shape:
+            return x
+        v = self._view('reshape', x, shape)
+        self.facts.reshape(v, x, self.src)
+        return v
+
+    def window(self, x, dim, off, n):
+        """Coordinates off .. off+n-1 of dimension dim of x: a view, read
+        through an offset (docs/language.md, "Offsets"), never copied."""
+        shape = list(x.shape)
+        shape[dim] = n
+        v = self._view('window', x, shape, dim=dim, off=off)
+        for d in range(x.rank):
+            if d != dim:
+                self.facts.eq(v, d, x, d, self.src)
+        self.facts.shift(v, dim, x, dim, off, self.src)
+        return v
+
+    def part(self, x, dim, off, n):
+        """x restricted to coordinates off .. off+n-1 of dim, dim kept: x
+        itself, a window, or for one coordinate a gather by a one-entry
+        index (a window of size 1 would be a size-1 index, which the
+        language does not have)."""
+        if n == x.shape[dim]:
+            return x
+        if n == 1:
+            return self.gather(x, dim, IndexData(np.array([off]), '[%d]' % off, 'at%d' % off), wrap=False)
+        return self.window(x, dim, off, n)
+
+    def _parts(self, x, dim, sizes):
+        x = self._operand(x)
+        if not isinstance(x, Val) or x.fill != 0.0:
+            self.fail('%s of something that is not a tensor computed without a -inf mask' % self.what)
+        d = dim % x.rank
+        out, off = [], 0
+        for n in sizes:
+            out.append(self.part(x, d, off, n))
+            off += n
+        return out
+
+    def op_split(self, x, split_size_or_sections, dim=0):
+        return self._parts(x, dim, [r.shape[dim] for r in self.result])
+
+    def op_chunk(self, x, chunks, dim=0):
+        return self._parts(x, dim, [r.shape[dim] for r in self.result])
+
+    def op_narrow(self, x, dim, start, length):
+        x = self._operand(x)
+        d = dim % x.rank
+        return self._parts(x, d, [start % x.shape[d], length])[1] if start % x.shape[d] else \
+            self._parts(x, d, [length])[0]
+
+    def op_unbind(self, x, dim=0):
+        """unbind(dim): each coordinate of dim (a gather by a one-entry
+        index, see part), the dimension dropped."""
+        x = self._operand(x)
+        d = dim % x.rank
+        return [self._reshape_to(p, r.shape) for p, r in zip(self._parts(x, d, [1] * x.shape[d]), self.result)]
+
+    def op_cat(self, tensors, dim=0, out=None, _shape=None):
+        """torch.cat: each operand placed at its offset along dim (Val kind
+        place): Y[.., j] = A[.., j + 0] + B[.., j - nA] -- the parts do not
+        meet, so each entry is exactly its operand's (absent + x is x)."""
+        xs = [self._operand(t) for t in tensors]
+        if not xs or not all(isinstance(t, Val) for t in xs):
+            self.fail('%s takes tensors computed by the model' % self.what)
+        for t in xs:
+            if t.fill != 0.0:
+                self.fail("%s uses the result of masked_fill(..., -inf) made at %s; apply softmax first"
+                          % (self.what, t.src))
+        shape = tuple(self.result.shape) if _shape is None else _shape
+        rank = len(shape)
+        d = dim % rank
+        if len(xs) == 1:
+            return xs[0]
+        if len(xs) > MAX_PLACE:
+            # fuseflow merges at most 4 operands at an index in one
+            # statement: the first ones are a cat of their own (stored)
+            head = self.op_cat(xs[:MAX_PLACE], d, _shape=tuple(
+                sum(t.shape[d] for t in xs[:MAX_PLACE]) if k == d else n for k, n in enumerate(xs[0].shape)))
+            xs = [head] + xs[MAX_PLACE:]
+            return self.op_cat(xs, d, _shape=_shape)
+        offs, o = [], 0
+        for t in xs:
+            if t.rank != rank:
+                self.fail('%s of tensors of different ranks' % self.what)
+            offs.append([o if k == d else 0 for k in range(rank)])
+            o += t.shape[d]
+        v = self.new('place', shape, xs, offs=offs, covers=True)
+        self._place(v, xs, offs)
+        return v
+
+    def op_stack(self, tensors, dim=0, out=None):
+        """torch.stack: each operand with a size-1 dimension added at dim,
+        then cat along it (each placed by a one-hot vector, see _place)."""
+        xs = [self._operand(t) for t in tensors]
+        if not xs or not all(isinstance(t, Val) for t in xs):
+            self.fail('%s takes tensors computed by the model' % self.what)
+        d = dim % len(self.result.shape)
+        return self.op_cat([self._reshape_to(t, t.shape[:d] + (1,) + t.shape[d:]) for t in xs], d)
+
+    def op_hstack(self, tensors):
+        return self.op_cat(tensors, 1 if len(self.result.shape) > 1 else 0)
+
+    def op_vstack(self, tensors):
+        if any(isinstance(t, Val) and t.rank < 2 for t in tensors):
+            self.fail('%s of vectors stacks them as rows of size 1; the exporter places parts along an existing '
+                      'dimension (torch.cat), and the model language has no constant coordinate to put a vector '
+                      'in one row' % self.what)
+        return self.op_cat(tensors, 0)
+
+    def _place(self, v, xs, offs):
+        """The factor constraints of a place; an operand of size 1 along a
+        dimension of the result has no index there, and is placed by the
+        one-hot vector of its coordinate (e[j] * x, exact: a mul by the
+        word 1), as a gather is (the language has no constant coordinate)."""
+        v.attrs['hots'] = []
+        for t, off in zip(xs, offs):
+            hots = {}
+            for k in range(v.rank):
+                if t.shape[k] == 1 and v.shape[k] > 1:
+                    hots[k] = self.onehot(IndexData(np.array([off[k]]), '[%d]' % off[k], 'at%d' % off[k]),
+                                          v.shape[k], False)
+                    self.facts.eq(hots[k], 1, v, k, self.src)
+                elif off[k] == 0 and t.shape[k] == v.shape[k]:
+                    self.facts.eq(t, k, v, k, self.src)
+                else:
+                    self.facts.shift(t, k, v, k, off[k], self.src)
+            v.attrs['hots'].append(hots)
+
+    def op_pad(self, *a, **k):
+        """F.pad(x, pad) in mode 'constant' with value 0 (nn.ZeroPad2d,
+        nn.ConstantPadNd with value 0): x placed at the left pads (Val kind
+        place), absent (0) around it; a negative pad crops."""
+        if isinstance(a[0], nn.Module):
+            mod, x = a[0], a[1]
+            pad, mode, value = list(mod.padding), 'constant', getattr(mod, 'value', 0.0)
+        else:
+            x, pad = a[0], list(a[1] if len(a) > 1 else k['pad'])
+            mode = a[2] if len(a) > 2 else k.get('mode', 'constant')
+            value = a[3] if len(a) > 3 else k.get('value', None)
+        x = self._operand(x)
+        if mode != 'constant':
+            self.fail("%s with mode=%r reads %s coordinates of the input, which no window (a shift of a mode) "
+                      "is; the exporter takes mode='constant' with value 0"
+                      % (self.what, mode, {'reflect': 'mirrored', 'replicate': 'repeated edge',
+                                           'circular': 'wrapped'}.get(mode, 'other')))
+        if value not in (None, 0, 0.0):
+            self.fail('%s with value %g: a padded entry is absent from the padded tensor, which means 0; the '
+                      'exporter takes value 0 (add the constant inside a mask, or pad a tensor that is 0 there)'
+                      % (self.what, value))
+        if not isinstance(x, Val) or x.fill != 0.0:
+            self.fail('%s of something that is not a tensor computed without a -inf mask' % self.what)
+        off = [0] * x.rank
+        for i in range(len(pad) // 2):
+            off[x.rank - 1 - i] = pad[2 * i]
+        if tuple(self.result.shape) == x.shape and not any(off):
+            return x
+        covers = all(p <= 0 for p in pad)
+        v = self.new('place', self.result.shape, [x], offs=[off], covers=covers)
+        self._place(v, [x], [off])
+        return v
 
     def op_embedding(self, *a, **k):
         """F.embedding(idx, W) and nn.Embedding: rows of W. padding_idx,
@@ -1255,7 +1491,8 @@ SUPPORTED_TEXT = ('linear, addmm/baddbmm/addbmm, matmul/mm/bmm/mv/@, einsum (one
                   'normalize (p=2), '
                   'sum/mean over dims, '
                   'masked_fill by a sparse mask, transpose/permute/t, reshape/view/flatten/(un)squeeze, expand, '
-                  'dropout (eval), contiguous (docs/torch.md)')
+                  'dropout (eval), contiguous, slicing with constant bounds and step 1, split/chunk/narrow/unbind, '
+                  'cat/concat/stack/hstack/vstack, pad with constant 0 (docs/torch.md)')
 
 
 _ZEROS_USE = ('%s reads the zeros made at %s: the exporter takes zeros made inside the model only as the '
@@ -1305,6 +1542,13 @@ class _ShapeProxy(fx.Proxy):
 
     def __index__(self):
         return int(self._concrete('an index'))
+
+    def __iter__(self):
+        # fx 1.13 looks for UNPACK_SEQUENCE at f_lasti // 2 in the caller's
+        # bytecode, which Python 3.11's inline caches put out of step (an
+        # IndexError, or a wrong instruction): the example's value says
+        # how many there are (q, k, v = x.split(C, dim=2))
+        return self.tracer.iter(self)
 
     def __len__(self):
         v = self.tracer.concrete.get(self.node)

@@ -2,8 +2,9 @@
  * test_torch.c -- the PyTorch front end end to end (docs/torch.md).
  *
  * For each example in examples/torch, tests/torch/ops.py (the other
- * supported ops) and tests/torch/gather_ops.py (gathers, scatters, block
- * layouts, batched products): export it with fuseflow_torch (fixed seed, small size),
+ * supported ops), tests/torch/gather_ops.py (gathers, scatters, block
+ * layouts, batched products) and tests/torch/window_ops.py (slicing, split,
+ * chunk, narrow, unbind, cat, pad): export it with fuseflow_torch (fixed seed, small size),
  * run the export with `fuseflow run --check` (the graphs agree bit for bit
  * with the reference interpreter), then compare every output with
  * PyTorch's own float64 forward, which the exporter wrote to
@@ -161,6 +162,8 @@ static const example examples[] = {
     {"pruned_mlp", "examples/torch/pruned_mlp.py", "--size batch=8"},
     {"sparse_bert", "examples/torch/block_sparse_bert.py", "--size batch=2 --size seq=32 --size block=4"},
     {"gather_ops", "tests/torch/gather_ops.py", ""}, /* gathers, scatters, block layouts, batches */
+    {"window_ops", "tests/torch/window_ops.py", ""}, /* slicing, split, chunk, narrow, unbind, cat, pad */
+    {"nanogpt", "examples/torch/nanogpt.py", "--size batch=2 --size seq=16 --size block_size=32"},
 };
 
 static void run_example(const example *ex)
@@ -202,6 +205,8 @@ static void torch_gcn_pyg_matches_pytorch(void **state) { run_example(&examples[
 static void torch_pruned_mlp_matches_pytorch(void **state) { run_example(&examples[6]); }
 static void torch_block_sparse_bert_matches_pytorch(void **state) { run_example(&examples[7]); }
 static void torch_gather_ops_match_pytorch(void **state) { run_example(&examples[8]); }
+static void torch_window_ops_match_pytorch(void **state) { run_example(&examples[9]); }
+static void torch_nanogpt_matches_pytorch(void **state) { run_example(&examples[10]); }
 
 /* ---- refusals ---- */
 
@@ -243,10 +248,10 @@ static void expect_refusal(const char *fn, const char *op)
     free(s);
 }
 
-static void torch_rejects_cat(void **state) { expect_refusal("cat", "torch.cat"); }
+static void torch_rejects_step_slice(void **state) { expect_refusal("step_slice", "a slice with step 2"); }
 static void torch_rejects_conv1d_module(void **state) { expect_refusal("conv1d", "Conv1d (module conv)"); }
 static void torch_rejects_cumsum_method(void **state) { expect_refusal("cumsum", "Tensor.cumsum"); }
-static void torch_rejects_slicing(void **state) { expect_refusal("slicing", "slicing a tensor"); }
+static void torch_rejects_pad_reflect(void **state) { expect_refusal("pad_reflect", "F.pad with mode='reflect'"); }
 static void torch_rejects_regrouping_view(void **state)
 {
     expect_refusal("regroup", "Tensor.view from [6, 4] to [4, 6]");
@@ -308,10 +313,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(torch_pruned_mlp_matches_pytorch),
         cmocka_unit_test(torch_block_sparse_bert_matches_pytorch),
         cmocka_unit_test(torch_gather_ops_match_pytorch),
-        cmocka_unit_test(torch_rejects_cat),
+        cmocka_unit_test(torch_window_ops_match_pytorch),
+        cmocka_unit_test(torch_nanogpt_matches_pytorch),
+        cmocka_unit_test(torch_rejects_step_slice),
         cmocka_unit_test(torch_rejects_conv1d_module),
         cmocka_unit_test(torch_rejects_cumsum_method),
-        cmocka_unit_test(torch_rejects_slicing),
+        cmocka_unit_test(torch_rejects_pad_reflect),
         cmocka_unit_test(torch_rejects_regrouping_view),
         cmocka_unit_test(torch_rejects_masked_fill_where_mask_is_set),
         cmocka_unit_test(torch_rejects_data_dependent_control_flow),

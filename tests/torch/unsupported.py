@@ -8,9 +8,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class Cat(nn.Module):
+class StepSlice(nn.Module):
     def forward(self, x):
-        return torch.cat([x, x], dim=1)  # ERROR: cat
+        return x[:, ::2] * 2  # ERROR: step_slice
 
 
 class Conv(nn.Module):
@@ -27,9 +27,9 @@ class Cumsum(nn.Module):
         return x.cumsum(dim=1) * 2  # ERROR: cumsum
 
 
-class Slice(nn.Module):
+class PadReflect(nn.Module):
     def forward(self, x):
-        return x[:, :2] + 1  # ERROR: slicing
+        return F.pad(x, (1, 1), mode='reflect') + 1  # ERROR: pad_reflect
 
 
 class Regroup(nn.Module):
@@ -59,8 +59,8 @@ def _x(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-def cat(seed=0):
-    return {'module': Cat(), 'inputs': (_x(4, 3, seed=seed),)}
+def step_slice(seed=0):
+    return {'module': StepSlice(), 'inputs': (_x(4, 6, seed=seed),)}
 
 
 def conv1d(seed=0):
@@ -72,8 +72,8 @@ def cumsum(seed=0):
     return {'module': Cumsum(), 'inputs': (_x(4, 3, seed=seed),)}
 
 
-def slicing(seed=0):
-    return {'module': Slice(), 'inputs': (_x(4, 3, seed=seed),)}
+def pad_reflect(seed=0):
+    return {'module': PadReflect(), 'inputs': (_x(4, 3, seed=seed),)}
 
 
 def regroup(seed=0):

@@ -45,7 +45,11 @@ class WindowOps(nn.Module):
         o5 = torch.exp(p[1:8, 3:12] * 0.25) + F.pad(x, (-3, 0), 'constant', 0)[:7] + self.pad(t)[1:8, :9] * 2
         # a cat of two sparse tensors (windows of compressed levels)
         o6 = torch.cat([t, t * 3], dim=1)
-        return o1, o2, o3, o4, o5, o6
+        # torch.stack (each part placed by a one-hot vector) of a window, and
+        # a cat of six operands (nested: fuseflow merges four at an index)
+        o7 = torch.stack([y, torch.relu(y), y[:, 1:].sum(1, keepdim=True).expand(6, 6)], dim=1)
+        o8 = torch.cat([y[:, :1], y, y[:, 1:], -y, y, y], dim=1)
+        return o1, o2, o3, o4, o5, o6, o7, o8
 
 
 def example(seed=0):

@@ -248,7 +248,7 @@ static int run_example(const char *file, uint64_t seed, double density, uint32_t
     if (ff_ir_parse(path, NULL, &p, &err) || ff_ir_place_reductions(p, &err)) fail_msg("%s", err.msg);
     ff_tensor **data = calloc((size_t)p->ntensors + 1, sizeof *data);
     uint32_t *sizes = calloc((size_t)p->nsizes + 1, sizeof *sizes);
-    for (int k = 0; k < p->nsizes; k++) sizes[k] = size;
+    for (int k = 0; k < p->nsizes; k++) sizes[k] = p->sizes[k].literal ? 0 : size;
     if (ff_ir_random_inputs(p, seed, density, sizes, data, &err)) fail_msg("%s: %s", file, err.msg);
     for (int s = 0; s < p->nstmts && !failures; s++) {
         ff_lower_opts o;

@@ -22,7 +22,7 @@ void excase_load(excase *x, const char *name, uint64_t seed, double density, uin
     if (ff_ir_parse(path, NULL, &x->p, &err) || ff_ir_place_reductions(x->p, &err)) fail_msg("%s", err.msg);
     x->data = calloc((size_t)x->p->ntensors + 1, sizeof *x->data);
     uint32_t *sizes = calloc((size_t)x->p->nsizes + 1, sizeof *sizes);
-    for (int k = 0; k < x->p->nsizes; k++) sizes[k] = size;
+    for (int k = 0; k < x->p->nsizes; k++) sizes[k] = x->p->sizes[k].literal ? 0 : size;
     if (ff_ir_random_inputs(x->p, seed, density, sizes, x->data, &err)) fail_msg("%s: %s", name, err.msg);
     free(sizes);
     ff_lower_opts o;

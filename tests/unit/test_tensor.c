@@ -744,6 +744,67 @@ static void random_rejects_bad_specs(void **state)
     }
 }
 
+/* ff_tensor_window (docs/language.md "Offsets"): entries in the window at
+ * shifted coordinates, nothing from outside; a dense level reaching past
+ * its mode becomes compressed (padding is absent, not a stored zero); a
+ * blocked tensor's window keeps its blocks' stored zeros. */
+static void window_crops_shifts_and_keeps_stored_zeros(void **state)
+{
+    (void)state;
+    static const ff_fx dense[3 * 4] = {1 * ONE, 0, 2 * ONE, 3 * ONE, 0, 4 * ONE, 0, 0, 5 * ONE, 6 * ONE, 0, 7 * ONE};
+    const uint32_t dims[2] = {3, 4};
+    ff_err err = {0};
+    /* csr, crop columns 1..2: rows keep their entries there, shifted */
+    ff_tensor *a = from_dense("A", 2, dims, "csr", dense), *w = NULL;
+    int64_t lo[2] = {0, 1};
+    uint32_t len[2] = {3, 2};
+    assert_int_equal(ff_tensor_window(a, lo, len, &w, &err), 0);
+    assert_int_equal(w->dims[1], 2);
+    uint32_t c[2] = {0, 1};
+    assert_int_equal(ff_tensor_get(w, c), 2 * ONE); /* A(0, 2) */
+    c[0] = 2, c[1] = 0;
+    assert_int_equal(ff_tensor_get(w, c), 6 * ONE); /* A(2, 1) */
+    assert_int_equal(ff_tensor_nnz(w), 3); /* 2, 4 and 6: nothing from outside */
+    ff_tensor_free(w);
+    /* dense, shifted right by 2 over 6 columns: the first two are absent */
+    ff_tensor *d = from_dense("D", 2, dims, "dense", dense);
+    lo[1] = -2;
+    len[1] = 6;
+    assert_int_equal(ff_tensor_window(d, lo, len, &w, &err), 0);
+    assert_int_equal(w->fmt.lv[1].fmt, FF_LVL_COMPRESSED);
+    c[0] = 0, c[1] = 0;
+    assert_false(ff_tensor_stored(w, c));
+    c[1] = 3;
+    assert_true(ff_tensor_stored(w, c)); /* D(0, 1) = 0, stored by the dense level */
+    c[1] = 5;
+    assert_int_equal(ff_tensor_get(w, c), 3 * ONE);
+    assert_int_equal(w->nvals, 12); /* every dense entry, none of the padding */
+    ff_tensor_free(w);
+    /* entirely outside: empty */
+    lo[1] = 9;
+    len[1] = 2;
+    assert_int_equal(ff_tensor_window(d, lo, len, &w, &err), 0);
+    assert_int_equal(w->nvals, 0);
+    ff_tensor_free(w);
+    /* bcsr(2): the window is all-compressed with the blocks' zeros */
+    const uint32_t bd[2] = {4, 4};
+    static const ff_fx bdense[16] = {ONE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 * ONE, 0, 0, 0, 0};
+    ff_tensor *b = from_dense("B", 2, bd, "bcsr(2)", bdense);
+    lo[0] = 1, lo[1] = 0;
+    len[0] = 3, len[1] = 4;
+    assert_int_equal(ff_tensor_window(b, lo, len, &w, &err), 0);
+    c[0] = 0, c[1] = 1; /* B(1, 1): a zero inside the stored block (0, 0) */
+    assert_true(ff_tensor_stored(w, c));
+    c[0] = 0, c[1] = 3; /* B(1, 3): no block there */
+    assert_false(ff_tensor_stored(w, c));
+    c[0] = 1, c[1] = 3;
+    assert_int_equal(ff_tensor_get(w, c), 2 * ONE);
+    ff_tensor_free(w);
+    ff_tensor_free(b);
+    ff_tensor_free(d);
+    ff_tensor_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +820,7 @@ int main(void)
         cmocka_unit_test(bcsr_partial_blocks),
         cmocka_unit_test(convert_round_trips_every_format),
         cmocka_unit_test(order0_scalars),
+        cmocka_unit_test(window_crops_shifts_and_keeps_stored_zeros),
         cmocka_unit_test(compare_reports_first_difference),
         cmocka_unit_test(compare_is_sparse),
         cmocka_unit_test(random_is_deterministic_across_formats),

@@ -324,43 +324,87 @@ static size_t put_index(char *out, uint64_t k)
     return n + 1;
 }
 
+/* Entries are the bulk of a result file: each line is made in a chunk
+ * buffer by hand (fprintf per number was most of the cost of writing a
+ * result) and a full chunk goes out with one fwrite. */
+typedef struct line_writer {
+    FILE *f;
+    int order, frac_bits;
+    int keep_zero;  /* write stored zeros too (FFT_STORED's rule) */
+    size_t used, line_max;
+    char chunk[1 << 16];
+} line_writer;
+
+static void put_line(line_writer *w, const uint32_t *crd, ff_fx v)
+{
+    if (w->used + w->line_max > sizeof w->chunk) {
+        fwrite(w->chunk, 1, w->used, w->f);
+        w->used = 0;
+    }
+    char *c = w->chunk;
+    for (int m = 0; m < w->order; m++) w->used += put_index(c + w->used, (uint64_t)crd[m] + 1);
+    if (w->order == 1) c[w->used++] = '1', c[w->used++] = ' ';
+    w->used += (size_t)ff_fx_format(v, w->frac_bits, c + w->used, 44);
+    c[w->used++] = '\n';
+}
+
+static int write_visit(void *ctx, const uint32_t *coords, ff_fx v)
+{
+    line_writer *w = ctx;
+    if (v != 0 || w->keep_zero) put_line(w, coords, v);
+    return 0;
+}
+
+/* Whether t's levels walk its modes in order, unblocked: then
+ * ff_tensor_foreach visits its entries row-major, the order Matrix Market
+ * lists them in, and they are written as they are visited. */
+static int walks_row_major(const ff_tensor *t)
+{
+    if (t->fmt.nlevels != t->order) return 0;
+    for (int k = 0; k < t->fmt.nlevels; k++)
+        if (t->fmt.lv[k].mode != k || t->fmt.lv[k].split != FF_SPLIT_NONE) return 0;
+    return 1;
+}
+
 int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
 {
     if (t->order < 1)
         return ff_err_set(err, FF_EINVAL, "%s: %s has order 0; Matrix Market needs order >= 1",
                           path, fft_name(t));
+    int L = t->fmt.nlevels, direct = walks_row_major(t);
+    line_writer *w = ff_xcalloc(1, sizeof *w);
+    w->order = t->order;
+    w->frac_bits = t->frac_bits;
+    w->keep_zero = L > 0 && t->fmt.lv[L - 1].fmt == FF_LVL_COMPRESSED; /* as fft_entries' FFT_STORED */
+    w->line_max = (size_t)t->order * 11 + 2 + 44 + 1;
     fft_coo c = {0};
-    fft_entries(t, FFT_STORED, &c);
-    FILE *f;
+    size_t n = 0;
+    if (direct) {
+        for (size_t i = 0; i < t->nvals; i++) n += w->keep_zero || t->vals[i] != 0;
+    } else {
+        fft_entries(t, FFT_STORED, &c);
+        n = c.val.len;
+    }
     char tmp[4096];
-    int rc = fft_wopen(path, &f, tmp, sizeof tmp, err);
+    int rc = fft_wopen(path, &w->f, tmp, sizeof tmp, err);
     if (rc) {
         fft_coo_free(&c);
+        free(w);
         return rc;
     }
+    FILE *f = w->f;
     fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n");
     if (t->name[0]) fprintf(f, "%% %s, written by fuseflow\n", t->name);
     /* a vector as the standard's N x 1 column, which every reader takes */
     for (int m = 0; m < t->order; m++) fprintf(f, "%u ", (unsigned)t->dims[m]);
     if (t->order == 1) fprintf(f, "1 ");
-    fprintf(f, "%zu\n", c.val.len);
-    /* Entries are the bulk of a result file: each line is made in a chunk
-     * buffer by hand (fprintf per number was most of the cost of writing a
-     * result) and the chunk goes out with one fwrite. */
-    char chunk[1 << 16];
-    size_t used = 0, line_max = (size_t)t->order * 11 + 2 + 44 + 1;
-    for (size_t i = 0; i < c.val.len; i++) {
-        if (used + line_max > sizeof chunk) {
-            fwrite(chunk, 1, used, f);
-            used = 0;
-        }
-        for (int m = 0; m < t->order; m++) used += put_index(chunk + used, c.crd.data[i * t->order + m] + 1);
-        if (t->order == 1) chunk[used++] = '1', chunk[used++] = ' ';
-        used += (size_t)ff_fx_format(c.val.data[i], t->frac_bits, chunk + used, 44);
-        chunk[used++] = '\n';
-    }
-    fwrite(chunk, 1, used, f);
+    fprintf(f, "%zu\n", n);
+    if (direct) ff_tensor_foreach(t, write_visit, w);
+    else
+        for (size_t i = 0; i < n; i++) put_line(w, c.crd.data + i * t->order, c.val.data[i]);
+    fwrite(w->chunk, 1, w->used, f);
     fft_coo_free(&c);
+    free(w);
     return fft_wcommit(f, path, tmp, 0, err);
 }
 

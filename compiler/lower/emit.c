@@ -104,13 +104,16 @@ static void size_text(lw *L, int v, int blocks, char *buf, size_t n)
             }
     }
     const ff_ir_size *sz = &L->p->sizes[L->idx[v].size];
-    if (sz->literal > 0) {
-        long long size = sz->literal;
+    /* a literal, or the size a run binds (a window's index may be sized by
+     * the left side alone) */
+    if (sz->literal > 0 || (L->bound && L->bound[L->idx[v].size] > 0)) {
+        long long size = sz->literal > 0 ? sz->literal : (long long)L->bound[L->idx[v].size];
         if (blocks && lw_is_blocked(L, v)) size = (size + L->B - 1) / L->B;
         snprintf(buf, n, "%lld", size);
         return;
     }
-    lw_fail(L, L->st->pos, "the size of index %s is not given by any tensor the statement reads", L->idx[v].name);
+    lw_fail(L, L->st->pos, "the size of index %s is not given by any tensor the statement reads%s", L->idx[v].name,
+            L->bound ? "" : " (a run binds it from the data; to compile without data, declare it as a number)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -340,18 +343,20 @@ static const ff_ir_off *level_window(lw *L, int acc, int n)
     const ff_ir_off *o = &x->off[m];
     const ff_ir_size *z = o->size >= 0 ? &L->p->sizes[o->size] : NULL;
     char off[96], len[96];
-    if (!z || z->literal) {
-        snprintf(off, sizeof off, "%lld", (long long)(o->lit + (z ? o->coef * z->literal : 0)));
+    if (z && !z->literal && o->coef == 1 && o->lit == 0 && size_symbol_text(L, o->size, off, sizeof off)) {
+        /* one size a tensor of the kernel has: bound with the graph */
+    } else if (!z || z->literal || L->bound) {
+        /* a number: literal, or from the sizes a run binds */
+        snprintf(off, sizeof off, "%lld", (long long)ff_ir_off_value(L->p, o, L->bound));
     } else if (o->coef == 1 && o->lit == 0) {
-        if (!size_symbol_text(L, o->size, off, sizeof off))
-            lw_fail(L, x->pos,
-                    "the offset %s of %s's window: no tensor this kernel reads has a mode of size %s (a graph takes "
-                    "its sizes from its inputs); write the offset as a number",
-                    z->name, lw_tname(L, a->tensor), z->name);
+        lw_fail(L, x->pos,
+                "the offset %s of %s's window: no tensor this kernel reads has a mode of size %s (a compiled graph "
+                "takes its sizes from its inputs); write the offset as a number",
+                z->name, lw_tname(L, a->tensor), z->name);
     } else {
         lw_fail(L, x->pos,
-                "the offset of %s's window along mode %d: a graph takes an offset that is a number or one size (not "
-                "%lld*%s + %lld); write it as a number",
+                "the offset of %s's window along mode %d: a compiled graph takes an offset that is a number or one "
+                "size (not %lld*%s + %lld); write it as a number",
                 lw_tname(L, a->tensor), m, (long long)o->coef, z->name, (long long)o->lit);
     }
     if (lw_tfmt(L, a->tensor)->lv[a->next].split != FF_SPLIT_NONE)

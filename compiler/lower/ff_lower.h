@@ -91,6 +91,11 @@ typedef struct ff_lower_opts {
      * needs more words than that is refused at compile time. */
     int buffer_words;
     const uint32_t *sizes;
+    /* The program's sizes as a run binds them (indexed like
+     * ff_ir_program.sizes; NULL: compiling, with no data): a window's
+     * offset or length the graph could not bind from its own tensors
+     * (docs/language.md "Offsets") is then written as its number. */
+    const uint32_t *bound_sizes;
     /* The on-chip memory that holds whole intermediates, in words (the
      * arch's glb_words): --reuse auto holds a producer only when its
      * dense size (from sizes) fits. 0: unchecked. */

@@ -205,6 +205,7 @@ typedef struct lw {
      * (ff_lower_opts.reuse) instead of inlining a capture or recomputing it */
     unsigned char *held;
     const uint32_t *sizes; /* bound program sizes, or NULL */
+    const uint32_t *bound; /* ff_lower_opts.bound_sizes: a run's sizes, or NULL */
     unsigned char *bmodes;
     /* per program tensor, scratch for one walk over the accesses ("seen");
      * zero it before use */

@@ -329,7 +329,10 @@ static void enumerate(enum_state *es)
         es->tried++;
         ff_lower_opts o;
         memset(&o, 0, sizeof o);
-        if (es->opts) o.fuse = es->opts->fuse;
+        if (es->opts) {
+            o.fuse = es->opts->fuse;
+            o.bound_sizes = es->opts->bound_sizes;
+        }
         for (int i = 0; i < sp->n; i++) snprintf(o.order[i], FF_LOWER_NAME, "%s", sp->names[es->cur[i]]);
         o.norder = sp->n;
         ff_graph *g = NULL;

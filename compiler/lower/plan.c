@@ -1043,6 +1043,7 @@ lw *lw_new(const ff_ir_program *p, int stmt, const ff_lower_opts *opts, ff_err *
     L->buffer_words = opts ? opts->buffer_words : 0;
     L->hold_words = opts ? opts->hold_words : 0;
     L->sizes = opts ? opts->sizes : NULL;
+    L->bound = opts ? opts->bound_sizes : NULL;
     L->held = ff_xcalloc((size_t)p->ntensors + 1, 1);
     L->contract = -1;
     L->top_chain = -1;

@@ -171,6 +171,7 @@ typedef struct trial {
     int at;   /* the kernel's first statement in cur */
     int root; /* the root being placed, in cur */
     const copies *made;
+    const uint32_t *bound; /* ff_lower_opts.bound_sizes */
 } trial;
 
 static int trial_lower(void *ctx, const lw_move *mv, int nmv, char (*order)[FF_LOWER_NAME], int norder, ff_err *err)
@@ -184,6 +185,7 @@ static int trial_lower(void *ctx, const lw_move *mv, int nmv, char (*order)[FF_L
     ff_lower_opts o;
     memset(&o, 0, sizeof o);
     o.fuse = fuse;
+    o.bound_sizes = T->bound;
     ff_graph *g = NULL;
     int rc = lw_lower_with(np, T->root + nins, &o, order, norder, &g, err);
     ff_graph_free(g);
@@ -223,7 +225,7 @@ int ff_relayout_kernels(const ff_ir_program *p, const ff_kernel *ks, int nk, con
                 if (s >= f || cur->stmts[s].copy_of) movable[cur->stmts[s].lhs] = 0;
             lw_layout have[LW_MAX_MOVES];
             for (int h = 0; h < made.n; h++) have[h] = made.v[h].lay;
-            trial T = {.cur = cur, .at = f, .root = K.roots[r], .made = &made};
+            trial T = {.cur = cur, .at = f, .root = K.roots[r], .made = &made, .bound = opts ? opts->bound_sizes : NULL};
             lw_relax rx = {.movable = movable,
                            .have = have,
                            .nhave = made.n,

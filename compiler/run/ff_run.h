@@ -74,6 +74,8 @@ typedef struct ff_run_sched {
     uint64_t tile_block_words;  /* auto, with block > 1: the block store's words, which every tile's
                                  * blocked inputs share (0: no bound) */
     FILE *tile_report;          /* auto: where the chosen tiling is printed (NULL: nowhere) */
+    const uint32_t *sizes;      /* the sizes the data binds (ff_lower_opts.bound_sizes); ff_run_program
+                                 * fills it from its data when NULL */
 } ff_run_sched;
 
 /* One kernel as the callbacks see it. */

@@ -76,6 +76,7 @@ static void sched_root_opts(ff_lower_opts *o, const ff_run_sched *s)
     sched_passes(o, s);
     o->buffer_words = s->buffer_words;
     o->hold_words = s->glb_words;
+    o->bound_sizes = s->sizes;
     if (s->par > 1) {
         snprintf(o->par_index, sizeof o->par_index, "%s", s->par_index);
         o->par = s->par;
@@ -1902,10 +1903,16 @@ int ff_run_one_kernel(const ff_ir_program *p, const ff_kernel *k, const ff_lower
     return run_phases(&rk, tiling ? &t : NULL, store, &one, err);
 }
 
-int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s, const ff_run_ops *ops,
+int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched *s0, const ff_run_ops *ops,
                    ff_err *err)
 {
     enum { MAX_KERNELS = 256 };
+    /* the schedule, with the sizes the data binds */
+    static const ff_run_sched unscheduled;
+    ff_run_sched sched = s0 ? *s0 : unscheduled;
+    uint32_t *bound = sched.sizes ? NULL : data_sizes(p, data);
+    if (bound) sched.sizes = bound;
+    const ff_run_sched *s = &sched;
     ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
     int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
     /* with copies, the kernels run the program that has them, on data
@@ -1965,6 +1972,7 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
         ff_ir_free(relaid);
         free(all);
     }
+    free(bound);
     return rc;
 }
 

@@ -145,8 +145,13 @@ ff_cli_case(run_mask_plus_constant 1
             "mask_plus_one.ff:3:1: a mask() is added to a term present at every coordinate of index j that reads no dense tensor"
             run @T@/mask_plus_one.ff --random 1 --check)
 # Windows (docs/language.md "Offsets"): a window along a tiled loop, an
-# offset the graph cannot bind, an index sized by nothing.
+# offset a compiled graph cannot bind.
 ff_cli_case(run_window_tiled 1 "--tile: " run @EX@/windows.ff --random 1 --dim S=12 --tile j:5)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/window_2d.ff
      "tensor A[N, K] : dense\ntensor B[K] : dense\ntensor y[N, K] : dense\ny[i, j] = A[i, j] + B[2*K + j - 3]\n")
-ff_cli_case(run_window_offset_unbound 1 "a graph takes an offset that is a number or one size" run @T@/window_2d.ff --random 1)
+ff_cli_case(compile_window_offset_unbound 1 "a compiled graph takes an offset that is a number or one size" compile @T@/window_2d.ff)
+# ... which a run, binding sizes from its data, writes as its number
+add_test(NAME cli_window_offset_bound
+         COMMAND sh -c "\"$0\" run \"$1/window_2d.ff\" --random 1 --dim N=5 --dim K=4 --check | grep -q bit-exactly"
+                 $<TARGET_FILE:fuseflow> ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(cli_window_offset_bound PROPERTIES LABELS compiler TIMEOUT 60)

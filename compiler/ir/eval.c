@@ -200,13 +200,11 @@ int ir_store_result(ir_run *r, size_t n, const uint32_t *crd, const ir_val *val,
     return 0;
 }
 
+/* The accesses of e that read through a window. */
 static int count_windows(const ff_ir_expr *e)
 {
     if (!e) return 0;
-    int n = 0;
-    if (e->kind == FF_IR_ACCESS)
-        for (int m = 0; m < e->nidx; m++) n += e->off[m].on;
-    return (n > 0) + count_windows(e->a) + count_windows(e->b);
+    return (e->kind == FF_IR_ACCESS && ff_ir_has_window(e)) + count_windows(e->a) + count_windows(e->b);
 }
 
 /* A window is read as a crop of its tensor (ff_tensor_window), which the
@@ -251,8 +249,10 @@ static int run_program(const ff_ir_program *p, const ff_tensor *const *inputs, f
     r.fx.gelu_c = ff_ir_gelu_scale(r.fx.F);
     r.fx.half = ff_fx_from_double(0.5, r.fx.F);
     int nwin = 0;
-    for (int s = 0; s < p->nstmts; s++)
-        if (count_windows(p->stmts[s].rhs) > nwin) nwin = count_windows(p->stmts[s].rhs);
+    for (int s = 0; s < p->nstmts; s++) {
+        int n = count_windows(p->stmts[s].rhs);
+        if (n > nwin) nwin = n;
+    }
     r.data = ff_xcalloc((size_t)p->ntensors + (size_t)nwin + 1, sizeof *r.data);
     ff_tensor **crops = ff_xcalloc((size_t)nwin + 1, sizeof *crops);
     ff_tensor **own = ff_xcalloc((size_t)p->ntensors + 1, sizeof *own); /* real mode's handle copies */

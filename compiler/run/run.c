@@ -1914,7 +1914,7 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
     if (bound) sched.sizes = bound;
     const ff_run_sched *s = &sched;
     ff_kernel *ks = ff_xcalloc(MAX_KERNELS, sizeof *ks);
-    int nk = ff_fuse_parse(p, s && s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
+    int nk = ff_fuse_parse(p, s->fuse ? s->fuse : "none", ks, MAX_KERNELS, err);
     /* with copies, the kernels run the program that has them, on data
      * with room for them */
     ff_ir_program *relaid = NULL;
@@ -1928,8 +1928,9 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
         p = relaid;
         data = all;
     }
-    /* the sizes the inputs bind: the lowering checks buffer capacities on them */
-    uint32_t *sizes = data_sizes(p, data);
+    /* the sizes the inputs bind (the copies relayout adds bind none): the
+     * lowering checks buffer capacities on them */
+    const uint32_t *sizes = s->sizes;
     for (int k = 0; k < nk && !rc; k++) {
         ff_run_kernel rk = {.p = p, .k = &ks[k], .index = k, .nkernels = nk, .data = data, .nphases = 1, .ntiles = 1};
         ff_err kerr = {0};
@@ -1939,14 +1940,12 @@ int ff_run_program(const ff_ir_program *p, ff_tensor **data, const ff_run_sched 
             rc = ops->orders(&rk, ops->user, &kerr);
             /* skipping and balancing are the schedule's, whatever orders
              * the hook chose */
-            static const ff_run_sched none;
-            for (int r = 0; !rc && r < ks[k].nroots; r++) sched_passes(&rk.orders[r], s ? s : &none);
+            for (int r = 0; !rc && r < ks[k].nroots; r++) sched_passes(&rk.orders[r], s);
         }
         if (!rc) rc = run_phases(&rk, s, 1, ops, &kerr);
         else if (ops->done) rc = ops->done(&rk, rc, ops->user, &kerr);
         if (rc) *err = kerr;
     }
-    free(sizes);
     free(ks);
     if (relaid) {
         /* the results of the program as written are the caller's, in its

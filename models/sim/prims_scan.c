@@ -47,9 +47,6 @@ typedef struct scan_st {
     uint32_t pos, end;  /* current fiber: positions [pos, end) */
     int64_t base;       /* dense: position of coordinate 0 of the fiber (of
                            the window: may lie before the fiber) */
-    uint32_t shift;     /* compressed: subtracted from each coordinate (a
-                           window's offset, wrapping) */
-    int cwin;           /* a compressed level read through a window */
     /* Stops pushed on crd that the skip stream has not echoed yet: a skip
      * that arrives while lag > 0 was asked for an earlier fiber. */
     uint32_t lag;
@@ -66,7 +63,9 @@ static inline int both_ready(const node *n) { return out_ready(n, 0) && out_read
 /* The coordinate at st->pos of the current fiber. */
 static inline uint32_t scan_crd(const scan_st *st)
 {
-    return st->lv.compressed ? st->lv.crd[st->pos] - st->shift : (uint32_t)(st->pos - st->base);
+    /* a window's offset is subtracted (wrapping: below the window the
+     * coordinate is never emitted) */
+    return st->lv.compressed ? st->lv.crd[st->pos] - (uint32_t)st->lv.off : (uint32_t)(st->pos - st->base);
 }
 
 /* Emits the coordinate and position at st->pos and advances. */
@@ -135,6 +134,9 @@ static int scan_stop_sent(ff_sim *s, node *n, scan_st *st)
     return 0;
 }
 
+/* A compressed level read through a window. */
+static inline int scan_cwin(const scan_st *st) { return st->lv.compressed && st->lv.len; }
+
 /* Where a compressed window puts the coordinate at position p: -1 before
  * it, 1 past it, 0 inside (docs/tokens.md "scan"). */
 static int cwin_side(const scan_st *st, uint32_t p)
@@ -157,7 +159,7 @@ static fire_result scan_main(ff_sim *s, node *n, scan_st *st)
 {
     if (st->state == SC_FIBER) {
         if (mport_wait(n, 1, st->pos + 1)) return FIRE_STALL_MEM;
-        int side = st->cwin ? cwin_side(st, st->pos) : 0;
+        int side = scan_cwin(st) ? cwin_side(st, st->pos) : 0;
         if (side) {
             cwin_pass(&n->st, st, side);
             return FIRE_OK;
@@ -198,7 +200,7 @@ static fire_result scan_main(ff_sim *s, node *n, scan_st *st)
         }
         if (lo < hi && mport_wait(n, 1, lo + 1)) return FIRE_STALL_MEM;
         st->pos = lo;
-        int side = lo < hi && st->cwin ? cwin_side(st, lo) : 0;
+        int side = lo < hi && scan_cwin(st) ? cwin_side(st, lo) : 0;
         if (lo < hi && !side && !both_ready(n)) return FIRE_STALL_OUT;
         in_pop(s, n, SCAN_IN_REF);
         if (st->lv.compressed) n->st.mem_reads += 2; /* seg[r], seg[r+1] */
@@ -317,10 +319,6 @@ int init_SCAN(ff_sim *s, node *n, ff_err *err)
     n->fire = fire_scan;
     n->fini = fini_level_state;
     int rc = sim_level_view(s, n, &st->lv, err);
-    if (!rc) {
-        st->shift = (uint32_t)st->lv.off;
-        st->cwin = st->lv.compressed && st->lv.len;
-    }
     if (!rc) level_port(s, n, &st->lv);
     return rc;
 }

@@ -313,6 +313,21 @@ static int size_id(parser *P, const char *name, size_t n, int64_t literal)
     return (int)P->sizes.len - 1;
 }
 
+/* The value of a number token that must be a whole number of at most
+ * INT32_MAX (a size, an offset term), else "bad WHAT ... (expected
+ * EXPECTED)". */
+static int64_t whole_number(parser *P, const token *t, const char *what, const char *expected_text)
+{
+    int64_t v = 0;
+    for (int i = 0; i < t->n; i++) {
+        if (!is_digit((unsigned char)t->s[i]))
+            fail(P, t->pos, "bad %s \"%.*s\" (expected %s)", what, t->n, t->s, expected_text);
+        v = v * 10 + (t->s[i] - '0');
+        if (v > INT32_MAX) fail(P, t->pos, "bad %s \"%.*s\" (at most %d)", what, t->n, t->s, INT32_MAX);
+    }
+    return v;
+}
+
 /* size := NAME | INTEGER */
 static int size_rule(parser *P)
 {
@@ -322,14 +337,7 @@ static int size_rule(parser *P)
         return size_id(P, t.s, (size_t)t.n, 0);
     }
     if (t.kind != TK_NUM) expected(P, "a size (a name or a positive integer)");
-    int64_t v = 0;
-    for (int i = 0; i < t.n; i++) {
-        if (!is_digit((unsigned char)t.s[i]))
-            fail(P, t.pos, "bad size \"%.*s\" (expected a positive integer or a size name)", t.n,
-                 t.s);
-        v = v * 10 + (t.s[i] - '0');
-        if (v > INT32_MAX) fail(P, t.pos, "bad size \"%.*s\" (at most %d)", t.n, t.s, INT32_MAX);
-    }
+    int64_t v = whole_number(P, &t, "size", "a positive integer or a size name");
     if (v == 0) fail(P, t.pos, "bad size \"%.*s\" (sizes are positive)", t.n, t.s);
     advance(P);
     char text[16];
@@ -501,17 +509,10 @@ static void index_range(parser *P, int li)
     }
 }
 
-/* A non-negative integer token's value, failing on anything else. */
+/* A number term of an offset. */
 static int64_t offset_integer(parser *P, const token *t)
 {
-    int64_t v = 0;
-    for (int i = 0; i < t->n; i++) {
-        if (!is_digit((unsigned char)t->s[i]))
-            fail(P, t->pos, "bad offset \"%.*s\" (expected an integer or a size name)", t->n, t->s);
-        v = v * 10 + (t->s[i] - '0');
-        if (v > INT32_MAX) fail(P, t->pos, "bad offset \"%.*s\" (at most %d)", t->n, t->s, INT32_MAX);
-    }
-    return v;
+    return whole_number(P, t, "offset", "an integer or a size name");
 }
 
 /* item := [ "-" ] term { ( "+" | "-" ) term };

@@ -330,7 +330,7 @@ static size_t put_index(char *out, uint64_t k)
 typedef struct line_writer {
     FILE *f;
     int order, frac_bits;
-    int keep_zero;  /* write stored zeros too (FFT_STORED's rule) */
+    int keep_zero;  /* write stored zeros too (fft_stored_zeros) */
     size_t used, line_max;
     char chunk[1 << 16];
 } line_writer;
@@ -371,11 +371,11 @@ int ff_tensor_write_mtx(const ff_tensor *t, const char *path, ff_err *err)
     if (t->order < 1)
         return ff_err_set(err, FF_EINVAL, "%s: %s has order 0; Matrix Market needs order >= 1",
                           path, fft_name(t));
-    int L = t->fmt.nlevels, direct = walks_row_major(t);
+    int direct = walks_row_major(t);
     line_writer *w = ff_xcalloc(1, sizeof *w);
     w->order = t->order;
     w->frac_bits = t->frac_bits;
-    w->keep_zero = L > 0 && t->fmt.lv[L - 1].fmt == FF_LVL_COMPRESSED; /* as fft_entries' FFT_STORED */
+    w->keep_zero = fft_stored_zeros(t); /* the entries FFT_STORED collects */
     w->line_max = (size_t)t->order * 11 + 2 + 44 + 1;
     fft_coo c = {0};
     size_t n = 0;

@@ -575,10 +575,15 @@ static int coo_cmp(const void *ctx, size_t a, size_t b)
     return 0;
 }
 
-void fft_entries(const ff_tensor *t, int which, fft_coo *out)
+int fft_stored_zeros(const ff_tensor *t)
 {
     int L = t->fmt.nlevels;
-    collect_ctx cc = {out, which == FFT_STORED && L > 0 && t->fmt.lv[L - 1].fmt == FF_LVL_COMPRESSED};
+    return L > 0 && t->fmt.lv[L - 1].fmt == FF_LVL_COMPRESSED;
+}
+
+void fft_entries(const ff_tensor *t, int which, fft_coo *out)
+{
+    collect_ctx cc = {out, which == FFT_STORED && fft_stored_zeros(t)};
     out->order = t->order;
     ff_tensor_foreach(t, collect, &cc);
     size_t n = out->val.len;

@@ -49,6 +49,10 @@ enum {
     FFT_STORED    /* entries the format stores: all but the zeros of a dense last level */
 };
 
+/* Whether FFT_STORED keeps t's stored zeros: those of a compressed last
+ * level (a dense last level's zeros are its unfilled positions). */
+int fft_stored_zeros(const ff_tensor *t);
+
 /* Collects the entries of t in row-major coordinate order into *out (which
  * must be zeroed). */
 void fft_entries(const ff_tensor *t, int which, fft_coo *out);
